@@ -1,0 +1,171 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { NodeSSH } from 'node-ssh';
+import { withRemoteTimeout } from '../../policies/shell';
+import { sha256Fingerprint } from './fingerprint';
+
+/** Where and how to reach one host. The private key stays on the worker: only its path travels. */
+export interface SshTarget {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  hostKey: string;
+  identityFile?: string;
+}
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Enforced twice: `timeout` on the host, and a local timer that closes the connection. */
+  timeoutSeconds?: number;
+  stdin?: string;
+}
+
+/** An open, verified SSH connection to one host. */
+export interface HostShell {
+  run(command: string, options?: RunOptions): Promise<CommandResult>;
+  close(): void;
+}
+
+export interface SshConnector {
+  connect(target: SshTarget, options?: { signal?: AbortSignal }): Promise<HostShell>;
+}
+
+export type SshErrorType = 'HostKeyMismatch' | 'AuthenticationFailed' | 'ConnectFailed' | 'CommandTimedOut' | 'ConnectionLost';
+
+/** A failure to reach or use a host; `type` lets workflows tell permanent failures from passing ones. */
+export class SshError extends Error {
+  override readonly name = 'SshError';
+  constructor(
+    readonly type: SshErrorType,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface NodeSshConnectorOptions {
+  /** Used when the target names no identity file (and the file exists). */
+  defaultIdentityFile?: string;
+  /** ssh-agent socket, usually process.env.SSH_AUTH_SOCK. */
+  agentSocket?: string;
+  readyTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  defaultCommandTimeoutSeconds?: number;
+}
+
+export function expandHome(path: string): string {
+  return path === '~' ? homedir() : path.startsWith('~/') ? `${homedir()}${path.slice(1)}` : path;
+}
+
+/** SSH through node-ssh (ssh2) with a pinned host key: a host presenting another key is sent nothing. */
+export class NodeSshConnector implements SshConnector {
+  constructor(private readonly options: NodeSshConnectorOptions = {}) {}
+
+  async connect(target: SshTarget, { signal }: { signal?: AbortSignal } = {}): Promise<HostShell> {
+    const where = `${target.name} (${target.user}@${target.address}:${target.port})`;
+    const identity = target.identityFile ?? this.options.defaultIdentityFile;
+    const privateKeyPath = identity !== undefined ? expandHome(identity) : undefined;
+    if (target.identityFile !== undefined && privateKeyPath !== undefined && !existsSync(privateKeyPath)) {
+      throw new SshError('AuthenticationFailed', `${where}: identity file ${privateKeyPath} does not exist on the worker`);
+    }
+    const usableKey = privateKeyPath !== undefined && existsSync(privateKeyPath) ? privateKeyPath : undefined;
+    if (usableKey === undefined && this.options.agentSocket === undefined) {
+      throw new SshError('AuthenticationFailed', `${where}: no SSH credentials: set identityFile in the inventory, MAINT_SSH_IDENTITY_FILE, or SSH_AUTH_SOCK`);
+    }
+
+    let presented: string | undefined;
+    const ssh = new NodeSSH();
+    const abort = () => ssh.dispose();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      await ssh.connect({
+        host: target.address,
+        port: target.port,
+        username: target.user,
+        ...(usableKey !== undefined ? { privateKeyPath: usableKey } : {}),
+        ...(this.options.agentSocket !== undefined ? { agent: this.options.agentSocket } : {}),
+        readyTimeout: this.options.readyTimeoutMs ?? 20_000,
+        keepaliveInterval: this.options.keepaliveIntervalMs ?? 10_000,
+        keepaliveCountMax: 3,
+        // Without a verifier ssh2 accepts any key; we compare the raw key's SHA-256 with the pin.
+        hostVerifier: (key: Buffer) => {
+          presented = sha256Fingerprint(key);
+          return presented === target.hostKey;
+        },
+      });
+    } catch (err) {
+      ssh.dispose();
+      signal?.removeEventListener('abort', abort);
+      if (presented !== undefined && presented !== target.hostKey) {
+        throw new SshError('HostKeyMismatch', `${where}: host key mismatch: expected ${target.hostKey}, the host presented ${presented}; nothing was sent to it`);
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      if (/authentication methods failed/i.test(message)) {
+        throw new SshError('AuthenticationFailed', `${where}: authentication failed for user ${target.user} (${message})`);
+      }
+      throw new SshError('ConnectFailed', `${where}: cannot connect: ${message}`);
+    }
+    // A later ECONNRESET (a reboot, a dropped link) must not crash the worker: runs see code null.
+    ssh.connection?.on('error', () => undefined);
+    signal?.removeEventListener('abort', abort);
+    return new NodeSshShell(ssh, where, this.options.defaultCommandTimeoutSeconds ?? 300);
+  }
+}
+
+class NodeSshShell implements HostShell {
+  constructor(
+    private readonly ssh: NodeSSH,
+    private readonly where: string,
+    private readonly defaultTimeoutSeconds: number,
+  ) {}
+
+  async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    const timeoutSeconds = options.timeoutSeconds ?? this.defaultTimeoutSeconds;
+    let timedOut = false;
+    // The remote `timeout -k 10s` gets the first chance; the local timer is the backstop.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.ssh.dispose();
+    }, (timeoutSeconds + 15) * 1000);
+    try {
+      const result = await this.ssh.execCommand(withRemoteTimeout(command, timeoutSeconds), {
+        ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+        noTrim: true,
+      });
+      if (timedOut || result.code === 124 || result.code === 137) {
+        throw new SshError('CommandTimedOut', `${this.where}: command timed out after ${timeoutSeconds}s: ${abbreviate(command)}${tail(result.stderr)}`);
+      }
+      if (result.code === null) {
+        throw new SshError('ConnectionLost', `${this.where}: connection lost while running: ${abbreviate(command)}${tail(result.stderr)}`);
+      }
+      return { exitCode: result.code, stdout: result.stdout, stderr: result.stderr };
+    } catch (err) {
+      if (err instanceof SshError) throw err;
+      if (timedOut) throw new SshError('CommandTimedOut', `${this.where}: command timed out after ${timeoutSeconds}s: ${abbreviate(command)}`);
+      throw new SshError('ConnectionLost', `${this.where}: ${err instanceof Error ? err.message : String(err)} while running: ${abbreviate(command)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): void {
+    this.ssh.dispose();
+  }
+}
+
+function abbreviate(command: string): string {
+  const first = command.split('\n')[0] ?? '';
+  return first.length > 120 || command.includes('\n') ? `${first.slice(0, 120)}…` : first;
+}
+
+/** The last lines of stderr, for error messages. */
+export function tail(stderr: string, lines = 5): string {
+  const text = stderr.trim().split('\n').slice(-lines).join('\n');
+  return text ? `\n${text}` : '';
+}

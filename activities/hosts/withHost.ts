@@ -1,0 +1,43 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { HostShell, SshConnector, SshTarget } from './ssh';
+import { SshError } from './ssh';
+
+/** Failures that retrying cannot fix: the workflow should report them, not wait on retries. */
+const PERMANENT: ReadonlySet<string> = new Set(['HostKeyMismatch', 'AuthenticationFailed']);
+
+/**
+ * Runs `work` on an open, verified connection to `target` and always closes it. Heartbeats its
+ * step, follows activity cancellation, and turns SSH errors into Temporal failures with a `type`
+ * (permanent ones non-retryable) so workflows can branch on them.
+ */
+export async function withHost<T>(ssh: SshConnector, target: SshTarget, work: (shell: HostShell) => Promise<T>): Promise<T> {
+  const ctx = activityContext();
+  ctx?.heartbeat({ step: 'connecting', host: target.name });
+  let shell: HostShell | undefined;
+  try {
+    shell = await ssh.connect(target, ctx ? { signal: ctx.cancellationSignal } : {});
+    ctx?.heartbeat({ step: 'connected', host: target.name });
+    return await work(shell);
+  } catch (err) {
+    throw toFailure(err);
+  } finally {
+    shell?.close();
+  }
+}
+
+export function toFailure(err: unknown): unknown {
+  if (err instanceof SshError) {
+    return PERMANENT.has(err.type)
+      ? ApplicationFailure.nonRetryable(err.message, err.type)
+      : ApplicationFailure.retryable(err.message, err.type);
+  }
+  return err;
+}
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (e.g. from a CLI preview)
+  }
+}

@@ -1,0 +1,16 @@
+import type { SshConnector } from './hosts/ssh';
+import { createFactsActivities } from './hosts/facts';
+
+/** Everything activities need from the outside world; tests pass real local services. */
+export interface ActivityDeps {
+  ssh: SshConnector;
+}
+
+/** The one place activities are assembled (Temporal's dependency-injection pattern). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createFactsActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

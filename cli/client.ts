@@ -1,0 +1,35 @@
+import { Client, Connection } from '@temporalio/client';
+import { parseEnvironment, type Environment } from '../policies/environment';
+import { temporalTargetFromEnvironment, type TemporalTarget } from '../worker';
+import { CliError, EXIT } from './errors';
+
+export interface Connected {
+  client: Client;
+  connection: Connection;
+  target: TemporalTarget;
+  env: Environment;
+  close(): Promise<void>;
+}
+
+/** Connects to Temporal as configured by the environment; a clear exit-3 error when it is not there. */
+export async function connectClient(envVars: NodeJS.ProcessEnv = process.env, timeoutMs = 5_000): Promise<Connected> {
+  const env = parseEnvironment(envVars);
+  const target = temporalTargetFromEnvironment(env);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({
+      address: target.address,
+      connectTimeout: timeoutMs,
+      ...(target.tls !== undefined ? { tls: target.tls } : {}),
+      ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
+    });
+  } catch (err) {
+    throw new CliError(
+      EXIT.temporalUnreachable,
+      `cannot reach Temporal at ${target.address}: ${err instanceof Error ? err.message : String(err)}\n` +
+        'hint: start the embedded server with `maint dev`, or set TEMPORAL_ADDRESS to your cluster',
+    );
+  }
+  const client = new Client({ connection, namespace: target.namespace });
+  return { client, connection, target, env, close: () => connection.close() };
+}

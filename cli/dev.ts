@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import { parseEnvironment } from '../policies/environment';
+import { installRuntime, runWorker } from '../worker';
+import { CliError, EXIT } from './errors';
+import { findTemporalCli, TEMPORAL_CLI_HINT } from './temporalCli';
+
+export interface DevOptions {
+  port: number;
+  uiPort?: number;
+  dataDir?: string;
+  /** Called once the server is up and the worker polls; the demo uses it. */
+  onReady?: (address: string) => Promise<void>;
+}
+
+export function defaultDataDir(env: { MAINT_DATA_DIR?: string | undefined }): string {
+  return resolve(env.MAINT_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'maint'));
+}
+
+/**
+ * `maint dev`: the Temporal dev server persisted to $MAINT_DATA_DIR/temporal.db (Web UI on) and
+ * the worker, in one command. Ctrl-C stops the worker gracefully, then the server; workflows and
+ * schedules survive a restart because the database file does.
+ */
+export async function runDev(options: DevOptions): Promise<number> {
+  const env = parseEnvironment({ ...process.env, TEMPORAL_ADDRESS: undefined });
+  const cli = findTemporalCli();
+  if (!cli) throw new CliError(EXIT.missingTool, `the Temporal CLI was not found\nhint: ${TEMPORAL_CLI_HINT}`);
+  const uiPort = options.uiPort ?? options.port + 1000;
+  const dataDir = options.dataDir !== undefined ? resolve(options.dataDir) : defaultDataDir(env);
+  mkdirSync(dataDir, { recursive: true });
+  for (const [port, what] of [[options.port, '--port'], [uiPort, '--ui-port']] as const) {
+    if (!(await portIsFree(port))) {
+      throw new CliError(EXIT.invalidInput, `127.0.0.1:${port} is already in use (is another \`maint dev\` running?); choose another with ${what}`);
+    }
+  }
+
+  const address = `127.0.0.1:${options.port}`;
+  const logFile = join(dataDir, 'temporal.log');
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const server = spawn(cli.path, [
+    'server', 'start-dev',
+    '--db-filename', join(dataDir, 'temporal.db'),
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--ui-port', String(uiPort),
+    '--ui-disable-news-fetch',
+    '--log-level', 'warn',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout?.pipe(log);
+  server.stderr?.pipe(log);
+
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  let stopping = false;
+  // Until the worker runs (and the Temporal runtime handles signals), Ctrl-C just stops the server.
+  const earlyStop = () => {
+    stopping = true;
+    void stopServer(server).then(() => process.exit(130));
+  };
+  process.once('SIGINT', earlyStop);
+  process.once('SIGTERM', earlyStop);
+
+  try {
+    await waitForServer(address, server, logFile);
+    process.removeListener('SIGINT', earlyStop);
+    process.removeListener('SIGTERM', earlyStop);
+    if (stopping) return 130;
+    say(`Temporal dev server  ${address}   (data: ${join(dataDir, 'temporal.db')}, log: ${logFile})`);
+    say(`Temporal Web UI      http://127.0.0.1:${uiPort}`);
+    say(`Task queue           ${env.MAINT_TASK_QUEUE}`);
+    say('Press Ctrl-C to stop the worker and the server.');
+    installRuntime(env.MAINT_LOG_LEVEL);
+    const workerEnv = { ...env, TEMPORAL_ADDRESS: address };
+    const worker = runWorker(workerEnv, say);
+    if (options.onReady) {
+      await sleep(500);
+      await options.onReady(address).catch((err: unknown) => process.stderr.write(`demo: ${err instanceof Error ? err.stack : String(err)}\n`));
+    }
+    await worker;
+    return EXIT.ok;
+  } finally {
+    await stopServer(server);
+    say('Temporal dev server stopped');
+  }
+}
+
+async function waitForServer(address: string, server: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let exited = false;
+  server.once('exit', () => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) {
+      throw new CliError(EXIT.failed, `the Temporal dev server exited during start-up; last lines of ${logFile}:\n${lastLines(logFile)}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      await sleep(250);
+    }
+  }
+  throw new CliError(EXIT.failed, `the Temporal dev server did not answer at ${address} within 60 s; see ${logFile}`);
+}
+
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise<void>((done) => server.once('exit', () => done()));
+  server.kill('SIGTERM');
+  const killed = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+  if (!killed) {
+    server.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function lastLines(file: string, n = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-n).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
+  });
+}

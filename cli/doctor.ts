@@ -1,0 +1,119 @@
+import { accessSync, constants } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import { parseEnvironment, type Environment } from '../policies/environment';
+import { expandHome } from '../activities/hosts/ssh';
+import { temporalTargetFromEnvironment } from '../worker';
+import { EXIT } from './errors';
+import { findTemporalCli, TEMPORAL_CLI_HINT } from './temporalCli';
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  hint?: string;
+}
+
+const MIN_NODE = [24, 11] as const;
+
+/** Every check runs, whatever failed before it; each says ok/fail and, on failure, what to do. */
+export async function runDoctorChecks(envVars: NodeJS.ProcessEnv = process.env): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const nodeOk = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+  checks.push({ name: 'node', ok: nodeOk, detail: `Node ${process.versions.node}`, ...(nodeOk ? {} : { hint: `Node >= ${MIN_NODE.join('.')} is needed; scripts/bootstrap.sh brings it into .tools/` }) });
+
+  const cli = findTemporalCli(envVars);
+  let cliDetail = 'not found';
+  if (cli) {
+    try {
+      cliDetail = `${execFileSync(cli.path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim()} (${cli.path}, from ${cli.source})`;
+    } catch (err) {
+      cliDetail = `${cli.path} does not run: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  checks.push({ name: 'temporal-cli', ok: cli !== undefined && !cliDetail.includes('does not run'), detail: cliDetail, ...(cli ? {} : { hint: `${TEMPORAL_CLI_HINT} (only \`maint dev\` needs it)` }) });
+
+  let env: Environment | undefined;
+  try {
+    env = parseEnvironment(envVars);
+    checks.push({ name: 'environment', ok: true, detail: `namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.MAINT_TASK_QUEUE}` });
+  } catch (err) {
+    checks.push({ name: 'environment', ok: false, detail: err instanceof Error ? err.message : String(err), hint: 'see "Configuration" in the README' });
+  }
+
+  if (env) await temporalChecks(env, checks);
+  else checks.push({ name: 'temporal-server', ok: false, detail: 'not checked: the environment is invalid' });
+
+  checks.push(sshCredentialCheck(env, envVars));
+  return checks;
+}
+
+async function temporalChecks(env: Environment, checks: DoctorCheck[]): Promise<void> {
+  let target;
+  try {
+    target = temporalTargetFromEnvironment(env);
+  } catch (err) {
+    checks.push({ name: 'temporal-server', ok: false, detail: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({
+      address: target.address,
+      connectTimeout: 3_000,
+      ...(target.tls !== undefined ? { tls: target.tls } : {}),
+      ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
+    });
+    const info = await connection.withDeadline(Date.now() + 3_000, () => connection.workflowService.getSystemInfo({}));
+    checks.push({ name: 'temporal-server', ok: true, detail: `reachable at ${target.address} (server ${info.serverVersion ?? 'unknown'})` });
+  } catch (err) {
+    checks.push({
+      name: 'temporal-server', ok: false,
+      detail: `cannot reach ${target.address}: ${firstLine(err)}`,
+      hint: env.TEMPORAL_ADDRESS ? 'check TEMPORAL_ADDRESS and the network path to it' : 'start it with `maint dev`, or set TEMPORAL_ADDRESS',
+    });
+    checks.push({ name: 'namespace', ok: false, detail: 'not checked: the server is not reachable' });
+    return;
+  }
+  try {
+    await connection.withDeadline(Date.now() + 3_000, () => connection.workflowService.describeNamespace({ namespace: target.namespace }));
+    checks.push({ name: 'namespace', ok: true, detail: `"${target.namespace}" exists` });
+    const queue = await connection.workflowService.describeTaskQueue({ namespace: target.namespace, taskQueue: { name: env.MAINT_TASK_QUEUE }, taskQueueType: 1 });
+    const pollers = (queue.pollers ?? []).length;
+    checks.push({
+      name: 'worker', ok: pollers > 0,
+      detail: pollers > 0 ? `${pollers} poller(s) on task queue "${env.MAINT_TASK_QUEUE}"` : `no worker polls task queue "${env.MAINT_TASK_QUEUE}"`,
+      ...(pollers > 0 ? {} : { hint: 'start `maint worker` (or `maint dev`) with the same MAINT_TASK_QUEUE' }),
+    });
+  } catch (err) {
+    checks.push({ name: 'namespace', ok: false, detail: `"${target.namespace}": ${firstLine(err)}`, hint: 'create it, or set TEMPORAL_NAMESPACE' });
+  } finally {
+    await connection.close();
+  }
+}
+
+function sshCredentialCheck(env: Environment | undefined, envVars: NodeJS.ProcessEnv): DoctorCheck {
+  const keyFile = expandHome(env?.MAINT_SSH_IDENTITY_FILE ?? '~/.ssh/id_ed25519');
+  try {
+    accessSync(keyFile, constants.R_OK);
+    return { name: 'ssh-key', ok: true, detail: `${keyFile} is readable` };
+  } catch {
+    if (envVars.SSH_AUTH_SOCK) return { name: 'ssh-key', ok: true, detail: `ssh-agent at ${envVars.SSH_AUTH_SOCK} (no readable ${keyFile})` };
+    return { name: 'ssh-key', ok: false, detail: `${keyFile} is not readable and SSH_AUTH_SOCK is unset`, hint: 'set MAINT_SSH_IDENTITY_FILE, identityFile in the inventory, or start an ssh-agent' };
+  }
+}
+
+export function renderDoctor(checks: DoctorCheck[]): string {
+  return checks
+    .map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(16)} ${c.detail}${c.hint ? `\n      ${''.padEnd(16)} hint: ${c.hint}` : ''}`)
+    .join('\n');
+}
+
+export function doctorExitCode(checks: DoctorCheck[]): number {
+  return checks.every((c) => c.ok) ? EXIT.ok : EXIT.failed;
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+}

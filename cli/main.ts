@@ -1,0 +1,104 @@
+import { Command, InvalidArgumentError, CommanderError } from 'commander';
+import { EnvironmentError, parseEnvironment } from '../policies/environment';
+import { installRuntime, runWorker } from '../worker';
+import { runDev } from './dev';
+import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
+import { CliError, EXIT } from './errors';
+import { hostsFacts } from './hosts';
+import { jsonSchema, SCHEMAS } from './schema';
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('maint')
+    .description('Maintenance Orchestrator: maintenance windows, rolling patches over SSH, upgrade PRs and customer notices, on Temporal.')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', '\nExit codes: 0 ok, 1 something failed, 2 invalid input, 3 Temporal unreachable, 4 a required tool is missing.\nConfiguration comes from the environment: see the README (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, MAINT_TASK_QUEUE, ...).');
+
+  program
+    .command('dev')
+    .description('Start the embedded Temporal dev server (persisted to $MAINT_DATA_DIR/temporal.db, Web UI on) and the worker; Ctrl-C stops both.')
+    .option('--port <port>', 'Temporal frontend port', integer('--port', 1, 65535), 7233)
+    .option('--ui-port <port>', 'Web UI port (default: port + 1000)', integer('--ui-port', 1, 65535))
+    .option('--data-dir <dir>', 'where temporal.db lives (default: $MAINT_DATA_DIR or ~/.local/share/maint)')
+    .action(async (opts: { port: number; uiPort?: number; dataDir?: string }) => {
+      process.exitCode = await runDev({ port: opts.port, ...(opts.uiPort !== undefined ? { uiPort: opts.uiPort } : {}), ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}) });
+    });
+
+  program
+    .command('worker')
+    .description('Run a worker against TEMPORAL_ADDRESS (a cluster or Temporal Cloud); SIGINT/SIGTERM stop it gracefully.')
+    .action(async () => {
+      const env = parseEnvironment(process.env);
+      installRuntime(env.MAINT_LOG_LEVEL);
+      await runWorker(env);
+    });
+
+  program
+    .command('doctor')
+    .description('Check Node, the Temporal CLI, the environment, the server, the namespace, a worker and SSH credentials.')
+    .option('--json', 'print the checks as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const checks = await runDoctorChecks();
+      process.stdout.write(opts.json ? `${JSON.stringify(checks, null, 2)}\n` : `${renderDoctor(checks)}\n`);
+      process.exitCode = doctorExitCode(checks);
+    });
+
+  const hosts = program.command('hosts').description('Work with the hosts of an inventory.');
+  hosts
+    .command('facts')
+    .description('Connect to each host (pinned host keys) and show hostname, OS, kernel, uptime, boot id and free disk.')
+    .requiredOption('-f, --file <inventory.yaml>', 'inventory file (apiVersion maint/v1, kind Inventory)')
+    .option('-l, --selector <selector>', 'only hosts whose tags match, e.g. "role=web,patchGroup in (a,b)"')
+    .option('--parallelism <n>', 'hosts asked at once', integer('--parallelism', 1, 200))
+    .option('--json', 'one JSON entry per host: its name and either its facts or its error')
+    .action(async (opts: { file: string; selector?: string; json?: boolean; parallelism?: number }) => {
+      process.exitCode = await hostsFacts(opts);
+    });
+
+  program
+    .command('schema')
+    .description(`Print the JSON Schema of a file kind, for editors (kinds: ${Object.keys(SCHEMAS).join(', ')}).`)
+    .argument('[kind]', 'file kind', 'inventory')
+    .action((kind: string) => {
+      process.stdout.write(`${JSON.stringify(jsonSchema(kind), null, 2)}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage errors are invalid input.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
+      return;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`maint: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof EnvironmentError) {
+      process.stderr.write(`maint: ${err.message}\n`);
+      process.exitCode = EXIT.invalidInput;
+      return;
+    }
+    process.stderr.write(`maint: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = EXIT.failed;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv);
+}

@@ -1,0 +1,14 @@
+// Jest runs TypeScript through ts-jest (transpile only; `tsc` type-checks separately).
+// NODE_OPTIONS=--experimental-vm-modules is set by `npm test`: @octokit/rest is ESM-only.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
+  testTimeout: 60_000,
+  // Real servers (Temporal, sshd) and two cores: files run two at a time.
+  maxWorkers: 2,
+};

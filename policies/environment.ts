@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * Configuration read from the environment by the worker, `maint dev` and the CLI. Secrets (API
+ * key, TLS key) are read from the environment or from files and never logged.
+ */
+export const environmentSchema = z
+  .object({
+    TEMPORAL_ADDRESS: z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233 or my-ns.a1b2c.tmprl.cloud:7233')
+      .optional()
+      .describe('Temporal frontend. Unset: the CLI uses 127.0.0.1:7233, the address `maint dev` serves.'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_API_KEY: z.string().min(1).optional().describe('API key (Temporal Cloud); implies TLS.'),
+    TEMPORAL_API_KEY_FILE: z.string().min(1).optional().describe('File holding the API key.'),
+    TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional().describe('mTLS client certificate (PEM).'),
+    TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional().describe('mTLS client key (PEM).'),
+    TEMPORAL_TLS_CA_PATH: z.string().min(1).optional().describe('CA bundle for the server certificate (PEM).'),
+    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional().describe('Server name to verify, if it differs from the address.'),
+    MAINT_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected letters, digits, ".", "_" or "-"').default('maint'),
+    MAINT_DATA_DIR: z.string().min(1).optional().describe('Where `maint dev` keeps temporal.db (default ~/.local/share/maint).'),
+    MAINT_SSH_IDENTITY_FILE: z.string().min(1).optional().describe('SSH private key used when the inventory names none (default ~/.ssh/id_ed25519).'),
+    MAINT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if ((env.TEMPORAL_TLS_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_KEY_PATH === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.TEMPORAL_TLS_CERT_PATH === undefined ? 'TEMPORAL_TLS_CERT_PATH' : 'TEMPORAL_TLS_KEY_PATH'],
+        message: 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH',
+      });
+    }
+    if (env.TEMPORAL_API_KEY !== undefined && env.TEMPORAL_API_KEY_FILE !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['TEMPORAL_API_KEY_FILE'], message: 'set TEMPORAL_API_KEY or TEMPORAL_API_KEY_FILE, not both' });
+    }
+  });
+
+export type Environment = z.output<typeof environmentSchema>;
+
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
+}
+
+/** Validates the environment; the error names each variable and what was expected. */
+export function parseEnvironment(env: Record<string, string | undefined>): Environment {
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => (k.startsWith('TEMPORAL_') || k.startsWith('MAINT_')) && v !== undefined && v !== ''),
+  );
+  const result = environmentSchema.safeParse(relevant);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message.replace(/^Invalid input: /, '')}`);
+  throw new EnvironmentError(`invalid environment:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,52 @@
+/** What `maint hosts facts` reports for one host. */
+export interface HostFacts {
+  hostname: string;
+  osId: string;
+  osVersion: string;
+  kernel: string;
+  uptimeSeconds: number;
+  bootId: string;
+  rootFreeBytes: number;
+}
+
+export type HostFactsResult =
+  | { name: string; ok: true; facts: HostFacts }
+  | { name: string; ok: false; error: string; errorType?: string };
+
+/** A POSIX sh script that prints one `key=value` line per fact; read by {@link parseHostFacts}. */
+export const HOST_FACTS_SCRIPT = [
+  `printf 'hostname=%s\\n' "$(cat /proc/sys/kernel/hostname 2>/dev/null || hostname)"`,
+  `if [ -r /etc/os-release ]; then . /etc/os-release; fi`,
+  `printf 'os_id=%s\\nos_version=%s\\n' "\${ID:-unknown}" "\${VERSION_ID:-unknown}"`,
+  `printf 'kernel=%s\\n' "$(uname -r)"`,
+  `printf 'uptime=%s\\n' "$(cut -d' ' -f1 /proc/uptime)"`,
+  `printf 'boot_id=%s\\n' "$(cat /proc/sys/kernel/random/boot_id)"`,
+  `printf 'root_free_kb=%s\\n' "$(df -Pk / | awk 'NR==2 {print $4}')"`,
+].join('\n');
+
+export function parseHostFacts(output: string): HostFacts {
+  const values = new Map<string, string>();
+  for (const line of output.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) values.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  }
+  const need = (key: string): string => {
+    const v = values.get(key);
+    if (v === undefined || v === '') throw new Error(`host facts: "${key}" missing from the output of the facts script`);
+    return v;
+  };
+  const number = (key: string): number => {
+    const n = Number(need(key));
+    if (!Number.isFinite(n)) throw new Error(`host facts: "${key}" is not a number: ${values.get(key)}`);
+    return n;
+  };
+  return {
+    hostname: need('hostname'),
+    osId: need('os_id'),
+    osVersion: need('os_version'),
+    kernel: need('kernel'),
+    uptimeSeconds: Math.floor(number('uptime')),
+    bootId: need('boot_id'),
+    rootFreeBytes: number('root_free_kb') * 1024,
+  };
+}

@@ -1,0 +1,18 @@
+import { execFileSync } from 'node:child_process';
+import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/facts';
+
+describe('host facts', () => {
+  it('parses what the facts script prints on a real machine', () => {
+    const facts = parseHostFacts(execFileSync('sh', ['-c', HOST_FACTS_SCRIPT], { encoding: 'utf8' }));
+    expect(facts.hostname).toBe(execFileSync('cat', ['/proc/sys/kernel/hostname'], { encoding: 'utf8' }).trim());
+    expect(facts.kernel).toBe(execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim());
+    expect(facts.bootId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(facts.uptimeSeconds).toBeGreaterThan(0);
+    expect(facts.rootFreeBytes).toBeGreaterThan(0);
+  });
+
+  it('says which fact is missing or malformed', () => {
+    expect(() => parseHostFacts('hostname=a\n')).toThrow(/"os_id" missing/);
+    expect(() => parseHostFacts('hostname=a\nos_id=debian\nos_version=12\nkernel=6\nuptime=abc\nboot_id=x\nroot_free_kb=1')).toThrow(/"uptime" is not a number/);
+  });
+});

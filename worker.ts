@@ -1,0 +1,124 @@
+/**
+ * The composition root: configuration → connection → Worker(workflows bundle, createActivities(deps)).
+ * `node dist/worker.js` (or `maint worker`) runs a worker against TEMPORAL_ADDRESS; `maint dev`
+ * runs the same worker next to an embedded dev server.
+ */
+import { readFileSync } from 'node:fs';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, DefaultLogger, type NativeConnectionOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities';
+import { NodeSshConnector, expandHome } from './activities/hosts/ssh';
+import { DEFAULT_TEMPORAL_ADDRESS, parseEnvironment, type Environment } from './policies/environment';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  tls?: { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string } | true;
+  apiKey?: string;
+}
+
+/** Reads secrets (API key, TLS key) from the environment or files; they are never logged. */
+export function temporalTargetFromEnvironment(env: Environment): TemporalTarget {
+  const read = (variable: string, path: string): Buffer => {
+    try {
+      return readFileSync(expandHome(path));
+    } catch (err) {
+      throw new Error(`${variable}=${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  };
+  const apiKey = env.TEMPORAL_API_KEY ?? (env.TEMPORAL_API_KEY_FILE !== undefined ? read('TEMPORAL_API_KEY_FILE', env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
+  const mtls = env.TEMPORAL_TLS_CERT_PATH !== undefined && env.TEMPORAL_TLS_KEY_PATH !== undefined;
+  let tls: TemporalTarget['tls'];
+  if (mtls || env.TEMPORAL_TLS_CA_PATH !== undefined || env.TEMPORAL_TLS_SERVER_NAME !== undefined) {
+    tls = {
+      ...(mtls ? { clientCertPair: { crt: read('TEMPORAL_TLS_CERT_PATH', env.TEMPORAL_TLS_CERT_PATH!), key: read('TEMPORAL_TLS_KEY_PATH', env.TEMPORAL_TLS_KEY_PATH!) } } : {}),
+      ...(env.TEMPORAL_TLS_CA_PATH !== undefined ? { serverRootCACertificate: read('TEMPORAL_TLS_CA_PATH', env.TEMPORAL_TLS_CA_PATH) } : {}),
+      ...(env.TEMPORAL_TLS_SERVER_NAME !== undefined ? { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : {}),
+    };
+  } else if (apiKey !== undefined) {
+    tls = true; // API keys are only ever sent over TLS
+  }
+  return {
+    address: env.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS,
+    namespace: env.TEMPORAL_NAMESPACE,
+    ...(tls !== undefined ? { tls } : {}),
+    ...(apiKey !== undefined ? { apiKey } : {}),
+  };
+}
+
+export function nativeConnectionOptions(target: TemporalTarget): NativeConnectionOptions {
+  return {
+    address: target.address,
+    ...(target.tls !== undefined ? { tls: target.tls } : {}),
+    ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
+  };
+}
+
+/** The default adapters for a production worker, from the environment. */
+export function defaultActivityDeps(env: Environment): ActivityDeps {
+  return {
+    ssh: new NodeSshConnector({
+      defaultIdentityFile: env.MAINT_SSH_IDENTITY_FILE ?? '~/.ssh/id_ed25519',
+      ...(process.env.SSH_AUTH_SOCK ? { agentSocket: process.env.SSH_AUTH_SOCK } : {}),
+    }),
+  };
+}
+
+export interface CreateWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt bundle (tests bundle once per file); default: bundle workflows/index at start. */
+  workflowBundle?: WorkflowBundleOption;
+  /** How long in-flight activities get to finish on shutdown before they are cancelled. */
+  shutdownGraceTime?: string;
+}
+
+export function workflowsPath(): string {
+  return require.resolve('./workflows');
+}
+
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    activities: createActivities(options.deps),
+    shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
+    maxConcurrentActivityTaskExecutions: 200,
+  });
+}
+
+/** Installs the Temporal runtime once per process: quiet core logs, graceful stop on SIGINT/SIGTERM. */
+export function installRuntime(logLevel: Environment['MAINT_LOG_LEVEL']): void {
+  const level = logLevel === 'debug' || logLevel === 'trace' ? 'DEBUG' : logLevel === 'info' ? 'INFO' : 'WARN';
+  Runtime.install({
+    logger: new DefaultLogger(level === 'INFO' ? 'WARN' : level),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+  });
+}
+
+/** Runs a worker until SIGINT/SIGTERM; in-flight activities get the grace time to finish. */
+export async function runWorker(env: Environment, log: (line: string) => void = (l) => console.error(l)): Promise<void> {
+  const target = temporalTargetFromEnvironment(env);
+  const connection = await NativeConnection.connect(nativeConnectionOptions(target));
+  try {
+    const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env) });
+    log(`worker: polling task queue "${env.MAINT_TASK_QUEUE}" in namespace "${target.namespace}" at ${target.address}`);
+    await worker.run();
+    log('worker: stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  const env = parseEnvironment(process.env);
+  installRuntime(env.MAINT_LOG_LEVEL);
+  runWorker(env).catch((err: unknown) => {
+    console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

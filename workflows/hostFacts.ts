@@ -1,0 +1,48 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { HostFactsResult } from '../policies/facts';
+import type { ResolvedHost } from '../policies/inventory';
+import { mapWithConcurrency } from './concurrency';
+
+const { collectHostFacts } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '45 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '10 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['HostKeyMismatch', 'AuthenticationFailed'],
+  },
+});
+
+export interface HostFactsInput {
+  hosts: ResolvedHost[];
+  /** How many hosts are asked at once (default 20). */
+  parallelism?: number;
+}
+
+/**
+ * Connects to each host over SSH with its pinned host key and returns its facts, or the reason it
+ * could not: one unreachable or impostor host never hides the others.
+ */
+export async function hostFactsWorkflow(input: HostFactsInput): Promise<HostFactsResult[]> {
+  const parallelism = Math.max(1, Math.min(input.parallelism ?? 20, 200));
+  return mapWithConcurrency(input.hosts, parallelism, async (host): Promise<HostFactsResult> => {
+    try {
+      const facts = await collectHostFacts({
+        name: host.name,
+        address: host.address,
+        port: host.port,
+        user: host.user,
+        hostKey: host.hostKey,
+        ...(host.identityFile !== undefined ? { identityFile: host.identityFile } : {}),
+      });
+      return { name: host.name, ok: true, facts };
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      const type = cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined;
+      const message = cause instanceof Error ? cause.message : String(cause);
+      return { name: host.name, ok: false, error: message, ...(type ? { errorType: type } : {}) };
+    }
+  });
+}

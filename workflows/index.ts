@@ -1,0 +1,2 @@
+// The one workflow bundle entry: every workflow the worker runs is exported here.
+export { hostFactsWorkflow } from './hostFacts';
