@@ -4,8 +4,9 @@
  * runs the same worker next to an embedded dev server.
  */
 import { readFileSync } from 'node:fs';
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, DefaultLogger, type NativeConnectionOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type NativeConnectionOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
+import { LineLogger } from './activities/log';
 import { NodeSshConnector, expandHome } from './activities/hosts/ssh';
 import { DEFAULT_TEMPORAL_ADDRESS, parseEnvironment, type Environment } from './policies/environment';
 
@@ -22,7 +23,7 @@ export function temporalTargetFromEnvironment(env: Environment): TemporalTarget 
     try {
       return readFileSync(expandHome(path));
     } catch (err) {
-      throw new Error(`${variable}=${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new Error(`${variable}=${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
     }
   };
   const apiKey = env.TEMPORAL_API_KEY ?? (env.TEMPORAL_API_KEY_FILE !== undefined ? read('TEMPORAL_API_KEY_FILE', env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
@@ -92,9 +93,9 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
 
 /** Installs the Temporal runtime once per process: quiet core logs, graceful stop on SIGINT/SIGTERM. */
 export function installRuntime(logLevel: Environment['MAINT_LOG_LEVEL']): void {
-  const level = logLevel === 'debug' || logLevel === 'trace' ? 'DEBUG' : logLevel === 'info' ? 'INFO' : 'WARN';
+  const level = logLevel === 'trace' ? 'TRACE' : logLevel === 'debug' ? 'DEBUG' : logLevel === 'error' || logLevel === 'fatal' || logLevel === 'silent' ? 'ERROR' : 'WARN';
   Runtime.install({
-    logger: new DefaultLogger(level === 'INFO' ? 'WARN' : level),
+    logger: new LineLogger(level),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });

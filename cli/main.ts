@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
 import { EnvironmentError, parseEnvironment } from '../policies/environment';
 import { installRuntime, runWorker } from '../worker';
+import { runDemo } from './demo';
 import { runDev } from './dev';
 import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
 import { CliError, EXIT } from './errors';
@@ -29,6 +30,15 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'where temporal.db lives (default: $MAINT_DATA_DIR or ~/.local/share/maint)')
     .action(async (opts: { port: number; uiPort?: number; dataDir?: string }) => {
       process.exitCode = await runDev({ port: opts.port, ...(opts.uiPort !== undefined ? { uiPort: opts.uiPort } : {}), ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}) });
+    });
+
+  program
+    .command('demo')
+    .description('`maint dev` plus a simulated fleet of 12 hosts and a real workflow run on it; Ctrl-C stops everything.')
+    .option('--port <port>', 'Temporal frontend port', integer('--port', 1, 65535), 7233)
+    .option('--data-dir <dir>', 'where temporal.db lives (default: $MAINT_DATA_DIR or ~/.local/share/maint)')
+    .action(async (opts: { port: number; dataDir?: string }) => {
+      process.exitCode = await runDemo({ port: opts.port, ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}) });
     });
 
   program

@@ -5,8 +5,8 @@
 #   MAINT_ROOT         the checkout (set by the caller)
 #   TEMPORAL_CLI_PATH  use this Temporal CLI binary instead of finding/installing one
 #
-# Afterwards: `node` is Node >= 24, node_modules/ matches package-lock.json, dist/ is built,
-# and TEMPORAL_CLI_PATH names a working Temporal CLI.
+# Afterwards: `node` is Node >= 24, node_modules/ matches package-lock.json,
+# and TEMPORAL_CLI_PATH names a working Temporal CLI. Callers run ensure_build / ensure_os_packages.
 
 set -euo pipefail
 
@@ -50,9 +50,11 @@ ensure_node_modules() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return
   fi
-  echo "bootstrap: installing npm dependencies (npm ci)" >&2
-  (cd "$MAINT_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2) \
-    || bootstrap_fail "npm ci failed" "check that the npm registry is reachable (npm ping)"
+  # `npm install` from the lock rather than `npm ci`: the registry here does not carry other
+  # platforms' optional binaries (@swc/core-darwin-*, …), which `npm ci` insists on finding in the lock.
+  echo "bootstrap: installing npm dependencies from package-lock.json" >&2
+  (cd "$MAINT_ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error >&2) \
+    || bootstrap_fail "npm install failed" "check that the npm registry is reachable (npm ping)"
   echo "$want" >"$stamp"
 }
 
