@@ -1,5 +1,6 @@
 import type { SshConnector } from './hosts/ssh';
 import { createFactsActivities } from './hosts/facts';
+import { createPatchActivities } from './patch';
 
 /** Everything activities need from the outside world; tests pass real local services. */
 export interface ActivityDeps {
@@ -10,6 +11,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createFactsActivities(deps),
+    ...createPatchActivities(deps),
   };
 }
 

@@ -1,2 +1,4 @@
 // The one workflow bundle entry: every workflow the worker runs is exported here.
 export { hostFactsWorkflow } from './hostFacts';
+export { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
+export { patchRolloutWorkflow } from './patchRollout';

@@ -33,7 +33,7 @@ export interface SshdFleet {
  * own directory and the fleet's authorized client key. `stop()` kills them and removes their files;
  * call it from afterAll (a process-exit hook kills them too if a test file crashes).
  */
-export async function startSshdFleet(count: number, options: { namePrefix?: string; tags?: (i: number) => Record<string, string> } = {}): Promise<SshdFleet> {
+export async function startSshdFleet(count: number, options: { namePrefix?: string; tags?: (i: number) => Record<string, string>; env?: Record<string, string> } = {}): Promise<SshdFleet> {
   if (!SSHD) throw new Error('OpenSSH sshd is not installed: scripts/test.sh installs Debian\'s openssh-server; or `apt-get install openssh-server`');
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
   const root = mkdtempSync(join(tmpdir(), 'maint-sshd-'));
@@ -41,6 +41,11 @@ export async function startSshdFleet(count: number, options: { namePrefix?: stri
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'maint-test-client', '-f', clientKey]);
   const authorized = readFileSync(`${clientKey}.pub`, 'utf8');
   const user = userInfo().username;
+  // Extra variables for every session (e.g. APT_CONFIG for a sandboxed apt); SetEnv splits on spaces.
+  const extraEnv = Object.entries(options.env ?? {}).map(([k, v]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\s"]/.test(v)) throw new Error(`sshd SetEnv cannot carry ${k}=${JSON.stringify(v)}`);
+    return ` ${k}=${v}`;
+  }).join('');
 
   const hosts: SshdHost[] = [];
   try {
@@ -67,7 +72,7 @@ export async function startSshdFleet(count: number, options: { namePrefix?: stri
         'PermitRootLogin prohibit-password',
         'MaxStartups 100:30:200',
         'LogLevel ERROR',
-        `SetEnv MAINT_HOST_DIR=${join(dir, 'fs')} MAINT_HOST_NAME=${name}`,
+        `SetEnv MAINT_HOST_DIR=${join(dir, 'fs')} MAINT_HOST_NAME=${name}${extraEnv}`,
         '',
       ].join('\n'));
       const sshd = track(spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] }));

@@ -1,0 +1,186 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/facts';
+import type { ResolvedHost } from '../../policies/inventory';
+import type { RolloutPolicy, Strategy } from '../../policies/rollout';
+import { shellQuote } from '../../policies/shell';
+import { renderCommand, type TemplateValues } from '../../policies/templates';
+import { runHealthCheck } from '../health';
+import type { HostShell, SshConnector, SshTarget } from '../hosts/ssh';
+import { withHost, toFailure } from '../hosts/withHost';
+import { strategyFor } from './strategies';
+import { HostCommandError, runChecked, type PlannedChange, type StrategyContext, type VersionRecord } from './strategy';
+
+export interface HostStepInput {
+  rolloutId: string;
+  host: ResolvedHost;
+}
+
+function sshTarget(host: ResolvedHost): SshTarget {
+  return { name: host.name, address: host.address, port: host.port, user: host.user, hostKey: host.hostKey, ...(host.identityFile !== undefined ? { identityFile: host.identityFile } : {}) };
+}
+
+function heartbeat(details: Record<string, unknown>): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // outside an activity
+  }
+}
+
+function strategyContext(shell: HostShell, input: HostStepInput, commandTimeoutMs: number): StrategyContext {
+  return {
+    shell,
+    host: input.host,
+    rolloutId: input.rolloutId,
+    commandTimeoutSeconds: Math.ceil(commandTimeoutMs / 1000),
+    heartbeat: (step) => heartbeat({ step, host: input.host.name }),
+  };
+}
+
+/** A failed host command is permanent for this step: retrying apt with the same input fails the same way. */
+function permanent(err: unknown): unknown {
+  if (err instanceof HostCommandError) return ApplicationFailure.nonRetryable(err.message, 'HostCommandFailed');
+  return toFailure(err);
+}
+
+export const MIN_FREE_BYTES = 200 * 1024 * 1024;
+
+export function createPatchActivities(deps: { ssh: SshConnector }) {
+  const onHost = <T>(input: HostStepInput, work: (shell: HostShell) => Promise<T>): Promise<T> =>
+    withHost(deps.ssh, sshTarget(input.host), async (shell) => {
+      try {
+        return await work(shell);
+      } catch (err) {
+        throw permanent(err);
+      }
+    });
+
+  return {
+    /** Read-only: reachable with the pinned key, enough free disk on /. */
+    async preflightHost(input: HostStepInput): Promise<{ bootId: string; rootFreeBytes: number }> {
+      return onHost(input, async (shell) => {
+        const facts = parseHostFacts(await runChecked(strategyContext(shell, input, 30_000), HOST_FACTS_SCRIPT, 30));
+        if (facts.rootFreeBytes < MIN_FREE_BYTES) {
+          throw ApplicationFailure.nonRetryable(`${input.host.name}: only ${Math.round(facts.rootFreeBytes / 1048576)} MiB free on /, at least ${MIN_FREE_BYTES / 1048576} MiB needed`, 'PreflightFailed');
+        }
+        return { bootId: facts.bootId, rootFreeBytes: facts.rootFreeBytes };
+      });
+    },
+
+    /** A drain/undrain/pre/post hook: a user command on the host. */
+    async runHostHook(input: HostStepInput & { hook: string; command: string; timeoutMs: number }): Promise<void> {
+      await onHost(input, async (shell) => {
+        heartbeat({ step: input.hook, host: input.host.name });
+        await runChecked(strategyContext(shell, input, input.timeoutMs), renderCommand(input.command, { host: input.host, rolloutId: input.rolloutId }));
+      });
+    },
+
+    async previewPatch(input: HostStepInput & { strategy: Strategy }): Promise<PlannedChange[]> {
+      return onHost(input, (shell) => strategyFor(input.strategy).preview(strategyContext(shell, input, 120_000), input.strategy));
+    },
+
+    /** Installed versions before anything changes: what a rollback restores. */
+    async recordVersions(input: HostStepInput & { strategy: Strategy; commandTimeoutMs: number }): Promise<VersionRecord> {
+      return onHost(input, (shell) => strategyFor(input.strategy).record(strategyContext(shell, input, input.commandTimeoutMs), input.strategy));
+    },
+
+    /** Idempotent: a host already at the target (e.g. a retry after a worker crash) is not patched again. */
+    async applyPatch(input: HostStepInput & { strategy: Strategy; record: VersionRecord; commandTimeoutMs: number }) {
+      return onHost(input, (shell) => strategyFor(input.strategy).apply(strategyContext(shell, input, input.commandTimeoutMs), input.strategy, input.record));
+    },
+
+    /** Restores exactly the recorded versions; safe to repeat. */
+    async rollbackHost(input: HostStepInput & { strategy: Strategy; record: VersionRecord; commandTimeoutMs: number }): Promise<Record<string, string>> {
+      return onHost(input, (shell) => strategyFor(input.strategy).rollback(strategyContext(shell, input, input.commandTimeoutMs), input.strategy, input.record));
+    },
+
+    /**
+     * Reboots when the policy says so (always, or if the host asks for it) and waits for the host to
+     * answer SSH with a new boot id. Resumes from its heartbeat after a worker crash: a host that
+     * already came back with a new boot id is not rebooted twice.
+     */
+    async rebootHost(input: HostStepInput & { strategy: Strategy; reboot: RolloutPolicy['reboot'] }): Promise<{ rebooted: boolean; bootIdBefore?: string; bootIdAfter?: string }> {
+      if (input.reboot.mode === 'never') return { rebooted: false };
+      const resumed = (() => {
+        try {
+          return Context.current().info.heartbeatDetails as { bootIdBefore?: string } | undefined;
+        } catch {
+          return undefined;
+        }
+      })();
+      let bootIdBefore = resumed?.bootIdBefore;
+      if (bootIdBefore === undefined) {
+        const needed = await onHost(input, async (shell) => {
+          const ctx = strategyContext(shell, input, 60_000);
+          const required = input.reboot.mode === 'always' || (await strategyFor(input.strategy).rebootRequired(ctx, input.strategy));
+          if (!required) return undefined;
+          const bootId = (await runChecked(ctx, 'cat /proc/sys/kernel/random/boot_id', 30)).trim();
+          heartbeat({ step: 'rebooting', host: input.host.name, bootIdBefore: bootId });
+          // Detach so the reboot outlives this SSH session; the short sleep lets the session close cleanly.
+          await runChecked(ctx, `nohup sh -c ${shellQuote(`sleep 2; ${renderCommand(input.reboot.command, { host: input.host })}`)} >/dev/null 2>&1 &`, 30);
+          return bootId;
+        });
+        if (needed === undefined) return { rebooted: false };
+        bootIdBefore = needed;
+      }
+      const deadline = Date.now() + input.reboot.timeout;
+      let lastError = 'no answer yet';
+      while (Date.now() < deadline) {
+        heartbeat({ step: 'waiting for reboot', host: input.host.name, bootIdBefore });
+        await sleep(3_000);
+        try {
+          const bootIdAfter = await withHost(deps.ssh, sshTarget(input.host), async (shell) => (await runChecked(strategyContext(shell, input, 30_000), 'cat /proc/sys/kernel/random/boot_id', 30)).trim());
+          if (bootIdAfter !== bootIdBefore) return { rebooted: true, bootIdBefore, bootIdAfter };
+          lastError = 'still the same boot id';
+        } catch (err) {
+          if (err instanceof ApplicationFailure && err.type === 'HostKeyMismatch') throw err;
+          lastError = err instanceof Error ? err.message : String(err);
+        }
+      }
+      throw ApplicationFailure.nonRetryable(`${input.host.name}: did not come back with a new boot id within ${Math.round(input.reboot.timeout / 1000)} s after reboot (${lastError})`, 'RebootTimedOut');
+    },
+
+    /**
+     * Runs every health check every `interval` until all pass `consecutiveSuccesses` times in a
+     * row, or fails at `deadline` with what the last failing check saw.
+     */
+    async verifyHealth(input: HostStepInput & { health: RolloutPolicy['health']; target?: string }): Promise<{ attempts: number; detail: string }> {
+      const values: TemplateValues = { host: input.host, rolloutId: input.rolloutId, ...(input.target !== undefined ? { target: input.target } : {}) };
+      const deadline = Date.now() + input.health.deadline;
+      let shell: HostShell | undefined;
+      const openShell = async () => (shell ??= await deps.ssh.connect(sshTarget(input.host)));
+      let streak = 0;
+      let attempts = 0;
+      let lastFailure = 'no check ran';
+      try {
+        if (input.health.checks.length === 0) return { attempts: 0, detail: 'no health checks configured' };
+        for (;;) {
+          attempts++;
+          let allOk = true;
+          for (const check of input.health.checks) {
+            const outcome = await runHealthCheck(check, { values, timeoutMs: input.health.timeout, shell: openShell }).catch((err: unknown) => {
+              shell?.close();
+              shell = undefined;
+              return { ok: false, detail: err instanceof Error ? err.message : String(err) };
+            });
+            if (!outcome.ok) {
+              allOk = false;
+              lastFailure = outcome.detail;
+              break;
+            }
+          }
+          streak = allOk ? streak + 1 : 0;
+          heartbeat({ step: 'verifying', host: input.host.name, streak, attempts, lastFailure });
+          if (streak >= input.health.consecutiveSuccesses) return { attempts, detail: `healthy ${streak}× in a row` };
+          if (Date.now() + input.health.interval > deadline) {
+            throw ApplicationFailure.nonRetryable(`${input.host.name}: unhealthy: ${lastFailure} (not ${input.health.consecutiveSuccesses}× healthy in a row within ${Math.round(input.health.deadline / 1000)} s)`, 'HealthCheckFailed');
+          }
+          await sleep(input.health.interval);
+        }
+      } finally {
+        shell?.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import type { z } from 'zod';
+import {
+  aptApplyCommand,
+  aptRebootCheckCommand,
+  aptRemoveCommand,
+  aptRollbackCommand,
+  aptSimulateInstallCommand,
+  aptSimulatePinnedCommand,
+  aptSimulateUpgradeCommand,
+  aptUpdateCommand,
+  dpkgQueryCommand,
+  parseAptRebootCheck,
+  parseAptSimulation,
+  parseDpkgQuery,
+  selectUpgrades,
+  type AptChange,
+} from '../../../policies/packages/apt';
+import type { aptStrategySchema } from '../../../policies/rollout';
+import { runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
+
+type AptStrategy = z.output<typeof aptStrategySchema>;
+
+/** Installed versions, as apt names packages; refuses to go on if dpkg left packages half-done. */
+async function installedVersions(ctx: StrategyContext): Promise<Record<string, string>> {
+  const { installed, broken } = parseDpkgQuery(await runChecked(ctx, dpkgQueryCommand(), 120));
+  if (broken.length > 0) {
+    throw new Error(`${ctx.host.name}: dpkg left packages half-installed: ${broken.join(', ')}; run \`dpkg --configure -a\` (or fix them by hand) and retry`);
+  }
+  return installed;
+}
+
+/**
+ * The exact change the policy asks for on this host: the selected upgrades, pinned to the versions
+ * the simulation picked, then simulated once more as pinned — so the plan also holds every
+ * dependency apt will upgrade, install or remove with them, and apply installs exactly this.
+ */
+async function plan(ctx: StrategyContext, s: AptStrategy): Promise<AptChange[]> {
+  let selected: Record<string, string>;
+  if (s.packages === 'all' || s.packages === 'security') {
+    const upgrades = selectUpgrades(parseAptSimulation(await runChecked(ctx, aptSimulateUpgradeCommand(), 300)), s.packages);
+    selected = Object.fromEntries(upgrades.map((c) => [c.package, c.to]));
+  } else {
+    const changes = parseAptSimulation(await runChecked(ctx, aptSimulateInstallCommand(s.packages), 300));
+    selected = Object.fromEntries(changes.filter((c) => c.to !== '').map((c) => [c.package, c.to]));
+  }
+  if (Object.keys(selected).length === 0) return [];
+  return parseAptSimulation(await runChecked(ctx, aptSimulatePinnedCommand(selected), 300));
+}
+
+function differing(installed: Record<string, string>, wanted: Record<string, string>): string[] {
+  return Object.keys(wanted).filter((name) => (installed[name] ?? '') !== wanted[name]);
+}
+
+function explain(installed: Record<string, string>, wanted: Record<string, string>, names: string[]): string {
+  return names.map((n) => `${n} ${installed[n] || '(not installed)'} instead of ${wanted[n] || '(not installed)'}`).join(', ');
+}
+
+function pick(installed: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [n, installed[n] ?? '']));
+}
+
+/** Debian/Ubuntu hosts: apt-get with versions pinned at record time, rollback by downgrade. */
+export const aptStrategy: PatchStrategy<AptStrategy> = {
+  async preview(ctx, s) {
+    return (await plan(ctx, s)).map((c) => ({ package: c.package, from: c.from, to: c.to }));
+  },
+
+  async record(ctx, s) {
+    ctx.heartbeat('apt-get update');
+    await runChecked(ctx, aptUpdateCommand());
+    ctx.heartbeat('simulating the upgrade');
+    const target = Object.fromEntries((await plan(ctx, s)).map((c) => [c.package, c.to]));
+    const installed = await installedVersions(ctx);
+    return { before: pick(installed, Object.keys(target)), target };
+  },
+
+  async apply(ctx, _s, record) {
+    const names = Object.keys(record.target);
+    const current = await installedVersions(ctx);
+    if (differing(current, record.target).length === 0) return { installed: pick(current, names), alreadyApplied: true, record };
+    ctx.heartbeat('apt-get install');
+    await runChecked(ctx, aptApplyCommand(record.target));
+    const after = await installedVersions(ctx);
+    const wrong = differing(after, record.target);
+    if (wrong.length > 0) throw new Error(`${ctx.host.name}: after apt-get install, ${explain(after, record.target, wrong)}`);
+    return { installed: pick(after, names), alreadyApplied: false, record };
+  },
+
+  async rollback(ctx, _s, record: VersionRecord) {
+    const names = [...new Set([...Object.keys(record.before), ...Object.keys(record.target)])];
+    const before = pick(record.before, names);
+    const current = await installedVersions(ctx);
+    const wrong = differing(current, before);
+    if (wrong.length === 0) return pick(current, names);
+    // Downgrades first: removing a new dependency while the new version still needs it would take that package along.
+    const restore = Object.fromEntries(wrong.filter((n) => before[n] !== '').map((n) => [n, before[n] ?? '']));
+    if (Object.keys(restore).length > 0) {
+      ctx.heartbeat('apt-get install --allow-downgrades');
+      await runChecked(ctx, aptRollbackCommand(restore));
+    }
+    const added = wrong.filter((n) => before[n] === '');
+    if (added.length > 0) {
+      ctx.heartbeat('apt-get remove');
+      const now = await installedVersions(ctx);
+      const stillThere = added.filter((n) => (now[n] ?? '') !== '');
+      if (stillThere.length > 0) await runChecked(ctx, aptRemoveCommand(stillThere));
+    }
+    const after = await installedVersions(ctx);
+    const still = differing(after, before);
+    if (still.length > 0) throw new Error(`${ctx.host.name}: after rollback, ${explain(after, before, still)}`);
+    return pick(after, names);
+  },
+
+  async rebootRequired(ctx) {
+    return parseAptRebootCheck(await runChecked(ctx, aptRebootCheckCommand(), 120));
+  },
+};

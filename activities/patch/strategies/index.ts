@@ -1,0 +1,16 @@
+import type { Strategy } from '../../../policies/rollout';
+import type { PatchStrategy } from '../strategy';
+import { aptStrategy } from './apt';
+import { commandStrategy } from './command';
+import { dnfStrategy } from './dnf';
+
+/** The strategy implementations by `strategy.kind`; adding one is a new file plus one line here. */
+const STRATEGIES: { [K in Strategy['kind']]: PatchStrategy<Extract<Strategy, { kind: K }>> } = {
+  apt: aptStrategy,
+  dnf: dnfStrategy,
+  command: commandStrategy,
+};
+
+export function strategyFor<S extends Strategy>(strategy: S): PatchStrategy<S> {
+  return STRATEGIES[strategy.kind] as unknown as PatchStrategy<S>;
+}

@@ -1,0 +1,60 @@
+import type { Strategy } from '../../policies/rollout';
+import type { VersionRecord } from '../../policies/rolloutTypes';
+import type { TemplateHost } from '../../policies/templates';
+import type { HostShell } from '../hosts/ssh';
+
+export type { VersionRecord };
+
+export interface PlannedChange {
+  package: string;
+  from: string;
+  to: string;
+}
+
+export interface StrategyContext {
+  shell: HostShell;
+  host: TemplateHost;
+  rolloutId: string;
+  commandTimeoutSeconds: number;
+  /** Reports progress to Temporal (a no-op outside an activity). */
+  heartbeat(step: string): void;
+}
+
+/**
+ * One way of patching a host (apt, dnf, user commands, …): one implementation per file in
+ * strategies/, registered in strategies/index.ts. Every method must be safe to run twice: a retry
+ * after a worker crash repeats whatever step was in flight.
+ */
+export interface PatchStrategy<S extends Strategy = Strategy> {
+  /** What would change on this host, read-only (`--dry-run`). */
+  preview(ctx: StrategyContext, strategy: S): Promise<PlannedChange[]>;
+  /** Records installed versions of everything the patch will change, before anything changes. */
+  record(ctx: StrategyContext, strategy: S): Promise<VersionRecord>;
+  /** Installs `record.target`. Must detect "already installed" and then change nothing. Returns the versions now installed. */
+  apply(ctx: StrategyContext, strategy: S, record: VersionRecord): Promise<{ installed: Record<string, string>; alreadyApplied: boolean; record: VersionRecord }>;
+  /** Puts back exactly `record.before`. Safe to repeat. Returns the versions now installed. */
+  rollback(ctx: StrategyContext, strategy: S, record: VersionRecord): Promise<Record<string, string>>;
+  /** Whether the host asks for a reboot after the patch (/run/reboot-required, needs-restarting -r, …). */
+  rebootRequired(ctx: StrategyContext, strategy: S): Promise<boolean>;
+}
+
+/** A command on the host failed: carries the host, the command, the exit code and stderr's last lines. */
+export class HostCommandError extends Error {
+  override readonly name = 'HostCommandError';
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly exitCode: number,
+    readonly stderr: string,
+  ) {
+    const tailLines = stderr.trim().split('\n').slice(-5).join('\n');
+    super(`${host}: \`${command.length > 160 ? `${command.slice(0, 160)}…` : command}\` exited with ${exitCode}${tailLines ? `:\n${tailLines}` : ''}`);
+  }
+}
+
+/** Runs a command and throws {@link HostCommandError} unless it exits 0. */
+export async function runChecked(ctx: StrategyContext, command: string, timeoutSeconds = ctx.commandTimeoutSeconds): Promise<string> {
+  const result = await ctx.shell.run(command, { timeoutSeconds });
+  if (result.exitCode !== 0) throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
+  return result.stdout;
+}

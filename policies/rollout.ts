@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { durationSchema } from './durations';
+import { parseSelector } from './selector';
+import { unknownTemplateVariables } from './templates';
+import { countOrPercentSchema } from './waves';
+
+/** A command template: `{{host.name}}`-style variables only (see templates.ts); values are shell-quoted. */
+const commandTemplate = z
+  .string()
+  .min(1)
+  .max(8192)
+  .superRefine((text, ctx) => {
+    const unknown = unknownTemplateVariables(text);
+    if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown variable ${unknown.map((u) => `{{${u}}}`).join(', ')}; known: {{host.name}}, {{host.address}}, {{host.port}}, {{host.user}}, {{host.tags.NAME}}, {{target}}, {{previous}}, {{rolloutId}}` });
+  });
+
+/** A Debian/RPM package name, optionally pinned (`nginx`, `openssl=3.0.15-1~deb12u1`); no shell metacharacters. */
+export const packageSpecSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9+._-]*(=[A-Za-z0-9.+~:_-]+)?$/, 'expected a package name like "openssl" or "openssl=3.0.15-1~deb12u1" (lower-case letters, digits, "+", ".", "-"; no spaces or shell characters)');
+
+const packagesSchema = z
+  .union([z.literal('all'), z.literal('security'), z.array(packageSpecSchema).min(1)])
+  .describe('"all" upgradable packages, only "security" updates, or an explicit list.');
+
+export const aptStrategySchema = z.strictObject({
+  kind: z.literal('apt'),
+  packages: packagesSchema,
+});
+
+export const dnfStrategySchema = z.strictObject({
+  kind: z.literal('dnf'),
+  packages: packagesSchema,
+});
+
+export const commandStrategySchema = z
+  .strictObject({
+    kind: z.literal('command'),
+    target: z.string().regex(/^[A-Za-z0-9._:+~-]{1,128}$/, 'expected a version label like 2.0.0').describe('The version every host should end on; {{target}} in the commands.'),
+    check: commandTemplate.describe('Prints the installed version (first line of stdout). A host already at the target is not patched again.'),
+    apply: commandTemplate.describe('Installs {{target}}.'),
+    rollback: commandTemplate.describe('Puts back {{previous}}, the version `check` printed before apply.'),
+  })
+  .describe('User-provided commands, for anything that is not apt or dnf.');
+
+export const strategySchema = z.discriminatedUnion('kind', [aptStrategySchema, dnfStrategySchema, commandStrategySchema]);
+
+const urlTemplate = commandTemplate.refine((u) => /^https?:\/\//.test(u), 'expected an http:// or https:// URL');
+
+export const healthCheckSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('http'),
+    url: urlTemplate.describe('Fetched from the worker, e.g. http://{{host.address}}:8080/health'),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    bodyMatches: z.string().refine((re) => {
+      try {
+        new RegExp(re);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected a valid regular expression').optional().describe('Regular expression the body must match, e.g. "version={{target}}" is not expanded: write the literal.'),
+  }),
+  z.strictObject({
+    kind: z.literal('tcp'),
+    host: commandTemplate.default('{{host.address}}'),
+    port: z.number().int().min(1).max(65535),
+  }),
+  z.strictObject({
+    kind: z.literal('command'),
+    command: commandTemplate.describe('Run on the host over SSH; exit code 0 means healthy.'),
+  }),
+]);
+
+export const rolloutPolicySchema = z
+  .strictObject({
+    apiVersion: z.literal('maint/v1'),
+    kind: z.literal('RolloutPolicy'),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lower-case name with digits and "-", like web-security'),
+    description: z.string().max(2000).optional(),
+    targets: z.strictObject({
+      inventory: z.string().min(1).describe('Inventory file, relative to this policy file.'),
+      selector: z
+        .string()
+        .superRefine((s, ctx) => {
+          try {
+            parseSelector(s);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          }
+        })
+        .optional()
+        .describe('Tag selector, e.g. "role=web,patchGroup in (a,b)".'),
+    }),
+    strategy: strategySchema,
+    waves: z
+      .strictObject({
+        canary: z.number().int().nonnegative().default(0).describe('Hosts in the first, canary wave.'),
+        batches: z.array(countOrPercentSchema).min(1).default(['100%']).describe('Batch sizes after the canary, Ansible-style: [1, "10%", "50%", "100%"]; the last repeats.'),
+      })
+      .default({ canary: 0, batches: ['100%'] }),
+    maxUnavailable: countOrPercentSchema.default(1).describe('At most this many hosts out of service at once.'),
+    failureThreshold: countOrPercentSchema.default(0).describe('Failed hosts tolerated; one more halts the rollout.'),
+    bakeTime: durationSchema.default(0).describe('Wait after each wave before the next starts.'),
+    health: z
+      .strictObject({
+        checks: z.array(healthCheckSchema).default([]),
+        interval: durationSchema.default(2),
+        timeout: durationSchema.default(5).describe('Per check attempt.'),
+        consecutiveSuccesses: z.number().int().min(1).max(100).default(3),
+        deadline: durationSchema.default(120).describe('A host not healthy by then has failed.'),
+      })
+      .default({ checks: [], interval: 2000, timeout: 5000, consecutiveSuccesses: 3, deadline: 120_000 }),
+    hooks: z
+      .strictObject({
+        drain: commandTemplate.optional().describe('Run on the host before it is touched, e.g. take it out of the load balancer.'),
+        undrain: commandTemplate.optional().describe('Run on the host once it is healthy again (also after a rollback).'),
+        pre: commandTemplate.optional(),
+        post: commandTemplate.optional(),
+      })
+      .default({}),
+    reboot: z
+      .strictObject({
+        mode: z.enum(['never', 'ifRequired', 'always']).default('never'),
+        command: commandTemplate.default('systemctl reboot'),
+        timeout: durationSchema.default(600).describe('How long a host may take to answer SSH again with a new boot id.'),
+      })
+      .default({ mode: 'never', command: 'systemctl reboot', timeout: 600_000 }),
+    rollback: z.strictObject({ scope: z.enum(['batch', 'all-patched', 'none']).default('batch') }).default({ scope: 'batch' }),
+    approval: z
+      .strictObject({
+        after: z.union([z.literal('canary'), z.literal('every-wave'), z.array(z.number().int().nonnegative()).min(1)]).describe('Wait for `maint rollout approve` after the canary, after every wave, or after the listed wave numbers (0 is the first).'),
+      })
+      .optional(),
+    commandTimeout: durationSchema.default(600).describe('Longest a single apply/rollback/hook command may run.'),
+  })
+  .describe('How to roll a patch across hosts (apiVersion maint/v1, kind RolloutPolicy).');
+
+export type RolloutPolicy = z.output<typeof rolloutPolicySchema>;
+export type Strategy = z.output<typeof strategySchema>;
+export type HealthCheck = z.output<typeof healthCheckSchema>;

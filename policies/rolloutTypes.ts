@@ -1,0 +1,84 @@
+import type { ResolvedHost } from './inventory';
+import type { RolloutPolicy } from './rollout';
+
+/** What a host has before it is touched, and what the patch will install: the basis of rollback. */
+export interface VersionRecord {
+  /** package (or component) → version installed before the patch; '' = not installed. */
+  before: Record<string, string>;
+  /** package → version the patch installs. Empty: nothing to do on this host. */
+  target: Record<string, string>;
+  /** Strategy-specific handle, e.g. the dnf transaction id that `dnf history undo` reverts. */
+  transactionId?: string;
+}
+
+/** Where one host is in a rollout, as `maint rollout status` shows it. */
+export type HostPhase =
+  | 'pending' | 'preflight' | 'draining' | 'patching' | 'rebooting' | 'verifying'
+  | 'healthy' | 'failed' | 'rolling-back' | 'rolled-back' | 'skipped';
+
+/** Phases in which the host is out of service (drained or being changed). */
+export const OUT_OF_SERVICE: ReadonlySet<HostPhase> = new Set(['draining', 'patching', 'rebooting', 'verifying', 'rolling-back']);
+
+export interface HostReport {
+  name: string;
+  wave: number;
+  state: HostPhase;
+  /** Versions before the patch and the target: what a rollback restores. */
+  record?: VersionRecord;
+  /** Versions installed when the host's work ended. */
+  after?: Record<string, string>;
+  /** Apply attempts that reached the host (0 when it was already at the target). */
+  attempts: number;
+  error?: string;
+  /** Epoch ms: when the host was taken out of service and when it was back (healthy or restored). */
+  outOfServiceFrom?: number;
+  outOfServiceUntil?: number;
+}
+
+export type RolloutStatus = 'running' | 'paused' | 'awaiting-approval' | 'completed' | 'completed-with-failures' | 'rolled_back' | 'failed' | 'aborted';
+
+export interface RolloutInput {
+  rolloutId: string;
+  policy: RolloutPolicy;
+  hosts: ResolvedHost[];
+}
+
+export interface RolloutProgress {
+  rolloutId: string;
+  policy: string;
+  status: RolloutStatus;
+  /** The wave running now (or last run). */
+  currentWave: number;
+  waves: Array<{ index: number; size: number; canary: boolean; state: 'pending' | 'running' | 'done' | 'failed' | 'rolled-back' | 'skipped' }>;
+  hosts: HostReport[];
+  failures: number;
+  failuresTolerated: number;
+  message?: string;
+  /** Batch workflows running now; query them (batchProgress) for live host states. */
+  runningBatches?: string[];
+}
+
+export interface RolloutReport extends RolloutProgress {
+  finishedAt: number;
+}
+
+export interface BatchInput {
+  rolloutId: string;
+  wave: number;
+  hosts: ResolvedHost[];
+  policy: RolloutPolicy;
+  parallelism: number;
+  /** Failed hosts this batch may still have before the rollout halts. */
+  failuresAllowed: number;
+  /** Start paused (the parent was paused when it started the batch). */
+  paused?: boolean;
+}
+
+export interface BatchResult {
+  hosts: HostReport[];
+  /** Hosts of this batch whose patch failed (whether or not their rollback worked). */
+  failures: number;
+  /** True when failures passed the threshold (the batch then stopped starting hosts and rolled back per scope). */
+  halted: boolean;
+  aborted: boolean;
+}

@@ -1,0 +1,142 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { NodeSshConnector } from '../../activities/hosts/ssh';
+import type { RolloutProgress, RolloutReport } from '../../policies/rolloutTypes';
+import { abortUpdate, approveUpdate, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
+import { rolloutWorkflowId } from '../../workflows/patchRollout';
+import { createWorker } from '../../worker';
+import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
+import { connectTestEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+
+describe('patch rollouts on 6 real sshd hosts', () => {
+  let env: TestWorkflowEnvironment;
+  let fx: RolloutFixture;
+
+  beforeAll(async () => {
+    env = await connectTestEnv();
+  });
+  beforeEach(async () => {
+    fx = await startRolloutFixture(6);
+  });
+  afterEach(async () => {
+    await fx?.stop();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function withWorker<T>(fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
+    const taskQueue = uniqueTaskQueue('rollout');
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector() }, workflowBundle: await workflowBundle() });
+    return worker.runUntil(fn(taskQueue, worker));
+  }
+
+  function start(taskQueue: string, policyOverrides: string) {
+    const rolloutId = `t-${taskQueue}`;
+    return env.client.workflow.start('patchRolloutWorkflow', {
+      taskQueue, workflowId: rolloutWorkflowId(rolloutId),
+      args: [{ rolloutId, policy: fx.policy(policyOverrides), hosts: fx.hosts }],
+    });
+  }
+
+  async function waitForProgress(handle: { query: (q: typeof progressQuery) => Promise<RolloutProgress> }, predicate: (p: RolloutProgress) => boolean, timeoutMs = 30_000): Promise<RolloutProgress> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const p = await handle.query(progressQuery);
+      if (predicate(p)) return p;
+      if (Date.now() > deadline) throw new Error(`progress never matched; last: ${JSON.stringify(p)}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+
+  it('patches every host to v2 in waves, never more than maxUnavailable out of service', async () => {
+    const report: RolloutReport = await withWorker(async (tq) => (await start(tq, 'waves: {canary: 1, batches: [2, "100%"]}\nmaxUnavailable: 2\n')).result());
+    expect(report.status).toBe('completed');
+    expect(report.waves.map((w) => [w.size, w.state])).toEqual([[1, 'done'], [2, 'done'], [3, 'done']]);
+    for (let i = 0; i < 6; i++) {
+      expect(fx.version(i)).toBe('2.0.0');
+      expect(fx.applyCount(i)).toBe(1);
+    }
+    expect(report.hosts.map((h) => [h.name, h.state, h.record?.before.version, h.after?.version])).toEqual(
+      fx.hosts.map((h) => [h.name, 'healthy', '1.0.0', '2.0.0']),
+    );
+    const intervals = fx.hosts.flatMap((_h, i) => fx.outOfService(i));
+    expect(intervals).toHaveLength(6);
+    expect(maxConcurrentOutOfService(intervals)).toBe(2);
+    // The canary finished before the rest started.
+    const canaryBack = fx.outOfService(0)[0]![1];
+    expect(Math.min(...fx.hosts.slice(1).map((_h, i) => fx.outOfService(i + 1)[0]![0]))).toBeGreaterThanOrEqual(canaryBack);
+  });
+
+  it.each([
+    ['batch', ['2.0.0', '2.0.0', '2.0.0']],
+    ['all-patched', ['1.0.0', '1.0.0', '1.0.0']],
+  ])('rolls back the failing batch and halts (scope %s)', async (scope, earlier) => {
+    fx.makeUnhealthy(3, '2.0.0');
+    const report: RolloutReport = await withWorker(async (tq) => (await start(tq, `waves: {canary: 1, batches: [2, 1, 2]}\nrollback: {scope: ${scope}}\n`)).result());
+    expect(report.status).toBe('rolled_back');
+    expect(report.message).toMatch(/halted in wave 2: 1 host\(s\) failed, 0 tolerated/);
+    expect([0, 1, 2].map((i) => fx.version(i))).toEqual(earlier);
+    expect(fx.version(3)).toBe('1.0.0'); // rolled back, and healthy again
+    const host4 = report.hosts.find((h) => h.name === 'host-4')!;
+    expect(host4).toMatchObject({ state: 'rolled-back', after: { version: '1.0.0' } });
+    expect(host4.error).toMatch(/host-4: unhealthy: .*HTTP 503 unhealthy version=2\.0\.0.*\(rolled back\)/);
+    // Later hosts were never touched.
+    for (const i of [4, 5]) {
+      expect(fx.version(i)).toBe('1.0.0');
+      expect(fx.applyCount(i)).toBe(0);
+      expect(report.hosts[i]!.state).toBe('skipped');
+    }
+    // Every host that went out of service came back.
+    for (let i = 0; i < 6; i++) expect(fx.outOfService(i).every(([, to]) => Number.isFinite(to))).toBe(true);
+  });
+
+  it('pauses between hosts, resumes, and waits at the approval gate until approved', async () => {
+    await withWorker(async (tq) => {
+      const handle = await start(tq, 'waves: {canary: 1, batches: ["100%"]}\nmaxUnavailable: 1\napproval: {after: canary}\n');
+      const waiting = await waitForProgress(handle, (p) => p.status === 'awaiting-approval');
+      expect(waiting.message).toContain('maint rollout approve');
+      expect(fx.version(0)).toBe('2.0.0');
+      expect([1, 2, 3, 4, 5].map((i) => fx.version(i))).toEqual(Array(5).fill('1.0.0'));
+      // Nothing moves while waiting.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(fx.applyCount(1)).toBe(0);
+
+      await handle.signal(pauseSignal, {});
+      expect(await handle.executeUpdate(approveUpdate, { args: [{ by: 'test' }] })).toEqual({ approvedWave: 0 });
+      await waitForProgress(handle, (p) => p.status === 'paused');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect([1, 2, 3, 4, 5].map((i) => fx.applyCount(i))).toEqual([0, 0, 0, 0, 0]);
+      await expect(handle.executeUpdate(approveUpdate, { args: [{}] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('is not waiting for approval (status: paused)') } });
+
+      await handle.signal(resumeSignal);
+      const report: RolloutReport = await handle.result();
+      expect(report.status).toBe('completed');
+      expect(fx.hosts.map((_h, i) => fx.version(i))).toEqual(Array(6).fill('2.0.0'));
+      // Once the workflow has closed, the server itself refuses updates.
+      await expect(handle.executeUpdate(abortUpdate, { args: [{}] })).rejects.toThrow(/already completed/);
+    });
+  });
+
+  it('abort during a batch rolls back that batch and touches nothing after it', async () => {
+    // A slow apply on host-3 keeps the second wave in flight while we abort.
+    fx.makeUnhealthy(2, 'never');
+    await withWorker(async (tq) => {
+      const handle = await start(tq, 'waves: {canary: 1, batches: [3, "100%"]}\nmaxUnavailable: 3\nhealth: {checks: [{kind: http, url: "http://127.0.0.1:{{host.tags.healthPort}}/health"}], interval: 300ms, consecutiveSuccesses: 8, deadline: 20s}\n');
+      await waitForProgress(handle, (p) => p.currentWave === 1 && p.hosts.filter((h) => h.wave === 1).some((h) => h.state !== 'pending') || (p.runningBatches ?? []).some((id) => id.includes('wave-1')));
+      // Let the wave's hosts get patched and start verifying.
+      const deadline = Date.now() + 20_000;
+      while (![1, 2, 3].every((i) => fx.version(i) === '2.0.0') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await handle.executeUpdate(abortUpdate, { args: [{ by: 'ops', reason: 'customer escalation' }] })).toEqual({ accepted: true });
+      const report: RolloutReport = await handle.result();
+      expect(report.status).toBe('aborted');
+      expect(report.message).toBe('aborted by ops: customer escalation');
+      expect(fx.version(0)).toBe('2.0.0'); // the canary wave had finished
+      expect([1, 2, 3].map((i) => fx.version(i))).toEqual(['1.0.0', '1.0.0', '1.0.0']);
+      expect(report.hosts.slice(1, 4).map((h) => h.state)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+      expect([4, 5].map((i) => fx.applyCount(i))).toEqual([0, 0]);
+      expect(report.hosts.slice(4).map((h) => h.state)).toEqual(['skipped', 'skipped']);
+      for (let i = 0; i < 6; i++) expect(fx.outOfService(i).every(([, to]) => Number.isFinite(to))).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,173 @@
+import {
+  ActivityCancellationType, ActivityFailure, CancellationScope, condition, isCancellation,
+  proxyActivities, setHandler,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ResolvedHost } from '../policies/inventory';
+import type { RolloutPolicy } from '../policies/rollout';
+import type { BatchInput, BatchResult, HostPhase, HostReport, VersionRecord } from '../policies/rolloutTypes';
+import { mapWithConcurrency } from './concurrency';
+import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from './messages';
+
+const retry = { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['HostKeyMismatch', 'AuthenticationFailed', 'HostCommandFailed', 'HealthCheckFailed', 'RebootTimedOut', 'PreflightFailed'] };
+
+const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '45 seconds', retry });
+
+/** The activity proxies a rollout needs, with timeouts from its policy. */
+function stepsFor(policy: RolloutPolicy) {
+  return {
+    // Steps that change the host: a cancelled workflow waits for them to finish before it rolls back.
+    changing: proxyActivities<Activities>({
+      startToCloseTimeout: policy.commandTimeout + 60_000, heartbeatTimeout: '60 seconds', retry,
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    }),
+    verifying: proxyActivities<Activities>({ startToCloseTimeout: policy.health.deadline + 60_000, heartbeatTimeout: '60 seconds', retry }),
+    rebooting: proxyActivities<Activities>({
+      startToCloseTimeout: policy.reboot.timeout + 120_000, heartbeatTimeout: '60 seconds', retry,
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    }),
+  };
+}
+
+type Steps = ReturnType<typeof stepsFor>;
+
+async function runHook(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post'): Promise<void> {
+  const command = policy.hooks[name];
+  if (command !== undefined) await steps.changing.runHostHook({ rolloutId, host, hook: name, command, timeoutMs: policy.commandTimeout });
+}
+
+/**
+ * Restores a host's recorded versions, checks its health and puts it back in service, in a
+ * non-cancellable scope: an abort must not leave a half-restored host. `report` is updated as it goes.
+ */
+export function restoreHost(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, report: HostReport, drainFirst: boolean, now: () => number): Promise<void> {
+  const record = report.record;
+  if (!record) return Promise.resolve();
+  return CancellationScope.nonCancellable(async () => {
+    try {
+      if (drainFirst) {
+        Object.assign(report, { state: 'draining', outOfServiceFrom: now() });
+        await runHook(steps, policy, rolloutId, host, 'drain');
+      }
+      report.state = 'rolling-back';
+      report.after = await steps.changing.rollbackHost({ rolloutId, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
+      await steps.verifying.verifyHealth({ rolloutId, host, health: policy.health });
+      await runHook(steps, policy, rolloutId, host, 'undrain');
+      Object.assign(report, { state: 'rolled-back', outOfServiceUntil: now() });
+    } catch (err) {
+      Object.assign(report, { state: 'failed', error: `${report.error ? `${report.error}; ` : ''}rollback failed: ${message(err)}` });
+    }
+  });
+}
+
+function message(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(err);
+}
+
+/**
+ * Patches one batch of hosts, at most `parallelism` at a time: preflight → drain → record versions →
+ * apply → reboot if needed → health checks → undrain. A host that fails is rolled back to its
+ * recorded versions and verified; once failures pass what the rollout tolerates, no new host starts
+ * and the batch's patched hosts are rolled back too (per the policy's rollback scope). Rollbacks run
+ * in non-cancellable scopes: an abort never leaves a host half-patched.
+ */
+export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult> {
+  const { policy, rolloutId } = input;
+  const steps = stepsFor(policy);
+  const target = policy.strategy.kind === 'command' ? policy.strategy.target : undefined;
+
+  const reports = new Map<string, HostReport>(input.hosts.map((h) => [h.name, { name: h.name, wave: input.wave, state: 'pending', attempts: 0 }]));
+  const report = (host: ResolvedHost) => reports.get(host.name)!;
+  const set = (host: ResolvedHost, state: HostPhase, extra: Partial<HostReport> = {}) => Object.assign(report(host), { state }, extra);
+  let paused = input.paused ?? false;
+  let aborted = false;
+  let halted = false;
+  let failures = 0;
+  const work = new CancellationScope();
+
+  setHandler(batchProgressQuery, () => [...reports.values()]);
+  setHandler(pauseSignal, () => void (paused = true));
+  setHandler(resumeSignal, () => void (paused = false));
+  setHandler(abortBatchSignal, () => {
+    aborted = true;
+    work.cancel();
+  });
+
+  const hook = (host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post') => runHook(steps, policy, rolloutId, host, name);
+
+  const patchHost = async (host: ResolvedHost) => {
+    let record: VersionRecord | undefined;
+    try {
+      set(host, 'preflight');
+      await quick.preflightHost({ rolloutId, host });
+      set(host, 'draining', { outOfServiceFrom: Date.now() });
+      await hook(host, 'drain');
+      await hook(host, 'pre');
+      set(host, 'patching');
+      record = await quick.recordVersions({ rolloutId, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
+      set(host, 'patching', { record });
+      const applied = await steps.changing.applyPatch({ rolloutId, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
+      report(host).attempts += applied.alreadyApplied ? 0 : 1;
+      if (policy.reboot.mode !== 'never') {
+        set(host, 'rebooting');
+        await steps.rebooting.rebootHost({ rolloutId, host, strategy: policy.strategy, reboot: policy.reboot });
+      }
+      set(host, 'verifying', { after: applied.installed });
+      await steps.verifying.verifyHealth({ rolloutId, host, health: policy.health, ...(target !== undefined ? { target } : {}) });
+      await hook(host, 'post');
+      await hook(host, 'undrain');
+      set(host, 'healthy', { outOfServiceUntil: Date.now() });
+    } catch (err) {
+      const cancelled = isCancellation(err);
+      if (!cancelled) {
+        failures++;
+        if (failures > input.failuresAllowed) halted = true;
+      }
+      set(host, 'failed', { error: cancelled ? 'aborted while in progress' : message(err) });
+      if (record !== undefined && (policy.rollback.scope !== 'none' || cancelled)) {
+        await restoreHost(steps, policy, rolloutId, host, report(host), false, Date.now);
+        if (!cancelled) report(host).error = `${message(err)} (rolled back)`;
+      } else if (record === undefined && report(host).outOfServiceFrom !== undefined) {
+        // Failed before anything changed (e.g. drain or preflight): just put it back in service.
+        await CancellationScope.nonCancellable(async () => {
+          await hook(host, 'undrain').catch(() => undefined);
+          report(host).outOfServiceUntil = Date.now();
+        });
+      }
+    }
+  };
+
+  try {
+    await work.run(() =>
+      mapWithConcurrency(input.hosts, Math.max(1, input.parallelism), async (host) => {
+        await condition(() => !paused || halted || aborted);
+        if (halted || aborted) {
+          set(host, 'skipped', { error: aborted ? 'rollout aborted' : 'rollout halted: failure threshold passed' });
+          return;
+        }
+        await patchHost(host);
+      }),
+    );
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+  }
+
+  // Halted (scope batch/all-patched) or aborted: the hosts this batch already patched go back too.
+  if ((halted && policy.rollback.scope !== 'none') || aborted) {
+    const toRestore = input.hosts.filter((h) => report(h).state === 'healthy' && report(h).record !== undefined);
+    await mapWithConcurrency(toRestore, Math.max(1, input.parallelism), (h) => restoreHost(steps, policy, rolloutId, h, report(h), true, Date.now));
+  }
+  for (const h of input.hosts) if (report(h).state === 'pending') set(h, 'skipped', { error: aborted ? 'rollout aborted' : 'rollout halted' });
+  return { hosts: [...reports.values()], failures, halted, aborted };
+}
+
+/** Rolls back hosts patched by earlier batches (rollback scope `all-patched`). */
+export async function rollbackHostsWorkflow(input: { rolloutId: string; policy: RolloutPolicy; hosts: Array<{ host: ResolvedHost; report: HostReport }>; parallelism: number }): Promise<HostReport[]> {
+  const steps = stepsFor(input.policy);
+  return mapWithConcurrency(input.hosts, Math.max(1, input.parallelism), async ({ host, report }) => {
+    const restored: HostReport = { ...report };
+    await restoreHost(steps, input.policy, input.rolloutId, host, restored, true, Date.now);
+    return restored;
+  });
+}

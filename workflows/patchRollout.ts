@@ -1,0 +1,211 @@
+import {
+  allHandlersFinished, ApplicationFailure, ChildWorkflowHandle, condition, continueAsNew, executeChild, getExternalWorkflowHandle,
+  setHandler, startChild, workflowInfo,
+} from '@temporalio/workflow';
+import type { ResolvedHost } from '../policies/inventory';
+import type { BatchResult, HostReport, RolloutInput, RolloutProgress, RolloutReport, RolloutStatus } from '../policies/rolloutTypes';
+import { failuresTolerated, planWaves, type WavePlan } from '../policies/waves';
+import { mapWithConcurrency } from './concurrency';
+import { abortBatchSignal, abortUpdate, approveUpdate, pauseSignal, progressQuery, resumeSignal } from './messages';
+import type { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
+
+/** A batch child never holds more hosts than this, so every history stays far below Temporal's limits. */
+export const MAX_HOSTS_PER_BATCH_WORKFLOW = 50;
+
+/** What survives continue-as-new: everything decided so far. */
+export interface RolloutCarry {
+  nextWave: number;
+  reports: HostReport[];
+  failures: number;
+  approvedWaves: number[];
+  paused: boolean;
+}
+
+export function rolloutWorkflowId(rolloutId: string): string {
+  return `rollout-${rolloutId}`;
+}
+
+export function batchWorkflowId(rolloutId: string, wave: number, part: number): string {
+  return `rollout-${rolloutId}-wave-${wave}-part-${part}`;
+}
+
+function needsApprovalAfter(after: 'canary' | 'every-wave' | number[] | undefined, wave: WavePlan): boolean {
+  if (after === undefined) return false;
+  if (after === 'canary') return wave.canary;
+  if (after === 'every-wave') return true;
+  return after.includes(wave.index);
+}
+
+/**
+ * Rolls a patch across hosts in waves (canary, then batches), each wave run by child workflows of
+ * at most {@link MAX_HOSTS_PER_BATCH_WORKFLOW} hosts with at most `maxUnavailable` hosts out of
+ * service at once. Halts when failures pass the threshold and rolls back per the policy's scope;
+ * honours pause/resume, manual approval gates and abort; continues as new when history grows.
+ * Returns a per-host report.
+ */
+export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutCarry): Promise<RolloutReport> {
+  const { policy, rolloutId, hosts } = input;
+  const plan = planWaves(hosts.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
+  const tolerated = failuresTolerated(policy.failureThreshold, hosts.length);
+  const reports = new Map<string, HostReport>(hosts.map((h, i) => [h.name, { name: h.name, wave: plan.findIndex((w) => i >= w.start && i < w.start + w.size), state: 'pending', attempts: 0 }]));
+  for (const r of carry?.reports ?? []) reports.set(r.name, r);
+  const byName = new Map(hosts.map((h) => [h.name, h]));
+
+  let status: RolloutStatus = carry?.paused ? 'paused' : 'running';
+  let paused = carry?.paused ?? false;
+  let failures = carry?.failures ?? 0;
+  let currentWave = carry?.nextWave ?? 0;
+  let abortReason: string | undefined;
+  let message: string | undefined;
+  const approved = new Set(carry?.approvedWaves ?? []);
+  let awaitingApproval: number | undefined;
+  let running: Array<ChildWorkflowHandle<typeof patchBatchWorkflow>> = [];
+  const waveState = (w: WavePlan): RolloutProgress['waves'][number]['state'] => {
+    const states = hosts.slice(w.start, w.start + w.size).map((h) => reports.get(h.name)!.state);
+    if (states.every((s) => s === 'pending')) return w.index === currentWave && status === 'running' && running.length > 0 ? 'running' : 'pending';
+    if (states.every((s) => s === 'skipped')) return 'skipped';
+    if (states.some((s) => s === 'failed')) return 'failed';
+    if (states.some((s) => s === 'rolled-back')) return 'rolled-back';
+    if (states.every((s) => s === 'healthy')) return 'done';
+    return 'running';
+  };
+  const progress = (): RolloutProgress => ({
+    rolloutId, policy: policy.name, status, currentWave,
+    waves: plan.map((w) => ({ index: w.index, size: w.size, canary: w.canary, state: waveState(w) })),
+    hosts: [...reports.values()], failures, failuresTolerated: tolerated,
+    ...(message !== undefined ? { message } : {}),
+    ...(running.length > 0 ? { runningBatches: running.map((c) => c.workflowId) } : {}),
+  });
+  const finished = () => ['completed', 'completed-with-failures', 'rolled_back', 'failed', 'aborted'].includes(status);
+
+  setHandler(progressQuery, progress);
+  setHandler(pauseSignal, () => {
+    if (finished()) return;
+    paused = true;
+    if (awaitingApproval === undefined) status = 'paused';
+    for (const child of running) void getExternalWorkflowHandle(child.workflowId).signal(pauseSignal).catch(() => undefined);
+  });
+  setHandler(resumeSignal, () => {
+    if (finished()) return;
+    paused = false;
+    if (status === 'paused') status = 'running';
+    for (const child of running) void getExternalWorkflowHandle(child.workflowId).signal(resumeSignal).catch(() => undefined);
+  });
+  setHandler(
+    approveUpdate,
+    (_request) => {
+      const wave = awaitingApproval!;
+      approved.add(wave);
+      return { approvedWave: wave };
+    },
+    { validator: (_request) => {
+      if (awaitingApproval === undefined) throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} is not waiting for approval (status: ${status})`, 'NotAwaitingApproval');
+    } },
+  );
+  setHandler(
+    abortUpdate,
+    async (request) => {
+      abortReason = request.reason ?? 'aborted';
+      message = `aborted${request.by ? ` by ${request.by}` : ''}: ${abortReason}`;
+      await Promise.all(running.map((child) => getExternalWorkflowHandle(child.workflowId).signal(abortBatchSignal, { reason: abortReason! }).catch(() => undefined)));
+      return { accepted: true as const };
+    },
+    { validator: (_request) => {
+      if (finished()) throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} has already ended (${status})`, 'RolloutFinished');
+    } },
+  );
+
+  const halt = async (why: string) => {
+    message = why;
+    // Skipped: every host no wave touched.
+    for (const r of reports.values()) if (r.state === 'pending') Object.assign(r, { state: 'skipped', error: why });
+    if (policy.rollback.scope === 'all-patched') {
+      const patched = [...reports.values()].filter((r) => r.state === 'healthy' && r.record !== undefined);
+      if (patched.length > 0) {
+        const restored = await executeChild<typeof rollbackHostsWorkflow>('rollbackHostsWorkflow', {
+          workflowId: `rollout-${rolloutId}-rollback-all`,
+          args: [{ rolloutId, policy, hosts: patched.map((r) => ({ host: byName.get(r.name)!, report: r })), parallelism: plan[0]?.parallelism ?? 1 }],
+        });
+        for (const r of restored) reports.set(r.name, r);
+      }
+    }
+  };
+
+  for (; currentWave < plan.length; currentWave++) {
+    const wave = plan[currentWave]!;
+    await condition(() => !paused || abortReason !== undefined);
+    if (abortReason !== undefined) break;
+    status = 'running';
+    const waveHosts = hosts.slice(wave.start, wave.start + wave.size);
+    const parts = chunk(waveHosts, MAX_HOSTS_PER_BATCH_WORKFLOW);
+    // Several parts share the wave's maxUnavailable budget.
+    const concurrentParts = Math.min(parts.length, wave.parallelism);
+    const partParallelism = Math.max(1, Math.floor(wave.parallelism / concurrentParts));
+    const results = await mapWithConcurrency(parts, concurrentParts, async (partHosts, part): Promise<BatchResult> => {
+      if (abortReason !== undefined || failures > tolerated) {
+        return { hosts: partHosts.map((h) => ({ ...reports.get(h.name)!, state: 'skipped', error: abortReason ? 'rollout aborted' : 'rollout halted' })), failures: 0, halted: false, aborted: abortReason !== undefined };
+      }
+      const child = await startChild<typeof patchBatchWorkflow>('patchBatchWorkflow', {
+        workflowId: batchWorkflowId(rolloutId, wave.index, part),
+        args: [{ rolloutId, wave: wave.index, hosts: partHosts, policy, parallelism: partParallelism, failuresAllowed: Math.max(0, tolerated - failures), paused }],
+      });
+      running.push(child);
+      try {
+        const result = await child.result();
+        failures += result.failures;
+        for (const r of result.hosts) reports.set(r.name, r);
+        return result;
+      } finally {
+        running = running.filter((c) => c !== child);
+      }
+    });
+
+    if (abortReason !== undefined || results.some((r) => r.aborted)) break;
+    if (failures > tolerated || results.some((r) => r.halted)) {
+      await halt(`halted in wave ${wave.index}: ${failures} host(s) failed, ${tolerated} tolerated`);
+      status = policy.rollback.scope === 'none' ? 'failed' : 'rolled_back';
+      return finish();
+    }
+    const last = currentWave === plan.length - 1;
+    if (!last && needsApprovalAfter(policy.approval?.after, wave) && !approved.has(wave.index)) {
+      awaitingApproval = wave.index;
+      status = 'awaiting-approval';
+      message = `waiting for approval after wave ${wave.index}: maint rollout approve ${rolloutId}`;
+      await condition(() => approved.has(wave.index) || abortReason !== undefined);
+      awaitingApproval = undefined;
+      message = undefined;
+      if (abortReason !== undefined) break;
+      status = paused ? 'paused' : 'running';
+    }
+    if (!last && policy.bakeTime > 0) {
+      await condition(() => abortReason !== undefined, policy.bakeTime);
+      if (abortReason !== undefined) break;
+    }
+    if (!last && workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof patchRolloutWorkflow>(input, {
+        nextWave: currentWave + 1, reports: [...reports.values()], failures, approvedWaves: [...approved], paused,
+      });
+    }
+  }
+
+  if (abortReason !== undefined) {
+    for (const r of reports.values()) if (r.state === 'pending') Object.assign(r, { state: 'skipped', error: 'rollout aborted' });
+    status = 'aborted';
+  } else {
+    status = failures > 0 ? 'completed-with-failures' : 'completed';
+  }
+  return finish();
+
+  function finish(): RolloutReport {
+    return { ...progress(), finishedAt: Date.now() };
+  }
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+
