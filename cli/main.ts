@@ -6,6 +6,7 @@ import { runDev } from './dev';
 import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
 import { CliError, EXIT } from './errors';
 import { hostsFacts } from './hosts';
+import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
 import { jsonSchema, SCHEMAS } from './schema';
 
 function integer(name: string, min: number, max: number) {
@@ -70,6 +71,51 @@ export function buildProgram(): Command {
     .option('--json', 'one JSON entry per host: its name and either its facts or its error')
     .action(async (opts: { file: string; selector?: string; json?: boolean; parallelism?: number }) => {
       process.exitCode = await hostsFacts(opts);
+    });
+
+  const rollout = program.command('rollout').description('Roll patches across hosts in waves, with health checks and automatic rollback.');
+  rollout
+    .command('start')
+    .description('Start a rollout from a policy file (kind RolloutPolicy); prints its id.')
+    .requiredOption('-f, --file <policy.yaml>', 'rollout policy')
+    .option('--dry-run', 'print the waves and what each host would install; change nothing')
+    .option('--wait', 'wait for the end and print the report (exit 1 unless completed)')
+    .option('--id <id>', 'rollout id (default: <policy name>-<timestamp>-<random>)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { file: string; dryRun?: boolean; wait?: boolean; json?: boolean; id?: string }) => {
+      process.exitCode = await rolloutStart(opts);
+    });
+  rollout
+    .command('status')
+    .description('Show a rollout: a bar per wave, every host with its state, versions and last error.')
+    .argument('<id>', 'rollout id')
+    .option('-w, --watch', 'keep refreshing until the rollout ends (in place in a terminal)')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { watch?: boolean; json?: boolean }) => {
+      process.exitCode = await rolloutStatus(id, opts);
+    });
+  for (const [action, what] of [
+    ['pause', 'Start no new host until resumed (hosts in flight finish).'],
+    ['resume', 'Continue a paused rollout.'],
+    ['approve', 'Open the manual approval gate the rollout waits at.'],
+    ['abort', 'Stop the rollout; the batch in flight is rolled back.'],
+  ] as const) {
+    rollout
+      .command(action)
+      .description(what)
+      .argument('<id>', 'rollout id')
+      .option('--reason <text>', 'recorded with the action')
+      .action(async (id: string, opts: { reason?: string }) => {
+        process.exitCode = await rolloutControl(action, id, opts);
+      });
+  }
+  rollout
+    .command('list')
+    .description('Rollouts, newest first.')
+    .option('--json', 'machine-readable output')
+    .option('--limit <n>', 'at most this many', integer('--limit', 1, 1000), 50)
+    .action(async (opts: { json?: boolean; limit: number }) => {
+      process.exitCode = await rolloutList(opts);
     });
 
   program

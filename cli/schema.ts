@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { inventorySchema } from '../policies/inventory';
+import { rolloutPolicySchema } from '../policies/rollout';
 import { CliError, EXIT } from './errors';
 
 /** The file kinds users write, by the name `maint schema KIND` takes. */
 export const SCHEMAS: Record<string, z.ZodType> = {
   inventory: inventorySchema,
+  rollout: rolloutPolicySchema,
 };
 
 /** JSON Schema for editors (yaml-language-server: `# yaml-language-server: $schema=inventory.schema.json`). */

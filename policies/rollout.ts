@@ -98,19 +98,19 @@ export const rolloutPolicySchema = z
         canary: z.number().int().nonnegative().default(0).describe('Hosts in the first, canary wave.'),
         batches: z.array(countOrPercentSchema).min(1).default(['100%']).describe('Batch sizes after the canary, Ansible-style: [1, "10%", "50%", "100%"]; the last repeats.'),
       })
-      .default({ canary: 0, batches: ['100%'] }),
+      .prefault({}),
     maxUnavailable: countOrPercentSchema.default(1).describe('At most this many hosts out of service at once.'),
     failureThreshold: countOrPercentSchema.default(0).describe('Failed hosts tolerated; one more halts the rollout.'),
-    bakeTime: durationSchema.default(0).describe('Wait after each wave before the next starts.'),
+    bakeTime: durationSchema.prefault(0).describe('Wait after each wave before the next starts.'),
     health: z
       .strictObject({
         checks: z.array(healthCheckSchema).default([]),
-        interval: durationSchema.default(2),
-        timeout: durationSchema.default(5).describe('Per check attempt.'),
+        interval: durationSchema.prefault(2),
+        timeout: durationSchema.prefault(5).describe('Per check attempt.'),
         consecutiveSuccesses: z.number().int().min(1).max(100).default(3),
-        deadline: durationSchema.default(120).describe('A host not healthy by then has failed.'),
+        deadline: durationSchema.prefault(120).describe('A host not healthy by then has failed.'),
       })
-      .default({ checks: [], interval: 2000, timeout: 5000, consecutiveSuccesses: 3, deadline: 120_000 }),
+      .prefault({}),
     hooks: z
       .strictObject({
         drain: commandTemplate.optional().describe('Run on the host before it is touched, e.g. take it out of the load balancer.'),
@@ -118,21 +118,21 @@ export const rolloutPolicySchema = z
         pre: commandTemplate.optional(),
         post: commandTemplate.optional(),
       })
-      .default({}),
+      .prefault({}),
     reboot: z
       .strictObject({
         mode: z.enum(['never', 'ifRequired', 'always']).default('never'),
         command: commandTemplate.default('systemctl reboot'),
-        timeout: durationSchema.default(600).describe('How long a host may take to answer SSH again with a new boot id.'),
+        timeout: durationSchema.prefault(600).describe('How long a host may take to answer SSH again with a new boot id.'),
       })
-      .default({ mode: 'never', command: 'systemctl reboot', timeout: 600_000 }),
-    rollback: z.strictObject({ scope: z.enum(['batch', 'all-patched', 'none']).default('batch') }).default({ scope: 'batch' }),
+      .prefault({}),
+    rollback: z.strictObject({ scope: z.enum(['batch', 'all-patched', 'none']).default('batch') }).prefault({}),
     approval: z
       .strictObject({
         after: z.union([z.literal('canary'), z.literal('every-wave'), z.array(z.number().int().nonnegative()).min(1)]).describe('Wait for `maint rollout approve` after the canary, after every wave, or after the listed wave numbers (0 is the first).'),
       })
       .optional(),
-    commandTimeout: durationSchema.default(600).describe('Longest a single apply/rollback/hook command may run.'),
+    commandTimeout: durationSchema.prefault(600).describe('Longest a single apply/rollback/hook command may run.'),
   })
   .describe('How to roll a patch across hosts (apiVersion maint/v1, kind RolloutPolicy).');
 

@@ -18,12 +18,12 @@ function stepsFor(policy: RolloutPolicy) {
   return {
     // Steps that change the host: a cancelled workflow waits for them to finish before it rolls back.
     changing: proxyActivities<Activities>({
-      startToCloseTimeout: policy.commandTimeout + 60_000, heartbeatTimeout: '60 seconds', retry,
+      startToCloseTimeout: policy.commandTimeout + 60_000, heartbeatTimeout: '20 seconds', retry,
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     }),
-    verifying: proxyActivities<Activities>({ startToCloseTimeout: policy.health.deadline + 60_000, heartbeatTimeout: '60 seconds', retry }),
+    verifying: proxyActivities<Activities>({ startToCloseTimeout: policy.health.deadline + 60_000, heartbeatTimeout: '20 seconds', retry }),
     rebooting: proxyActivities<Activities>({
-      startToCloseTimeout: policy.reboot.timeout + 120_000, heartbeatTimeout: '60 seconds', retry,
+      startToCloseTimeout: policy.reboot.timeout + 120_000, heartbeatTimeout: '20 seconds', retry,
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     }),
   };
@@ -31,9 +31,10 @@ function stepsFor(policy: RolloutPolicy) {
 
 type Steps = ReturnType<typeof stepsFor>;
 
-async function runHook(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post'): Promise<void> {
+/** `phase` tells apart the same hook run while patching and again while restoring (its job key on the host). */
+async function runHook(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post', phase: 'patch' | 'restore'): Promise<void> {
   const command = policy.hooks[name];
-  if (command !== undefined) await steps.changing.runHostHook({ rolloutId, host, hook: name, command, timeoutMs: policy.commandTimeout });
+  if (command !== undefined) await steps.changing.runHostHook({ rolloutId, host, hook: name, command, timeoutMs: policy.commandTimeout, attemptKey: phase });
 }
 
 /**
@@ -47,12 +48,12 @@ export function restoreHost(steps: Steps, policy: RolloutPolicy, rolloutId: stri
     try {
       if (drainFirst) {
         Object.assign(report, { state: 'draining', outOfServiceFrom: now() });
-        await runHook(steps, policy, rolloutId, host, 'drain');
+        await runHook(steps, policy, rolloutId, host, 'drain', 'restore');
       }
       report.state = 'rolling-back';
       report.after = await steps.changing.rollbackHost({ rolloutId, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
       await steps.verifying.verifyHealth({ rolloutId, host, health: policy.health });
-      await runHook(steps, policy, rolloutId, host, 'undrain');
+      await runHook(steps, policy, rolloutId, host, 'undrain', 'restore');
       Object.assign(report, { state: 'rolled-back', outOfServiceUntil: now() });
     } catch (err) {
       Object.assign(report, { state: 'failed', error: `${report.error ? `${report.error}; ` : ''}rollback failed: ${message(err)}` });
@@ -94,7 +95,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
     work.cancel();
   });
 
-  const hook = (host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post') => runHook(steps, policy, rolloutId, host, name);
+  const hook = (host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post') => runHook(steps, policy, rolloutId, host, name, 'patch');
 
   const patchHost = async (host: ResolvedHost) => {
     let record: VersionRecord | undefined;

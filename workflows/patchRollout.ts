@@ -1,8 +1,7 @@
 import {
-  allHandlersFinished, ApplicationFailure, ChildWorkflowHandle, condition, continueAsNew, executeChild, getExternalWorkflowHandle,
+  allHandlersFinished, ApplicationFailure, type ChildWorkflowHandle, condition, continueAsNew, executeChild, getExternalWorkflowHandle,
   setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
-import type { ResolvedHost } from '../policies/inventory';
 import type { BatchResult, HostReport, RolloutInput, RolloutProgress, RolloutReport, RolloutStatus } from '../policies/rolloutTypes';
 import { failuresTolerated, planWaves, type WavePlan } from '../policies/waves';
 import { mapWithConcurrency } from './concurrency';

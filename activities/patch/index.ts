@@ -6,10 +6,11 @@ import type { RolloutPolicy, Strategy } from '../../policies/rollout';
 import { shellQuote } from '../../policies/shell';
 import { renderCommand, type TemplateValues } from '../../policies/templates';
 import { runHealthCheck } from '../health';
+import { runJob } from '../hosts/jobs';
 import type { HostShell, SshConnector, SshTarget } from '../hosts/ssh';
 import { withHost, toFailure } from '../hosts/withHost';
 import { strategyFor } from './strategies';
-import { HostCommandError, runChecked, type PlannedChange, type StrategyContext, type VersionRecord } from './strategy';
+import { changeChecked, HostCommandError, runChecked, type PlannedChange, type StrategyContext, type VersionRecord } from './strategy';
 
 export interface HostStepInput {
   rolloutId: string;
@@ -35,6 +36,11 @@ function strategyContext(shell: HostShell, input: HostStepInput, commandTimeoutM
     rolloutId: input.rolloutId,
     commandTimeoutSeconds: Math.ceil(commandTimeoutMs / 1000),
     heartbeat: (step) => heartbeat({ step, host: input.host.name }),
+    runChange: (step, command) =>
+      runJob(shell, `${input.rolloutId}.${input.host.name}.${step}`, command, {
+        timeoutSeconds: Math.ceil(commandTimeoutMs / 1000),
+        onWait: () => heartbeat({ step, host: input.host.name, waiting: true }),
+      }),
   };
 }
 
@@ -69,10 +75,11 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
     },
 
     /** A drain/undrain/pre/post hook: a user command on the host. */
-    async runHostHook(input: HostStepInput & { hook: string; command: string; timeoutMs: number }): Promise<void> {
+    async runHostHook(input: HostStepInput & { hook: string; command: string; timeoutMs: number; attemptKey: string }): Promise<void> {
       await onHost(input, async (shell) => {
         heartbeat({ step: input.hook, host: input.host.name });
-        await runChecked(strategyContext(shell, input, input.timeoutMs), renderCommand(input.command, { host: input.host, rolloutId: input.rolloutId }));
+        const ctx = strategyContext(shell, input, input.timeoutMs);
+        await changeChecked(ctx, `hook-${input.hook}-${input.attemptKey}`, renderCommand(input.command, { host: input.host, rolloutId: input.rolloutId }));
       });
     },
 

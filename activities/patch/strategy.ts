@@ -1,7 +1,7 @@
 import type { Strategy } from '../../policies/rollout';
 import type { VersionRecord } from '../../policies/rolloutTypes';
 import type { TemplateHost } from '../../policies/templates';
-import type { HostShell } from '../hosts/ssh';
+import type { CommandResult, HostShell } from '../hosts/ssh';
 
 export type { VersionRecord };
 
@@ -18,6 +18,12 @@ export interface StrategyContext {
   commandTimeoutSeconds: number;
   /** Reports progress to Temporal (a no-op outside an activity). */
   heartbeat(step: string): void;
+  /**
+   * Runs a command that changes the host (install, downgrade, remove) as a detached job keyed by
+   * rollout, host and `step`: a retry after a worker crash waits for the first run instead of
+   * running it twice. Use it for every changing command; read-only commands use `shell.run`.
+   */
+  runChange(step: string, command: string): Promise<CommandResult>;
 }
 
 /**
@@ -52,9 +58,16 @@ export class HostCommandError extends Error {
   }
 }
 
-/** Runs a command and throws {@link HostCommandError} unless it exits 0. */
+/** Runs a read-only command and throws {@link HostCommandError} unless it exits 0. */
 export async function runChecked(ctx: StrategyContext, command: string, timeoutSeconds = ctx.commandTimeoutSeconds): Promise<string> {
   const result = await ctx.shell.run(command, { timeoutSeconds });
+  if (result.exitCode !== 0) throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
+  return result.stdout;
+}
+
+/** Runs a host-changing command as a retry-safe job ({@link StrategyContext.runChange}); throws unless it exits 0. */
+export async function changeChecked(ctx: StrategyContext, step: string, command: string): Promise<string> {
+  const result = await ctx.runChange(step, command);
   if (result.exitCode !== 0) throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
   return result.stdout;
 }

@@ -161,21 +161,20 @@ export function aptApplyCommand(target: Record<string, string>): string {
   return `${APT_GET} install --only-upgrade ${pins.join(' ')}`;
 }
 
+/** Where the version a rollback puts back can come from, per package. */
+export type AptSource = { from: 'repository' } | { from: 'cache'; deb: string } | { from: 'nowhere'; archives: string };
+
 /**
- * Puts back these versions with `--allow-downgrades`. The old version must still be available:
- * in the repository index (Debian's own mirrors drop superseded versions; snapshot mirrors and
- * pinned internal repos keep them), or failing that as a .deb in apt's cache — which is why every
- * apt command here passes `APT::Keep-Downloaded-Packages=true`. A version found in neither place
- * fails before anything changes, naming the package.
+ * Read-only: for each package, whether apt can still install that version from a repository index
+ * or, failing that, whether its .deb is in apt's cache (Dir::Cache::archives). Prints one line per
+ * package: `REPO name`, `CACHE name /path.deb` or `NONE name /cache/dir/`.
  */
-export function aptRollbackCommand(restore: Record<string, string>): string {
-  const entries = sorted(restore).filter(([, v]) => v !== '');
-  if (entries.length === 0) throw new Error('nothing to restore');
+export function aptAvailabilityCommand(versions: Record<string, string>): string {
+  const entries = sorted(versions).filter(([, v]) => v !== '');
+  if (entries.length === 0) throw new Error('no versions to look for');
   const lines = [
-    'set -e',
-    `eval "$(apt-config shell ARCHIVES Dir::Cache::archives/d)"`,
+    `eval "$(${APT_ENV} apt-config shell ARCHIVES Dir::Cache::archives/d)"`,
     'NATIVE=$(dpkg --print-architecture)',
-    'set --',
   ];
   for (const [key, version] of entries) {
     const spec = pin(key, version);
@@ -183,17 +182,44 @@ export function aptRollbackCommand(restore: Record<string, string>): string {
     // apt names cached files name_version_arch.deb, with the epoch's ':' written %3a.
     const prefix = shellQuote(`${name}_${version.replace(/:/g, '%3a')}_`);
     const arches = arch !== undefined ? shellQuote(arch) : '"$NATIVE" all';
-    const missing = shellQuote(`${key} ${version} is in neither the apt repositories nor the apt cache`);
     lines.push(
-      `if apt-cache show ${spec} 2>/dev/null | grep -q '^Package:'; then set -- "$@" ${spec}; else`,
+      `if ${APT_ENV} apt-cache show ${spec} 2>/dev/null | grep -q '^Package:'; then echo REPO ${shellQuote(key)}; else`,
       `  found=; for a in ${arches}; do f="$ARCHIVES"${prefix}"$a.deb"; if [ -z "$found" ] && [ -f "$f" ]; then found=$f; fi; done`,
-      `  if [ -z "$found" ]; then echo ${missing} "($ARCHIVES)" >&2; exit 100; fi`,
-      '  set -- "$@" "$found"',
+      `  if [ -n "$found" ]; then echo CACHE ${shellQuote(key)} "$found"; else echo NONE ${shellQuote(key)} "$ARCHIVES"; fi`,
       'fi',
     );
   }
-  lines.push(`${APT_GET} install --allow-downgrades "$@"`);
   return lines.join('\n');
+}
+
+/** Parses {@link aptAvailabilityCommand}; a package it does not mention counts as available nowhere. */
+export function parseAptAvailability(stdout: string, keys: string[]): Record<string, AptSource> {
+  const seen = new Map<string, AptSource>();
+  for (const line of stdout.split('\n')) {
+    const m = /^(REPO|CACHE|NONE) (\S+)(?: (\/.*))?$/.exec(line.trimEnd());
+    if (!m) continue;
+    const [, kind, key = '', path = ''] = m;
+    seen.set(key, kind === 'REPO' ? { from: 'repository' } : kind === 'CACHE' && path.endsWith('.deb') ? { from: 'cache', deb: path } : { from: 'nowhere', archives: path });
+  }
+  return Object.fromEntries(keys.map((k) => [k, seen.get(k) ?? { from: 'nowhere', archives: '' }]));
+}
+
+/**
+ * Puts back these versions with `--allow-downgrades`: `name=version` from the repository, or the
+ * cached .deb's path (apt installs a local file given by path, dependencies resolved as usual).
+ * The old version must still be available: in the repository index (Debian's own mirrors drop
+ * superseded versions; snapshot mirrors and pinned internal repos keep them), or as a .deb in apt's
+ * cache — which is why every apt command here passes `APT::Keep-Downloaded-Packages=true`.
+ */
+export function aptRollbackCommand(restore: Record<string, string>, cachedDebs: Record<string, string> = {}): string {
+  const args = sorted(restore).filter(([, v]) => v !== '').map(([key, version]) => {
+    const deb = cachedDebs[key];
+    if (deb === undefined) return pin(key, version);
+    if (!/^\/[^\0\n]*\.deb$/.test(deb)) throw new Error(`refusing to install "${deb}" for ${key}: not an absolute path to a .deb`);
+    return shellQuote(deb);
+  });
+  if (args.length === 0) throw new Error('nothing to restore');
+  return `${APT_GET} install --allow-downgrades ${args.join(' ')}`;
 }
 
 /** Removes packages the patch newly installed (they were '' in the record's `before`). */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 // The apt strategy against this machine's REAL apt-get and dpkg, over a real sshd, with tiny .debs
 // built here and served by a local HTTP repository. Hermetic: the host's sessions get APT_CONFIG,
 // DPKG_ADMINDIR and DPKG_ROOT pointing into a temporary directory (own dpkg database, apt lists,
@@ -9,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
+import { runJob } from '../../activities/hosts/jobs';
 import { NodeSshConnector, type HostShell } from '../../activities/hosts/ssh';
 import { aptStrategy } from '../../activities/patch/strategies/apt';
 import type { StrategyContext, VersionRecord } from '../../activities/patch/strategy';
@@ -44,6 +46,8 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
   let shell: HostShell;
   let server: Server;
   let ctx: StrategyContext;
+  let testCases = 0;
+  beforeEach(() => void testCases++);
   const requests: string[] = [];
   const steps: string[] = [];
 
@@ -165,7 +169,14 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
     });
     const host = fleet.hosts[0]!;
     shell = await new NodeSshConnector().connect(host);
-    ctx = { shell, host, rolloutId: 'apt-e2e', commandTimeoutSeconds: 300, heartbeat: (step) => steps.push(step) };
+    // Changing commands run as detached jobs, exactly as activities/patch/index.ts runs them.
+    const rolloutId = `apt-e2e-${randomUUID().slice(0, 8)}`;
+    ctx = {
+      shell, host, rolloutId, commandTimeoutSeconds: 300,
+      heartbeat: (step) => steps.push(step),
+      // One rollout per test case: a rollout applies and rolls back a host at most once each.
+      runChange: (step, command) => runJob(shell, `${rolloutId}-${testCases}.${host.name}.${step}`, command, { timeoutSeconds: 300 }),
+    };
 
     // Safety first: unless this session's apt and dpkg demonstrably use the sandbox, stop here.
     const probe = await sh('apt-config shell S Dir::State::status/f C Dir::Cache::archives/d E Dir::Etc::parts/d; echo "A=$DPKG_ADMINDIR"; echo "N=$(dpkg-query -W | wc -l)"');
@@ -283,7 +294,7 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
     // Neither in the index nor in the cache: a clear error, and the host is left as it was.
     rmSync(oldDeb);
     const log = dpkgLog();
-    await expect(aptStrategy.rollback(ctx, only, record)).rejects.toThrow(/maint-demo 1\.0\.0 is in neither the apt repositories nor the apt cache/);
+    await expect(aptStrategy.rollback(ctx, only, record)).rejects.toThrow(`cannot roll back: maint-demo 1.0.0 is in neither the apt repositories nor the apt cache (${join(root, 'var/cache/apt/archives')}/); nothing was changed`);
     expect(dpkgLog()).toBe(log);
     expect(await installed()).toEqual({ 'maint-demo': '2.0.0', 'maint-lib': '1.0.0', 'maint-sec': '1:1.0.0' });
 

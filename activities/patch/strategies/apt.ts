@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import {
   aptApplyCommand,
+  aptAvailabilityCommand,
   aptRebootCheckCommand,
   aptRemoveCommand,
   aptRollbackCommand,
@@ -9,6 +11,7 @@ import {
   aptSimulateUpgradeCommand,
   aptUpdateCommand,
   dpkgQueryCommand,
+  parseAptAvailability,
   parseAptRebootCheck,
   parseAptSimulation,
   parseDpkgQuery,
@@ -16,7 +19,7 @@ import {
   type AptChange,
 } from '../../../policies/packages/apt';
 import type { aptStrategySchema } from '../../../policies/rollout';
-import { runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
+import { changeChecked, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
 
 type AptStrategy = z.output<typeof aptStrategySchema>;
 
@@ -45,6 +48,15 @@ async function plan(ctx: StrategyContext, s: AptStrategy): Promise<AptChange[]> 
   }
   if (Object.keys(selected).length === 0) return [];
   return parseAptSimulation(await runChecked(ctx, aptSimulatePinnedCommand(selected), 300));
+}
+
+/**
+ * Runs a host-changing command as a retry-safe job. Its key names the exact command: a retry of the
+ * same step attaches to the job already started, while a different command never gets the
+ * recorded result of an earlier one (the same step of a rollout is reused for 14 days).
+ */
+function change(ctx: StrategyContext, step: string, command: string): Promise<string> {
+  return changeChecked(ctx, `${step}-${createHash('sha256').update(command).digest('hex').slice(0, 16)}`, command);
 }
 
 function differing(installed: Record<string, string>, wanted: Record<string, string>): string[] {
@@ -79,7 +91,7 @@ export const aptStrategy: PatchStrategy<AptStrategy> = {
     const current = await installedVersions(ctx);
     if (differing(current, record.target).length === 0) return { installed: pick(current, names), alreadyApplied: true, record };
     ctx.heartbeat('apt-get install');
-    await runChecked(ctx, aptApplyCommand(record.target));
+    await change(ctx, 'apt-install', aptApplyCommand(record.target));
     const after = await installedVersions(ctx);
     const wrong = differing(after, record.target);
     if (wrong.length > 0) throw new Error(`${ctx.host.name}: after apt-get install, ${explain(after, record.target, wrong)}`);
@@ -95,15 +107,24 @@ export const aptStrategy: PatchStrategy<AptStrategy> = {
     // Downgrades first: removing a new dependency while the new version still needs it would take that package along.
     const restore = Object.fromEntries(wrong.filter((n) => before[n] !== '').map((n) => [n, before[n] ?? '']));
     if (Object.keys(restore).length > 0) {
+      // Decided here, read-only, not inside the job: a retry after the cache was refilled is a new command.
+      const sources = parseAptAvailability(await runChecked(ctx, aptAvailabilityCommand(restore), 120), Object.keys(restore));
+      const nowhere = Object.entries(sources).filter(([, src]) => src.from === 'nowhere');
+      if (nowhere.length > 0) {
+        const where = nowhere[0]?.[1].from === 'nowhere' ? nowhere[0][1].archives : '';
+        const what = nowhere.map(([n]) => `${n} ${restore[n]}`).join(', ');
+        throw new Error(`${ctx.host.name}: cannot roll back: ${what} ${nowhere.length === 1 ? 'is' : 'are'} in neither the apt repositories nor the apt cache (${where || 'Dir::Cache::archives'}); nothing was changed`);
+      }
+      const cached = Object.fromEntries(Object.entries(sources).flatMap(([n, src]) => (src.from === 'cache' ? [[n, src.deb]] : [])));
       ctx.heartbeat('apt-get install --allow-downgrades');
-      await runChecked(ctx, aptRollbackCommand(restore));
+      await change(ctx, 'apt-downgrade', aptRollbackCommand(restore, cached));
     }
     const added = wrong.filter((n) => before[n] === '');
     if (added.length > 0) {
       ctx.heartbeat('apt-get remove');
       const now = await installedVersions(ctx);
       const stillThere = added.filter((n) => (now[n] ?? '') !== '');
-      if (stillThere.length > 0) await runChecked(ctx, aptRemoveCommand(stillThere));
+      if (stillThere.length > 0) await change(ctx, 'apt-remove', aptRemoveCommand(stillThere));
     }
     const after = await installedVersions(ctx);
     const still = differing(after, before);

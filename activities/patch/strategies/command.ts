@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { commandStrategySchema } from '../../../policies/rollout';
 import { renderCommand } from '../../../policies/templates';
-import { runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
+import { changeChecked, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
 
 type CommandStrategy = z.output<typeof commandStrategySchema>;
 
@@ -29,7 +29,7 @@ export const commandStrategy: PatchStrategy<CommandStrategy> = {
     const current = await installed(ctx, s);
     if (current === s.target) return { installed: { [COMPONENT]: current }, alreadyApplied: true, record };
     ctx.heartbeat('applying');
-    await runChecked(ctx, renderCommand(s.apply, { host: ctx.host, target: s.target, previous: record.before[COMPONENT] ?? '', rolloutId: ctx.rolloutId }));
+    await changeChecked(ctx, `apply-${s.target}`, renderCommand(s.apply, { host: ctx.host, target: s.target, previous: record.before[COMPONENT] ?? '', rolloutId: ctx.rolloutId }));
     const after = await installed(ctx, s);
     if (after !== s.target) throw new Error(`${ctx.host.name}: after apply, \`check\` prints "${after}", expected "${s.target}"`);
     return { installed: { [COMPONENT]: after }, alreadyApplied: false, record };
@@ -40,7 +40,7 @@ export const commandStrategy: PatchStrategy<CommandStrategy> = {
     const current = await installed(ctx, s);
     if (current !== previous) {
       ctx.heartbeat('rolling back');
-      await runChecked(ctx, renderCommand(s.rollback, { host: ctx.host, target: s.target, previous, rolloutId: ctx.rolloutId }));
+      await changeChecked(ctx, `rollback-to-${previous}`, renderCommand(s.rollback, { host: ctx.host, target: s.target, previous, rolloutId: ctx.rolloutId }));
     }
     const after = await installed(ctx, s);
     if (after !== previous) throw new Error(`${ctx.host.name}: after rollback, \`check\` prints "${after}", expected "${previous}"`);

@@ -1,0 +1,29 @@
+import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ResolvedHost } from '../policies/inventory';
+import type { Strategy } from '../policies/rollout';
+import { mapWithConcurrency } from './concurrency';
+
+const { previewPatch } = proxyActivities<Activities>({
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '60 seconds',
+  retry: { maximumAttempts: 2, nonRetryableErrorTypes: ['HostKeyMismatch', 'AuthenticationFailed', 'HostCommandFailed'] },
+});
+
+export interface HostPreview {
+  name: string;
+  changes?: Array<{ package: string; from: string; to: string }>;
+  error?: string;
+}
+
+/** Dry run: what each host would install (apt-get -s, dnf check-update, `check`), changing nothing. */
+export async function previewRolloutWorkflow(input: { rolloutId: string; strategy: Strategy; hosts: ResolvedHost[] }): Promise<HostPreview[]> {
+  return mapWithConcurrency(input.hosts, 20, async (host): Promise<HostPreview> => {
+    try {
+      return { name: host.name, changes: await previewPatch({ rolloutId: input.rolloutId, host, strategy: input.strategy }) };
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      return { name: host.name, error: cause instanceof Error ? cause.message : String(cause) };
+    }
+  });
+}
