@@ -58,6 +58,8 @@ export async function rolloutStart(opts: StartOptions): Promise<number> {
     try {
       const handle = await c.client.workflow.start<typeof patchRolloutWorkflow>('patchRolloutWorkflow', {
         taskQueue: c.env.MAINT_TASK_QUEUE, workflowId: rolloutWorkflowId(rolloutId), args: [{ rolloutId, policy, hosts }],
+        // A rollout id names one rollout forever: reports, job records on hosts and audit trails rely on it.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
       if (!opts.wait) {
         process.stdout.write(opts.json ? `${JSON.stringify({ rolloutId, workflowId: handle.workflowId })}\n` : `${rolloutId}\n`);

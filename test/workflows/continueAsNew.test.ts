@@ -1,0 +1,218 @@
+// A rollout over a few hundred simulated hosts (in-process ssh2 servers) on a Temporal dev server of
+// its own, started with a very low `suggestContinueAsNew` history count, so the parent rollout
+// workflow continues as new several times. Checks what a user sees: every host patched exactly once,
+// progress queries and pause/resume working across runs, and short histories.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { findTemporalCli, TEMPORAL_CLI_HINT } from '../../cli/temporalCli';
+import { NodeSshConnector } from '../../activities/hosts/ssh';
+import type { ResolvedHost } from '../../policies/inventory';
+import { parsePolicyText } from '../../policies/parse';
+import { rolloutPolicySchema } from '../../policies/rollout';
+import type { RolloutProgress, RolloutReport } from '../../policies/rolloutTypes';
+import { startSimulatedFleet, type SimulatedFleet } from '../../simulator/fleet';
+import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
+import { rolloutWorkflowId, type patchRolloutWorkflow } from '../../workflows/patchRollout';
+import { createWorker } from '../../worker';
+import { maxConcurrentOutOfService } from '../helpers/rolloutFixture';
+import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+
+const HOSTS = 300;
+const WAVE = 10;
+const WAVES = HOSTS / WAVE;
+/** The dev server suggests continue-as-new once a run's history has this many events. */
+const SUGGEST_CONTINUE_AS_NEW_AT = 60;
+/** No run of the parent may get anywhere near Temporal's limits; with the threshold above, far below this. */
+const MAX_EVENTS_PER_RUN = 500;
+
+const POLICY = `
+apiVersion: maint/v1
+kind: RolloutPolicy
+name: continue-as-new
+targets: {inventory: inventory.yaml}
+strategy:
+  kind: command
+  target: 2.0.0
+  check: cat "$MAINT_HOST_DIR/version"
+  apply: echo {{target}} >> "$MAINT_HOST_DIR/apply.log" && echo {{target}} > "$MAINT_HOST_DIR/version"
+  rollback: echo {{previous}} > "$MAINT_HOST_DIR/version"
+waves: {batches: [${WAVE}]}
+maxUnavailable: ${WAVE}
+health:
+  checks: [{kind: http, url: 'http://127.0.0.1:{{host.tags.healthPort}}/hosts/{{host.name}}/health', bodyMatches: 'version=2\\.0\\.0'}]
+  interval: 100ms
+  timeout: 2s
+  consecutiveSuccesses: 1
+  deadline: 10s
+`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAVES} waves`, () => {
+  let env: TestWorkflowEnvironment | undefined;
+  let fleet: SimulatedFleet | undefined;
+
+  beforeAll(async () => {
+    const cli = findTemporalCli();
+    if (!cli) throw new Error(`this test needs the Temporal CLI: ${TEMPORAL_CLI_HINT}`);
+    // As connectTestEnv() does: quiet core logs. Each test file has its own module registry.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    // A server of its own: the low threshold must not change the other test files' server.
+    [env, fleet] = await Promise.all([
+      TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: { type: 'existing-path', path: cli.path },
+          ip: '127.0.0.1',
+          ui: false,
+          extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AT}`, '--log-level', 'error'],
+        },
+      }),
+      startSimulatedFleet({ count: HOSTS, initialVersion: '1.0.0', tags: () => ({ role: 'web' }) }),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([fleet?.stop(), env?.teardown()]);
+  }, 60_000);
+
+  const file = (name: string, which: string) => {
+    const path = join(fleet!.host(name).dir, which);
+    return existsSync(path) ? readFileSync(path, 'utf8') : '';
+  };
+  const applyCount = (name: string) => file(name, 'apply.log').split('\n').filter(Boolean).length;
+  const totalApplies = () => fleet!.hosts.reduce((n, h) => n + applyCount(h.name), 0);
+  const healthy = (p: RolloutProgress) => p.hosts.filter((h) => h.state === 'healthy');
+
+  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(100);
+    }
+  }
+
+  it('patches every host exactly once while the parent continues as new, with queries and pause/resume across runs', async () => {
+    const { client } = env!;
+    const hosts: ResolvedHost[] = fleet!.hosts.map(({ name, address, port, user, hostKey, identityFile, tags, healthUrl }) => ({
+      name, address, port, user, hostKey, identityFile: identityFile!, tags: { ...tags, healthPort: new URL(healthUrl).port },
+    }));
+    const policy = parsePolicyText(POLICY, 'policy.yaml', rolloutPolicySchema);
+    const taskQueue = uniqueTaskQueue('continue-as-new');
+    // A fresh rollout id: host-side jobs are keyed by it (see activities/hosts/jobs.ts).
+    const rolloutId = `can-${taskQueue}`;
+    const workflowId = rolloutWorkflowId(rolloutId);
+    const worker = await createWorker({
+      connection: env!.nativeConnection, namespace: 'default', taskQueue,
+      deps: { ssh: new NodeSshConnector() }, workflowBundle: await workflowBundle(), shutdownGraceTime: '2 seconds',
+    });
+    const started = Date.now();
+    const latest = client.workflow.getHandle<typeof patchRolloutWorkflow>(workflowId);
+    const run = (runId: string) => client.workflow.getHandle<typeof patchRolloutWorkflow>(workflowId, runId);
+
+    const { report, firstRunId, pausedAcross } = await worker.runUntil(async () => {
+      const handle = await client.workflow.start<typeof patchRolloutWorkflow>('patchRolloutWorkflow', {
+        taskQueue, workflowId, args: [{ rolloutId, policy, hosts }],
+      });
+      const firstRunId = handle.firstExecutionRunId;
+
+      // Mid-run, on the first run: the first waves are done, the rest pending.
+      const early = await until('the first wave to finish', async () => {
+        const p = await run(firstRunId).query(progressQuery);
+        return p.waves[0]!.state === 'done' ? p : undefined;
+      });
+      expect(early.status).toBe('running');
+      expect(healthy(early).length).toBeGreaterThanOrEqual(WAVE);
+      expect(healthy(early).length).toBeLessThan(HOSTS);
+
+      // The first run continues as new; the new run answers queries with the carried host states.
+      const secondRunId = await until('the first continue-as-new', async () => {
+        const d = await latest.describe();
+        return d.runId !== firstRunId ? d.runId : undefined;
+      });
+      expect((await run(firstRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+      const carried = await latest.query(progressQuery);
+      expect(carried.currentWave).toBeGreaterThan(0);
+      for (const h of healthy(early)) {
+        expect(carried.hosts.find((c) => c.name === h.name)).toMatchObject({ state: 'healthy', record: { before: { version: '1.0.0' } }, after: { version: '2.0.0' } });
+      }
+      expect(carried.waves.slice(0, carried.currentWave).every((w) => w.state === 'done')).toBe(true);
+      expect(carried.hosts).toHaveLength(HOSTS);
+
+      // Pause a run that is past the threshold with a wave in flight: it finishes that wave, then
+      // continues as new, and the new run must start paused (the pause is carried across).
+      let signalledRunId: string | undefined;
+      await until('a run past the threshold with a wave in flight', async () => {
+        const d = await latest.describe();
+        if (d.status.name !== 'RUNNING' || d.historyLength < SUGGEST_CONTINUE_AS_NEW_AT) return undefined;
+        const p = await run(d.runId).query(progressQuery);
+        if ((p.runningBatches ?? []).length === 0 || p.currentWave >= WAVES - 2) return undefined;
+        try {
+          await run(d.runId).signal(pauseSignal, { reason: 'test' });
+        } catch {
+          return undefined; // that run closed in the meantime: try the next one
+        }
+        signalledRunId = d.runId;
+        return true;
+      }, 90_000);
+      const paused = await until('a new run, paused', async () => {
+        const d = await latest.describe();
+        if (d.runId === signalledRunId) return undefined;
+        const p = await latest.query(progressQuery);
+        return p.status === 'paused' ? { runId: d.runId, progress: p } : undefined;
+      });
+      expect((await run(signalledRunId!).describe()).status.name).toBe('CONTINUED_AS_NEW');
+      expect(paused.progress.runningBatches).toBeUndefined();
+      const appliedWhilePaused = totalApplies();
+      expect(appliedWhilePaused).toBe(healthy(paused.progress).length);
+      expect(appliedWhilePaused % WAVE).toBe(0);
+      expect(appliedWhilePaused).toBeLessThan(HOSTS);
+      // Nothing moves while paused.
+      await sleep(1500);
+      expect(totalApplies()).toBe(appliedWhilePaused);
+      expect((await latest.describe()).runId).toBe(paused.runId);
+      expect((await latest.query(progressQuery)).status).toBe('paused');
+
+      await latest.signal(resumeSignal);
+      return { report: (await handle.result()) as RolloutReport, firstRunId, pausedAcross: { from: signalledRunId!, to: paused.runId, secondRunId } };
+    });
+    const elapsed = Date.now() - started;
+
+    // What `maint rollout status` shows at the end.
+    expect(report.status).toBe('completed');
+    expect(report.failures).toBe(0);
+    expect(report.waves).toHaveLength(WAVES);
+    expect(report.waves.every((w) => w.state === 'done' && w.size === WAVE)).toBe(true);
+    expect(report.hosts.map((h) => [h.name, h.state, h.record?.before.version, h.after?.version, h.attempts])).toEqual(
+      hosts.map((h) => [h.name, 'healthy', '1.0.0', '2.0.0', 1]),
+    );
+    const intervals = report.hosts.map((h) => [h.outOfServiceFrom!, h.outOfServiceUntil!] as [number, number]);
+    expect(maxConcurrentOutOfService(intervals)).toBeLessThanOrEqual(WAVE);
+
+    // What is on the hosts.
+    for (const h of fleet!.hosts) {
+      expect([h.name, fleet!.installedVersion(h.name), applyCount(h.name)]).toEqual([h.name, '2.0.0', 1]);
+    }
+
+    // The chain of runs: every run but the last continued as new, each with a short history.
+    const runs: Array<{ runId: string; events: number; status: string }> = [];
+    for (let runId: string | undefined = firstRunId; runId !== undefined;) {
+      const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await run(runId).fetchHistory();
+      const events = history.events ?? [];
+      runs.push({ runId, events: events.length, status: (await run(runId).describe()).status.name });
+      runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+      expect(runs.length).toBeLessThanOrEqual(WAVES);
+    }
+    const maxEvents = Math.max(...runs.map((r) => r.events));
+    console.info(`continue-as-new: ${HOSTS} hosts, ${WAVES} waves in ${(elapsed / 1000).toFixed(1)} s; ${runs.length} runs, events per run: ${runs.map((r) => r.events).join(', ')} (max ${maxEvents})`);
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(runs.slice(0, -1).every((r) => r.status === 'CONTINUED_AS_NEW')).toBe(true);
+    expect(runs[runs.length - 1]!.status).toBe('COMPLETED');
+    expect(runs.map((r) => r.runId)).toEqual(expect.arrayContaining([pausedAcross.secondRunId, pausedAcross.from, pausedAcross.to]));
+    expect(maxEvents).toBeLessThanOrEqual(MAX_EVENTS_PER_RUN);
+  }, 300_000);
+});
