@@ -102,13 +102,15 @@ export function installRuntime(logLevel: Environment['MAINT_LOG_LEVEL']): void {
 }
 
 /** Runs a worker until SIGINT/SIGTERM; in-flight activities get the grace time to finish. */
-export async function runWorker(env: Environment, log: (line: string) => void = (l) => console.error(l)): Promise<void> {
+export async function runWorker(env: Environment, log: (line: string) => void = (l) => console.error(l), onPolling?: () => void): Promise<void> {
   const target = temporalTargetFromEnvironment(env);
   const connection = await NativeConnection.connect(nativeConnectionOptions(target));
   try {
     const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env) });
     log(`worker: polling task queue "${env.MAINT_TASK_QUEUE}" in namespace "${target.namespace}" at ${target.address}`);
-    await worker.run();
+    const running = worker.run();
+    onPolling?.();
+    await running;
     log('worker: stopped');
   } finally {
     await connection.close();

@@ -76,9 +76,12 @@ export async function runDev(options: DevOptions): Promise<number> {
     say('Press Ctrl-C to stop the worker and the server.');
     installRuntime(env.MAINT_LOG_LEVEL);
     const workerEnv = { ...env, TEMPORAL_ADDRESS: address };
-    const worker = runWorker(workerEnv, say);
+    let polling!: () => void;
+    const isPolling = new Promise<void>((resolve) => (polling = resolve));
+    const worker = runWorker(workerEnv, say, polling);
     if (options.onReady) {
-      await sleep(500);
+      // The server lists a poller once the worker's first long poll has arrived.
+      await Promise.race([isPolling.then(() => sleep(1000)), worker]);
       await options.onReady(address).catch((err: unknown) => process.stderr.write(`demo: ${err instanceof Error ? err.stack : String(err)}\n`));
     }
     await worker;

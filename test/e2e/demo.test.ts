@@ -1,0 +1,28 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startMaint } from '../helpers/cli';
+import { freePort } from '../helpers/ports';
+
+describe('maint demo (the README\'s first command)', () => {
+  it('shows a rollout in which web-7 fails its health check and its batch is rolled back', async () => {
+    const port = await freePort();
+    const demo = startMaint(['demo', '--port', String(port), '--data-dir', mkdtempSync(join(tmpdir(), 'maint-demo-'))], { TEMPORAL_ADDRESS: '' });
+    try {
+      await demo.waitFor(/demo: Ctrl-C stops everything/, 150_000).catch((err: Error) => {
+        throw new Error(`${err.message.slice(0, 200)}\n…\n${demo.output().slice(-3000)}`);
+      });
+      const out = demo.output();
+      expect(out).toContain(`Temporal Web UI      http://127.0.0.1:${port + 1000}`);
+      expect(out).not.toContain('no worker is polling');
+      const final = out.slice(out.lastIndexOf('rollout demo-'));
+      expect(final).toMatch(/^rollout demo-\S+ \(demo-web-upgrade\): rolled_back — halted in wave 2: 1 host\(s\) failed, 0 tolerated/);
+      expect(final).toMatch(/web-1 +0 +healthy +1\.0\.0 +2\.0\.0/);
+      expect(final).toMatch(/web-7 +2 +rolled-back +1\.0\.0 +1\.0\.0 +1 +web-7: unhealthy: .*HTTP 503/);
+      expect(final).toMatch(/web-12 +3 +skipped/);
+    } finally {
+      expect(await demo.stop('SIGINT')).toBe(0);
+    }
+    expect(demo.output()).toContain('Temporal dev server stopped');
+  }, 240_000);
+});
