@@ -1,5 +1,6 @@
 import type { SshConnector } from './hosts/ssh';
 import { createFactsActivities } from './hosts/facts';
+import { createInventoryActivities } from './inventory';
 import { createPatchActivities } from './patch';
 
 /** Everything activities need from the outside world; tests pass real local services. */
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createFactsActivities(deps),
     ...createPatchActivities(deps),
+    ...createInventoryActivities(),
   };
 }
 

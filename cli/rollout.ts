@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { RolloutProgress, RolloutReport } from '../policies/rolloutTypes';
+import { MAX_INLINE_TARGETS, type BatchResult, type HostReport, type RolloutProgress, type RolloutReport, type TargetSet } from '../policies/rolloutTypes';
 import { planWaves } from '../policies/waves';
 import { abortUpdate, approveUpdate, batchProgressQuery, pauseSignal, progressQuery, resumeSignal } from '../workflows/messages';
 import type { previewRolloutWorkflow } from '../workflows/previewRollout';
@@ -9,7 +9,7 @@ import { connectClient, type Connected } from './client';
 import { CliError, EXIT } from './errors';
 import { warnWithoutWorker } from './hosts';
 import { loadRollout } from './policyFiles';
-import { mergeLive, renderPlan, renderProgress } from './rolloutView';
+import { mergeLive, mergeVersions, renderPlan, renderProgress } from './rolloutView';
 import { renderTable } from './table';
 
 function newRolloutId(policyName: string): string {
@@ -41,7 +41,12 @@ export interface StartOptions {
 }
 
 export async function rolloutStart(opts: StartOptions): Promise<number> {
-  const { policy, hosts } = loadRollout(opts.file);
+  const { policy, hosts, inventoryFile } = loadRollout(opts.file);
+  // Up to MAX_INLINE_TARGETS hosts travel with the rollout (any worker can run it); beyond, by
+  // reference: the worker reads the inventory file itself, a batch at a time.
+  const targets: TargetSet = hosts.length <= MAX_INLINE_TARGETS
+    ? { kind: 'inline', hosts }
+    : { kind: 'inventory-file', file: inventoryFile, ...(policy.targets.selector !== undefined ? { selector: policy.targets.selector } : {}) };
   const rolloutId = opts.id !== undefined ? checkId(opts.id) : newRolloutId(policy.name);
   return withClient(async (c) => {
     await warnWithoutWorker(c);
@@ -57,17 +62,18 @@ export async function rolloutStart(opts: StartOptions): Promise<number> {
     }
     try {
       const handle = await c.client.workflow.start<typeof patchRolloutWorkflow>('patchRolloutWorkflow', {
-        taskQueue: c.env.MAINT_TASK_QUEUE, workflowId: rolloutWorkflowId(rolloutId), args: [{ rolloutId, policy, hosts }],
+        taskQueue: c.env.MAINT_TASK_QUEUE, workflowId: rolloutWorkflowId(rolloutId), args: [{ rolloutId, policy, targets }],
         // A rollout id names one rollout forever: reports, job records on hosts and audit trails rely on it.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
+      if (targets.kind !== 'inline' && !opts.json) process.stderr.write(`${hosts.length} hosts: the worker reads ${inventoryFile} itself (it must see that file)\n`);
       if (!opts.wait) {
         process.stdout.write(opts.json ? `${JSON.stringify({ rolloutId, workflowId: handle.workflowId })}\n` : `${rolloutId}\n`);
         if (!opts.json) process.stderr.write(`rollout started on ${hosts.length} host(s); follow it with: maint rollout status ${rolloutId} --watch\n`);
         return EXIT.ok;
       }
       if (!opts.json) process.stderr.write(`rollout ${rolloutId} started on ${hosts.length} host(s)\n`);
-      return printReport(await handle.result(), opts.json);
+      return printReport(await withVersions(c, await handle.result()), opts.json);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(EXIT.invalidInput, `rollout ${rolloutId} already exists; pick another --id`);
       throw err;
@@ -92,6 +98,12 @@ function reportForJson(p: RolloutProgress) {
   };
 }
 
+/** Fills in every host's versions before/after from the results of the rollout's batch workflows. */
+async function withVersions<P extends RolloutProgress>(c: Connected, p: P): Promise<P> {
+  const results = await Promise.all(p.batches.map((id) => c.client.workflow.getHandle(id).result().catch(() => undefined) as Promise<BatchResult | HostReport[] | undefined>));
+  return mergeVersions(p, results);
+}
+
 /** The rollout's progress with live host states of the batches in flight; the result once it has finished. */
 async function currentProgress(c: Connected, rolloutId: string): Promise<{ progress: RolloutProgress; finished: boolean }> {
   const handle = c.client.workflow.getHandle(rolloutWorkflowId(rolloutId));
@@ -102,7 +114,7 @@ async function currentProgress(c: Connected, rolloutId: string): Promise<{ progr
     if (err instanceof WorkflowNotFoundError) throw new CliError(EXIT.invalidInput, `no rollout ${rolloutId}`);
     throw err;
   }
-  if (description.status.name === 'COMPLETED') return { progress: (await handle.result()) as RolloutReport, finished: true };
+  if (description.status.name === 'COMPLETED') return { progress: await withVersions(c, (await handle.result()) as RolloutReport), finished: true };
   if (description.status.name !== 'RUNNING' && description.status.name !== 'CONTINUED_AS_NEW') {
     throw new CliError(EXIT.failed, `rollout ${rolloutId} ended abnormally: workflow ${description.status.name.toLowerCase()}`);
   }

@@ -1,4 +1,4 @@
-import type { HostPhase, HostReport, RolloutProgress } from '../policies/rolloutTypes';
+import type { BatchResult, HostPhase, HostReport, RolloutProgress } from '../policies/rolloutTypes';
 import type { HostPreview } from '../workflows/previewRollout';
 import type { WavePlan } from '../policies/waves';
 import type { ResolvedHost } from '../policies/inventory';
@@ -19,7 +19,7 @@ function bar(done: number, total: number, width = 20): string {
 
 /** The status screen: a bar per wave, then every host with its state, versions and last error. */
 export function renderProgress(p: RolloutProgress): string {
-  const lines = [`rollout ${p.rolloutId} (${p.policy}): ${p.status}${p.message ? ` — ${p.message}` : ''}`, `failures ${p.failures} of ${p.failuresTolerated} tolerated`, ''];
+  const lines = [`rollout ${p.rolloutId} (${p.policy}): ${p.status}${p.message ? ` — ${p.message}` : ''}`, `failures ${p.failures} of ${p.failuresTolerated} tolerated`, ...(p.notes ?? []).map((n) => `note: ${n}`), ''];
   for (const w of p.waves) {
     const hosts = p.hosts.filter((h) => h.wave === w.index);
     const done = hosts.filter((h) => DONE.has(h.state)).length;
@@ -30,6 +30,23 @@ export function renderProgress(p: RolloutProgress): string {
     h.name, String(h.wave), h.state, versions(h.record?.before), versions(h.after), String(h.attempts), (h.error ?? '').split('\n')[0] ?? '',
   ])));
   return lines.join('\n');
+}
+
+/**
+ * The rollout keeps only each host's outcome; versions are in its batch workflows' results. This
+ * puts them back: the first record (the true "before") and the last versions seen (after any
+ * rollback of everything patched).
+ */
+export function mergeVersions<P extends RolloutProgress>(p: P, batchResults: Array<BatchResult | HostReport[] | undefined>): P {
+  const record = new Map<string, HostReport['record']>();
+  const after = new Map<string, HostReport['after']>();
+  for (const result of batchResults) {
+    for (const h of Array.isArray(result) ? result : result?.hosts ?? []) {
+      if (h.record && !record.has(h.name)) record.set(h.name, h.record);
+      if (h.after) after.set(h.name, h.after);
+    }
+  }
+  return { ...p, hosts: p.hosts.map((h) => ({ ...h, ...(record.get(h.name) ? { record: record.get(h.name) } : {}), ...(after.get(h.name) ? { after: after.get(h.name) } : {}) })) };
 }
 
 /** Overlays live host states of the running batches on the rollout's own view. */

@@ -37,10 +37,28 @@ export interface HostReport {
 
 export type RolloutStatus = 'running' | 'paused' | 'awaiting-approval' | 'completed' | 'completed-with-failures' | 'rolled_back' | 'failed' | 'aborted';
 
+/**
+ * The hosts of a rollout. Small sets travel inline (the CLI resolved them); large ones by
+ * reference, resolved by the worker a batch at a time, so no payload grows with the fleet.
+ */
+export type TargetSet =
+  | { kind: 'inline'; hosts: ResolvedHost[] }
+  | { kind: 'inventory-file'; file: string; selector?: string };
+
+/** Above this many hosts the CLI passes targets by reference (payloads stay far below Temporal's limits). */
+export const MAX_INLINE_TARGETS = 1000;
+
 export interface RolloutInput {
   rolloutId: string;
   policy: RolloutPolicy;
-  hosts: ResolvedHost[];
+  targets: TargetSet;
+}
+
+/** What the rollout itself keeps per host: small, so 10,000 hosts fit in one payload. Versions are in the batch results. */
+export type HostOutcome = Pick<HostReport, 'name' | 'wave' | 'state' | 'attempts' | 'error'>;
+
+export function toOutcome(r: HostReport): HostOutcome {
+  return { name: r.name, wave: r.wave, state: r.state, attempts: r.attempts, ...(r.error !== undefined ? { error: r.error.length > 200 ? `${r.error.slice(0, 199)}…` : r.error } : {}) };
 }
 
 export interface RolloutProgress {
@@ -50,7 +68,12 @@ export interface RolloutProgress {
   /** The wave running now (or last run). */
   currentWave: number;
   waves: Array<{ index: number; size: number; canary: boolean; state: 'pending' | 'running' | 'done' | 'failed' | 'rolled-back' | 'skipped' }>;
+  /** Every host; `record`/`after` only where a client merged them in from the batch results. */
   hosts: HostReport[];
+  /** Batch workflows of this rollout so far: their results hold every host's versions. */
+  batches: string[];
+  /** Things operations should know that are not failures (e.g. hosts that joined the inventory). */
+  notes?: string[];
   failures: number;
   failuresTolerated: number;
   message?: string;
@@ -65,7 +88,10 @@ export interface RolloutReport extends RolloutProgress {
 export interface BatchInput {
   rolloutId: string;
   wave: number;
-  hosts: ResolvedHost[];
+  /** This batch's hosts, in order; resolved from `targets` when the batch starts. */
+  names: string[];
+  /** Inline: only this batch's hosts. By reference: the whole set. */
+  targets: TargetSet;
   policy: RolloutPolicy;
   parallelism: number;
   /** Failed hosts this batch may still have before the rollout halts. */

@@ -5,7 +5,8 @@ import {
 import type { Activities } from '../activities';
 import type { ResolvedHost } from '../policies/inventory';
 import type { RolloutPolicy } from '../policies/rollout';
-import type { BatchInput, BatchResult, HostPhase, HostReport, VersionRecord } from '../policies/rolloutTypes';
+import type { BatchInput, BatchResult, HostPhase, HostReport, TargetSet, VersionRecord } from '../policies/rolloutTypes';
+import { pickHosts } from '../policies/targets';
 import { mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from './messages';
 
@@ -42,8 +43,8 @@ async function runHook(steps: Steps, policy: RolloutPolicy, rolloutId: string, h
  * non-cancellable scope: an abort must not leave a half-restored host. `report` is updated as it goes.
  */
 export function restoreHost(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, report: HostReport, drainFirst: boolean, now: () => number): Promise<void> {
+  // Without a record here, the activity reads the one recordVersions left on the host.
   const record = report.record;
-  if (!record) return Promise.resolve();
   return CancellationScope.nonCancellable(async () => {
     try {
       if (drainFirst) {
@@ -51,7 +52,7 @@ export function restoreHost(steps: Steps, policy: RolloutPolicy, rolloutId: stri
         await runHook(steps, policy, rolloutId, host, 'drain', 'restore');
       }
       report.state = 'rolling-back';
-      report.after = await steps.changing.rollbackHost({ rolloutId, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
+      report.after = await steps.changing.rollbackHost({ rolloutId, host, strategy: policy.strategy, ...(record !== undefined ? { record } : {}), commandTimeoutMs: policy.commandTimeout });
       await steps.verifying.verifyHealth({ rolloutId, host, health: policy.health });
       await runHook(steps, policy, rolloutId, host, 'undrain', 'restore');
       Object.assign(report, { state: 'rolled-back', outOfServiceUntil: now() });
@@ -78,7 +79,11 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
   const steps = stepsFor(policy);
   const target = policy.strategy.kind === 'command' ? policy.strategy.target : undefined;
 
-  const reports = new Map<string, HostReport>(input.hosts.map((h) => [h.name, { name: h.name, wave: input.wave, state: 'pending', attempts: 0 }]));
+  const reports = new Map<string, HostReport>(input.names.map((name) => [name, { name, wave: input.wave, state: 'pending', attempts: 0 }]));
+  setHandler(batchProgressQuery, () => [...reports.values()]);
+  // The targets as they are now: a host that left the inventory since the rollout began is skipped.
+  const { hosts, missing } = await resolveHosts(input.targets, input.names);
+  for (const name of missing) Object.assign(reports.get(name)!, { state: 'skipped', error: 'no longer in the inventory; not touched' });
   const report = (host: ResolvedHost) => reports.get(host.name)!;
   const set = (host: ResolvedHost, state: HostPhase, extra: Partial<HostReport> = {}) => Object.assign(report(host), { state }, extra);
   let paused = input.paused ?? false;
@@ -87,7 +92,6 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
   let failures = 0;
   const work = new CancellationScope();
 
-  setHandler(batchProgressQuery, () => [...reports.values()]);
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
   setHandler(abortBatchSignal, () => {
@@ -141,7 +145,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
 
   try {
     await work.run(() =>
-      mapWithConcurrency(input.hosts, Math.max(1, input.parallelism), async (host) => {
+      mapWithConcurrency(hosts, Math.max(1, input.parallelism), async (host) => {
         await condition(() => !paused || halted || aborted);
         if (halted || aborted) {
           set(host, 'skipped', { error: aborted ? 'rollout aborted' : 'rollout halted: failure threshold passed' });
@@ -156,19 +160,27 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
 
   // Halted (scope batch/all-patched) or aborted: the hosts this batch already patched go back too.
   if ((halted && policy.rollback.scope !== 'none') || aborted) {
-    const toRestore = input.hosts.filter((h) => report(h).state === 'healthy' && report(h).record !== undefined);
+    const toRestore = hosts.filter((h) => report(h).state === 'healthy' && report(h).record !== undefined);
     await mapWithConcurrency(toRestore, Math.max(1, input.parallelism), (h) => restoreHost(steps, policy, rolloutId, h, report(h), true, Date.now));
   }
-  for (const h of input.hosts) if (report(h).state === 'pending') set(h, 'skipped', { error: aborted ? 'rollout aborted' : 'rollout halted' });
+  for (const h of hosts) if (report(h).state === 'pending') set(h, 'skipped', { error: aborted ? 'rollout aborted' : 'rollout halted' });
   return { hosts: [...reports.values()], failures, halted, aborted };
 }
 
-/** Rolls back hosts patched by earlier batches (rollback scope `all-patched`). */
-export async function rollbackHostsWorkflow(input: { rolloutId: string; policy: RolloutPolicy; hosts: Array<{ host: ResolvedHost; report: HostReport }>; parallelism: number }): Promise<HostReport[]> {
+/** Rolls back hosts patched by earlier batches (rollback scope `all-patched`), from the records kept on each host. */
+export async function rollbackHostsWorkflow(input: { rolloutId: string; policy: RolloutPolicy; names: string[]; targets: TargetSet; parallelism: number; wave: number }): Promise<HostReport[]> {
   const steps = stepsFor(input.policy);
-  return mapWithConcurrency(input.hosts, Math.max(1, input.parallelism), async ({ host, report }) => {
-    const restored: HostReport = { ...report };
-    await restoreHost(steps, input.policy, input.rolloutId, host, restored, true, Date.now);
-    return restored;
+  const { hosts, missing } = await resolveHosts(input.targets, input.names);
+  const restored = await mapWithConcurrency(hosts, Math.max(1, input.parallelism), async (host) => {
+    const report: HostReport = { name: host.name, wave: input.wave, state: 'healthy', attempts: 0 };
+    await restoreHost(steps, input.policy, input.rolloutId, host, report, true, Date.now);
+    return report;
   });
+  return [...restored, ...missing.map((name): HostReport => ({ name, wave: input.wave, state: 'failed', attempts: 0, error: 'not rolled back: no longer in the inventory' }))];
+}
+
+/** Inline targets are picked right here; by reference, an activity reads the source now. */
+async function resolveHosts(targets: TargetSet, names: string[]): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
+  if (targets.kind === 'inline') return pickHosts(targets.hosts, names);
+  return quick.resolveTargets({ targets, names });
 }

@@ -1,8 +1,9 @@
 import {
   allHandlersFinished, ApplicationFailure, type ChildWorkflowHandle, condition, continueAsNew, executeChild, getExternalWorkflowHandle,
-  setHandler, startChild, workflowInfo,
+  proxyActivities, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
-import type { BatchResult, HostReport, RolloutInput, RolloutProgress, RolloutReport, RolloutStatus } from '../policies/rolloutTypes';
+import type { Activities } from '../activities';
+import { toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rolloutTypes';
 import { failuresTolerated, planWaves, type WavePlan } from '../policies/waves';
 import { mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, abortUpdate, approveUpdate, pauseSignal, progressQuery, resumeSignal } from './messages';
@@ -11,13 +12,18 @@ import type { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
 /** A batch child never holds more hosts than this, so every history stays far below Temporal's limits. */
 export const MAX_HOSTS_PER_BATCH_WORKFLOW = 50;
 
-/** What survives continue-as-new: everything decided so far. */
+const inventory = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['InventoryUnavailable', 'InventoryInvalid'] } });
+
+/** What survives continue-as-new: everything decided so far, compactly (≈ 70 bytes a host). */
 export interface RolloutCarry {
   nextWave: number;
-  reports: HostReport[];
+  /** Every host the rollout was planned on, in order (a host added to the inventory later is not silently included). */
+  reports: HostOutcome[];
   failures: number;
   approvedWaves: number[];
   paused: boolean;
+  batches: string[];
+  notes?: string[];
 }
 
 export function rolloutWorkflowId(rolloutId: string): string {
@@ -43,12 +49,29 @@ function needsApprovalAfter(after: 'canary' | 'every-wave' | number[] | undefine
  * Returns a per-host report.
  */
 export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutCarry): Promise<RolloutReport> {
-  const { policy, rolloutId, hosts } = input;
-  const plan = planWaves(hosts.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
-  const tolerated = failuresTolerated(policy.failureThreshold, hosts.length);
-  const reports = new Map<string, HostReport>(hosts.map((h, i) => [h.name, { name: h.name, wave: plan.findIndex((w) => i >= w.start && i < w.start + w.size), state: 'pending', attempts: 0 }]));
-  for (const r of carry?.reports ?? []) reports.set(r.name, r);
-  const byName = new Map(hosts.map((h) => [h.name, h]));
+  const { policy, rolloutId, targets } = input;
+  // Handlers are registered before the first await; until the targets are known, the plan is empty.
+  let names: string[] = [];
+  let plan: WavePlan[] = [];
+  let tolerated = 0;
+  const reports = new Map<string, HostOutcome>();
+  const initialise = (targetNames: string[]) => {
+    names = targetNames;
+    plan = planWaves(names.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
+    tolerated = failuresTolerated(policy.failureThreshold, names.length);
+    for (const [i, name] of names.entries()) reports.set(name, { name, wave: plan.findIndex((w) => i >= w.start && i < w.start + w.size), state: 'pending', attempts: 0 });
+    for (const r of carry?.reports ?? []) reports.set(r.name, r);
+  };
+  const known = carry ? carry.reports.map((r) => r.name) : targets.kind === 'inline' ? targets.hosts.map((h) => h.name) : undefined;
+  if (known) initialise(known);
+  const batches = [...(carry?.batches ?? [])];
+  const notes: string[] = [...(carry?.notes ?? [])];
+  /** Inline targets are sliced per batch; a reference is passed as is. */
+  const targetsFor = (batchNames: string[]): TargetSet => {
+    if (targets.kind !== 'inline') return targets;
+    const wanted = new Set(batchNames);
+    return { kind: 'inline', hosts: targets.hosts.filter((h) => wanted.has(h.name)) };
+  };
 
   let status: RolloutStatus = carry?.paused ? 'paused' : 'running';
   let paused = carry?.paused ?? false;
@@ -60,7 +83,7 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
   let awaitingApproval: number | undefined;
   let running: Array<ChildWorkflowHandle<typeof patchBatchWorkflow>> = [];
   const waveState = (w: WavePlan): RolloutProgress['waves'][number]['state'] => {
-    const states = hosts.slice(w.start, w.start + w.size).map((h) => reports.get(h.name)!.state);
+    const states = names.slice(w.start, w.start + w.size).map((n) => reports.get(n)!.state);
     if (states.every((s) => s === 'pending')) return w.index === currentWave && status === 'running' && running.length > 0 ? 'running' : 'pending';
     if (states.every((s) => s === 'skipped')) return 'skipped';
     if (states.some((s) => s === 'failed')) return 'failed';
@@ -71,7 +94,8 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
   const progress = (): RolloutProgress => ({
     rolloutId, policy: policy.name, status, currentWave,
     waves: plan.map((w) => ({ index: w.index, size: w.size, canary: w.canary, state: waveState(w) })),
-    hosts: [...reports.values()], failures, failuresTolerated: tolerated,
+    hosts: [...reports.values()], failures, failuresTolerated: tolerated, batches: [...batches],
+    ...(notes.length > 0 ? { notes: [...notes] } : {}),
     ...(message !== undefined ? { message } : {}),
     ...(running.length > 0 ? { runningBatches: running.map((c) => c.workflowId) } : {}),
   });
@@ -119,40 +143,55 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
     // Skipped: every host no wave touched.
     for (const r of reports.values()) if (r.state === 'pending') Object.assign(r, { state: 'skipped', error: why });
     if (policy.rollback.scope === 'all-patched') {
-      const patched = [...reports.values()].filter((r) => r.state === 'healthy' && r.record !== undefined);
-      if (patched.length > 0) {
+      const patched = names.filter((n) => reports.get(n)!.state === 'healthy');
+      const parts = chunk(patched, MAX_HOSTS_PER_BATCH_WORKFLOW);
+      for (const [part, partNames] of parts.entries()) {
+        const workflowId = `rollout-${rolloutId}-rollback-all-part-${part}`;
+        batches.push(workflowId);
         const restored = await executeChild<typeof rollbackHostsWorkflow>('rollbackHostsWorkflow', {
-          workflowId: `rollout-${rolloutId}-rollback-all`,
-          args: [{ rolloutId, policy, hosts: patched.map((r) => ({ host: byName.get(r.name)!, report: r })), parallelism: plan[0]?.parallelism ?? 1 }],
+          workflowId,
+          args: [{ rolloutId, policy, names: partNames, targets: targetsFor(partNames), parallelism: plan[0]?.parallelism ?? 1, wave: -1 }],
         });
-        for (const r of restored) reports.set(r.name, r);
+        for (const r of restored) reports.set(r.name, { ...toOutcome(r), wave: reports.get(r.name)!.wave });
       }
     }
   };
+
+  if (!known) initialise(await inventory.listTargetNames(targets));
 
   for (; currentWave < plan.length; currentWave++) {
     const wave = plan[currentWave]!;
     await condition(() => !paused || abortReason !== undefined);
     if (abortReason !== undefined) break;
     status = 'running';
-    const waveHosts = hosts.slice(wave.start, wave.start + wave.size);
-    const parts = chunk(waveHosts, MAX_HOSTS_PER_BATCH_WORKFLOW);
+    if (targets.kind !== 'inline' && currentWave > 0) {
+      // Re-read the source: hosts that joined since the rollout began are reported, never silently added.
+      const planned = new Set(names);
+      const joined = (await inventory.listTargetNames(targets)).filter((n) => !planned.has(n));
+      if (joined.length > 0) {
+        notes[0] = `${joined.length} host(s) joined the inventory after this rollout began and are not part of it: ${joined.slice(0, 10).join(', ')}${joined.length > 10 ? ', …' : ''}`;
+      }
+    }
+    const waveNames = names.slice(wave.start, wave.start + wave.size);
+    const parts = chunk(waveNames, MAX_HOSTS_PER_BATCH_WORKFLOW);
     // Several parts share the wave's maxUnavailable budget.
     const concurrentParts = Math.min(parts.length, wave.parallelism);
     const partParallelism = Math.max(1, Math.floor(wave.parallelism / concurrentParts));
-    const results = await mapWithConcurrency(parts, concurrentParts, async (partHosts, part): Promise<BatchResult> => {
+    const results = await mapWithConcurrency(parts, concurrentParts, async (partNames, part): Promise<BatchResult> => {
       if (abortReason !== undefined || failures > tolerated) {
-        return { hosts: partHosts.map((h) => ({ ...reports.get(h.name)!, state: 'skipped', error: abortReason ? 'rollout aborted' : 'rollout halted' })), failures: 0, halted: false, aborted: abortReason !== undefined };
+        return { hosts: partNames.map((n) => ({ ...reports.get(n)!, state: 'skipped', error: abortReason ? 'rollout aborted' : 'rollout halted' })), failures: 0, halted: false, aborted: abortReason !== undefined };
       }
+      const workflowId = batchWorkflowId(rolloutId, wave.index, part);
+      batches.push(workflowId);
       const child = await startChild<typeof patchBatchWorkflow>('patchBatchWorkflow', {
-        workflowId: batchWorkflowId(rolloutId, wave.index, part),
-        args: [{ rolloutId, wave: wave.index, hosts: partHosts, policy, parallelism: partParallelism, failuresAllowed: Math.max(0, tolerated - failures), paused }],
+        workflowId,
+        args: [{ rolloutId, wave: wave.index, names: partNames, targets: targetsFor(partNames), policy, parallelism: partParallelism, failuresAllowed: Math.max(0, tolerated - failures), paused }],
       });
       running.push(child);
       try {
         const result = await child.result();
         failures += result.failures;
-        for (const r of result.hosts) reports.set(r.name, r);
+        for (const r of result.hosts) reports.set(r.name, toOutcome(r));
         return result;
       } finally {
         running = running.filter((c) => c !== child);
@@ -183,7 +222,7 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
     if (!last && workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof patchRolloutWorkflow>(input, {
-        nextWave: currentWave + 1, reports: [...reports.values()], failures, approvedWaves: [...approved], paused,
+        nextWave: currentWave + 1, reports: names.map((n) => reports.get(n)!), failures, approvedWaves: [...approved], paused, batches, notes,
       });
     }
   }

@@ -6,7 +6,7 @@ import type { RolloutPolicy, Strategy } from '../../policies/rollout';
 import { shellQuote } from '../../policies/shell';
 import { renderCommand, type TemplateValues } from '../../policies/templates';
 import { runHealthCheck } from '../health';
-import { runJob } from '../hosts/jobs';
+import { JOB_DIR, runJob } from '../hosts/jobs';
 import type { HostShell, SshConnector, SshTarget } from '../hosts/ssh';
 import { withHost, toFailure } from '../hosts/withHost';
 import { strategyFor } from './strategies';
@@ -42,6 +42,11 @@ function strategyContext(shell: HostShell, input: HostStepInput, commandTimeoutM
         onWait: () => heartbeat({ step, host: input.host.name, waiting: true }),
       }),
   };
+}
+
+/** Where a host keeps the version record of a rollout (rollout ids are never reused). */
+function recordFile(input: HostStepInput): string {
+  return shellQuote(`${JOB_DIR}/${`${input.rolloutId}.${input.host.name}`.replace(/[^A-Za-z0-9._-]/g, '_')}.record.json`);
 }
 
 /**
@@ -99,9 +104,19 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
       return onHost(input, (shell) => strategyFor(input.strategy).preview(strategyContext(shell, input, 120_000), input.strategy));
     },
 
-    /** Installed versions before anything changes: what a rollback restores. */
+    /**
+     * Installed versions before anything changes: what a rollback restores. Also kept on the host
+     * (write-once: a retry never replaces the first, true "before"), so a rollback needs nothing
+     * but the rollout id and the host.
+     */
     async recordVersions(input: HostStepInput & { strategy: Strategy; commandTimeoutMs: number }): Promise<VersionRecord> {
-      return onHost(input, (shell) => strategyFor(input.strategy).record(strategyContext(shell, input, input.commandTimeoutMs), input.strategy));
+      return onHost(input, async (shell) => {
+        const record = await strategyFor(input.strategy).record(strategyContext(shell, input, input.commandTimeoutMs), input.strategy);
+        const file = recordFile(input);
+        const stored = await shell.run(`mkdir -p ${JOB_DIR} && if [ ! -s ${file} ]; then cat > ${file}.tmp && mv ${file}.tmp ${file}; else cat > /dev/null; fi && cat ${file}`, { stdin: JSON.stringify(record), timeoutSeconds: 30 });
+        if (stored.exitCode !== 0) throw new HostCommandError(input.host.name, `store the version record in ${JOB_DIR}`, stored.exitCode, stored.stderr);
+        return JSON.parse(stored.stdout) as VersionRecord;
+      });
     },
 
     /** Idempotent: a host already at the target (e.g. a retry after a worker crash) is not patched again. */
@@ -109,9 +124,17 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
       return onHost(input, (shell) => strategyFor(input.strategy).apply(strategyContext(shell, input, input.commandTimeoutMs), input.strategy, input.record));
     },
 
-    /** Restores exactly the recorded versions; safe to repeat. */
-    async rollbackHost(input: HostStepInput & { strategy: Strategy; record: VersionRecord; commandTimeoutMs: number }): Promise<Record<string, string>> {
-      return onHost(input, (shell) => strategyFor(input.strategy).rollback(strategyContext(shell, input, input.commandTimeoutMs), input.strategy, input.record));
+    /** Restores exactly the recorded versions (given, or as kept on the host by recordVersions); safe to repeat. */
+    async rollbackHost(input: HostStepInput & { strategy: Strategy; record?: VersionRecord; commandTimeoutMs: number }): Promise<Record<string, string>> {
+      return onHost(input, async (shell) => {
+        let record = input.record;
+        if (record === undefined) {
+          const stored = await shell.run(`cat ${recordFile(input)}`, { timeoutSeconds: 30 });
+          if (stored.exitCode !== 0) throw ApplicationFailure.nonRetryable(`${input.host.name}: no version record of rollout ${input.rolloutId} on the host (${recordFile(input)}); nothing to roll back to`, 'RecordMissing');
+          record = JSON.parse(stored.stdout) as VersionRecord;
+        }
+        return strategyFor(input.strategy).rollback(strategyContext(shell, input, input.commandTimeoutMs), input.strategy, record);
+      });
     },
 
     /**

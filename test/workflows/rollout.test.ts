@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
@@ -5,6 +8,7 @@ import type { RolloutProgress, RolloutReport } from '../../policies/rolloutTypes
 import { abortUpdate, approveUpdate, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import { rolloutWorkflowId } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';
+import { mergeVersions } from '../../cli/rolloutView';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { connectTestEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
@@ -31,11 +35,17 @@ describe('patch rollouts on 6 real sshd hosts', () => {
     return worker.runUntil(fn(taskQueue, worker));
   }
 
+  /** The rollout's result with every host's versions, as `maint rollout status --json` shows it. */
+  async function finalReport(handle: { result: () => Promise<RolloutReport> }): Promise<RolloutReport> {
+    const report = await handle.result();
+    return mergeVersions(report, await Promise.all(report.batches.map((id) => env.client.workflow.getHandle(id).result())));
+  }
+
   function start(taskQueue: string, policyOverrides: string) {
     const rolloutId = `t-${taskQueue}`;
     return env.client.workflow.start('patchRolloutWorkflow', {
       taskQueue, workflowId: rolloutWorkflowId(rolloutId),
-      args: [{ rolloutId, policy: fx.policy(policyOverrides), hosts: fx.hosts }],
+      args: [{ rolloutId, policy: fx.policy(policyOverrides), targets: { kind: 'inline' as const, hosts: fx.hosts } }],
     });
   }
 
@@ -50,7 +60,7 @@ describe('patch rollouts on 6 real sshd hosts', () => {
   }
 
   it('patches every host to v2 in waves, never more than maxUnavailable out of service', async () => {
-    const report: RolloutReport = await withWorker(async (tq) => (await start(tq, 'waves: {canary: 1, batches: [2, "100%"]}\nmaxUnavailable: 2\n')).result());
+    const report = await withWorker(async (tq) => finalReport(await start(tq, 'waves: {canary: 1, batches: [2, "100%"]}\nmaxUnavailable: 2\n')));
     expect(report.status).toBe('completed');
     expect(report.waves.map((w) => [w.size, w.state])).toEqual([[1, 'done'], [2, 'done'], [3, 'done']]);
     for (let i = 0; i < 6; i++) {
@@ -73,7 +83,7 @@ describe('patch rollouts on 6 real sshd hosts', () => {
     ['all-patched', ['1.0.0', '1.0.0', '1.0.0']],
   ])('rolls back the failing batch and halts (scope %s)', async (scope, earlier) => {
     fx.makeUnhealthy(3, '2.0.0');
-    const report: RolloutReport = await withWorker(async (tq) => (await start(tq, `waves: {canary: 1, batches: [2, 1, 2]}\nrollback: {scope: ${scope}}\n`)).result());
+    const report = await withWorker(async (tq) => finalReport(await start(tq, `waves: {canary: 1, batches: [2, 1, 2]}\nrollback: {scope: ${scope}}\n`)));
     expect(report.status).toBe('rolled_back');
     expect(report.message).toMatch(/halted in wave 2: 1 host\(s\) failed, 0 tolerated/);
     expect([0, 1, 2].map((i) => fx.version(i))).toEqual(earlier);
@@ -128,7 +138,7 @@ describe('patch rollouts on 6 real sshd hosts', () => {
       const deadline = Date.now() + 20_000;
       while (![1, 2, 3].every((i) => fx.version(i) === '2.0.0') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(await handle.executeUpdate(abortUpdate, { args: [{ by: 'ops', reason: 'customer escalation' }] })).toEqual({ accepted: true });
-      const report: RolloutReport = await handle.result();
+      const report = await finalReport(handle);
       expect(report.status).toBe('aborted');
       expect(report.message).toBe('aborted by ops: customer escalation');
       expect(fx.version(0)).toBe('2.0.0'); // the canary wave had finished
@@ -137,6 +147,31 @@ describe('patch rollouts on 6 real sshd hosts', () => {
       expect([4, 5].map((i) => fx.applyCount(i))).toEqual([0, 0]);
       expect(report.hosts.slice(4).map((h) => h.state)).toEqual(['skipped', 'skipped']);
       for (let i = 0; i < 6; i++) expect(fx.outOfService(i).every(([, to]) => Number.isFinite(to))).toBe(true);
+    });
+  });
+
+  it('by reference: re-reads the inventory per batch; a removed host is skipped, an added one only reported', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'maint-targets-'));
+    const file = join(dir, 'inventory.yaml');
+    writeFileSync(file, fx.fleet.inventoryYaml());
+    await withWorker(async (tq) => {
+      const rolloutId = `ref-${tq}`;
+      const handle = await env.client.workflow.start('patchRolloutWorkflow', {
+        taskQueue: tq, workflowId: rolloutWorkflowId(rolloutId),
+        args: [{ rolloutId, policy: fx.policy('waves: {canary: 1, batches: ["100%"]}\nmaxUnavailable: 3\napproval: {after: canary}\n'), targets: { kind: 'inventory-file' as const, file, selector: 'role=web' } }],
+      });
+      await waitForProgress(handle, (p) => p.status === 'awaiting-approval');
+      // While the canary waits for approval, host-6 leaves the inventory and a new host joins.
+      writeFileSync(file, fx.fleet.inventoryYaml((h, i) => (i === 5 ? { name: 'web-new', tags: { ...h.tags } } : {})));
+      await handle.executeUpdate(approveUpdate, { args: [{}] });
+      const report = await finalReport(handle);
+      expect(report.status).toBe('completed');
+      expect(report.hosts.map((h) => h.name)).toEqual(['host-1', 'host-2', 'host-3', 'host-4', 'host-5', 'host-6']);
+      expect(report.hosts[5]).toMatchObject({ state: 'skipped', error: 'no longer in the inventory; not touched' });
+      expect(report.notes).toEqual(['1 host(s) joined the inventory after this rollout began and are not part of it: web-new']);
+      expect([0, 1, 2, 3, 4].map((i) => fx.version(i))).toEqual(Array(5).fill('2.0.0'));
+      expect(fx.version(5)).toBe('1.0.0'); // web-new is host-6's sshd under another name: untouched
+      expect(fx.applyCount(5)).toBe(0);
     });
   });
 });
