@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -36,9 +37,23 @@ describe('patch rollouts on 6 real sshd hosts', () => {
   }
 
   /** The rollout's result with every host's versions, as `maint rollout status --json` shows it. */
-  async function finalReport(handle: { result: () => Promise<RolloutReport> }): Promise<RolloutReport> {
+  async function finalReport(handle: { workflowId: string; result: () => Promise<RolloutReport> }): Promise<RolloutReport> {
     const report = await handle.result();
+    await recordHistories([handle.workflowId, ...report.batches]);
     return mergeVersions(report, await Promise.all(report.batches.map((id) => env.client.workflow.getHandle(id).result())));
+  }
+
+  /**
+   * MAINT_RECORD_HISTORIES=1 saves these real histories to test/workflows/replay/, where the
+   * replay test checks that today's workflow code still replays them (ENGINEERING.md).
+   */
+  async function recordHistories(workflowIds: string[]): Promise<void> {
+    if (!process.env.MAINT_RECORD_HISTORIES) return;
+    const label = expect.getState().currentTestName!.replace('patch rollouts on 6 real sshd hosts ', '').replace(/[^a-z0-9]+/gi, '-').slice(0, 60).toLowerCase();
+    for (const [i, id] of workflowIds.entries()) {
+      const json = execFileSync(process.env.MAINT_TEST_TEMPORAL_CLI!, ['workflow', 'show', '--workflow-id', id, '--address', process.env.MAINT_TEST_TEMPORAL_ADDRESS!, '--output', 'json'], { encoding: 'utf8' });
+      writeFileSync(join(__dirname, 'replay', `${label}-${i === 0 ? 'rollout' : `batch-${i}`}.json`), json);
+    }
   }
 
   function start(taskQueue: string, policyOverrides: string) {
