@@ -49,7 +49,40 @@ export class SshError extends Error {
   }
 }
 
+/**
+ * At most `limit` holders at a time per key; the rest wait in order. Keeps us under OpenSSH's
+ * MaxStartups (10 unauthenticated connections, then random drops) and MaxSessions per host.
+ */
+export class PerHostLimit {
+  private readonly active = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+  constructor(private readonly limit: number) {}
+
+  async acquire(key: string): Promise<() => void> {
+    if ((this.active.get(key) ?? 0) >= this.limit) {
+      await new Promise<void>((resolve) => this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]));
+    } else {
+      this.active.set(key, (this.active.get(key) ?? 0) + 1);
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.get(key)?.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else if ((this.active.get(key) ?? 1) <= 1) this.active.delete(key);
+      else this.active.set(key, this.active.get(key)! - 1);
+    };
+  }
+
+  inUse(key: string): number {
+    return this.active.get(key) ?? 0;
+  }
+}
+
 export interface NodeSshConnectorOptions {
+  /** Open connections per host from this worker (default 4). */
+  maxConnectionsPerHost?: number;
   /** Used when the target names no identity file (and the file exists). */
   defaultIdentityFile?: string;
   /** ssh-agent socket, usually process.env.SSH_AUTH_SOCK. */
@@ -65,9 +98,23 @@ export function expandHome(path: string): string {
 
 /** SSH through node-ssh (ssh2) with a pinned host key: a host presenting another key is sent nothing. */
 export class NodeSshConnector implements SshConnector {
-  constructor(private readonly options: NodeSshConnectorOptions = {}) {}
+  private readonly perHost: PerHostLimit;
+  constructor(private readonly options: NodeSshConnectorOptions = {}) {
+    this.perHost = new PerHostLimit(options.maxConnectionsPerHost ?? 4);
+  }
 
-  async connect(target: SshTarget, { signal }: { signal?: AbortSignal } = {}): Promise<HostShell> {
+  async connect(target: SshTarget, options: { signal?: AbortSignal } = {}): Promise<HostShell> {
+    const release = await this.perHost.acquire(`${target.address}:${target.port}`);
+    try {
+      const shell = await this.open(target, options);
+      return { run: (command, runOptions) => shell.run(command, runOptions), close: () => { shell.close(); release(); } };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  private async open(target: SshTarget, { signal }: { signal?: AbortSignal } = {}): Promise<HostShell> {
     const where = `${target.name} (${target.user}@${target.address}:${target.port})`;
     const identity = target.identityFile ?? this.options.defaultIdentityFile;
     const privateKeyPath = identity !== undefined ? expandHome(identity) : undefined;
