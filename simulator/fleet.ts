@@ -5,12 +5,13 @@
  * host has installed. Faults can be injected per host. Used by the demo, tests and benchmarks where
  * real sshd processes would be too many.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import { Server as SshServer, utils, type Connection, type ParsedKey } from 'ssh2';
 import { sha256Fingerprint } from '../activities/hosts/fingerprint';
 import type { ResolvedHost } from '../policies/inventory';
@@ -53,7 +54,7 @@ export interface SimulatedFleetOptions {
 
 export async function startSimulatedFleet(options: SimulatedFleetOptions): Promise<SimulatedFleet> {
   const root = mkdtempSync(join(tmpdir(), 'maint-sim-'));
-  const client = utils.generateKeyPairSync('ed25519');
+  const client = generateEd25519();
   const clientKeyFile = join(root, 'client_ed25519');
   writeFileSync(clientKeyFile, client.private, { mode: 0o600 });
   const clientPublic = utils.parseKey(client.public) as ParsedKey;
@@ -76,28 +77,37 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
   const servers: SshServer[] = [];
   const connections = new Set<Connection>();
   const user = userInfo().username;
-  for (let i = 0; i < options.count; i++) {
-    const name = `${options.namePrefix ?? 'sim'}-${i + 1}`;
-    const dir = join(root, name);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'version'), `${options.initialVersion ?? '1.0.0'}\n`);
-    const hostKey = utils.generateKeyPairSync('ed25519');
-    const presented = options.faults?.(i).wrongHostKey ? utils.generateKeyPairSync('ed25519') : hostKey;
-    const pinned = sha256Fingerprint((utils.parseKey(hostKey.public) as ParsedKey).getPublicSSH());
-    const host: SimulatedHost = {
-      name, address: '127.0.0.1', port: 0, user, hostKey: pinned, identityFile: clientKeyFile,
-      tags: options.tags?.(i) ?? {}, dir, healthUrl: `http://127.0.0.1:${httpPort}/hosts/${name}/health`,
-      faults: options.faults?.(i) ?? {}, commands: [],
-    };
-    const server = new SshServer({ hostKeys: [presented.private] }, (conn) => {
-      connections.add(conn);
-      conn.on('close', () => connections.delete(conn));
-      serveConnection(conn, host, clientPublic);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    host.port = (server.address() as AddressInfo).port;
-    servers.push(server);
-    byName.set(name, host);
+  const runner = new CommandRunner();
+  try {
+    for (let i = 0; i < options.count; i++) {
+      const name = `${options.namePrefix ?? 'sim'}-${i + 1}`;
+      const dir = join(root, name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'version'), `${options.initialVersion ?? '1.0.0'}\n`);
+      const hostKey = generateEd25519();
+      const presented = options.faults?.(i).wrongHostKey ? generateEd25519() : hostKey;
+      const pinned = sha256Fingerprint((utils.parseKey(hostKey.public) as ParsedKey).getPublicSSH());
+      const host: SimulatedHost = {
+        name, address: '127.0.0.1', port: 0, user, hostKey: pinned, identityFile: clientKeyFile,
+        tags: options.tags?.(i) ?? {}, dir, healthUrl: `http://127.0.0.1:${httpPort}/hosts/${name}/health`,
+        faults: options.faults?.(i) ?? {}, commands: [],
+      };
+      const server = new SshServer({ hostKeys: [presented.private] }, (conn) => {
+        connections.add(conn);
+        conn.on('close', () => connections.delete(conn));
+        serveConnection(conn, host, clientPublic, runner);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      host.port = (server.address() as AddressInfo).port;
+      servers.push(server);
+      byName.set(name, host);
+    }
+  } catch (err) {
+    // Whatever started must not outlive a failed start (it would keep the process alive).
+    await Promise.all([...servers.map((s) => closeServer(s)), new Promise<void>((resolve) => http.close(() => resolve()))]);
+    runner.stop();
+    rmSync(root, { recursive: true, force: true });
+    throw err;
   }
 
   return {
@@ -113,13 +123,18 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
       for (const conn of connections) conn.end();
       await Promise.all([...servers.map((s) => closeServer(s)), new Promise<void>((resolve) => http.close(() => resolve()))]);
       http.closeAllConnections();
+      runner.stop();
       rmSync(root, { recursive: true, force: true });
     },
   };
 }
 
-function serveConnection(conn: Connection, host: SimulatedHost, clientPublic: ParsedKey): void {
+function serveConnection(conn: Connection, host: SimulatedHost, clientPublic: ParsedKey, runner: CommandRunner): void {
   conn.on('error', () => undefined);
+  // Without this, Nagle's algorithm on our side meets the client's delayed ACKs on every small SSH
+  // packet: a loopback connect took ~300 ms and each command ~180 ms instead of ~10 ms.
+  // (ssh2's server Connection has setNoDelay, lib/server.js; @types/ssh2 only declares the client's.)
+  (conn as Connection & { setNoDelay(noDelay: boolean): unknown }).setNoDelay(true);
   conn.on('authentication', (ctx) => {
     if (ctx.method === 'publickey' && ctx.key.algo === clientPublic.type && ctx.key.data.equals(clientPublic.getPublicSSH())) {
       if (ctx.signature && ctx.blob && clientPublic.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject();
@@ -138,21 +153,125 @@ function serveConnection(conn: Connection, host: SimulatedHost, clientPublic: Pa
           return;
         }
         if (host.faults.hang?.test(info.command)) return;
-        const child = spawn('sh', ['-c', info.command], {
-          cwd: host.dir,
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: host.dir, MAINT_HOST_DIR: host.dir, MAINT_HOST_NAME: host.name, LC_ALL: 'C' },
+        const child = runner.run(info.command, host.dir, {
+          PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: host.dir, MAINT_HOST_DIR: host.dir, MAINT_HOST_NAME: host.name, LC_ALL: 'C',
+        }, (code, signal) => {
+          stream.exit(code ?? (signal ? 128 : 1));
+          stream.end();
         });
         stream.pipe(child.stdin).on('error', () => undefined);
         child.stdout.pipe(stream, { end: false });
         child.stderr.pipe(stream.stderr, { end: false });
-        child.on('close', (code, signal) => {
-          stream.exit(code ?? (signal ? 128 : 1));
-          stream.end();
-        });
-        stream.on('close', () => child.kill('SIGKILL'));
+        stream.on('close', () => child.kill());
       });
     });
   });
+}
+
+/** The helper process of {@link CommandRunner}: spawns what it is told and reports back over IPC. */
+const SPAWNER = `
+const { spawn } = require('node:child_process');
+const children = new Map();
+const send = (m) => process.connected && process.send(m);
+process.on('message', (m) => {
+  if (m.t === 'run') {
+    let ended = false;
+    const end = (code, signal) => { if (!ended) { ended = true; children.delete(m.id); send({ t: 'exit', id: m.id, code, signal }); } };
+    const c = spawn('sh', ['-c', m.command], { cwd: m.cwd, env: m.env });
+    children.set(m.id, c);
+    c.stdout.on('data', (d) => send({ t: 'out', id: m.id, d: d.toString('base64') }));
+    c.stderr.on('data', (d) => send({ t: 'err', id: m.id, d: d.toString('base64') }));
+    c.stdin.on('error', () => {});
+    c.on('error', () => end(127, null));
+    c.on('close', end);
+  } else if (m.t === 'in') children.get(m.id)?.stdin.write(Buffer.from(m.d, 'base64'));
+  else if (m.t === 'end') children.get(m.id)?.stdin.end();
+  else if (m.t === 'kill') children.get(m.id)?.kill('SIGKILL');
+});
+process.on('disconnect', () => { for (const c of children.values()) c.kill('SIGKILL'); process.exit(0); });
+`;
+
+type SpawnerMessage = { t: 'out'; id: number; d: string } | { t: 'err'; id: number; d: string } | { t: 'exit'; id: number; code: number | null; signal: string | null };
+
+/**
+ * Runs the hosts' commands in `sh`, forked by one small helper process rather than by this one.
+ * fork() copies the page tables of the process that calls it, on its event loop: from a process
+ * the size of a Jest worker running a Temporal worker (~600 MB) each spawn blocked the event loop
+ * ~20-40 ms, and a rollout runs ~8 commands a host, so a few hundred hosts spent most of their time
+ * waiting for each other's forks.
+ */
+class CommandRunner {
+  private readonly helper: ChildProcess;
+  private readonly running = new Map<number, { stdout: PassThrough; stderr: PassThrough; onExit: (code: number | null, signal: string | null) => void }>();
+  private nextId = 0;
+
+  constructor() {
+    this.helper = spawn(process.execPath, ['-e', SPAWNER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    this.helper.on('message', (m: SpawnerMessage) => {
+      const command = this.running.get(m.id);
+      if (!command) return;
+      if (m.t === 'out') command.stdout.write(Buffer.from(m.d, 'base64'));
+      else if (m.t === 'err') command.stderr.write(Buffer.from(m.d, 'base64'));
+      else this.finish(m.id, m.code, m.signal);
+    });
+    // A helper that died takes its commands with it: they end as if killed.
+    this.helper.on('exit', () => {
+      for (const id of [...this.running.keys()]) this.finish(id, null, 'SIGKILL');
+    });
+  }
+
+  run(command: string, cwd: string, env: Record<string, string>, onExit: (code: number | null, signal: string | null) => void): { stdin: Writable; stdout: PassThrough; stderr: PassThrough; kill(): void } {
+    const id = this.nextId++;
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    this.running.set(id, { stdout, stderr, onExit });
+    const send = (m: object) => {
+      if (this.helper.connected) this.helper.send(m);
+    };
+    send({ t: 'run', id, command, cwd, env });
+    const stdin = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        send({ t: 'in', id, d: chunk.toString('base64') });
+        done();
+      },
+      final: (done) => {
+        send({ t: 'end', id });
+        done();
+      },
+    });
+    return { stdin, stdout, stderr, kill: () => (this.running.has(id) ? send({ t: 'kill', id }) : undefined) };
+  }
+
+  stop(): void {
+    if (this.helper.connected) this.helper.disconnect();
+    this.helper.kill('SIGKILL');
+  }
+
+  private finish(id: number, code: number | null, signal: string | null): void {
+    const command = this.running.get(id);
+    if (!command) return;
+    this.running.delete(id);
+    // Like a child's 'close': once its output has been passed on.
+    let open = 2;
+    const ended = () => {
+      if (--open === 0) command.onExit(code, signal);
+    };
+    command.stdout.once('end', ended).end();
+    command.stderr.once('end', ended).end();
+  }
+}
+
+/**
+ * An ed25519 key pair in OpenSSH format that ssh2 can read back. ssh2 1.17's generateKeyPairSync
+ * strips leading zero bytes from the raw 32-byte public key (lib/keygen.js, ed25519 case of
+ * parseDERs), so about 1 key in 256 comes out malformed ("Malformed OpenSSH public key",
+ * mscdex/ssh2#1390): with hundreds of hosts a fleet would fail to start most of the time.
+ */
+function generateEd25519(): { private: string; public: string } {
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(pair.public) instanceof Error) && !(utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
 }
 
 function readVersion(dir: string): string {

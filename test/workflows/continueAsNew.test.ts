@@ -12,10 +12,10 @@ import { NodeSshConnector } from '../../activities/hosts/ssh';
 import type { ResolvedHost } from '../../policies/inventory';
 import { parsePolicyText } from '../../policies/parse';
 import { rolloutPolicySchema } from '../../policies/rollout';
-import type { RolloutProgress, RolloutReport } from '../../policies/rolloutTypes';
+import type { BatchResult, HostReport, RolloutProgress, RolloutReport } from '../../policies/rolloutTypes';
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulator/fleet';
 import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
-import { rolloutWorkflowId, type patchRolloutWorkflow } from '../../workflows/patchRollout';
+import { batchWorkflowId, rolloutWorkflowId, type patchRolloutWorkflow } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';
 import { maxConcurrentOutOfService } from '../helpers/rolloutFixture';
 import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
@@ -61,7 +61,8 @@ describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAV
     // As connectTestEnv() does: quiet core logs. Each test file has its own module registry.
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     // A server of its own: the low threshold must not change the other test files' server.
-    [env, fleet] = await Promise.all([
+    // allSettled: if one half fails, the other is still assigned, so afterAll stops it.
+    const started = await Promise.allSettled([
       TestWorkflowEnvironment.createLocal({
         server: {
           executable: { type: 'existing-path', path: cli.path },
@@ -69,9 +70,10 @@ describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAV
           ui: false,
           extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AT}`, '--log-level', 'error'],
         },
-      }),
-      startSimulatedFleet({ count: HOSTS, initialVersion: '1.0.0', tags: () => ({ role: 'web' }) }),
+      }).then((e) => (env = e)),
+      startSimulatedFleet({ count: HOSTS, initialVersion: '1.0.0', tags: () => ({ role: 'web' }) }).then((f) => (fleet = f)),
     ]);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
   }, 120_000);
 
   afterAll(async () => {
@@ -103,7 +105,7 @@ describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAV
     }));
     const policy = parsePolicyText(POLICY, 'policy.yaml', rolloutPolicySchema);
     const taskQueue = uniqueTaskQueue('continue-as-new');
-    // A fresh rollout id: host-side jobs are keyed by it (see activities/hosts/jobs.ts).
+    // A rollout id of its own: rollout and batch workflow ids derive from it.
     const rolloutId = `can-${taskQueue}`;
     const workflowId = rolloutWorkflowId(rolloutId);
     const worker = await createWorker({
@@ -116,7 +118,7 @@ describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAV
 
     const { report, firstRunId, pausedAcross } = await worker.runUntil(async () => {
       const handle = await client.workflow.start<typeof patchRolloutWorkflow>('patchRolloutWorkflow', {
-        taskQueue, workflowId, args: [{ rolloutId, policy, hosts }],
+        taskQueue, workflowId, args: [{ rolloutId, policy, targets: { kind: 'inline', hosts } }],
       });
       const firstRunId = handle.firstExecutionRunId;
 
@@ -137,9 +139,10 @@ describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAV
       expect((await run(firstRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
       const carried = await latest.query(progressQuery);
       expect(carried.currentWave).toBeGreaterThan(0);
-      for (const h of healthy(early)) {
-        expect(carried.hosts.find((c) => c.name === h.name)).toMatchObject({ state: 'healthy', record: { before: { version: '1.0.0' } }, after: { version: '2.0.0' } });
-      }
+      for (const h of healthy(early)) expect(carried.hosts.find((c) => c.name === h.name)).toMatchObject({ state: 'healthy', attempts: 1 });
+      // The batches run so far (whose results hold the hosts' versions) are carried too.
+      expect(carried.batches).toEqual(expect.arrayContaining(early.batches));
+      expect(carried.batches.length).toBeGreaterThanOrEqual(carried.currentWave);
       expect(carried.waves.slice(0, carried.currentWave).every((w) => w.state === 'done')).toBe(true);
       expect(carried.hosts).toHaveLength(HOSTS);
 
@@ -187,10 +190,18 @@ describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAV
     expect(report.failures).toBe(0);
     expect(report.waves).toHaveLength(WAVES);
     expect(report.waves.every((w) => w.state === 'done' && w.size === WAVE)).toBe(true);
-    expect(report.hosts.map((h) => [h.name, h.state, h.record?.before.version, h.after?.version, h.attempts])).toEqual(
-      hosts.map((h) => [h.name, 'healthy', '1.0.0', '2.0.0', 1]),
+    expect(report.hosts.map((h) => [h.name, h.state, h.attempts])).toEqual(hosts.map((h) => [h.name, 'healthy', 1]));
+    // Versions before/after, as `maint rollout status` shows them: from the batch workflows' results.
+    expect(report.batches).toEqual(Array.from({ length: WAVES }, (_, w) => batchWorkflowId(rolloutId, w, 0)));
+    const detailed = new Map<string, HostReport>();
+    for (const id of report.batches) {
+      const batch = (await client.workflow.getHandle(id).result()) as BatchResult;
+      for (const h of batch.hosts) detailed.set(h.name, h);
+    }
+    expect(hosts.map((h) => [h.name, detailed.get(h.name)?.state, detailed.get(h.name)?.record?.before.version, detailed.get(h.name)?.after?.version])).toEqual(
+      hosts.map((h) => [h.name, 'healthy', '1.0.0', '2.0.0']),
     );
-    const intervals = report.hosts.map((h) => [h.outOfServiceFrom!, h.outOfServiceUntil!] as [number, number]);
+    const intervals = [...detailed.values()].map((h) => [h.outOfServiceFrom!, h.outOfServiceUntil!] as [number, number]);
     expect(maxConcurrentOutOfService(intervals)).toBeLessThanOrEqual(WAVE);
 
     // What is on the hosts.
