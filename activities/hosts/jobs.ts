@@ -27,24 +27,26 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
   const started = await shell.run(start, { timeoutSeconds: 30 });
   if (started.exitCode !== 0) throw new Error(`cannot start a job in ${JOB_DIR} (exit ${started.exitCode}): ${started.stderr.trim()}`);
 
+  // Each poll waits up to ~2 s on the host for the exit file: quick jobs finish within the first poll.
   const poll = [
     `cd ${JOB_DIR} || exit 97`,
-    `if [ -f ${id}.exit ]; then echo "exit $(cat ${id}.exit)"; exit 0; fi`,
+    `i=0; while [ ! -f ${id}.exit ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
+    `if [ -f ${id}.exit ]; then echo "exit $(cat ${id}.exit)"; cat ${id}.out; printf '\\0'; cat ${id}.err; exit 0; fi`,
     // Claimed, pid written, process gone, no exit file: it died (host reboot, OOM kill, …).
     `if [ -f ${id}.pid ] && ! kill -0 "$(cat ${id}.pid)" 2>/dev/null; then echo lost; exit 0; fi`,
     `echo running`,
   ].join('\n');
   const deadline = Date.now() + (options.timeoutSeconds + 30) * 1000;
   for (;;) {
-    const state = (await shell.run(poll, { timeoutSeconds: 30 })).stdout.trim();
+    const answer = (await shell.run(poll, { timeoutSeconds: 30 })).stdout;
+    const state = answer.slice(0, answer.indexOf('\n') >= 0 ? answer.indexOf('\n') : undefined).trim();
     if (state.startsWith('exit ')) {
-      const out = await shell.run(`cd ${JOB_DIR} && cat ${id}.out && printf '\\0' && cat ${id}.err`, { timeoutSeconds: 30 });
-      const [stdout = '', stderr = ''] = out.stdout.split('\0');
+      const [stdout = '', stderr = ''] = answer.slice(answer.indexOf('\n') + 1).split('\0');
       return { exitCode: Number(state.slice(5)), stdout, stderr };
     }
     if (state === 'lost') throw new Error(`job ${key} ended without an exit status (the host rebooted or killed it); its effect is unknown`);
     if (Date.now() > deadline) throw new Error(`job ${key} still running after ${options.timeoutSeconds + 30}s`);
     options.onWait?.();
-    await sleep(options.pollMs ?? 500);
+    if (options.pollMs) await sleep(options.pollMs);
   }
 }

@@ -160,6 +160,8 @@ export class NodeSshConnector implements SshConnector {
     }
     // A later ECONNRESET (a reboot, a dropped link) must not crash the worker: runs see code null.
     ssh.connection?.on('error', () => undefined);
+    // Commands are small request/response exchanges: Nagle plus delayed ACKs would add ~40 ms to each.
+    ssh.connection?.setNoDelay(true);
     signal?.removeEventListener('abort', abort);
     return new NodeSshShell(ssh, where, this.options.defaultCommandTimeoutSeconds ?? 300);
   }
