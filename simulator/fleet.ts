@@ -6,7 +6,8 @@
  * real sshd processes would be too many.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -25,6 +26,8 @@ export interface HostFaults {
   wrongHostKey?: boolean;
   /** Versions with which this host's health check answers 503. */
   unhealthyVersions?: string[];
+  /** A reboot takes the host down for good (it never answers SSH again). */
+  rebootNeverReturns?: boolean;
 }
 
 export interface SimulatedHost extends ResolvedHost {
@@ -34,6 +37,8 @@ export interface SimulatedHost extends ResolvedHost {
   faults: HostFaults;
   /** Every command the host was asked to run, in order. */
   commands: string[];
+  /** Boot ids the host has had, oldest first (a reboot adds one). */
+  bootIds: string[];
 }
 
 export interface SimulatedFleet {
@@ -50,6 +55,13 @@ export interface SimulatedFleetOptions {
   tags?: (index: number) => Record<string, string>;
   initialVersion?: string;
   faults?: (index: number) => HostFaults;
+  /**
+   * Simulated reboots: a command that creates `$MAINT_HOST_DIR/reboot-requested` (e.g. a policy's
+   * reboot command `touch "$MAINT_HOST_DIR/reboot-requested"`) takes the host down: connections
+   * drop, new ones are refused for `downtimeMs`, then it answers with a new boot id (in the file
+   * named by $MAINT_BOOT_ID_FILE, which the platform reads instead of /proc when it is set).
+   */
+  reboots?: { downtimeMs: number };
 }
 
 export async function startSimulatedFleet(options: SimulatedFleetOptions): Promise<SimulatedFleet> {
@@ -78,24 +90,58 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
   const connections = new Set<Connection>();
   const user = userInfo().username;
   const runner = new CommandRunner();
+  const down = new Set<string>();
+  const timers = new Set<NodeJS.Timeout>();
+  const connectionsOf = new Map<string, Set<Connection>>();
+  const checkReboot = (host: SimulatedHost) => {
+    if (!options.reboots || down.has(host.name) || !existsSync(join(host.dir, 'reboot-requested'))) return;
+    rmSync(join(host.dir, 'reboot-requested'), { force: true });
+    down.add(host.name);
+    for (const conn of connectionsOf.get(host.name) ?? []) conn.end();
+    if (host.faults.rebootNeverReturns) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      const bootId = randomUUID();
+      writeFileSync(join(host.dir, 'boot_id'), `${bootId}\n`);
+      host.bootIds.push(bootId);
+      down.delete(host.name);
+    }, options.reboots.downtimeMs);
+    timers.add(timer);
+  };
+  // Reboot commands usually run detached (`nohup … &`): look for requests now and then too.
+  const rebootWatch = options.reboots ? setInterval(() => {
+    for (const h of byName.values()) checkReboot(h);
+  }, 250) : undefined;
   try {
     for (let i = 0; i < options.count; i++) {
       const name = `${options.namePrefix ?? 'sim'}-${i + 1}`;
       const dir = join(root, name);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'version'), `${options.initialVersion ?? '1.0.0'}\n`);
+      const bootId = randomUUID();
+      writeFileSync(join(dir, 'boot_id'), `${bootId}\n`);
       const hostKey = generateEd25519();
       const presented = options.faults?.(i).wrongHostKey ? generateEd25519() : hostKey;
       const pinned = sha256Fingerprint((utils.parseKey(hostKey.public) as ParsedKey).getPublicSSH());
       const host: SimulatedHost = {
         name, address: '127.0.0.1', port: 0, user, hostKey: pinned, identityFile: clientKeyFile,
         tags: options.tags?.(i) ?? {}, dir, healthUrl: `http://127.0.0.1:${httpPort}/hosts/${name}/health`,
-        faults: options.faults?.(i) ?? {}, commands: [],
+        faults: options.faults?.(i) ?? {}, commands: [], bootIds: [bootId],
       };
+      const hostConnections = new Set<Connection>();
+      connectionsOf.set(name, hostConnections);
       const server = new SshServer({ hostKeys: [presented.private] }, (conn) => {
+        if (down.has(name)) {
+          conn.end(); // rebooting: the connection dies before the handshake
+          return;
+        }
         connections.add(conn);
-        conn.on('close', () => connections.delete(conn));
-        serveConnection(conn, host, clientPublic, runner);
+        hostConnections.add(conn);
+        conn.on('close', () => {
+          connections.delete(conn);
+          hostConnections.delete(conn);
+        });
+        serveConnection(conn, host, clientPublic, runner, () => checkReboot(host));
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       host.port = (server.address() as AddressInfo).port;
@@ -120,6 +166,8 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
       return h;
     },
     async stop() {
+      if (rebootWatch) clearInterval(rebootWatch);
+      for (const t of timers) clearTimeout(t);
       for (const conn of connections) conn.end();
       await Promise.all([...servers.map((s) => closeServer(s)), new Promise<void>((resolve) => http.close(() => resolve()))]);
       http.closeAllConnections();
@@ -129,7 +177,7 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
   };
 }
 
-function serveConnection(conn: Connection, host: SimulatedHost, clientPublic: ParsedKey, runner: CommandRunner): void {
+function serveConnection(conn: Connection, host: SimulatedHost, clientPublic: ParsedKey, runner: CommandRunner, afterCommand: () => void): void {
   conn.on('error', () => undefined);
   // Without this, Nagle's algorithm on our side meets the client's delayed ACKs on every small SSH
   // packet: a loopback connect took ~300 ms and each command ~180 ms instead of ~10 ms.
@@ -155,9 +203,11 @@ function serveConnection(conn: Connection, host: SimulatedHost, clientPublic: Pa
         if (host.faults.hang?.test(info.command)) return;
         const child = runner.run(info.command, host.dir, {
           PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: host.dir, MAINT_HOST_DIR: host.dir, MAINT_HOST_NAME: host.name, LC_ALL: 'C',
+          MAINT_BOOT_ID_FILE: join(host.dir, 'boot_id'),
         }, (code, signal) => {
           stream.exit(code ?? (signal ? 128 : 1));
           stream.end();
+          afterCommand();
         });
         stream.pipe(child.stdin).on('error', () => undefined);
         child.stdout.pipe(stream, { end: false });

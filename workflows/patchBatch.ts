@@ -132,7 +132,8 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
       set(host, 'failed', { error: cancelled ? 'aborted while in progress' : message(err) });
       if (record !== undefined && (policy.rollback.scope !== 'none' || cancelled)) {
         await restoreHost(steps, policy, rolloutId, host, report(host), false, Date.now);
-        if (!cancelled) report(host).error = `${message(err)} (rolled back)`;
+        // Say "rolled back" only when it was; a failed restore keeps its own explanation.
+        if (!cancelled && report(host).state === 'rolled-back') report(host).error = `${message(err)} (rolled back)`;
       } else if (record === undefined && report(host).outOfServiceFrom !== undefined) {
         // Failed before anything changed (e.g. drain or preflight): just put it back in service.
         await CancellationScope.nonCancellable(async () => {

@@ -201,7 +201,10 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
     if (abortReason !== undefined || results.some((r) => r.aborted)) break;
     if (failures > tolerated || results.some((r) => r.halted)) {
       await halt(`halted in wave ${wave.index}: ${failures} host(s) failed, ${tolerated} tolerated`);
-      status = policy.rollback.scope === 'none' ? 'failed' : 'rolled_back';
+      // `rolled_back` only when every failed host was really restored; else people must look.
+      const unrestored = [...reports.values()].filter((r) => r.state === 'failed').length;
+      status = policy.rollback.scope === 'none' || unrestored > 0 ? 'failed' : 'rolled_back';
+      if (policy.rollback.scope !== 'none' && unrestored > 0) message = `${message}; ${unrestored} host(s) could not be restored`;
       return finish();
     }
     const last = currentWave === plan.length - 1;

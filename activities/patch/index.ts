@@ -67,6 +67,9 @@ function permanent(err: unknown): unknown {
   return toFailure(err);
 }
 
+/** The kernel's boot id; $MAINT_BOOT_ID_FILE (set by simulated hosts) stands in for it where set. */
+const BOOT_ID_COMMAND = 'cat "${MAINT_BOOT_ID_FILE:-/proc/sys/kernel/random/boot_id}"';
+
 export const MIN_FREE_BYTES = 200 * 1024 * 1024;
 
 export function createPatchActivities(deps: { ssh: SshConnector }) {
@@ -157,7 +160,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
           const ctx = strategyContext(shell, input, 60_000);
           const required = input.reboot.mode === 'always' || (await strategyFor(input.strategy).rebootRequired(ctx, input.strategy));
           if (!required) return undefined;
-          const bootId = (await runChecked(ctx, 'cat /proc/sys/kernel/random/boot_id', 30)).trim();
+          const bootId = (await runChecked(ctx, BOOT_ID_COMMAND, 30)).trim();
           heartbeat({ step: 'rebooting', host: input.host.name, bootIdBefore: bootId });
           // Detach so the reboot outlives this SSH session; the short sleep lets the session close cleanly.
           await runChecked(ctx, `nohup sh -c ${shellQuote(`sleep 2; ${renderCommand(input.reboot.command, { host: input.host })}`)} >/dev/null 2>&1 &`, 30);
@@ -172,7 +175,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
         heartbeat({ step: 'waiting for reboot', host: input.host.name, bootIdBefore });
         await sleep(3_000);
         try {
-          const bootIdAfter = await withHost(deps.ssh, sshTarget(input.host), async (shell) => (await runChecked(strategyContext(shell, input, 30_000), 'cat /proc/sys/kernel/random/boot_id', 30)).trim());
+          const bootIdAfter = await withHost(deps.ssh, sshTarget(input.host), async (shell) => (await runChecked(strategyContext(shell, input, 30_000), BOOT_ID_COMMAND, 30)).trim());
           if (bootIdAfter !== bootIdBefore) return { rebooted: true, bootIdBefore, bootIdAfter };
           lastError = 'still the same boot id';
         } catch (err) {
