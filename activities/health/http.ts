@@ -15,7 +15,9 @@ export const httpCheck: HealthCheckRunner<HttpCheck> = async (check, ctx) => {
     }
     return { ok: true, detail: summary };
   } catch (err) {
-    const reason = err instanceof Error ? (err.name === 'TimeoutError' ? `no answer within ${ctx.timeoutMs} ms` : (err.cause instanceof Error ? err.cause.message : err.message)) : String(err);
+    // Duck-typed: the timeout is a DOMException, which need not be an `Error` of this realm.
+    const e = err as { name?: string; message?: string; cause?: { message?: string } };
+    const reason = e.name === 'TimeoutError' ? `no answer within ${ctx.timeoutMs} ms` : (e.cause?.message ?? e.message ?? String(err));
     return { ok: false, detail: `${url}: ${reason}` };
   }
 };

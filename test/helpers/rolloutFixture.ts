@@ -42,7 +42,10 @@ hooks:
   drain: echo "out $(date +%s%3N)" >> "$MAINT_HOST_DIR/service.log"
   undrain: echo "in $(date +%s%3N)" >> "$MAINT_HOST_DIR/service.log"
 health:
-  checks: [{kind: http, url: 'http://127.0.0.1:{{host.tags.healthPort}}/health', bodyMatches: 'version='}]
+  checks:
+    - {kind: http, url: 'http://127.0.0.1:{{host.tags.healthPort}}/health', bodyMatches: 'version='}
+    - {kind: tcp, host: '{{host.address}}', port: SSH_PORT_OF_HOST_1}
+    - {kind: command, command: 'test -s "$MAINT_HOST_DIR/version"'}
   interval: 200ms
   timeout: 2s
   consecutiveSuccesses: 2
@@ -69,7 +72,9 @@ export async function startRolloutFixture(count: number): Promise<RolloutFixture
     return existsSync(path) ? readFileSync(path, 'utf8') : '';
   };
   // Overrides replace whole top-level keys of the base policy, like a second file layered on top.
-  const policyYaml = (overrides = '') => stringify({ ...(parse(COMMAND_POLICY) as object), ...((parse(overrides) as object | null) ?? {}) });
+  // The tcp check needs a fixed port: every host checks that host-1's sshd accepts connections.
+  const base = COMMAND_POLICY.replace('SSH_PORT_OF_HOST_1', String(fleet.hosts[0]!.port));
+  const policyYaml = (overrides = '') => stringify({ ...(parse(base) as object), ...((parse(overrides) as object | null) ?? {}) });
   return {
     fleet,
     health,

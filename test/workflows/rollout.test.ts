@@ -75,7 +75,7 @@ describe('patch rollouts on 6 real sshd hosts', () => {
   }
 
   it('patches every host to v2 in waves, never more than maxUnavailable out of service', async () => {
-    const report = await withWorker(async (tq) => finalReport(await start(tq, 'waves: {canary: 1, batches: [2, "100%"]}\nmaxUnavailable: 2\n')));
+    const report = await withWorker(async (tq) => finalReport(await start(tq, 'waves: {canary: 1, batches: [2, "100%"]}\nmaxUnavailable: 2\nbakeTime: 1500ms\n')));
     expect(report.status).toBe('completed');
     expect(report.waves.map((w) => [w.size, w.state])).toEqual([[1, 'done'], [2, 'done'], [3, 'done']]);
     for (let i = 0; i < 6; i++) {
@@ -88,9 +88,19 @@ describe('patch rollouts on 6 real sshd hosts', () => {
     const intervals = fx.hosts.flatMap((_h, i) => fx.outOfService(i));
     expect(intervals).toHaveLength(6);
     expect(maxConcurrentOutOfService(intervals)).toBe(2);
-    // The canary finished before the rest started.
+    // The canary was back in service, and had baked for bakeTime, before the next wave started.
     const canaryBack = fx.outOfService(0)[0]![1];
-    expect(Math.min(...fx.hosts.slice(1).map((_h, i) => fx.outOfService(i + 1)[0]![0]))).toBeGreaterThanOrEqual(canaryBack);
+    expect(Math.min(...fx.hosts.slice(1).map((_h, i) => fx.outOfService(i + 1)[0]![0]))).toBeGreaterThanOrEqual(canaryBack + 1500);
+  });
+
+  it('with rollback scope none, leaves the failed host as it is and ends failed', async () => {
+    fx.makeUnhealthy(1, '2.0.0');
+    const report = await withWorker(async (tq) => finalReport(await start(tq, 'waves: {canary: 1, batches: [1]}\nrollback: {scope: none}\n')));
+    expect(report.status).toBe('failed');
+    expect(report.hosts[1]).toMatchObject({ name: 'host-2', state: 'failed', after: { version: '2.0.0' } });
+    expect(fx.version(1)).toBe('2.0.0'); // not rolled back, as the policy says
+    expect(fx.version(0)).toBe('2.0.0');
+    expect([2, 3, 4, 5].map((i) => fx.applyCount(i))).toEqual([0, 0, 0, 0]);
   });
 
   it.each([
