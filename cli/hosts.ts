@@ -1,11 +1,10 @@
-import { userInfo } from 'node:os';
 import type { HostFactsResult } from '../policies/facts';
-import { inventorySchema, resolveInventory, type ResolvedHost } from '../policies/inventory';
+import type { ResolvedHost } from '../policies/inventory';
 import { matchesSelector, parseSelector, SelectorSyntaxError } from '../policies/selector';
 import type { hostFactsWorkflow } from '../workflows/hostFacts';
 import { connectClient, type Connected } from './client';
 import { CliError, EXIT } from './errors';
-import { readPolicyFile } from './files';
+import { readSource } from './policyFiles';
 import { formatBytes, formatDuration, renderTable } from './table';
 
 export interface HostsFactsOptions {
@@ -17,7 +16,7 @@ export interface HostsFactsOptions {
 
 /** Reads the inventory, keeps the hosts the selector picks (all without one). */
 export function loadInventoryHosts(file: string, selector?: string): ResolvedHost[] {
-  const hosts = resolveInventory(readPolicyFile(file, inventorySchema), userInfo().username);
+  const hosts = readSource({ kind: 'static', file });
   if (selector === undefined) return hosts;
   try {
     const terms = parseSelector(selector);

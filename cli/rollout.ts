@@ -41,12 +41,12 @@ export interface StartOptions {
 }
 
 export async function rolloutStart(opts: StartOptions): Promise<number> {
-  const { policy, hosts, inventoryFile } = loadRollout(opts.file);
+  const { policy, hosts, source } = loadRollout(opts.file);
   // Up to MAX_INLINE_TARGETS hosts travel with the rollout (any worker can run it); beyond, by
   // reference: the worker reads the inventory file itself, a batch at a time.
   const targets: TargetSet = hosts.length <= MAX_INLINE_TARGETS
     ? { kind: 'inline', hosts }
-    : { kind: 'inventory-file', file: inventoryFile, ...(policy.targets.selector !== undefined ? { selector: policy.targets.selector } : {}) };
+    : { kind: 'source', source, ...(policy.targets.selector !== undefined ? { selector: policy.targets.selector } : {}) };
   const rolloutId = opts.id !== undefined ? checkId(opts.id) : newRolloutId(policy.name);
   return withClient(async (c) => {
     await warnWithoutWorker(c);
@@ -66,7 +66,7 @@ export async function rolloutStart(opts: StartOptions): Promise<number> {
         // A rollout id names one rollout forever: reports, job records on hosts and audit trails rely on it.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
-      if (targets.kind !== 'inline' && !opts.json) process.stderr.write(`${hosts.length} hosts: the worker reads ${inventoryFile} itself (it must see that file)\n`);
+      if (targets.kind !== 'inline' && !opts.json) process.stderr.write(`${hosts.length} hosts: the worker reads ${source.file} itself (it must see that file)\n`);
       if (!opts.wait) {
         process.stdout.write(opts.json ? `${JSON.stringify({ rolloutId, workflowId: handle.workflowId })}\n` : `${rolloutId}\n`);
         if (!opts.json) process.stderr.write(`rollout started on ${hosts.length} host(s); follow it with: maint rollout status ${rolloutId} --watch\n`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './durations';
+import { inventorySourceSchema } from './pulumiInventory';
 import { parseSelector } from './selector';
 import { unknownTemplateVariables } from './templates';
 import { countOrPercentSchema } from './waves';
@@ -79,7 +80,8 @@ export const rolloutPolicySchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lower-case name with digits and "-", like web-security'),
     description: z.string().max(2000).optional(),
     targets: z.strictObject({
-      inventory: z.string().min(1).describe('Inventory file, relative to this policy file.'),
+      inventory: z.string().min(1).optional().describe('Inventory file, relative to this policy file (short for source: {kind: static, file}).'),
+      source: inventorySourceSchema.optional().describe('Where the hosts come from: static or pulumi-outputs-file.'),
       selector: z
         .string()
         .superRefine((s, ctx) => {
@@ -91,6 +93,10 @@ export const rolloutPolicySchema = z
         })
         .optional()
         .describe('Tag selector, e.g. "role=web,patchGroup in (a,b)".'),
+    }).superRefine((t, ctx) => {
+      if ((t.inventory === undefined) === (t.source === undefined)) {
+        ctx.addIssue({ code: 'custom', message: 'expected exactly one of `inventory` (a file) or `source`' });
+      }
     }),
     strategy: strategySchema,
     waves: z

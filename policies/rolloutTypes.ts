@@ -1,4 +1,5 @@
 import type { ResolvedHost } from './inventory';
+import type { InventorySource } from './pulumiInventory';
 import type { RolloutPolicy } from './rollout';
 
 /** What a host has before it is touched, and what the patch will install: the basis of rollback. */
@@ -43,7 +44,8 @@ export type RolloutStatus = 'running' | 'paused' | 'awaiting-approval' | 'comple
  */
 export type TargetSet =
   | { kind: 'inline'; hosts: ResolvedHost[] }
-  | { kind: 'inventory-file'; file: string; selector?: string };
+  /** `source` with absolute paths, read on the worker. */
+  | { kind: 'source'; source: InventorySource; selector?: string };
 
 /** Above this many hosts the CLI passes targets by reference (payloads stay far below Temporal's limits). */
 export const MAX_INLINE_TARGETS = 1000;

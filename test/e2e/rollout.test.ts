@@ -80,6 +80,28 @@ describe('maint rollout with a worker process and 6 real sshd hosts', () => {
     expect(fx.hosts.map((_h, i) => fx.applyCount(i))).toEqual(Array(6).fill(0));
   });
 
+  it('patches exactly the hosts a pulumi-outputs-file source selects (PatchGroup=web-a)', async () => {
+    workers.push(startWorkerProcess(env));
+    // What `pulumi stack output --json` prints for a fleet: hosts 1, 3, 5 in patch group web-a.
+    writeFileSync(join(dir, 'stack-outputs.json'), JSON.stringify({
+      albDnsName: 'web-alb-123.eu-west-1.elb.amazonaws.com',
+      inventory: fx.fleet.hosts.map((h, i) => ({
+        id: `i-0${i}`, name: h.name, address: h.address, port: h.port, user: h.user, hostKeyFingerprint: h.hostKey,
+        az: `eu-west-1${'abc'[i % 3]}`, tags: { Role: 'web', PatchGroup: i % 2 === 0 ? 'web-a' : 'web-b', healthPort: h.tags.healthPort! },
+      })),
+    }, null, 2));
+    const file = writePolicy('pulumi.yaml', `targets: {source: {kind: pulumi-outputs-file, file: stack-outputs.json, identityFile: ${JSON.stringify(fx.fleet.clientKey)}}, selector: PatchGroup=web-a}\n`);
+    const result = await runMaint(['rollout', 'start', '-f', file, '--wait', '--json'], env);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { status: string; hosts: Array<{ name: string; state: string; before: { version: string }; after: { version: string } }> };
+    expect(report.status).toBe('completed');
+    expect(report.hosts.map((h) => [h.name, h.state, h.before.version, h.after.version])).toEqual([
+      ['host-1', 'healthy', '1.0.0', '2.0.0'], ['host-3', 'healthy', '1.0.0', '2.0.0'], ['host-5', 'healthy', '1.0.0', '2.0.0'],
+    ]);
+    expect(fx.hosts.map((_h, i) => fx.version(i))).toEqual(['2.0.0', '1.0.0', '2.0.0', '1.0.0', '2.0.0', '1.0.0']);
+    expect([1, 3, 5].map((i) => fx.applyCount(i))).toEqual([0, 0, 0]);
+  }, 120_000);
+
   it('survives SIGKILL of the worker mid-batch: every host patched exactly once, maxUnavailable held', async () => {
     const first = startWorkerProcess(env);
     workers.push(first);

@@ -183,7 +183,7 @@ describe('patch rollouts on 6 real sshd hosts', () => {
       const rolloutId = `ref-${tq}`;
       const handle = await env.client.workflow.start('patchRolloutWorkflow', {
         taskQueue: tq, workflowId: rolloutWorkflowId(rolloutId),
-        args: [{ rolloutId, policy: fx.policy('waves: {canary: 1, batches: ["100%"]}\nmaxUnavailable: 3\napproval: {after: canary}\n'), targets: { kind: 'inventory-file' as const, file, selector: 'role=web' } }],
+        args: [{ rolloutId, policy: fx.policy('waves: {canary: 1, batches: ["100%"]}\nmaxUnavailable: 3\napproval: {after: canary}\n'), targets: { kind: 'source' as const, source: { kind: 'static' as const, file }, selector: 'role=web' } }],
       });
       await waitForProgress(handle, (p) => p.status === 'awaiting-approval');
       // While the canary waits for approval, host-6 leaves the inventory and a new host joins.
