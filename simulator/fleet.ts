@@ -317,7 +317,7 @@ class CommandRunner {
  * parseDERs), so about 1 key in 256 comes out malformed ("Malformed OpenSSH public key",
  * mscdex/ssh2#1390): with hundreds of hosts a fleet would fail to start most of the time.
  */
-function generateEd25519(): { private: string; public: string } {
+export function generateEd25519(): { private: string; public: string } {
   for (;;) {
     const pair = utils.generateKeyPairSync('ed25519');
     if (!(utils.parseKey(pair.public) instanceof Error) && !(utils.parseKey(pair.private) instanceof Error)) return pair;
