@@ -1,10 +1,9 @@
 import type { HostFactsResult } from '../policies/facts';
 import type { ResolvedHost } from '../policies/inventory';
-import { matchesSelector, parseSelector, SelectorSyntaxError } from '../policies/selector';
 import type { hostFactsWorkflow } from '../workflows/hostFacts';
 import { connectClient, type Connected } from './client';
 import { CliError, EXIT } from './errors';
-import { readSource } from './policyFiles';
+import { readHosts } from './policyFiles';
 import { formatBytes, formatDuration, renderTable } from './table';
 
 export interface HostsFactsOptions {
@@ -15,16 +14,8 @@ export interface HostsFactsOptions {
 }
 
 /** Reads the inventory, keeps the hosts the selector picks (all without one). */
-export function loadInventoryHosts(file: string, selector?: string): ResolvedHost[] {
-  const hosts = readSource({ kind: 'static', file });
-  if (selector === undefined) return hosts;
-  try {
-    const terms = parseSelector(selector);
-    return hosts.filter((h) => matchesSelector(h.tags, terms));
-  } catch (err) {
-    if (err instanceof SelectorSyntaxError) throw new CliError(EXIT.invalidInput, `--selector: ${err.message}`);
-    throw err;
-  }
+export function loadInventoryHosts(file: string, selector?: string): Promise<ResolvedHost[]> {
+  return readHosts({ kind: 'static', file }, selector);
 }
 
 export async function warnWithoutWorker(c: Connected): Promise<void> {
@@ -40,7 +31,7 @@ export async function warnWithoutWorker(c: Connected): Promise<void> {
 }
 
 export async function hostsFacts(options: HostsFactsOptions): Promise<number> {
-  const hosts = loadInventoryHosts(options.file, options.selector);
+  const hosts = await loadInventoryHosts(options.file, options.selector);
   if (hosts.length === 0) throw new CliError(EXIT.invalidInput, `${options.file}: no hosts${options.selector ? ` match --selector ${options.selector}` : ''}`);
   const c = await connectClient();
   try {

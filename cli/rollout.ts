@@ -41,7 +41,7 @@ export interface StartOptions {
 }
 
 export async function rolloutStart(opts: StartOptions): Promise<number> {
-  const { policy, hosts, source } = loadRollout(opts.file);
+  const { policy, hosts, source } = await loadRollout(opts.file);
   // Up to MAX_INLINE_TARGETS hosts travel with the rollout (any worker can run it); beyond, by
   // reference: the worker reads the inventory file itself, a batch at a time.
   const targets: TargetSet = hosts.length <= MAX_INLINE_TARGETS
@@ -66,7 +66,7 @@ export async function rolloutStart(opts: StartOptions): Promise<number> {
         // A rollout id names one rollout forever: reports, job records on hosts and audit trails rely on it.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
-      if (targets.kind !== 'inline' && !opts.json) process.stderr.write(`${hosts.length} hosts: the worker reads ${source.file} itself (it must see that file)\n`);
+      if (targets.kind !== 'inline' && !opts.json) process.stderr.write(`${hosts.length} hosts: the worker reads the source itself (it must see it too)\n`);
       if (!opts.wait) {
         process.stdout.write(opts.json ? `${JSON.stringify({ rolloutId, workflowId: handle.workflowId })}\n` : `${rolloutId}\n`);
         if (!opts.json) process.stderr.write(`rollout started on ${hosts.length} host(s); follow it with: maint rollout status ${rolloutId} --watch\n`);

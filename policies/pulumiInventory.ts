@@ -70,6 +70,15 @@ export const inventorySourceSchema = z.discriminatedUnion('kind', [
     port: portSchema.optional(),
     identityFile: identityFileSchema.optional(),
   }),
+  z.strictObject({
+    kind: z.literal('pulumi-stack'),
+    stack: z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/, 'expected a stack name like prod or acme/maint-fleet/prod').describe('Read live with the Automation API; the worker needs the pulumi CLI and backend credentials.'),
+    workDir: z.string().min(1).describe('The Pulumi project folder (with Pulumi.yaml), relative to the policy file.'),
+    output: z.string().min(1).default('inventory'),
+    user: sshUserSchema.optional(),
+    port: portSchema.optional(),
+    identityFile: identityFileSchema.optional(),
+  }),
 ]);
 
 export type InventorySource = z.output<typeof inventorySourceSchema>;

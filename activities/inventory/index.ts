@@ -1,34 +1,31 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { InventoryUnavailableError, readInventorySource, selectHosts } from '../../inventory';
+import { PolicyError } from '../../policies/errors';
 import type { ResolvedHost } from '../../policies/inventory';
-import type { InventorySource } from '../../policies/pulumiInventory';
 import type { TargetSet } from '../../policies/rolloutTypes';
-import { matchesSelector, parseSelector } from '../../policies/selector';
 import { pickHosts } from '../../policies/targets';
-import { readPulumiOutputsFile } from './pulumiOutputsFile';
-import { readStaticInventory } from './static';
 
-/** The inventory source readers by `source.kind`; a new source is a new file plus one line here. */
-const READERS: { [K in InventorySource['kind']]: (source: Extract<InventorySource, { kind: K }>) => ResolvedHost[] } = {
-  static: readStaticInventory,
-  'pulumi-outputs-file': readPulumiOutputsFile,
-};
-
-function allHosts(targets: TargetSet): ResolvedHost[] {
+/** The targeted hosts as the source describes them now; unreadable or invalid sources fail for good. */
+async function allHosts(targets: TargetSet): Promise<ResolvedHost[]> {
   if (targets.kind === 'inline') return targets.hosts;
-  const hosts = (READERS[targets.source.kind] as (s: InventorySource) => ResolvedHost[])(targets.source);
-  if (targets.selector === undefined) return hosts;
-  const terms = parseSelector(targets.selector);
-  return hosts.filter((h) => matchesSelector(h.tags, terms));
+  try {
+    return selectHosts(await readInventorySource(targets.source), targets.selector);
+  } catch (err) {
+    if (err instanceof InventoryUnavailableError) throw ApplicationFailure.nonRetryable(err.message, 'InventoryUnavailable');
+    if (err instanceof PolicyError) throw ApplicationFailure.nonRetryable(err.message, 'InventoryInvalid');
+    throw err;
+  }
 }
 
 export function createInventoryActivities() {
   return {
     /** The names of the targeted hosts, in source order (what a rollout plans its waves on). */
     async listTargetNames(targets: TargetSet): Promise<string[]> {
-      return allHosts(targets).map((h) => h.name);
+      return (await allHosts(targets)).map((h) => h.name);
     },
     /** The named hosts as the source describes them now; those that have disappeared are listed as missing. */
     async resolveTargets(input: { targets: TargetSet; names: string[] }): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
-      return pickHosts(allHosts(input.targets), input.names);
+      return pickHosts(await allHosts(input.targets), input.names);
     },
   };
 }

@@ -98,7 +98,7 @@ describe('maint CLI against `maint dev` and real sshd hosts', () => {
       await connection.close();
     }
     expect(await dev.stop('SIGTERM')).toBe(0);
-  });
+  }, 240_000); // two dev-server starts and stops
 
   it('refuses to start a second `maint dev` on a port in use', async () => {
     const busy = await freePort();

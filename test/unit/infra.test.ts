@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { utils, type ParsedKey } from 'ssh2';
 import { sha256Fingerprint } from '../../activities/hosts/fingerprint';
-import { readSource } from '../../cli/policyFiles';
+import { readInventorySource, selectHosts } from '../../inventory';
 import { parsePolicyText } from '../../policies/parse';
 import { pulumiOutputsSchema } from '../../policies/pulumiInventory';
-import { matchesSelector, parseSelector } from '../../policies/selector';
 import { generateEd25519 } from '../../simulator/fleet';
-import type { FleetConfig } from '../../infra/fleet';
+// fleet.ts creates nothing until createFleet() is called, after the mocks are set.
+import { createFleet, type FleetConfig } from '../../infra/fleet';
 
 interface Registered { type: string; name: string; inputs: Record<string, unknown> }
 const registered: Registered[] = [];
@@ -28,7 +28,7 @@ const CONFIG: FleetConfig = {
 const value = <T>(output: pulumi.Output<T>): Promise<T> => new Promise((resolve) => output.apply((v) => resolve(v)));
 
 describe('infra/: the patchable fleet program (Pulumi mocks)', () => {
-  let fleet: ReturnType<typeof import('../../infra/fleet').createFleet>;
+  let fleet: ReturnType<typeof createFleet>;
   let inventory: unknown[];
   let ip = 10;
 
@@ -50,8 +50,6 @@ describe('infra/: the patchable fleet program (Pulumi mocks)', () => {
       },
       call: (args) => args.inputs,
     }, 'maint-fleet', 'test');
-    // The program is imported only after the mocks are in place.
-    const { createFleet } = await import('../../infra/fleet');
     fleet = createFleet(CONFIG);
     inventory = await value(fleet.inventory as pulumi.Output<unknown[]>);
     await value(fleet.albDnsName);
@@ -114,10 +112,12 @@ describe('infra/: the patchable fleet program (Pulumi mocks)', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'maint-infra-')), 'outputs.json');
     // Exactly the shape `pulumi stack output --json` prints: every output by name.
     writeFileSync(file, JSON.stringify({ inventory, albDnsName: await value(fleet.albDnsName) }, null, 2));
-    const hosts = readSource({ kind: 'pulumi-outputs-file', file, output: 'inventory', identityFile: '~/.ssh/maint' });
+    const hosts = await readInventorySource({ kind: 'pulumi-outputs-file', file, output: 'inventory', identityFile: '~/.ssh/maint' });
     expect(hosts.map((h) => [h.name, h.hostKey])).toEqual((inventory as Array<{ name: string; hostKeyFingerprint: string }>).map((h) => [h.name, h.hostKeyFingerprint]));
-    const webA = hosts.filter((h) => matchesSelector(h.tags, parseSelector('PatchGroup=web-a,az in (eu-west-1a,eu-west-1b)')));
+    const webA = selectHosts(hosts, 'PatchGroup=web-a,az in (eu-west-1a,eu-west-1b)');
     expect(webA.map((h) => [h.name, h.tags.az])).toEqual([['shop-web-1', 'eu-west-1a'], ['shop-web-3', 'eu-west-1b']]);
+    // Host names select too, the same way for every source.
+    expect(selectHosts(hosts, 'name in (shop-web-2,shop-web-6)').map((h) => h.name)).toEqual(['shop-web-2', 'shop-web-6']);
     expect(hosts[0]).toMatchObject({ user: 'admin', port: 22, identityFile: '~/.ssh/maint' });
   });
 });

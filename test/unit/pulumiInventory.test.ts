@@ -1,3 +1,4 @@
+import { InventoryUnavailableError, readInventorySource } from '../../inventory';
 import { PolicyError } from '../../policies/errors';
 import { parsePolicyText } from '../../policies/parse';
 import { pulumiHostsToResolved, pulumiOutputsSchema } from '../../policies/pulumiInventory';
@@ -51,6 +52,22 @@ describe('inventory from `pulumi stack output --json`', () => {
     expect(ok.targets.source).toEqual({ kind: 'pulumi-outputs-file', file: 'outputs.json', output: 'inventory' });
     for (const targets of ['{selector: role=web}', '{inventory: i.yaml, source: {kind: static, file: i.yaml}}']) {
       expect(() => parsePolicyText(`${base}targets: ${targets}\n`, 'p.yaml', rolloutPolicySchema)).toThrow(/targets: expected exactly one of `inventory` \(a file\) or `source`/);
+    }
+  });
+});
+
+describe('the pulumi-stack source (Automation API)', () => {
+  it('says clearly that the worker needs the Pulumi CLI, and how to do without it', async () => {
+    const saved = { PATH: process.env.PATH, PULUMI_CLI_PATH: process.env.PULUMI_CLI_PATH };
+    process.env.PATH = '/nonexistent';
+    delete process.env.PULUMI_CLI_PATH;
+    try {
+      const attempt = readInventorySource({ kind: 'pulumi-stack', stack: 'acme/maint-fleet/prod', workDir: '/srv/infra', output: 'inventory' });
+      await expect(attempt).rejects.toThrow(InventoryUnavailableError);
+      await expect(attempt).rejects.toThrow(/pulumi stack acme\/maint-fleet\/prod \(\/srv\/infra\): the Pulumi CLI is not installed: install the Pulumi CLI on the worker .*or use a pulumi-outputs-file source: `pulumi stack output --json > outputs.json`/);
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.PULUMI_CLI_PATH !== undefined) process.env.PULUMI_CLI_PATH = saved.PULUMI_CLI_PATH;
     }
   });
 });

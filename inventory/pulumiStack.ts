@@ -1,0 +1,48 @@
+import { accessSync, constants } from 'node:fs';
+import { userInfo } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { ResolvedHost } from '../policies/inventory';
+import { parsePolicyText } from '../policies/parse';
+import { pulumiHostsToResolved, pulumiOutputsSchema, type InventorySource } from '../policies/pulumiInventory';
+import { InventoryUnavailableError } from './errors';
+
+export const PULUMI_CLI_HINT =
+  'install the Pulumi CLI on the worker (https://www.pulumi.com/docs/iac/download-install/; PULUMI_CLI_PATH may name it), ' +
+  'or use a pulumi-outputs-file source: `pulumi stack output --json > outputs.json`';
+
+/** PULUMI_CLI_PATH, else `pulumi` on PATH. */
+export function findPulumiCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [env.PULUMI_CLI_PATH, ...(env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, 'pulumi'))];
+  return candidates.find((p): p is string => {
+    if (!p) return false;
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * A live Pulumi stack, read through the Automation API (`LocalWorkspace.selectStack` + `outputs()`);
+ * needs the `pulumi` CLI and the stack's backend credentials (PULUMI_BACKEND_URL,
+ * PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE) in the worker's environment.
+ */
+export async function readPulumiStack(source: Extract<InventorySource, { kind: 'pulumi-stack' }>): Promise<ResolvedHost[]> {
+  const cli = findPulumiCli();
+  const where = `pulumi stack ${source.stack} (${source.workDir})`;
+  if (!cli) throw new InventoryUnavailableError(`${where}: the Pulumi CLI is not installed: ${PULUMI_CLI_HINT}`);
+  const { LocalWorkspace, PulumiCommand } = await import('@pulumi/pulumi/automation/index.js');
+  let outputs: Record<string, { value: unknown }>;
+  try {
+    const pulumiCommand = await PulumiCommand.get({ root: join(cli, '..', '..'), skipVersionCheck: true }).catch(() => PulumiCommand.get({ skipVersionCheck: true }));
+    const stack = await LocalWorkspace.selectStack({ stackName: source.stack, workDir: source.workDir }, { pulumiCommand });
+    outputs = await stack.outputs();
+  } catch (err) {
+    throw new InventoryUnavailableError(`${where}: cannot read the outputs: ${(err instanceof Error ? err.message : String(err)).split('\n').slice(0, 3).join(' ')}`, { cause: err });
+  }
+  const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
+  const parsed = parsePolicyText(JSON.stringify(plain, null, 2), where, pulumiOutputsSchema(source.output));
+  return pulumiHostsToResolved(parsed[source.output] ?? [], source, userInfo().username);
+}
