@@ -4,6 +4,9 @@
  * runs the same worker next to an embedded dev server.
  */
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type NativeConnectionOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { LineLogger } from './activities/log';
@@ -54,9 +57,16 @@ export function nativeConnectionOptions(target: TemporalTarget): NativeConnectio
   };
 }
 
+/** Where the worker and `maint dev` keep state: $MAINT_DATA_DIR, else ~/.local/share/maint. */
+export function defaultDataDir(env: { MAINT_DATA_DIR?: string | undefined }): string {
+  return resolve(env.MAINT_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'maint'));
+}
+
 /** The default adapters for a production worker, from the environment. */
-export function defaultActivityDeps(env: Environment): ActivityDeps {
+export function defaultActivityDeps(env: Environment, schedules?: ActivityDeps['schedules']): ActivityDeps {
   return {
+    noticeLedgerDir: join(defaultDataDir(env), 'notices'),
+    ...(schedules !== undefined ? { schedules } : {}),
     ssh: new NodeSshConnector({
       defaultIdentityFile: env.MAINT_SSH_IDENTITY_FILE ?? '~/.ssh/id_ed25519',
       ...(process.env.SSH_AUTH_SOCK ? { agentSocket: process.env.SSH_AUTH_SOCK } : {}),
@@ -105,14 +115,18 @@ export function installRuntime(logLevel: Environment['MAINT_LOG_LEVEL']): void {
 export async function runWorker(env: Environment, log: (line: string) => void = (l) => console.error(l), onPolling?: () => void): Promise<void> {
   const target = temporalTargetFromEnvironment(env);
   const connection = await NativeConnection.connect(nativeConnectionOptions(target));
+  // A client connection for the activities that keep window schedules topped up.
+  const clientConnection = await Connection.connect({ ...nativeConnectionOptions(target) } as Parameters<typeof Connection.connect>[0]);
   try {
-    const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env) });
+    const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace }) };
+    const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, schedules) });
     log(`worker: polling task queue "${env.MAINT_TASK_QUEUE}" in namespace "${target.namespace}" at ${target.address}`);
     const running = worker.run();
     onPolling?.();
     await running;
     log('worker: stopped');
   } finally {
+    await clientConnection.close();
     await connection.close();
   }
 }

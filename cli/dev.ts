@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { parseEnvironment } from '../policies/environment';
-import { installRuntime, runWorker } from '../worker';
+import { defaultDataDir, installRuntime, runWorker } from '../worker';
 import { CliError, EXIT } from './errors';
 import { findTemporalCli, TEMPORAL_CLI_HINT } from './temporalCli';
 
@@ -18,9 +17,7 @@ export interface DevOptions {
   onReady?: (address: string) => Promise<void>;
 }
 
-export function defaultDataDir(env: { MAINT_DATA_DIR?: string | undefined }): string {
-  return resolve(env.MAINT_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'maint'));
-}
+export { defaultDataDir };
 
 /**
  * `maint dev`: the Temporal dev server persisted to $MAINT_DATA_DIR/temporal.db (Web UI on) and

@@ -8,6 +8,8 @@ import { CliError, EXIT } from './errors';
 import { hostsFacts } from './hosts';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
 import { jsonSchema, SCHEMAS } from './schema';
+import { applyCommand } from './apply';
+import { noticesPreview, serveFeeds, windowsCancel, windowsExtend, windowsList, windowsNext, windowsStatus } from './windows';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -116,6 +118,91 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'at most this many', integer('--limit', 1, 1000), 50)
     .action(async (opts: { json?: boolean; limit: number }) => {
       process.exitCode = await rolloutList(opts);
+    });
+
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  program
+    .command('apply')
+    .description('Validate organisation files (kind Organisation) and sync their maintenance windows to Temporal Schedules, like `terraform apply`; windows no longer in the files lose their schedule.')
+    .requiredOption('-f, --file <maint.yaml>', 'organisation file; repeat for several', collect)
+    .option('--dry-run', 'print the plan (create/update/delete/unchanged); change nothing')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { file: string[]; dryRun?: boolean; json?: boolean }) => {
+      process.exitCode = await applyCommand({ files: opts.file, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.json ? { json: true } : {}) });
+    });
+
+  const windows = program.command('windows').description('Maintenance windows: upcoming occurrences, runs, cancel and extend.');
+  windows
+    .command('list')
+    .description('Windows with their recurrence and next start, in the window\'s timezone and yours.')
+    .option('-f, --file <maint.yaml>', 'read these organisation files instead of what is applied', collect)
+    .option('--tz <zone>', 'your timezone (default: $TZ or the system\'s)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { file?: string[]; tz?: string; json?: boolean }) => {
+      process.exitCode = await windowsList({ ...(opts.file ? { files: opts.file } : {}), ...(opts.tz ? { tz: opts.tz } : {}), ...(opts.json ? { json: true } : {}) });
+    });
+  windows
+    .command('next')
+    .description('Upcoming occurrences (blacked-out ones marked), in the window\'s timezone and yours.')
+    .argument('[name]', 'only this window')
+    .option('--count <n>', 'occurrences per window', integer('--count', 1, 500), 5)
+    .option('-f, --file <maint.yaml>', 'read these organisation files instead of what is applied', collect)
+    .option('--tz <zone>', 'your timezone (default: $TZ or the system\'s)')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string | undefined, opts: { count: number; file?: string[]; tz?: string; json?: boolean }) => {
+      process.exitCode = await windowsNext({ count: opts.count, ...(name ? { name } : {}), ...(opts.file ? { files: opts.file } : {}), ...(opts.tz ? { tz: opts.tz } : {}), ...(opts.json ? { json: true } : {}) });
+    });
+  windows
+    .command('status')
+    .description('Window runs (newest first): phase, tasks, notices sent, pre-flight result.')
+    .argument('[name]', 'only this window')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string | undefined, opts: { json?: boolean }) => {
+      process.exitCode = await windowsStatus({ ...(name ? { name } : {}), ...(opts.json ? { json: true } : {}) });
+    });
+  windows
+    .command('cancel')
+    .description('Cancel the announced or running occurrence of a window; customers who were told get a "cancelled" notice.')
+    .argument('<name>', 'window name')
+    .requiredOption('--reason <text>', 'shown to customers')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, opts: { reason: string; json?: boolean }) => {
+      process.exitCode = await windowsCancel({ name, reason: opts.reason, ...(opts.json ? { json: true } : {}) });
+    });
+  windows
+    .command('extend')
+    .description('Move the end (and cutoff) of the running occurrence later; customers get an "extended" notice.')
+    .argument('<name>', 'window name')
+    .option('--until <time>', 'new end, ISO 8601 (e.g. 2026-12-08T23:30:00Z)')
+    .option('--by <duration>', 'or: this much later, e.g. 30m')
+    .requiredOption('--reason <text>', 'shown to customers')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, opts: { until?: string; by?: string; reason: string; json?: boolean }) => {
+      process.exitCode = await windowsExtend({ name, reason: opts.reason, ...(opts.until ? { until: opts.until } : {}), ...(opts.by ? { by: opts.by } : {}), ...(opts.json ? { json: true } : {}) });
+    });
+
+  const notices = program.command('notices').description('Customer notices.');
+  notices
+    .command('preview')
+    .description('Print a notice as a customer would receive it, for the window\'s next occurrence.')
+    .requiredOption('--window <name>', 'window name')
+    .option('--kind <kind>', 'scheduled, reminder, started, completed, rolled-back, extended or cancelled', 'scheduled')
+    .option('--lang <lang>', 'nl or en', 'en')
+    .option('-f, --file <maint.yaml>', 'read these organisation files instead of what is applied', collect)
+    .option('--tz <zone>', 'show times in this timezone (default: a subscriber\'s of that language)')
+    .option('--html', 'print the HTML part')
+    .action(async (opts: { window: string; kind: string; lang: string; file?: string[]; tz?: string; html?: boolean }) => {
+      process.exitCode = await noticesPreview({ window: opts.window, kind: opts.kind, lang: opts.lang, ...(opts.file ? { files: opts.file } : {}), ...(opts.tz ? { tz: opts.tz } : {}), ...(opts.html ? { html: true } : {}) });
+    });
+
+  program
+    .command('serve')
+    .description('Serve the public maintenance feeds (JSON, iCal, Atom) and a status page; read-only, no host names.')
+    .option('--port <port>', 'port', integer('--port', 1, 65535), 7280)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--public-url <url>', 'the URL customers use, for links in the feeds')
+    .action(async (opts: { port: number; host: string; publicUrl?: string }) => {
+      process.exitCode = await serveFeeds(opts);
     });
 
   program

@@ -1,3 +1,4 @@
+import { organisationSchema } from '../policies/organisation';
 import { z } from 'zod';
 import { inventorySchema } from '../policies/inventory';
 import { rolloutPolicySchema } from '../policies/rollout';
@@ -7,6 +8,7 @@ import { CliError, EXIT } from './errors';
 export const SCHEMAS: Record<string, z.ZodType> = {
   inventory: inventorySchema,
   rollout: rolloutPolicySchema,
+  organisation: organisationSchema,
 };
 
 /** JSON Schema for editors (yaml-language-server: `# yaml-language-server: $schema=inventory.schema.json`). */

@@ -1,18 +1,18 @@
 import { z } from 'zod';
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** A duration as people write it: `500ms`, `30s`, `2m`, `1h`, `1m30s`, or a number of seconds. Parsed to milliseconds. */
+/** A duration as people write it: `500ms`, `30s`, `2m`, `1h`, `5d`, `1h30m`, or a number of seconds. Parsed to milliseconds. */
 export const durationSchema = z
   .union([
     z.number().nonnegative(),
-    z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, 'expected a duration like 30s, 2m, 1h or 1m30s'),
+    z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h|d))+$/, 'expected a duration like 30s, 2m, 1h, 5d or 1h30m'),
   ])
   .transform((value) => (typeof value === 'number' ? value * 1000 : parseDurationMs(value)));
 
 export function parseDurationMs(text: string): number {
   let total = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
   return Math.round(total);
 }
 
@@ -20,6 +20,13 @@ export function formatMs(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (s < 3600) return s % 60 === 0 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 60)}m${s % 60}s`;
+  const parts: string[] = [];
+  const units: [string, number][] = [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]];
+  let rest = s;
+  for (const [unit, size] of units) {
+    if (rest >= size) parts.push(`${Math.floor(rest / size)}${unit}`);
+    rest %= size;
+  }
+  return parts.join('');
 }

@@ -7,6 +7,8 @@ export interface HostFacts {
   uptimeSeconds: number;
   bootId: string;
   rootFreeBytes: number;
+  /** /run/reboot-required exists (Debian/Ubuntu): a reboot is pending from an earlier patch. */
+  rebootRequired?: boolean;
 }
 
 export type HostFactsResult =
@@ -22,6 +24,7 @@ export const HOST_FACTS_SCRIPT = [
   `printf 'uptime=%s\\n' "$(cut -d' ' -f1 /proc/uptime)"`,
   `printf 'boot_id=%s\\n' "$(cat /proc/sys/kernel/random/boot_id)"`,
   `printf 'root_free_kb=%s\\n' "$(df -Pk / | awk 'NR==2 {print $4}')"`,
+  `if [ -e /run/reboot-required ]; then echo reboot_required=yes; else echo reboot_required=no; fi`,
 ].join('\n');
 
 export function parseHostFacts(output: string): HostFacts {
@@ -48,5 +51,6 @@ export function parseHostFacts(output: string): HostFacts {
     uptimeSeconds: Math.floor(number('uptime')),
     bootId: need('boot_id'),
     rootFreeBytes: number('root_free_kb') * 1024,
+    ...(values.has('reboot_required') ? { rebootRequired: values.get('reboot_required') === 'yes' } : {}),
   };
 }

@@ -36,7 +36,7 @@ export interface HostReport {
   outOfServiceUntil?: number;
 }
 
-export type RolloutStatus = 'running' | 'paused' | 'awaiting-approval' | 'completed' | 'completed-with-failures' | 'rolled_back' | 'failed' | 'aborted';
+export type RolloutStatus = 'running' | 'paused' | 'awaiting-approval' | 'completed' | 'completed-with-failures' | 'rolled_back' | 'failed' | 'aborted' | 'cut-off';
 
 /**
  * The hosts of a rollout. Small sets travel inline (the CLI resolved them); large ones by
@@ -54,6 +54,8 @@ export interface RolloutInput {
   rolloutId: string;
   policy: RolloutPolicy;
   targets: TargetSet;
+  /** Epoch ms: no wave starts at or after this (a maintenance window's cutoff); the hosts left wait for the next window. */
+  notAfter?: number;
 }
 
 /** What the rollout itself keeps per host: small, so 10,000 hosts fit in one payload. Versions are in the batch results. */

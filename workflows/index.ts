@@ -3,3 +3,4 @@ export { hostFactsWorkflow } from './hostFacts';
 export { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
 export { patchRolloutWorkflow } from './patchRollout';
 export { previewRolloutWorkflow } from './previewRollout';
+export { maintenanceWindowWorkflow } from './maintenanceWindow';

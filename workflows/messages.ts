@@ -1,6 +1,7 @@
 // Signals, queries and updates of rollouts, defined once and shared by workflows and clients (CLI, web).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { HostReport, RolloutProgress } from '../policies/rolloutTypes';
+import type { WindowStatus } from '../policies/windowTypes';
 
 /** No new host starts until `resume`; hosts in flight finish their step sequence. */
 export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
@@ -15,3 +16,13 @@ export const progressQuery = defineQuery<RolloutProgress>('progress');
 export const abortBatchSignal = defineSignal<[{ reason: string }]>('abortBatch');
 /** Live per-host state of one batch. */
 export const batchProgressQuery = defineQuery<HostReport[]>('batchProgress');
+
+/** Window → rollout: no wave starts at or after `at` (epoch ms); the window's cutoff moved (extension, cancel). */
+export const cutoffSignal = defineSignal<[{ at: number }]>('cutoff');
+
+/** Where a window occurrence is: phase, tasks, notices sent. */
+export const windowStatusQuery = defineQuery<WindowStatus>('windowStatus');
+/** Cancels the occurrence: before the start nothing runs; during it no further task or wave starts. Customers are told. */
+export const cancelWindowUpdate = defineUpdate<WindowStatus, [{ reason: string; by?: string }]>('cancelWindow');
+/** Moves the end (and the cutoff with it) later; customers get an "extended" notice. */
+export const extendWindowUpdate = defineUpdate<WindowStatus, [{ until: string; reason: string; by?: string }]>('extendWindow');

@@ -6,7 +6,7 @@ import type { Activities } from '../activities';
 import { toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rolloutTypes';
 import { failuresTolerated, planWaves, type WavePlan } from '../policies/waves';
 import { mapWithConcurrency } from './concurrency';
-import { abortBatchSignal, abortUpdate, approveUpdate, pauseSignal, progressQuery, resumeSignal } from './messages';
+import { abortBatchSignal, abortUpdate, approveUpdate, cutoffSignal, pauseSignal, progressQuery, resumeSignal } from './messages';
 import type { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
 
 /** A batch child never holds more hosts than this, so every history stays far below Temporal's limits. */
@@ -24,6 +24,7 @@ export interface RolloutCarry {
   paused: boolean;
   batches: string[];
   notes?: string[];
+  notAfter?: number;
 }
 
 export function rolloutWorkflowId(rolloutId: string): string {
@@ -80,6 +81,7 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
   let abortReason: string | undefined;
   let message: string | undefined;
   const approved = new Set(carry?.approvedWaves ?? []);
+  let notAfter = carry?.notAfter ?? input.notAfter;
   let awaitingApproval: number | undefined;
   let running: Array<ChildWorkflowHandle<typeof patchBatchWorkflow>> = [];
   const waveState = (w: WavePlan): RolloutProgress['waves'][number]['state'] => {
@@ -99,9 +101,12 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
     ...(message !== undefined ? { message } : {}),
     ...(running.length > 0 ? { runningBatches: running.map((c) => c.workflowId) } : {}),
   });
-  const finished = () => ['completed', 'completed-with-failures', 'rolled_back', 'failed', 'aborted'].includes(status);
+  const finished = () => ['completed', 'completed-with-failures', 'rolled_back', 'failed', 'aborted', 'cut-off'].includes(status);
 
   setHandler(progressQuery, progress);
+  setHandler(cutoffSignal, ({ at }) => {
+    notAfter = at;
+  });
   setHandler(pauseSignal, () => {
     if (finished()) return;
     paused = true;
@@ -163,6 +168,14 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
     const wave = plan[currentWave]!;
     await condition(() => !paused || abortReason !== undefined);
     if (abortReason !== undefined) break;
+    if (notAfter !== undefined && Date.now() >= notAfter) {
+      // A window's cutoff: no new wave; untouched hosts wait for the next window, nothing is rolled back.
+      const left = [...reports.values()].filter((r) => r.state === 'pending');
+      for (const r of left) Object.assign(r, { state: 'skipped', error: 'not started: the maintenance window reached its cutoff' });
+      message = `stopped at the window cutoff before wave ${currentWave}: ${left.length} host(s) not started`;
+      status = 'cut-off';
+      return finish();
+    }
     status = 'running';
     if (targets.kind !== 'inline' && currentWave > 0) {
       // Re-read the source: hosts that joined since the rollout began are reported, never silently added.
@@ -226,6 +239,7 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
       await condition(allHandlersFinished);
       await continueAsNew<typeof patchRolloutWorkflow>(input, {
         nextWave: currentWave + 1, reports: names.map((n) => reports.get(n)!), failures, approvedWaves: [...approved], paused, batches, notes,
+        ...(notAfter !== undefined ? { notAfter } : {}),
       });
     }
   }

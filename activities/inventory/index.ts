@@ -6,7 +6,7 @@ import type { TargetSet } from '../../policies/rolloutTypes';
 import { pickHosts } from '../../policies/targets';
 
 /** The targeted hosts as the source describes them now; unreadable or invalid sources fail for good. */
-async function allHosts(targets: TargetSet): Promise<ResolvedHost[]> {
+export async function allHosts(targets: TargetSet): Promise<ResolvedHost[]> {
   if (targets.kind === 'inline') return targets.hosts;
   try {
     return selectHosts(await readInventorySource(targets.source), targets.selector);

@@ -17,7 +17,7 @@ export interface HostStepInput {
   host: ResolvedHost;
 }
 
-function sshTarget(host: ResolvedHost): SshTarget {
+export function sshTarget(host: ResolvedHost): SshTarget {
   return { name: host.name, address: host.address, port: host.port, user: host.user, hostKey: host.hostKey, ...(host.identityFile !== undefined ? { identityFile: host.identityFile } : {}) };
 }
 

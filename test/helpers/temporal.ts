@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -27,4 +30,9 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 /** A task queue of its own for each test, so tests never steal each other's tasks. */
 export function uniqueTaskQueue(label: string): string {
   return `test-${label}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A fresh, empty ledger of sent notices for one worker of a test. */
+export function testNoticeLedgerDir(): string {
+  return mkdtempSync(join(tmpdir(), 'maint-notices-'));
 }

@@ -18,7 +18,7 @@ import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messag
 import { batchWorkflowId, rolloutWorkflowId, type patchRolloutWorkflow } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';
 import { maxConcurrentOutOfService } from '../helpers/rolloutFixture';
-import { uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 const HOSTS = 300;
 const WAVE = 10;
@@ -110,7 +110,7 @@ describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAV
     const workflowId = rolloutWorkflowId(rolloutId);
     const worker = await createWorker({
       connection: env!.nativeConnection, namespace: 'default', taskQueue,
-      deps: { ssh: new NodeSshConnector() }, workflowBundle: await workflowBundle(), shutdownGraceTime: '2 seconds',
+      deps: { ssh: new NodeSshConnector(), noticeLedgerDir: testNoticeLedgerDir() }, workflowBundle: await workflowBundle(), shutdownGraceTime: '2 seconds',
     });
     const started = Date.now();
     const latest = client.workflow.getHandle<typeof patchRolloutWorkflow>(workflowId);

@@ -11,7 +11,7 @@ import { rolloutWorkflowId } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';
 import { mergeVersions } from '../../cli/rolloutView';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
-import { connectTestEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 describe('patch rollouts on 6 real sshd hosts', () => {
   let env: TestWorkflowEnvironment;
@@ -32,7 +32,7 @@ describe('patch rollouts on 6 real sshd hosts', () => {
 
   async function withWorker<T>(fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
     const taskQueue = uniqueTaskQueue('rollout');
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector() }, workflowBundle: await workflowBundle() });
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), noticeLedgerDir: testNoticeLedgerDir() }, workflowBundle: await workflowBundle() });
     return worker.runUntil(fn(taskQueue, worker));
   }
 

@@ -1,0 +1,130 @@
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import type { Channel } from '../../policies/organisation';
+import { renderNotice, type NoticeContext, type RenderedNotice } from '../../policies/notices/render';
+import type { NoticeRecipient } from '../../policies/windowTypes';
+import { EmailSender } from './email';
+import { postJson } from './http';
+import { deliveryId, NoticeLedger } from './ledger';
+import { readSecret } from './secrets';
+
+export interface NoticeDeps {
+  /** Where the ledger of sent notices lives (shared by the workers of one deployment). */
+  noticeLedgerDir: string;
+  email?: EmailSender;
+}
+
+export interface SendNoticesInput {
+  /** `<window>/<occurrence>/<kind>`: with the recipient's key, each notice is sent at most once. */
+  keyPrefix: string;
+  window: string;
+  channels: Channel[];
+  recipients: NoticeRecipient[];
+  notice: Omit<NoticeContext, 'language' | 'timezone' | 'recipientName'>;
+  /** Attempts after which failures are reported instead of retried (the activity's retry policy backs off between them). */
+  finalAttempt: number;
+}
+
+export interface NoticesResult {
+  delivered: number;
+  failed: Array<{ recipient: string; error: string }>;
+}
+
+export interface SendAlertInput {
+  key: string;
+  channel: Channel;
+  recipient: NoticeRecipient;
+  subject: string;
+  text: string;
+}
+
+export interface NoticeDelivery {
+  key: string;
+  sentAt: string;
+  /** True when an earlier attempt had already sent it (a retry after a crash). */
+  alreadySent: boolean;
+}
+
+function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return Number.MAX_SAFE_INTEGER; // outside an activity: report at once
+  }
+}
+
+export function createNoticeActivities(deps: NoticeDeps) {
+  const ledger = new NoticeLedger(deps.noticeLedgerDir);
+  const email = deps.email ?? new EmailSender();
+
+  const deliver = async (key: string, channel: Channel, recipient: NoticeRecipient, message: RenderedNotice, json: Record<string, unknown>): Promise<NoticeDelivery> => {
+    const earlier = await ledger.sentAt(key);
+    if (earlier !== undefined) return { key, sentAt: earlier, alreadySent: true };
+    heartbeat({ step: 'send', key });
+    const id = deliveryId(key);
+    const what = `notice to ${recipient.name} via ${channel.name}`;
+    switch (channel.kind) {
+      case 'email':
+        if (recipient.to === undefined) throw ApplicationFailure.nonRetryable(`${what}: no e-mail address`, 'NoticeInvalid');
+        await email.send(channel, recipient.to, { ...message, language: recipient.language }, id);
+        break;
+      case 'webhook': {
+        const secret = readSecret({ env: channel.secretEnv, file: channel.secretFile }, `channel ${channel.name}`);
+        await postJson(channel.url, { id, ...json, subject: message.subject, text: message.text }, { ...(secret !== undefined ? { secret } : {}), deliveryId: id, what });
+        break;
+      }
+      case 'slack':
+        await postJson(channel.url, { text: `*${message.subject}*\n${message.text}` }, { deliveryId: id, what });
+        break;
+    }
+    const sentAt = new Date().toISOString();
+    await ledger.record(key, sentAt, { channel: channel.name, kind: json.kind });
+    return { key, sentAt, alreadySent: false };
+  };
+
+  return {
+    /**
+     * Renders a customer notice in each recipient's language and timezone and sends it, at most
+     * once per recipient (retries skip those already sent). Failures that may pass are retried
+     * with backoff by the activity's retry policy; on the final attempt they are reported.
+     */
+    async sendNotices(input: SendNoticesInput): Promise<NoticesResult> {
+      const failed: NoticesResult['failed'] = [];
+      let delivered = 0;
+      let retryable = false;
+      for (const recipient of input.recipients) {
+        const context: NoticeContext = { ...input.notice, language: recipient.language, timezone: recipient.timezone, recipientName: recipient.name };
+        const channel = input.channels.find((c) => c.name === recipient.channel);
+        try {
+          if (!channel) throw ApplicationFailure.nonRetryable(`unknown channel ${recipient.channel}`, 'NoticeInvalid');
+          await deliver(`${input.keyPrefix}/${recipient.key}`, channel, recipient, renderNotice(context), {
+            kind: input.notice.kind,
+            window: input.window,
+            title: input.notice.window.title[recipient.language],
+            services: input.notice.window.services.map((s) => s[recipient.language]),
+            start: input.notice.window.start,
+            end: input.notice.window.end,
+            language: recipient.language,
+            timezone: recipient.timezone,
+            ...(input.notice.reason !== undefined ? { reason: input.notice.reason } : {}),
+            ...(input.notice.postponed !== undefined ? { postponed: input.notice.postponed } : {}),
+          });
+          delivered++;
+        } catch (err) {
+          const permanent = err instanceof ApplicationFailure && err.nonRetryable;
+          retryable ||= !permanent;
+          failed.push({ recipient: recipient.name, error: (err as Error).message.slice(0, 300) });
+        }
+      }
+      if (retryable && currentAttempt() < input.finalAttempt) {
+        throw new Error(`${failed.length} of ${input.recipients.length} notice(s) not delivered yet: ${failed.map((f) => `${f.recipient}: ${f.error}`).join('; ').slice(0, 500)}`);
+      }
+      return { delivered, failed };
+    },
+
+    /** An alert for operations (pre-flight problems, rollbacks): plain English, once per key. */
+    async sendAlert(input: SendAlertInput): Promise<NoticeDelivery> {
+      const html = `<pre>${input.text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)}</pre>`;
+      return deliver(input.key, input.channel, input.recipient, { subject: input.subject, text: input.text, html }, { kind: 'alert' });
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { Context } from '@temporalio/activity';
+import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/facts';
+import type { ResolvedHost } from '../../policies/inventory';
+import type { TargetSet } from '../../policies/rolloutTypes';
+import type { SshConnector } from '../hosts/ssh';
+import { tail } from '../hosts/ssh';
+import { withHost } from '../hosts/withHost';
+import { allHosts } from '../inventory';
+import { MIN_FREE_BYTES, sshTarget } from '../patch';
+
+export interface WindowPreflightResult {
+  hosts: number;
+  /** One line per problem, naming the host: what operations should fix before the window. */
+  problems: string[];
+}
+
+/** Hosts checked at once: read-only SSH sessions, so more than a rollout's batch. */
+const PARALLEL_HOSTS = 8;
+
+export function createWindowActivities(deps: { ssh: SshConnector }) {
+  return {
+    /**
+     * A day ahead: every host of the window's tasks answers SSH with its pinned key, has free disk
+     * on / and no reboot pending. Read-only; problems are returned, not thrown, so all are seen.
+     */
+    async preflightWindowHosts(input: { targets: TargetSet[] }): Promise<WindowPreflightResult> {
+      const problems: string[] = [];
+      const seen = new Set<string>();
+      const hosts: ResolvedHost[] = [];
+      for (const targets of input.targets) {
+        try {
+          for (const h of await allHosts(targets)) {
+            if (seen.has(h.name)) continue;
+            seen.add(h.name);
+            hosts.push(h);
+          }
+        } catch (err) {
+          problems.push(`inventory: ${(err as Error).message}`);
+        }
+      }
+      let next = 0;
+      const lane = async () => {
+        while (next < hosts.length) {
+          const host = hosts[next++]!;
+          try {
+            Context.current().heartbeat({ step: 'preflight', host: host.name });
+          } catch {
+            // outside an activity
+          }
+          try {
+            await withHost(deps.ssh, sshTarget(host), async (shell) => {
+              const result = await shell.run(HOST_FACTS_SCRIPT, { timeoutSeconds: 30 });
+              if (result.exitCode !== 0) throw new Error(`facts script exited with ${result.exitCode}${tail(result.stderr)}`);
+              const facts = parseHostFacts(result.stdout);
+              if (facts.rootFreeBytes < MIN_FREE_BYTES) problems.push(`${host.name}: only ${Math.round(facts.rootFreeBytes / 1048576)} MiB free on /, at least ${MIN_FREE_BYTES / 1048576} MiB needed`);
+              if (facts.rebootRequired) problems.push(`${host.name}: a reboot is pending (/run/reboot-required) from an earlier change`);
+            });
+          } catch (err) {
+            problems.push(`${host.name}: not reachable over SSH (${(err as Error).message.split('\n')[0]})`);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PARALLEL_HOSTS, hosts.length) }, lane));
+      return { hosts: hosts.length, problems: problems.sort() };
+    },
+  };
+}

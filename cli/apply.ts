@@ -1,0 +1,174 @@
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, type Client, type ScheduleOptions } from '@temporalio/client';
+import { launchLeadMs, scheduleCalendars, windowLaunches, type WindowLaunch } from '../policies/windows/launches';
+import { windowRunId, windowScheduleId, type WindowPlan, type WindowRunInput } from '../policies/windowTypes';
+import type { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
+import { connectClient } from './client';
+import { EXIT } from './errors';
+import { loadOrganisation } from './organisation';
+import { renderTable } from './table';
+
+export const MANAGED_BY = 'maint';
+const WORKFLOW_TYPE = 'maintenanceWindowWorkflow';
+
+export interface PlannedChange {
+  action: 'create' | 'update' | 'delete' | 'unchanged';
+  scheduleId: string;
+  window: string;
+  /** The next run it will start (create/update/unchanged). */
+  next?: WindowLaunch;
+  /** Occurrences whose notices are already due: started right away. */
+  startNow: WindowLaunch[];
+}
+
+interface ExistingSchedule {
+  scheduleId: string;
+  /** The config hash of the plan the schedule runs (from its action's argument). */
+  configHash?: string;
+}
+
+async function describeOurs(client: Client, scheduleId: string): Promise<ExistingSchedule | undefined> {
+  try {
+    const d = await client.schedule.getHandle(scheduleId).describe();
+    const memo = (d.memo ?? {}) as Record<string, unknown>;
+    if (memo.managedBy !== MANAGED_BY) return undefined;
+    const args = (d.action as { args?: unknown[] }).args;
+    const hash = (args?.[0] as WindowRunInput | undefined)?.plan?.configHash;
+    return { scheduleId, ...(hash !== undefined ? { configHash: hash } : {}) };
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** Schedules this organisation manages (memo managedBy=maint and the same organisation name). */
+async function existingSchedules(client: Client, organisation: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const s of client.schedule.list()) {
+    const memo = (s.memo ?? {}) as Record<string, unknown>;
+    if (memo.managedBy === MANAGED_BY && memo.organisation === organisation) out.push(s.scheduleId);
+  }
+  return out;
+}
+
+/** Like `terraform plan`: what applying these window plans would change. */
+export async function planChanges(client: Client, plans: WindowPlan[], now: Date): Promise<PlannedChange[]> {
+  const organisation = plans[0]?.organisation.name;
+  // Listed ones plus each planned id looked up directly (the list lags behind by a second or so).
+  const ids = new Set([...(organisation ? await existingSchedules(client, organisation) : []), ...plans.map((p) => windowScheduleId(p.name))]);
+  const existing = new Map<string, ExistingSchedule>();
+  for (const id of ids) {
+    const found = await describeOurs(client, id);
+    if (found) existing.set(id, found);
+  }
+  const changes: PlannedChange[] = [];
+  for (const plan of plans) {
+    const scheduleId = windowScheduleId(plan.name);
+    const { due, future } = windowLaunches(plan, now);
+    const current = existing.get(scheduleId);
+    existing.delete(scheduleId);
+    const action = current === undefined ? 'create' : current.configHash === plan.configHash ? 'unchanged' : 'update';
+    const startNow = [];
+    for (const launch of due) if (!(await runExists(client, plan.name, launch))) startNow.push(launch);
+    changes.push({ action, scheduleId, window: plan.name, ...(future[0] ? { next: future[0] } : {}), startNow });
+  }
+  for (const gone of existing.values()) changes.push({ action: 'delete', scheduleId: gone.scheduleId, window: gone.scheduleId.replace(/^window-/, ''), startNow: [] });
+  return changes;
+}
+
+async function runExists(client: Client, window: string, launch: WindowLaunch): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(windowRunId(window, launch.occurrence.start)).describe();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function scheduleOptions(plan: WindowPlan, taskQueue: string, now: Date): ScheduleOptions {
+  const { future } = windowLaunches(plan, now);
+  const input: WindowRunInput = { plan };
+  return {
+    scheduleId: windowScheduleId(plan.name),
+    spec: { calendars: scheduleCalendars(future) },
+    action: {
+      type: 'startWorkflow', workflowType: WORKFLOW_TYPE, workflowId: windowScheduleId(plan.name), taskQueue, args: [input],
+      memo: { window: plan.name },
+    },
+    policies: {
+      overlap: ScheduleOverlapPolicy.SKIP,
+      // A run missed while Temporal was down still starts late, as long as its window has not begun.
+      catchupWindow: Math.max(60_000, launchLeadMs(plan)),
+    },
+    memo: { managedBy: MANAGED_BY, organisation: plan.organisation.name },
+    state: { note: `maint apply (config ${plan.configHash.slice(0, 12)})` },
+  };
+}
+
+/** Creates, updates and deletes schedules as planned, and starts the runs whose notices are due. Idempotent. */
+export async function applyChanges(client: Client, plans: WindowPlan[], changes: PlannedChange[], taskQueue: string, now: Date): Promise<void> {
+  const byName = new Map(plans.map((p) => [p.name, p]));
+  for (const change of changes) {
+    const plan = byName.get(change.window);
+    if (change.action === 'delete') {
+      await client.schedule.getHandle(change.scheduleId).delete().catch((err: unknown) => {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      });
+      continue;
+    }
+    if (!plan) continue;
+    const options = scheduleOptions(plan, taskQueue, now);
+    if (change.action === 'create') {
+      await client.schedule.create(options).catch(async (err: unknown) => {
+        if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
+        await client.schedule.getHandle(change.scheduleId).update(() => updateFrom(options));
+      });
+    } else if (change.action === 'update') {
+      await client.schedule.getHandle(change.scheduleId).update(() => updateFrom(options));
+    }
+    for (const launch of change.startNow) {
+      const input: WindowRunInput = { plan, occurrenceStart: launch.occurrence.start };
+      await client.workflow
+        .start<typeof maintenanceWindowWorkflow>(WORKFLOW_TYPE, {
+          taskQueue, workflowId: windowRunId(plan.name, launch.occurrence.start), args: [input],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE', memo: { window: plan.name },
+        })
+        .catch((err: unknown) => {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        });
+    }
+  }
+}
+
+function updateFrom(options: ScheduleOptions) {
+  const { scheduleId: _id, memo: _memo, ...rest } = options;
+  return rest as Parameters<Parameters<ReturnType<Client['schedule']['getHandle']>['update']>[0]>[0] & typeof rest;
+}
+
+export function renderChanges(changes: PlannedChange[], plans: WindowPlan[]): string {
+  const zone = new Map(plans.map((p) => [p.name, p.timing.timezone]));
+  const sign = { create: '+', update: '~', delete: '-', unchanged: '=' } as const;
+  const rows = changes.map((c) => [
+    sign[c.action], c.scheduleId, c.action,
+    c.startNow.length > 0
+      ? `starts now for ${c.startNow.map((l) => l.occurrence.localStart).join(', ')} (its notices are due)`
+      : c.next ? `next run ${c.next.launch.replace(/\.\d+Z$/, 'Z')} for the window of ${c.next.occurrence.localStart} (${zone.get(c.window) ?? ''})` : c.action === 'delete' ? '' : 'no upcoming occurrence',
+  ]);
+  const count = (a: PlannedChange['action']) => changes.filter((c) => c.action === a).length;
+  return `${renderTable(['', 'schedule', 'action', 'what happens'], rows)}\n\nPlan: ${count('create')} to create, ${count('update')} to update, ${count('delete')} to delete, ${count('unchanged')} unchanged.`;
+}
+
+/** `maint apply -f FILE... [--dry-run]`: validates every file, prints the plan, applies it unless --dry-run. */
+export async function applyCommand(opts: { files: string[]; dryRun?: boolean; json?: boolean }): Promise<number> {
+  const now = new Date();
+  const plans = await loadOrganisation(opts.files, now);
+  const c = await connectClient();
+  try {
+    const changes = await planChanges(c.client, plans, now);
+    if (!opts.dryRun) await applyChanges(c.client, plans, changes, c.env.MAINT_TASK_QUEUE, now);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes }, null, 2)}\n`);
+    else process.stdout.write(`${renderChanges(changes, plans)}${opts.dryRun ? '\n(dry run: nothing applied)' : ''}\n`);
+    return EXIT.ok;
+  } finally {
+    await c.close();
+  }
+}

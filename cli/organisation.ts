@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { formatProblems } from '../policies/errors';
+import { organisationSchema, type WindowDefinition } from '../policies/organisation';
+import { planOrganisation, type LoadedOrganisationFile, type WindowAttachments } from '../policies/organisationPlan';
+import { rolloutPolicySchema } from '../policies/rollout';
+import type { WindowPlan } from '../policies/windowTypes';
+import { blackoutsFromICalendar } from '../policies/windows/blackoutCalendar';
+import { overlappingLaunches } from '../policies/windows/launches';
+import { CliError, EXIT } from './errors';
+import { readPolicyFile } from './files';
+import { policySource, readHosts } from './policyFiles';
+
+/** Blackout calendars are expanded from the start of this year over three years (stable within a year, so re-applies are no-ops). */
+function calendarHorizon(now: Date): { from: Date; to: Date } {
+  const year = now.getUTCFullYear();
+  return { from: new Date(Date.UTC(year, 0, 1)), to: new Date(Date.UTC(year + 3, 0, 1)) };
+}
+
+/**
+ * Reads every organisation file and everything they reference (rollout policies, inventories,
+ * .ics calendars) and compiles the window plans. Every file is validated before anything is
+ * returned; all problems of all files are reported together (exit 2).
+ */
+export async function loadOrganisation(files: string[], now: Date = new Date()): Promise<WindowPlan[]> {
+  if (files.length === 0) throw new CliError(EXIT.invalidInput, 'no organisation file given (-f maint.yaml)');
+  const errors: string[] = [];
+  const loaded: LoadedOrganisationFile[] = [];
+  for (const file of files) {
+    try {
+      loaded.push({ file, content: readPolicyFile(file, organisationSchema) });
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  if (errors.length > 0) throw new CliError(EXIT.invalidInput, errors.join('\n'));
+
+  // Which file and index each window came from, to resolve relative paths and name problems.
+  const origin = new Map<string, { file: string; index: number }>();
+  for (const { file, content } of loaded) content.windows.forEach((w, index) => origin.set(w.name, { file, index }));
+  const attachments = new Map<string, WindowAttachments>();
+  for (const { file, content } of loaded) {
+    for (const [index, w] of content.windows.entries()) {
+      try {
+        attachments.set(w.name, await readAttachments(w, file, index, now));
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+  }
+  if (errors.length > 0) throw new CliError(EXIT.invalidInput, errors.join('\n'));
+
+  let plans: WindowPlan[];
+  try {
+    plans = planOrganisation(loaded, (w) => attachments.get(w.name)!);
+  } catch (err) {
+    throw new CliError(EXIT.invalidInput, (err as Error).message);
+  }
+  for (const plan of plans) {
+    const overlap = overlappingLaunches(plan, now);
+    const at = origin.get(plan.name)!;
+    if (overlap) errors.push(formatProblems(at.file, [{ path: `windows[${at.index}].notices.leadTimes`, message: overlap }]));
+  }
+  if (errors.length > 0) throw new CliError(EXIT.invalidInput, errors.join('\n'));
+  return plans.map((p) => ({ ...p, configHash: hashPlan(p) }));
+}
+
+async function readAttachments(w: WindowDefinition, file: string, index: number, now: Date): Promise<WindowAttachments> {
+  const relative = (p: string) => (isAbsolute(p) ? p : resolve(dirname(file), p));
+  const rollouts: WindowAttachments['rollouts'] = [];
+  for (const [i, task] of w.tasks.entries()) {
+    const policyFile = relative(task.policy);
+    let policy;
+    try {
+      policy = readPolicyFile(policyFile, rolloutPolicySchema);
+    } catch (err) {
+      throw new CliError(EXIT.invalidInput, `${formatProblems(file, [{ path: `windows[${index}].tasks[${i}].policy`, message: `cannot use ${task.policy}` }])}\n${(err as Error).message}`);
+    }
+    const source = policySource(policy, policyFile);
+    // Fail now, not at 22:00 on the night: the inventory must be readable (a live stack is read by the worker).
+    if (source.kind !== 'pulumi-stack') await readHosts(source, policy.targets.selector);
+    rollouts.push({ policy, targets: { kind: 'source', source, ...(policy.targets.selector !== undefined ? { selector: policy.targets.selector } : {}) } });
+  }
+  const calendarBlackouts = [];
+  for (const [i, calendar] of w.blackoutCalendars.entries()) {
+    const path = relative(calendar);
+    try {
+      calendarBlackouts.push(...blackoutsFromICalendar(readFileSync(path, 'utf8'), w.timezone, calendarHorizon(now)));
+    } catch (err) {
+      throw new CliError(EXIT.invalidInput, formatProblems(file, [{ path: `windows[${index}].blackoutCalendars[${i}]`, message: `${calendar}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]));
+    }
+  }
+  return { rollouts, calendarBlackouts };
+}
+
+function hashPlan(plan: WindowPlan): string {
+  const { configHash: _ignored, ...rest } = plan;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}

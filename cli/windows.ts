@@ -1,0 +1,192 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { DateTime } from 'luxon';
+import { parseDurationMs } from '../policies/durations';
+import type { Language } from '../policies/organisation';
+import { NOTICE_KINDS, renderNotice, type NoticeKind } from '../policies/notices/render';
+import type { WindowPlan, WindowStatus } from '../policies/windowTypes';
+import { isKnownTimezone } from '../policies/windows/schema';
+import { nextOccurrences } from '../policies/windows/occurrences';
+import { appliedPlans, currentRun, windowRuns } from '../web/windowRuns';
+import { startFeedServer } from '../web/server';
+import { cancelWindowUpdate, extendWindowUpdate } from '../workflows/messages';
+import { connectClient, type Connected } from './client';
+import { CliError, EXIT } from './errors';
+import { loadOrganisation } from './organisation';
+import { renderTable } from './table';
+
+async function withClient<T>(fn: (c: Connected) => Promise<T>): Promise<T> {
+  const c = await connectClient();
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
+}
+
+/** Plans from the files when given (what would be applied), else from Temporal (what is applied). */
+async function plansFrom(files: string[] | undefined): Promise<WindowPlan[]> {
+  if (files && files.length > 0) return loadOrganisation(files);
+  return withClient((c) => appliedPlans(c.client));
+}
+
+function viewerZone(tz: string | undefined): string {
+  const zone = tz ?? process.env.TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!isKnownTimezone(zone)) throw new CliError(EXIT.invalidInput, `--tz: unknown timezone "${zone}" (expected an IANA name like Europe/Amsterdam)`);
+  return zone;
+}
+
+const local = (iso: string, zone: string) => DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone).toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');
+
+function describeRecurrence(plan: WindowPlan): string {
+  const r = plan.timing.recurrence;
+  const offset = 'offsetDays' in r && r.offsetDays !== 0 ? ` ${r.offsetDays > 0 ? '+' : ''}${r.offsetDays}d` : '';
+  switch (r.kind) {
+    case 'once':
+      return `once ${r.at}`;
+    case 'weekly':
+      return `weekly ${r.days.join(',')} ${r.at}${offset}`;
+    case 'monthly':
+      return `monthly ${r.week === 'last' ? 'last' : `#${r.week}`} ${r.day} ${r.at}${offset}`;
+    case 'cron':
+      return `cron "${r.expression}"${offset}`;
+  }
+}
+
+export async function windowsList(opts: { files?: string[]; tz?: string; json?: boolean }): Promise<number> {
+  const plans = await plansFrom(opts.files);
+  const zone = viewerZone(opts.tz);
+  const now = new Date();
+  const rows = plans.map((p) => ({ plan: p, next: nextOccurrences(p.timing, now, 1)[0] }));
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(rows.map((r) => ({ window: r.plan.name, timezone: r.plan.timing.timezone, recurrence: r.plan.timing.recurrence, durationMs: r.plan.timing.durationMs, cutoffMs: r.plan.timing.cutoffMs, services: r.plan.services.map((s) => s.name), tasks: r.plan.tasks.map((t) => t.name), next: r.next ?? null })), null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (rows.length === 0) {
+    process.stderr.write('no windows (apply some with: maint apply -f maint.yaml)\n');
+    return EXIT.ok;
+  }
+  process.stdout.write(`${renderTable(
+    ['window', 'when', 'duration', 'next start (window time)', `next start (${zone})`, 'services', 'tasks'],
+    rows.map(({ plan, next }) => [
+      plan.name, `${describeRecurrence(plan)} ${plan.timing.timezone}`, `${plan.timing.durationMs / 60_000} min`,
+      next ? local(next.start, plan.timing.timezone) : '-', next ? local(next.start, zone) : '-',
+      plan.services.map((s) => s.name).join(','), plan.tasks.map((t) => t.name).join(',') || '-',
+    ]),
+  )}\n`);
+  return EXIT.ok;
+}
+
+export async function windowsNext(opts: { name?: string; count: number; files?: string[]; tz?: string; json?: boolean }): Promise<number> {
+  const plans = (await plansFrom(opts.files)).filter((p) => opts.name === undefined || p.name === opts.name);
+  if (opts.name !== undefined && plans.length === 0) throw new CliError(EXIT.invalidInput, `no window named "${opts.name}"`);
+  const zone = viewerZone(opts.tz);
+  const now = new Date();
+  const rows = plans
+    .flatMap((p) => nextOccurrences(p.timing, now, opts.count, { includeBlackedOut: true }).map((o) => ({ plan: p, o })))
+    .sort((a, b) => a.o.start.localeCompare(b.o.start))
+    .slice(0, opts.name === undefined ? opts.count * Math.max(1, plans.length) : opts.count);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(rows.map(({ plan, o }) => ({ window: plan.name, ...o })), null, 2)}\n`);
+    return EXIT.ok;
+  }
+  process.stdout.write(`${renderTable(
+    ['window', 'start (window time)', 'end', `start (${zone})`, 'cutoff', 'note'],
+    rows.map(({ plan, o }) => [
+      plan.name, local(o.start, plan.timing.timezone), DateTime.fromISO(o.end, { zone: 'utc' }).setZone(plan.timing.timezone).toFormat('HH:mm'),
+      local(o.start, zone), DateTime.fromISO(o.cutoff, { zone: 'utc' }).setZone(plan.timing.timezone).toFormat('HH:mm'),
+      o.blackout ? `BLACKOUT: ${o.blackout.reason}` : '',
+    ]),
+  )}\n`);
+  return EXIT.ok;
+}
+
+function renderStatus(s: WindowStatus): string {
+  const lines = [
+    `window ${s.window}  ${s.occurrence.localStart} → ${s.end}  ${s.phase}${s.reason ? ` (${s.reason})` : ''}`,
+    ...s.tasks.map((t) => `  task ${t.name}: ${t.state}${t.rolloutId ? `  (maint rollout status ${t.rolloutId})` : ''}${t.message ? `  ${t.message}` : ''}`),
+    ...s.notices.map((n) => `  notice ${n.kind}: ${n.delivered} delivered${n.failed > 0 ? `, ${n.failed} FAILED` : ''} at ${n.sentAt}`),
+    ...(s.preflight ? [`  pre-flight ${s.preflight.at}: ${s.preflight.ok ? 'ok' : `${s.preflight.problems.length} problem(s)`}`, ...s.preflight.problems.map((p) => `    ${p}`)] : []),
+  ];
+  return lines.join('\n');
+}
+
+export async function windowsStatus(opts: { name?: string; json?: boolean }): Promise<number> {
+  return withClient(async (c) => {
+    const runs = await windowRuns(c.client, { ...(opts.name !== undefined ? { window: opts.name } : {}), sinceDays: 60, limit: 50 });
+    if (opts.json) process.stdout.write(`${JSON.stringify(runs.map((r) => r.status), null, 2)}\n`);
+    else process.stdout.write(runs.length === 0 ? 'no window has run yet (runs start at the first notice lead time)\n' : `${runs.map((r) => renderStatus(r.status)).join('\n\n')}\n`);
+    return EXIT.ok;
+  });
+}
+
+async function updateRun<T>(name: string, fn: (c: Connected, workflowId: string) => Promise<T>): Promise<T> {
+  return withClient(async (c) => {
+    const run = await currentRun(c.client, name);
+    if (!run?.running) {
+      throw new CliError(EXIT.invalidInput, `window ${name} has no run in progress or announced; runs start at the first notice lead time (to skip a future date, add it to the window's blackouts and apply)`);
+    }
+    try {
+      return await fn(c, run.workflowId);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new CliError(EXIT.invalidInput, `window ${name}: ${err.cause?.message ?? err.message}`);
+      throw err;
+    }
+  });
+}
+
+export async function windowsCancel(opts: { name: string; reason: string; json?: boolean }): Promise<number> {
+  const status = await updateRun(opts.name, (c, id) => c.client.workflow.getHandle(id).executeUpdate(cancelWindowUpdate, { args: [{ reason: opts.reason, by: process.env.USER ?? 'cli' }] }));
+  process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : `cancelled: ${status.window} ${status.occurrence.localStart}; customers who were told get a "cancelled" notice\n`);
+  return EXIT.ok;
+}
+
+export async function windowsExtend(opts: { name: string; until?: string; by?: string; reason: string; json?: boolean }): Promise<number> {
+  if ((opts.until === undefined) === (opts.by === undefined)) throw new CliError(EXIT.invalidInput, 'give exactly one of --until 2026-12-08T23:30:00Z or --by 30m');
+  if (opts.by !== undefined && !/^(\d+(ms|s|m|h|d))+$/.test(opts.by)) throw new CliError(EXIT.invalidInput, `--by: expected a duration like 30m or 1h, got "${opts.by}"`);
+  if (opts.until !== undefined && !Number.isFinite(Date.parse(opts.until))) throw new CliError(EXIT.invalidInput, `--until: expected an ISO time like 2026-12-08T23:30:00Z, got "${opts.until}"`);
+  const status = await updateRun(opts.name, async (c, id) => {
+    const handle = c.client.workflow.getHandle(id);
+    const until = opts.until ?? new Date(Date.parse((await handle.query<WindowStatus>('windowStatus')).end) + parseDurationMs(opts.by!)).toISOString();
+    return handle.executeUpdate(extendWindowUpdate, { args: [{ until: new Date(until).toISOString(), reason: opts.reason, by: process.env.USER ?? 'cli' }] });
+  });
+  process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : `extended: ${status.window} now ends ${status.end}; customers get an "extended" notice\n`);
+  return EXIT.ok;
+}
+
+export async function noticesPreview(opts: { window: string; kind: string; lang: string; files?: string[]; tz?: string; html?: boolean }): Promise<number> {
+  if (!(NOTICE_KINDS as readonly string[]).includes(opts.kind)) throw new CliError(EXIT.invalidInput, `--kind: expected one of ${NOTICE_KINDS.join(', ')}`);
+  if (opts.lang !== 'nl' && opts.lang !== 'en') throw new CliError(EXIT.invalidInput, '--lang: expected nl or en');
+  const plan = (await plansFrom(opts.files)).find((p) => p.name === opts.window);
+  if (!plan) throw new CliError(EXIT.invalidInput, `no window named "${opts.window}"`);
+  const next = nextOccurrences(plan.timing, new Date(), 1)[0];
+  if (!next) throw new CliError(EXIT.invalidInput, `window ${opts.window} has no upcoming occurrence`);
+  const lang = opts.lang as Language;
+  const timezone = opts.tz !== undefined ? viewerZone(opts.tz) : plan.recipients.find((r) => r.language === lang)?.timezone ?? plan.timing.timezone;
+  const notice = renderNotice({
+    kind: opts.kind as NoticeKind, language: lang, timezone, recipientName: plan.recipients.find((r) => r.language === lang)?.name ?? (lang === 'nl' ? 'klant' : 'customer'),
+    organisation: plan.organisation,
+    window: { title: plan.title, services: plan.services.map((s) => s.title), start: next.start, end: next.end },
+    ...(plan.impact !== undefined ? { impact: plan.impact } : {}),
+    ...(opts.kind === 'extended' || opts.kind === 'cancelled' ? { reason: lang === 'nl' ? '(reden)' : '(reason)' } : {}),
+    finishedAt: next.end,
+  });
+  process.stdout.write(opts.html ? `${notice.html}\n` : `Subject: ${notice.subject}\n\n${notice.text}`);
+  return EXIT.ok;
+}
+
+/** `maint serve`: the public feeds, backed by Temporal (applied schedules and window runs). */
+export async function serveFeeds(opts: { port: number; host: string; publicUrl?: string }): Promise<number> {
+  const c = await connectClient();
+  const server = await startFeedServer(
+    { load: async () => ({ plans: await appliedPlans(c.client), runs: (await windowRuns(c.client, { sinceDays: 30 })).map((r) => r.status) }) },
+    { port: opts.port, host: opts.host, ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}) },
+  );
+  process.stderr.write(`maintenance feeds on ${server.url}/ (maintenance.json, maintenance.ics, maintenance.atom; ?service=NAME&lang=nl)\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  await c.close();
+  return EXIT.ok;
+}

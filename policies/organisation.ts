@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { durationSchema } from './durations';
+import { windowTimingFields, timezoneSchema } from './windows/schema';
+
+const name = (example: string) => z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, `expected a lower-case name with digits and "-", like ${example}`);
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name like MAINT_SMTP_PASSWORD');
+const email = z.email('expected an e-mail address like ops@example.com');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+
+export const LANGUAGES = ['nl', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** Text a customer reads, in each language (a plain string is used for both). */
+export const localizedTextSchema = z
+  .union([z.string().min(1).max(2000), z.strictObject({ nl: z.string().min(1).max(2000), en: z.string().min(1).max(2000) })])
+  .transform((t) => (typeof t === 'string' ? { nl: t, en: t } : t));
+export type LocalizedText = z.output<typeof localizedTextSchema>;
+
+/** A secret is named, never written: the worker reads it from its environment or a file. */
+const secretRefFields = {
+  secretEnv: envName.optional().describe('Environment variable of the worker holding the secret.'),
+  secretFile: z.string().min(1).optional().describe('File on the worker holding the secret (e.g. a mounted Kubernetes secret).'),
+};
+
+export const channelSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    name: name('customer-mail'),
+    kind: z.literal('email'),
+    smtp: z.strictObject({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).default(587),
+      secure: z.boolean().default(false).describe('TLS from the first byte (port 465); otherwise STARTTLS when offered.'),
+      user: z.string().min(1).optional(),
+      passwordEnv: envName.optional(),
+      passwordFile: z.string().min(1).optional(),
+    }),
+    from: z.string().min(3).describe('Sender, e.g. "Acme Maintenance <maintenance@acme.example>".'),
+    replyTo: email.optional(),
+  }),
+  z.strictObject({
+    name: name('partner-hooks'),
+    kind: z.literal('webhook'),
+    url: httpUrl,
+    ...secretRefFields,
+  }).describe('POSTs the notice as JSON with an X-Maint-Signature: sha256=<HMAC of the body> header.'),
+  z.strictObject({
+    name: name('ops-chat'),
+    kind: z.literal('slack'),
+    url: httpUrl.describe('A Slack-compatible incoming webhook URL (Slack, Mattermost, Rocket.Chat).'),
+  }),
+]);
+export type Channel = z.output<typeof channelSchema>;
+
+export const subscriberSchema = z.strictObject({
+  name: z.string().min(1).max(200).describe('Who this is, e.g. the customer.'),
+  channel: z.string().min(1).describe('Name of a channel under `channels`.'),
+  to: email.optional().describe('E-mail address (required for e-mail channels).'),
+  language: z.enum(LANGUAGES).default('en'),
+  timezone: timezoneSchema.default('Europe/Amsterdam').describe('Times in notices are shown in this timezone.'),
+});
+export type Subscriber = z.output<typeof subscriberSchema>;
+
+export const serviceSchema = z.strictObject({
+  name: name('webshop'),
+  title: localizedTextSchema.optional().describe('What customers call it, e.g. {nl: Webwinkel, en: Web shop}.'),
+  subscribers: z.array(subscriberSchema).default([]),
+});
+
+export const taskSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('rollout'),
+    policy: z.string().min(1).describe('A RolloutPolicy file, relative to this file.'),
+  }),
+]);
+
+export const windowSchema = z
+  .strictObject({
+    name: name('web-monthly'),
+    title: localizedTextSchema.optional().describe('Shown to customers; defaults to the services affected.'),
+    ...windowTimingFields,
+    blackoutCalendars: z.array(z.string().min(1)).default([]).describe('.ics files (relative to this file) whose events are blackouts.'),
+    services: z.array(z.string().min(1)).min(1).describe('Affected services (names under `services`).'),
+    impact: localizedTextSchema.optional().describe('Expected impact in customers\' words; a sensible default is used.'),
+    notices: z
+      .strictObject({
+        leadTimes: z.array(durationSchema).default([432_000, 86_400]).describe('Announce this long before the start: the first is "scheduled", the others "reminder". Default [5d, 24h].'),
+      })
+      .prefault({}),
+    preflight: z
+      .union([z.literal(false), z.strictObject({ before: durationSchema.prefault('24h').describe('Check the hosts this long before the start.') })])
+      .prefault({})
+      .describe('Checks the task hosts (reachable, disk, pending reboot) ahead of time and alerts operations; false turns it off.'),
+    tasks: z.array(taskSchema).default([]).describe('Run in order inside the window; none starts after the cutoff.'),
+  })
+  .superRefine((w, ctx) => {
+    if (w.duration <= 0) ctx.addIssue({ code: 'custom', path: ['duration'], message: 'expected a duration greater than 0' });
+    else if (w.cutoff >= w.duration) ctx.addIssue({ code: 'custom', path: ['cutoff'], message: `expected a cutoff shorter than the duration (${w.duration / 60_000} min)` });
+    for (const [i, lead] of w.notices.leadTimes.entries()) {
+      if (lead <= 0) ctx.addIssue({ code: 'custom', path: ['notices', 'leadTimes', i], message: 'expected a lead time greater than 0' });
+    }
+  });
+export type WindowDefinition = z.output<typeof windowSchema>;
+
+export const organisationSchema = z
+  .strictObject({
+    apiVersion: z.literal('maint/v1'),
+    kind: z.literal('Organisation'),
+    organisation: z.strictObject({
+      name: z.string().min(1).max(200).describe('Your company, as it signs notices.'),
+      contact: z.strictObject({
+        email: email,
+        phone: z.string().max(40).optional(),
+      }).describe('Whom customers contact about maintenance.'),
+      statusPage: httpUrl.optional().describe('Public URL of `maint serve` (feeds, status), linked from notices.'),
+    }).optional().describe('Required in exactly one of the files.'),
+    channels: z.array(channelSchema).default([]),
+    operations: z
+      .strictObject({
+        alerts: z.array(subscriberSchema.omit({ name: true }).extend({ name: z.string().default('operations') })).default([]),
+      })
+      .optional()
+      .describe('Where pre-flight failures and rollbacks are reported (operations, not customers).'),
+    services: z.array(serviceSchema).default([]),
+    windows: z.array(windowSchema).default([]),
+  })
+  .describe('An organisation\'s services, maintenance windows and notice channels (apiVersion maint/v1, kind Organisation). Several files may each hold a part.');
+export type OrganisationFile = z.output<typeof organisationSchema>;

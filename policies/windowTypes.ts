@@ -1,0 +1,85 @@
+import type { NoticeKind } from './notices/render';
+import type { Channel, Language, LocalizedText } from './organisation';
+import type { RolloutPolicy } from './rollout';
+import type { TargetSet } from './rolloutTypes';
+import type { Occurrence, WindowTiming } from './windows/schema';
+
+/** One person or system a window's notices go to; several services of one window share one notice. */
+export interface NoticeRecipient {
+  /** Stable across applies: part of every notice's idempotency key. */
+  key: string;
+  name: string;
+  channel: string;
+  to?: string;
+  language: Language;
+  timezone: string;
+}
+
+export interface WindowTaskPlan {
+  kind: 'rollout';
+  /** The rollout policy's name; the rollout id is derived from the window occurrence. */
+  name: string;
+  policy: RolloutPolicy;
+  /** By reference: the worker reads the inventory when the task starts. */
+  targets: TargetSet;
+}
+
+export interface OrganisationInfo {
+  name: string;
+  contact: { email: string; phone?: string };
+  statusPage?: string;
+}
+
+/** Everything a window's schedule carries (its action's argument), compiled by `maint apply`. Secrets are only named. */
+export interface WindowPlan {
+  name: string;
+  title: LocalizedText;
+  timing: WindowTiming;
+  /** Descending: the first is the "scheduled" notice, the others reminders. */
+  leadTimesMs: number[];
+  preflightBeforeMs?: number;
+  impact?: LocalizedText;
+  services: Array<{ name: string; title: LocalizedText }>;
+  organisation: OrganisationInfo;
+  channels: Channel[];
+  recipients: NoticeRecipient[];
+  operations: NoticeRecipient[];
+  tasks: WindowTaskPlan[];
+  /** sha256 of the rest: `maint apply` changes a schedule only when this changes. */
+  configHash: string;
+}
+
+export interface WindowRunInput {
+  plan: WindowPlan;
+  /** Run this occurrence (ISO instant); default: the first occurrence starting at or after the schedule's time. */
+  occurrenceStart?: string;
+}
+
+export type WindowPhase = 'scheduled' | 'in-progress' | 'completed' | 'rolled-back' | 'cancelled' | 'missed';
+
+export type WindowTaskState = 'pending' | 'running' | 'completed' | 'rolled-back' | 'failed' | 'postponed' | 'cancelled';
+
+/** What `maint windows status` and the feeds show of one occurrence. */
+export interface WindowStatus {
+  window: string;
+  title: LocalizedText;
+  services: Array<{ name: string; title: LocalizedText }>;
+  occurrence: Occurrence;
+  /** The planned end now: the occurrence's end, or later after an extension. */
+  end: string;
+  phase: WindowPhase;
+  reason?: string;
+  tasks: Array<{ name: string; state: WindowTaskState; rolloutId?: string; message?: string }>;
+  notices: Array<{ kind: NoticeKind; sentAt: string; delivered: number; failed: number }>;
+  preflight?: { at: string; ok: boolean; problems: string[] };
+  finishedAt?: string;
+}
+
+export function windowScheduleId(window: string): string {
+  return `window-${window}`;
+}
+
+/** `window-web-monthly-20261124T2100Z`: one workflow per occurrence, whoever starts it. */
+export function windowRunId(window: string, occurrenceStart: string): string {
+  return `window-${window}-${occurrenceStart.replace(/[-:]/g, '').replace(/\.\d+/, '')}`;
+}

@@ -1,0 +1,74 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  /** Envelope recipients (RCPT TO). */
+  to: string[];
+  from: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  language?: string;
+}
+
+/** A real SMTP server on loopback (smtp-server) that keeps every message it accepts, parsed. */
+export interface TestSmtpServer {
+  port: number;
+  messages: ReceivedMail[];
+  /** Resolves once `predicate` holds for the received messages (polling), or rejects after `timeoutMs`. */
+  waitFor(predicate: (messages: ReceivedMail[]) => boolean, what: string, timeoutMs?: number): Promise<ReceivedMail[]>;
+  /** Answer RCPT TO with a temporary failure (451) until set back to false. */
+  refuse(on: boolean): void;
+  close(): Promise<void>;
+}
+
+export async function startSmtpServer(): Promise<TestSmtpServer> {
+  const messages: ReceivedMail[] = [];
+  let refusing = false;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(_address, _session, callback) {
+      if (refusing) callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
+      else callback();
+    },
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((mail: ParsedMail) => {
+          messages.push({
+            to: session.envelope.rcptTo.map((r) => r.address),
+            from: typeof session.envelope.mailFrom === 'object' && session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            subject: mail.subject ?? '',
+            text: mail.text ?? '',
+            html: typeof mail.html === 'string' ? mail.html : '',
+            messageId: mail.messageId ?? '',
+            ...(typeof mail.headers.get('content-language') === 'string' ? { language: mail.headers.get('content-language') as string } : {}),
+          });
+          callback();
+        })
+        .catch((err: Error) => callback(err));
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    port,
+    messages,
+    async waitFor(predicate, what, timeoutMs = 240_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(messages)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; received: ${messages.map((m) => `${m.to.join(',')}: ${m.subject}`).join(' | ') || 'nothing'}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return messages;
+    },
+    refuse: (on) => void (refusing = on),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

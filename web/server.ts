@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Language } from '../policies/organisation';
+import { escapeHtml } from '../policies/notices/render';
+import type { WindowPlan, WindowStatus } from '../policies/windowTypes';
+import { atomFeed, icsFeed, publicMaintenance, statusText, type PublicMaintenance } from './feeds';
+
+export interface FeedSource {
+  load(): Promise<{ plans: WindowPlan[]; runs: WindowStatus[] }>;
+}
+
+export interface FeedServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Answers are cached this long: feeds are polled by many calendars, Temporal is asked once. */
+const CACHE_MS = 3_000;
+
+/**
+ * The public, read-only feeds of `maint serve`: JSON, iCalendar and Atom of upcoming, ongoing
+ * and past maintenance, for all services or one (`?service=webshop`), in nl or en (`?lang=nl`).
+ */
+export async function startFeedServer(source: FeedSource, options: { port: number; host?: string; publicUrl?: string }): Promise<FeedServer> {
+  let cached: { at: number; items: PublicMaintenance[]; organisation: string } | undefined;
+  const items = async () => {
+    if (cached && Date.now() - cached.at < CACHE_MS) return cached;
+    const { plans, runs } = await source.load();
+    cached = { at: Date.now(), items: publicMaintenance(plans, runs, new Date()), organisation: plans[0]?.organisation.name ?? 'Maintenance' };
+    return cached;
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      const lang: Language = url.searchParams.get('lang') === 'nl' ? 'nl' : 'en';
+      const route = url.pathname.match(/^(?:\/services\/([a-z0-9-]+))?\/maintenance\.(json|ics|atom)$/);
+      const service = route?.[1] ?? url.searchParams.get('service') ?? undefined;
+      const base = options.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`;
+      try {
+        const { items: all, organisation } = await items();
+        const selected = service ? all.filter((m) => m.services.some((s) => s.name === service)) : all;
+        if (route?.[2] === 'json') {
+          send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ organisation, generatedAt: new Date().toISOString(), ...(service ? { service } : {}), maintenance: selected }, null, 2));
+        } else if (route?.[2] === 'ics') {
+          send(res, 200, 'text/calendar; charset=utf-8', icsFeed(selected, { organisation, lang, url: base }));
+        } else if (route?.[2] === 'atom') {
+          send(res, 200, 'application/atom+xml; charset=utf-8', atomFeed(selected, { organisation, lang, url: `${base}/` }));
+        } else if (url.pathname === '/' || url.pathname === '/index.html') {
+          send(res, 200, 'text/html; charset=utf-8', statusPage(organisation, selected, lang));
+        } else {
+          send(res, 404, 'text/plain; charset=utf-8', 'not found: try /maintenance.json, /maintenance.ics or /maintenance.atom\n');
+        }
+      } catch (err) {
+        send(res, 503, 'text/plain; charset=utf-8', `maintenance status is unavailable right now (${(err as Error).message.split('\n')[0]})\n`);
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  return { url, server, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+function send(res: import('node:http').ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'public, max-age=30' }).end(body);
+}
+
+function statusPage(organisation: string, items: PublicMaintenance[], lang: Language): string {
+  const rows = items
+    .map((m) => `<tr><td>${escapeHtml(statusText(m.status, lang))}</td><td>${escapeHtml(m.title[lang])}</td><td>${escapeHtml(m.services.map((s) => s.title[lang]).join(', '))}</td><td><time datetime="${m.start}">${m.start}</time></td><td><time datetime="${m.end}">${m.end}</time></td></tr>`)
+    .join('\n');
+  const heading = lang === 'nl' ? 'Onderhoud' : 'Maintenance';
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(organisation)} — ${heading}</title></head><body>
+<h1>${escapeHtml(organisation)} — ${heading}</h1>
+<p><a href="maintenance.ics?lang=${lang}">iCal</a> · <a href="maintenance.atom?lang=${lang}">Atom</a> · <a href="maintenance.json">JSON</a></p>
+<table><thead><tr><th>Status</th><th>${heading}</th><th>${lang === 'nl' ? 'Diensten' : 'Services'}</th><th>Start (UTC)</th><th>${lang === 'nl' ? 'Einde' : 'End'} (UTC)</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table></body></html>`;
+}

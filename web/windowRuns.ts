@@ -1,0 +1,53 @@
+import type { Client } from '@temporalio/client';
+import type { WindowPlan, WindowRunInput, WindowStatus } from '../policies/windowTypes';
+import { windowStatusQuery } from '../workflows/messages';
+
+const MANAGED_BY = 'maint';
+
+/** The window plans as applied: read back from the schedules `maint apply` created. */
+export async function appliedPlans(client: Client): Promise<WindowPlan[]> {
+  const plans: WindowPlan[] = [];
+  for await (const s of client.schedule.list()) {
+    if ((s.memo as Record<string, unknown> | undefined)?.managedBy !== MANAGED_BY) continue;
+    const d = await client.schedule.getHandle(s.scheduleId).describe().catch(() => undefined);
+    const input = (d?.action as { args?: unknown[] } | undefined)?.args?.[0] as WindowRunInput | undefined;
+    if (input?.plan) plans.push(input.plan);
+  }
+  return plans.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface WindowRun {
+  workflowId: string;
+  running: boolean;
+  status: WindowStatus;
+}
+
+/**
+ * Window occurrences that have started (their workflow exists): running ones answer the status
+ * query, finished ones return it as their result. Newest first.
+ */
+export async function windowRuns(client: Client, options: { window?: string; sinceDays?: number; limit?: number } = {}): Promise<WindowRun[]> {
+  const since = new Date(Date.now() - (options.sinceDays ?? 60) * 86_400_000).toISOString();
+  const query = `WorkflowType = 'maintenanceWindowWorkflow' AND StartTime > '${since}'${options.window ? ` AND WorkflowId STARTS_WITH 'window-${options.window}-'` : ''}`;
+  const runs: WindowRun[] = [];
+  for await (const w of client.workflow.list({ query })) {
+    if (runs.length >= (options.limit ?? 200)) break;
+    const memoWindow = (w.memo as Record<string, unknown> | undefined)?.window;
+    if (options.window !== undefined && memoWindow !== undefined && memoWindow !== options.window) continue;
+    const handle = client.workflow.getHandle(w.workflowId, w.runId);
+    const running = w.status.name === 'RUNNING';
+    try {
+      const status = running ? await handle.query(windowStatusQuery) : ((await handle.result()) as WindowStatus);
+      runs.push({ workflowId: w.workflowId, running, status });
+    } catch {
+      // Failed or terminated runs, or a query no worker answers right now: left out of the list.
+    }
+  }
+  return runs.sort((a, b) => b.status.occurrence.start.localeCompare(a.status.occurrence.start));
+}
+
+/** The running (or most recent) run of a window. */
+export async function currentRun(client: Client, window: string): Promise<WindowRun | undefined> {
+  const runs = await windowRuns(client, { window, sinceDays: 30 });
+  return runs.find((r) => r.running) ?? runs[0];
+}
