@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './durations';
+import { cronExpressionProblem } from './windows/occurrences';
 import { windowTimingFields, timezoneSchema } from './windows/schema';
 
 const name = (example: string) => z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, `expected a lower-case name with digits and "-", like ${example}`);
@@ -83,7 +84,7 @@ export const windowSchema = z
     impact: localizedTextSchema.optional().describe('Expected impact in customers\' words; a sensible default is used.'),
     notices: z
       .strictObject({
-        leadTimes: z.array(durationSchema).default([432_000, 86_400]).describe('Announce this long before the start: the first is "scheduled", the others "reminder". Default [5d, 24h].'),
+        leadTimes: z.array(durationSchema).prefault(['5d', '24h']).describe('Announce this long before the start: the first is "scheduled", the others "reminder". Default [5d, 24h].'),
       })
       .prefault({}),
     preflight: z
@@ -93,6 +94,8 @@ export const windowSchema = z
     tasks: z.array(taskSchema).default([]).describe('Run in order inside the window; none starts after the cutoff.'),
   })
   .superRefine((w, ctx) => {
+    const cronProblem = w.recurrence.kind === 'cron' ? cronExpressionProblem(w.recurrence.expression) : undefined;
+    if (cronProblem !== undefined) ctx.addIssue({ code: 'custom', path: ['recurrence', 'expression'], message: cronProblem });
     if (w.duration <= 0) ctx.addIssue({ code: 'custom', path: ['duration'], message: 'expected a duration greater than 0' });
     else if (w.cutoff >= w.duration) ctx.addIssue({ code: 'custom', path: ['cutoff'], message: `expected a cutoff shorter than the duration (${w.duration / 60_000} min)` });
     for (const [i, lead] of w.notices.leadTimes.entries()) {

@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Channel } from '../../policies/organisation';
 import { renderNotice, type NoticeContext, type RenderedNotice } from '../../policies/notices/render';
 import type { NoticeRecipient } from '../../policies/windowTypes';
@@ -59,7 +59,11 @@ export function createNoticeActivities(deps: NoticeDeps) {
   const deliver = async (key: string, channel: Channel, recipient: NoticeRecipient, message: RenderedNotice, json: Record<string, unknown>): Promise<NoticeDelivery> => {
     const earlier = await ledger.sentAt(key);
     if (earlier !== undefined) return { key, sentAt: earlier, alreadySent: true };
-    heartbeat({ step: 'send', key });
+    try {
+      Context.current().heartbeat({ step: 'send', key });
+    } catch {
+      // outside an activity (previews, tests)
+    }
     const id = deliveryId(key);
     const what = `notice to ${recipient.name} via ${channel.name}`;
     switch (channel.kind) {

@@ -1,0 +1,112 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createNoticeActivities, type SendNoticesInput } from '../../activities/notices';
+import type { Channel } from '../../policies/organisation';
+import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
+
+interface Received {
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A webhook receiver on loopback that answers with the status the test sets. */
+async function startReceiver() {
+  const received: Received[] = [];
+  let status = 200;
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/hook`, received, answer: (s: number) => void (status = s), close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe('notice delivery (real SMTP server, real webhook receiver)', () => {
+  let smtp: TestSmtpServer;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let channels: Channel[];
+  const secret = 's3cret-for-hmac';
+
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    receiver = await startReceiver();
+    process.env.TEST_PARTNER_SECRET = secret;
+    channels = [
+      { name: 'mail', kind: 'email', smtp: { host: '127.0.0.1', port: smtp.port, secure: false }, from: 'Acme Maintenance <maintenance@acme.example>' },
+      { name: 'hook', kind: 'webhook', url: receiver.url, secretEnv: 'TEST_PARTNER_SECRET' },
+    ];
+  });
+  afterAll(async () => {
+    await smtp.close();
+    await receiver.close();
+  });
+
+  const input = (kind: 'scheduled' | 'started', finalAttempt = 1): SendNoticesInput => ({
+    keyPrefix: `web/2026-12-11T21:00:00.000Z/${kind}`,
+    window: 'web',
+    channels,
+    recipients: [
+      { key: 'mail:it@jansen.example', name: 'Bakkerij Jansen', channel: 'mail', to: 'it@jansen.example', language: 'nl', timezone: 'Europe/Amsterdam' },
+      { key: 'mail:ops@harbour.example', name: 'Harbour Ltd', channel: 'mail', to: 'ops@harbour.example', language: 'en', timezone: 'Europe/London' },
+      { key: 'hook:Partner', name: 'Partner', channel: 'hook', language: 'en', timezone: 'UTC' },
+    ],
+    notice: {
+      kind,
+      organisation: { name: 'Acme Hosting', contact: { email: 'support@acme.example' } },
+      window: { title: { nl: 'Webwinkel', en: 'Web shop' }, services: [{ nl: 'Webwinkel', en: 'Web shop' }], start: '2026-12-11T21:00:00.000Z', end: '2026-12-12T01:00:00.000Z' },
+    },
+    finalAttempt,
+  });
+
+  it('sends each recipient one notice in their language, signs webhooks, and never sends twice for the same key', async () => {
+    const notices = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+    expect(await notices.sendNotices(input('scheduled'))).toEqual({ delivered: 3, failed: [] });
+    // A retry after a crash (same keys): nothing goes out again.
+    expect(await notices.sendNotices(input('scheduled'))).toEqual({ delivered: 3, failed: [] });
+
+    expect(smtp.messages.map((m) => [m.to.join(), m.subject, m.language])).toEqual([
+      ['it@jansen.example', 'Gepland onderhoud: Webwinkel op 11 december 2026', 'nl'],
+      ['ops@harbour.example', 'Scheduled maintenance: Web shop on 11 December 2026', 'en'],
+    ]);
+    expect(smtp.messages[0]!.text).toContain('Wanneer: vrijdag 11 december 2026, 22:00 – zaterdag 12 december 2026, 02:00 CET');
+    expect(smtp.messages[1]!.text).toContain('When: Friday 11 December 2026, 21:00 – Saturday 12 December 2026, 01:00 GMT');
+    expect(smtp.messages[0]!.messageId).toMatch(/^<[0-9a-f]{32}@maint>$/);
+
+    expect(receiver.received).toHaveLength(1);
+    const hook = receiver.received[0]!;
+    expect(hook.headers['x-maint-signature']).toBe(`sha256=${createHmac('sha256', secret).update(hook.body).digest('hex')}`);
+    expect(hook.headers['x-maint-delivery']).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.parse(hook.body)).toMatchObject({ kind: 'scheduled', window: 'web', title: 'Web shop', start: '2026-12-11T21:00:00.000Z', language: 'en', subject: 'Scheduled maintenance: Web shop on 11 December 2026' });
+  });
+
+  it('retries what failed (mail server busy, receiver 503) and reports failures only on the final attempt', async () => {
+    const notices = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+    const before = { mails: smtp.messages.length, hooks: receiver.received.length };
+    smtp.refuse(true);
+    receiver.answer(503);
+    // Attempt 1 of 6: the activity fails so Temporal retries it with backoff.
+    await expect(new MockActivityEnvironment({ attempt: 1 }).run(notices.sendNotices, input('started', 6))).rejects.toThrow(/3 of 3 notice\(s\) not delivered yet/);
+    smtp.refuse(false);
+    receiver.answer(200);
+    expect(await new MockActivityEnvironment({ attempt: 2 }).run(notices.sendNotices, input('started', 6))).toEqual({ delivered: 3, failed: [] });
+    expect(smtp.messages.length - before.mails).toBe(2);
+    // The 503 was received once and not counted as delivered; the retry delivered it once more.
+    expect(receiver.received.slice(before.hooks).map((r) => JSON.parse(r.body).kind)).toEqual(['started', 'started']);
+
+    // A receiver that refuses for good (4xx) is reported at once, without retries.
+    const refusing = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+    receiver.answer(410);
+    const result = await new MockActivityEnvironment({ attempt: 1 }).run(refusing.sendNotices, { ...input('started', 6), recipients: input('started').recipients.slice(2) });
+    expect(result).toEqual({ delivered: 0, failed: [{ recipient: 'Partner', error: expect.stringContaining('answered HTTP 410') }] });
+    receiver.answer(200);
+  });
+});
