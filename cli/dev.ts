@@ -3,16 +3,19 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { parseEnvironment } from '../policies/environment';
 import { defaultDataDir, installRuntime, runWorker } from '../worker';
 import { CliError, EXIT } from './errors';
 import { findTemporalCli, TEMPORAL_CLI_HINT } from './temporalCli';
+import { startFeedsFor } from './windows';
 
 export interface DevOptions {
   port: number;
   uiPort?: number;
   dataDir?: string;
+  /** Port of the public maintenance feeds (`maint serve`); default 7280. */
+  feedsPort?: number;
   /** Called once the server is up and the worker polls; the demo uses it. */
   onReady?: (address: string) => Promise<void>;
 }
@@ -62,6 +65,7 @@ export async function runDev(options: DevOptions): Promise<number> {
   process.once('SIGINT', earlyStop);
   process.once('SIGTERM', earlyStop);
 
+  let feeds: { url: string; close(): Promise<void> } | undefined;
   try {
     await waitForServer(address, server, logFile);
     process.removeListener('SIGINT', earlyStop);
@@ -70,6 +74,15 @@ export async function runDev(options: DevOptions): Promise<number> {
     say(`Temporal dev server  ${address}   (data: ${join(dataDir, 'temporal.db')}, log: ${logFile})`);
     say(`Temporal Web UI      http://127.0.0.1:${uiPort}`);
     say(`Task queue           ${env.MAINT_TASK_QUEUE}`);
+    const feedConnection = await Connection.connect({ address });
+    feeds = await startFeedsFor(new Client({ connection: feedConnection, namespace: env.TEMPORAL_NAMESPACE }), { port: options.feedsPort ?? 7280 })
+      .then((f) => ({ ...f, close: async () => { await f.close(); await feedConnection.close(); } }))
+      .catch(async (err: unknown) => {
+        say(`Maintenance feeds    not started: ${(err as Error).message}`);
+        await feedConnection.close();
+        return undefined;
+      });
+    if (feeds) say(`Maintenance feeds    ${feeds.url}/  (maintenance.json, maintenance.ics, maintenance.atom)`);
     say('Press Ctrl-C to stop the worker and the server.');
     installRuntime(env.MAINT_LOG_LEVEL);
     const workerEnv = { ...env, TEMPORAL_ADDRESS: address };
@@ -84,6 +97,7 @@ export async function runDev(options: DevOptions): Promise<number> {
     await worker;
     return EXIT.ok;
   } finally {
+    await feeds?.close();
     await stopServer(server);
     say('Temporal dev server stopped');
   }

@@ -31,8 +31,9 @@ export function buildProgram(): Command {
     .option('--port <port>', 'Temporal frontend port', integer('--port', 1, 65535), 7233)
     .option('--ui-port <port>', 'Web UI port (default: port + 1000)', integer('--ui-port', 1, 65535))
     .option('--data-dir <dir>', 'where temporal.db lives (default: $MAINT_DATA_DIR or ~/.local/share/maint)')
-    .action(async (opts: { port: number; uiPort?: number; dataDir?: string }) => {
-      process.exitCode = await runDev({ port: opts.port, ...(opts.uiPort !== undefined ? { uiPort: opts.uiPort } : {}), ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}) });
+    .option('--feeds-port <port>', 'public maintenance feeds (as `maint serve`)', integer('--feeds-port', 1, 65535), 7280)
+    .action(async (opts: { port: number; uiPort?: number; dataDir?: string; feedsPort: number }) => {
+      process.exitCode = await runDev({ port: opts.port, feedsPort: opts.feedsPort, ...(opts.uiPort !== undefined ? { uiPort: opts.uiPort } : {}), ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}) });
     });
 
   program

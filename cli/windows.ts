@@ -174,13 +174,18 @@ export async function noticesPreview(opts: { window: string; kind: string; lang:
   return EXIT.ok;
 }
 
-/** `maint serve`: the public feeds, backed by Temporal (applied schedules and window runs). */
+/** The public feeds backed by a Temporal client: applied schedules and window runs of the last 30 days. */
+export function startFeedsFor(client: Connected['client'], opts: { port: number; host?: string; publicUrl?: string }) {
+  return startFeedServer(
+    { load: async () => ({ plans: await appliedPlans(client), runs: (await windowRuns(client, { sinceDays: 30 })).map((r) => r.status) }) },
+    { port: opts.port, ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}) },
+  );
+}
+
+/** `maint serve`: the public feeds until SIGINT/SIGTERM. */
 export async function serveFeeds(opts: { port: number; host: string; publicUrl?: string }): Promise<number> {
   const c = await connectClient();
-  const server = await startFeedServer(
-    { load: async () => ({ plans: await appliedPlans(c.client), runs: (await windowRuns(c.client, { sinceDays: 30 })).map((r) => r.status) }) },
-    { port: opts.port, host: opts.host, ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}) },
-  );
+  const server = await startFeedsFor(c.client, opts);
   process.stderr.write(`maintenance feeds on ${server.url}/ (maintenance.json, maintenance.ics, maintenance.atom; ?service=NAME&lang=nl)\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
