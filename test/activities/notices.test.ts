@@ -88,6 +88,16 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
     expect(JSON.parse(hook.body)).toMatchObject({ kind: 'scheduled', window: 'web', title: 'Web shop', start: '2026-12-11T21:00:00.000Z', language: 'en', subject: 'Scheduled maintenance: Web shop on 11 December 2026' });
   });
 
+  it('posts to a Slack-compatible webhook as a message with the subject in bold', async () => {
+    const notices = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+    const before = receiver.received.length;
+    const slack: Channel = { name: 'chat', kind: 'slack', url: receiver.url };
+    const result = await notices.sendNotices({ ...input('started'), channels: [slack], recipients: [{ key: 'chat:Ops', name: 'Ops', channel: 'chat', language: 'en', timezone: 'UTC' }] });
+    expect(result).toEqual({ delivered: 1, failed: [] });
+    const message = JSON.parse(receiver.received[before]!.body) as { text: string };
+    expect(message.text).toMatch(/^\*Maintenance started: Web shop\*\nDear Ops,\n\nThe maintenance on Web shop has started\. We expect to finish by Saturday 12 December 2026, 01:00 UTC\./);
+  });
+
   it('retries what failed (mail server busy, receiver 503) and reports failures only on the final attempt', async () => {
     const notices = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
     const before = { mails: smtp.messages.length, hooks: receiver.received.length };
