@@ -40,7 +40,10 @@ export async function readPulumiStack(source: Extract<InventorySource, { kind: '
     const stack = await LocalWorkspace.selectStack({ stackName: source.stack, workDir: source.workDir }, { pulumiCommand });
     outputs = await stack.outputs();
   } catch (err) {
-    throw new InventoryUnavailableError(`${where}: cannot read the outputs: ${(err instanceof Error ? err.message : String(err)).split('\n').slice(0, 3).join(' ')}`, { cause: err });
+    // Pulumi's own `error:` line says why (no such stack, backend not logged in, wrong passphrase).
+    const text = err instanceof Error ? err.message : String(err);
+    const reason = text.match(/^\s*error: (.+)$/m)?.[1] ?? text.split('\n').slice(0, 3).join(' ');
+    throw new InventoryUnavailableError(`${where}: cannot read the outputs: ${reason}`, { cause: err });
   }
   const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
   const parsed = parsePolicyText(JSON.stringify(plain, null, 2), where, pulumiOutputsSchema(source.output));

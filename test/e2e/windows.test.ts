@@ -198,7 +198,7 @@ ${windows.join('')}`;
     expect(ics).toContain(`DTSTART:${start.toUTC().toFormat("yyyyLLdd'T'HHmmss'Z'")}`);
     const atom = await (await fetch(`${feeds.url}/maintenance.atom`)).text();
     expect(atom).toContain('<title type="html"><![CDATA[Rolled back: Email]]></title>');
-    expect(atom).toContain('<link href="https://status.acme.example/"/>');
+    expect(atom).toContain('<link rel="alternate" href="https://status.acme.example/"/>');
     for (const body of [JSON.stringify(await feed()), ics, atom]) {
       for (const leak of ['host-1', 'host-4', '127.0.0.1', 'mail-patch', 'web-patch']) expect(body).not.toContain(leak);
     }

@@ -44,7 +44,7 @@ describe('rollout policies', () => {
   it('names an unknown strategy kind, variable, duration and scope at their paths', () => {
     const found = problems(`${base}strategy: {kind: yum, packages: all}\nbakeTime: soon\nrollback: {scope: everything}\n`);
     expect(found.map((p) => p.path)).toEqual(['strategy.kind', 'bakeTime', 'rollback.scope']);
-    expect(found[1]!.message).toBe('expected a duration like 30s, 2m, 1h or 1m30s');
+    expect(found[1]!.message).toBe('expected a duration like 30s, 2m, 1h, 5d or 1h30m');
     const vars = problems(`${base}strategy: {kind: command, target: '2.0', check: 'cat {{host.nmae}}', apply: 'x', rollback: 'y'}\n`);
     expect(vars).toEqual([expect.objectContaining({ path: 'strategy.check', message: expect.stringContaining('unknown variable {{host.nmae}}') })]);
   });
