@@ -35,7 +35,7 @@ function viewerZone(tz: string | undefined): string {
   return zone;
 }
 
-const local = (iso: string, zone: string) => DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone).toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');
+const local = (iso: string, zone: string) => DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone).setLocale('en-GB').toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');
 
 function describeRecurrence(plan: WindowPlan): string {
   const r = plan.timing.recurrence;
