@@ -33,3 +33,13 @@ export async function connectClient(envVars: NodeJS.ProcessEnv = process.env, ti
   const client = new Client({ connection, namespace: target.namespace });
   return { client, connection, target, env, close: () => connection.close() };
 }
+
+/** Runs `fn` with a connected client and always closes the connection. */
+export async function withClient<T>(fn: (c: Connected) => Promise<T>): Promise<T> {
+  const c = await connectClient();
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
+}

@@ -5,7 +5,7 @@ import { planWaves } from '../policies/waves';
 import { abortUpdate, approveUpdate, batchProgressQuery, pauseSignal, progressQuery, resumeSignal } from '../workflows/messages';
 import type { previewRolloutWorkflow } from '../workflows/previewRollout';
 import { rolloutWorkflowId, type patchRolloutWorkflow } from '../workflows/patchRollout';
-import { connectClient, type Connected } from './client';
+import { withClient, type Connected } from './client';
 import { CliError, EXIT } from './errors';
 import { warnWithoutWorker } from './hosts';
 import { loadRollout } from './policyFiles';
@@ -21,15 +21,6 @@ const ID = /^[a-z0-9][a-z0-9-]{0,120}$/;
 function checkId(id: string): string {
   if (!ID.test(id)) throw new CliError(EXIT.invalidInput, `"${id}" is not a rollout id (as printed by \`maint rollout start\`)`);
   return id;
-}
-
-async function withClient<T>(fn: (c: Connected) => Promise<T>): Promise<T> {
-  const c = await connectClient();
-  try {
-    return await fn(c);
-  } finally {
-    await c.close();
-  }
 }
 
 export interface StartOptions {

@@ -9,19 +9,10 @@ import { nextOccurrences } from '../policies/windows/occurrences';
 import { appliedPlans, currentRun, windowRuns } from '../web/windowRuns';
 import { startFeedServer } from '../web/server';
 import { cancelWindowUpdate, extendWindowUpdate } from '../workflows/messages';
-import { connectClient, type Connected } from './client';
+import { connectClient, withClient, type Connected } from './client';
 import { CliError, EXIT } from './errors';
 import { loadOrganisation } from './organisation';
 import { renderTable } from './table';
-
-async function withClient<T>(fn: (c: Connected) => Promise<T>): Promise<T> {
-  const c = await connectClient();
-  try {
-    return await fn(c);
-  } finally {
-    await c.close();
-  }
-}
 
 /** Plans from the files when given (what would be applied), else from Temporal (what is applied). */
 async function plansFrom(files: string[] | undefined): Promise<WindowPlan[]> {
