@@ -1,0 +1,204 @@
+/**
+ * Scale benchmark: one rollout over 1,000 and 10,000 simulated hosts (in-process ssh2 servers,
+ * real SSH handshakes and pinned keys) in batches of 5%, on a Temporal dev server of its own
+ * (SQLite file) with the worker as its own process, as operations would run it.
+ *
+ *   node dist/bench/scale/run.js [--hosts 1000,10000] [--batch 5%] [--quick] [--json]
+ *
+ * Measures total time, hosts per second, the worker's peak RSS, CPU of worker and Temporal
+ * server, and the largest history (events, bytes) of any workflow of the rollout.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { stringify } from 'yaml';
+import { findTemporalCli } from '../../cli/temporalCli';
+import { parsePolicyText } from '../../policies/parse';
+import { rolloutPolicySchema } from '../../policies/rollout';
+import type { RolloutReport } from '../../policies/rolloutTypes';
+import { startSimulatedFleet } from '../../simulator/fleet';
+import { rolloutWorkflowId, type patchRolloutWorkflow } from '../../workflows/patchRollout';
+import { freePort } from '../../test/helpers/ports';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+interface Options {
+  hosts: number[];
+  batch: string;
+  json: boolean;
+}
+
+export interface ScaleResult {
+  hosts: number;
+  batch: string;
+  status: string;
+  healthy: number;
+  seconds: number;
+  hostsPerSecond: number;
+  workerPeakRssMb: number;
+  workerCpuSeconds: number;
+  temporalCpuSeconds: number;
+  workflows: number;
+  maxHistoryEvents: number;
+  maxHistoryBytes: number;
+  maxHistoryWorkflow: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const get = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const quick = argv.includes('--quick');
+  return {
+    hosts: (get('--hosts') ?? (quick ? '100' : '1000,10000')).split(',').map(Number),
+    batch: get('--batch') ?? '5%',
+    json: argv.includes('--json'),
+  };
+}
+
+/** utime + stime of a process in seconds (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function peakRssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
+}
+
+async function waitForServer(address: string): Promise<Connection> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      await connection.workflowService.describeNamespace({ namespace: 'default' });
+      return connection;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+function policyYaml(batch: string, inventoryFile: string): string {
+  return `
+apiVersion: maint/v1
+kind: RolloutPolicy
+name: scale
+targets: {inventory: ${inventoryFile}}
+strategy:
+  kind: command
+  target: 2.0.0
+  check: cat "$MAINT_HOST_DIR/version"
+  apply: echo {{target}} > "$MAINT_HOST_DIR/version"
+  rollback: echo {{previous}} > "$MAINT_HOST_DIR/version"
+waves: {batches: ["${batch}"]}
+maxUnavailable: "${batch}"
+failureThreshold: "1%"
+health:
+  checks: [{kind: http, url: 'http://127.0.0.1:{{host.tags.healthPort}}/hosts/{{host.name}}/health', bodyMatches: 'version=2\\.0\\.0'}]
+  interval: 200ms
+  consecutiveSuccesses: 1
+  deadline: 30s
+`;
+}
+
+export async function runScale(count: number, batch: string, log: (line: string) => void = () => undefined): Promise<ScaleResult> {
+  const cli = findTemporalCli();
+  if (!cli) throw new Error('the Temporal CLI is missing: run scripts/test.sh or scripts/demo.sh once (they install it into .tools/)');
+  const dir = mkdtempSync(join(tmpdir(), 'maint-bench-scale-'));
+  const children: ChildProcess[] = [];
+  const fleet = await startSimulatedFleet({ count, initialVersion: '1.0.0', tags: () => ({ role: 'web' }) });
+  try {
+    log(`${count} simulated hosts up`);
+    const inventory = join(dir, 'inventory.yaml');
+    writeFileSync(inventory, stringify({
+      apiVersion: 'maint/v1', kind: 'Inventory',
+      hosts: fleet.hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: h.user, identityFile: h.identityFile, hostKey: h.hostKey, tags: { ...h.tags, healthPort: new URL(h.healthUrl).port } })),
+    }));
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const server = spawn(cli.path, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'], { stdio: 'ignore' });
+    children.push(server);
+    const connection = await waitForServer(address);
+    const client = new Client({ connection });
+    const taskQueue = `bench-scale-${count}`;
+    const worker = spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], {
+      env: { ...process.env, TEMPORAL_ADDRESS: address, MAINT_TASK_QUEUE: taskQueue, MAINT_DATA_DIR: join(dir, 'data'), MAINT_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(worker);
+    const policy = parsePolicyText(policyYaml(batch, inventory), join(dir, 'policy.yaml'), rolloutPolicySchema);
+    const rolloutId = `scale-${count}`;
+    const serverCpu0 = cpuSeconds(server.pid!);
+    const started = Date.now();
+    const report = (await client.workflow.execute<typeof patchRolloutWorkflow>('patchRolloutWorkflow', {
+      taskQueue, workflowId: rolloutWorkflowId(rolloutId),
+      args: [{ rolloutId, policy, targets: { kind: 'source', source: { kind: 'static', file: inventory } } }],
+    })) as RolloutReport;
+    const seconds = (Date.now() - started) / 1000;
+    const workerCpu = cpuSeconds(worker.pid!);
+    const workerRss = peakRssMb(worker.pid!);
+    const serverCpu = cpuSeconds(server.pid!) - serverCpu0;
+    log(`rollout ${report.status} in ${seconds.toFixed(1)} s; reading histories`);
+
+    let maxEvents = 0;
+    let maxBytes = 0;
+    let maxWorkflow = '';
+    let workflows = 0;
+    for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH '${rolloutWorkflowId(rolloutId)}'` })) {
+      workflows++;
+      const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+      const bytes = temporal.api.history.v1.History.encode(history as temporal.api.history.v1.IHistory).finish().length;
+      const events = history.events?.length ?? 0;
+      if (events > maxEvents) [maxEvents, maxWorkflow] = [events, w.workflowId];
+      maxBytes = Math.max(maxBytes, bytes);
+    }
+    await connection.close();
+    return {
+      hosts: count, batch, status: report.status, healthy: report.hosts.filter((h) => h.state === 'healthy').length,
+      seconds: Math.round(seconds * 10) / 10, hostsPerSecond: Math.round((count / seconds) * 10) / 10,
+      workerPeakRssMb: workerRss, workerCpuSeconds: Math.round(workerCpu), temporalCpuSeconds: Math.round(serverCpu),
+      workflows, maxHistoryEvents: maxEvents, maxHistoryBytes: maxBytes, maxHistoryWorkflow: maxWorkflow,
+    };
+  } finally {
+    for (const c of children.reverse()) {
+      c.kill('SIGTERM');
+      await new Promise((r) => (c.exitCode !== null ? r(undefined) : c.once('exit', r)));
+    }
+    await fleet.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function resultsTable(results: ScaleResult[]): string {
+  const rows = results.map((r) =>
+    `| ${r.hosts} | ${r.batch} | ${r.status} (${r.healthy} healthy) | ${r.seconds} | ${r.hostsPerSecond} | ${r.workerPeakRssMb} | ${r.workerCpuSeconds} | ${r.temporalCpuSeconds} | ${r.workflows} | ${r.maxHistoryEvents} (${r.maxHistoryWorkflow.replace(/^rollout-scale-\d+/, '…')}) | ${Math.round(r.maxHistoryBytes / 1024)} KiB |`);
+  return [
+    '| hosts | batch | result | total s | hosts/s | worker peak RSS MB | worker CPU s | Temporal CPU s | workflows | largest history, events | largest history, bytes |',
+    '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    ...rows,
+  ].join('\n');
+}
+
+export function machine(): string {
+  return `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}`;
+}
+
+if (require.main === module) {
+  const options = parseArgs(process.argv.slice(2));
+  void (async () => {
+    const results: ScaleResult[] = [];
+    for (const count of options.hosts) results.push(await runScale(count, options.batch, (l) => process.stderr.write(`scale: ${l}\n`)));
+    process.stdout.write(options.json ? `${JSON.stringify({ machine: machine(), results }, null, 2)}\n` : `${machine()}\n\n${resultsTable(results)}\n`);
+    process.exit(0);
+  })().catch((err: unknown) => {
+    process.stderr.write(`scale: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}
