@@ -91,8 +91,25 @@ function reportForJson(p: RolloutProgress) {
 
 /** Fills in every host's versions before/after from the results of the rollout's batch workflows. */
 async function withVersions<P extends RolloutProgress>(c: Connected, p: P): Promise<P> {
-  const results = await Promise.all(p.batches.map((id) => c.client.workflow.getHandle(id).result().catch(() => undefined) as Promise<BatchResult | HostReport[] | undefined>));
+  const results = await Promise.all(p.batches.map((id) => batchResult(c, id)));
   return mergeVersions(p, results);
+}
+
+/** A batch's result (its hosts' versions); a batch still running or unreadable is said on stderr, not hidden. */
+async function batchResult(c: Connected, workflowId: string): Promise<BatchResult | HostReport[] | undefined> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = c.client.workflow.getHandle(workflowId);
+      if ((await handle.describe()).status.name === 'RUNNING') return undefined;
+      return (await handle.result()) as BatchResult | HostReport[];
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+    }
+  }
+  process.stderr.write(`maint: versions of batch ${workflowId} unavailable: ${lastError instanceof Error ? lastError.message : String(lastError)}\n`);
+  return undefined;
 }
 
 /** The rollout's progress with live host states of the batches in flight; the result once it has finished. */
