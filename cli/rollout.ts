@@ -127,6 +127,8 @@ async function currentProgress(c: Connected, rolloutId: string): Promise<{ progr
     throw new CliError(EXIT.failed, `rollout ${rolloutId} ended abnormally: workflow ${description.status.name.toLowerCase()}`);
   }
   let progress = await handle.query(progressQuery);
+  // The rollout has decided its outcome and is closing: report it as finished, with versions.
+  if (!['running', 'paused', 'awaiting-approval'].includes(progress.status)) return { progress: await withVersions(c, progress), finished: true };
   for (const id of progress.runningBatches ?? []) {
     const live = await c.client.workflow.getHandle(id).query(batchProgressQuery).catch(() => []);
     progress = mergeLive(progress, live);
