@@ -7,6 +7,7 @@ MAINT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=bootstrap.sh
 source "$MAINT_ROOT/scripts/bootstrap.sh"
 ensure_os_packages /usr/sbin/sshd openssh-server ssh-keygen openssh-client
+ensure_os_packages ansible-playbook ansible-core /usr/bin/time time curl curl
 ensure_build
 cd "$MAINT_ROOT"
 # The Pulumi CLI for test/e2e/pulumiStack.test.ts (its stderr shown live, kept as the reason): if it
