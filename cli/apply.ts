@@ -1,13 +1,12 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, type Client, type ScheduleOptions } from '@temporalio/client';
 import { launchLeadMs, scheduleCalendars, windowLaunches, type WindowLaunch } from '../policies/windows/launches';
-import { windowRunId, windowScheduleId, type WindowPlan, type WindowRunInput } from '../policies/windowTypes';
+import { MANAGED_BY, windowRunId, windowScheduleId, type WindowPlan, type WindowRunInput } from '../policies/windowTypes';
 import type { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
 import { connectClient } from './client';
 import { EXIT } from './errors';
 import { loadOrganisation } from './organisation';
 import { renderTable } from './table';
 
-export const MANAGED_BY = 'maint';
 const WORKFLOW_TYPE = 'maintenanceWindowWorkflow';
 
 export interface PlannedChange {

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { parseEnvironment } from '../policies/environment';
 import { defaultDataDir, installRuntime, runWorker } from '../worker';
 import { CliError, EXIT } from './errors';
-import { findTemporalCli, TEMPORAL_CLI_HINT } from './temporalCli';
+import { findTemporalCli, TEMPORAL_CLI_HINT, TemporalServerExited, untilTemporalAnswers } from './temporalCli';
 import { startFeedsFor } from './windows';
 
 export interface DevOptions {
@@ -104,27 +104,12 @@ export async function runDev(options: DevOptions): Promise<number> {
 }
 
 async function waitForServer(address: string, server: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  let exited = false;
-  server.once('exit', () => (exited = true));
-  while (Date.now() < deadline) {
-    if (exited) {
-      throw new CliError(EXIT.failed, `the Temporal dev server exited during start-up; last lines of ${logFile}:\n${lastLines(logFile)}`);
-    }
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        await connection.workflowService.describeNamespace({ namespace: 'default' });
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch {
-      await sleep(250);
-    }
+  try {
+    await untilTemporalAnswers(address, { server, timeoutMs: 60_000 });
+  } catch (err) {
+    if (err instanceof TemporalServerExited) throw new CliError(EXIT.failed, `the Temporal dev server exited during start-up; last lines of ${logFile}:\n${lastLines(logFile)}`);
+    throw new CliError(EXIT.failed, `the Temporal dev server did not answer at ${address} within 60 s; see ${logFile}`);
   }
-  throw new CliError(EXIT.failed, `the Temporal dev server did not answer at ${address} within 60 s; see ${logFile}`);
 }
 
 async function stopServer(server: ChildProcess): Promise<void> {

@@ -1,4 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
 import { delimiter, join } from 'node:path';
 import { packageRoot } from './paths';
 
@@ -28,5 +31,35 @@ function isExecutable(path: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The dev server process ended before it answered. */
+export class TemporalServerExited extends Error {
+  override readonly name = 'TemporalServerExited';
+}
+
+/**
+ * Resolves once the Temporal server at `address` answers for the default namespace. Rejects with
+ * {@link TemporalServerExited} when `server` (the process started for it) exits first, or with the
+ * last connection error after `timeoutMs`.
+ */
+export async function untilTemporalAnswers(address: string, opts: { server?: ChildProcess; timeoutMs?: number } = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  const exited = () => opts.server !== undefined && (opts.server.exitCode !== null || opts.server.signalCode !== null);
+  for (;;) {
+    if (exited()) throw new TemporalServerExited(`the Temporal dev server exited (${opts.server!.exitCode ?? opts.server!.signalCode}) before it answered at ${address}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(250);
+    }
   }
 }

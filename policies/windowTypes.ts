@@ -75,6 +75,9 @@ export interface WindowStatus {
   finishedAt?: string;
 }
 
+/** Memo `managedBy` of the schedules `maint apply` owns (it never touches others). */
+export const MANAGED_BY = 'maint';
+
 export function windowScheduleId(window: string): string {
   return `window-${window}`;
 }

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { WindowPlan, WindowRunInput, WindowStatus } from '../policies/windowTypes';
 import { windowStatusQuery } from '../workflows/messages';
 
-const MANAGED_BY = 'maint';
+import { MANAGED_BY } from '../policies/windowTypes';
 
 /** The window plans as applied: read back from the schedules `maint apply` created. */
 export async function appliedPlans(client: Client): Promise<WindowPlan[]> {

@@ -6,8 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
-import { findTemporalCli, TEMPORAL_CLI_HINT } from '../../cli/temporalCli';
+import { findTemporalCli, TEMPORAL_CLI_HINT, untilTemporalAnswers } from '../../cli/temporalCli';
 import { freePort } from '../../test/helpers/ports';
 import { track } from '../../test/helpers/processes';
 import type { ToolRun } from './ansible';
@@ -22,23 +21,6 @@ export interface OurStack {
   worker: ChildProcess;
   server: ChildProcess;
   stop(): Promise<void>;
-}
-
-async function waitForServer(address: string, server: ChildProcess): Promise<void> {
-  // Generous: on a loaded 2-core machine the dev server can take a minute to answer.
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      await connection.workflowService.describeNamespace({ namespace: 'default' });
-      await connection.close();
-      return;
-    } catch (err) {
-      if (server.exitCode !== null || server.signalCode !== null) throw new Error(`the Temporal dev server exited (${server.exitCode ?? server.signalCode})`, { cause: err });
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
 }
 
 export async function startOurStack(dir: string, clientKey: string): Promise<OurStack> {
@@ -57,7 +39,8 @@ export async function startOurStack(dir: string, clientKey: string): Promise<Our
     const candidate = track(spawn(cli.path, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, `temporal-${attempt}.db`), '--log-level', 'error'], { stdio: ['ignore', serverLog, serverLog] }));
     closeSync(serverLog);
     try {
-      await waitForServer(address, candidate);
+      // Generous: on a loaded 2-core machine the dev server can take a minute to answer.
+      await untilTemporalAnswers(address, { server: candidate, timeoutMs: 180_000 });
       server = candidate;
     } catch (err) {
       candidate.kill('SIGKILL');

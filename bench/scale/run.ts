@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { stringify } from 'yaml';
-import { findTemporalCli } from '../../cli/temporalCli';
+import { findTemporalCli, untilTemporalAnswers } from '../../cli/temporalCli';
 import { parsePolicyText } from '../../policies/parse';
 import { rolloutPolicySchema } from '../../policies/rollout';
 import type { RolloutReport } from '../../policies/rolloutTypes';
@@ -71,20 +71,6 @@ function peakRssMb(pid: number): number {
   return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
 }
 
-async function waitForServer(address: string): Promise<Connection> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      await connection.workflowService.describeNamespace({ namespace: 'default' });
-      return connection;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-}
-
 function policyYaml(batch: string, inventoryFile: string): string {
   return `
 apiVersion: maint/v1
@@ -125,7 +111,8 @@ export async function runScale(count: number, batch: string, log: (line: string)
     const address = `127.0.0.1:${port}`;
     const server = spawn(cli.path, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'], { stdio: 'ignore' });
     children.push(server);
-    const connection = await waitForServer(address);
+    await untilTemporalAnswers(address, { server });
+    const connection = await Connection.connect({ address });
     const client = new Client({ connection });
     const taskQueue = `bench-scale-${count}`;
     const worker = spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
-import { findTemporalCli } from '../../cli/temporalCli';
+import { findTemporalCli, untilTemporalAnswers } from '../../cli/temporalCli';
 import type { ResolvedHost } from '../../policies/inventory';
 import { parsePolicyText } from '../../policies/parse';
 import { rolloutPolicySchema } from '../../policies/rollout';
@@ -54,18 +54,7 @@ describe('Temporal restarts mid-rollout', () => {
     const cli = findTemporalCli();
     if (!cli) throw new Error('the Temporal CLI is missing (scripts/test.sh installs it)');
     server = track(spawn(cli.path, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dbDir, 'temporal.db'), '--log-level', 'error'], { stdio: 'ignore' }));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        const c = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 1000 });
-        await c.workflowService.describeNamespace({ namespace: 'default' });
-        await c.close();
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await sleep(250);
-      }
-    }
+    await untilTemporalAnswers(`127.0.0.1:${port}`, { server });
   };
   const stopServer = async (): Promise<void> => {
     const s = server;
