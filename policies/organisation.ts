@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dependenciesSchema } from './deps/schema';
 import { durationSchema } from './durations';
 import { cronExpressionProblem } from './windows/occurrences';
 import { windowTimingFields, timezoneSchema } from './windows/schema';
@@ -125,6 +126,7 @@ export const organisationSchema = z
       .describe('Where pre-flight failures and rollbacks are reported (operations, not customers).'),
     services: z.array(serviceSchema).default([]),
     windows: z.array(windowSchema).default([]),
+    dependencies: dependenciesSchema.optional().describe('Dependency and base-image update PRs (at most one file may hold this section).'),
   })
   .describe('An organisation\'s services, maintenance windows and notice channels (apiVersion maint/v1, kind Organisation). Several files may each hold a part.');
 export type OrganisationFile = z.output<typeof organisationSchema>;

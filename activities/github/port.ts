@@ -1,0 +1,70 @@
+/**
+ * What the dependency pipeline needs from GitHub. One implementation (octokit.ts) drives the real
+ * Octokit; tests point it at the stateful fake in test/helpers/githubFake.ts through `baseUrl`.
+ * Every write is idempotent on its business key (the branch name), because an activity retried
+ * after a worker crash or a 5xx whose POST did land must not create a second commit or PR.
+ */
+
+export interface RepositoryRef {
+  owner: string;
+  repo: string;
+}
+
+export interface FileChange {
+  path: string;
+  /** New UTF-8 content; null deletes the file. */
+  content: string | null;
+}
+
+export interface ManagedPullRequest {
+  number: number;
+  url: string;
+  branch: string;
+  baseBranch: string;
+  state: 'open' | 'closed' | 'merged';
+  title: string;
+  body: string;
+  headSha: string;
+  createdAt: string;
+  closedAt?: string;
+  mergedAt?: string;
+}
+
+export type ChecksState = 'success' | 'pending' | 'failure' | 'none';
+
+export interface ChecksVerdict {
+  /** success only when the combined status and every check run are green (and at least one exists). */
+  state: ChecksState;
+  /** One line per status context / check run: `ci/test: success`. */
+  details: string[];
+}
+
+export interface GitHubPort {
+  /** Head SHA of a branch, or null when it does not exist. */
+  branchHead(ref: RepositoryRef, branch: string): Promise<string | null>;
+  /**
+   * One commit on `branch` holding `files` on top of the current head of `baseBranch` (Git Data API:
+   * blobs, tree with base_tree, commit, then create or force-update the ref). When the branch already
+   * holds exactly that tree on top of the same base, nothing is written and `changed` is false.
+   */
+  commitFiles(
+    ref: RepositoryRef,
+    input: { baseBranch: string; branch: string; message: string; files: FileChange[] },
+  ): Promise<{ commitSha: string; changed: boolean }>;
+  /** Pull requests (any state) whose head branch starts with `branchPrefix`, newest first. */
+  listManagedPullRequests(ref: RepositoryRef, branchPrefix: string): Promise<ManagedPullRequest[]>;
+  /** The open PR for `branch` updated in place, or a new one; labels and reviewers added. */
+  upsertPullRequest(
+    ref: RepositoryRef,
+    input: { branch: string; baseBranch: string; title: string; body: string; labels: string[]; reviewers: string[] },
+  ): Promise<{ number: number; url: string; created: boolean }>;
+  /** Combined commit status and check runs of a commit. */
+  checks(ref: RepositoryRef, sha: string): Promise<ChecksVerdict>;
+  /** Merge (squash) when the head is still `sha`; false with a reason when GitHub refuses. */
+  mergePullRequest(
+    ref: RepositoryRef,
+    input: { number: number; sha: string; title: string },
+  ): Promise<{ merged: true } | { merged: false; reason: string }>;
+  /** Deletes a branch; a branch that is already gone is fine. */
+  deleteBranch(ref: RepositoryRef, branch: string): Promise<void>;
+}

@@ -1,0 +1,233 @@
+import semver from 'semver';
+import { formatMs } from '../durations';
+import type { PolicyUpdateType } from './schema';
+import type { DetectedUpdate } from './types';
+
+/** Managers whose updates become PRs; other managers' updates are reported in the run summary. */
+export const PR_MANAGERS = ['npm', 'dockerfile', 'github-actions'] as const;
+/** Every branch we own starts with this; PRs on other branches are never touched. */
+export const BRANCH_PREFIX = 'maint/deps/';
+
+/** The update policy for one repository after merging every matching policy (defaults filled in). */
+export interface ResolvedUpdatePolicy {
+  updateTypes: PolicyUpdateType[];
+  minimumReleaseAgeMs?: number;
+  ignore: string[];
+  allow?: string[];
+  groups: { name: string; managers?: string[]; packages?: string[]; updateTypes?: PolicyUpdateType[] }[];
+  maxOpenPRs: number;
+  prsPerHour: number;
+  labels: string[];
+  reviewers: string[];
+  mergeWindow?: string;
+  automergeUpdateTypes?: PolicyUpdateType[];
+}
+
+/** What a PR we opened proposed, as recorded in a hidden marker in its body. */
+export interface ProposedUpdate {
+  /** manager:depName */
+  key: string;
+  to: string;
+  digest?: string;
+}
+
+export interface ExistingPullRequest {
+  number: number;
+  url: string;
+  branch: string;
+  state: 'open' | 'closed' | 'merged';
+  createdAt: string;
+  closedAt?: string;
+  proposed: ProposedUpdate[];
+}
+
+export interface PlannedPullRequest {
+  branch: string;
+  title: string;
+  group?: string;
+  updates: DetectedUpdate[];
+  /** The open PR on this branch, updated in place. */
+  existing?: { number: number; url: string };
+  /** All updates are of a type the policy automerges (merging still needs the window and green checks). */
+  automerge: boolean;
+}
+
+export type HeldReason = 'reported-only' | 'not-allowed' | 'ignored' | 'pending-release-age' | 'closed-pr' | 'limit';
+
+export interface HeldUpdate {
+  update: DetectedUpdate;
+  reason: HeldReason;
+  /** A sentence for the run summary. */
+  detail: string;
+}
+
+export interface UpdatePlan {
+  pullRequests: PlannedPullRequest[];
+  held: HeldUpdate[];
+  /** Open PRs of ours that no longer carry any update (done on the base branch, or no longer allowed). */
+  stale: { number: number; url: string; branch: string }[];
+}
+
+export function updateKey(u: Pick<DetectedUpdate, 'manager' | 'depName'>): string {
+  return `${u.manager}:${u.depName}`;
+}
+
+/** `*` matches any run of characters (also `/`); everything else is literal. */
+export function globMatches(glob: string, value: string): boolean {
+  const pattern = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*');
+  return new RegExp(`^${pattern}$`).test(value);
+}
+
+/** The policy's type for an update: Renovate's pin/pinDigest count as digest, bump/rollback/replacement by their semver distance. */
+export function policyType(u: Pick<DetectedUpdate, 'updateType' | 'currentVersion' | 'newVersion'>): PolicyUpdateType {
+  switch (u.updateType) {
+    case 'major':
+    case 'minor':
+    case 'patch':
+    case 'digest':
+      return u.updateType;
+    case 'pin':
+    case 'pinDigest':
+    case 'lockFileMaintenance':
+      return 'digest';
+    default: {
+      const from = semver.coerce(u.currentVersion ?? '');
+      const to = semver.coerce(u.newVersion);
+      if (!from || !to) return 'major';
+      const diff = semver.diff(from, to);
+      return diff === 'patch' || diff === 'minor' ? diff : diff === null ? 'digest' : 'major';
+    }
+  }
+}
+
+/** Orders candidate versions: semver where both parse (loosely), otherwise the update type's size. */
+function newer(a: DetectedUpdate, b: DetectedUpdate): DetectedUpdate {
+  const va = semver.coerce(a.newVersion, { includePrerelease: true });
+  const vb = semver.coerce(b.newVersion, { includePrerelease: true });
+  if (va && vb && semver.neq(va, vb)) return semver.gt(va, vb) ? a : b;
+  const rank: Record<PolicyUpdateType, number> = { digest: 0, patch: 1, minor: 2, major: 3 };
+  return rank[policyType(a)] >= rank[policyType(b)] ? a : b;
+}
+
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'dependency';
+}
+
+function branchFor(u: DetectedUpdate, group: string | undefined): string {
+  if (group !== undefined) return `${BRANCH_PREFIX}group-${group}`;
+  return `${BRANCH_PREFIX}${u.manager}-${slug(u.depName)}${policyType(u) === 'major' ? '-major' : ''}`;
+}
+
+function shortName(depName: string): string {
+  return depName.replace(/^[^/]*[.:][^/]*\//, ''); // drop a registry host: 127.0.0.1:5000/library/node → library/node
+}
+
+export function titleFor(updates: DetectedUpdate[], group: string | undefined): string {
+  if (group !== undefined) {
+    const names = [...new Set(updates.map((u) => shortName(u.depName)))];
+    return `Update ${group} (${names.length === 1 ? names[0] : `${names.length} packages`})`;
+  }
+  const u = updates[0]!;
+  const to = u.newValue === u.currentValue && u.newDigest ? `${u.newValue} (digest ${u.newDigest.slice(0, 19)})` : u.newValue;
+  if (u.manager === 'dockerfile') return `Update ${shortName(u.depName)} Docker tag to ${to}`;
+  if (u.manager === 'github-actions') return `Update ${u.depName} action to ${to}`;
+  return `Update dependency ${u.depName} to ${to}`;
+}
+
+/**
+ * Decides which detected updates become which PRs. Pure and deterministic: the same scan, policy,
+ * PRs and clock give the same plan, so a re-run updates PRs in place instead of adding new ones.
+ */
+export function planUpdates(input: {
+  updates: DetectedUpdate[];
+  policy: ResolvedUpdatePolicy;
+  pullRequests: ExistingPullRequest[];
+  now: Date;
+}): UpdatePlan {
+  const { policy, now } = input;
+  const held: HeldUpdate[] = [];
+  const hold = (update: DetectedUpdate, reason: HeldReason, detail: string) => held.push({ update, reason, detail });
+
+  // A PR closed without merging means "not this version": remember what each proposed.
+  const declined = new Map<string, { number: number }>();
+  for (const pr of input.pullRequests) {
+    if (pr.state !== 'closed') continue;
+    for (const p of pr.proposed) declined.set(`${p.key}@${p.to}@${p.digest ?? ''}`, { number: pr.number });
+  }
+
+  const candidates: DetectedUpdate[] = [];
+  for (const u of input.updates) {
+    const type = policyType(u);
+    const name = u.depName;
+    if (!(PR_MANAGERS as readonly string[]).includes(u.manager)) hold(u, 'reported-only', `${u.manager} updates are reported, not opened as PRs`);
+    else if (policy.allow !== undefined && !policy.allow.some((g) => globMatches(g, name))) hold(u, 'not-allowed', `${name} is not in the allow list`);
+    else if (policy.ignore.some((g) => globMatches(g, name))) hold(u, 'ignored', `${name} is on the ignore list`);
+    else if (!policy.updateTypes.includes(type)) hold(u, 'not-allowed', `${type} updates are not allowed (allowed: ${policy.updateTypes.join(', ')})`);
+    else if (policy.minimumReleaseAgeMs !== undefined && u.releaseTimestamp === undefined) {
+      hold(u, 'pending-release-age', `release time of ${u.newVersion} is unknown; minimumReleaseAge ${formatMs(policy.minimumReleaseAgeMs)} needs it`);
+    } else if (policy.minimumReleaseAgeMs !== undefined && now.getTime() - Date.parse(u.releaseTimestamp!) < policy.minimumReleaseAgeMs) {
+      const ready = new Date(Date.parse(u.releaseTimestamp!) + policy.minimumReleaseAgeMs);
+      hold(u, 'pending-release-age', `${u.newVersion} was released ${u.releaseTimestamp}; waits until ${ready.toISOString()} (minimumReleaseAge ${formatMs(policy.minimumReleaseAgeMs)})`);
+    } else {
+      const closed = declined.get(`${updateKey(u)}@${u.newVersion}@${u.newDigest ?? ''}`);
+      if (closed) hold(u, 'closed-pr', `PR #${closed.number} proposing ${u.newVersion} was closed without merging; ignored until a newer version appears`);
+      else candidates.push(u);
+    }
+  }
+
+  // One target per dependency occurrence: the newest allowed candidate.
+  const best = new Map<string, DetectedUpdate>();
+  for (const u of candidates) {
+    const key = `${u.packageFile}\u0000${updateKey(u)}`;
+    const seen = best.get(key);
+    best.set(key, seen ? newer(seen, u) : u);
+  }
+
+  const branches = new Map<string, { group?: string; updates: DetectedUpdate[] }>();
+  for (const u of [...best.values()].sort(byFileThenName)) {
+    const group = policy.groups.find((g) =>
+      (g.managers === undefined || g.managers.includes(u.manager)) &&
+      (g.packages === undefined || g.packages.some((p) => globMatches(p, u.depName))) &&
+      (g.updateTypes === undefined || g.updateTypes.includes(policyType(u))))?.name;
+    const branch = branchFor(u, group);
+    const entry = branches.get(branch) ?? { ...(group !== undefined ? { group } : {}), updates: [] };
+    entry.updates.push(u);
+    branches.set(branch, entry);
+  }
+
+  const open = new Map(input.pullRequests.filter((pr) => pr.state === 'open').map((pr) => [pr.branch, pr]));
+  let openCount = open.size;
+  const hourAgo = now.getTime() - 3_600_000;
+  let createdLastHour = input.pullRequests.filter((pr) => Date.parse(pr.createdAt) > hourAgo).length;
+  const pullRequests: PlannedPullRequest[] = [];
+  for (const [branch, { group, updates }] of [...branches.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const existing = open.get(branch);
+    if (!existing) {
+      const limit = openCount >= policy.maxOpenPRs
+        ? `${openCount} update PRs are open (maxOpenPRs ${policy.maxOpenPRs})`
+        : createdLastHour >= policy.prsPerHour ? `${createdLastHour} update PRs were opened in the last hour (prsPerHour ${policy.prsPerHour})` : undefined;
+      if (limit !== undefined) {
+        for (const u of updates) hold(u, 'limit', `${branch} waits: ${limit}`);
+        continue;
+      }
+      openCount += 1;
+      createdLastHour += 1;
+    }
+    const automergeTypes = policy.automergeUpdateTypes;
+    pullRequests.push({
+      branch,
+      title: titleFor(updates, group),
+      ...(group !== undefined ? { group } : {}),
+      updates,
+      ...(existing ? { existing: { number: existing.number, url: existing.url } } : {}),
+      automerge: automergeTypes !== undefined && policy.mergeWindow !== undefined && updates.every((u) => automergeTypes.includes(policyType(u))),
+    });
+  }
+  const planned = new Set(pullRequests.map((p) => p.branch));
+  const stale = [...open.values()].filter((pr) => !planned.has(pr.branch) && !branches.has(pr.branch)).map((pr) => ({ number: pr.number, url: pr.url, branch: pr.branch }));
+  return { pullRequests, held, stale };
+}
+
+function byFileThenName(a: DetectedUpdate, b: DetectedUpdate): number {
+  return a.packageFile.localeCompare(b.packageFile) || a.depName.localeCompare(b.depName);
+}

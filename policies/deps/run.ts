@@ -1,0 +1,53 @@
+import type { HeldReason } from './plan';
+import type { RepositoryPlan } from './resolve';
+import type { ScanProblem } from './types';
+
+export interface DependencyRunInput {
+  plan: RepositoryPlan;
+  /** Print what would happen: scan and plan, no commits, no PRs, no merges. */
+  dryRun?: boolean;
+}
+
+export type PullRequestOutcome =
+  | 'created'
+  | 'updated'
+  | 'unchanged'
+  | 'merged'
+  | 'would-create'
+  | 'would-update'
+  | 'failed';
+
+export interface PullRequestReport {
+  branch: string;
+  title: string;
+  group?: string;
+  outcome: PullRequestOutcome;
+  number?: number;
+  url?: string;
+  updates: { depName: string; manager: string; packageFile: string; from: string; to: string; type: string }[];
+  /** Why an automerge PR was not merged this run: outside the window, checks pending or red. */
+  automerge?: string;
+  error?: string;
+}
+
+/** What a dependency run did, as `maint deps scan` and `maint deps status` print it. */
+export interface DependencyRunSummary {
+  repo: string;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  renovateVersion?: string;
+  managers: { manager: string; packageFiles: string[]; dependencies: number }[];
+  problems: ScanProblem[];
+  pullRequests: PullRequestReport[];
+  held: { depName: string; manager: string; to: string; reason: HeldReason; detail: string }[];
+  stale: { number: number; url: string; branch: string }[];
+}
+
+/** Workflow id of a repository's dependency run: one at a time per repository. */
+export function dependencyRunId(repo: string): string {
+  return `deps-${repo.replace('/', '-')}`;
+}
+
+/** Schedule (and workflow) id of the organisation-wide scan. */
+export const DEPENDENCY_SCHEDULE_ID = 'deps-scan';

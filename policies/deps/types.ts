@@ -1,0 +1,66 @@
+/**
+ * Types shared by the dependency-update pipeline: Renovate detection (activities/renovate), the pure
+ * update policy (policies/deps), file changes and pull requests (activities/github) and the
+ * dependencyUpdates workflow. Plain data only: these cross the Temporal payload boundary.
+ */
+
+/** Renovate's update types (lib/config/types.ts UpdateType), the ones a policy can allow. */
+export type UpdateType =
+  | 'major'
+  | 'minor'
+  | 'patch'
+  | 'digest'
+  | 'pin'
+  | 'pinDigest'
+  | 'lockFileMaintenance'
+  | 'rollback'
+  | 'bump'
+  | 'replacement';
+
+/** One available update of one dependency occurrence, as Renovate's lookup found it. */
+export interface DetectedUpdate {
+  /** Renovate manager: npm, dockerfile, github-actions, pip_requirements, ... */
+  manager: string;
+  /** File the dependency is declared in, relative to the repository root. */
+  packageFile: string;
+  /** Name as written in the file: `left-pad`, `127.0.0.1:5000/node`, `actions/checkout`. */
+  depName: string;
+  /** Renovate datasource: npm, docker, github-tags, ... */
+  datasource: string;
+  /** dependencies / devDependencies (npm), final / stage (dockerfile), action (github-actions). */
+  depType?: string;
+  /** The value as written in the file: `^1.2.3`, `20.11-alpine`, `v4`. */
+  currentValue: string;
+  /** The version currentValue resolves to (npm: from the lockfile), when known. */
+  currentVersion?: string;
+  /** Digest pinned next to the value (`@sha256:…`, or the commit SHA of a pinned action). */
+  currentDigest?: string;
+  /** The exact text Renovate located in the file for this dependency, when it reports one. */
+  replaceString?: string;
+  updateType: UpdateType;
+  /** Renovate's proposed value in the file's own style (`^1.2.4`, `20.12-alpine`, `v5`). */
+  newValue: string;
+  newVersion: string;
+  newDigest?: string;
+  /** ISO-8601 release time of newVersion; registries other than Docker Hub often give none. */
+  releaseTimestamp?: string;
+  /** Where the package was looked up (registry URL), for the PR body. */
+  registryUrl?: string;
+}
+
+/** Something Renovate reported that a person must see: a host error, a dependency warning. */
+export interface ScanProblem {
+  level: 'error' | 'warning';
+  message: string;
+  packageFile?: string;
+  depName?: string;
+}
+
+/** The typed result of one Renovate lookup run over one checkout. */
+export interface RenovateScan {
+  updates: DetectedUpdate[];
+  problems: ScanProblem[];
+  /** Managers that found package files, with how many dependencies each: for the run summary. */
+  managers: { manager: string; packageFiles: string[]; dependencies: number }[];
+  renovateVersion: string;
+}

@@ -1,0 +1,102 @@
+import { applyUpdatesToText, FileChangeError } from '../../policies/deps/fileChanges';
+import type { DetectedUpdate } from '../../policies/deps/types';
+
+const pkg = `{
+  "name": "shop",
+  "dependencies": {
+    "left-pad":   "^1.2.3",
+    "exact": "1.0.0"
+  },
+  "devDependencies": {
+    "left-pad": "~1.2.3"
+  }
+}
+`;
+
+const npm = (over: Partial<DetectedUpdate>): DetectedUpdate => ({
+  manager: 'npm', packageFile: 'package.json', depName: 'left-pad', datasource: 'npm', depType: 'dependencies',
+  currentValue: '^1.2.3', updateType: 'patch', newValue: '^1.2.4', newVersion: '1.2.4', ...over,
+});
+
+describe('file changes keep everything but the version', () => {
+  it('package.json: the right section, the range style and the formatting', () => {
+    const out = applyUpdatesToText('package.json', pkg, [
+      npm({}),
+      npm({ depType: 'devDependencies', currentValue: '~1.2.3', newValue: '~1.2.4' }),
+      npm({ depName: 'exact', currentValue: '1.0.0', newValue: '1.1.0', newVersion: '1.1.0', updateType: 'minor' }),
+    ]);
+    expect(out).toBe(pkg.replace('"^1.2.3"', '"^1.2.4"').replace('"~1.2.3"', '"~1.2.4"').replace('"1.0.0"', '"1.1.0"'));
+    // Applying again (a retried activity) changes nothing.
+    expect(applyUpdatesToText('package.json', out, [npm({})])).toBe(out);
+  });
+
+  it('package.json changed since the scan is an error naming file and package', () => {
+    expect(() => applyUpdatesToText('package.json', pkg, [npm({ currentValue: '^1.0.0' })])).toThrow(
+      new FileChangeError('package.json', 'left-pad', 'expected "^1.0.0" in dependencies but found "^1.2.3" (the file changed since the scan)'),
+    );
+    expect(() => applyUpdatesToText('package.json', pkg, [npm({ depName: 'nope', depType: undefined })])).toThrow(/package\.json: nope: is not declared/);
+  });
+
+  it('Dockerfile FROM: tag suffix and digest pinning kept, other lines untouched', () => {
+    const text = [
+      'FROM 127.0.0.1:5000/library/node:20.11-alpine@sha256:1111 AS build',
+      'RUN echo node:20.11-alpine',
+      'FROM 127.0.0.1:5000/base:1.0.0',
+      'FROM 127.0.0.1:5000/base:1.0.0-slim',
+      '',
+    ].join('\n');
+    const out = applyUpdatesToText('Dockerfile', text, [
+      {
+        manager: 'dockerfile', packageFile: 'Dockerfile', depName: '127.0.0.1:5000/library/node', datasource: 'docker',
+        currentValue: '20.11-alpine', currentDigest: 'sha256:1111', replaceString: '127.0.0.1:5000/library/node:20.11-alpine@sha256:1111',
+        updateType: 'minor', newValue: '20.12-alpine', newVersion: '20.12-alpine', newDigest: 'sha256:2222',
+      },
+      {
+        manager: 'dockerfile', packageFile: 'Dockerfile', depName: '127.0.0.1:5000/base', datasource: 'docker',
+        currentValue: '1.0.0', replaceString: '127.0.0.1:5000/base:1.0.0', updateType: 'patch', newValue: '1.0.1', newVersion: '1.0.1',
+      },
+    ]);
+    expect(out.split('\n')).toEqual([
+      'FROM 127.0.0.1:5000/library/node:20.12-alpine@sha256:2222 AS build',
+      'RUN echo node:20.11-alpine',
+      'FROM 127.0.0.1:5000/base:1.0.1',
+      'FROM 127.0.0.1:5000/base:1.0.0-slim',
+      '',
+    ]);
+  });
+
+  it('workflow uses: tag refs and SHA-pinned refs with a version comment keep their style', () => {
+    const text = [
+      'steps:',
+      '  - uses: actions/checkout@v4',
+      '  - uses: actions/setup-node@1a2b3c4d5e6f1a2b3c4d5e6f1a2b3c4d5e6f1a2b # v4.0.1',
+      '',
+    ].join('\n');
+    const out = applyUpdatesToText('.github/workflows/ci.yml', text, [
+      {
+        manager: 'github-actions', packageFile: '.github/workflows/ci.yml', depName: 'actions/checkout', datasource: 'github-tags',
+        currentValue: 'v4', replaceString: 'actions/checkout@v4', updateType: 'major', newValue: 'v5', newVersion: 'v5',
+      },
+      {
+        manager: 'github-actions', packageFile: '.github/workflows/ci.yml', depName: 'actions/setup-node', datasource: 'github-tags',
+        currentValue: 'v4.0.1', currentDigest: '1a2b3c4d5e6f1a2b3c4d5e6f1a2b3c4d5e6f1a2b',
+        replaceString: 'actions/setup-node@1a2b3c4d5e6f1a2b3c4d5e6f1a2b3c4d5e6f1a2b # v4.0.1',
+        updateType: 'minor', newValue: 'v4.1.0', newVersion: 'v4.1.0', newDigest: 'ffffeeeeddddccccbbbbaaaa9999888877776666',
+      },
+    ]);
+    expect(out.split('\n')).toEqual([
+      'steps:',
+      '  - uses: actions/checkout@v5',
+      '  - uses: actions/setup-node@ffffeeeeddddccccbbbbaaaa9999888877776666 # v4.1.0',
+      '',
+    ]);
+  });
+
+  it('a digest that contains the old version is not mistaken for it', () => {
+    const out = applyUpdatesToText('Dockerfile', 'FROM r/img:1@sha256:a1b1\n', [{
+      manager: 'dockerfile', packageFile: 'Dockerfile', depName: 'r/img', datasource: 'docker', currentValue: '1', currentDigest: 'sha256:a1b1',
+      updateType: 'major', newValue: '2', newVersion: '2', newDigest: 'sha256:c2d2',
+    }]);
+    expect(out).toBe('FROM r/img:2@sha256:c2d2\n');
+  });
+});
