@@ -1,4 +1,5 @@
 import type { SshConnector } from './hosts/ssh';
+import { createDependencyActivities, type DependencyDeps } from './deps';
 import { createFactsActivities } from './hosts/facts';
 import { createInventoryActivities } from './inventory';
 import { createNoticeActivities } from './notices';
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   email?: EmailSender;
   /** A Temporal client for keeping window schedules filled; absent: schedules are only refreshed by `maint apply`. */
   schedules?: ScheduleDeps;
+  /** GitHub, Renovate and a scratch directory for dependency runs; absent: those activities fail with a clear error. */
+  dependencies?: DependencyDeps;
 }
 
 /** The one place activities are assembled (Temporal's dependency-injection pattern). */
@@ -26,7 +29,13 @@ export function createActivities(deps: ActivityDeps) {
     ...createNoticeActivities(deps),
     ...createWindowActivities(deps),
     ...createScheduleActivities(deps.schedules),
+    ...createDependencyActivities(deps.dependencies ?? unconfiguredDependencies),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+const unconfigured = async (): Promise<never> => {
+  throw new Error('this worker was started without GitHub/Renovate configuration for dependency runs');
+};
+const unconfiguredDependencies: DependencyDeps = { depsWorkDir: '', github: unconfigured, renovate: unconfigured };

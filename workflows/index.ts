@@ -4,3 +4,4 @@ export { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
 export { patchRolloutWorkflow } from './patchRollout';
 export { previewRolloutWorkflow } from './previewRollout';
 export { maintenanceWindowWorkflow } from './maintenanceWindow';
+export { dependencyUpdatesWorkflow, dependencyScanWorkflow } from './dependencyUpdates';

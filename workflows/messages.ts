@@ -1,5 +1,6 @@
 // Signals, queries and updates of rollouts, defined once and shared by workflows and clients (CLI, web).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DependencyRunSummary } from '../policies/deps/run';
 import type { HostReport, RolloutProgress } from '../policies/rolloutTypes';
 import type { WindowStatus } from '../policies/windowTypes';
 
@@ -26,3 +27,6 @@ export const windowStatusQuery = defineQuery<WindowStatus>('windowStatus');
 export const cancelWindowUpdate = defineUpdate<WindowStatus, [{ reason: string; by?: string }]>('cancelWindow');
 /** Moves the end (and the cutoff with it) later; customers get an "extended" notice. */
 export const extendWindowUpdate = defineUpdate<WindowStatus, [{ until: string; reason: string; by?: string }]>('extendWindow');
+
+/** What a dependency run has found and done so far (its result once finished). */
+export const dependencyRunQuery = defineQuery<DependencyRunSummary>('dependencyRun');

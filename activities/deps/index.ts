@@ -1,0 +1,157 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { applyUpdatesToText, FileChangeError } from '../../policies/deps/fileChanges';
+import { BRANCH_PREFIX, type ExistingPullRequest, type PlannedPullRequest } from '../../policies/deps/plan';
+import { proposedUpdates } from '../../policies/deps/prBody';
+import type { RepositoryPlan } from '../../policies/deps/resolve';
+import type { RenovateScan } from '../../policies/deps/types';
+import type { ChecksVerdict, FileChange, GitHubPort, RepositoryRef } from '../github/port';
+import { CheckoutError, withCheckout } from './checkout';
+import { refreshLockfile } from './lockfile';
+
+/** What Renovate is asked to look up (activities/renovate implements it). */
+export interface RenovateLookupRequest {
+  checkoutDir: string;
+  managers: string[];
+  npmRegistryUrl?: string;
+  dockerRegistries?: { host: string; insecure: boolean }[];
+  githubApiUrl?: string;
+  githubToken?: string;
+}
+
+export interface DependencyDeps {
+  /** Scratch space for checkouts; each activity removes its own. */
+  depsWorkDir: string;
+  /** GitHub for a repository, with the token read from the secret the plan names (also used by git and Renovate). */
+  github: (plan: RepositoryPlan) => Promise<{ port: GitHubPort; token: () => Promise<string> }>;
+  renovate: (request: RenovateLookupRequest) => Promise<RenovateScan>;
+}
+
+export interface PullRequestState {
+  pullRequests: ExistingPullRequest[];
+  /** Head commit and checks of each open PR, by branch. */
+  open: Record<string, { headSha: string; checks: ChecksVerdict }>;
+}
+
+export interface PublishResult {
+  number: number;
+  url: string;
+  created: boolean;
+  /** A new commit was pushed (false: the branch already held exactly these files). */
+  changed: boolean;
+  commitSha: string;
+}
+
+const ref = (plan: RepositoryPlan): RepositoryRef => ({ owner: plan.owner, repo: plan.name });
+
+function heartbeat(step: string): void {
+  try {
+    Context.current().heartbeat(step);
+  } catch {
+    // outside an activity (direct calls in tests)
+  }
+}
+
+/** Permanent problems (bad config, a file that changed under us) are not retried; the run summary shows them. */
+function permanent(err: unknown): never {
+  if (err instanceof FileChangeError) throw ApplicationFailure.nonRetryable(err.message, 'FileChange');
+  if (err instanceof CheckoutError) throw ApplicationFailure.nonRetryable(err.message, 'Checkout');
+  throw err;
+}
+
+export function createDependencyActivities(deps: DependencyDeps) {
+  return {
+    /** Renovate's lookup over a fresh checkout of the base branch. */
+    async scanRepository(input: { plan: RepositoryPlan }): Promise<RenovateScan> {
+      const { plan } = input;
+      const github = await deps.github(plan);
+      const token = await github.token();
+      heartbeat('checkout');
+      return await withCheckout(plan, deps.depsWorkDir, token, async (dir) => {
+        heartbeat('renovate');
+        return await deps.renovate({
+          checkoutDir: dir,
+          managers: plan.managers,
+          ...(plan.registries.npm !== undefined ? { npmRegistryUrl: plan.registries.npm } : {}),
+          dockerRegistries: plan.registries.docker,
+          githubApiUrl: plan.github.baseUrl,
+          githubToken: token,
+        });
+      }).catch(permanent);
+    },
+
+    /** Our PRs (any state, with what each proposed) and the checks on the open ones. */
+    async listDependencyPullRequests(input: { plan: RepositoryPlan }): Promise<PullRequestState> {
+      const { port } = await deps.github(input.plan);
+      const found = await port.listManagedPullRequests(ref(input.plan), BRANCH_PREFIX);
+      const open: PullRequestState['open'] = {};
+      for (const pr of found.filter((p) => p.state === 'open')) {
+        open[pr.branch] = { headSha: pr.headSha, checks: await port.checks(ref(input.plan), pr.headSha) };
+      }
+      return {
+        pullRequests: found.map((pr) => ({
+          number: pr.number, url: pr.url, branch: pr.branch, state: pr.state, createdAt: pr.createdAt,
+          ...(pr.closedAt !== undefined ? { closedAt: pr.closedAt } : {}),
+          proposed: proposedUpdates(pr.body),
+        })),
+        open,
+      };
+    },
+
+    /**
+     * Writes one planned PR: the files changed on a fresh checkout of the base (package-lock.json
+     * refreshed by npm), one commit on the PR's branch, the PR created or updated in place.
+     * Idempotent on the branch: a retry finds the commit and the PR it already made.
+     */
+    async publishDependencyPullRequest(input: { plan: RepositoryPlan; pr: PlannedPullRequest; body: string }): Promise<PublishResult> {
+      const { plan, pr } = input;
+      const github = await deps.github(plan);
+      const token = await github.token();
+      const files = await withCheckout(plan, deps.depsWorkDir, token, (dir) => changedFiles(dir, plan, pr)).catch(permanent);
+      if (files.length === 0) throw ApplicationFailure.nonRetryable(`${plan.repo}: ${pr.branch}: the base branch already has these versions`, 'NothingToChange');
+      heartbeat('commit');
+      const commit = await github.port.commitFiles(ref(plan), { baseBranch: plan.baseBranch, branch: pr.branch, message: pr.title, files });
+      heartbeat('pull request');
+      const opened = await github.port.upsertPullRequest(ref(plan), {
+        branch: pr.branch, baseBranch: plan.baseBranch, title: pr.title, body: input.body, labels: plan.policy.labels, reviewers: plan.policy.reviewers,
+      });
+      return { number: opened.number, url: opened.url, created: opened.created, changed: commit.changed, commitSha: commit.commitSha };
+    },
+
+    /** Merges when every check on `sha` is green; otherwise says why not. */
+    async mergeDependencyPullRequest(input: { plan: RepositoryPlan; number: number; sha: string; title: string }): Promise<{ merged: boolean; reason?: string }> {
+      const { port } = await deps.github(input.plan);
+      const verdict = await port.checks(ref(input.plan), input.sha);
+      if (verdict.state !== 'success') {
+        return { merged: false, reason: verdict.state === 'none' ? 'no checks reported yet' : `checks ${verdict.state}${verdict.details.length ? ` (${verdict.details.join('; ')})` : ''}` };
+      }
+      const merged = await port.mergePullRequest(ref(input.plan), { number: input.number, sha: input.sha, title: input.title });
+      return merged.merged ? { merged: true } : { merged: false, reason: merged.reason };
+    },
+  };
+}
+
+async function changedFiles(dir: string, plan: RepositoryPlan, pr: PlannedPullRequest): Promise<FileChange[]> {
+  const byFile = new Map<string, PlannedPullRequest['updates']>();
+  for (const u of pr.updates) byFile.set(u.packageFile, [...(byFile.get(u.packageFile) ?? []), u]);
+  const changes: FileChange[] = [];
+  for (const [file, updates] of byFile) {
+    const normalized = posix.normalize(file);
+    if (normalized.startsWith('../') || posix.isAbsolute(normalized)) throw new FileChangeError(file, updates[0]!.depName, 'is outside the repository');
+    const path = join(dir, normalized);
+    const before = await readFile(path, 'utf8').catch(() => {
+      throw new FileChangeError(file, updates[0]!.depName, `does not exist on ${plan.baseBranch}`);
+    });
+    const after = applyUpdatesToText(file, before, updates);
+    if (after === before) continue;
+    if (updates[0]!.manager === 'npm' && posix.basename(normalized) === 'package.json') {
+      heartbeat(`npm lockfile ${file}`);
+      const lock = await refreshLockfile(dirname(path), before, after, updates, plan.registries.npm);
+      if (lock !== undefined) changes.push({ path: posix.join(posix.dirname(normalized), 'package-lock.json'), content: lock });
+    }
+    await writeFile(path, after);
+    changes.push({ path: normalized, content: after });
+  }
+  return changes;
+}

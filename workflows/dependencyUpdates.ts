@@ -1,0 +1,139 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { planUpdates, policyType } from '../policies/deps/plan';
+import { renderPullRequestBody, type MergeOutlook } from '../policies/deps/prBody';
+import type { RepositoryPlan } from '../policies/deps/resolve';
+import { dependencyRunId, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport } from '../policies/deps/run';
+import { nextOccurrences, occurrencesBetween } from '../policies/windows/occurrences';
+import { dependencyRunQuery } from './messages';
+
+const renovate = proxyActivities<Activities>({
+  startToCloseTimeout: '20 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+// GitHub writes are idempotent on the branch, so retries (5xx, a worker crash) never duplicate a commit or PR.
+const github = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
+/** Why an activity failed, in the words of its cause (ActivityFailure → ApplicationFailure). */
+function reason(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause !== undefined && (e.cause as { message?: string }).message) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+/** The merge window's state now: open (before its cutoff, not blacked out) and its next occurrence. */
+function windowOutlook(plan: RepositoryPlan, now: Date): MergeOutlook['window'] {
+  const w = plan.mergeWindow;
+  if (!w) return undefined;
+  const recent = occurrencesBetween(w.timing, new Date(now.getTime() - w.timing.durationMs - 86_400_000), new Date(now.getTime() + 1));
+  const open = recent.some((o) => !o.blackout && Date.parse(o.start) <= now.getTime() && now.getTime() < Date.parse(o.cutoff));
+  const next = nextOccurrences(w.timing, now, 1)[0];
+  return { name: w.name, timezone: w.timing.timezone, open, ...(next ? { nextStart: next.start, nextEnd: next.end } : {}) };
+}
+
+/**
+ * One repository's dependency run: Renovate's lookup on a fresh checkout, the update policy,
+ * one PR per group (created, or updated in place on its branch), automerge inside the merge
+ * window with green checks. Safe to re-run at any time: everything it writes is keyed on branch
+ * names, and a re-run with nothing new changes nothing.
+ */
+export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Promise<DependencyRunSummary> {
+  const { plan } = input;
+  const summary: DependencyRunSummary = {
+    repo: plan.repo, dryRun: input.dryRun === true, startedAt: new Date().toISOString(), finishedAt: '',
+    managers: [], problems: [], pullRequests: [], held: [], stale: [],
+  };
+  setHandler(dependencyRunQuery, () => summary);
+  const finish = () => ({ ...summary, finishedAt: new Date().toISOString() });
+
+  let scan;
+  try {
+    scan = await renovate.scanRepository({ plan });
+  } catch (err) {
+    summary.problems.push({ level: 'error', message: `scan failed: ${reason(err)}` });
+    return finish();
+  }
+  summary.renovateVersion = scan.renovateVersion;
+  summary.managers = scan.managers;
+  summary.problems.push(...scan.problems);
+
+  const state = await github.listDependencyPullRequests({ plan });
+  const now = new Date();
+  const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: state.pullRequests, now });
+  summary.held = planned.held.map((h) => ({ depName: h.update.depName, manager: h.update.manager, to: h.update.newVersion, reason: h.reason, detail: h.detail }));
+  summary.stale = planned.stale;
+  const window = windowOutlook(plan, now);
+
+  for (const pr of planned.pullRequests) {
+    const report: PullRequestReport = {
+      branch: pr.branch, title: pr.title, outcome: pr.existing ? 'would-update' : 'would-create',
+      ...(pr.group !== undefined ? { group: pr.group } : {}),
+      ...(pr.existing ? { number: pr.existing.number, url: pr.existing.url } : {}),
+      updates: pr.updates.map((u) => ({
+        depName: u.depName, manager: u.manager, packageFile: u.packageFile, type: policyType(u),
+        from: u.currentValue + (u.currentDigest ? `@${u.currentDigest}` : ''), to: u.newValue + (u.newDigest ? `@${u.newDigest}` : ''),
+      })),
+    };
+    summary.pullRequests.push(report);
+    if (input.dryRun) continue;
+    const outlook: MergeOutlook = {
+      automerge: pr.automerge, rollouts: plan.mergeWindow?.rollouts ?? [],
+      ...(window ? { window } : {}),
+      ...(state.open[pr.branch] ? { checks: state.open[pr.branch]!.checks } : {}),
+      ...(plan.policy.minimumReleaseAgeMs !== undefined ? { minimumReleaseAgeMs: plan.policy.minimumReleaseAgeMs } : {}),
+    };
+    try {
+      const published = await github.publishDependencyPullRequest({ plan, pr, body: renderPullRequestBody(pr, outlook, now) });
+      Object.assign(report, { number: published.number, url: published.url, outcome: published.created ? 'created' : published.changed ? 'updated' : 'unchanged' });
+      if (!pr.automerge) continue;
+      if (!window?.open) {
+        report.automerge = `waits for window ${window?.name}${window?.nextStart ? ` (next ${window.nextStart})` : ''}`;
+        continue;
+      }
+      const merge = await github.mergeDependencyPullRequest({ plan, number: published.number, sha: published.commitSha, title: pr.title });
+      if (merge.merged) report.outcome = 'merged';
+      else report.automerge = `not merged: ${merge.reason}`;
+    } catch (err) {
+      report.outcome = 'failed';
+      report.error = reason(err);
+    }
+  }
+  return finish();
+}
+
+export interface DependencyScanResult {
+  repo: string;
+  /** `ran`, or why not (already running, failed). */
+  outcome: string;
+  pullRequests?: Partial<Record<PullRequestReport['outcome'], number>>;
+  problems?: number;
+}
+
+/**
+ * The organisation-wide run its schedule starts: every repository's dependencyUpdates run, one at
+ * a time (Renovate and npm are heavy), each as a child with the repository's workflow id, so a
+ * run started by hand for the same repository is never duplicated. Returns counts, not details
+ * (each child's own result has those).
+ */
+export async function dependencyScanWorkflow(input: { repositories: RepositoryPlan[] }): Promise<DependencyScanResult[]> {
+  const results: DependencyScanResult[] = [];
+  for (const plan of input.repositories) {
+    try {
+      const summary = await executeChild(dependencyUpdatesWorkflow, { workflowId: dependencyRunId(plan.repo), args: [{ plan }] });
+      const counts: Partial<Record<PullRequestReport['outcome'], number>> = {};
+      for (const pr of summary.pullRequests) counts[pr.outcome] = (counts[pr.outcome] ?? 0) + 1;
+      results.push({ repo: plan.repo, outcome: 'ran', pullRequests: counts, problems: summary.problems.length });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) results.push({ repo: plan.repo, outcome: 'already running' });
+      else if (err instanceof ApplicationFailure || (err as Error).name === 'ChildWorkflowFailure') results.push({ repo: plan.repo, outcome: `failed: ${reason(err)}` });
+      else throw err;
+    }
+  }
+  return results;
+}
