@@ -3,6 +3,7 @@ import { launchLeadMs, scheduleCalendars, windowLaunches, type WindowLaunch } fr
 import { MANAGED_BY, windowRunId, windowScheduleId, type WindowPlan, type WindowRunInput } from '../policies/windowTypes';
 import type { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
 import { connectClient } from './client';
+import { loadOptionalDependencies, syncDependencySchedule } from './dependencies';
 import { EXIT } from './errors';
 import { loadOrganisation } from './organisation';
 import { renderTable } from './table';
@@ -39,12 +40,12 @@ async function describeOurs(client: Client, scheduleId: string): Promise<Existin
   }
 }
 
-/** Schedules this organisation manages (memo managedBy=maint and the same organisation name). */
+/** Window schedules this organisation manages (memo managedBy=maint and the same organisation name); not the dependency scan. */
 async function existingSchedules(client: Client, organisation: string): Promise<string[]> {
   const out: string[] = [];
   for await (const s of client.schedule.list()) {
     const memo = (s.memo ?? {}) as Record<string, unknown>;
-    if (memo.managedBy === MANAGED_BY && memo.organisation === organisation) out.push(s.scheduleId);
+    if (memo.managedBy === MANAGED_BY && memo.organisation === organisation && s.scheduleId.startsWith(windowScheduleId(''))) out.push(s.scheduleId);
   }
   return out;
 }
@@ -160,12 +161,15 @@ export function renderChanges(changes: PlannedChange[], plans: WindowPlan[]): st
 export async function applyCommand(opts: { files: string[]; dryRun?: boolean; json?: boolean }): Promise<number> {
   const now = new Date();
   const plans = await loadOrganisation(opts.files, now);
+  const dependencies = await loadOptionalDependencies(opts.files, now);
   const c = await connectClient();
   try {
     const changes = await planChanges(c.client, plans, now);
     if (!opts.dryRun) await applyChanges(c.client, plans, changes, c.env.MAINT_TASK_QUEUE, now);
-    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes }, null, 2)}\n`);
-    else process.stdout.write(`${renderChanges(changes, plans)}${opts.dryRun ? '\n(dry run: nothing applied)' : ''}\n`);
+    const deps = await syncDependencySchedule(c.client, dependencies, c.env.MAINT_TASK_QUEUE, !!opts.dryRun);
+    const depsLine = deps.action === 'none' ? '' : `\ndependency scan: ${deps.scheduleId} ${deps.action}${deps.description ? `: ${deps.description}` : ''}`;
+    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes, dependencySchedule: deps }, null, 2)}\n`);
+    else process.stdout.write(`${renderChanges(changes, plans)}${depsLine}${opts.dryRun ? '\n(dry run: nothing applied)' : ''}\n`);
     return EXIT.ok;
   } finally {
     await c.close();

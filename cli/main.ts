@@ -9,6 +9,7 @@ import { hostsFacts } from './hosts';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
 import { jsonSchema, SCHEMAS } from './schema';
 import { applyCommand } from './apply';
+import { depsScan, depsStatus } from './deps';
 import { noticesPreview, serveFeeds, windowsCancel, windowsExtend, windowsList, windowsNext, windowsStatus } from './windows';
 
 function integer(name: string, min: number, max: number) {
@@ -204,6 +205,26 @@ export function buildProgram(): Command {
     .option('--public-url <url>', 'the URL customers use, for links in the feeds')
     .action(async (opts: { port: number; host: string; publicUrl?: string }) => {
       process.exitCode = await serveFeeds(opts);
+    });
+
+  const deps = program.command('deps').description('Dependency and base-image updates: Renovate finds them, policies decide, PRs on GitHub.');
+  deps
+    .command('scan')
+    .description('Run the dependency workflow for one repository now (as its schedule would) and print the PRs it opened, updated or merged, what waits and why, and Renovate\'s problems.')
+    .requiredOption('-f, --file <maint.yaml>', 'organisation file with a `dependencies` section; repeat for several', collect)
+    .requiredOption('--repo <owner/name>', 'a repository under dependencies.repositories')
+    .option('--dry-run', 'scan and plan only: print the PRs it would open or update; write nothing')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { file: string[]; repo: string; dryRun?: boolean; json?: boolean }) => {
+      process.exitCode = await depsScan({ files: opts.file, repo: opts.repo, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.json ? { json: true } : {}) });
+    });
+  deps
+    .command('status')
+    .description('The latest dependency run of each repository: PRs open and merged, updates waiting, problems.')
+    .requiredOption('-f, --file <maint.yaml>', 'organisation file; repeat for several', collect)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { file: string[]; json?: boolean }) => {
+      process.exitCode = await depsStatus({ files: opts.file, ...(opts.json ? { json: true } : {}) });
     });
 
   program

@@ -1,0 +1,100 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { RepositoryPlan } from '../policies/deps/resolve';
+import { dependencyRunId, type DependencyRunSummary } from '../policies/deps/run';
+import type { dependencyUpdatesWorkflow } from '../workflows/dependencyUpdates';
+import { dependencyRunQuery } from '../workflows/messages';
+import { withClient } from './client';
+import { loadDependencies } from './dependencies';
+import { CliError, EXIT } from './errors';
+import { renderTable } from './table';
+
+/** The summary as a person reads it: PRs, what waits and why, and every problem Renovate reported. */
+export function renderRunSummary(s: DependencyRunSummary): string {
+  const out: string[] = [];
+  out.push(`${s.repo}${s.dryRun ? ' (dry run: nothing written)' : ''}, Renovate ${s.renovateVersion ?? '?'}, ${s.finishedAt || 'running'}`);
+  if (s.managers.length > 0) out.push(`managers: ${s.managers.map((m) => `${m.manager} (${m.dependencies} deps in ${m.packageFiles.join(', ')})`).join('; ')}`);
+  out.push('');
+  if (s.pullRequests.length === 0) out.push('No pull requests to open or update.');
+  else {
+    out.push(renderTable(['PR', 'outcome', 'branch', 'updates', 'automerge'], s.pullRequests.map((p) => [
+      p.number !== undefined ? `#${p.number}` : '-',
+      p.error ? `failed: ${p.error}` : p.outcome,
+      p.branch,
+      p.updates.map((u) => `${u.depName} ${u.from} → ${u.to} (${u.type})`).join('\n'),
+      p.automerge ?? '',
+    ])));
+  }
+  if (s.held.length > 0) {
+    out.push('', 'Not proposed:');
+    out.push(renderTable(['package', 'to', 'why'], s.held.map((h) => [`${h.depName} (${h.manager})`, h.to, h.detail])));
+  }
+  if (s.stale.length > 0) out.push('', `Open PRs with nothing left to update (close them): ${s.stale.map((p) => `#${p.number} ${p.branch}`).join(', ')}`);
+  if (s.problems.length > 0) {
+    out.push('', 'Problems:');
+    for (const p of s.problems) out.push(`  ${p.level}: ${[p.packageFile, p.depName].filter(Boolean).join(' ')}${p.packageFile || p.depName ? ': ' : ''}${p.message}`);
+  }
+  return out.join('\n');
+}
+
+function pick(repositories: RepositoryPlan[], repo: string): RepositoryPlan {
+  const plan = repositories.find((r) => r.repo.toLowerCase() === repo.toLowerCase());
+  if (!plan) throw new CliError(EXIT.invalidInput, `--repo ${repo}: not in dependencies.repositories (listed: ${repositories.map((r) => r.repo).join(', ') || 'none'})`);
+  return plan;
+}
+
+/** `maint deps scan --repo owner/name [--dry-run]`: runs the repository's dependency workflow now and prints what it did. */
+export async function depsScan(opts: { files: string[]; repo: string; dryRun?: boolean; json?: boolean }): Promise<number> {
+  const setup = await loadDependencies(opts.files);
+  const plan = pick(setup.repositories, opts.repo);
+  return withClient(async (c) => {
+    // A dry run gets its own id, so it never waits behind (or blocks) a real run.
+    const workflowId = `${dependencyRunId(plan.repo)}${opts.dryRun ? '-dry-run' : ''}`;
+    let handle;
+    try {
+      handle = await c.client.workflow.start<typeof dependencyUpdatesWorkflow>('dependencyUpdatesWorkflow', {
+        taskQueue: c.env.MAINT_TASK_QUEUE, workflowId, args: [{ plan, ...(opts.dryRun ? { dryRun: true } : {}) }],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      process.stderr.write(`a run for ${plan.repo} is already going; waiting for it\n`);
+      handle = c.client.workflow.getHandle<typeof dependencyUpdatesWorkflow>(workflowId);
+    }
+    const summary = await handle.result();
+    process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderRunSummary(summary)}\n`);
+    const failed = summary.pullRequests.some((p) => p.outcome === 'failed') || summary.problems.some((p) => p.level === 'error');
+    return failed ? EXIT.failed : EXIT.ok;
+  });
+}
+
+/** `maint deps status`: each repository's latest run (or the one going on). */
+export async function depsStatus(opts: { files: string[]; json?: boolean }): Promise<number> {
+  const setup = await loadDependencies(opts.files);
+  return withClient(async (c) => {
+    const rows: { repo: string; state: string; summary?: DependencyRunSummary }[] = [];
+    for (const plan of setup.repositories) {
+      const handle = c.client.workflow.getHandle<typeof dependencyUpdatesWorkflow>(dependencyRunId(plan.repo));
+      try {
+        const d = await handle.describe();
+        const summary = d.status.name === 'COMPLETED' ? await handle.result() : d.status.name === 'RUNNING' ? await handle.query(dependencyRunQuery) : undefined;
+        rows.push({ repo: plan.repo, state: d.status.name.toLowerCase(), ...(summary ? { summary } : {}) });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        rows.push({ repo: plan.repo, state: 'never run' });
+      }
+    }
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    const count = (s: DependencyRunSummary | undefined, f: (o: string) => boolean) => (s ? s.pullRequests.filter((p) => f(p.outcome)).length : 0);
+    process.stdout.write(`${renderTable(['repository', 'last run', 'finished', 'PRs open', 'merged', 'failed', 'waiting', 'problems'], rows.map((r) => [
+      r.repo, r.state, r.summary?.finishedAt || '-',
+      String(count(r.summary, (o) => ['created', 'updated', 'unchanged'].includes(o))),
+      String(count(r.summary, (o) => o === 'merged')),
+      String(count(r.summary, (o) => o === 'failed')),
+      String(r.summary?.held.length ?? 0),
+      String(r.summary?.problems.length ?? 0),
+    ]))}\n`);
+    return EXIT.ok;
+  });
+}
