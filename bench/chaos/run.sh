@@ -10,6 +10,7 @@ MAINT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TRIALS=20
 [ "${1:-}" = "--trials" ] && TRIALS="$2"
 OUT="${OUT:-$(mktemp -d /tmp/maint-chaos-XXXX)}"
+mkdir -p "$OUT"
 # shellcheck source=../../scripts/bootstrap.sh
 source "$MAINT_ROOT/scripts/bootstrap.sh"
 ensure_os_packages /usr/sbin/sshd openssh-server ssh-keygen openssh-client
@@ -34,10 +35,11 @@ for ((trial = 1; trial <= TRIALS; trial++)); do
     [ -n "$pattern" ] && args+=(-t "$pattern")
     if NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning" node node_modules/jest/bin/jest.js "${args[@]}" >"$log" 2>&1; then
       PASS[$name]=$(( ${PASS[$name]:-0} + 1 )); rm -f "$log"
+      echo "chaos: trial $trial/$TRIALS  $name: ok" >&2
     else
       FAIL[$name]=$(( ${FAIL[$name]:-0} + 1 ))
+      echo "chaos: trial $trial/$TRIALS  $name: VIOLATION (see $log)" >&2
     fi
-    echo "chaos: trial $trial/$TRIALS  $name: $([ -f "$log" ] && echo "VIOLATION (see $log)" || echo ok)" >&2
   done
 done
 
