@@ -7,7 +7,7 @@ import type { NoticeContext, NoticeKind } from '../policies/notices/render';
 import type { RolloutReport } from '../policies/rolloutTypes';
 import type { NoticeRecipient, WindowPhase, WindowPlan, WindowRunInput, WindowStatus, WindowTaskState } from '../policies/windowTypes';
 import { nextOccurrences, occurrenceAt } from '../policies/windows/occurrences';
-import { mapWithConcurrency } from './concurrency';
+import { chunk, mapWithConcurrency } from './concurrency';
 import { cancelWindowUpdate, cutoffSignal, extendWindowUpdate, windowStatusQuery } from './messages';
 import { rolloutWorkflowId, type patchRolloutWorkflow } from './patchRollout';
 
@@ -235,12 +235,6 @@ export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<
     if (input.occurrenceStart === undefined) await schedules.refreshWindowSchedule({ window: plan.name, configHash: plan.configHash }).catch(() => undefined);
     return status();
   }
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 function channelOf(plan: WindowPlan, recipient: NoticeRecipient) {

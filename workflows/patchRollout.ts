@@ -5,7 +5,7 @@ import {
 import type { Activities } from '../activities';
 import { toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rolloutTypes';
 import { failuresTolerated, planWaves, type WavePlan } from '../policies/waves';
-import { mapWithConcurrency } from './concurrency';
+import { chunk, mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, abortUpdate, approveUpdate, cutoffSignal, pauseSignal, progressQuery, resumeSignal } from './messages';
 import type { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
 
@@ -255,12 +255,6 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
   function finish(): RolloutReport {
     return { ...progress(), finishedAt: Date.now() };
   }
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 
