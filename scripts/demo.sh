@@ -5,6 +5,7 @@ set -euo pipefail
 MAINT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=bootstrap.sh
 source "$MAINT_ROOT/scripts/bootstrap.sh"
+ensure_renovate
 ensure_build
 export MAINT_DATA_DIR="${MAINT_DATA_DIR:-$MAINT_ROOT/.maint}"
 exec node "$MAINT_ROOT/bin/maint.js" demo "$@"

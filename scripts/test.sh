@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The README's test command: brings everything it needs (Node 24, npm packages, the Temporal CLI,
-# OpenSSH's sshd), type-checks, lints and runs the whole Jest suite against real servers.
+# OpenSSH's sshd, Renovate, verdaccio, docker-registry), type-checks, lints and runs the whole Jest
+# suite against real servers.
 # Extra arguments go to Jest (e.g. `bash scripts/test.sh test/unit`).
 set -euo pipefail
 MAINT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=bootstrap.sh
 source "$MAINT_ROOT/scripts/bootstrap.sh"
 ensure_os_packages /usr/sbin/sshd openssh-server ssh-keygen openssh-client
-ensure_os_packages ansible-playbook ansible-core /usr/bin/time time curl curl
+ensure_os_packages ansible-playbook ansible-core /usr/bin/time time curl curl /usr/bin/docker-registry docker-registry
+ensure_renovate
+ensure_verdaccio
 ensure_build
 cd "$MAINT_ROOT"
 # The Pulumi CLI for test/e2e/pulumiStack.test.ts (its stderr shown live, kept as the reason): if it
