@@ -53,11 +53,14 @@ export interface GitHubPort {
   ): Promise<{ commitSha: string; changed: boolean }>;
   /** Pull requests (any state) whose head branch starts with `branchPrefix`, newest first. */
   listManagedPullRequests(ref: RepositoryRef, branchPrefix: string): Promise<ManagedPullRequest[]>;
-  /** The open PR for `branch` updated in place, or a new one; labels and reviewers added. */
+  /**
+   * The open PR for `branch` updated in place, or a new one; labels and reviewers added. A reviewer GitHub
+   * refuses (not a collaborator) does not fail the upsert: it is reported in `warnings`.
+   */
   upsertPullRequest(
     ref: RepositoryRef,
     input: { branch: string; baseBranch: string; title: string; body: string; labels: string[]; reviewers: string[] },
-  ): Promise<{ number: number; url: string; created: boolean }>;
+  ): Promise<{ number: number; url: string; created: boolean; warnings?: string[] }>;
   /** Combined commit status and check runs of a commit. */
   checks(ref: RepositoryRef, sha: string): Promise<ChecksVerdict>;
   /** Merge (squash) when the head is still `sha`; false with a reason when GitHub refuses. */
