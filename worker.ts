@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type NativeConnectionOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
+import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
 import { NodeSshConnector, expandHome } from './activities/hosts/ssh';
 import { DEFAULT_TEMPORAL_ADDRESS, parseEnvironment, type Environment } from './policies/environment';
@@ -66,6 +67,7 @@ export function defaultDataDir(env: { MAINT_DATA_DIR?: string | undefined }): st
 export function defaultActivityDeps(env: Environment, schedules?: ActivityDeps['schedules']): ActivityDeps {
   return {
     noticeLedgerDir: join(defaultDataDir(env), 'notices'),
+    dependencies: productionDependencyDeps({ dataDir: defaultDataDir(env) }),
     ...(schedules !== undefined ? { schedules } : {}),
     ssh: new NodeSshConnector({
       defaultIdentityFile: env.MAINT_SSH_IDENTITY_FILE ?? '~/.ssh/id_ed25519',

@@ -8,6 +8,8 @@ import { loadDependencies } from './dependencies';
 import { CliError, EXIT } from './errors';
 import { renderTable } from './table';
 
+const shortDigest = (value: string) => value.replace(/@(sha256:)?([0-9a-f]{12})[0-9a-f]{20,}/, '@$1$2…');
+
 /** The summary as a person reads it: PRs, what waits and why, and every problem Renovate reported. */
 export function renderRunSummary(s: DependencyRunSummary): string {
   const out: string[] = [];
@@ -20,7 +22,7 @@ export function renderRunSummary(s: DependencyRunSummary): string {
       p.number !== undefined ? `#${p.number}` : '-',
       p.error ? `failed: ${p.error}` : p.outcome,
       p.branch,
-      p.updates.map((u) => `${u.depName} ${u.from} → ${u.to} (${u.type})`).join('\n'),
+      p.updates.map((u) => `${u.depName} ${shortDigest(u.from)} → ${shortDigest(u.to)} (${u.type})`).join('\n'),
       p.automerge ?? '',
     ])));
   }

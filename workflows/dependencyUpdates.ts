@@ -91,6 +91,7 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
     try {
       const published = await github.publishDependencyPullRequest({ plan, pr, body: renderPullRequestBody(pr, outlook, now) });
       Object.assign(report, { number: published.number, url: published.url, outcome: published.created ? 'created' : published.changed ? 'updated' : 'unchanged' });
+      for (const warning of published.warnings) summary.problems.push({ level: 'warning', message: `PR #${published.number} (${pr.branch}): ${warning}` });
       if (!pr.automerge) continue;
       if (!window?.open) {
         report.automerge = `waits for window ${window?.name}${window?.nextStart ? ` (next ${window.nextStart})` : ''}`;

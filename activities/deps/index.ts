@@ -24,7 +24,7 @@ export interface DependencyDeps {
   /** Scratch space for checkouts; each activity removes its own. */
   depsWorkDir: string;
   /** GitHub for a repository, with the token read from the secret the plan names (also used by git and Renovate). */
-  github: (plan: RepositoryPlan) => Promise<{ port: GitHubPort; token: () => Promise<string> }>;
+  github: (plan: RepositoryPlan) => Promise<GitHubPort & { token(): Promise<string> }>;
   renovate: (request: RenovateLookupRequest) => Promise<RenovateScan>;
 }
 
@@ -41,6 +41,8 @@ export interface PublishResult {
   /** A new commit was pushed (false: the branch already held exactly these files). */
   changed: boolean;
   commitSha: string;
+  /** What GitHub refused without failing the PR (a reviewer who is not a collaborator). */
+  warnings: string[];
 }
 
 const ref = (plan: RepositoryPlan): RepositoryRef => ({ owner: plan.owner, repo: plan.name });
@@ -83,7 +85,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
 
     /** Our PRs (any state, with what each proposed) and the checks on the open ones. */
     async listDependencyPullRequests(input: { plan: RepositoryPlan }): Promise<PullRequestState> {
-      const { port } = await deps.github(input.plan);
+      const port = await deps.github(input.plan);
       const found = await port.listManagedPullRequests(ref(input.plan), BRANCH_PREFIX);
       const open: PullRequestState['open'] = {};
       for (const pr of found.filter((p) => p.state === 'open')) {
@@ -111,17 +113,17 @@ export function createDependencyActivities(deps: DependencyDeps) {
       const files = await withCheckout(plan, deps.depsWorkDir, token, (dir) => changedFiles(dir, plan, pr)).catch(permanent);
       if (files.length === 0) throw ApplicationFailure.nonRetryable(`${plan.repo}: ${pr.branch}: the base branch already has these versions`, 'NothingToChange');
       heartbeat('commit');
-      const commit = await github.port.commitFiles(ref(plan), { baseBranch: plan.baseBranch, branch: pr.branch, message: pr.title, files });
+      const commit = await github.commitFiles(ref(plan), { baseBranch: plan.baseBranch, branch: pr.branch, message: pr.title, files });
       heartbeat('pull request');
-      const opened = await github.port.upsertPullRequest(ref(plan), {
+      const opened = await github.upsertPullRequest(ref(plan), {
         branch: pr.branch, baseBranch: plan.baseBranch, title: pr.title, body: input.body, labels: plan.policy.labels, reviewers: plan.policy.reviewers,
       });
-      return { number: opened.number, url: opened.url, created: opened.created, changed: commit.changed, commitSha: commit.commitSha };
+      return { number: opened.number, url: opened.url, created: opened.created, changed: commit.changed, commitSha: commit.commitSha, warnings: opened.warnings ?? [] };
     },
 
     /** Merges when every check on `sha` is green; otherwise says why not. */
     async mergeDependencyPullRequest(input: { plan: RepositoryPlan; number: number; sha: string; title: string }): Promise<{ merged: boolean; reason?: string }> {
-      const { port } = await deps.github(input.plan);
+      const port = await deps.github(input.plan);
       const verdict = await port.checks(ref(input.plan), input.sha);
       if (verdict.state !== 'success') {
         return { merged: false, reason: verdict.state === 'none' ? 'no checks reported yet' : `checks ${verdict.state}${verdict.details.length ? ` (${verdict.details.join('; ')})` : ''}` };

@@ -48,6 +48,9 @@ export function renovateConfig(input: RenovateLookupInput, dirs: { cacheDir: str
     separateMinorPatch: true,
     separateMultipleMajor: true,
     fetchChangeLogs: 'off',
+    // Without a github.com token Renovate skips every action as "github-token-required" before it
+    // would ask the server given in githubApiUrl; the token for that server comes from the environment.
+    ...(input.githubApiUrl !== undefined ? { githubTokenWarn: false } : {}),
     dependencyDashboard: false,
     // Loopback and private registries are the normal case here; 44.x warns on each request otherwise.
     internalHostAccess: 'allow',

@@ -138,7 +138,9 @@ export function scanFromReport(report: RenovateReport, renovateVersion: string):
           for (const warning of dep.warnings ?? []) {
             problems.push({ level: 'warning', message: warning.message, packageFile: file.packageFile, depName });
           }
-          if (dep.skipReason && !DELIBERATE_SKIPS.has(dep.skipReason)) {
+          // `runs-on: ubuntu-latest`, `FROM x:latest`: a floating tag is a choice, not trouble.
+          const floating = dep.skipReason === 'invalid-version' && dep.currentValue === 'latest';
+          if (dep.skipReason && !DELIBERATE_SKIPS.has(dep.skipReason) && !floating) {
             problems.push({ level: 'warning', message: `not looked up: ${dep.skipReason}${dep.currentValue ? ` (${dep.currentValue})` : ''}`, packageFile: file.packageFile, depName });
           }
           const currentVersion = dep.currentVersion ?? dep.lockedVersion ?? undefined;

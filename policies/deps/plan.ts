@@ -175,10 +175,10 @@ export function planUpdates(input: {
     }
   }
 
-  // One target per dependency occurrence: the newest allowed candidate.
+  // One target per dependency occurrence, and a major apart (as Renovate's separateMajorMinor): the newest allowed candidate.
   const best = new Map<string, DetectedUpdate>();
   for (const u of candidates) {
-    const key = `${u.packageFile}\u0000${updateKey(u)}`;
+    const key = `${u.packageFile}\u0000${updateKey(u)}\u0000${policyType(u) === 'major'}`;
     const seen = best.get(key);
     best.set(key, seen ? newer(seen, u) : u);
   }

@@ -37,6 +37,12 @@ describe('planUpdates: which updates become which PRs', () => {
       ['maint/deps/dockerfile-127-0-0-1-5000-library-node', 'Update library/node Docker tag to 20.12-alpine', ['20.12-alpine']],
       ['maint/deps/npm-left-pad', 'Update dependency left-pad to ^1.3.0', ['1.3.0']],
     ]);
+    // With majors allowed, the major gets its own PR next to the newest non-major.
+    const all = planUpdates({ updates: [npm('left-pad', '1.2.3', '1.2.4', 'patch'), npm('left-pad', '1.2.3', '1.3.0', 'minor'), npm('left-pad', '1.2.3', '2.0.0', 'major')], policy: basePolicy, pullRequests: [], now: NOW });
+    expect(all.pullRequests.map((p) => [p.branch, p.updates.map((u) => u.newVersion)])).toEqual([
+      ['maint/deps/npm-left-pad', ['1.3.0']],
+      ['maint/deps/npm-left-pad-major', ['2.0.0']],
+    ]);
     expect(plan.held).toEqual([expect.objectContaining({ reason: 'not-allowed', detail: 'major updates are not allowed (allowed: minor, patch)' })]);
   });
 
