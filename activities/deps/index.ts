@@ -7,25 +7,16 @@ import { proposedUpdates } from '../../policies/deps/prBody';
 import type { RepositoryPlan } from '../../policies/deps/resolve';
 import type { RenovateScan } from '../../policies/deps/types';
 import type { ChecksVerdict, FileChange, GitHubPort, RepositoryRef } from '../github/port';
+import type { RenovateLookupInput } from '../renovate/config';
 import { CheckoutError, withCheckout } from './checkout';
 import { refreshLockfile } from './lockfile';
-
-/** What Renovate is asked to look up (activities/renovate implements it). */
-export interface RenovateLookupRequest {
-  checkoutDir: string;
-  managers: string[];
-  npmRegistryUrl?: string;
-  dockerRegistries?: { host: string; insecure: boolean }[];
-  githubApiUrl?: string;
-  githubToken?: string;
-}
 
 export interface DependencyDeps {
   /** Scratch space for checkouts; each activity removes its own. */
   depsWorkDir: string;
   /** GitHub for a repository, with the token read from the secret the plan names (also used by git and Renovate). */
   github: (plan: RepositoryPlan) => Promise<GitHubPort & { token(): Promise<string> }>;
-  renovate: (request: RenovateLookupRequest) => Promise<RenovateScan>;
+  renovate: (request: RenovateLookupInput) => Promise<RenovateScan>;
 }
 
 export interface PullRequestState {

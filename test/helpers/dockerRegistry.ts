@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { freePort } from './ports';
-import { track } from './processes';
+import { stopChild, track } from './processes';
 
 const REGISTRY_BIN = '/usr/bin/docker-registry';
 const MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -50,20 +50,7 @@ export async function startDockerRegistry(): Promise<TestDockerRegistry> {
   const base = `http://${host}`;
 
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      // A plain timer (not timers/promises' sleep) so that it can be cleared: a pending one keeps Jest alive.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, 5000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await stopChild(child);
     rmSync(root, { recursive: true, force: true });
   };
 

@@ -12,3 +12,20 @@ export function track(child: ChildProcess): ChildProcess {
 process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child is gone. */
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  // A plain timer (not timers/promises' sleep) so that it can be cleared: a pending one keeps Jest alive.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

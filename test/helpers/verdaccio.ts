@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports';
-import { track } from './processes';
+import { stopChild, track } from './processes';
 
 const VERDACCIO_BIN = resolve(__dirname, '../../.tools/verdaccio/node_modules/verdaccio/bin/verdaccio');
 
@@ -59,20 +59,7 @@ export async function startVerdaccio(): Promise<TestNpmRegistry> {
   const url = `http://127.0.0.1:${port}/`;
 
   const stop = async (options: { rmStorage?: boolean } = {}) => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      // A plain timer (not timers/promises' sleep) so that it can be cleared: a pending one keeps Jest alive.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, 5000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await stopChild(child);
     if (options.rmStorage !== false) rmSync(root, { recursive: true, force: true });
   };
 
