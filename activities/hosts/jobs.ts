@@ -5,6 +5,24 @@ import type { CommandResult, HostShell } from './ssh';
 /** Where jobs keep their state on a host; survives our SSH session, not a reboot of /tmp-on-tmpfs. */
 export const JOB_DIR = '/var/tmp/maint-jobs';
 
+/** The sweep's stamp in {@link JOB_DIR}: its mtime is when the last sweep started. */
+export const SWEEP_STAMP = '.swept';
+
+/**
+ * Jobs of rollouts that ended long ago (14 days) are of no use to any retry. Removing them scans
+ * the whole directory, which grows with every job (0.4-0.7 s of CPU at 40,000-120,000 entries):
+ * done on every job start it was the first bottleneck of large rollouts. So it runs at most once a
+ * day per host (the stamp's age says when it last ran), detached, and no job start waits for it.
+ * Two job starts that both find the stamp stale may both sweep; removing the same old files twice
+ * is harmless.
+ */
+const SWEEP_OLD_JOBS = [
+  `if [ -z "$(find ${SWEEP_STAMP} -mmin -1440 2>/dev/null)" ]; then`,
+  `  touch ${SWEEP_STAMP}`,
+  `  setsid nohup find . -maxdepth 1 -mtime +14 ! -name ${SWEEP_STAMP} -exec rm -rf {} + < /dev/null > /dev/null 2>&1 &`,
+  `fi`,
+].join('\n');
+
 /**
  * Runs a host-changing command as a job detached from our SSH session, identified by `key`
  * (rollout/host/step). If the worker dies mid-command, the job keeps running; the retry finds it by
@@ -14,26 +32,32 @@ export const JOB_DIR = '/var/tmp/maint-jobs';
 export async function runJob(shell: HostShell, key: string, command: string, options: { timeoutSeconds: number; onWait?: () => void; pollMs?: number }): Promise<CommandResult> {
   const id = shellQuote(key.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200));
   const wrapped = `cd ${JOB_DIR} && echo $$ > ${id}.pid && timeout -k 10s ${Math.ceil(options.timeoutSeconds)}s sh -c ${shellQuote(command)} > ${id}.out 2> ${id}.err`;
-  // `mkdir` is atomic: exactly one attempt starts the job, whatever retries race.
+  // The detached process claims the job itself, and `mkdir` is atomic: exactly one process runs the
+  // job, whatever retries race. Claiming in the session instead left a claimed job that nothing ran
+  // when the start was cut short between the claim and the spawn (its 30 s timeout, seen under load).
+  const claimAndRun = `mkdir ${id}.claim 2>/dev/null || exit 0; ${wrapped}; echo $? > ${id}.exit.tmp && mv ${id}.exit.tmp ${id}.exit`;
   const start = [
     `mkdir -p ${JOB_DIR} && cd ${JOB_DIR} || exit 97`,
-    // Jobs of rollouts that ended long ago are of no use to any retry.
-    `find . -maxdepth 1 -mtime +14 -exec rm -rf {} + 2>/dev/null`,
-    `if mkdir ${id}.claim 2>/dev/null; then`,
-    `  setsid nohup sh -c ${shellQuote(`${wrapped}; echo $? > ${id}.exit.tmp && mv ${id}.exit.tmp ${id}.exit`)} < /dev/null > /dev/null 2>&1 &`,
-    `  echo started`,
-    `else echo attached; fi`,
+    SWEEP_OLD_JOBS,
+    `setsid nohup sh -c ${shellQuote(claimAndRun)} < /dev/null > /dev/null 2>&1 &`,
   ].join('\n');
-  const started = await shell.run(start, { timeoutSeconds: 30 });
-  if (started.exitCode !== 0) throw new Error(`cannot start a job in ${JOB_DIR} (exit ${started.exitCode}): ${started.stderr.trim()}`);
+  const startJob = async () => {
+    const started = await shell.run(start, { timeoutSeconds: 30 });
+    if (started.exitCode !== 0) throw new Error(`cannot start a job in ${JOB_DIR} (exit ${started.exitCode}): ${started.stderr.trim()}`);
+  };
+  await startJob();
 
   // Each poll waits up to ~2 s on the host for the exit file: quick jobs finish within the first poll.
   const poll = [
     `cd ${JOB_DIR} || exit 97`,
     `i=0; while [ ! -f ${id}.exit ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
     `if [ -f ${id}.exit ]; then echo "exit $(cat ${id}.exit)"; cat ${id}.out; printf '\\0'; cat ${id}.err; exit 0; fi`,
+    // No claim after ~2 s: the start never got its process going (cut short before the spawn).
+    `if [ ! -d ${id}.claim ]; then echo unclaimed; exit 0; fi`,
     // Claimed, pid written, process gone, no exit file: it died (host reboot, OOM kill, …).
     `if [ -f ${id}.pid ] && ! kill -0 "$(cat ${id}.pid)" 2>/dev/null; then echo lost; exit 0; fi`,
+    // Claimed a minute ago and still no pid: its process died between the two (the command never ran).
+    `if [ ! -f ${id}.pid ] && [ -n "$(find ${id}.claim -maxdepth 0 -mmin +1)" ]; then echo lost; exit 0; fi`,
     `echo running`,
   ].join('\n');
   const deadline = Date.now() + (options.timeoutSeconds + 30) * 1000;
@@ -44,7 +68,8 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
       const [stdout = '', stderr = ''] = answer.slice(answer.indexOf('\n') + 1).split('\0');
       return { exitCode: Number(state.slice(5)), stdout, stderr };
     }
-    if (state === 'lost') throw new Error(`job ${key} ended without an exit status (the host rebooted or killed it); its effect is unknown`);
+    if (state === 'unclaimed') await startJob();
+    else if (state === 'lost') throw new Error(`job ${key} ended without an exit status (the host rebooted or killed it); its effect is unknown`);
     if (Date.now() > deadline) throw new Error(`job ${key} still running after ${options.timeoutSeconds + 30}s`);
     options.onWait?.();
     if (options.pollMs) await sleep(options.pollMs);

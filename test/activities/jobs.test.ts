@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JOB_DIR, runJob, SWEEP_STAMP } from '../../activities/hosts/jobs';
+import { NodeSshConnector, type HostShell } from '../../activities/hosts/ssh';
+import { startSshdFleet, type SshdFleet } from '../helpers/sshdFleet';
+
+async function until(what: string, probe: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Sets a path's mtime `days` days back (GNU touch), as if it had been left there that long ago. */
+function age(path: string, days: number): void {
+  execFileSync('touch', ['-d', `${days} days ago`, path]);
+}
+
+/** The job runner (detached jobs in /var/tmp/maint-jobs) on a real OpenSSH host. */
+describe('detached jobs on a real sshd host', () => {
+  let fleet: SshdFleet;
+  const ssh = new NodeSshConnector({ maxConnectionsPerHost: 8 });
+  const withShell = async <T>(work: (shell: HostShell) => Promise<T>): Promise<T> => {
+    const shell = await ssh.connect(fleet.hosts[0]!);
+    try {
+      return await work(shell);
+    } finally {
+      shell.close();
+    }
+  };
+
+  beforeAll(async () => {
+    fleet = await startSshdFleet(1, { namePrefix: 'jobs' });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('runs a job once however many attempts start it at the same time, and gives each its result', async () => {
+    const key = `test-jobs-${randomUUID()}.jobs-1.apply`;
+    const runs = join(fleet.hosts[0]!.dir, 'runs');
+    const results = await Promise.all(Array.from({ length: 5 }, () =>
+      withShell((shell) => runJob(shell, key, `echo run >> "$MAINT_HOST_DIR/runs"; sleep 1; echo done; echo note >&2; exit 3`, { timeoutSeconds: 30 }))));
+    expect(results).toEqual(Array(5).fill({ exitCode: 3, stdout: 'done\n', stderr: 'note\n' }));
+    expect(readFileSync(runs, 'utf8')).toBe('run\n');
+    // A retry long after it finished gets the recorded result and runs nothing.
+    expect(await withShell((shell) => runJob(shell, key, 'echo run >> "$MAINT_HOST_DIR/runs"', { timeoutSeconds: 30 }))).toEqual({ exitCode: 3, stdout: 'done\n', stderr: 'note\n' });
+    expect(readFileSync(runs, 'utf8')).toBe('run\n');
+  });
+
+  it('sweeps jobs older than 14 days at most once a day, in the background', async () => {
+    const stamp = join(JOB_DIR, SWEEP_STAMP);
+    const old = join(JOB_DIR, `test-sweep-${randomUUID()}.out`);
+    const recent = join(JOB_DIR, `test-sweep-${randomUUID()}.out`);
+    try {
+      mkdirSync(JOB_DIR, { recursive: true });
+      writeFileSync(old, '');
+      age(old, 20);
+      writeFileSync(recent, '');
+      age(recent, 3);
+      writeFileSync(stamp, '');
+      age(stamp, 2); // the last sweep was two days ago
+      await withShell((shell) => runJob(shell, `test-jobs-${randomUUID()}.jobs-1.apply`, 'true', { timeoutSeconds: 30 }));
+      await until('the 20-day-old job file to be swept', () => !existsSync(old));
+      expect(existsSync(recent)).toBe(true);
+      expect(Date.now() - statSync(stamp).mtimeMs).toBeLessThan(120_000);
+
+      // Swept less than a day ago: the next job start leaves old files for tomorrow's sweep.
+      writeFileSync(old, '');
+      age(old, 20);
+      await withShell((shell) => runJob(shell, `test-jobs-${randomUUID()}.jobs-1.apply`, 'true', { timeoutSeconds: 30 }));
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(existsSync(old)).toBe(true);
+    } finally {
+      rmSync(old, { force: true });
+      rmSync(recent, { force: true });
+    }
+  });
+
+  it('reports a job as lost when it was claimed but its process died before it ran the command', async () => {
+    const key = `test-jobs-${randomUUID()}.jobs-1.apply`;
+    const claim = join(JOB_DIR, `${key}.claim`);
+    mkdirSync(claim, { recursive: true });
+    age(claim, 1);
+    try {
+      await expect(withShell((shell) => runJob(shell, key, 'echo run >> "$MAINT_HOST_DIR/lost"', { timeoutSeconds: 30 }))).rejects.toThrow(`job ${key} ended without an exit status`);
+      // The claim stood: nothing ran it a second time.
+      expect(existsSync(join(fleet.hosts[0]!.dir, 'lost'))).toBe(false);
+    } finally {
+      rmSync(claim, { recursive: true, force: true });
+    }
+  });
+});
