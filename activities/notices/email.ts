@@ -1,9 +1,35 @@
+import { Transform, type Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Channel } from '../../policies/organisation';
 import type { RenderedNotice } from '../../policies/notices/render';
 import { readSecret } from './secrets';
 
 type EmailChannel = Extract<Channel, { kind: 'email' }>;
+
+/** Per message: called synchronously once the whole message is written, right before the final "." that commits it. */
+interface CommitHook {
+  maintBeforeCommit?: () => void;
+}
+
+/**
+ * The last stage of the message stream. Its end makes nodemailer write the SMTP end-of-data line
+ * (".") within the same turn of the event loop, so whatever `beforeCommit` records is on disk
+ * before the server can have the whole message. If it throws, the message stream fails, the "."
+ * is never written, and the server discards the partial message (RFC 5321 §4.1.1.4).
+ */
+function gateEndOfData(beforeCommit: () => void): (input: Readable) => Readable {
+  return (input) => input.pipe(new Transform({
+    transform: (chunk: Buffer, _encoding, done) => done(null, chunk),
+    flush: (done) => {
+      try {
+        beforeCommit();
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  }));
+}
 
 /** Sends notices over SMTP with nodemailer; one pooled transport per channel. */
 export class EmailSender {
@@ -23,13 +49,25 @@ export class EmailSender {
         greetingTimeout: 15_000,
         socketTimeout: 30_000,
       });
+      transport.use('stream', (mail, done) => {
+        const hook = (mail.data as CommitHook).maintBeforeCommit;
+        if (hook) mail.message.processFunc(gateEndOfData(hook));
+        done();
+      });
       this.transports.set(key, transport);
     }
     return transport;
   }
 
-  async send(channel: EmailChannel, to: string, notice: RenderedNotice & { language: string }, messageId: string): Promise<string> {
+  /**
+   * Sends one message; resolves once the server accepted it (250). `beforeCommit` runs right before
+   * the message's final "." is written: after it, the server may accept the message even if this
+   * process dies before it hears the answer.
+   */
+  async send(channel: EmailChannel, to: string, notice: RenderedNotice & { language: string }, messageId: string, beforeCommit?: () => void): Promise<string> {
+    const hook: CommitHook = beforeCommit !== undefined ? { maintBeforeCommit: beforeCommit } : {};
     const info = await this.transport(channel).sendMail({
+      ...hook,
       from: channel.from,
       to,
       ...(channel.replyTo !== undefined ? { replyTo: channel.replyTo } : {}),

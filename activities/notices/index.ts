@@ -27,6 +27,8 @@ export interface SendNoticesInput {
 export interface NoticesResult {
   delivered: number;
   failed: Array<{ recipient: string; error: string }>;
+  /** Delivered, counted in `delivered`, but the server's confirmation was never seen (see NoticeDelivery.unconfirmed). */
+  unconfirmed?: string[];
 }
 
 export interface SendAlertInput {
@@ -42,6 +44,19 @@ export interface NoticeDelivery {
   sentAt: string;
   /** True when an earlier attempt had already sent it (a retry after a crash). */
   alreadySent: boolean;
+  /**
+   * The whole e-mail was handed to the server but its answer never came (the worker died or the
+   * connection broke in that moment): delivered unless the server lost it; never sent twice.
+   */
+  unconfirmed?: boolean;
+}
+
+function warn(message: string): void {
+  try {
+    Context.current().log.warn(message);
+  } catch {
+    process.stderr.write(`${message}\n`); // outside an activity
+  }
 }
 
 function currentAttempt(): number {
@@ -57,8 +72,8 @@ export function createNoticeActivities(deps: NoticeDeps) {
   const email = deps.email ?? new EmailSender();
 
   const deliver = async (key: string, channel: Channel, recipient: NoticeRecipient, message: RenderedNotice, json: Record<string, unknown>): Promise<NoticeDelivery> => {
-    const earlier = await ledger.sentAt(key);
-    if (earlier !== undefined) return { key, sentAt: earlier, alreadySent: true };
+    const earlier = await ledger.entry(key);
+    if (earlier !== undefined) return { key, sentAt: earlier.sentAt, alreadySent: true, ...(earlier.state === 'handed-over' ? { unconfirmed: true } : {}) };
     try {
       Context.current().heartbeat({ step: 'send', key });
     } catch {
@@ -69,7 +84,28 @@ export function createNoticeActivities(deps: NoticeDeps) {
     switch (channel.kind) {
       case 'email':
         if (recipient.to === undefined) throw ApplicationFailure.nonRetryable(`${what}: no e-mail address`, 'NoticeInvalid');
-        await email.send(channel, recipient.to, { ...message, language: recipient.language }, id);
+        {
+          // Written just before the message's final "." (README "Notices: exactly once?"): from then on a
+          // retry must not send again, whether or not this worker lives to hear the server's answer.
+          let handedOver = false;
+          try {
+            await email.send(channel, recipient.to, { ...message, language: recipient.language }, id, () => {
+              ledger.recordHandedOverSync(key, { channel: channel.name, kind: json.kind, messageId: id });
+              handedOver = true;
+            });
+          } catch (err) {
+            if (!handedOver) throw err;
+            // The server answered the message with a refusal: it does not have it, a retry sends it.
+            if (typeof (err as { responseCode?: unknown }).responseCode === 'number') {
+              await ledger.forget(key);
+              throw err;
+            }
+            // No answer after the whole message was handed over: most likely delivered. Not sent again
+            // (that could be a duplicate); reported as unconfirmed with its Message-ID.
+            warn(`${what}: connection lost after the message was handed over (${(err as Error).message}); not sending it again; Message-ID <${id}@maint>`);
+            return { key, sentAt: new Date().toISOString(), alreadySent: false, unconfirmed: true };
+          }
+        }
         break;
       case 'webhook': {
         const secret = readSecret({ env: channel.secretEnv, file: channel.secretFile }, `channel ${channel.name}`);
@@ -93,6 +129,7 @@ export function createNoticeActivities(deps: NoticeDeps) {
      */
     async sendNotices(input: SendNoticesInput): Promise<NoticesResult> {
       const failed: NoticesResult['failed'] = [];
+      const unconfirmed: string[] = [];
       let delivered = 0;
       let retryable = false;
       for (const recipient of input.recipients) {
@@ -100,7 +137,7 @@ export function createNoticeActivities(deps: NoticeDeps) {
         const channel = input.channels.find((c) => c.name === recipient.channel);
         try {
           if (!channel) throw ApplicationFailure.nonRetryable(`unknown channel ${recipient.channel}`, 'NoticeInvalid');
-          await deliver(`${input.keyPrefix}/${recipient.key}`, channel, recipient, renderNotice(context), {
+          const delivery = await deliver(`${input.keyPrefix}/${recipient.key}`, channel, recipient, renderNotice(context), {
             kind: input.notice.kind,
             window: input.window,
             title: input.notice.window.title[recipient.language],
@@ -113,6 +150,7 @@ export function createNoticeActivities(deps: NoticeDeps) {
             ...(input.notice.postponed !== undefined ? { postponed: input.notice.postponed } : {}),
           });
           delivered++;
+          if (delivery.unconfirmed) unconfirmed.push(recipient.name);
         } catch (err) {
           const permanent = err instanceof ApplicationFailure && err.nonRetryable;
           retryable ||= !permanent;
@@ -122,7 +160,7 @@ export function createNoticeActivities(deps: NoticeDeps) {
       if (retryable && currentAttempt() < input.finalAttempt) {
         throw new Error(`${failed.length} of ${input.recipients.length} notice(s) not delivered yet: ${failed.map((f) => `${f.recipient}: ${f.error}`).join('; ').slice(0, 500)}`);
       }
-      return { delivered, failed };
+      return { delivered, failed, ...(unconfirmed.length > 0 ? { unconfirmed } : {}) };
     },
 
     /** An alert for operations (pre-flight problems, rollbacks): plain English, once per key. */

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Runs the fault-injection tests N times (default 20) and prints a summary table: per test, trials,
 # passes and failures. A failure is an invariant violation (every host at the target or restored,
-# none patched twice, never more than maxUnavailable out of service, nothing lost); the Jest output
-# of failed trials is kept in $OUT for reading.
+# none patched twice, never more than maxUnavailable out of service, nothing lost, no notice sent
+# twice); the Jest output of failed trials is kept in $OUT for reading.
 #
-#   bash bench/chaos/run.sh [--trials N]
+#   bash bench/chaos/run.sh [--trials N] [--only SUBSTRING]
+#
+# --only runs only the faults whose name contains SUBSTRING (e.g. --only notice).
 set -euo pipefail
 MAINT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TRIALS=20
-[ "${1:-}" = "--trials" ] && TRIALS="$2"
+ONLY=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --trials) TRIALS="$2"; shift 2 ;;
+    --only) ONLY="$2"; shift 2 ;;
+    *) echo "usage: bash bench/chaos/run.sh [--trials N] [--only SUBSTRING]" >&2; exit 2 ;;
+  esac
+done
 OUT="${OUT:-$(mktemp -d /tmp/maint-chaos-XXXX)}"
 mkdir -p "$OUT"
 # shellcheck source=../../scripts/bootstrap.sh
@@ -25,7 +34,14 @@ FAULTS=(
   "hang, drop, wrong host key|test/activities/ssh.test.ts|"
   "abort mid-batch|test/workflows/rollout.test.ts|abort during a batch"
   "failed health check: batch rolled back|test/workflows/rollout.test.ts|rolls back"
+  "worker SIGKILL mid-notices: each sent once|test/e2e/noticeCrash.test.ts|"
 )
+if [ -n "$ONLY" ]; then
+  SELECTED=()
+  for fault in "${FAULTS[@]}"; do [[ "${fault%%|*}" == *"$ONLY"* ]] && SELECTED+=("$fault"); done
+  [ ${#SELECTED[@]} -gt 0 ] || { echo "chaos: no fault name contains \"$ONLY\"" >&2; exit 2; }
+  FAULTS=("${SELECTED[@]}")
+fi
 declare -A PASS FAIL
 for ((trial = 1; trial <= TRIALS; trial++)); do
   for fault in "${FAULTS[@]}"; do

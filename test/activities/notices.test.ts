@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -28,6 +29,57 @@ async function startReceiver() {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return { url: `http://127.0.0.1:${port}/hook`, received, answer: (s: number) => void (status = s), close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/**
+ * A minimal SMTP server on a raw socket that answers everything up to the end of the data, and then
+ * does what the test says: `drop` closes the connection without an answer (as when the worker dies,
+ * or the link breaks, between the server's commit and its 250), `refuse` answers 554.
+ */
+async function startEndOfDataServer(afterData: 'drop' | 'refuse') {
+  const received: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    let inData = false;
+    let buffer = '';
+    socket.write('220 test ESMTP\r\n');
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          received.push(buffer.slice(0, end));
+          buffer = buffer.slice(end + 5);
+          inData = false;
+          if (afterData === 'drop') socket.destroy();
+          else socket.write('554 5.7.1 message refused\r\n');
+          continue;
+        }
+        const eol = buffer.indexOf('\r\n');
+        if (eol < 0) return;
+        const line = buffer.slice(0, eol).toUpperCase();
+        buffer = buffer.slice(eol + 2);
+        if (line.startsWith('EHLO') || line.startsWith('HELO')) socket.write('250 test\r\n');
+        else if (line === 'DATA') {
+          inData = true;
+          socket.write('354 go ahead\r\n');
+        } else if (line === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('250 ok\r\n');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    received,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }
 
 describe('notice delivery (real SMTP server, real webhook receiver)', () => {
@@ -118,5 +170,30 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
     const result = await new MockActivityEnvironment({ attempt: 1 }).run(refusing.sendNotices, { ...input('started', 6), recipients: input('started').recipients.slice(2) });
     expect(result).toEqual({ delivered: 0, failed: [{ recipient: 'Partner', error: expect.stringContaining('answered HTTP 410') }] });
     receiver.answer(200);
+  });
+
+  it('never sends a message twice once it was handed over: no answer → unconfirmed, not resent; refused → resent', async () => {
+    for (const afterData of ['drop', 'refuse'] as const) {
+      const server = await startEndOfDataServer(afterData);
+      try {
+        const notices = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+        const mail: Channel = { name: 'mail', kind: 'email', smtp: { host: '127.0.0.1', port: server.port, secure: false }, from: 'Acme Maintenance <maintenance@acme.example>' };
+        const one = { ...input('started', 6), channels: [mail], recipients: input('started').recipients.slice(0, 1) };
+        if (afterData === 'drop') {
+          // The server has the whole message; only its answer is missing. Retries must not send it again.
+          expect(await new MockActivityEnvironment({ attempt: 1 }).run(notices.sendNotices, one)).toEqual({ delivered: 1, failed: [], unconfirmed: ['Bakkerij Jansen'] });
+          expect(await new MockActivityEnvironment({ attempt: 2 }).run(notices.sendNotices, one)).toEqual({ delivered: 1, failed: [], unconfirmed: ['Bakkerij Jansen'] });
+          expect(server.received).toHaveLength(1);
+          expect(server.received[0]).toMatch(/Message-ID: <[0-9a-f]{32}@maint>/i);
+        } else {
+          // A refusal after the data means the server does not have it: the retry sends it again.
+          await expect(new MockActivityEnvironment({ attempt: 1 }).run(notices.sendNotices, one)).rejects.toThrow(/1 of 1 notice\(s\) not delivered yet: Bakkerij Jansen: .*554/);
+          await expect(new MockActivityEnvironment({ attempt: 2 }).run(notices.sendNotices, one)).rejects.toThrow(/554/);
+          expect(server.received).toHaveLength(2);
+        }
+      } finally {
+        await server.close();
+      }
+    }
   });
 });

@@ -20,12 +20,19 @@ export interface TestSmtpServer {
   waitFor(predicate: (messages: ReceivedMail[]) => boolean, what: string, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** Answer RCPT TO with a temporary failure (451) until set back to false. */
   refuse(on: boolean): void;
+  /**
+   * Runs `hook` after each message is stored and before the server answers it (250); the answer
+   * waits for a returned promise. Lets a test act at the moment the server has committed a message
+   * and the client does not know it yet.
+   */
+  beforeAnswer(hook: ((count: number) => void | Promise<void>) | undefined): void;
   close(): Promise<void>;
 }
 
 export async function startSmtpServer(): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   let refusing = false;
+  let answerHook: ((count: number) => void | Promise<void>) | undefined;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -46,8 +53,9 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
             messageId: mail.messageId ?? '',
             ...(typeof mail.headers.get('content-language') === 'string' ? { language: mail.headers.get('content-language') as string } : {}),
           });
-          callback();
+          return answerHook?.(messages.length);
         })
+        .then(() => callback())
         .catch((err: Error) => callback(err));
     },
   });
@@ -69,6 +77,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       return messages;
     },
     refuse: (on) => void (refusing = on),
+    beforeAnswer: (hook) => void (answerHook = hook),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
