@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { DEPENDENCY_SCHEDULE_ID } from '../policies/deps/run';
@@ -41,6 +42,12 @@ export async function loadOptionalDependencies(files: string[], now: Date = new 
   const { file, section } = holders[0]!;
   const byWindow = new Map(windows.map((w) => [w.name, { timing: w.timing, rollouts: w.tasks.map((t) => t.name) }]));
   const { plans, problems } = planRepositories(section, byWindow, (p) => (isAbsolute(p) ? p : resolve(dirname(file), p)));
+  // Fail now, not on the night: a local checkout must be a directory on this machine.
+  plans.forEach((plan, i) => {
+    if (plan.checkout.kind === 'path' && !statSync(plan.checkout.path, { throwIfNoEntry: false })?.isDirectory()) {
+      problems.push({ path: `dependencies.repositories[${i}].checkout.path`, message: `${plan.checkout.path} is not a directory` });
+    }
+  });
   if (problems.length > 0) throw new CliError(EXIT.invalidInput, formatProblems(file, problems));
   return {
     organisation: windows[0]?.organisation.name ?? '',

@@ -47,7 +47,7 @@ describe('dependency updates end to end', () => {
   const orgYaml = (mergeWindow: string, npmRegistry = npm.url) => `
 apiVersion: maint/v1
 kind: Organisation
-organisation: { name: Acme Hosting, contact: { email: ops@acme.example } }
+organisation: { name: Acme Dependencies, contact: { email: ops@acme.example } }
 services: [{ name: webshop }]
 windows:
   - name: open-now
@@ -353,5 +353,9 @@ dependencies:
 
     const bad = await runMaint(['deps', 'scan', '-f', orgFile, '--repo', 'acme/nope'], cliEnv);
     expect([bad.code, bad.stderr.trim()]).toEqual([2, 'maint: --repo acme/nope: not in dependencies.repositories (listed: acme/webshop, acme/api)']);
+    const badFile = join(work, 'bad.yaml');
+    writeFileSync(badFile, readFileSync(orgFile, 'utf8').replace('- { repo: acme/api, managers: [npm] }', '- { repo: acme/api, managers: [npm], checkout: { path: ./no-such-clone } }'));
+    const badPath = await runMaint(['deps', 'scan', '-f', badFile, '--repo', 'acme/api'], cliEnv);
+    expect([badPath.code, badPath.stderr.trim()]).toEqual([2, `maint: ${badFile} is invalid (1 problem):\n  ${badFile}: dependencies.repositories[1].checkout.path: ${join(work, 'no-such-clone')} is not a directory`]);
   });
 });
