@@ -33,7 +33,7 @@ FAULTS=(
   "reboot never returns|test/workflows/reboot.test.ts|"
   "hang, drop, wrong host key|test/activities/ssh.test.ts|"
   "abort mid-batch|test/workflows/rollout.test.ts|abort during a batch"
-  "failed health check: batch rolled back|test/workflows/rollout.test.ts|rolls back"
+  "failed health check: batch rolled back|test/workflows/rollout.test.ts|rolls back the failing batch"
   "worker SIGKILL mid-notices: each sent once|test/e2e/noticeCrash.test.ts|"
 )
 if [ -n "$ONLY" ]; then

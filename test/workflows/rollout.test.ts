@@ -64,7 +64,8 @@ describe('patch rollouts on 6 real sshd hosts', () => {
     });
   }
 
-  async function waitForProgress(handle: { query: (q: typeof progressQuery) => Promise<RolloutProgress> }, predicate: (p: RolloutProgress) => boolean, timeoutMs = 30_000): Promise<RolloutProgress> {
+  // A hang guard (generous for a loaded machine), not a timing.
+  async function waitForProgress(handle: { query: (q: typeof progressQuery) => Promise<RolloutProgress> }, predicate: (p: RolloutProgress) => boolean, timeoutMs = 120_000): Promise<RolloutProgress> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const p = await handle.query(progressQuery);
