@@ -63,7 +63,13 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
   summary.managers = scan.managers;
   summary.problems.push(...scan.problems);
 
-  const state = await github.listDependencyPullRequests({ plan });
+  let state;
+  try {
+    state = await github.listDependencyPullRequests({ plan });
+  } catch (err) {
+    summary.problems.push({ level: 'error', message: `cannot read the PRs on GitHub: ${reason(err)}` });
+    return finish();
+  }
   const now = new Date();
   const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: state.pullRequests, now });
   summary.held = planned.held.map((h) => ({ depName: h.update.depName, manager: h.update.manager, to: h.update.newVersion, reason: h.reason, detail: h.detail }));

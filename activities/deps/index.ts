@@ -7,6 +7,7 @@ import { proposedUpdates } from '../../policies/deps/prBody';
 import type { RepositoryPlan } from '../../policies/deps/resolve';
 import type { RenovateScan } from '../../policies/deps/types';
 import type { ChecksVerdict, FileChange, GitHubPort, RepositoryRef } from '../github/port';
+import { GitHubError } from '../github/octokit';
 import type { RenovateLookupInput } from '../renovate/config';
 import { CheckoutError, withCheckout } from './checkout';
 import { refreshLockfile } from './lockfile';
@@ -50,6 +51,7 @@ function heartbeat(step: string): void {
 function permanent(err: unknown): never {
   if (err instanceof FileChangeError) throw ApplicationFailure.nonRetryable(err.message, 'FileChange');
   if (err instanceof CheckoutError) throw ApplicationFailure.nonRetryable(err.message, 'Checkout');
+  if (err instanceof GitHubError && err.permanent) throw ApplicationFailure.nonRetryable(err.message, 'GitHub');
   throw err;
 }
 
@@ -77,10 +79,10 @@ export function createDependencyActivities(deps: DependencyDeps) {
     /** Our PRs (any state, with what each proposed) and the checks on the open ones. */
     async listDependencyPullRequests(input: { plan: RepositoryPlan }): Promise<PullRequestState> {
       const port = await deps.github(input.plan);
-      const found = await port.listManagedPullRequests(ref(input.plan), BRANCH_PREFIX);
+      const found = await port.listManagedPullRequests(ref(input.plan), BRANCH_PREFIX).catch(permanent);
       const open: PullRequestState['open'] = {};
       for (const pr of found.filter((p) => p.state === 'open')) {
-        open[pr.branch] = { headSha: pr.headSha, checks: await port.checks(ref(input.plan), pr.headSha) };
+        open[pr.branch] = { headSha: pr.headSha, checks: await port.checks(ref(input.plan), pr.headSha).catch(permanent) };
       }
       return {
         pullRequests: found.map((pr) => ({
@@ -104,22 +106,22 @@ export function createDependencyActivities(deps: DependencyDeps) {
       const files = await withCheckout(plan, deps.depsWorkDir, token, (dir) => changedFiles(dir, plan, pr)).catch(permanent);
       if (files.length === 0) throw ApplicationFailure.nonRetryable(`${plan.repo}: ${pr.branch}: the base branch already has these versions`, 'NothingToChange');
       heartbeat('commit');
-      const commit = await github.commitFiles(ref(plan), { baseBranch: plan.baseBranch, branch: pr.branch, message: pr.title, files });
+      const commit = await github.commitFiles(ref(plan), { baseBranch: plan.baseBranch, branch: pr.branch, message: pr.title, files }).catch(permanent);
       heartbeat('pull request');
       const opened = await github.upsertPullRequest(ref(plan), {
         branch: pr.branch, baseBranch: plan.baseBranch, title: pr.title, body: input.body, labels: plan.policy.labels, reviewers: plan.policy.reviewers,
-      });
+      }).catch(permanent);
       return { number: opened.number, url: opened.url, created: opened.created, changed: commit.changed, commitSha: commit.commitSha, warnings: opened.warnings ?? [] };
     },
 
     /** Merges when every check on `sha` is green; otherwise says why not. */
     async mergeDependencyPullRequest(input: { plan: RepositoryPlan; number: number; sha: string; title: string }): Promise<{ merged: boolean; reason?: string }> {
       const port = await deps.github(input.plan);
-      const verdict = await port.checks(ref(input.plan), input.sha);
+      const verdict = await port.checks(ref(input.plan), input.sha).catch(permanent);
       if (verdict.state !== 'success') {
         return { merged: false, reason: verdict.state === 'none' ? 'no checks reported yet' : `checks ${verdict.state}${verdict.details.length ? ` (${verdict.details.join('; ')})` : ''}` };
       }
-      const merged = await port.mergePullRequest(ref(input.plan), { number: input.number, sha: input.sha, title: input.title });
+      const merged = await port.mergePullRequest(ref(input.plan), { number: input.number, sha: input.sha, title: input.title }).catch(permanent);
       return merged.merged ? { merged: true } : { merged: false, reason: merged.reason };
     },
   };
