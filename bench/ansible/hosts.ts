@@ -1,13 +1,18 @@
 /**
  * The benchmark's hosts: real OpenSSH sshd processes on loopback (test/helpers/sshdFleet), each with
  * a "version" file ($MAINT_HOST_DIR/version) and its own HTTP health endpoint that reports it and
- * answers 503 for a version marked unhealthy on that host. Every answer is logged with its time
- * (host side), so the bad-host reaction time does not depend on what either tool reports.
+ * answers 503 for a version marked unhealthy on that host. The endpoints run in a process of their
+ * own (healthServer.ts), as services on other machines would, so that a benchmark process starved
+ * of CPU cannot make a healthy host look down. That process also logs, with host-side timestamps,
+ * every answer and every version change, so the bad-host reaction time does not depend on what
+ * either tool reports, nor on when this process gets to look.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { startHealthEndpoint, type HealthEndpoint } from '../../test/helpers/healthEndpoint';
+import { track } from '../../test/helpers/processes';
 import { startSshdFleet, type SshdFleet, type SshdHost } from '../../test/helpers/sshdFleet';
+import { installedVersion } from './healthServer';
 
 export interface HealthAnswerLog {
   at: number;
@@ -36,44 +41,48 @@ export interface BenchFleet {
   reset(): void;
   makeUnhealthy(index: number, version: string): void;
   answers(index: number): HealthAnswerLog[];
+  /** Every change of the host's installed version seen by the health process, oldest first. */
+  versionChanges(index: number): Array<{ at: number; version: string }>;
   stop(): Promise<void>;
 }
 
 export const INITIAL_VERSION = '1.0.0';
 export const TARGET_VERSION = '2.0.0';
 
+/** Starts healthServer.js for the hosts; resolves with its ports once every endpoint listens. */
+async function startHealthServer(hosts: Array<{ fsDir: string; stateDir: string }>): Promise<{ child: ChildProcess; ports: number[] }> {
+  const child = track(spawn(process.execPath, [join(__dirname, 'healthServer.js'), JSON.stringify(hosts)], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as number[]);
+    });
+    child.once('exit', (code) => reject(new Error(`the health endpoints' process exited with ${code} before listening`)));
+  });
+  return { child, ports };
+}
+
 export async function startBenchFleet(count: number): Promise<BenchFleet> {
   const fleet = await startSshdFleet(count, { namePrefix: 'bench' });
-  const unhealthy = fleet.hosts.map(() => new Set<string>());
-  const logs: HealthAnswerLog[][] = fleet.hosts.map(() => []);
-  const endpoints: HealthEndpoint[] = [];
-  const readVersion = (i: number) => {
-    try {
-      return readFileSync(join(fleet.hosts[i]!.dir, 'version'), 'utf8').trim();
-    } catch {
-      return 'none';
-    }
-  };
+  // Control and log files of a host live next to its filesystem, out of its sessions' sight.
+  const stateDir = (i: number) => dirname(fleet.hosts[i]!.dir);
+  const file = (i: number, name: 'unhealthy' | 'health.log' | 'versions.log') => join(stateDir(i), name);
+  const readVersion = (i: number) => installedVersion(fleet.hosts[i]!.dir);
+  let health: { child: ChildProcess; ports: number[] };
   try {
-    for (const [i, host] of fleet.hosts.entries()) {
-      writeFileSync(join(host.dir, 'version'), `${INITIAL_VERSION}\n`);
-      endpoints.push(await startHealthEndpoint(() => {
-        const version = readVersion(i);
-        const status = unhealthy[i]!.has(version) ? 503 : 200;
-        logs[i]!.push({ at: Date.now(), status, version });
-        return { status, body: `${status === 200 ? 'ok' : 'unhealthy'} version=${version}\n` };
-      }));
-    }
+    for (const host of fleet.hosts) writeFileSync(join(host.dir, 'version'), `${INITIAL_VERSION}\n`);
+    health = await startHealthServer(fleet.hosts.map((h, i) => ({ fsDir: h.dir, stateDir: stateDir(i) })));
   } catch (err) {
-    await Promise.all(endpoints.map((e) => e.close()));
     await fleet.stop();
     throw err;
   }
   const hosts = fleet.hosts.map((h, i): BenchHost => {
     const publicKey = readFileSync(join(dirname(h.dir), 'ssh_host_ed25519_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    const port = health.ports[i]!;
     return {
       name: h.name, port: h.port, user: h.user, dir: h.dir, sshd: h,
-      healthUrl: endpoints[i]!.url, healthPort: endpoints[i]!.port,
+      healthUrl: `http://127.0.0.1:${port}/health`, healthPort: port,
       knownHostsLine: `[127.0.0.1]:${h.port} ${publicKey}`,
     };
   });
@@ -85,37 +94,52 @@ export async function startBenchFleet(count: number): Promise<BenchFleet> {
     reset() {
       for (const [i, host] of hosts.entries()) {
         writeFileSync(join(host.dir, 'version'), `${INITIAL_VERSION}\n`);
-        unhealthy[i]!.clear();
-        logs[i]!.length = 0;
+        rmSync(file(i, 'unhealthy'), { force: true });
+        writeFileSync(file(i, 'health.log'), '');
       }
     },
-    makeUnhealthy: (i, version) => void unhealthy[i]!.add(version),
-    answers: (i) => [...logs[i]!],
+    makeUnhealthy: (i, version) => appendFileSync(file(i, 'unhealthy'), `${version}\n`),
+    answers: (i) => logLines(file(i, 'health.log')).map(([at, status, version]) => ({ at: Number(at), status: Number(status), version: version ?? '' })),
+    versionChanges: (i) => logLines(file(i, 'versions.log')).map(([at, version]) => ({ at: Number(at), version: version ?? '' })),
     async stop() {
-      await Promise.all(endpoints.map((e) => e.close()));
+      const { child } = health;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
       await fleet.stop();
     },
   };
 }
 
+function logLines(path: string): string[][] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter((l) => l !== '').map((l) => l.split(' '));
+}
+
 /**
- * Watches the version files of some hosts (polling every 20 ms: a file watcher misses rewrites in
- * place on some filesystems) and remembers, per host, when it last changed to `version`.
+ * From the health process's log of version changes (polled every 20 ms on the host side): per
+ * host, when it last changed to `version` after `stop()`'s caller started watching, having first
+ * left it (the reset to `version` just before the watch is not a change the tool made).
  */
 export function watchVersions(fleet: BenchFleet, indexes: number[], version: string): { stop(): Map<number, number> } {
-  const since = new Map<number, number>();
-  const last = new Map<number, string>(indexes.map((i) => [i, fleet.version(i)]));
-  const timer = setInterval(() => {
-    const now = Date.now();
-    for (const i of indexes) {
-      const v = fleet.version(i);
-      if (v !== last.get(i) && v === version) since.set(i, now);
-      last.set(i, v);
-    }
-  }, 20);
+  const started = Date.now();
   return {
     stop() {
-      clearInterval(timer);
+      const since = new Map<number, number>();
+      for (const i of indexes) {
+        let left = false;
+        for (const change of fleet.versionChanges(i)) {
+          if (change.at < started) continue;
+          if (change.version !== version) left = true;
+          else if (left) since.set(i, change.at);
+        }
+      }
       return since;
     },
   };

@@ -10,10 +10,10 @@
  * Without --quick the tables go to bench/ansible/last-results.md as well (or --out FILE).
  * --keep: keep the temp folder (playbooks, policies, every tool's output) and print where it is.
  *
- * All "hosts" share this machine's /var/tmp/maint-jobs, where our job runner keeps its state and
- * which it scans on every job start. As root, the benchmark runs in a private mount namespace with
- * a fresh tmpfs there, as on a freshly booted host (and untouched by other runs on the machine);
- * --shared-job-dir turns that off.
+ * All "hosts" share this machine's /var/tmp/maint-jobs, where our job runner keeps its state (and
+ * which it sweeps at most once a day). As root, the benchmark runs in a private mount namespace
+ * with a fresh tmpfs there, as on a freshly booted host (and untouched by other runs on the
+ * machine); --shared-job-dir turns that off.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -107,7 +107,7 @@ function jobDirState(): string {
   const dir = '/var/tmp/maint-jobs';
   const privateMount = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
   const entries = existsSync(dir) ? readdirSync(dir).length : 0;
-  return privateMount ? `${dir}: private tmpfs (mount namespace), ${entries} entries at start` : `${dir}: shared with the rest of the machine, ${entries} entries at start (scanned on every job start)`;
+  return privateMount ? `${dir}: private tmpfs (mount namespace), ${entries} entries at start` : `${dir}: shared with the rest of the machine, ${entries} entries at start (swept by our job runner at most once a day)`;
 }
 
 async function main(): Promise<void> {
