@@ -70,7 +70,7 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
     await smtp?.close();
   });
 
-  it('every recipient gets each notice exactly once, with its stable Message-ID', async () => {
+  it('no recipient gets a notice twice; at most the one in flight at the kill is lost; each keeps its stable Message-ID', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'maint-notice-crash-'));
     const start = DateTime.now().setZone('Europe/Amsterdam').minus({ minutes: 1 }).startOf('minute');
     const file = join(dir, 'maint.yaml');
@@ -138,7 +138,12 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
     }));
     const duplicates = [...received.entries()].filter(([, subjects]) => subjects.length > 1).map(([k, s]) => `${k} ×${s.length}`);
     expect({ context, atKill, duplicates }).toEqual({ context, atKill, duplicates: [] });
-    expect([...received.keys()].sort()).toEqual(expected.sort());
-    expect(smtp.messages).toHaveLength(total);
+    // The documented guarantee (README "Notices: exactly once?"): never twice; the one message in
+    // flight when the worker died may be lost (SMTP cannot tell the sender whether the server kept
+    // it), every other one arrives.
+    const missing = expected.filter((k) => !received.has(k));
+    expect({ context, missing: missing.length <= 1 ? 'at most the one in flight' : missing }).toEqual({ context, missing: 'at most the one in flight' });
+    expect([...received.keys()].filter((k) => !expected.includes(k))).toEqual([]);
+    expect(smtp.messages).toHaveLength(total - missing.length);
   }, 240_000);
 });
