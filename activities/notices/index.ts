@@ -73,7 +73,11 @@ export function createNoticeActivities(deps: NoticeDeps) {
 
   const deliver = async (key: string, channel: Channel, recipient: NoticeRecipient, message: RenderedNotice, json: Record<string, unknown>): Promise<NoticeDelivery> => {
     const earlier = await ledger.entry(key);
-    if (earlier !== undefined) return { key, sentAt: earlier.sentAt, alreadySent: true, ...(earlier.state === 'handed-over' ? { unconfirmed: true } : {}) };
+    if (earlier?.state === 'handed-over') {
+      warn(`notice to ${recipient.name} via ${channel.name} was being handed to the mail server when an earlier attempt stopped; not sending it again (delivery unconfirmed; Message-ID <${deliveryId(key)}@maint>)`);
+      return { key, sentAt: earlier.sentAt, alreadySent: true, unconfirmed: true };
+    }
+    if (earlier !== undefined) return { key, sentAt: earlier.sentAt, alreadySent: true };
     try {
       Context.current().heartbeat({ step: 'send', key });
     } catch {

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { deliveryId } from '../../activities/notices/ledger';
+import { deliveryId, NoticeLedger } from '../../activities/notices/ledger';
 import { parsePolicyText } from '../../policies/parse';
 import { organisationSchema } from '../../policies/organisation';
 import { planOrganisation } from '../../policies/organisationPlan';
@@ -53,8 +53,10 @@ function startWorker(env: NodeJS.ProcessEnv): ChildProcess & { output: () => str
  * out to 300 recipients over a real SMTP server, then restarted. In half the trials the kill lands
  * at the worst moment: the server has stored the k-th message (k random) and not yet answered it,
  * the gap in which a worker that records a notice only after the server's 250 would send it again
- * on retry; in the others 0-30 ms after the k-th message arrived. Afterwards every recipient has
- * each notice exactly once, with the notice's stable Message-ID (README "Notices: exactly once?").
+ * on retry; in the others 0-30 ms after the k-th message arrived. Afterwards no recipient has any
+ * notice twice, every notice arrived with its stable Message-ID except, at most, one per notice
+ * activity in flight at the kill that the ledger records as handed over (README "Notices:
+ * exactly once?").
  */
 describe('notices survive SIGKILL of the worker mid-sending', () => {
   let smtp: TestSmtpServer;
@@ -70,7 +72,7 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
     await smtp?.close();
   });
 
-  it('no recipient gets a notice twice; at most the one in flight at the kill is lost; each keeps its stable Message-ID', async () => {
+  it('no recipient gets a notice twice; only a notice in flight at the kill can be lost, and the ledger says so; each keeps its stable Message-ID', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'maint-notice-crash-'));
     const start = DateTime.now().setZone('Europe/Amsterdam').minus({ minutes: 1 }).startOf('minute');
     const file = join(dir, 'maint.yaml');
@@ -132,18 +134,25 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
     for (const m of smtp.messages) {
       for (const to of m.to) received.set(`${to} ${m.messageId}`, [...(received.get(`${to} ${m.messageId}`) ?? []), m.subject]);
     }
-    const expected = KINDS.flatMap((kind) => Array.from({ length: RECIPIENTS }, (_v, i) => {
+    const expected = new Map<string, string>(KINDS.flatMap((kind) => Array.from({ length: RECIPIENTS }, (_v, i) => {
       const key = `shop-now/${occurrenceStart}/${kind}/${plan!.recipients.find((r) => r.to === `c${i + 1}@customers.example`)!.key}`;
-      return `c${i + 1}@customers.example <${deliveryId(key)}@maint>`;
-    }));
+      return [`c${i + 1}@customers.example <${deliveryId(key)}@maint>`, key] as const;
+    })));
     const duplicates = [...received.entries()].filter(([, subjects]) => subjects.length > 1).map(([k, s]) => `${k} ×${s.length}`);
     expect({ context, atKill, duplicates }).toEqual({ context, atKill, duplicates: [] });
-    // The documented guarantee (README "Notices: exactly once?"): never twice; the one message in
-    // flight when the worker died may be lost (SMTP cannot tell the sender whether the server kept
-    // it), every other one arrives.
-    const missing = expected.filter((k) => !received.has(k));
-    expect({ context, missing: missing.length <= 1 ? 'at most the one in flight' : missing }).toEqual({ context, missing: 'at most the one in flight' });
-    expect([...received.keys()].filter((k) => !expected.includes(k))).toEqual([]);
+    expect([...received.keys()].filter((k) => !expected.has(k))).toEqual([]);
+
+    // The documented window (README "Notices: exactly once?"): a notice the worker had recorded as
+    // handed over, but whose final "." the server never got, is not sent again. Anything else missing
+    // is a bug. At most one such notice per notice activity in flight at the kill (4 at a time).
+    const ledger = new NoticeLedger(join(dir, 'data', 'notices'));
+    const missing = await Promise.all([...expected].filter(([k]) => !received.has(k)).map(async ([k, key]) => `${k}: ${(await ledger.entry(key))?.state ?? 'not in the ledger'}`));
+    expect(missing.filter((m) => !m.endsWith(': handed-over'))).toEqual([]);
+    expect(missing.length).toBeLessThanOrEqual(4);
     expect(smtp.messages).toHaveLength(total - missing.length);
+    const summary = `${context}: ${atKill} received at the kill; not received (handed over, unconfirmed): ${missing.length ? missing.join('; ') : 'none'}`;
+    process.stderr.write(`noticeCrash: ${summary}\n`);
+    // bench/chaos/run.sh deletes the logs of passed trials; NOTICE_CRASH_LOG keeps one line per trial.
+    if (process.env.NOTICE_CRASH_LOG) appendFileSync(process.env.NOTICE_CRASH_LOG, `${new Date().toISOString()} ${summary}\n`);
   }, 240_000);
 });
