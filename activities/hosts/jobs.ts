@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { shellQuote } from '../../policies/shell';
+import { shellQuote, withRemoteTimeout } from '../../policies/shell';
 import type { CommandResult, HostShell } from './ssh';
 
 /** Where jobs keep their state on a host; survives our SSH session, not a reboot of /tmp-on-tmpfs. */
@@ -23,13 +23,33 @@ const SWEEP_OLD_JOBS = [
   `fi`,
 ].join('\n');
 
+export interface JobOptions {
+  timeoutSeconds: number;
+  onWait?: () => void;
+  pollMs?: number;
+  /**
+   * A read-only command (e.g. the strategy's version check) run on the host right after the job is
+   * seen finished, in the same SSH session: its answer comes back as `then` of the result.
+   */
+  then?: { command: string; timeoutSeconds: number };
+}
+
+export interface JobResult extends CommandResult {
+  then?: CommandResult;
+}
+
 /**
  * Runs a host-changing command as a job detached from our SSH session, identified by `key`
  * (rollout/host/step). If the worker dies mid-command, the job keeps running; the retry finds it by
  * its key and waits for its result instead of starting it again, and a job that already finished
  * returns its recorded result. That is what makes apply and rollback safe to retry.
+ *
+ * One SSH session starts the job, waits up to ~2 s for it and, when it is done, runs `then`: a quick
+ * change and the check after it cost one session, not four. Each session starts the user's login
+ * shell on the host (its rc files included), which is what a host's sshd spends most of its CPU on
+ * when a wave of hosts is patched at once. Longer jobs are polled, ~2 s per session.
  */
-export async function runJob(shell: HostShell, key: string, command: string, options: { timeoutSeconds: number; onWait?: () => void; pollMs?: number }): Promise<CommandResult> {
+export async function runJob(shell: HostShell, key: string, command: string, options: JobOptions): Promise<JobResult> {
   const id = shellQuote(key.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200));
   const wrapped = `cd ${JOB_DIR} && echo $$ > ${id}.pid && timeout -k 10s ${Math.ceil(options.timeoutSeconds)}s sh -c ${shellQuote(command)} > ${id}.out 2> ${id}.err`;
   // The detached process claims the job itself, and `mkdir` is atomic: exactly one process runs the
@@ -40,18 +60,25 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
     `mkdir -p ${JOB_DIR} && cd ${JOB_DIR} || exit 97`,
     SWEEP_OLD_JOBS,
     `setsid nohup sh -c ${shellQuote(claimAndRun)} < /dev/null > /dev/null 2>&1 &`,
-  ].join('\n');
-  const startJob = async () => {
-    const started = await shell.run(start, { timeoutSeconds: 30 });
-    if (started.exitCode !== 0) throw new Error(`cannot start a job in ${JOB_DIR} (exit ${started.exitCode}): ${started.stderr.trim()}`);
-  };
-  await startJob();
-
+  ];
+  // After the exit status: the job's stdout, NUL, its stderr; with `then`: NUL, then's stdout, NUL,
+  // its exit code, NUL, its stderr.
+  const then = options.then === undefined ? [] : [
+    `t=$(mktemp) || exit 97`,
+    `printf '\\0'`,
+    // From the home directory, where the session's other commands run.
+    `(cd && ${withRemoteTimeout(options.then.command, options.then.timeoutSeconds)}) 2> "$t"; c=$?`,
+    `printf '\\0%s\\0' "$c"; cat "$t"; rm -f "$t"`,
+  ];
   // Each poll waits up to ~2 s on the host for the exit file: quick jobs finish within the first poll.
   const poll = [
     `cd ${JOB_DIR} || exit 97`,
     `i=0; while [ ! -f ${id}.exit ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
-    `if [ -f ${id}.exit ]; then echo "exit $(cat ${id}.exit)"; cat ${id}.out; printf '\\0'; cat ${id}.err; exit 0; fi`,
+    `if [ -f ${id}.exit ]; then`,
+    `  echo "exit $(cat ${id}.exit)"; cat ${id}.out; printf '\\0'; cat ${id}.err`,
+    ...then.map((line) => `  ${line}`),
+    `  exit 0`,
+    `fi`,
     // No claim after ~2 s: the start never got its process going (cut short before the spawn).
     `if [ ! -d ${id}.claim ]; then echo unclaimed; exit 0; fi`,
     // Claimed, pid written, process gone, no exit file: it died (host reboot, OOM kill, …).
@@ -59,19 +86,29 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
     // Claimed a minute ago and still no pid: its process died between the two (the command never ran).
     `if [ ! -f ${id}.pid ] && [ -n "$(find ${id}.claim -maxdepth 0 -mmin +1)" ]; then echo lost; exit 0; fi`,
     `echo running`,
-  ].join('\n');
+  ];
+  const sessionSeconds = 30 + (options.then?.timeoutSeconds ?? 0);
+  const ask = async (script: string[]): Promise<string> => {
+    const answer = await shell.run(script.join('\n'), { timeoutSeconds: sessionSeconds });
+    if (answer.exitCode !== 0) throw new Error(`cannot run a job in ${JOB_DIR} (exit ${answer.exitCode}): ${answer.stderr.trim()}`);
+    return answer.stdout;
+  };
   const deadline = Date.now() + (options.timeoutSeconds + 30) * 1000;
+  let answer = await ask([...start, ...poll]);
   for (;;) {
-    const answer = (await shell.run(poll, { timeoutSeconds: 30 })).stdout;
     const state = answer.slice(0, answer.indexOf('\n') >= 0 ? answer.indexOf('\n') : undefined).trim();
-    if (state.startsWith('exit ')) {
-      const [stdout = '', stderr = ''] = answer.slice(answer.indexOf('\n') + 1).split('\0');
-      return { exitCode: Number(state.slice(5)), stdout, stderr };
-    }
-    if (state === 'unclaimed') await startJob();
-    else if (state === 'lost') throw new Error(`job ${key} ended without an exit status (the host rebooted or killed it); its effect is unknown`);
+    if (state.startsWith('exit ')) return parseFinished(state, answer.slice(answer.indexOf('\n') + 1), options.then !== undefined);
+    if (state === 'lost') throw new Error(`job ${key} ended without an exit status (the host rebooted or killed it); its effect is unknown`);
     if (Date.now() > deadline) throw new Error(`job ${key} still running after ${options.timeoutSeconds + 30}s`);
     options.onWait?.();
     if (options.pollMs) await sleep(options.pollMs);
+    answer = await ask(state === 'unclaimed' ? [...start, ...poll] : poll);
   }
+}
+
+function parseFinished(state: string, rest: string, withThen: boolean): JobResult {
+  const [stdout = '', stderr = '', thenStdout = '', thenCode = '', thenStderr = ''] = rest.split('\0');
+  const result: JobResult = { exitCode: Number(state.slice(5)), stdout, stderr };
+  if (withThen) result.then = { exitCode: Number(thenCode), stdout: thenStdout, stderr: thenStderr };
+  return result;
 }

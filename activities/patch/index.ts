@@ -36,10 +36,11 @@ function strategyContext(shell: HostShell, input: HostStepInput, commandTimeoutM
     rolloutId: input.rolloutId,
     commandTimeoutSeconds: Math.ceil(commandTimeoutMs / 1000),
     heartbeat: (step) => heartbeat({ step, host: input.host.name }),
-    runChange: (step, command) =>
+    runChange: (step, command, then) =>
       runJob(shell, `${jobScope(input.rolloutId)}.${input.host.name}.${step}`, command, {
         timeoutSeconds: Math.ceil(commandTimeoutMs / 1000),
         onWait: () => heartbeat({ step, host: input.host.name, waiting: true }),
+        ...(then !== undefined ? { then } : {}),
       }),
   };
 }

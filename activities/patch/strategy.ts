@@ -1,7 +1,8 @@
 import type { Strategy } from '../../policies/rollout';
 import type { VersionRecord } from '../../policies/rolloutTypes';
 import type { TemplateHost } from '../../policies/templates';
-import type { CommandResult, HostShell } from '../hosts/ssh';
+import type { JobResult } from '../hosts/jobs';
+import type { HostShell } from '../hosts/ssh';
 
 export type { VersionRecord };
 
@@ -22,8 +23,10 @@ export interface StrategyContext {
    * Runs a command that changes the host (install, downgrade, remove) as a detached job keyed by
    * rollout, host and `step`: a retry after a worker crash waits for the first run instead of
    * running it twice. Use it for every changing command; read-only commands use `shell.run`.
+   * `then`: a read-only command run once the change is done, in the same SSH session (its answer
+   * is the result's `then`): the check after a quick change costs no session of its own.
    */
-  runChange(step: string, command: string): Promise<CommandResult>;
+  runChange(step: string, command: string, then?: { command: string; timeoutSeconds: number }): Promise<JobResult>;
 }
 
 /**

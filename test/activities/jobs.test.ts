@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { JOB_DIR, runJob, SWEEP_STAMP } from '../../activities/hosts/jobs';
 import { NodeSshConnector, type HostShell } from '../../activities/hosts/ssh';
@@ -49,6 +50,23 @@ describe('detached jobs on a real sshd host', () => {
     // A retry long after it finished gets the recorded result and runs nothing.
     expect(await withShell((shell) => runJob(shell, key, 'echo run >> "$MAINT_HOST_DIR/runs"', { timeoutSeconds: 30 }))).toEqual({ exitCode: 3, stdout: 'done\n', stderr: 'note\n' });
     expect(readFileSync(runs, 'utf8')).toBe('run\n');
+  });
+
+  it('starts a quick job, waits for it and runs the check after it in one SSH session', async () => {
+    const key = `test-jobs-${randomUUID()}.jobs-1.apply`;
+    writeFileSync(join(fleet.hosts[0]!.dir, 'version'), '1.0.0\n');
+    const commands: string[] = [];
+    const result = await withShell((shell) => runJob({ run: (command, options) => (commands.push(command), shell.run(command, options)), close: () => undefined }, key,
+      'echo 2.0.0 > "$MAINT_HOST_DIR/version"; echo applied',
+      // The check runs from the home directory, like any other command of the session.
+      { timeoutSeconds: 30, then: { command: 'cat "$MAINT_HOST_DIR/version"; pwd; echo checked >&2', timeoutSeconds: 30 } }));
+    expect(result).toEqual({ exitCode: 0, stdout: 'applied\n', stderr: '', then: { exitCode: 0, stdout: `2.0.0\n${homedir()}\n`, stderr: 'checked\n' } });
+    expect(commands).toHaveLength(1);
+
+    // A longer job is polled; the session that sees it finished runs the check, and its exit code comes back.
+    const slow = await withShell((shell) => runJob(shell, `test-jobs-${randomUUID()}.jobs-1.apply`, 'sleep 3; exit 4',
+      { timeoutSeconds: 30, then: { command: 'echo broken; exit 5', timeoutSeconds: 30 } }));
+    expect(slow).toEqual({ exitCode: 4, stdout: '', stderr: '', then: { exitCode: 5, stdout: 'broken\n', stderr: '' } });
   });
 
   it('sweeps jobs older than 14 days at most once a day, in the background', async () => {

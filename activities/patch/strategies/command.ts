@@ -1,16 +1,37 @@
 import type { z } from 'zod';
 import type { commandStrategySchema } from '../../../policies/rollout';
 import { renderCommand } from '../../../policies/templates';
-import { changeChecked, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
+import { SshError } from '../../hosts/ssh';
+import { HostCommandError, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
 
 type CommandStrategy = z.output<typeof commandStrategySchema>;
 
 /** The component name used in version records of the command strategy. */
 export const COMPONENT = 'version';
 
+const CHECK_TIMEOUT_SECONDS = 60;
+
+function checkCommand(ctx: StrategyContext, s: CommandStrategy): string {
+  return renderCommand(s.check, { host: ctx.host, target: s.target, rolloutId: ctx.rolloutId });
+}
+
+function version(checkOutput: string): string {
+  return (checkOutput.split('\n')[0] ?? '').trim();
+}
+
 async function installed(ctx: StrategyContext, s: CommandStrategy): Promise<string> {
-  const out = await runChecked(ctx, renderCommand(s.check, { host: ctx.host, target: s.target, rolloutId: ctx.rolloutId }), 60);
-  return (out.split('\n')[0] ?? '').trim();
+  return version(await runChecked(ctx, checkCommand(ctx, s), CHECK_TIMEOUT_SECONDS));
+}
+
+/** Runs `command` as a retry-safe job, then `check` in the same SSH session; returns the version it prints. */
+async function changeThenCheck(ctx: StrategyContext, s: CommandStrategy, step: string, command: string): Promise<string> {
+  const check = checkCommand(ctx, s);
+  const result = await ctx.runChange(step, command, { command: check, timeoutSeconds: CHECK_TIMEOUT_SECONDS });
+  if (result.exitCode !== 0) throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
+  const after = result.then!;
+  if (after.exitCode === 124 || after.exitCode === 137) throw new SshError('CommandTimedOut', `${ctx.host.name}: \`check\` timed out after ${CHECK_TIMEOUT_SECONDS}s`);
+  if (after.exitCode !== 0) throw new HostCommandError(ctx.host.name, check, after.exitCode, after.stderr || after.stdout);
+  return version(after.stdout);
 }
 
 /** User-provided check/apply/rollback commands: `check` prints the installed version. */
@@ -29,20 +50,18 @@ export const commandStrategy: PatchStrategy<CommandStrategy> = {
     const current = await installed(ctx, s);
     if (current === s.target) return { installed: { [COMPONENT]: current }, alreadyApplied: true, record };
     ctx.heartbeat('applying');
-    await changeChecked(ctx, `apply-${s.target}`, renderCommand(s.apply, { host: ctx.host, target: s.target, previous: record.before[COMPONENT] ?? '', rolloutId: ctx.rolloutId }));
-    const after = await installed(ctx, s);
+    const after = await changeThenCheck(ctx, s, `apply-${s.target}`, renderCommand(s.apply, { host: ctx.host, target: s.target, previous: record.before[COMPONENT] ?? '', rolloutId: ctx.rolloutId }));
     if (after !== s.target) throw new Error(`${ctx.host.name}: after apply, \`check\` prints "${after}", expected "${s.target}"`);
     return { installed: { [COMPONENT]: after }, alreadyApplied: false, record };
   },
 
   async rollback(ctx, s, record: VersionRecord) {
     const previous = record.before[COMPONENT] ?? '';
-    const current = await installed(ctx, s);
-    if (current !== previous) {
+    let after = await installed(ctx, s);
+    if (after !== previous) {
       ctx.heartbeat('rolling back');
-      await changeChecked(ctx, `rollback-to-${previous}`, renderCommand(s.rollback, { host: ctx.host, target: s.target, previous, rolloutId: ctx.rolloutId }));
+      after = await changeThenCheck(ctx, s, `rollback-to-${previous}`, renderCommand(s.rollback, { host: ctx.host, target: s.target, previous, rolloutId: ctx.rolloutId }));
     }
-    const after = await installed(ctx, s);
     if (after !== previous) throw new Error(`${ctx.host.name}: after rollback, \`check\` prints "${after}", expected "${previous}"`);
     return { [COMPONENT]: after };
   },
