@@ -43,7 +43,7 @@ async function runHook(steps: Steps, policy: RolloutPolicy, rolloutId: string, h
  * non-cancellable scope: an abort must not leave a half-restored host. `report` is updated as it goes.
  */
 export function restoreHost(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, report: HostReport, drainFirst: boolean, now: () => number): Promise<void> {
-  // Without a record here, the activity reads the one recordVersions left on the host.
+  // Without a record here, the activity reads the one applyPatch left on the host.
   const record = report.record;
   return CancellationScope.nonCancellable(async () => {
     try {

@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/facts';
 import type { ResolvedHost } from '../../policies/inventory';
@@ -62,6 +63,32 @@ function jobScope(rolloutId: string): string {
   }
 }
 
+/**
+ * `shell`, with `prelude.script` run ahead of the first command in that command's SSH session (fed
+ * `prelude.stdin`): each session starts the login shell on the host, the cost that dominates a wave of
+ * hosts. `output()` is what the prelude printed, once the first command ran. A failing prelude
+ * fails that command with a {@link HostCommandError} saying what the prelude was for.
+ */
+function sharingFirstSession(shell: HostShell, host: string, prelude: { script: string; what: string; stdin?: string }): { shell: HostShell; output: () => string | undefined } {
+  let output: string | undefined;
+  const marker = `maint-prelude-done-${randomUUID()}`;
+  return {
+    output: () => output,
+    shell: {
+      close: () => shell.close(),
+      run: async (command, options = {}) => {
+        if (output !== undefined) return shell.run(command, options);
+        if (prelude.stdin !== undefined && options.stdin !== undefined) throw new Error('sharingFirstSession: the first command cannot have its own stdin');
+        const result = await shell.run(`( ${prelude.script} ) || exit 96\necho ${marker}\n${command}`, { ...options, ...(prelude.stdin !== undefined ? { stdin: prelude.stdin } : {}) });
+        const at = result.stdout.indexOf(`${marker}\n`);
+        if (at < 0) throw new HostCommandError(host, prelude.what, result.exitCode, result.stderr || result.stdout);
+        output = result.stdout.slice(0, at);
+        return { ...result, stdout: result.stdout.slice(at + marker.length + 1) };
+      },
+    },
+  };
+}
+
 /** A failed host command is permanent for this step: retrying apt with the same input fails the same way. */
 function permanent(err: unknown): unknown {
   if (err instanceof HostCommandError) return ApplicationFailure.nonRetryable(err.message, 'HostCommandFailed');
@@ -109,26 +136,38 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
     },
 
     /**
-     * Installed versions before anything changes: what a rollback restores. Also kept on the host
-     * (write-once: a retry never replaces the first, true "before"), so a rollback needs nothing
-     * but the rollout id and the host.
+     * Installed versions before anything changes: what a rollback restores. applyPatch keeps it on
+     * the host (write-once: a retry never replaces the first, true "before"), so a rollback needs
+     * nothing but the rollout id and the host; once there, it is what this returns.
      */
     async recordVersions(input: HostStepInput & { strategy: Strategy; commandTimeoutMs: number }): Promise<VersionRecord> {
       return onHost(input, async (shell) => {
-        const record = await strategyFor(input.strategy).record(strategyContext(shell, input, input.commandTimeoutMs), input.strategy);
-        const file = recordFile(input);
-        const stored = await shell.run(`mkdir -p ${JOB_DIR} && if [ ! -s ${file} ]; then cat > ${file}.tmp && mv ${file}.tmp ${file}; else cat > /dev/null; fi && cat ${file}`, { stdin: JSON.stringify(record), timeoutSeconds: 30 });
-        if (stored.exitCode !== 0) throw new HostCommandError(input.host.name, `store the version record in ${JOB_DIR}`, stored.exitCode, stored.stderr);
-        return JSON.parse(stored.stdout) as VersionRecord;
+        // The record kept on the host, if an earlier attempt stored one, is read in the strategy's first session.
+        const first = sharingFirstSession(shell, input.host.name, { script: `cat ${recordFile(input)} 2>/dev/null || true`, what: `read the version record in ${JOB_DIR}` });
+        const record = await strategyFor(input.strategy).record(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy);
+        const stored = first.output() ?? (await shell.run(`cat ${recordFile(input)} 2>/dev/null || true`, { timeoutSeconds: 30 })).stdout;
+        return stored.trim() !== '' ? (JSON.parse(stored) as VersionRecord) : record;
       });
     },
 
-    /** Idempotent: a host already at the target (e.g. a retry after a worker crash) is not patched again. */
+    /**
+     * Idempotent: a host already at the target (e.g. a retry after a worker crash) is not patched
+     * again. Stores the record on the host (write-once) ahead of the strategy's first command, in
+     * its session: before anything changes.
+     */
     async applyPatch(input: HostStepInput & { strategy: Strategy; record: VersionRecord; commandTimeoutMs: number }) {
-      return onHost(input, (shell) => strategyFor(input.strategy).apply(strategyContext(shell, input, input.commandTimeoutMs), input.strategy, input.record));
+      return onHost(input, async (shell) => {
+        const file = recordFile(input);
+        const store = `mkdir -p ${JOB_DIR} && if [ ! -s ${file} ]; then cat > ${file}.tmp && mv ${file}.tmp ${file}; else cat > /dev/null; fi`;
+        const first = sharingFirstSession(shell, input.host.name, { script: store, what: `store the version record in ${JOB_DIR}`, stdin: JSON.stringify(input.record) });
+        const applied = await strategyFor(input.strategy).apply(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy, input.record);
+        // A strategy that ran no command changed nothing; the record is stored all the same.
+        if (first.output() === undefined) await first.shell.run('true', { timeoutSeconds: 30 });
+        return applied;
+      });
     },
 
-    /** Restores exactly the recorded versions (given, or as kept on the host by recordVersions); safe to repeat. */
+    /** Restores exactly the recorded versions (given, or as kept on the host by applyPatch); safe to repeat. */
     async rollbackHost(input: HostStepInput & { strategy: Strategy; record?: VersionRecord; commandTimeoutMs: number }): Promise<Record<string, string>> {
       return onHost(input, async (shell) => {
         let record = input.record;
