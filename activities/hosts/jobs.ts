@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { shellQuote, withRemoteTimeout } from '../../policies/shell';
-import type { CommandResult, HostShell } from './ssh';
+import { SshError, type CommandResult, type HostShell } from './ssh';
 
 /** Where jobs keep their state on a host; survives our SSH session, not a reboot of /tmp-on-tmpfs. */
 export const JOB_DIR = '/var/tmp/maint-jobs';
@@ -97,7 +97,14 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
   let answer = await ask([...start, ...poll]);
   for (;;) {
     const state = answer.slice(0, answer.indexOf('\n') >= 0 ? answer.indexOf('\n') : undefined).trim();
-    if (state.startsWith('exit ')) return parseFinished(state, answer.slice(answer.indexOf('\n') + 1), options.then !== undefined);
+    if (state.startsWith('exit ')) {
+      const finished = parseFinished(state, answer.slice(answer.indexOf('\n') + 1), options.then !== undefined);
+      // `timeout`'s exit codes, as HostShell.run reports them for a command of its own.
+      if (finished.then?.exitCode === 124 || finished.then?.exitCode === 137) {
+        throw new SshError('CommandTimedOut', `job ${key}: the command after it timed out after ${options.then!.timeoutSeconds}s: ${options.then!.command.slice(0, 160)}`);
+      }
+      return finished;
+    }
     if (state === 'lost') throw new Error(`job ${key} ended without an exit status (the host rebooted or killed it); its effect is unknown`);
     if (Date.now() > deadline) throw new Error(`job ${key} still running after ${options.timeoutSeconds + 30}s`);
     options.onWait?.();

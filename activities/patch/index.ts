@@ -143,9 +143,10 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
     async recordVersions(input: HostStepInput & { strategy: Strategy; commandTimeoutMs: number }): Promise<VersionRecord> {
       return onHost(input, async (shell) => {
         // The record kept on the host, if an earlier attempt stored one, is read in the strategy's first session.
-        const first = sharingFirstSession(shell, input.host.name, { script: `cat ${recordFile(input)} 2>/dev/null || true`, what: `read the version record in ${JOB_DIR}` });
+        const readStored = `cat ${recordFile(input)} 2>/dev/null || true`;
+        const first = sharingFirstSession(shell, input.host.name, { script: readStored, what: `read the version record in ${JOB_DIR}` });
         const record = await strategyFor(input.strategy).record(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy);
-        const stored = first.output() ?? (await shell.run(`cat ${recordFile(input)} 2>/dev/null || true`, { timeoutSeconds: 30 })).stdout;
+        const stored = first.output() ?? (await shell.run(readStored, { timeoutSeconds: 30 })).stdout;
         return stored.trim() !== '' ? (JSON.parse(stored) as VersionRecord) : record;
       });
     },

@@ -2,7 +2,7 @@ import type { Strategy } from '../../policies/rollout';
 import type { VersionRecord } from '../../policies/rolloutTypes';
 import type { TemplateHost } from '../../policies/templates';
 import type { JobResult } from '../hosts/jobs';
-import type { HostShell } from '../hosts/ssh';
+import type { CommandResult, HostShell } from '../hosts/ssh';
 
 export type { VersionRecord };
 
@@ -61,16 +61,28 @@ export class HostCommandError extends Error {
   }
 }
 
-/** Runs a read-only command and throws {@link HostCommandError} unless it exits 0. */
-export async function runChecked(ctx: StrategyContext, command: string, timeoutSeconds = ctx.commandTimeoutSeconds): Promise<string> {
-  const result = await ctx.shell.run(command, { timeoutSeconds });
+/** `result`'s stdout; throws {@link HostCommandError} unless `command` exited 0. */
+function stdoutOf(ctx: StrategyContext, command: string, result: CommandResult): string {
   if (result.exitCode !== 0) throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
   return result.stdout;
 }
 
+/** Runs a read-only command and throws {@link HostCommandError} unless it exits 0. */
+export async function runChecked(ctx: StrategyContext, command: string, timeoutSeconds = ctx.commandTimeoutSeconds): Promise<string> {
+  return stdoutOf(ctx, command, await ctx.shell.run(command, { timeoutSeconds }));
+}
+
 /** Runs a host-changing command as a retry-safe job ({@link StrategyContext.runChange}); throws unless it exits 0. */
 export async function changeChecked(ctx: StrategyContext, step: string, command: string): Promise<string> {
-  const result = await ctx.runChange(step, command);
-  if (result.exitCode !== 0) throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
-  return result.stdout;
+  return stdoutOf(ctx, command, await ctx.runChange(step, command));
+}
+
+/**
+ * {@link changeChecked}, then the read-only `check` in the same SSH session; returns what `check`
+ * printed. Throws unless both exit 0.
+ */
+export async function changeThenRunChecked(ctx: StrategyContext, step: string, command: string, check: { command: string; timeoutSeconds: number }): Promise<string> {
+  const result = await ctx.runChange(step, command, check);
+  stdoutOf(ctx, command, result);
+  return stdoutOf(ctx, check.command, result.then!);
 }

@@ -1,8 +1,7 @@
 import type { z } from 'zod';
 import type { commandStrategySchema } from '../../../policies/rollout';
 import { renderCommand } from '../../../policies/templates';
-import { SshError } from '../../hosts/ssh';
-import { HostCommandError, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
+import { changeThenRunChecked, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
 
 type CommandStrategy = z.output<typeof commandStrategySchema>;
 
@@ -25,13 +24,7 @@ async function installed(ctx: StrategyContext, s: CommandStrategy): Promise<stri
 
 /** Runs `command` as a retry-safe job, then `check` in the same SSH session; returns the version it prints. */
 async function changeThenCheck(ctx: StrategyContext, s: CommandStrategy, step: string, command: string): Promise<string> {
-  const check = checkCommand(ctx, s);
-  const result = await ctx.runChange(step, command, { command: check, timeoutSeconds: CHECK_TIMEOUT_SECONDS });
-  if (result.exitCode !== 0) throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
-  const after = result.then!;
-  if (after.exitCode === 124 || after.exitCode === 137) throw new SshError('CommandTimedOut', `${ctx.host.name}: \`check\` timed out after ${CHECK_TIMEOUT_SECONDS}s`);
-  if (after.exitCode !== 0) throw new HostCommandError(ctx.host.name, check, after.exitCode, after.stderr || after.stdout);
-  return version(after.stdout);
+  return version(await changeThenRunChecked(ctx, step, command, { command: checkCommand(ctx, s), timeoutSeconds: CHECK_TIMEOUT_SECONDS }));
 }
 
 /** User-provided check/apply/rollback commands: `check` prints the installed version. */
