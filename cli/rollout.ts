@@ -85,6 +85,7 @@ function reportForJson(p: RolloutProgress) {
     waves: p.waves,
     hosts: p.hosts.map((h) => ({
       name: h.name, wave: h.wave, state: h.state, before: h.record?.before ?? null, after: h.after ?? null, attempts: h.attempts, error: h.error ?? null,
+      ...(h.record?.ignoredRecord !== undefined ? { ignoredRecord: h.record.ignoredRecord } : {}),
     })),
   };
 }

@@ -10,6 +10,21 @@ export interface VersionRecord {
   target: Record<string, string>;
   /** Strategy-specific handle, e.g. the dnf transaction id that `dnf history undo` reverts. */
   transactionId?: string;
+  /**
+   * Set when the host held a version record this execution did not write (an earlier rollout with
+   * the same id, an unreadable file): what was found. It was ignored; `before` is what the host has now.
+   */
+  ignoredRecord?: string;
+}
+
+/**
+ * A rollout execution: its id (chosen by people or derived from a window) and the run id of its
+ * first execution (Temporal's, the same across continue-as-new). Records kept on hosts are bound to
+ * `execution`, so a later rollout that reuses the id never takes an old record for its "before".
+ */
+export interface RolloutRef {
+  rolloutId: string;
+  execution: string;
 }
 
 /** Where one host is in a rollout, as `maint rollout status` shows it. */
@@ -89,8 +104,7 @@ export interface RolloutReport extends RolloutProgress {
   finishedAt: number;
 }
 
-export interface BatchInput {
-  rolloutId: string;
+export interface BatchInput extends RolloutRef {
   wave: number;
   /** This batch's hosts, in order; resolved from `targets` when the batch starts. */
   names: string[];

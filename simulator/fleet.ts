@@ -203,7 +203,7 @@ function serveConnection(conn: Connection, host: SimulatedHost, clientPublic: Pa
         if (host.faults.hang?.test(info.command)) return;
         const child = runner.run(info.command, host.dir, {
           PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: host.dir, MAINT_HOST_DIR: host.dir, MAINT_HOST_NAME: host.name, LC_ALL: 'C',
-          MAINT_BOOT_ID_FILE: join(host.dir, 'boot_id'),
+          MAINT_BOOT_ID_FILE: join(host.dir, 'boot_id'), MAINT_JOB_DIR: join(host.dir, 'jobs'),
         }, (code, signal) => {
           stream.exit(code ?? (signal ? 128 : 1));
           stream.end();

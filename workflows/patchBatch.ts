@@ -5,7 +5,7 @@ import {
 import type { Activities } from '../activities';
 import type { ResolvedHost } from '../policies/inventory';
 import type { RolloutPolicy } from '../policies/rollout';
-import type { BatchInput, BatchResult, HostPhase, HostReport, TargetSet, VersionRecord } from '../policies/rolloutTypes';
+import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rolloutTypes';
 import { pickHosts } from '../policies/targets';
 import { mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from './messages';
@@ -42,7 +42,8 @@ async function runHook(steps: Steps, policy: RolloutPolicy, rolloutId: string, h
  * Restores a host's recorded versions, checks its health and puts it back in service, in a
  * non-cancellable scope: an abort must not leave a half-restored host. `report` is updated as it goes.
  */
-export function restoreHost(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, report: HostReport, drainFirst: boolean, now: () => number): Promise<void> {
+export function restoreHost(steps: Steps, policy: RolloutPolicy, rollout: RolloutRef, host: ResolvedHost, report: HostReport, drainFirst: boolean, now: () => number): Promise<void> {
+  const { rolloutId } = rollout;
   // Without a record here, the activity reads the one applyPatch left on the host.
   const record = report.record;
   return CancellationScope.nonCancellable(async () => {
@@ -52,7 +53,7 @@ export function restoreHost(steps: Steps, policy: RolloutPolicy, rolloutId: stri
         await runHook(steps, policy, rolloutId, host, 'drain', 'restore');
       }
       report.state = 'rolling-back';
-      report.after = await steps.changing.rollbackHost({ rolloutId, host, strategy: policy.strategy, ...(record !== undefined ? { record } : {}), commandTimeoutMs: policy.commandTimeout });
+      report.after = await steps.changing.rollbackHost({ ...rollout, host, strategy: policy.strategy, ...(record !== undefined ? { record } : {}), commandTimeoutMs: policy.commandTimeout });
       await steps.verifying.verifyHealth({ rolloutId, host, health: policy.health });
       await runHook(steps, policy, rolloutId, host, 'undrain', 'restore');
       Object.assign(report, { state: 'rolled-back', outOfServiceUntil: now() });
@@ -76,6 +77,7 @@ function message(err: unknown): string {
  */
 export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult> {
   const { policy, rolloutId } = input;
+  const rollout: RolloutRef = { rolloutId, execution: input.execution };
   const steps = stepsFor(policy);
   const target = policy.strategy.kind === 'command' ? policy.strategy.target : undefined;
 
@@ -110,9 +112,9 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
       await hook(host, 'drain');
       await hook(host, 'pre');
       set(host, 'patching');
-      record = await quick.recordVersions({ rolloutId, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
+      record = await quick.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
       set(host, 'patching', { record });
-      const applied = await steps.changing.applyPatch({ rolloutId, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
+      const applied = await steps.changing.applyPatch({ ...rollout, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
       report(host).attempts += applied.alreadyApplied ? 0 : 1;
       if (policy.reboot.mode !== 'never') {
         set(host, 'rebooting');
@@ -131,7 +133,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
       }
       set(host, 'failed', { error: cancelled ? 'aborted while in progress' : message(err) });
       if (record !== undefined && (policy.rollback.scope !== 'none' || cancelled)) {
-        await restoreHost(steps, policy, rolloutId, host, report(host), false, Date.now);
+        await restoreHost(steps, policy, rollout, host, report(host), false, Date.now);
         // Say "rolled back" only when it was; a failed restore keeps its own explanation.
         if (!cancelled && report(host).state === 'rolled-back') report(host).error = `${message(err)} (rolled back)`;
       } else if (record === undefined && report(host).outOfServiceFrom !== undefined) {
@@ -162,19 +164,19 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
   // Halted (scope batch/all-patched) or aborted: the hosts this batch already patched go back too.
   if ((halted && policy.rollback.scope !== 'none') || aborted) {
     const toRestore = hosts.filter((h) => report(h).state === 'healthy' && report(h).record !== undefined);
-    await mapWithConcurrency(toRestore, Math.max(1, input.parallelism), (h) => restoreHost(steps, policy, rolloutId, h, report(h), true, Date.now));
+    await mapWithConcurrency(toRestore, Math.max(1, input.parallelism), (h) => restoreHost(steps, policy, rollout, h, report(h), true, Date.now));
   }
   for (const h of hosts) if (report(h).state === 'pending') set(h, 'skipped', { error: aborted ? 'rollout aborted' : 'rollout halted' });
   return { hosts: [...reports.values()], failures, halted, aborted };
 }
 
 /** Rolls back hosts patched by earlier batches (rollback scope `all-patched`), from the records kept on each host. */
-export async function rollbackHostsWorkflow(input: { rolloutId: string; policy: RolloutPolicy; names: string[]; targets: TargetSet; parallelism: number; wave: number }): Promise<HostReport[]> {
+export async function rollbackHostsWorkflow(input: RolloutRef & { policy: RolloutPolicy; names: string[]; targets: TargetSet; parallelism: number; wave: number }): Promise<HostReport[]> {
   const steps = stepsFor(input.policy);
   const { hosts, missing } = await resolveHosts(input.targets, input.names);
   const restored = await mapWithConcurrency(hosts, Math.max(1, input.parallelism), async (host) => {
     const report: HostReport = { name: host.name, wave: input.wave, state: 'healthy', attempts: 0 };
-    await restoreHost(steps, input.policy, input.rolloutId, host, report, true, Date.now);
+    await restoreHost(steps, input.policy, { rolloutId: input.rolloutId, execution: input.execution }, host, report, true, Date.now);
     return report;
   });
   return [...restored, ...missing.map((name): HostReport => ({ name, wave: input.wave, state: 'failed', attempts: 0, error: 'not rolled back: no longer in the inventory' }))];

@@ -51,6 +51,8 @@ function needsApprovalAfter(after: 'canary' | 'every-wave' | number[] | undefine
  */
 export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutCarry): Promise<RolloutReport> {
   const { policy, rolloutId, targets } = input;
+  // What binds the version records on the hosts to this rollout (the same across continue-as-new).
+  const execution = workflowInfo().firstExecutionRunId;
   // Handlers are registered before the first await; until the targets are known, the plan is empty.
   let names: string[] = [];
   let plan: WavePlan[] = [];
@@ -155,7 +157,7 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
         batches.push(workflowId);
         const restored = await executeChild<typeof rollbackHostsWorkflow>('rollbackHostsWorkflow', {
           workflowId,
-          args: [{ rolloutId, policy, names: partNames, targets: targetsFor(partNames), parallelism: plan[0]?.parallelism ?? 1, wave: -1 }],
+          args: [{ rolloutId, execution, policy, names: partNames, targets: targetsFor(partNames), parallelism: plan[0]?.parallelism ?? 1, wave: -1 }],
         });
         for (const r of restored) reports.set(r.name, { ...toOutcome(r), wave: reports.get(r.name)!.wave });
       }
@@ -198,7 +200,7 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
       batches.push(workflowId);
       const child = await startChild<typeof patchBatchWorkflow>('patchBatchWorkflow', {
         workflowId,
-        args: [{ rolloutId, wave: wave.index, names: partNames, targets: targetsFor(partNames), policy, parallelism: partParallelism, failuresAllowed: Math.max(0, tolerated - failures), paused }],
+        args: [{ rolloutId, execution, wave: wave.index, names: partNames, targets: targetsFor(partNames), policy, parallelism: partParallelism, failuresAllowed: Math.max(0, tolerated - failures), paused }],
       });
       running.push(child);
       try {

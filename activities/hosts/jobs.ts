@@ -2,8 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { shellQuote, withRemoteTimeout } from '../../policies/shell';
 import { SshError, type CommandResult, type HostShell } from './ssh';
 
-/** Where jobs keep their state on a host; survives our SSH session, not a reboot of /tmp-on-tmpfs. */
+/** Where jobs keep their state on a host by default; survives our SSH session, not a reboot of /tmp-on-tmpfs. */
 export const JOB_DIR = '/var/tmp/maint-jobs';
+
+/**
+ * The job directory as the host's shell names it: `$MAINT_JOB_DIR` where the host's environment sets
+ * it (sshd `SetEnv`, the maintenance user's environment; a test fleet gives each host its own),
+ * {@link JOB_DIR} otherwise. Double-quoted for the shell.
+ */
+export const JOB_DIR_SH = `"\${MAINT_JOB_DIR:-${JOB_DIR}}"`;
 
 /** The sweep's stamp in {@link JOB_DIR}: its mtime is when the last sweep started. */
 export const SWEEP_STAMP = '.swept';
@@ -51,13 +58,13 @@ export interface JobResult extends CommandResult {
  */
 export async function runJob(shell: HostShell, key: string, command: string, options: JobOptions): Promise<JobResult> {
   const id = shellQuote(key.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200));
-  const wrapped = `cd ${JOB_DIR} && echo $$ > ${id}.pid && timeout -k 10s ${Math.ceil(options.timeoutSeconds)}s sh -c ${shellQuote(command)} > ${id}.out 2> ${id}.err`;
+  const wrapped = `cd ${JOB_DIR_SH} && echo $$ > ${id}.pid && timeout -k 10s ${Math.ceil(options.timeoutSeconds)}s sh -c ${shellQuote(command)} > ${id}.out 2> ${id}.err`;
   // The detached process claims the job itself, and `mkdir` is atomic: exactly one process runs the
   // job, whatever retries race. Claiming in the session instead left a claimed job that nothing ran
   // when the start was cut short between the claim and the spawn (its 30 s timeout, seen under load).
   const claimAndRun = `mkdir ${id}.claim 2>/dev/null || exit 0; ${wrapped}; echo $? > ${id}.exit.tmp && mv ${id}.exit.tmp ${id}.exit`;
   const start = [
-    `mkdir -p ${JOB_DIR} && cd ${JOB_DIR} || exit 97`,
+    `mkdir -p ${JOB_DIR_SH} && cd ${JOB_DIR_SH} || exit 97`,
     SWEEP_OLD_JOBS,
     `setsid nohup sh -c ${shellQuote(claimAndRun)} < /dev/null > /dev/null 2>&1 &`,
   ];
@@ -72,7 +79,7 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
   ];
   // Each poll waits up to ~2 s on the host for the exit file: quick jobs finish within the first poll.
   const poll = [
-    `cd ${JOB_DIR} || exit 97`,
+    `cd ${JOB_DIR_SH} || exit 97`,
     `i=0; while [ ! -f ${id}.exit ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
     `if [ -f ${id}.exit ]; then`,
     `  echo "exit $(cat ${id}.exit)"; cat ${id}.out; printf '\\0'; cat ${id}.err`,
@@ -90,7 +97,7 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
   const sessionSeconds = 30 + (options.then?.timeoutSeconds ?? 0);
   const ask = async (script: string[]): Promise<string> => {
     const answer = await shell.run(script.join('\n'), { timeoutSeconds: sessionSeconds });
-    if (answer.exitCode !== 0) throw new Error(`cannot run a job in ${JOB_DIR} (exit ${answer.exitCode}): ${answer.stderr.trim()}`);
+    if (answer.exitCode !== 0) throw new Error(`cannot run a job in the job directory (${JOB_DIR} unless $MAINT_JOB_DIR says otherwise; exit ${answer.exitCode}): ${answer.stderr.trim()}`);
     return answer.stdout;
   };
   const deadline = Date.now() + (options.timeoutSeconds + 30) * 1000;

@@ -4,12 +4,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/facts';
 import type { ResolvedHost } from '../../policies/inventory';
 import type { RolloutPolicy, Strategy } from '../../policies/rollout';
+import type { RolloutRef } from '../../policies/rolloutTypes';
 import { shellQuote } from '../../policies/shell';
 import { renderCommand, type TemplateValues } from '../../policies/templates';
 import { runHealthCheck } from '../health';
-import { JOB_DIR, runJob } from '../hosts/jobs';
+import { runJob } from '../hosts/jobs';
 import type { HostShell, SshConnector, SshTarget } from '../hosts/ssh';
 import { withHost, toFailure } from '../hosts/withHost';
+import { readKeptRecord, keepRecordScript, recordFile } from './keptRecord';
 import { strategyFor } from './strategies';
 import { changeChecked, HostCommandError, runChecked, type PlannedChange, type StrategyContext, type VersionRecord } from './strategy';
 
@@ -17,6 +19,9 @@ export interface HostStepInput {
   rolloutId: string;
   host: ResolvedHost;
 }
+
+/** A step that reads or writes the version record kept on the host: bound to the rollout's execution. */
+export type RecordStepInput = HostStepInput & RolloutRef;
 
 export function sshTarget(host: ResolvedHost): SshTarget {
   return { name: host.name, address: host.address, port: host.port, user: host.user, hostKey: host.hostKey, ...(host.identityFile !== undefined ? { identityFile: host.identityFile } : {}) };
@@ -38,7 +43,7 @@ function strategyContext(shell: HostShell, input: HostStepInput, commandTimeoutM
     commandTimeoutSeconds: Math.ceil(commandTimeoutMs / 1000),
     heartbeat: (step) => heartbeat({ step, host: input.host.name }),
     runChange: (step, command, then) =>
-      runJob(shell, `${jobScope(input.rolloutId)}.${input.host.name}.${step}`, command, {
+      runJob(shell, `${jobScope()}.${input.host.name}.${step}`, command, {
         timeoutSeconds: Math.ceil(commandTimeoutMs / 1000),
         onWait: () => heartbeat({ step, host: input.host.name, waiting: true }),
         ...(then !== undefined ? { then } : {}),
@@ -46,21 +51,15 @@ function strategyContext(shell: HostShell, input: HostStepInput, commandTimeoutM
   };
 }
 
-/** Where a host keeps the version record of a rollout (rollout ids are never reused). */
-function recordFile(input: HostStepInput): string {
-  return shellQuote(`${JOB_DIR}/${`${input.rolloutId}.${input.host.name}`.replace(/[^A-Za-z0-9._-]/g, '_')}.record.json`);
-}
-
 /**
  * Jobs are keyed by the workflow execution (run id) that asks for them: the same across retries of
- * an activity, never shared with another rollout, even one that reuses a rollout id later.
+ * an activity, never shared with another rollout, even one that reuses a rollout id later. Host
+ * steps only ever run as activities of a workflow; there is no other key to fall back on.
  */
-function jobScope(rolloutId: string): string {
-  try {
-    return Context.current().info.workflowExecution?.runId ?? rolloutId;
-  } catch {
-    return rolloutId; // outside an activity (tests, previews)
-  }
+function jobScope(): string {
+  const runId = Context.current().info.workflowExecution?.runId;
+  if (runId === undefined) throw new Error('host steps run as activities of a workflow execution (no workflow run id in the activity context)');
+  return runId;
 }
 
 /**
@@ -140,14 +139,15 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
      * the host (write-once: a retry never replaces the first, true "before"), so a rollback needs
      * nothing but the rollout id and the host; once there, it is what this returns.
      */
-    async recordVersions(input: HostStepInput & { strategy: Strategy; commandTimeoutMs: number }): Promise<VersionRecord> {
+    async recordVersions(input: RecordStepInput & { strategy: Strategy; commandTimeoutMs: number }): Promise<VersionRecord> {
       return onHost(input, async (shell) => {
         // The record kept on the host, if an earlier attempt stored one, is read in the strategy's first session.
         const readStored = `cat ${recordFile(input)} 2>/dev/null || true`;
-        const first = sharingFirstSession(shell, input.host.name, { script: readStored, what: `read the version record in ${JOB_DIR}` });
+        const first = sharingFirstSession(shell, input.host.name, { script: readStored, what: 'read the version record in the job directory' });
         const record = await strategyFor(input.strategy).record(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy);
-        const stored = first.output() ?? (await shell.run(readStored, { timeoutSeconds: 30 })).stdout;
-        return stored.trim() !== '' ? (JSON.parse(stored) as VersionRecord) : record;
+        const kept = readKeptRecord(first.output() ?? (await shell.run(readStored, { timeoutSeconds: 30 })).stdout, input);
+        if (kept.kind === 'ours') return kept.record;
+        return kept.kind === 'foreign' ? { ...record, ignoredRecord: kept.found } : record;
       });
     },
 
@@ -156,11 +156,10 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
      * again. Stores the record on the host (write-once) ahead of the strategy's first command, in
      * its session: before anything changes.
      */
-    async applyPatch(input: HostStepInput & { strategy: Strategy; record: VersionRecord; commandTimeoutMs: number }) {
+    async applyPatch(input: RecordStepInput & { strategy: Strategy; record: VersionRecord; commandTimeoutMs: number }) {
       return onHost(input, async (shell) => {
-        const file = recordFile(input);
-        const store = `mkdir -p ${JOB_DIR} && if [ ! -s ${file} ]; then cat > ${file}.tmp && mv ${file}.tmp ${file}; else cat > /dev/null; fi`;
-        const first = sharingFirstSession(shell, input.host.name, { script: store, what: `store the version record in ${JOB_DIR}`, stdin: JSON.stringify(input.record) });
+        const keep = keepRecordScript(input, input.record);
+        const first = sharingFirstSession(shell, input.host.name, { script: keep.script, what: 'store the version record in the job directory', stdin: keep.stdin });
         const applied = await strategyFor(input.strategy).apply(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy, input.record);
         // A strategy that ran no command changed nothing; the record is stored all the same.
         if (first.output() === undefined) await first.shell.run('true', { timeoutSeconds: 30 });
@@ -169,13 +168,16 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
     },
 
     /** Restores exactly the recorded versions (given, or as kept on the host by applyPatch); safe to repeat. */
-    async rollbackHost(input: HostStepInput & { strategy: Strategy; record?: VersionRecord; commandTimeoutMs: number }): Promise<Record<string, string>> {
+    async rollbackHost(input: RecordStepInput & { strategy: Strategy; record?: VersionRecord; commandTimeoutMs: number }): Promise<Record<string, string>> {
       return onHost(input, async (shell) => {
         let record = input.record;
         if (record === undefined) {
-          const stored = await shell.run(`cat ${recordFile(input)}`, { timeoutSeconds: 30 });
-          if (stored.exitCode !== 0) throw ApplicationFailure.nonRetryable(`${input.host.name}: no version record of rollout ${input.rolloutId} on the host (${recordFile(input)}); nothing to roll back to`, 'RecordMissing');
-          record = JSON.parse(stored.stdout) as VersionRecord;
+          const kept = readKeptRecord((await shell.run(`cat ${recordFile(input)} 2>/dev/null || true`, { timeoutSeconds: 30 })).stdout, input);
+          if (kept.kind !== 'ours') {
+            const why = kept.kind === 'none' ? 'none is kept there' : `the one kept there is not this execution's (${kept.found})`;
+            throw ApplicationFailure.nonRetryable(`${input.host.name}: no version record of rollout ${input.rolloutId} on the host: ${why}; nothing to roll back to`, 'RecordMissing');
+          }
+          record = kept.record;
         }
         return strategyFor(input.strategy).rollback(strategyContext(shell, input, input.commandTimeoutMs), input.strategy, record);
       });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { JOB_DIR, runJob, SWEEP_STAMP } from '../../activities/hosts/jobs';
+import { runJob, SWEEP_STAMP } from '../../activities/hosts/jobs';
 import { NodeSshConnector, type HostShell } from '../../activities/hosts/ssh';
 import { startSshdFleet, type SshdFleet } from '../helpers/sshdFleet';
 
@@ -20,7 +20,7 @@ function age(path: string, days: number): void {
   execFileSync('touch', ['-d', `${days} days ago`, path]);
 }
 
-/** The job runner (detached jobs in /var/tmp/maint-jobs) on a real OpenSSH host. */
+/** The job runner (detached jobs in the host's job directory, its own per test host) on a real OpenSSH host. */
 describe('detached jobs on a real sshd host', () => {
   let fleet: SshdFleet;
   const ssh = new NodeSshConnector({ maxConnectionsPerHost: 8 });
@@ -70,11 +70,12 @@ describe('detached jobs on a real sshd host', () => {
   });
 
   it('sweeps jobs older than 14 days at most once a day, in the background', async () => {
-    const stamp = join(JOB_DIR, SWEEP_STAMP);
-    const old = join(JOB_DIR, `test-sweep-${randomUUID()}.out`);
-    const recent = join(JOB_DIR, `test-sweep-${randomUUID()}.out`);
+    const jobDir = fleet.hosts[0]!.jobDir;
+    const stamp = join(jobDir, SWEEP_STAMP);
+    const old = join(jobDir, `test-sweep-${randomUUID()}.out`);
+    const recent = join(jobDir, `test-sweep-${randomUUID()}.out`);
     try {
-      mkdirSync(JOB_DIR, { recursive: true });
+      mkdirSync(jobDir, { recursive: true });
       writeFileSync(old, '');
       age(old, 20);
       writeFileSync(recent, '');
@@ -100,7 +101,7 @@ describe('detached jobs on a real sshd host', () => {
 
   it('reports a job as lost when it was claimed but its process died before it ran the command', async () => {
     const key = `test-jobs-${randomUUID()}.jobs-1.apply`;
-    const claim = join(JOB_DIR, `${key}.claim`);
+    const claim = join(fleet.hosts[0]!.jobDir, `${key}.claim`);
     mkdirSync(claim, { recursive: true });
     age(claim, 1);
     try {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JOB_DIR } from '../../activities/hosts/jobs';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { NodeSshConnector, type SshConnector } from '../../activities/hosts/ssh';
 import { createPatchActivities } from '../../activities/patch';
 import type { Strategy } from '../../policies/rollout';
@@ -16,9 +17,10 @@ const strategy: Strategy = {
 };
 
 /**
- * The patch activities of one host on a real sshd, called as a workflow would (outside an activity
- * the job keys use the rollout id). Counts SSH sessions: each starts the user's login shell on the
- * host, which is most of what a wave of hosts costs them.
+ * The patch activities of one host on a real sshd, each run in an activity context of its own
+ * workflow execution, as a worker runs them (job keys come from that execution's run id). Counts
+ * SSH sessions: each starts the user's login shell on the host, which is most of what a wave of
+ * hosts costs them.
  */
 describe('patch activities on a real sshd host', () => {
   let fleet: SshdFleet;
@@ -30,7 +32,13 @@ describe('patch activities on a real sshd host', () => {
       return { run: (command, runOptions) => (sessions.push(command), shell.run(command, runOptions)), close: () => shell.close() };
     },
   };
-  const activities = createPatchActivities({ ssh: counting });
+  const patch = createPatchActivities({ ssh: counting });
+  /** The activities as one batch workflow execution's attempts run them. */
+  const inExecution = (runId = randomUUID()) => {
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `rollout-batch-${runId}`, runId } }, { logger: new DefaultLogger('ERROR') });
+    const run = <A, R>(fn: (input: A) => Promise<R>) => (input: A) => env.run(fn, input) as Promise<R>;
+    return { recordVersions: run(patch.recordVersions), applyPatch: run(patch.applyPatch), rollbackHost: run(patch.rollbackHost) };
+  };
 
   beforeAll(async () => {
     fleet = await startSshdFleet(1, { namePrefix: 'patch' });
@@ -45,7 +53,9 @@ describe('patch activities on a real sshd host', () => {
     const applies = () => (existsSync(join(host.dir, 'applies')) ? readFileSync(join(host.dir, 'applies'), 'utf8') : '');
     writeFileSync(join(host.dir, 'version'), '1.0.0\n');
     const rolloutId = `test-patch-${randomUUID()}`;
-    const input = { rolloutId, host, strategy, commandTimeoutMs: 60_000 };
+    const execution = randomUUID();
+    const input = { rolloutId, execution, host, strategy, commandTimeoutMs: 60_000 };
+    const activities = inExecution();
 
     sessions.length = 0;
     const record = await activities.recordVersions(input);
@@ -57,16 +67,45 @@ describe('patch activities on a real sshd host', () => {
     expect(version()).toBe('2.0.0');
     // Check, then the job's start, its wait and the check after it: two sessions; the record was stored in the first.
     expect(sessions).toHaveLength(2);
-    expect(JSON.parse(readFileSync(join(JOB_DIR, `${rolloutId}.${host.name}.record.json`), 'utf8'))).toEqual(record);
+    expect(JSON.parse(readFileSync(join(host.jobDir, `${rolloutId}.${host.name}.record.json`), 'utf8'))).toEqual({ rolloutId, host: host.name, execution, record });
 
-    // Asked again (a rerun of the rollout), the host answers with the first, true "before", not 2.0.0.
-    expect(await activities.recordVersions(input)).toEqual(record);
-    expect(await activities.applyPatch({ ...input, record })).toEqual({ installed: { version: '2.0.0' }, alreadyApplied: true, record });
+    // Asked again by the same rollout execution (a retry, a rerun of its batch), the host answers
+    // with the first, true "before", not 2.0.0.
+    const rerun = inExecution();
+    expect(await rerun.recordVersions(input)).toEqual(record);
+    expect(await rerun.applyPatch({ ...input, record })).toEqual({ installed: { version: '2.0.0' }, alreadyApplied: true, record });
     expect(applies()).toBe('applied\n');
 
     // Without a record in hand (an all-patched rollback of an earlier batch), the host's own record is enough.
-    expect(await activities.rollbackHost({ rolloutId, host, strategy, commandTimeoutMs: 60_000 })).toEqual({ version: '1.0.0' });
+    expect(await inExecution().rollbackHost({ rolloutId, execution, host, strategy, commandTimeoutMs: 60_000 })).toEqual({ version: '1.0.0' });
     expect(version()).toBe('1.0.0');
+  });
+
+  it('never takes the record of another execution with the same rollout id: records what the host has, and will not roll back to it', async () => {
+    const host = fleet.hosts[0]!;
+    const version = () => readFileSync(join(host.dir, 'version'), 'utf8').trim();
+    writeFileSync(join(host.dir, 'version'), '1.0.0\n');
+    const rolloutId = `test-patch-${randomUUID()}`;
+    const earlier = { rolloutId, execution: randomUUID(), host, strategy, commandTimeoutMs: 60_000 };
+    const earlierRecord = await inExecution().recordVersions(earlier);
+    await inExecution().applyPatch({ ...earlier, record: earlierRecord });
+    expect(version()).toBe('2.0.0');
+
+    // Now the host is on 1.5.0, and a new rollout that reuses the id patches it.
+    writeFileSync(join(host.dir, 'version'), '1.5.0\n');
+    const later = { ...earlier, execution: randomUUID() };
+    const activities = inExecution();
+    // Asked for a rollback before it kept a record of its own: the earlier one is not its to restore.
+    await expect(activities.rollbackHost(later)).rejects.toThrow(`patch-1: no version record of rollout ${rolloutId} on the host: the one kept there is not this execution's (a version record left by another execution of rollout ${rolloutId} (run ${earlier.execution}, before: version 1.0.0), ignored)`);
+    expect(version()).toBe('1.5.0');
+    const record = await activities.recordVersions(later);
+    expect(record).toEqual({ before: { version: '1.5.0' }, target: { version: '2.0.0' }, ignoredRecord: `a version record left by another execution of rollout ${rolloutId} (run ${earlier.execution}, before: version 1.0.0), ignored` });
+    await activities.applyPatch({ ...later, record });
+    expect(version()).toBe('2.0.0');
+    // The host now keeps the later execution's record, and a rollback from it alone restores 1.5.0.
+    expect(JSON.parse(readFileSync(join(host.jobDir, `${rolloutId}.${host.name}.record.json`), 'utf8'))).toEqual({ rolloutId, host: host.name, execution: later.execution, record: { before: { version: '1.5.0' }, target: { version: '2.0.0' } } });
+    expect(await inExecution().rollbackHost(later)).toEqual({ version: '1.5.0' });
+    expect(version()).toBe('1.5.0');
   });
 
   it('fails clearly, and changes nothing, when the record cannot be stored', async () => {
@@ -74,13 +113,14 @@ describe('patch activities on a real sshd host', () => {
     writeFileSync(join(host.dir, 'version'), '1.0.0\n');
     rmSync(join(host.dir, 'applies'), { force: true });
     const rolloutId = `test-patch-${randomUUID()}`;
-    const input = { rolloutId, host, strategy, commandTimeoutMs: 60_000 };
+    const input = { rolloutId, execution: randomUUID(), host, strategy, commandTimeoutMs: 60_000 };
+    const activities = inExecution();
     const record = await activities.recordVersions(input);
     // A directory where the store writes the record first: it cannot.
-    const blocker = join(JOB_DIR, `${rolloutId}.${host.name}.record.json.tmp`);
+    const blocker = join(host.jobDir, `${rolloutId}.${host.name}.record.json.tmp`);
     mkdirSync(blocker, { recursive: true });
     try {
-      await expect(activities.applyPatch({ ...input, record })).rejects.toThrow(/store the version record in \/var\/tmp\/maint-jobs` exited with 96:\n.*Is a directory/);
+      await expect(activities.applyPatch({ ...input, record })).rejects.toThrow(/store the version record in the job directory` exited with 96:\n.*Is a directory/);
       expect(readFileSync(join(host.dir, 'version'), 'utf8').trim()).toBe('1.0.0');
       expect(existsSync(join(host.dir, 'applies'))).toBe(false);
     } finally {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMaint } from '../helpers/cli';
@@ -40,6 +41,8 @@ describe('maint rollout with a worker process and 6 real sshd hosts', () => {
     writeFileSync(join(dir, 'inventory.yaml'), fx.fleet.inventoryYaml());
     env = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: uniqueTaskQueue('e2e-rollout'), MAINT_SSH_IDENTITY_FILE: fx.fleet.clientKey };
   });
+  // Each test starts from the fleet as the fixture made it, whatever the tests before it changed.
+  beforeEach(() => fx.reset());
   afterEach(async () => {
     for (const w of workers.splice(0)) {
       if (w.exitCode === null && w.signalCode === null) {
@@ -102,6 +105,35 @@ describe('maint rollout with a worker process and 6 real sshd hosts', () => {
     expect([1, 3, 5].map((i) => fx.applyCount(i))).toEqual([0, 0, 0]);
   }, 120_000);
 
+  it('ignores a version record an earlier execution with the same rollout id left on a host: records and restores what the host has now', async () => {
+    workers.push(startWorkerProcess(env));
+    const id = `reused-${randomUUID().slice(0, 8)}`;
+    // host-1 keeps the record of an earlier rollout that had this id (another namespace, a rebuilt
+    // Temporal database): it says host-1 had 0.9.0. host-2 keeps one in the format of older versions.
+    const keep = (i: number, content: unknown) => {
+      mkdirSync(fx.fleet.hosts[i]!.jobDir, { recursive: true });
+      writeFileSync(join(fx.fleet.hosts[i]!.jobDir, `${id}.host-${i + 1}.record.json`), JSON.stringify(content));
+    };
+    keep(0, { rolloutId: id, host: 'host-1', execution: 'an-earlier-execution', record: { before: { version: '0.9.0' }, target: { version: '2.0.0' } } });
+    keep(1, { before: { version: '0.9.0' }, target: { version: '2.0.0' } });
+    // host-1 (canary) is patched; host-2 fails its health checks on 2.0.0, which halts the rollout
+    // and rolls back everything patched: host-1 from the record kept on it alone.
+    fx.makeUnhealthy(1, '2.0.0');
+    const file = writePolicy('reused.yaml', 'waves: {canary: 1, batches: ["100%"]}\nmaxUnavailable: 1\nrollback: {scope: all-patched}\n');
+    const result = await runMaint(['rollout', 'start', '-f', file, '--id', id, '--wait', '--json'], env);
+    const report = JSON.parse(result.stdout) as { status: string; hosts: Array<{ name: string; state: string; before: { version: string } | null; after: { version: string } | null; ignoredRecord?: string }> };
+    expect(report.status).toBe('rolled_back');
+    expect(fx.version(0)).toBe('1.0.0');
+    expect(fx.version(1)).toBe('1.0.0');
+    const [h1, h2] = report.hosts;
+    expect(h1).toMatchObject({ name: 'host-1', state: 'rolled-back', before: { version: '1.0.0' }, after: { version: '1.0.0' } });
+    expect(h1!.ignoredRecord).toMatch(/another execution of rollout reused-\w+ \(run an-earlier-execution, before: version 0\.9\.0\), ignored/);
+    expect(h2).toMatchObject({ name: 'host-2', state: 'rolled-back', before: { version: '1.0.0' }, after: { version: '1.0.0' } });
+    expect(h2!.ignoredRecord).toMatch(/unknown format/);
+    const table = await runMaint(['rollout', 'status', id], env);
+    expect(table.stdout).toMatch(/note: host-1: found a version record left by another execution of rollout reused-\w+ .*; BEFORE is what the host had/);
+  }, 180_000);
+
   it('survives SIGKILL of the worker mid-batch: every host patched exactly once, maxUnavailable held', async () => {
     const first = startWorkerProcess(env);
     workers.push(first);
@@ -116,13 +148,14 @@ describe('maint rollout with a worker process and 6 real sshd hosts', () => {
       '  apply: echo {{target}} >> "$MAINT_HOST_DIR/apply.log" && sleep 3 && echo {{target}} > "$MAINT_HOST_DIR/version"',
       '  rollback: echo {{previous}} > "$MAINT_HOST_DIR/version"',
     ].join('\n'));
-    const started = await runMaint(['rollout', 'start', '-f', file, '--json', '--id', 'kill-test'], env);
+    const id = `kill-test-${randomUUID().slice(0, 8)}`;
+    const started = await runMaint(['rollout', 'start', '-f', file, '--json', '--id', id], env);
     expect(started.code).toBe(0);
-    expect(JSON.parse(started.stdout)).toEqual({ rolloutId: 'kill-test', workflowId: 'rollout-kill-test' });
+    expect(JSON.parse(started.stdout)).toEqual({ rolloutId: id, workflowId: `rollout-${id}` });
 
     // Kill it while host-2 (second wave) is in the middle of its apply.
     await until('host-2 to start applying', () => (fx.applyCount(1) === 1 && fx.version(1) === '1.0.0' ? true : undefined)).catch(async (err: Error) => {
-      const status = await runMaint(['rollout', 'status', 'kill-test'], env);
+      const status = await runMaint(['rollout', 'status', id], env);
       throw new Error(`${err.message}\nstatus:\n${status.stdout}${status.stderr}\nworker:\n${first.output()}`);
     });
     first.kill('SIGKILL');
@@ -130,7 +163,7 @@ describe('maint rollout with a worker process and 6 real sshd hosts', () => {
     workers.push(startWorkerProcess(env));
 
     const report = await until('the rollout to finish', async () => {
-      const status = await runMaint(['rollout', 'status', 'kill-test', '--json'], env);
+      const status = await runMaint(['rollout', 'status', id, '--json'], env);
       const parsed = JSON.parse(status.stdout) as { status: string; hosts: Array<{ name: string; state: string; before: { version: string } | null; after: { version: string } | null; attempts: number }> };
       return parsed.status === 'running' ? undefined : { parsed, code: status.code };
     }, 180_000);
@@ -141,13 +174,13 @@ describe('maint rollout with a worker process and 6 real sshd hosts', () => {
     expect(fx.hosts.map((_h, i) => fx.applyCount(i))).toEqual(Array(6).fill(1));
     expect(maxConcurrentOutOfService(fx.hosts.flatMap((_h, i) => fx.outOfService(i)))).toBeLessThanOrEqual(2);
 
-    const table = await runMaint(['rollout', 'status', 'kill-test'], env);
-    expect(table.stdout).toContain('rollout kill-test (test-rollout): completed');
+    const table = await runMaint(['rollout', 'status', id], env);
+    expect(table.stdout).toContain(`rollout ${id} (test-rollout): completed`);
     expect(table.stdout).toMatch(/wave 2 +\[#{20}\] 3\/3 done/);
     expect(table.stdout).toMatch(/host-4 +2 +healthy +1\.0\.0 +2\.0\.0 +1/);
     const list = await runMaint(['rollout', 'list', '--json'], env);
-    expect(JSON.parse(list.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ rolloutId: 'kill-test', status: 'completed' })]));
-    const refused = await runMaint(['rollout', 'approve', 'kill-test'], env);
+    expect(JSON.parse(list.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ rolloutId: id, status: 'completed' })]));
+    const refused = await runMaint(['rollout', 'approve', id], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('approve refused');
   }, 240_000);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { ResolvedHost } from '../../policies/inventory';
@@ -24,6 +24,12 @@ export interface RolloutFixture {
   outOfService(index: number): Array<[number, number]>;
   policy(overrides?: string): RolloutPolicy;
   policyYaml(overrides?: string): string;
+  /**
+   * Puts every host back where the fixture started it: version 1.0.0, no apply or service log,
+   * every version healthy, an empty job directory. For a test that must not see what an earlier
+   * test of its file left behind.
+   */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -56,9 +62,17 @@ export async function startRolloutFixture(count: number): Promise<RolloutFixture
   const unhealthy = Array.from({ length: count }, () => new Set<string>());
   const fleet = await startSshdFleet(count);
   const health: HealthEndpoint[] = [];
-  try {
+  const reset = () => {
     for (const [i, host] of fleet.hosts.entries()) {
       writeFileSync(join(host.dir, 'version'), '1.0.0\n');
+      for (const file of ['apply.log', 'service.log']) rmSync(join(host.dir, file), { force: true });
+      rmSync(host.jobDir, { recursive: true, force: true });
+      unhealthy[i]!.clear();
+    }
+  };
+  reset();
+  try {
+    for (const [i, host] of fleet.hosts.entries()) {
       health.push(await startVersionedHealth(host.dir, unhealthy[i]!));
       host.tags = { role: 'web', healthPort: String(health[i]!.port), patchGroup: i % 2 === 0 ? 'a' : 'b' };
     }
@@ -98,6 +112,7 @@ export async function startRolloutFixture(count: number): Promise<RolloutFixture
     },
     policyYaml,
     policy: (overrides = '') => parsePolicyText(policyYaml(overrides), 'policy.yaml', rolloutPolicySchema),
+    reset,
     async stop() {
       await Promise.all(health.map((h) => h.close()));
       await fleet.stop();

@@ -13,6 +13,8 @@ const SSHD = ['/usr/sbin/sshd', '/usr/local/sbin/sshd'].find((p) => existsSync(p
 export interface SshdHost extends ResolvedHost {
   /** The folder standing for this host's filesystem; its sessions see it as $MAINT_HOST_DIR. */
   dir: string;
+  /** This host's own job directory (its sessions' $MAINT_JOB_DIR): empty at start, whatever ran before. */
+  jobDir: string;
   /** The pinned fingerprint, exactly as `ssh-keygen -lf` prints it. */
   hostKey: string;
   sshd: ChildProcess;
@@ -72,7 +74,7 @@ export async function startSshdFleet(count: number, options: { namePrefix?: stri
         'PermitRootLogin prohibit-password',
         'MaxStartups 100:30:200',
         'LogLevel ERROR',
-        `SetEnv MAINT_HOST_DIR=${join(dir, 'fs')} MAINT_HOST_NAME=${name}${extraEnv}`,
+        `SetEnv MAINT_HOST_DIR=${join(dir, 'fs')} MAINT_HOST_NAME=${name} MAINT_JOB_DIR=${join(dir, 'jobs')}${extraEnv}`,
         '',
       ].join('\n'));
       const sshd = track(spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] }));
@@ -80,7 +82,7 @@ export async function startSshdFleet(count: number, options: { namePrefix?: stri
       sshd.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       hosts.push({
         name, address: '127.0.0.1', port, user, hostKey: fingerprint, identityFile: clientKey,
-        tags: options.tags?.(i) ?? {}, dir: join(dir, 'fs'), sshd,
+        tags: options.tags?.(i) ?? {}, dir: join(dir, 'fs'), jobDir: join(dir, 'jobs'), sshd,
       });
       await waitForBanner(port, sshd, () => stderr);
     }
