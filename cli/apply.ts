@@ -1,14 +1,14 @@
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
 import { launchLeadMs, scheduleCalendars, windowLaunches, type WindowLaunch } from '../policies/windows/launches';
 import { MANAGED_BY, windowRunId, windowScheduleId, type WindowPlan, type WindowRunInput } from '../policies/windowTypes';
-import type { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
+import { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
+import { windowLaunchWorkflow } from '../workflows/windowLaunch';
 import { connectClient } from './client';
 import { loadOptionalDependencies, syncDependencySchedule } from './dependencies';
 import { EXIT } from './errors';
 import { loadOrganisation } from './organisation';
 import { renderTable } from './table';
 
-const WORKFLOW_TYPE = 'maintenanceWindowWorkflow';
 
 export interface PlannedChange {
   action: 'create' | 'update' | 'delete' | 'unchanged';
@@ -18,12 +18,16 @@ export interface PlannedChange {
   next?: WindowLaunch;
   /** Occurrences whose notices are already due: started right away. */
   startNow: WindowLaunch[];
+  /** Due occurrences whose run already exists (started by the schedule or an earlier apply): their workflow ids. */
+  running?: string[];
 }
 
 interface ExistingSchedule {
   scheduleId: string;
   /** The config hash of the plan the schedule runs (from its action's argument). */
   configHash?: string;
+  /** The workflow its action starts (schedules made before windowLaunchWorkflow start the run itself). */
+  workflowType?: string;
 }
 
 async function describeOurs(client: Client, scheduleId: string): Promise<ExistingSchedule | undefined> {
@@ -31,9 +35,9 @@ async function describeOurs(client: Client, scheduleId: string): Promise<Existin
     const d = await client.schedule.getHandle(scheduleId).describe();
     const memo = (d.memo ?? {}) as Record<string, unknown>;
     if (memo.managedBy !== MANAGED_BY) return undefined;
-    const args = (d.action as { args?: unknown[] }).args;
-    const hash = (args?.[0] as WindowRunInput | undefined)?.plan?.configHash;
-    return { scheduleId, ...(hash !== undefined ? { configHash: hash } : {}) };
+    const action = d.action as { args?: unknown[]; workflowType?: string };
+    const hash = (action.args?.[0] as WindowRunInput | undefined)?.plan?.configHash;
+    return { scheduleId, ...(hash !== undefined ? { configHash: hash } : {}), ...(action.workflowType !== undefined ? { workflowType: action.workflowType } : {}) };
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) return undefined;
     throw err;
@@ -66,21 +70,28 @@ export async function planChanges(client: Client, plans: WindowPlan[], now: Date
     const { due, future } = windowLaunches(plan, now);
     const current = existing.get(scheduleId);
     existing.delete(scheduleId);
-    const action = current === undefined ? 'create' : current.configHash === plan.configHash ? 'unchanged' : 'update';
+    const action = current === undefined ? 'create' : current.configHash === plan.configHash && current.workflowType === windowLaunchWorkflow.name ? 'unchanged' : 'update';
     const startNow = [];
-    for (const launch of due) if (!(await runExists(client, plan.name, launch))) startNow.push(launch);
-    changes.push({ action, scheduleId, window: plan.name, ...(future[0] ? { next: future[0] } : {}), startNow });
+    const running = [];
+    for (const launch of due) {
+      const runId = windowRunId(plan.name, launch.occurrence.start);
+      if (await runExists(client, runId)) running.push(runId);
+      else startNow.push(launch);
+    }
+    changes.push({ action, scheduleId, window: plan.name, ...(future[0] ? { next: future[0] } : {}), startNow, ...(running.length > 0 ? { running } : {}) });
   }
   for (const gone of existing.values()) changes.push({ action: 'delete', scheduleId: gone.scheduleId, window: gone.scheduleId.replace(/^window-/, ''), startNow: [] });
   return changes;
 }
 
-async function runExists(client: Client, window: string, launch: WindowLaunch): Promise<boolean> {
+/** Whether an occurrence has its run: every run of an occurrence has the one id {@link windowRunId}, whoever started it. */
+async function runExists(client: Client, runId: string): Promise<boolean> {
   try {
-    await client.workflow.getHandle(windowRunId(window, launch.occurrence.start)).describe();
+    await client.workflow.getHandle(runId).describe();
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
   }
 }
 
@@ -91,8 +102,9 @@ export function scheduleOptions(plan: WindowPlan, taskQueue: string, now: Date):
     scheduleId: windowScheduleId(plan.name),
     spec: { calendars: scheduleCalendars(future) },
     action: {
-      type: 'startWorkflow', workflowType: WORKFLOW_TYPE, workflowId: windowScheduleId(plan.name), taskQueue, args: [input],
-      memo: { window: plan.name },
+      // The launch claims its occurrence and starts the occurrence's run under windowRunId.
+      type: 'startWorkflow', workflowType: windowLaunchWorkflow, workflowId: windowScheduleId(plan.name), taskQueue, args: [input],
+      memo: { window: plan.name, organisation: plan.organisation.name },
     },
     policies: {
       overlap: ScheduleOverlapPolicy.SKIP,
@@ -128,9 +140,9 @@ export async function applyChanges(client: Client, plans: WindowPlan[], changes:
     for (const launch of change.startNow) {
       const input: WindowRunInput = { plan, occurrenceStart: launch.occurrence.start };
       await client.workflow
-        .start<typeof maintenanceWindowWorkflow>(WORKFLOW_TYPE, {
+        .start(maintenanceWindowWorkflow, {
           taskQueue, workflowId: windowRunId(plan.name, launch.occurrence.start), args: [input],
-          workflowIdReusePolicy: 'REJECT_DUPLICATE', memo: { window: plan.name },
+          workflowIdReusePolicy: 'REJECT_DUPLICATE', memo: { window: plan.name, organisation: plan.organisation.name },
         })
         .catch((err: unknown) => {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -151,6 +163,7 @@ export function renderChanges(changes: PlannedChange[], plans: WindowPlan[]): st
     sign[c.action], c.scheduleId, c.action,
     c.startNow.length > 0
       ? `starts now for ${c.startNow.map((l) => l.occurrence.localStart).join(', ')} (its notices are due)`
+      : c.running !== undefined && !c.next ? `running: ${c.running.join(', ')}`
       : c.next ? `next run ${c.next.launch.replace(/\.\d+Z$/, 'Z')} for the window of ${c.next.occurrence.localStart} (${zone.get(c.window) ?? ''})` : c.action === 'delete' ? '' : 'no upcoming occurrence',
   ]);
   const count = (a: PlannedChange['action']) => changes.filter((c) => c.action === a).length;

@@ -51,8 +51,20 @@ export interface WindowPlan {
 
 export interface WindowRunInput {
   plan: WindowPlan;
-  /** Run this occurrence (ISO instant); default: the first occurrence starting at or after the schedule's time. */
+  /**
+   * Run this occurrence (ISO instant). Schedules start windowLaunchWorkflow without it (the
+   * schedule's time says which occurrence); a run is always started with it.
+   */
   occurrenceStart?: string;
+}
+
+/** What a window's launch at a schedule's time did: started the occurrence's run, or found it started. */
+export interface WindowLaunchOutcome {
+  window: string;
+  occurrenceStart: string;
+  /** The occurrence's run ({@link windowRunId}). */
+  workflowId: string;
+  outcome: 'started' | 'already-started';
 }
 
 export type WindowPhase = 'scheduled' | 'in-progress' | 'completed' | 'rolled-back' | 'cancelled' | 'missed';
@@ -82,7 +94,10 @@ export function windowScheduleId(window: string): string {
   return `window-${window}`;
 }
 
-/** `window-web-monthly-20261124T2100Z`: one workflow per occurrence, whoever starts it. */
+/**
+ * `window-web-monthly-20261124T2100Z`: the one run of an occurrence, whoever starts it (its
+ * schedule's launch or `maint apply`); started with REJECT_DUPLICATE, so there is never a second.
+ */
 export function windowRunId(window: string, occurrenceStart: string): string {
   return `window-${window}-${occurrenceStart.replace(/[-:]/g, '').replace(/\.\d+/, '')}`;
 }

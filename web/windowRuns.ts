@@ -4,11 +4,13 @@ import { windowStatusQuery } from '../workflows/messages';
 
 import { MANAGED_BY } from '../policies/windowTypes';
 
-/** The window plans as applied: read back from the schedules `maint apply` created. */
-export async function appliedPlans(client: Client): Promise<WindowPlan[]> {
+/** The window plans as applied (of one organisation, when named): read back from the schedules `maint apply` created. */
+export async function appliedPlans(client: Client, organisation?: string): Promise<WindowPlan[]> {
   const plans: WindowPlan[] = [];
   for await (const s of client.schedule.list()) {
-    if ((s.memo as Record<string, unknown> | undefined)?.managedBy !== MANAGED_BY) continue;
+    const memo = s.memo as Record<string, unknown> | undefined;
+    if (memo?.managedBy !== MANAGED_BY) continue;
+    if (organisation !== undefined && memo.organisation !== organisation) continue;
     const d = await client.schedule.getHandle(s.scheduleId).describe().catch(() => undefined);
     const input = (d?.action as { args?: unknown[] } | undefined)?.args?.[0] as WindowRunInput | undefined;
     if (input?.plan) plans.push(input.plan);
@@ -23,17 +25,19 @@ export interface WindowRun {
 }
 
 /**
- * Window occurrences that have started (their workflow exists): running ones answer the status
- * query, finished ones return it as their result. Newest first.
+ * Window occurrences that have started (their workflow exists; one per occurrence): running ones
+ * answer the status query, finished ones return it as their result. Newest first. `organisation`
+ * leaves out the runs of other organisations' windows.
  */
-export async function windowRuns(client: Client, options: { window?: string; sinceDays?: number; limit?: number } = {}): Promise<WindowRun[]> {
+export async function windowRuns(client: Client, options: { window?: string; organisation?: string; sinceDays?: number; limit?: number } = {}): Promise<WindowRun[]> {
   const since = new Date(Date.now() - (options.sinceDays ?? 60) * 86_400_000).toISOString();
   const query = `WorkflowType = 'maintenanceWindowWorkflow' AND StartTime > '${since}'${options.window ? ` AND WorkflowId STARTS_WITH 'window-${options.window}-'` : ''}`;
   const runs: WindowRun[] = [];
   for await (const w of client.workflow.list({ query })) {
     if (runs.length >= (options.limit ?? 200)) break;
-    const memoWindow = (w.memo as Record<string, unknown> | undefined)?.window;
-    if (options.window !== undefined && memoWindow !== undefined && memoWindow !== options.window) continue;
+    const memo = (w.memo ?? {}) as Record<string, unknown>;
+    if (options.window !== undefined && memo.window !== undefined && memo.window !== options.window) continue;
+    if (options.organisation !== undefined && memo.organisation !== options.organisation) continue;
     const handle = client.workflow.getHandle(w.workflowId, w.runId);
     const running = w.status.name === 'RUNNING';
     try {

@@ -4,4 +4,5 @@ export { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
 export { patchRolloutWorkflow } from './patchRollout';
 export { previewRolloutWorkflow } from './previewRollout';
 export { maintenanceWindowWorkflow } from './maintenanceWindow';
+export { windowLaunchWorkflow } from './windowLaunch';
 export { dependencyUpdatesWorkflow, dependencyScanWorkflow } from './dependencyUpdates';

@@ -231,7 +231,8 @@ export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<
 
   async function finish(): Promise<WindowStatus> {
     finishedAt ??= new Date().toISOString();
-    // Keep the schedule's list of exact launch times topped up (only if nobody re-applied meanwhile).
+    // Started by a schedule made before windowLaunchWorkflow (which now tops it up): keep its list of
+    // exact launch times topped up (only if nobody re-applied meanwhile). `maint apply` updates such schedules.
     if (input.occurrenceStart === undefined) await schedules.refreshWindowSchedule({ window: plan.name, configHash: plan.configHash }).catch(() => undefined);
     return status();
   }
