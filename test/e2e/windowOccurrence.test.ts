@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +69,18 @@ windows:
     for await (const w of env.client.workflow.list({ query: `WorkflowType = 'maintenanceWindowWorkflow' AND WorkflowId STARTS_WITH 'window-${window}-'` })) ids.push(w.workflowId);
     return ids;
   };
+  /**
+   * MAINT_RECORD_HISTORIES=1 saves the finished run's and the launch's real histories to
+   * test/workflows/replay/, where the replay test checks that today's workflow code replays them.
+   */
+  const recordHistories = async (label: string, ids: string[]) => {
+    for (const id of ids) await env.client.workflow.getHandle(id).result().catch(() => undefined);
+    if (!process.env.MAINT_RECORD_HISTORIES) return;
+    for (const [i, id] of ids.entries()) {
+      const json = execFileSync(process.env.MAINT_TEST_TEMPORAL_CLI!, ['workflow', 'show', '--workflow-id', id, '--address', process.env.MAINT_TEST_TEMPORAL_ADDRESS!, '--output', 'json'], { encoding: 'utf8' });
+      writeFileSync(join(__dirname, '..', 'workflows', 'replay', `window-${label}-${i === 0 ? 'run' : 'launch'}.json`), json);
+    }
+  };
   const scheduledNotices = (to: string) => smtp.messages.filter((m) => m.to.includes(to) && /scheduled/i.test(m.subject));
 
   beforeAll(async () => {
@@ -118,6 +130,9 @@ windows:
     // Give a second run time to send its own notice, if there were one.
     await new Promise((r) => setTimeout(r, 3000));
     expect(scheduledNotices(`${name}@customer.example`)).toHaveLength(1);
+
+    expect((await runMaint(['windows', 'cancel', name, '--reason', 'test over'], cliEnv)).code).toBe(0);
+    await recordHistories('scheduled-then-cancelled', [runId, launches[0]!.action.workflow.workflowId]);
   }, 360_000);
 
   it('maint apply starts the run of an occurrence whose notices are due, and the schedule firing for it starts none', async () => {
@@ -146,5 +161,6 @@ windows:
     await until('the "cancelled" notice', async () => (smtp.messages.some((m) => m.to.includes(`${name}@customer.example`) && /cancel/i.test(m.subject)) ? true : undefined), 60_000);
     expect(scheduledNotices(`${name}@customer.example`)).toHaveLength(1);
     expect(smtp.messages.filter((m) => m.to.includes(`${name}@customer.example`) && /cancel/i.test(m.subject))).toHaveLength(1);
+    await recordHistories('applied-launch-duplicate', [runId, launchId]);
   }, 360_000);
 });
