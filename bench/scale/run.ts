@@ -9,6 +9,7 @@
  * server, and the largest history (events, bytes) of any workflow of the rollout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,8 @@ export interface ScaleResult {
   batch: string;
   status: string;
   healthy: number;
+  /** How many hosts have each version installed after the rollout, read from the hosts themselves. */
+  versions: Record<string, number>;
   seconds: number;
   hostsPerSecond: number;
   workerPeakRssMb: number;
@@ -121,7 +124,9 @@ export async function runScale(count: number, batch: string, log: (line: string)
     });
     children.push(worker);
     const policy = parsePolicyText(policyYaml(batch, inventory), join(dir, 'policy.yaml'), rolloutPolicySchema);
-    const rolloutId = `scale-${count}`;
+    // Unique per run: the hosts are always sim-1…N, and a host keeps a rollout's version record (its
+    // "before") under the rollout id; a reused id would make this run read an earlier run's record.
+    const rolloutId = `scale-${count}-${randomUUID().slice(0, 8)}`;
     const serverCpu0 = cpuSeconds(server.pid!);
     const started = Date.now();
     const report = (await client.workflow.execute<typeof patchRolloutWorkflow>('patchRolloutWorkflow', {
@@ -132,6 +137,11 @@ export async function runScale(count: number, batch: string, log: (line: string)
     const workerCpu = cpuSeconds(worker.pid!);
     const workerRss = peakRssMb(worker.pid!);
     const serverCpu = cpuSeconds(server.pid!) - serverCpu0;
+    const versions: Record<string, number> = {};
+    for (const h of fleet.hosts) {
+      const version = fleet.installedVersion(h.name);
+      versions[version] = (versions[version] ?? 0) + 1;
+    }
     log(`rollout ${report.status} in ${seconds.toFixed(1)} s; reading histories`);
 
     let maxEvents = 0;
@@ -148,7 +158,7 @@ export async function runScale(count: number, batch: string, log: (line: string)
     }
     await connection.close();
     return {
-      hosts: count, batch, status: report.status, healthy: report.hosts.filter((h) => h.state === 'healthy').length,
+      hosts: count, batch, status: report.status, healthy: report.hosts.filter((h) => h.state === 'healthy').length, versions,
       seconds: Math.round(seconds * 10) / 10, hostsPerSecond: Math.round((count / seconds) * 10) / 10,
       workerPeakRssMb: workerRss, workerCpuSeconds: Math.round(workerCpu), temporalCpuSeconds: Math.round(serverCpu),
       workflows, maxHistoryEvents: maxEvents, maxHistoryBytes: maxBytes, maxHistoryWorkflow: maxWorkflow,
@@ -165,7 +175,7 @@ export async function runScale(count: number, batch: string, log: (line: string)
 
 export function resultsTable(results: ScaleResult[]): string {
   const rows = results.map((r) =>
-    `| ${r.hosts} | ${r.batch} | ${r.status} (${r.healthy} healthy) | ${r.seconds} | ${r.hostsPerSecond} | ${r.workerPeakRssMb} | ${r.workerCpuSeconds} | ${r.temporalCpuSeconds} | ${r.workflows} | ${r.maxHistoryEvents} (${r.maxHistoryWorkflow.replace(/^rollout-scale-\d+/, '…')}) | ${Math.round(r.maxHistoryBytes / 1024)} KiB |`);
+    `| ${r.hosts} | ${r.batch} | ${r.status} (${r.healthy} healthy; ${Object.entries(r.versions).map(([v, n]) => `${n} on ${v}`).join(', ')}) | ${r.seconds} | ${r.hostsPerSecond} | ${r.workerPeakRssMb} | ${r.workerCpuSeconds} | ${r.temporalCpuSeconds} | ${r.workflows} | ${r.maxHistoryEvents} (${r.maxHistoryWorkflow.replace(/^rollout-scale-\d+-[0-9a-f]+/, '…')}) | ${Math.round(r.maxHistoryBytes / 1024)} KiB |`);
   return [
     '| hosts | batch | result | total s | hosts/s | worker peak RSS MB | worker CPU s | Temporal CPU s | workflows | largest history, events | largest history, bytes |',
     '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',

@@ -143,12 +143,12 @@ describe('GitHub adapter (real Octokit against the stateful GitHub fake)', () =>
 
     expect(fake.pendingFailures()).toEqual([]);
     expect(apiCalls('POST', new RegExp(`^${path}/git/refs$`)).map((r) => r.status)).toEqual([502, 422]);
-    // Each 502 is retried after about a second, also after earlier errors of the same client (plugin-retry leak).
+    // Each 502 is retried once, not at once (plugin-retry waits about a second), also after earlier errors of the same
+    // client (plugin-retry leak). No upper bound: on a loaded machine the retry may come later, and that is no bug.
     for (const call of ['git/commits', 'git/refs', 'pulls']) {
       const [wait, ...more] = waits('POST', new RegExp(`^${path}/${call}$`));
       expect(more).toEqual([]);
       expect(wait).toBeGreaterThanOrEqual(900);
-      expect(wait).toBeLessThan(2500);
     }
     expect(apiCalls('POST', new RegExp(`^${path}/pulls$`)).map((r) => r.status)).toEqual([502, 422]);
     expect(await github.branchHead(ref, 'deps/lodash')).toBe(commit.commitSha);
@@ -187,10 +187,15 @@ describe('GitHub adapter (real Octokit against the stateful GitHub fake)', () =>
     const ref = await newRepo();
     await fake.pushCommit(ref.owner, ref.repo, 'stale', { 'x.txt': 'x\n' });
     const paced = createGitHub({ baseUrl: fake.url, auth: { kind: 'token', token: TOKEN }, warn: () => undefined });
+    const deletes = () => apiCalls('DELETE', new RegExp(`^/repos/acme/${ref.repo}/git/refs/heads/stale$`)).map((r) => [r.status, r.injected]);
     fake.injectFailures([{ method: 'DELETE', pathRegex: `^/repos/acme/${ref.repo}/git/refs/heads/stale$`, status: 403, times: 1, retryAfterSeconds: 1 }]);
     await paced.deleteBranch(ref, 'stale');
+    // The fake served the 403, and the branch went with the retry.
+    expect(fake.pendingFailures()).toEqual([]);
+    expect(deletes()).toEqual([[403, true], [204, false]]);
     expect(await fake.branchHead(ref.owner, ref.repo, 'stale')).toBeNull();
-    await paced.deleteBranch(ref, 'stale'); // already gone: fine
+    await paced.deleteBranch(ref, 'stale'); // already gone (GitHub's 422): fine, and not retried
+    expect(deletes()).toEqual([[403, true], [204, false], [422, false]]);
   });
 
   it('judges checks: none, pending, failure and success from commit statuses and check runs (paged)', async () => {

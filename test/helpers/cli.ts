@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { track } from './processes';
 
@@ -12,13 +11,8 @@ export interface CliResult {
   stderr: string;
 }
 
-function assertBuilt(): void {
-  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` (scripts/test.sh does)');
-}
-
-/** Runs the real `maint` command (the built CLI, as users run it) and collects its output. */
+/** Runs the real `maint` command (the built CLI, as users run it; globalSetup keeps dist/ current) and collects its output. */
 export function runMaint(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliResult> {
-  assertBuilt();
   return new Promise((resolve, reject) => {
     const child = track(spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
@@ -47,7 +41,6 @@ export interface LongRunning {
 
 /** Starts a long-running `maint` command (such as `maint dev`) in the background. */
 export function startMaint(args: string[], env: NodeJS.ProcessEnv = {}): LongRunning {
-  assertBuilt();
   const child = track(spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   const listeners = new Set<() => void>();

@@ -1,9 +1,12 @@
 // Starts ONE Temporal dev server (the real binary) for the whole Jest run; test files connect to
 // it with createFromExistingServer (see temporal.ts). globalTeardown stops it, pass or fail.
+// First, dist/ is rebuilt if any source is newer: e2e, bench and replay tests run dist/.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli, TEMPORAL_CLI_HINT } from '../../cli/temporalCli';
+import { ensureFreshBuild } from './build';
 
 export default async function globalSetup(): Promise<void> {
+  await ensureFreshBuild();
   const cli = findTemporalCli();
   if (!cli) throw new Error(`tests need the Temporal CLI: ${TEMPORAL_CLI_HINT}`);
   const env = await TestWorkflowEnvironment.createLocal({
