@@ -10,13 +10,10 @@
  * Without --quick the tables go to bench/ansible/last-results.md as well (or --out FILE).
  * --keep: keep the temp folder (playbooks, policies, every tool's output) and print where it is.
  *
- * All "hosts" share this machine's /var/tmp/maint-jobs, where our job runner keeps its state (and
- * which it sweeps at most once a day). As root, the benchmark runs in a private mount namespace
- * with a fresh tmpfs there, as on a freshly booted host (and untouched by other runs on the
- * machine); --shared-job-dir turns that off.
+ * Each host has its own job directory, where our job runner keeps its state ($MAINT_JOB_DIR, set by
+ * the fleet's sshd), empty at start as on a freshly booted host and untouched by other runs on the machine.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ANSIBLE_MISSING, ANSIBLE_PLAYBOOK, runAnsible, type ToolRun } from './ansible';
@@ -103,18 +100,11 @@ async function runCase(tool: Tool, c: Case, count: number, round: number, ctx: {
   return result;
 }
 
-function jobDirState(): string {
-  const dir = '/var/tmp/maint-jobs';
-  const privateMount = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
-  const entries = existsSync(dir) ? readdirSync(dir).length : 0;
-  return privateMount ? `${dir}: private tmpfs (mount namespace), ${entries} entries at start` : `${dir}: shared with the rest of the machine, ${entries} entries at start (swept by our job runner at most once a day)`;
-}
-
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   if (!ANSIBLE_PLAYBOOK) throw new Error(ANSIBLE_MISSING);
   const log = (line: string) => process.stderr.write(`bench/ansible: ${line}\n`);
-  const machine = { ...describeMachine(), jobDir: jobDirState() };
+  const machine = { ...describeMachine(), jobDir: 'job directories: one per host ($MAINT_JOB_DIR), empty at start' };
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'maint-bench-ansible-'));
   const fleet = await startBenchFleet(Math.max(...options.hosts));
@@ -169,23 +159,7 @@ async function main(): Promise<void> {
   process.stdout.write(options.json ? `${JSON.stringify({ machine, options, floors, results, summary }, null, 2)}\n` : markdown);
 }
 
-/** Re-runs this benchmark in a private mount namespace with an empty /var/tmp/maint-jobs (root only). */
-function isolateJobDir(argv: string[]): boolean {
-  if (process.env.MAINT_BENCH_ISOLATED || argv.includes('--shared-job-dir') || process.getuid?.() !== 0 || !existsSync('/usr/bin/unshare')) return false;
-  const script = [
-    'mkdir -p /var/tmp/maint-jobs',
-    'mount -t tmpfs -o size=512m maint-bench-jobs /var/tmp/maint-jobs || echo "bench/ansible: could not mount a private /var/tmp/maint-jobs; using the shared one" >&2',
-    'exec "$0" "$@"',
-  ].join('\n');
-  const child = spawn('/usr/bin/unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, process.execPath, __filename, ...argv], {
-    stdio: 'inherit', env: { ...process.env, MAINT_BENCH_ISOLATED: '1' },
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-  return true;
-}
-
-if (require.main === module && !isolateJobDir(process.argv.slice(2))) {
+if (require.main === module) {
   // Exit through process.exit so the sshd, Temporal and worker children are killed (test/helpers/processes).
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   main().then(() => process.exit(0), (err: unknown) => {
