@@ -13,18 +13,19 @@ import { createActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
 import { NodeSshConnector, expandHome } from './activities/hosts/ssh';
-import { DEFAULT_TEMPORAL_ADDRESS, parseEnvironment, type Environment } from './policies/environment';
+import { DEFAULT_TEMPORAL_ADDRESS, EnvironmentError, parseEnvironment, type Environment } from './policies/environment';
 import { describeTransport, explainConnectFailure, type TemporalTarget } from './temporalTls';
 
 export type { TemporalTarget } from './temporalTls';
 
-/** Reads secrets (API key, TLS key) from the environment or files; they are never logged. */
+/** Reads secrets (API key, TLS key) from the environment or files; they are never logged. A file that
+ * cannot be read or is not what its variable expects is an EnvironmentError naming both. */
 export function temporalTargetFromEnvironment(env: Environment): TemporalTarget {
   const read = (variable: string, path: string): Buffer => {
     try {
       return readFileSync(expandHome(path));
     } catch (err) {
-      throw new Error(`${variable}=${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+      throw new EnvironmentError(`${variable}=${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
     }
   };
   const apiKey = env.TEMPORAL_API_KEY ?? (env.TEMPORAL_API_KEY_FILE !== undefined ? read('TEMPORAL_API_KEY_FILE', env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
@@ -55,7 +56,7 @@ function readCertificate(variable: string, path: string, read: ReadFile): Buffer
   try {
     new X509Certificate(pem);
   } catch {
-    throw new Error(`${variable}=${path}: expected a PEM certificate ("-----BEGIN CERTIFICATE-----")`);
+    throw new EnvironmentError(`${variable}=${path}: expected a PEM certificate ("-----BEGIN CERTIFICATE-----")`);
   }
   return pem;
 }
@@ -67,10 +68,10 @@ function readClientCertPair(certPath: string, keyPath: string, read: ReadFile): 
   try {
     privateKey = createPrivateKey(key);
   } catch {
-    throw new Error(`TEMPORAL_TLS_KEY_PATH=${keyPath}: expected an unencrypted PEM private key ("-----BEGIN PRIVATE KEY-----")`);
+    throw new EnvironmentError(`TEMPORAL_TLS_KEY_PATH=${keyPath}: expected an unencrypted PEM private key ("-----BEGIN PRIVATE KEY-----")`);
   }
   if (!new X509Certificate(crt).checkPrivateKey(privateKey)) {
-    throw new Error(`TEMPORAL_TLS_KEY_PATH=${keyPath}: this key does not belong to the certificate in TEMPORAL_TLS_CERT_PATH=${certPath}`);
+    throw new EnvironmentError(`TEMPORAL_TLS_KEY_PATH=${keyPath}: this key does not belong to the certificate in TEMPORAL_TLS_CERT_PATH=${certPath}`);
   }
   return { crt, key };
 }

@@ -15,12 +15,7 @@ export interface Connected {
 /** Connects to Temporal as configured by the environment; a clear exit-3 error when it is not there. */
 export async function connectClient(envVars: NodeJS.ProcessEnv = process.env, timeoutMs = 5_000): Promise<Connected> {
   const env = parseEnvironment(envVars);
-  let target: TemporalTarget;
-  try {
-    target = temporalTargetFromEnvironment(env);
-  } catch (err) {
-    throw new CliError(EXIT.invalidInput, err instanceof Error ? err.message : String(err));
-  }
+  const target = temporalTargetFromEnvironment(env); // an EnvironmentError (exit 2) names a bad TLS or API key file
   let connection: Connection;
   try {
     connection = await Connection.connect(clientConnectionOptions(target, timeoutMs));
