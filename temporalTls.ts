@@ -9,7 +9,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import { checkServerIdentity, connect, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { checkServerIdentity, connect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { TLSConfig } from '@temporalio/client';
 import type { Environment } from './policies/environment';
 
@@ -170,25 +170,21 @@ function probe(target: TemporalTarget, timeoutMs = 3_000): Promise<ProbeResult> 
     ...(tls.serverRootCACertificate ? { ca: Buffer.from(tls.serverRootCACertificate) } : {}),
     ...(tls.clientCertPair ? { cert: Buffer.from(tls.clientCertPair.crt), key: Buffer.from(tls.clientCertPair.key) } : {}),
   };
+  let socket: TLSSocket;
+  try {
+    socket = connect(options);
+  } catch (err) {
+    return Promise.resolve({ kind: 'refused', code: 'ERR_TLS_OPTIONS', message: err instanceof Error ? err.message : String(err) });
+  }
   return new Promise((resolve) => {
-    let settled = false;
     let handshakeDone = false;
     const finish = (result: ProbeResult) => {
-      if (settled) return;
-      settled = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve(result);
+      resolve(result); // only the first result counts
     };
+    // Handshake done and no verdict yet: TLS is not what failed.
     const timer = setTimeout(() => finish(handshakeDone ? { kind: 'accepted' } : { kind: 'network', message: 'timed out' }), timeoutMs);
-    let socket: ReturnType<typeof connect>;
-    try {
-      socket = connect(options);
-    } catch (err) {
-      resolve({ kind: 'refused', code: 'ERR_TLS_OPTIONS', message: err instanceof Error ? err.message : String(err) });
-      clearTimeout(timer);
-      return;
-    }
     socket.once('secureConnect', () => {
       handshakeDone = true;
       const cert = socket.getPeerCertificate();
