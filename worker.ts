@@ -3,31 +3,29 @@
  * `node dist/worker.js` (or `maint worker`) runs a worker against TEMPORAL_ADDRESS; `maint dev`
  * runs the same worker next to an embedded dev server.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type NativeConnectionOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
 import { NodeSshConnector, expandHome } from './activities/hosts/ssh';
-import { DEFAULT_TEMPORAL_ADDRESS, parseEnvironment, type Environment } from './policies/environment';
+import { DEFAULT_TEMPORAL_ADDRESS, EnvironmentError, parseEnvironment, type Environment } from './policies/environment';
+import { describeTransport, explainConnectFailure, type TemporalTarget } from './temporalTls';
 
-export interface TemporalTarget {
-  address: string;
-  namespace: string;
-  tls?: { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string } | true;
-  apiKey?: string;
-}
+export type { TemporalTarget } from './temporalTls';
 
-/** Reads secrets (API key, TLS key) from the environment or files; they are never logged. */
+/** Reads secrets (API key, TLS key) from the environment or files; they are never logged. A file that
+ * cannot be read or is not what its variable expects is an EnvironmentError naming both. */
 export function temporalTargetFromEnvironment(env: Environment): TemporalTarget {
   const read = (variable: string, path: string): Buffer => {
     try {
       return readFileSync(expandHome(path));
     } catch (err) {
-      throw new Error(`${variable}=${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+      throw new EnvironmentError(`${variable}=${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
     }
   };
   const apiKey = env.TEMPORAL_API_KEY ?? (env.TEMPORAL_API_KEY_FILE !== undefined ? read('TEMPORAL_API_KEY_FILE', env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
@@ -35,8 +33,8 @@ export function temporalTargetFromEnvironment(env: Environment): TemporalTarget 
   let tls: TemporalTarget['tls'];
   if (mtls || env.TEMPORAL_TLS_CA_PATH !== undefined || env.TEMPORAL_TLS_SERVER_NAME !== undefined) {
     tls = {
-      ...(mtls ? { clientCertPair: { crt: read('TEMPORAL_TLS_CERT_PATH', env.TEMPORAL_TLS_CERT_PATH!), key: read('TEMPORAL_TLS_KEY_PATH', env.TEMPORAL_TLS_KEY_PATH!) } } : {}),
-      ...(env.TEMPORAL_TLS_CA_PATH !== undefined ? { serverRootCACertificate: read('TEMPORAL_TLS_CA_PATH', env.TEMPORAL_TLS_CA_PATH) } : {}),
+      ...(mtls ? { clientCertPair: readClientCertPair(env.TEMPORAL_TLS_CERT_PATH!, env.TEMPORAL_TLS_KEY_PATH!, read) } : {}),
+      ...(env.TEMPORAL_TLS_CA_PATH !== undefined ? { serverRootCACertificate: readCertificate('TEMPORAL_TLS_CA_PATH', env.TEMPORAL_TLS_CA_PATH, read) } : {}),
       ...(env.TEMPORAL_TLS_SERVER_NAME !== undefined ? { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : {}),
     };
   } else if (apiKey !== undefined) {
@@ -50,9 +48,47 @@ export function temporalTargetFromEnvironment(env: Environment): TemporalTarget 
   };
 }
 
+type ReadFile = (variable: string, path: string) => Buffer;
+
+/** A PEM certificate (or bundle): checked here, so a wrong file is named now, not as a TLS failure later. */
+function readCertificate(variable: string, path: string, read: ReadFile): Buffer {
+  const pem = read(variable, path);
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new EnvironmentError(`${variable}=${path}: expected a PEM certificate ("-----BEGIN CERTIFICATE-----")`);
+  }
+  return pem;
+}
+
+function readClientCertPair(certPath: string, keyPath: string, read: ReadFile): { crt: Buffer; key: Buffer } {
+  const crt = readCertificate('TEMPORAL_TLS_CERT_PATH', certPath, read);
+  const key = read('TEMPORAL_TLS_KEY_PATH', keyPath);
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new EnvironmentError(`TEMPORAL_TLS_KEY_PATH=${keyPath}: expected an unencrypted PEM private key ("-----BEGIN PRIVATE KEY-----")`);
+  }
+  if (!new X509Certificate(crt).checkPrivateKey(privateKey)) {
+    throw new EnvironmentError(`TEMPORAL_TLS_KEY_PATH=${keyPath}: this key does not belong to the certificate in TEMPORAL_TLS_CERT_PATH=${certPath}`);
+  }
+  return { crt, key };
+}
+
 export function nativeConnectionOptions(target: TemporalTarget): NativeConnectionOptions {
   return {
     address: target.address,
+    ...(target.tls !== undefined ? { tls: target.tls } : {}),
+    ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
+  };
+}
+
+/** The same target for the Temporal client (the CLI, `maint doctor`, the worker's schedule activities). */
+export function clientConnectionOptions(target: TemporalTarget, connectTimeoutMs?: number): ConnectionOptions {
+  return {
+    address: target.address,
+    ...(connectTimeoutMs !== undefined ? { connectTimeout: connectTimeoutMs } : {}),
     ...(target.tls !== undefined ? { tls: target.tls } : {}),
     ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
   };
@@ -116,13 +152,25 @@ export function installRuntime(logLevel: Environment['MAINT_LOG_LEVEL']): void {
 /** Runs a worker until SIGINT/SIGTERM; in-flight activities get the grace time to finish. */
 export async function runWorker(env: Environment, log: (line: string) => void = (l) => console.error(l), onPolling?: () => void): Promise<void> {
   const target = temporalTargetFromEnvironment(env);
-  const connection = await NativeConnection.connect(nativeConnectionOptions(target));
+  const connect = async <T>(what: () => Promise<T>): Promise<T> => {
+    try {
+      return await what();
+    } catch (err) {
+      const failure = await explainConnectFailure(err, target, env);
+      throw new Error(`cannot connect to Temporal at ${target.address}: ${failure.reason}${failure.hint ? `\nhint: ${failure.hint}` : ''}`, { cause: err });
+    }
+  };
+  const connection = await connect(() => NativeConnection.connect(nativeConnectionOptions(target)));
   // A client connection for the activities that keep window schedules topped up.
-  const clientConnection = await Connection.connect({ ...nativeConnectionOptions(target) } as Parameters<typeof Connection.connect>[0]);
+  const clientConnection = await connect(() => Connection.connect(clientConnectionOptions(target))).catch(async (err: unknown) => {
+    await connection.close();
+    throw err;
+  });
   try {
     const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace }) };
     const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, schedules) });
-    log(`worker: polling task queue "${env.MAINT_TASK_QUEUE}" in namespace "${target.namespace}" at ${target.address}`);
+    const transport = describeTransport(target, env);
+    log(`worker: polling task queue "${env.MAINT_TASK_QUEUE}" in namespace "${target.namespace}" at ${target.address}${transport ? ` ${transport}` : ''}`);
     const running = worker.run();
     onPolling?.();
     await running;

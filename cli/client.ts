@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { parseEnvironment, type Environment } from '../policies/environment';
-import { temporalTargetFromEnvironment, type TemporalTarget } from '../worker';
+import { describeTransport, explainConnectFailure, type TemporalTarget } from '../temporalTls';
+import { clientConnectionOptions, temporalTargetFromEnvironment } from '../worker';
 import { CliError, EXIT } from './errors';
 
 export interface Connected {
@@ -14,20 +15,17 @@ export interface Connected {
 /** Connects to Temporal as configured by the environment; a clear exit-3 error when it is not there. */
 export async function connectClient(envVars: NodeJS.ProcessEnv = process.env, timeoutMs = 5_000): Promise<Connected> {
   const env = parseEnvironment(envVars);
-  const target = temporalTargetFromEnvironment(env);
+  const target = temporalTargetFromEnvironment(env); // an EnvironmentError (exit 2) names a bad TLS or API key file
   let connection: Connection;
   try {
-    connection = await Connection.connect({
-      address: target.address,
-      connectTimeout: timeoutMs,
-      ...(target.tls !== undefined ? { tls: target.tls } : {}),
-      ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
-    });
+    connection = await Connection.connect(clientConnectionOptions(target, timeoutMs));
   } catch (err) {
+    const failure = await explainConnectFailure(err, target, env);
+    const transport = describeTransport(target, env);
     throw new CliError(
       EXIT.temporalUnreachable,
-      `cannot reach Temporal at ${target.address}: ${err instanceof Error ? err.message : String(err)}\n` +
-        'hint: start the embedded server with `maint dev`, or set TEMPORAL_ADDRESS to your cluster',
+      `cannot reach Temporal at ${target.address}${transport ? ` ${transport}` : ''}: ${failure.reason}\n` +
+        `hint: ${failure.hint ?? 'start the embedded server with `maint dev`, or set TEMPORAL_ADDRESS to your cluster'}`,
     );
   }
   const client = new Client({ connection, namespace: target.namespace });

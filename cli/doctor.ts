@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { parseEnvironment, type Environment } from '../policies/environment';
 import { expandHome } from '../activities/hosts/ssh';
-import { temporalTargetFromEnvironment } from '../worker';
+import { describeTransport, explainConnectFailure } from '../temporalTls';
+import { clientConnectionOptions, temporalTargetFromEnvironment } from '../worker';
 import { EXIT } from './errors';
 import { findTemporalCli, TEMPORAL_CLI_HINT } from './temporalCli';
 
@@ -57,21 +58,19 @@ async function temporalChecks(env: Environment, checks: DoctorCheck[]): Promise<
     checks.push({ name: 'temporal-server', ok: false, detail: err instanceof Error ? err.message : String(err) });
     return;
   }
+  const transport = describeTransport(target, env);
+  const at = `${target.address}${transport ? ` ${transport}` : ''}`;
   let connection: Connection;
   try {
-    connection = await Connection.connect({
-      address: target.address,
-      connectTimeout: 3_000,
-      ...(target.tls !== undefined ? { tls: target.tls } : {}),
-      ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
-    });
+    connection = await Connection.connect(clientConnectionOptions(target, 3_000));
     const info = await connection.withDeadline(Date.now() + 3_000, () => connection.workflowService.getSystemInfo({}));
-    checks.push({ name: 'temporal-server', ok: true, detail: `reachable at ${target.address} (server ${info.serverVersion ?? 'unknown'})` });
+    checks.push({ name: 'temporal-server', ok: true, detail: `reachable at ${at} (server ${info.serverVersion ?? 'unknown'})` });
   } catch (err) {
+    const failure = await explainConnectFailure(err, target, env);
     checks.push({
       name: 'temporal-server', ok: false,
-      detail: `cannot reach ${target.address}: ${firstLine(err)}`,
-      hint: env.TEMPORAL_ADDRESS ? 'check TEMPORAL_ADDRESS and the network path to it' : 'start it with `maint dev`, or set TEMPORAL_ADDRESS',
+      detail: `cannot reach ${at}: ${failure.reason.split('\n')[0] ?? ''}`,
+      hint: failure.hint ?? (env.TEMPORAL_ADDRESS ? 'check TEMPORAL_ADDRESS and the network path to it' : 'start it with `maint dev`, or set TEMPORAL_ADDRESS'),
     });
     checks.push({ name: 'namespace', ok: false, detail: 'not checked: the server is not reachable' });
     return;

@@ -7,7 +7,7 @@ set -euo pipefail
 MAINT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=bootstrap.sh
 source "$MAINT_ROOT/scripts/bootstrap.sh"
-ensure_os_packages /usr/sbin/sshd openssh-server ssh-keygen openssh-client
+ensure_os_packages /usr/sbin/sshd openssh-server ssh-keygen openssh-client openssl openssl
 ensure_os_packages ansible-playbook ansible-core /usr/bin/time time curl curl /usr/bin/docker-registry docker-registry
 ensure_renovate
 ensure_verdaccio

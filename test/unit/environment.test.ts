@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnvironment } from '../../policies/environment';
 import { temporalTargetFromEnvironment } from '../../worker';
+import { createTestPki } from '../helpers/testPki';
 
 describe('configuration from the environment', () => {
   it('has defaults that reach a local dev server', () => {
@@ -18,14 +18,34 @@ describe('configuration from the environment', () => {
   });
 
   it('reads mTLS material and API keys from files, and turns TLS on for API keys', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'maint-env-'));
-    writeFileSync(join(dir, 'c.pem'), 'CERT');
-    writeFileSync(join(dir, 'k.pem'), 'KEY');
-    writeFileSync(join(dir, 'api'), 'secret-key\n');
-    const mtls = temporalTargetFromEnvironment(parseEnvironment({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_TLS_CERT_PATH: join(dir, 'c.pem'), TEMPORAL_TLS_KEY_PATH: join(dir, 'k.pem') }));
-    expect(mtls.tls).toEqual({ clientCertPair: { crt: Buffer.from('CERT'), key: Buffer.from('KEY') } });
-    const apiKey = temporalTargetFromEnvironment(parseEnvironment({ TEMPORAL_API_KEY_FILE: join(dir, 'api') }));
-    expect(apiKey).toMatchObject({ apiKey: 'secret-key', tls: true });
-    expect(() => temporalTargetFromEnvironment(parseEnvironment({ TEMPORAL_API_KEY_FILE: join(dir, 'missing') }))).toThrow(/TEMPORAL_API_KEY_FILE=.*missing: cannot read the file \(ENOENT\)/);
+    const pki = createTestPki('temporal.test');
+    try {
+      writeFileSync(join(pki.dir, 'api'), 'secret-key\n');
+      const mtls = temporalTargetFromEnvironment(parseEnvironment({
+        TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_TLS_CERT_PATH: pki.client.certPath, TEMPORAL_TLS_KEY_PATH: pki.client.keyPath,
+        TEMPORAL_TLS_CA_PATH: pki.caPath, TEMPORAL_TLS_SERVER_NAME: 'temporal.test',
+      }));
+      expect(mtls.tls).toEqual({ clientCertPair: { crt: pki.client.cert, key: pki.client.key }, serverRootCACertificate: pki.ca, serverNameOverride: 'temporal.test' });
+      const apiKey = temporalTargetFromEnvironment(parseEnvironment({ TEMPORAL_API_KEY_FILE: join(pki.dir, 'api') }));
+      expect(apiKey).toMatchObject({ apiKey: 'secret-key', tls: true });
+      expect(() => temporalTargetFromEnvironment(parseEnvironment({ TEMPORAL_API_KEY_FILE: join(pki.dir, 'missing') }))).toThrow(/TEMPORAL_API_KEY_FILE=.*missing: cannot read the file \(ENOENT\)/);
+    } finally {
+      pki.remove();
+    }
+  });
+
+  it('names the TLS file that is not what its variable expects, before anything connects', () => {
+    const pki = createTestPki('temporal.test');
+    try {
+      const target = (vars: Record<string, string>) => () => temporalTargetFromEnvironment(parseEnvironment(vars));
+      expect(target({ TEMPORAL_TLS_CA_PATH: pki.client.keyPath })).toThrow(`TEMPORAL_TLS_CA_PATH=${pki.client.keyPath}: expected a PEM certificate ("-----BEGIN CERTIFICATE-----")`);
+      expect(target({ TEMPORAL_TLS_CERT_PATH: pki.client.keyPath, TEMPORAL_TLS_KEY_PATH: pki.client.keyPath })).toThrow(`TEMPORAL_TLS_CERT_PATH=${pki.client.keyPath}: expected a PEM certificate`);
+      expect(target({ TEMPORAL_TLS_CERT_PATH: pki.client.certPath, TEMPORAL_TLS_KEY_PATH: pki.client.certPath })).toThrow(`TEMPORAL_TLS_KEY_PATH=${pki.client.certPath}: expected an unencrypted PEM private key`);
+      expect(target({ TEMPORAL_TLS_CERT_PATH: pki.client.certPath, TEMPORAL_TLS_KEY_PATH: pki.otherClient.keyPath })).toThrow(
+        `TEMPORAL_TLS_KEY_PATH=${pki.otherClient.keyPath}: this key does not belong to the certificate in TEMPORAL_TLS_CERT_PATH=${pki.client.certPath}`,
+      );
+    } finally {
+      pki.remove();
+    }
   });
 });
