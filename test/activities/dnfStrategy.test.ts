@@ -65,7 +65,7 @@ describe('dnf strategy on a real dnf/rpm (sandboxed installroot) over SSH', () =
     expect(host.transactions()).toEqual(transactions);
   }));
 
-  it('all: record → apply → apply again changes nothing → history undo → rollback again changes nothing', () => onHost(async (host) => {
+  it('all: record → apply → a retried apply changes nothing → history undo → rollback again changes nothing', () => onHost(async (host) => {
     const record = await dnfStrategy.record(host.ctx, ALL);
     expect(record).toEqual({
       before: { 'maint-demo.noarch': '1.0-1', 'maint-lib.noarch': '', 'maint-sec.noarch': '1:1.0.0-1' },
@@ -80,8 +80,11 @@ describe('dnf strategy on a real dnf/rpm (sandboxed installroot) over SSH', () =
     const upgrade = String(before.length + 1);
     expect(applied).toEqual({ installed: record.target, alreadyApplied: false, record: { ...record, transactionId: upgrade } });
 
-    const again = await dnfStrategy.apply(host.ctx, ALL, applied.record);
+    // A retry whose first attempt did not live to report (the record without the transaction id):
+    // nothing runs again, and the transaction is found, new dependency and all.
+    const again = await dnfStrategy.apply(host.ctx, ALL, record);
     expect(again).toEqual({ installed: record.target, alreadyApplied: true, record: applied.record });
+    expect(host.transactions()).toHaveLength(before.length + 1);
 
     expect(await dnfStrategy.rollback(host.ctx, ALL, applied.record)).toEqual(record.before);
     expect(host.installed()).toEqual({ 'maint-demo': '1.0-1', 'maint-sec': '1:1.0.0-1' });

@@ -12,10 +12,10 @@ import {
   dnfRepoqueryCommand,
   dnfUndoCommand,
   dnfUpgradePreviewCommand,
+  nevra,
   normalizeEvr,
   parseDnfCheckUpdate,
   parseDnfHistoryInfo,
-  nevra,
   parseDnfHistoryList,
   parseDnfTransactionTable,
   parseRpmQuery,
@@ -153,7 +153,7 @@ export const dnfStrategy: PatchStrategy<DnfStrategy> = {
       let adopted = record;
       if (record.transactionId === undefined && keys.length > 0) {
         const last = await lastTransaction(ctx);
-        if (last?.succeeded && keys.every((k) => last.installed[k] === record.target[k])) adopted = { ...record, transactionId: last.id };
+        if (last?.succeeded && keys.every((k) => (last.installed[k] ?? '') === record.target[k])) adopted = { ...record, transactionId: last.id };
       }
       return { installed: pick(current, keys), alreadyApplied: true, record: adopted };
     }
