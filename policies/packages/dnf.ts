@@ -23,8 +23,9 @@ export interface DnfTransaction {
 }
 
 const ENV = 'LC_ALL=C';
-/** Keep downloaded rpms in dnf's cache: `history undo` needs the old ones, from a repo or from there. */
-const DNF = `${ENV} dnf -y --setopt=keepcache=True`;
+// No keepcache: `history undo` takes the old packages from enabled repositories only, even when
+// dnf's cache holds the very rpm (dnf 4.14; test/activities/dnfStrategy.test.ts shows it).
+const DNF = `${ENV} dnf -y`;
 
 const NAME = /^[A-Za-z0-9_+][A-Za-z0-9_+.-]*$/;
 const ARCH = /^(noarch|x86_64|i[3-6]86|aarch64|armv7hl|armhfp|ppc64le|ppc64|s390x|riscv64)$/;
@@ -109,6 +110,70 @@ export function parseDnfCheckUpdate(stdout: string): DnfUpdate[] {
   return [...updates.values()];
 }
 
+/**
+ * What upgrading to exactly these versions would do, without doing it: `--assumeno` prints dnf's
+ * transaction table (new dependencies and removals included) and exits 1 ("Operation aborted."),
+ * or exits 0 with "Nothing to do.". No `-q`: it hides the table.
+ */
+export function dnfUpgradePreviewCommand(target: Record<string, string>): string {
+  return `${ENV} dnf --assumeno upgrade ${upgradeSpecs(target).join(' ')}`;
+}
+
+const PUTS_ON = /^(Installing|Upgrading|Reinstalling|Downgrading|Installing dependencies|Installing weak dependencies|Installing group(\/module)? packages):$/;
+const TAKES_OFF = /^(Removing|Removing dependent packages|Removing unused dependencies):$/;
+
+/**
+ * Parses the transaction table dnf prints before it asks (see {@link dnfUpgradePreviewCommand}):
+ * `name.arch` → the version the transaction puts on the host, '' for a package it removes (also one
+ * an obsoleting package is "replacing"). Undefined when the output holds no transaction table (an
+ * error, or "Nothing to do."). A name too long for its column is printed alone and the rest of
+ * its row goes on the next line.
+ */
+export function parseDnfTransactionTable(stdout: string): Record<string, string> | undefined {
+  const lines = stdout.split('\n').map((l) => l.replace(/\r$/, ''));
+  const end = lines.findIndex((l) => /^Transaction Summary\s*$/.test(l));
+  if (end < 0) return undefined;
+  const changes: Record<string, string> = {};
+  let section: 'on' | 'off' | undefined;
+  for (let i = 0; i < end; i++) {
+    let line = lines[i] ?? '';
+    if (/^\S.*:$/.test(line)) {
+      section = PUTS_ON.test(line) ? 'on' : TAKES_OFF.test(line) ? 'off' : undefined;
+      continue;
+    }
+    if (section === undefined) continue;
+    const replacing = /^\s+replacing\s+(\S+)\s+(\S+)\s*$/.exec(line);
+    if (replacing) {
+      const key = replacing[1] ?? '';
+      if (isKey(key)) changes[key] = '';
+      continue;
+    }
+    if (/^ \S+$/.test(line) && /^\s{2,}\S/.test(lines[i + 1] ?? '')) line = `${line} ${(lines[++i] ?? '').trim()}`;
+    const m = /^ (\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+[\d.]+(?:\s+[kMGTPE])?\s*$/.exec(line);
+    if (!m) continue;
+    const [, name = '', arch = '', evr = ''] = m;
+    const version = normalizeEvr(evr);
+    if (!NAME.test(name) || !ARCH.test(arch) || !EVR.test(version)) continue;
+    changes[`${name}.${arch}`] = section === 'on' ? version : '';
+  }
+  return changes;
+}
+
+function isKey(key: string): boolean {
+  const dot = key.lastIndexOf('.');
+  return dot > 0 && NAME.test(key.slice(0, dot)) && ARCH.test(key.slice(dot + 1));
+}
+
+/**
+ * Which of these NEVRAs an enabled repository offers (installed or not), one `name.arch\tevr` a
+ * line: {@link parseRpmQuery} reads it. Nothing printed for a NEVRA no repository has.
+ */
+export function dnfRepoqueryCommand(nevras: string[]): string {
+  if (nevras.length === 0) throw new Error('nothing to look up');
+  for (const spec of nevras) if (!parseNevra(spec)) throw new Error(`refusing to put "${spec}" in a dnf command: not an RPM NEVRA`);
+  return `${ENV} dnf -q repoquery --qf ${shellQuote('%{name}.%{arch}\t%{evr}')} ${[...nevras].sort().map(shellQuote).join(' ')}`;
+}
+
 /** Every installed package with its epoch:version-release and arch. */
 export function rpmQueryCommand(): string {
   return `rpm -qa --qf ${shellQuote('%{NAME}\t%{EPOCH}:%{VERSION}-%{RELEASE}\t%{ARCH}\n')}`;
@@ -166,14 +231,18 @@ export function parseDnfHistoryInfo(stdout: string): DnfTransaction | undefined 
 
 /** Installs exactly these versions (`upgrade`: never a package that is not installed). */
 export function dnfApplyCommand(target: Record<string, string>): string {
+  return `${DNF} upgrade ${upgradeSpecs(target).join(' ')}`;
+}
+
+function upgradeSpecs(target: Record<string, string>): string[] {
   const specs = sorted(target).filter(([, v]) => v !== '').map(([key, evr]) => shellQuote(nevra(key, evr)));
   if (specs.length === 0) throw new Error('nothing to upgrade');
-  return `${DNF} upgrade ${specs.join(' ')}`;
+  return specs;
 }
 
 /**
  * Reverts one transaction, new dependencies and install-only kernels included. The old packages
- * must still be available: in an enabled repository or dnf's cache (keepcache above).
+ * must still be in an enabled repository: dnf's cache does not count (see DNF above).
  */
 export function dnfUndoCommand(transactionId: string): string {
   if (!/^\d+$/.test(transactionId)) throw new Error(`not a dnf transaction id: "${transactionId}"`);

@@ -11,12 +11,15 @@ import {
   dnfHistoryListCommand,
   dnfRebootCheckCommand,
   dnfRemoveCommand,
+  dnfRepoqueryCommand,
   dnfUndoCommand,
+  dnfUpgradePreviewCommand,
   nevra,
   normalizeEvr,
   parseDnfCheckUpdate,
   parseDnfHistoryInfo,
   parseDnfHistoryList,
+  parseDnfTransactionTable,
   parseNevra,
   parseRpmQuery,
   rebootFromNeedsRestarting,
@@ -25,7 +28,7 @@ import {
 import { withRemoteTimeout } from '../../policies/shell';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'dnf', name), 'utf8');
-const DNF = 'LC_ALL=C dnf -y --setopt=keepcache=True';
+const DNF = 'LC_ALL=C dnf -y';
 
 describe('dnf check-update output', () => {
   it('reads name.arch, [epoch:]version-release and repo across repos; joins a wrapped long name; stops at Obsoleting', () => {
@@ -75,6 +78,53 @@ describe('dnf check-update output', () => {
   });
 });
 
+describe('dnf --assumeno transaction table', () => {
+  it('reads what the upgrade puts on (new dependencies included) and takes off (what an obsoleting package replaces)', () => {
+    // dnf 4.14 (Debian 12), `dnf --assumeno upgrade maint-demo-2.0-1.noarch`: maint-demo 2.0 needs
+    // maint-lib and maint-new; maint-new obsoletes the installed maint-old.
+    expect(parseDnfTransactionTable(fixture('upgrade-assumeno.txt'))).toEqual({
+      'maint-new.noarch': '1.0-1',
+      'maint-old.noarch': '',
+      'maint-demo.noarch': '2.0-1',
+      'maint-lib.noarch': '1.0-1',
+    });
+  });
+
+  it('joins a name printed alone on its line, normalizes epochs, reads removals and downgrades, skips module lines', () => {
+    expect(parseDnfTransactionTable([
+      'Dependencies resolved.',
+      '================================================================================',
+      ' Package                   Arch    Version                  Repository    Size',
+      '================================================================================',
+      'Upgrading:',
+      ' openssl                   x86_64  1:3.0.7-27.el9_4.1       baseos       1.2 M',
+      ' kernel-modules-core-extra-long-name-for-its-column',
+      '                           x86_64  5.14.0-427.42.1.el9_4    baseos        30 M',
+      'Downgrading:',
+      ' tzdata                    noarch  0:2024a-1.el9            baseos       430 k',
+      'Removing dependent packages:',
+      ' python3-perf              x86_64  5.14.0-362.24.1.el9_3    @System      220 k',
+      'Enabling module streams:',
+      ' nginx                                 1.22',
+      '',
+      'Transaction Summary',
+      '================================================================================',
+      'Upgrade  2 Packages',
+    ].join('\n'))).toEqual({
+      'openssl.x86_64': '1:3.0.7-27.el9_4.1',
+      'kernel-modules-core-extra-long-name-for-its-column.x86_64': '5.14.0-427.42.1.el9_4',
+      'tzdata.noarch': '2024a-1.el9',
+      'python3-perf.x86_64': '',
+    });
+  });
+
+  it('has no table when there is nothing to do or dnf failed', () => {
+    expect(parseDnfTransactionTable('Dependencies resolved.\nNothing to do.\nComplete!\n')).toBeUndefined();
+    expect(parseDnfTransactionTable('No match for argument: maint-nothing-here\n')).toBeUndefined();
+    expect(parseDnfTransactionTable('')).toBeUndefined();
+  });
+});
+
 describe('rpm -qa output', () => {
   it('keys name.arch, normalizes (none) and 0 epochs, keeps real ones, lists several kernels', () => {
     expect(parseRpmQuery(fixture('rpm-qa.txt'))).toEqual({
@@ -87,6 +137,10 @@ describe('rpm -qa output', () => {
       'tzdata.noarch': ['2024a-1.el9'],
       'perl-Data-Dumper.x86_64': ['2.174-462.el9'],
     });
+  });
+
+  it('reads dnf repoquery\'s name.arch<TAB>evr lines', () => {
+    expect(parseRpmQuery('maint-demo.noarch\t2.0-1\nmaint-sec.noarch\t1:1.0.0-1\n')).toEqual({ 'maint-demo.noarch': ['2.0-1'], 'maint-sec.noarch': ['1:1.0.0-1'] });
   });
 
   it('also reads the two-column %{NAME}\\t%{EPOCH}:%{VERSION}-%{RELEASE} form', () => {
@@ -155,10 +209,21 @@ describe('dnf commands', () => {
     expect(dnfHistoryInfoCommand('14')).toBe('LC_ALL=C dnf -q history info 14');
   });
 
-  it('upgrades to exact NEVRAs, epochs and arches included, sorted, keeping the cache', () => {
+  it('upgrades to exact NEVRAs, epochs and arches included, sorted', () => {
     const command = dnfApplyCommand({ 'openssl.x86_64': '1:3.0.7-27.el9_4.1', 'glibc.i686': '2.34-100.el9_4.2', 'kernel-core.x86_64': '5.14.0-427.42.1.el9_4' });
     expect(command).toBe(`${DNF} upgrade glibc-2.34-100.el9_4.2.i686 kernel-core-5.14.0-427.42.1.el9_4.x86_64 openssl-1:3.0.7-27.el9_4.1.x86_64`);
-    expect(argv(command)).toEqual(['-y', '--setopt=keepcache=True', 'upgrade', 'glibc-2.34-100.el9_4.2.i686', 'kernel-core-5.14.0-427.42.1.el9_4.x86_64', 'openssl-1:3.0.7-27.el9_4.1.x86_64']);
+    expect(argv(command)).toEqual(['-y', 'upgrade', 'glibc-2.34-100.el9_4.2.i686', 'kernel-core-5.14.0-427.42.1.el9_4.x86_64', 'openssl-1:3.0.7-27.el9_4.1.x86_64']);
+  });
+
+  it('simulates the upgrade (no -q: it would hide the table) and asks the repositories for exact versions', () => {
+    const preview = dnfUpgradePreviewCommand({ 'openssl.x86_64': '1:3.0.7-27.el9_4.1', 'maint-lib.noarch': '', 'glibc.i686': '2.34-100.el9_4.2' });
+    expect(preview).toBe('LC_ALL=C dnf --assumeno upgrade glibc-2.34-100.el9_4.2.i686 openssl-1:3.0.7-27.el9_4.1.x86_64');
+    expect(argv(preview)).toEqual(['--assumeno', 'upgrade', 'glibc-2.34-100.el9_4.2.i686', 'openssl-1:3.0.7-27.el9_4.1.x86_64']);
+    const repoquery = dnfRepoqueryCommand(['openssl-1:3.0.7-25.el9_3.x86_64', 'maint-demo-1.0-1.noarch']);
+    expect(repoquery).toBe("LC_ALL=C dnf -q repoquery --qf '%{name}.%{arch}\t%{evr}' maint-demo-1.0-1.noarch openssl-1:3.0.7-25.el9_3.x86_64");
+    expect(argv(repoquery)).toEqual(['-q', 'repoquery', '--qf', '%{name}.%{arch}\t%{evr}', 'maint-demo-1.0-1.noarch', 'openssl-1:3.0.7-25.el9_3.x86_64']);
+    expect(() => dnfRepoqueryCommand(['$(id)'])).toThrow(/not an RPM NEVRA/);
+    expect(() => dnfRepoqueryCommand([])).toThrow(/nothing to look up/);
   });
 
   it('rolls back by transaction, or by explicit downgrade and remove', () => {
@@ -166,7 +231,7 @@ describe('dnf commands', () => {
     expect(dnfDowngradeCommand({ 'openssl.x86_64': '1:3.0.7-25.el9_3', 'tzdata.noarch': '2024a-1.el9' })).toBe(`${DNF} downgrade openssl-1:3.0.7-25.el9_3.x86_64 tzdata-2024a-1.el9.noarch`);
     const remove = dnfRemoveCommand(['kernel-core-5.14.0-427.42.1.el9_4.x86_64', 'maint-lib.noarch']);
     expect(remove).toBe(`${DNF} remove kernel-core-5.14.0-427.42.1.el9_4.x86_64 maint-lib.noarch`);
-    expect(argv(remove)).toEqual(['-y', '--setopt=keepcache=True', 'remove', 'kernel-core-5.14.0-427.42.1.el9_4.x86_64', 'maint-lib.noarch']);
+    expect(argv(remove)).toEqual(['-y', 'remove', 'kernel-core-5.14.0-427.42.1.el9_4.x86_64', 'maint-lib.noarch']);
   });
 
   it('asks needs-restarting -r: exit 1 is a reboot, 0 none, anything else an error', () => {
@@ -195,6 +260,7 @@ describe('dnf commands', () => {
     for (const command of [
       dnfCheckUpdateCommand(['openssl']), rpmQueryCommand(), dnfHistoryListCommand(), dnfHistoryInfoCommand(), dnfApplyCommand({ 'a.noarch': '1-1' }),
       dnfUndoCommand('3'), dnfDowngradeCommand({ 'a.noarch': '1-1' }), dnfRemoveCommand(['a.noarch']), dnfRebootCheckCommand(),
+      dnfUpgradePreviewCommand({ 'a.noarch': '1-1' }), dnfRepoqueryCommand(['a-1-1.noarch']),
     ]) {
       execFileSync('sh', ['-n', '-c', command]);
       execFileSync('sh', ['-n', '-c', withRemoteTimeout(command, 60)]);

@@ -9,11 +9,15 @@ import {
   dnfHistoryListCommand,
   dnfRebootCheckCommand,
   dnfRemoveCommand,
+  dnfRepoqueryCommand,
   dnfUndoCommand,
+  dnfUpgradePreviewCommand,
+  nevra,
   normalizeEvr,
   parseDnfCheckUpdate,
   parseDnfHistoryInfo,
   parseDnfHistoryList,
+  parseDnfTransactionTable,
   parseRpmQuery,
   rebootFromNeedsRestarting,
   rpmQueryCommand,
@@ -58,8 +62,26 @@ async function checkUpdate(ctx: StrategyContext, packages: 'all' | 'security' | 
   return checkUpdateHasUpdates(result.exitCode) ? parseDnfCheckUpdate(result.stdout) : [];
 }
 
-/** `name.arch` → target version: what check-update offers, or the version a `name=version` spec pins. */
+/**
+ * `name.arch` → target version: what check-update offers, or the version a `name=version` spec
+ * pins; then whatever else upgrading to those versions changes (new dependencies, '' for a package
+ * it removes), as dnf resolves it without doing it. check-update lists only installed packages: a
+ * dependency left out of the record would stay on the host after a rollback without `history undo`.
+ */
 async function plan(ctx: StrategyContext, s: DnfStrategy, installed: Installed, refresh: boolean): Promise<Record<string, string>> {
+  const target = await offered(ctx, s, installed, refresh);
+  if (Object.keys(target).length === 0) return target;
+  const command = dnfUpgradePreviewCommand(target);
+  const result = await ctx.shell.run(command, { timeoutSeconds: 600 });
+  const transaction = parseDnfTransactionTable(result.stdout);
+  if (transaction === undefined && !(result.exitCode === 0 && /^Nothing to do\.$/m.test(result.stdout))) {
+    throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
+  }
+  for (const [key, version] of Object.entries(transaction ?? {})) if (!(key in target) && !atTarget(installed, key, version)) target[key] = version;
+  return target;
+}
+
+async function offered(ctx: StrategyContext, s: DnfStrategy, installed: Installed, refresh: boolean): Promise<Record<string, string>> {
   const updates = await checkUpdate(ctx, s.packages, refresh);
   const target: Record<string, string> = Object.fromEntries(updates.map((u) => [u.package, u.version]));
   if (Array.isArray(s.packages)) {
@@ -85,6 +107,22 @@ function change(ctx: StrategyContext, step: string, command: string): Promise<st
 async function lastTransaction(ctx: StrategyContext) {
   const result = await ctx.shell.run(dnfHistoryInfoCommand('last'), { timeoutSeconds: 120 });
   return result.exitCode === 0 ? parseDnfHistoryInfo(result.stdout) : undefined;
+}
+
+/**
+ * Throws, changing nothing, unless an enabled repository still offers every version the rollback
+ * must put back: `history undo` and `downgrade` take them from there only. Checked first, so that
+ * no failed job is left behind and a retry once the mirror has them again can still run.
+ */
+async function requireOffered(ctx: StrategyContext, before: Record<string, string>, current: Installed): Promise<void> {
+  const needed = Object.entries(before).flatMap(([key, versions]) =>
+    versions.split(' ').filter((v) => v !== '' && !(current[key] ?? []).includes(v)).map((v) => ({ key, version: v, nevra: nevra(key, v) })));
+  if (needed.length === 0) return;
+  const offered = parseRpmQuery(await runChecked(ctx, dnfRepoqueryCommand(needed.map((n) => n.nevra)), 600));
+  const gone = needed.filter((n) => !(offered[n.key] ?? []).includes(n.version)).map((n) => n.nevra);
+  if (gone.length > 0) {
+    throw new Error(`${ctx.host.name}: cannot roll back: ${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} in no enabled dnf repository any more (dnf's cache does not count); nothing was changed`);
+  }
 }
 
 function explain(installed: Installed, wanted: Record<string, string>, keys: string[]): string {
@@ -115,13 +153,14 @@ export const dnfStrategy: PatchStrategy<DnfStrategy> = {
       let adopted = record;
       if (record.transactionId === undefined && keys.length > 0) {
         const last = await lastTransaction(ctx);
-        if (last?.succeeded && keys.every((k) => last.installed[k] === record.target[k])) adopted = { ...record, transactionId: last.id };
+        if (last?.succeeded && keys.every((k) => (last.installed[k] ?? '') === record.target[k])) adopted = { ...record, transactionId: last.id };
       }
       return { installed: pick(current, keys), alreadyApplied: true, record: adopted };
     }
     const previous = parseDnfHistoryList((await ctx.shell.run(dnfHistoryListCommand(), { timeoutSeconds: 120 })).stdout);
     ctx.heartbeat('dnf upgrade');
-    await change(ctx, 'dnf-upgrade', dnfApplyCommand(record.target));
+    // Only what is installed: dnf pulls in the new dependencies the record lists itself.
+    await change(ctx, 'dnf-upgrade', dnfApplyCommand(Object.fromEntries(keys.filter((k) => record.before[k] !== '').map((k) => [k, record.target[k] ?? '']))));
     const last = await lastTransaction(ctx);
     const after = await installedVersions(ctx);
     const wrong = missing(after);
@@ -136,6 +175,7 @@ export const dnfStrategy: PatchStrategy<DnfStrategy> = {
     const wrong = (installed: Installed) => keys.filter((k) => !atBefore(installed, k, before[k] ?? ''));
     let current = await installedVersions(ctx);
     if (wrong(current).length === 0) return pick(current, keys);
+    await requireOffered(ctx, before, current);
 
     if (record.transactionId !== undefined) {
       ctx.heartbeat(`dnf history undo ${record.transactionId}`);
