@@ -20,6 +20,11 @@ export interface TemporalTarget {
   apiKey?: string;
 }
 
+/** Temporal could not be reached (or refused us): the message says why and what to set. Exit code 3 in the CLI. */
+export class TemporalUnreachableError extends Error {
+  override readonly name = 'TemporalUnreachableError';
+}
+
 export interface ConnectFailure {
   reason: string;
   hint?: string;

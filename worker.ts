@@ -14,7 +14,7 @@ import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
 import { NodeSshConnector, expandHome } from './activities/hosts/ssh';
 import { DEFAULT_TEMPORAL_ADDRESS, EnvironmentError, parseEnvironment, type Environment } from './policies/environment';
-import { describeTransport, explainConnectFailure, type TemporalTarget } from './temporalTls';
+import { describeTransport, explainConnectFailure, TemporalUnreachableError, type TemporalTarget } from './temporalTls';
 
 export type { TemporalTarget } from './temporalTls';
 
@@ -157,7 +157,7 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
       return await what();
     } catch (err) {
       const failure = await explainConnectFailure(err, target, env);
-      throw new Error(`cannot connect to Temporal at ${target.address}: ${failure.reason}${failure.hint ? `\nhint: ${failure.hint}` : ''}`, { cause: err });
+      throw new TemporalUnreachableError(`cannot connect to Temporal at ${target.address}: ${failure.reason}${failure.hint ? `\nhint: ${failure.hint}` : ''}`, { cause: err });
     }
   };
   const connection = await connect(() => NativeConnection.connect(nativeConnectionOptions(target)));

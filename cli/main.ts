@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
 import { EnvironmentError, parseEnvironment } from '../policies/environment';
+import { TemporalUnreachableError } from '../temporalTls';
 import { installRuntime, runWorker } from '../worker';
 import { runDemo } from './demo';
 import { runDev } from './dev';
@@ -257,6 +258,11 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof EnvironmentError) {
       process.stderr.write(`maint: ${err.message}\n`);
       process.exitCode = EXIT.invalidInput;
+      return;
+    }
+    if (err instanceof TemporalUnreachableError) {
+      process.stderr.write(`maint: ${err.message}\n`);
+      process.exitCode = EXIT.temporalUnreachable;
       return;
     }
     process.stderr.write(`maint: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

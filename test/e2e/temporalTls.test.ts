@@ -61,7 +61,7 @@ describe('the worker, the CLI and maint doctor connect to Temporal over TLS', ()
   /** The same wrong setting through the CLI, doctor and the worker: each must fail and say why. */
   async function allThree(env: NodeJS.ProcessEnv): Promise<{ cli: string; doctor: string; worker: string }> {
     const [cli, doctor, worker] = await Promise.all([runMaint(['rollout', 'list'], env), runMaint(['doctor'], env), runMaint(['worker'], env)]);
-    expect([cli.code, doctor.code, worker.code]).toEqual([3, 1, 1]);
+    expect([cli.code, doctor.code, worker.code]).toEqual([3, 1, 3]);
     expect(doctor.stdout).toMatch(/FAIL\s+namespace\s+not checked: the server is not reachable/);
     return { cli: cli.stderr, doctor: doctor.stdout, worker: worker.stderr };
   }
@@ -163,7 +163,7 @@ describe('the worker, the CLI and maint doctor connect to Temporal over TLS', ()
 
     const wrong = env(wrongKeyFile);
     const [cli, workerOut] = await Promise.all([runMaint(['rollout', 'list'], wrong), runMaint(['worker'], wrong)]);
-    expect([cli.code, workerOut.code]).toEqual([3, 1]);
+    expect([cli.code, workerOut.code]).toEqual([3, 3]);
     for (const text of [cli.stderr, workerOut.stderr]) {
       expect(text).toContain(`the server refused the API key from TEMPORAL_API_KEY_FILE=${wrongKeyFile}: `);
       expect(text).toContain('Request unauthorized');
