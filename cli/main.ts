@@ -204,7 +204,8 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port', integer('--port', 1, 65535), 7280)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--public-url <url>', 'the URL customers use, for links in the feeds')
-    .action(async (opts: { port: number; host: string; publicUrl?: string }) => {
+    .option('--cache <duration>', 'reuse what Temporal answered this long for every request (default 3s)')
+    .action(async (opts: { port: number; host: string; publicUrl?: string; cache?: string }) => {
       process.exitCode = await serveFeeds(opts);
     });
 

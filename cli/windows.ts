@@ -179,17 +179,21 @@ export async function noticesPreview(opts: { window: string; kind: string; lang:
 }
 
 /** The public feeds backed by a Temporal client: applied schedules and window runs of the last 30 days. */
-export function startFeedsFor(client: Connected['client'], opts: { port: number; host?: string; publicUrl?: string }) {
+export function startFeedsFor(client: Connected['client'], opts: { port: number; host?: string; publicUrl?: string; cacheMs?: number }) {
   return startFeedServer(
     { load: async () => ({ plans: await appliedPlans(client), runs: (await windowRuns(client, { sinceDays: 30 })).map((r) => r.status) }) },
-    { port: opts.port, ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}) },
+    {
+      port: opts.port, ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+      ...(opts.cacheMs !== undefined ? { cacheMs: opts.cacheMs } : {}),
+    },
   );
 }
 
 /** `maint serve`: the public feeds until SIGINT/SIGTERM. */
-export async function serveFeeds(opts: { port: number; host: string; publicUrl?: string }): Promise<number> {
+export async function serveFeeds(opts: { port: number; host: string; publicUrl?: string; cache?: string }): Promise<number> {
+  if (opts.cache !== undefined && !/^(\d+(ms|s|m|h))+$/.test(opts.cache)) throw new CliError(EXIT.invalidInput, `--cache: expected a duration like 3s, 500ms or 1m, got "${opts.cache}"`);
   const c = await connectClient();
-  const server = await startFeedsFor(c.client, opts);
+  const server = await startFeedsFor(c.client, { ...opts, ...(opts.cache !== undefined ? { cacheMs: parseDurationMs(opts.cache) } : {}) });
   process.stderr.write(`maintenance feeds on ${server.url}/ (maintenance.json, maintenance.ics, maintenance.atom; ?service=NAME&lang=nl)\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
