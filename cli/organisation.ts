@@ -88,9 +88,9 @@ async function readAttachments(w: WindowDefinition, file: string, index: number,
     try {
       calendarBlackouts.push(...blackoutsFromICalendar(readFileSync(path, 'utf8'), w.timezone, calendarHorizon(now)));
     } catch (err) {
-      // "ENOENT: no such file or directory, open '…'" → "cannot read /abs/holidays.ics: no such file or directory".
+      // As the other file references say it: "cannot read /abs/holidays.ics (ENOENT)".
       const { code, message } = err as NodeJS.ErrnoException;
-      const why = code !== undefined ? `cannot read ${path}: ${message.replace(`${code}: `, '').replace(/, \w+ '.*'$/, '')}` : message;
+      const why = code !== undefined ? `cannot read ${path} (${code})` : message;
       throw new CliError(EXIT.invalidInput, formatProblems(file, [{ path: `windows[${index}].blackoutCalendars[${i}]`, message: `${calendar}: ${why}` }]));
     }
   }
