@@ -149,11 +149,12 @@ export function buildProgram(): Command {
     .description('Upcoming occurrences (blacked-out ones marked), in the window\'s timezone and yours.')
     .argument('[name]', 'only this window')
     .option('--count <n>', 'occurrences per window', integer('--count', 1, 500), 5)
+    .option('--from <time>', 'occurrences starting at or after this ISO date or time (default: now), e.g. 2026-12-20 (midnight in --tz) or 2026-12-20T21:00:00Z')
     .option('-f, --file <maint.yaml>', 'read these organisation files instead of what is applied', collect)
     .option('--tz <zone>', 'your timezone (default: $TZ or the system\'s)')
     .option('--json', 'machine-readable output')
-    .action(async (name: string | undefined, opts: { count: number; file?: string[]; tz?: string; json?: boolean }) => {
-      process.exitCode = await windowsNext({ count: opts.count, ...(name ? { name } : {}), ...(opts.file ? { files: opts.file } : {}), ...(opts.tz ? { tz: opts.tz } : {}), ...(opts.json ? { json: true } : {}) });
+    .action(async (name: string | undefined, opts: { count: number; from?: string; file?: string[]; tz?: string; json?: boolean }) => {
+      process.exitCode = await windowsNext({ count: opts.count, ...(name ? { name } : {}), ...(opts.from ? { from: opts.from } : {}), ...(opts.file ? { files: opts.file } : {}), ...(opts.tz ? { tz: opts.tz } : {}), ...(opts.json ? { json: true } : {}) });
     });
   windows
     .command('status')
@@ -204,7 +205,8 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port', integer('--port', 1, 65535), 7280)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--public-url <url>', 'the URL customers use, for links in the feeds')
-    .action(async (opts: { port: number; host: string; publicUrl?: string }) => {
+    .option('--cache <duration>', 'reuse what Temporal answered this long for every request (default 3s)')
+    .action(async (opts: { port: number; host: string; publicUrl?: string; cache?: string }) => {
       process.exitCode = await serveFeeds(opts);
     });
 

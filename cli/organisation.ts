@@ -88,7 +88,10 @@ async function readAttachments(w: WindowDefinition, file: string, index: number,
     try {
       calendarBlackouts.push(...blackoutsFromICalendar(readFileSync(path, 'utf8'), w.timezone, calendarHorizon(now)));
     } catch (err) {
-      throw new CliError(EXIT.invalidInput, formatProblems(file, [{ path: `windows[${index}].blackoutCalendars[${i}]`, message: `${calendar}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]));
+      // As the other file references say it: "cannot read /abs/holidays.ics (ENOENT)".
+      const { code, message } = err as NodeJS.ErrnoException;
+      const why = code !== undefined ? `cannot read ${path} (${code})` : message;
+      throw new CliError(EXIT.invalidInput, formatProblems(file, [{ path: `windows[${index}].blackoutCalendars[${i}]`, message: `${calendar}: ${why}` }]));
     }
   }
   return { rollouts, calendarBlackouts };

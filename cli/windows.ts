@@ -15,8 +15,8 @@ import { loadOrganisation } from './organisation';
 import { renderTable } from './table';
 
 /** Plans from the files when given (what would be applied), else from Temporal (what is applied). */
-async function plansFrom(files: string[] | undefined): Promise<WindowPlan[]> {
-  if (files && files.length > 0) return loadOrganisation(files);
+async function plansFrom(files: string[] | undefined, now?: Date): Promise<WindowPlan[]> {
+  if (files && files.length > 0) return loadOrganisation(files, now);
   return withClient((c) => appliedPlans(c.client));
 }
 
@@ -67,13 +67,26 @@ export async function windowsList(opts: { files?: string[]; tz?: string; json?: 
   return EXIT.ok;
 }
 
-export async function windowsNext(opts: { name?: string; count: number; files?: string[]; tz?: string; json?: boolean }): Promise<number> {
-  const plans = (await plansFrom(opts.files)).filter((p) => opts.name === undefined || p.name === opts.name);
-  if (opts.name !== undefined && plans.length === 0) throw new CliError(EXIT.invalidInput, `no window named "${opts.name}"`);
+/**
+ * `--from`: an ISO date (midnight) or local date and time, read in the viewer's timezone, or an
+ * instant with an offset (`Z`, `+01:00`).
+ */
+function parseFrom(value: string, zone: string): Date {
+  const t = DateTime.fromISO(value, { zone, setZone: true });
+  if (!t.isValid || !/^\d{4}-\d\d-\d\d/.test(value)) {
+    throw new CliError(EXIT.invalidInput, `--from: expected an ISO date or time like 2026-12-20, 2026-12-20T22:00 (in ${zone}) or 2026-12-20T21:00:00Z, got "${value}"`);
+  }
+  return t.toJSDate();
+}
+
+export async function windowsNext(opts: { name?: string; count: number; from?: string; files?: string[]; tz?: string; json?: boolean }): Promise<number> {
   const zone = viewerZone(opts.tz);
-  const now = new Date();
+  const from = opts.from !== undefined ? parseFrom(opts.from, zone) : new Date();
+  // From files, .ics calendars are read around `from`; applied plans hold what was read when applied.
+  const plans = (await plansFrom(opts.files, from)).filter((p) => opts.name === undefined || p.name === opts.name);
+  if (opts.name !== undefined && plans.length === 0) throw new CliError(EXIT.invalidInput, `no window named "${opts.name}"`);
   const rows = plans
-    .flatMap((p) => nextOccurrences(p.timing, now, opts.count, { includeBlackedOut: true }).map((o) => ({ plan: p, o })))
+    .flatMap((p) => nextOccurrences(p.timing, from, opts.count, { includeBlackedOut: true }).map((o) => ({ plan: p, o })))
     .sort((a, b) => a.o.start.localeCompare(b.o.start))
     .slice(0, opts.name === undefined ? opts.count * Math.max(1, plans.length) : opts.count);
   if (opts.json) {
@@ -166,17 +179,21 @@ export async function noticesPreview(opts: { window: string; kind: string; lang:
 }
 
 /** The public feeds backed by a Temporal client: applied schedules and window runs of the last 30 days. */
-export function startFeedsFor(client: Connected['client'], opts: { port: number; host?: string; publicUrl?: string }) {
+export function startFeedsFor(client: Connected['client'], opts: { port: number; host?: string; publicUrl?: string; cacheMs?: number }) {
   return startFeedServer(
     { load: async () => ({ plans: await appliedPlans(client), runs: (await windowRuns(client, { sinceDays: 30 })).map((r) => r.status) }) },
-    { port: opts.port, ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}) },
+    {
+      port: opts.port, ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+      ...(opts.cacheMs !== undefined ? { cacheMs: opts.cacheMs } : {}),
+    },
   );
 }
 
 /** `maint serve`: the public feeds until SIGINT/SIGTERM. */
-export async function serveFeeds(opts: { port: number; host: string; publicUrl?: string }): Promise<number> {
+export async function serveFeeds(opts: { port: number; host: string; publicUrl?: string; cache?: string }): Promise<number> {
+  if (opts.cache !== undefined && !/^(\d+(ms|s|m|h))+$/.test(opts.cache)) throw new CliError(EXIT.invalidInput, `--cache: expected a duration like 3s, 500ms or 1m, got "${opts.cache}"`);
   const c = await connectClient();
-  const server = await startFeedsFor(c.client, opts);
+  const server = await startFeedsFor(c.client, { ...opts, ...(opts.cache !== undefined ? { cacheMs: parseDurationMs(opts.cache) } : {}) });
   process.stderr.write(`maintenance feeds on ${server.url}/ (maintenance.json, maintenance.ics, maintenance.atom; ?service=NAME&lang=nl)\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

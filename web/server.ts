@@ -15,20 +15,36 @@ export interface FeedServer {
   close(): Promise<void>;
 }
 
-/** Answers are cached this long: feeds are polled by many calendars, Temporal is asked once. */
-const CACHE_MS = 3_000;
+/** Default for `cacheMs`: feeds are polled by many calendars, Temporal is asked once per this long. */
+export const DEFAULT_CACHE_MS = 3_000;
+/** Default for `answerWithinMs`: longer than this and the page is a 503, not a hanging request. */
+export const DEFAULT_ANSWER_WITHIN_MS = 5_000;
 
 /**
  * The public, read-only feeds of `maint serve`: JSON, iCalendar and Atom of upcoming, ongoing
  * and past maintenance, for all services or one (`?service=webshop`), in nl or en (`?lang=nl`).
+ * What Temporal answered is reused for `cacheMs` by every request (requests that arrive while
+ * it is being asked wait for that one answer); once it is older and Temporal cannot be asked,
+ * the answer is 503.
  */
-export async function startFeedServer(source: FeedSource, options: { port: number; host?: string; publicUrl?: string }): Promise<FeedServer> {
-  let cached: { at: number; items: PublicMaintenance[]; organisation: string } | undefined;
-  const items = async () => {
-    if (cached && Date.now() - cached.at < CACHE_MS) return cached;
-    const { plans, runs } = await source.load();
-    cached = { at: Date.now(), items: publicMaintenance(plans, runs, new Date()), organisation: plans[0]?.organisation.name ?? 'Maintenance' };
-    return cached;
+export async function startFeedServer(source: FeedSource, options: { port: number; host?: string; publicUrl?: string; cacheMs?: number; answerWithinMs?: number }): Promise<FeedServer> {
+  const cacheMs = options.cacheMs ?? DEFAULT_CACHE_MS;
+  const answerWithinMs = options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS;
+  type Snapshot = { at: number; items: PublicMaintenance[]; organisation: string };
+  let cached: Snapshot | undefined;
+  let loading: Promise<Snapshot> | undefined;
+  const items = async (): Promise<Snapshot> => {
+    if (cached && Date.now() - cached.at < cacheMs) return cached;
+    loading ??= source
+      .load()
+      .then(({ plans, runs }) => (cached = { at: Date.now(), items: publicMaintenance(plans, runs, new Date()), organisation: plans[0]?.organisation.name ?? 'Maintenance' }))
+      .finally(() => (loading = undefined));
+    // The client retries an unreachable Temporal for about 20 s: a page waits at most this long (the ask goes on for the next request).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`Temporal did not answer within ${answerWithinMs / 1000} s`)), answerWithinMs);
+    });
+    return Promise.race([loading, late]).finally(() => clearTimeout(timer));
   };
 
   const server = createServer((req, res) => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,13 @@ import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { connectTestEnv, uniqueTaskQueue } from '../helpers/temporal';
 
 const ROOT = join(__dirname, '..', '..');
+
+// Names of this file only (the Temporal server is shared by every test file): nothing another file
+// applies can show up in this file's feeds or be pruned by its `maint apply`, and the reverse.
+const id = randomUUID().slice(0, 6);
+const ORG = `Acme Hosting ${id}`;
+const [WEB, API, MAIL] = ['web-now', 'api-now', 'mail-now'].map((w) => `${w}-${id}`) as [string, string, string];
+const [WEBSHOP, API_SERVICE, MAIL_SERVICE] = ['webshop', 'api', 'mail'].map((s) => `${s}-${id}`) as [string, string, string];
 
 /**
  * Three maintenance windows two minutes ahead, applied with `maint apply` to real Temporal
@@ -37,21 +45,21 @@ describe('maintenance windows end to end', () => {
   const orgYaml = (windows: string[]) => `
 apiVersion: maint/v1
 kind: Organisation
-organisation: {name: Acme Hosting, contact: {email: support@acme.example, phone: "+31 20 123 4567"}}
+organisation: {name: ${ORG}, contact: {email: support@acme.example, phone: "+31 20 123 4567"}}
 channels:
   - {name: customer-mail, kind: email, smtp: {host: 127.0.0.1, port: ${smtp.port}}, from: "Acme Maintenance <maintenance@acme.example>"}
 operations:
   alerts: [{channel: customer-mail, to: ops@acme.example}]
 services:
-  - name: webshop
+  - name: ${WEBSHOP}
     title: {nl: Webwinkel, en: Web shop}
     subscribers:
       - {name: Bakkerij Jansen, channel: customer-mail, to: it@jansen.example, language: nl, timezone: Europe/Amsterdam}
       - {name: Harbour Ltd, channel: customer-mail, to: ops@harbour.example, language: en, timezone: America/New_York}
-  - name: api
+  - name: ${API_SERVICE}
     title: API
     subscribers: [{name: Harbour Ltd, channel: customer-mail, to: api@harbour.example, language: en, timezone: Europe/London}]
-  - name: mail
+  - name: ${MAIL_SERVICE}
     title: {nl: E-mail, en: Email}
     subscribers: [{name: Bakkerij Jansen, channel: customer-mail, to: mail@jansen.example, language: nl, timezone: Europe/Amsterdam}]
 windows:
@@ -68,9 +76,9 @@ ${windows.join('')}`;
     tasks: [${policies.map((p) => `{kind: rollout, policy: ${p}}`).join(', ')}]
 `;
   const allWindows = () => [
-    window('web-now', 'webshop', '10m', '2m', ['web.yaml']),
-    window('api-now', 'api', '3m', '150s', ['api-slow.yaml', 'api-second.yaml']),
-    window('mail-now', 'mail', '10m', '2m', ['mail.yaml']),
+    window(WEB, WEBSHOP, '10m', '2m', ['web.yaml']),
+    window(API, API_SERVICE, '3m', '150s', ['api-slow.yaml', 'api-second.yaml']),
+    window(MAIL, MAIL_SERVICE, '10m', '2m', ['mail.yaml']),
   ];
 
   const mailsTo = (to: string) => smtp.messages.filter((m) => m.to.includes(to));
@@ -111,7 +119,7 @@ ${windows.join('')}`;
     await smtp?.close();
     await fx?.stop();
     // Clean up the schedules this test made (the dev server is shared by the run).
-    for (const name of ['web-now', 'api-now', 'mail-now']) await env?.client.schedule.getHandle(`window-${name}`).delete().catch(() => undefined);
+    for (const name of [WEB, API, MAIL]) await env?.client.schedule.getHandle(`window-${name}`).delete().catch(() => undefined);
   });
 
   it('applies the windows as schedules, runs them at their time, notifies in nl and en, and the feeds follow', async () => {
@@ -121,23 +129,23 @@ ${windows.join('')}`;
     const dry = await runMaint(['apply', '-f', org, '--dry-run'], cliEnv);
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(/\+ +window-web-now +create +next run .* for the window of /);
+    expect(dry.stdout).toMatch(new RegExp(`\\+ +window-${WEB} +create +next run .* for the window of `));
     expect(dry.stdout).toContain('Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged.\n(dry run: nothing applied)');
-    await expect(env.client.schedule.getHandle('window-web-now').describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    await expect(env.client.schedule.getHandle(`window-${WEB}`).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
 
     const applied = await runMaint(['apply', '-f', org], cliEnv);
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain('Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged.');
     const again = await runMaint(['apply', '-f', org], cliEnv);
     expect(again.stdout).toContain('Plan: 0 to create, 0 to update, 0 to delete, 3 unchanged.');
-    const described = await env.client.schedule.getHandle('window-web-now').describe();
+    const described = await env.client.schedule.getHandle(`window-${WEB}`).describe();
     expect(described.policies.overlap).toBe('SKIP');
     expect(described.policies.catchupWindow).toBe(60_000);
 
     // Before anything runs the feeds already show all three as scheduled, without a single host name.
-    const before = (await feed()).filter((m) => ['web-now', 'api-now', 'mail-now'].includes(m.window));
+    const before = (await feed()).filter((m) => [WEB, API, MAIL].includes(m.window));
     expect(before.map((m) => [m.window, m.status, Date.parse(m.start)]).sort()).toEqual([
-      ['api-now', 'scheduled', start.toMillis()], ['mail-now', 'scheduled', start.toMillis()], ['web-now', 'scheduled', start.toMillis()],
+      [API, 'scheduled', start.toMillis()], [MAIL, 'scheduled', start.toMillis()], [WEB, 'scheduled', start.toMillis()],
     ]);
 
     // One minute ahead: the "scheduled" notice, in each customer's language and timezone.
@@ -159,7 +167,7 @@ ${windows.join('')}`;
     // The start: "started", the rollout runs on the real hosts, and the feed says "in progress" meanwhile.
     let sawInProgress = false;
     await smtp.waitFor(() => {
-      void feedStatus('web-now').then((s) => (sawInProgress ||= s === 'in-progress'));
+      void feedStatus(WEB).then((s) => (sawInProgress ||= s === 'in-progress'));
       return subjects('it@jansen.example').includes('Onderhoud afgerond: Webwinkel') && subjects('ops@harbour.example').includes('Maintenance completed: Web shop');
     }, 'the completed notices of web-now');
     expect(sawInProgress).toBe(true);
@@ -172,7 +180,7 @@ ${windows.join('')}`;
     expect(subjects('mail@jansen.example')).not.toContain('Onderhoud afgerond: E-mail');
     expect(mailsTo('mail@jansen.example').at(-1)!.text).toContain('Daarom hebben wij automatisch de vorige versie teruggezet');
     expect(fx.version(3)).toBe('1.0.0');
-    await smtp.waitFor(() => subjects('ops@acme.example').some((s) => /\[maint\] window mail-now: rollout mail-now-.* rolled_back/.test(s)), 'the operations alert');
+    await smtp.waitFor(() => subjects('ops@acme.example').some((s) => new RegExp(`\\[maint\\] window ${MAIL}: rollout ${MAIL}-.* rolled_back`).test(s)), 'the operations alert');
 
     // The slow task ran past the cutoff; the second one was not started, and the notice says so.
     await smtp.waitFor(() => subjects('api@harbour.example').includes('Maintenance completed: API'), 'the completed notice of api-now');
@@ -188,9 +196,9 @@ ${windows.join('')}`;
 
     // The feeds: completed, rolled back; iCal and Atom for customers; no host names or addresses anywhere.
     const after = new Map((await feed()).map((m) => [m.window, m.status]));
-    expect([after.get('web-now'), after.get('api-now'), after.get('mail-now')]).toEqual(['completed', 'completed', 'rolled-back']);
-    const webOnly = await feed('/services/webshop/maintenance.json');
-    expect(webOnly.map((m) => m.window)).toEqual(['web-now']);
+    expect([after.get(WEB), after.get(API), after.get(MAIL)]).toEqual(['completed', 'completed', 'rolled-back']);
+    const webOnly = await feed(`/services/${WEBSHOP}/maintenance.json`);
+    expect(webOnly.map((m) => m.window)).toEqual([WEB]);
     const ics = await (await fetch(`${feeds.url}/maintenance.ics?lang=nl`)).text();
     expect(ics).toContain('BEGIN:VCALENDAR');
     expect(ics).toContain('SUMMARY:Afgerond: Webwinkel');
@@ -204,24 +212,24 @@ ${windows.join('')}`;
     }
 
     // Operations see the run in the CLI.
-    const status = await runMaint(['windows', 'status', 'web-now', '--json'], cliEnv);
+    const status = await runMaint(['windows', 'status', WEB, '--json'], cliEnv);
     const [run] = JSON.parse(status.stdout) as Array<{ phase: string; preflight?: { ok: boolean }; tasks: Array<{ state: string }> }>;
     expect(run).toMatchObject({ phase: 'completed', preflight: { ok: true }, tasks: [{ state: 'completed' }] });
 
     // Removing windows from the file deletes their schedules; the rest is unchanged.
-    writeFileSync(org, orgYaml([window('web-now', 'webshop', '10m', '2m', ['web.yaml'])]));
+    writeFileSync(org, orgYaml([window(WEB, WEBSHOP, '10m', '2m', ['web.yaml'])]));
     const pruned = await runMaint(['apply', '-f', org], cliEnv);
     expect(pruned.stdout).toContain('Plan: 0 to create, 0 to update, 2 to delete, 1 unchanged.');
-    await expect(env.client.schedule.getHandle('window-api-now').describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
-    await expect(env.client.schedule.getHandle('window-mail-now').describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
-    expect((await env.client.schedule.getHandle('window-web-now').describe()).memo).toMatchObject({ managedBy: 'maint', organisation: 'Acme Hosting' });
+    await expect(env.client.schedule.getHandle(`window-${API}`).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    await expect(env.client.schedule.getHandle(`window-${MAIL}`).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    expect((await env.client.schedule.getHandle(`window-${WEB}`).describe()).memo).toMatchObject({ managedBy: 'maint', organisation: ORG });
   }, 480_000);
 
   it('rejects invalid windows with the file, the path and what was expected, and applies nothing', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, orgYaml([
-      '\n  - name: bad-tz\n    timezone: Europe/Amsterdm\n    recurrence: {kind: weekly, days: [tue], at: "22:00"}\n    duration: 1h\n    services: [webshop]\n',
-      '\n  - name: bad-duration\n    timezone: Europe/Amsterdam\n    recurrence: {kind: weekly, days: [tue], at: "22:00"}\n    duration: 0s\n    services: [webshop]\n',
+      `\n  - name: bad-tz\n    timezone: Europe/Amsterdm\n    recurrence: {kind: weekly, days: [tue], at: "22:00"}\n    duration: 1h\n    services: [${WEBSHOP}]\n`,
+      `\n  - name: bad-duration\n    timezone: Europe/Amsterdam\n    recurrence: {kind: weekly, days: [tue], at: "22:00"}\n    duration: 0s\n    services: [${WEBSHOP}]\n`,
       '\n  - name: bad-cutoff\n    timezone: Europe/Amsterdam\n    recurrence: {kind: monthly, week: 2, day: tue, at: "22:00", offsetDays: 3}\n    duration: 1h\n    cutoff: 1h\n    services: [nope]\n',
     ]));
     const result = await runMaint(['apply', '-f', bad], { ...cliEnv, TEMPORAL_ADDRESS: '127.0.0.1:1' });
