@@ -178,10 +178,15 @@ export async function noticesPreview(opts: { window: string; kind: string; lang:
   return EXIT.ok;
 }
 
-/** The public feeds backed by a Temporal client: applied schedules and window runs of the last 30 days. */
-export function startFeedsFor(client: Connected['client'], opts: { port: number; host?: string; publicUrl?: string; cacheMs?: number }) {
+/**
+ * The public feeds backed by a Temporal client: applied schedules and window runs of the last 30
+ * days, of one organisation when named (a status page is one organisation's; others' windows in the
+ * same namespace are never shown on it).
+ */
+export function startFeedsFor(client: Connected['client'], opts: { port: number; host?: string; publicUrl?: string; cacheMs?: number; organisation?: string }) {
+  const organisation = opts.organisation;
   return startFeedServer(
-    { load: async () => ({ plans: await appliedPlans(client), runs: (await windowRuns(client, { sinceDays: 30 })).map((r) => r.status) }) },
+    { load: async () => ({ plans: await appliedPlans(client, organisation), runs: (await windowRuns(client, { sinceDays: 30, ...(organisation !== undefined ? { organisation } : {}) })).map((r) => r.status) }) },
     {
       port: opts.port, ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       ...(opts.cacheMs !== undefined ? { cacheMs: opts.cacheMs } : {}),
@@ -190,11 +195,23 @@ export function startFeedsFor(client: Connected['client'], opts: { port: number;
 }
 
 /** `maint serve`: the public feeds until SIGINT/SIGTERM. */
-export async function serveFeeds(opts: { port: number; host: string; publicUrl?: string; cache?: string }): Promise<number> {
+export async function serveFeeds(opts: { port: number; host: string; publicUrl?: string; cache?: string; organisation?: string }): Promise<number> {
   if (opts.cache !== undefined && !/^(\d+(ms|s|m|h))+$/.test(opts.cache)) throw new CliError(EXIT.invalidInput, `--cache: expected a duration like 3s, 500ms or 1m, got "${opts.cache}"`);
   const c = await connectClient();
-  const server = await startFeedsFor(c.client, { ...opts, ...(opts.cache !== undefined ? { cacheMs: parseDurationMs(opts.cache) } : {}) });
-  process.stderr.write(`maintenance feeds on ${server.url}/ (maintenance.json, maintenance.ics, maintenance.atom; ?service=NAME&lang=nl)\n`);
+  let organisation = opts.organisation;
+  try {
+    if (organisation === undefined) {
+      // Without --organisation: the one organisation applied to this namespace; several are ambiguous.
+      const names = [...new Set((await appliedPlans(c.client)).map((p) => p.organisation.name))].sort();
+      if (names.length > 1) throw new CliError(EXIT.invalidInput, `this namespace holds the windows of ${names.length} organisations (${names.join(', ')}): pass --organisation NAME (a status page shows one organisation's maintenance)`);
+      organisation = names[0];
+    }
+  } catch (err) {
+    await c.close();
+    throw err;
+  }
+  const server = await startFeedsFor(c.client, { ...opts, ...(organisation !== undefined ? { organisation } : {}), ...(opts.cache !== undefined ? { cacheMs: parseDurationMs(opts.cache) } : {}) });
+  process.stderr.write(`maintenance feeds${organisation !== undefined ? ` of ${organisation}` : ''} on ${server.url}/ (maintenance.json, maintenance.ics, maintenance.atom; ?service=NAME&lang=nl)\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -46,15 +46,9 @@ describe('maint serve', () => {
   const shopStart = DateTime.now().setZone('Europe/Amsterdam').plus({ days: 3 }).set({ hour: 22, minute: 0, second: 0, millisecond: 0 });
   const apiStart = shopStart.plus({ days: 1 });
 
-  const get = (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
-  const json = async (path: string) => (await (await get(path)).json()) as { organisation: string; service?: string; maintenance: PublicMaintenance[] };
-
-  beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'maint-serve-'));
-    temporalPort = await freePort();
-    dbFilename = join(dir, 'temporal.db');
-    temporal = await startTemporal(temporalPort, dbFilename);
-    const window = (name: string, service: string, at: DateTime) => `
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const window = (name: string, service: string, at: DateTime) => `
   - name: ${name}
     timezone: Europe/Amsterdam
     recurrence: {kind: once, at: "${at.toFormat("yyyy-LL-dd'T'HH:mm")}"}
@@ -64,6 +58,14 @@ describe('maint serve', () => {
     notices: {leadTimes: [1h]}
     preflight: false
 `;
+  const get = (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
+  const json = async (path: string) => (await (await get(path)).json()) as { organisation: string; service?: string; maintenance: PublicMaintenance[] };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'maint-serve-'));
+    temporalPort = await freePort();
+    dbFilename = join(dir, 'temporal.db');
+    temporal = await startTemporal(temporalPort, dbFilename);
     const org = join(dir, 'maint.yaml');
     writeFileSync(org, `
 apiVersion: maint/v1
@@ -74,12 +76,12 @@ services:
   - {name: ${API}, title: API}
 windows:
 ${window(SHOP, SHOP, shopStart)}${window(API, API, apiStart)}`);
-    const env = { TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, MAINT_TASK_QUEUE: uniqueTaskQueue('serve') };
+    env = { TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, MAINT_TASK_QUEUE: uniqueTaskQueue('serve') };
     const applied = await runMaint(['apply', '-f', org], env);
     if (applied.code !== 0) throw new Error(`maint apply failed: ${applied.stderr}`);
     const port = await freePort();
     serve = startMaint(['serve', '--port', String(port), '--public-url', 'https://status.smith.example', '--cache', `${CACHE_MS / 1000}s`], env);
-    await serve.waitFor(/maintenance feeds on http:\/\/127\.0\.0\.1:\d+\//);
+    await serve.waitFor(new RegExp(`maintenance feeds of ${ORG} on http://127\\.0\\.0\\.1:\\d+/`));
     base = `http://127.0.0.1:${port}`;
     // Schedules show up in Temporal's list a moment after they are created.
     await until('both windows in the feed', async () => ((await json('/maintenance.json')).maintenance.length === 2 ? true : undefined));
@@ -143,6 +145,47 @@ ${window(SHOP, SHOP, shopStart)}${window(API, API, apiStart)}`);
     const post = await get('/maintenance.json', { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('shows one organisation: another one applied to the same namespace never appears, and without --organisation serve will not guess', async () => {
+    const OTHER = `Other Org ${id}`;
+    const file = join(dir, 'other.yaml');
+    writeFileSync(file, `
+apiVersion: maint/v1
+kind: Organisation
+organisation: {name: "${OTHER}", contact: {email: support@other.example}}
+services:
+  - {name: other-${id}, title: Other}
+windows:
+${window(`other-${id}`, `other-${id}`, shopStart)}`);
+    const applied = await runMaint(['apply', '-f', file], env);
+    expect(applied.code).toBe(0);
+    try {
+      const ambiguous = await runMaint(['serve', '--port', String(await freePort())], env);
+      expect(ambiguous.code).toBe(2);
+      expect(ambiguous.stderr).toContain(`this namespace holds the windows of 2 organisations (${OTHER}, ${ORG}): pass --organisation NAME`);
+
+      const port = await freePort();
+      const other = startMaint(['serve', '--port', String(port), '--organisation', OTHER], env);
+      try {
+        await other.waitFor(new RegExp(`maintenance feeds of ${OTHER} on `));
+        const theirs = await until('the other window in its feed', async () => {
+          const answer = (await (await fetch(`http://127.0.0.1:${port}/maintenance.json`)).json()) as { organisation: string; maintenance: PublicMaintenance[] };
+          return answer.maintenance.length > 0 ? answer : undefined;
+        });
+        expect(theirs.organisation).toBe(OTHER);
+        expect(theirs.maintenance.map((m) => m.window)).toEqual([`other-${id}`]);
+      } finally {
+        await other.stop('SIGTERM');
+      }
+      // The page of this file's organisation (started when it was the only one) never shows it.
+      await new Promise((r) => setTimeout(r, CACHE_MS + 500));
+      const ours = await json('/maintenance.json');
+      expect(ours.organisation).toBe(ORG);
+      expect(ours.maintenance.map((m) => m.window)).not.toContain(`other-${id}`);
+    } finally {
+      await temporal!.client.schedule.getHandle(`window-other-${id}`).delete().catch(() => undefined);
+    }
   });
 
   it('answers from what Temporal said for --cache: a change shows after that, and requests meanwhile share one answer', async () => {
