@@ -185,35 +185,45 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
 
     /**
      * Reboots when the policy says so (always, or if the host asks for it) and waits for the host to
-     * answer SSH with a new boot id. Resumes from its heartbeat after a worker crash: a host that
-     * already came back with a new boot id is not rebooted twice.
+     * answer SSH with a new boot id. Reboots a host at most once per rollout execution, whatever
+     * crashes: the reboot is a job on the host (keyed like every change), and a retry gets back the
+     * boot id the first attempt saw instead of rebooting again. A retry resumes from its heartbeat
+     * where the server has one with that boot id; where not (heartbeats are throttled: the first
+     * one, sent at once, says only "connecting"), it waits, like the reboot, for the host to answer.
      */
     async rebootHost(input: HostStepInput & { strategy: Strategy; reboot: RolloutPolicy['reboot'] }): Promise<{ rebooted: boolean; bootIdBefore?: string; bootIdAfter?: string }> {
       if (input.reboot.mode === 'never') return { rebooted: false };
-      const resumed = (() => {
+      const info = (() => {
         try {
-          return Context.current().info.heartbeatDetails as { bootIdBefore?: string } | undefined;
+          return Context.current().info;
         } catch {
           return undefined;
         }
       })();
-      let bootIdBefore = resumed?.bootIdBefore;
-      if (bootIdBefore === undefined) {
-        const needed = await onHost(input, async (shell) => {
-          const ctx = strategyContext(shell, input, 60_000);
-          const required = input.reboot.mode === 'always' || (await strategyFor(input.strategy).rebootRequired(ctx, input.strategy));
-          if (!required) return undefined;
-          const bootId = (await runChecked(ctx, BOOT_ID_COMMAND, 30)).trim();
-          heartbeat({ step: 'rebooting', host: input.host.name, bootIdBefore: bootId });
-          // Detach so the reboot outlives this SSH session; the short sleep lets the session close cleanly.
-          await runChecked(ctx, `nohup sh -c ${shellQuote(`sleep 2; ${renderCommand(input.reboot.command, { host: input.host })}`)} >/dev/null 2>&1 &`, 30);
-          return bootId;
-        });
-        if (needed === undefined) return { rebooted: false };
-        bootIdBefore = needed;
-      }
       const deadline = Date.now() + input.reboot.timeout;
       let lastError = 'no answer yet';
+      let bootIdBefore = (info?.heartbeatDetails as { bootIdBefore?: string } | undefined)?.bootIdBefore;
+      while (bootIdBefore === undefined) {
+        try {
+          const scheduled = await onHost(input, async (shell) => {
+            const ctx = strategyContext(shell, input, 60_000);
+            const required = input.reboot.mode === 'always' || (await strategyFor(input.strategy).rebootRequired(ctx, input.strategy));
+            if (!required) return undefined;
+            // Prints the boot id, then detaches the reboot so it outlives this session (the short sleep lets the session close cleanly).
+            const reboot = `nohup sh -c ${shellQuote(`sleep 2; ${renderCommand(input.reboot.command, { host: input.host })}`)} >/dev/null 2>&1 &`;
+            return (await changeChecked(ctx, 'reboot', `${BOOT_ID_COMMAND} && ${reboot}`)).trim();
+          });
+          if (scheduled === undefined) return { rebooted: false };
+          bootIdBefore = scheduled;
+        } catch (err) {
+          // A retry that cannot connect may be looking at the reboot an earlier attempt started.
+          const unreachable = err instanceof ApplicationFailure && !err.nonRetryable;
+          if ((info?.attempt ?? 1) === 1 || !unreachable || Date.now() > deadline) throw err;
+          lastError = err.message;
+          heartbeat({ step: 'waiting for the host', host: input.host.name });
+          await sleep(3_000);
+        }
+      }
       while (Date.now() < deadline) {
         heartbeat({ step: 'waiting for reboot', host: input.host.name, bootIdBefore });
         await sleep(3_000);

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResolvedHost } from '../../policies/inventory';
 import { freePort } from './ports';
@@ -137,4 +137,19 @@ async function stopAll(hosts: SshdHost[], root: string): Promise<void> {
     h.sshd.kill('SIGTERM');
   })));
   rmSync(root, { recursive: true, force: true });
+}
+
+/**
+ * Starts `host`'s sshd again once its previous process is gone: same port, same host key, same
+ * config. `wrap` goes in front of the sshd command line (e.g. `unshare …` for a private /run).
+ * Resolves once it answers with an SSH banner; `host.sshd` is the new process.
+ */
+export async function restartSshd(host: SshdHost, options: { wrap?: string[] } = {}): Promise<void> {
+  if (host.sshd.exitCode === null && host.sshd.signalCode === null) throw new Error(`${host.name}: sshd is still running; stop it first`);
+  const argv = [...(options.wrap ?? []), SSHD!, '-D', '-e', '-f', join(dirname(host.dir), 'sshd_config')];
+  const sshd = track(spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] }));
+  let stderr = '';
+  sshd.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  host.sshd = sshd;
+  await waitForBanner(host.port, sshd, () => stderr);
 }
