@@ -218,7 +218,8 @@ export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<
   finishedAt = new Date().toISOString();
   if (cancelled) {
     phase = 'cancelled';
-    await notify('cancelled');
+    // Cancelled after the start: what was done stays (checked, or rolled back by its rollout).
+    await notify('cancelled', { stoppedEarly: true, finishedAt });
   } else if (rolledBack) {
     phase = 'rolled-back';
     await notify('rolled-back', { finishedAt });

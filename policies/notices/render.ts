@@ -24,8 +24,10 @@ export interface NoticeContext {
   reason?: string;
   /** Tasks that could not start before the cutoff (completed notices say so). */
   postponed?: string[];
-  /** When the work ended (completed / rolled back). */
+  /** When the work ended (completed / rolled back / stopped early). */
   finishedAt?: string;
+  /** Cancelled after the work had begun: the notice says what was done stays, not that nothing changes. */
+  stoppedEarly?: boolean;
 }
 
 export interface RenderedNotice {
@@ -47,6 +49,8 @@ interface Phrases {
   impact: string;
   reason: string;
   postponed(tasks: string): string;
+  /** The lead of a "cancelled" notice sent after the work had begun. */
+  stoppedEarly(services: string, finished: string): string;
   followUp: Partial<Record<NoticeKind, string>>;
   contact(email: string, phone?: string): string;
   statusPage(url: string): string;
@@ -81,6 +85,7 @@ const PHRASES: Record<Language, Phrases> = {
     impact: 'Expected impact',
     reason: 'Reason',
     postponed: (t) => `Part of the work (${t}) could not start before the end of the maintenance window; it has been postponed to a next window, which we will announce as usual.`,
+    stoppedEarly: (s, f) => `We stopped the maintenance on ${s} early, at ${f}; the rest of it has been cancelled. Everything done until then was checked, and your service works normally. We will plan the remaining work again and let you know in advance.`,
     followUp: {
       scheduled: 'We will let you know when the work starts and when it is finished.',
       reminder: 'We will let you know when the work starts and when it is finished.',
@@ -117,6 +122,7 @@ const PHRASES: Record<Language, Phrases> = {
     impact: 'Verwachte impact',
     reason: 'Reden',
     postponed: (t) => `Een deel van de werkzaamheden (${t}) kon niet meer binnen het onderhoudsvenster beginnen; dit is uitgesteld naar een volgend venster, dat wij zoals gebruikelijk vooraf aankondigen.`,
+    stoppedEarly: (s, f) => `Wij hebben het onderhoud aan ${s} om ${f} vroegtijdig beëindigd; de rest ervan gaat niet door. Alles wat tot dan is gedaan, is gecontroleerd en uw dienst werkt normaal. Het resterende werk plannen wij opnieuw en wij laten het u vooraf weten.`,
     followUp: {
       scheduled: 'Wij laten u weten wanneer de werkzaamheden beginnen en wanneer ze klaar zijn.',
       reminder: 'Wij laten u weten wanneer de werkzaamheden beginnen en wanneer ze klaar zijn.',
@@ -161,7 +167,7 @@ export function renderNotice(ctx: NoticeContext): RenderedNotice {
   const endAt = formatInstant(ctx.window.end, ctx.timezone, lang, !sameLocalDay(ctx.window.start, ctx.window.end, ctx.timezone));
   const finished = formatInstant(ctx.finishedAt ?? ctx.window.end, ctx.timezone, lang, false);
 
-  const paragraphs: string[] = [p.lead[ctx.kind](services, period, endAt, finished)];
+  const paragraphs: string[] = [ctx.kind === 'cancelled' && ctx.stoppedEarly ? p.stoppedEarly(services, finished) : p.lead[ctx.kind](services, period, endAt, finished)];
   const facts: Array<[string, string]> = [];
   if (ctx.kind === 'scheduled' || ctx.kind === 'reminder') {
     facts.push([p.when, period], [p.impact, (ctx.impact ?? DEFAULT_IMPACT)[lang]]);

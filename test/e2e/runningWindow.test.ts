@@ -172,6 +172,9 @@ ${window(CANCEL, `shop-${id}`, '10m', '1m', 'cancel.yaml')}${window(EXTEND, `api
     ]);
     const cancelNotice = smtp.messages.find((m) => m.to.includes('shop@jansen.example') && m.subject.startsWith('Onderhoud geannuleerd'))!;
     expect(cancelNotice.text).toContain('Reden: the supplier found a problem in the update');
+    // host-1 was patched before the cancel: the notice says the work stopped early, not that nothing changes.
+    expect(cancelNotice.text).toContain('vroegtijdig beëindigd');
+    expect(cancelNotice.text).not.toContain('Voor u verandert er niets');
     const london = newEnd.setZone('Europe/London').setLocale('en-GB');
     expect(subjects('api@harbour.example')).toEqual([
       `Scheduled maintenance: API on ${day('Europe/London', 'en-GB')}`, 'Maintenance started: API',

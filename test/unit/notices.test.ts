@@ -53,6 +53,19 @@ describe('customer notices', () => {
     expect(n.text).toContain(sentence);
   });
 
+  it('a window cancelled after it started does not tell customers that nothing changes', () => {
+    const before = renderNotice({ ...base, kind: 'cancelled', language: 'en', reason: 'supplier problem' });
+    expect(before.text).toContain('has been cancelled. Nothing changes for you.');
+    const en = renderNotice({ ...base, kind: 'cancelled', language: 'en', reason: 'supplier problem', stoppedEarly: true, finishedAt: '2026-10-24T21:40:00.000Z' });
+    expect(en.subject).toBe('Maintenance cancelled: Web shop on 24 October 2026');
+    expect(en.text).toContain('We stopped the maintenance on Web shop and API early, at 23:40 CEST; the rest of it has been cancelled. Everything done until then was checked');
+    expect(en.text).not.toContain('Nothing changes for you');
+    expect(en.text).toContain('Reason: supplier problem');
+    const nl = renderNotice({ ...base, kind: 'cancelled', language: 'nl', stoppedEarly: true, finishedAt: '2026-10-24T21:40:00.000Z' });
+    expect(nl.text).toContain('Wij hebben het onderhoud aan Webwinkel en API om 23:40 CEST vroegtijdig beëindigd');
+    expect(nl.text).not.toContain('Voor u verandert er niets');
+  });
+
   it('says which work was postponed past the cutoff', () => {
     const n = renderNotice({ ...base, kind: 'completed', language: 'en', postponed: ['db-patch'] });
     expect(n.text).toContain('Part of the work (db-patch) could not start before the end of the maintenance window; it has been postponed to a next window');
