@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 // The apt strategy against this machine's REAL apt-get and dpkg, over a real sshd, with tiny .debs
 // built here and served by a local HTTP repository. Hermetic: the host's sessions get APT_CONFIG,
 // DPKG_ADMINDIR and DPKG_ROOT pointing into a temporary directory (own dpkg database, apt lists,
-// cache, sources and logs; files unpacked under it), and beforeAll proves that before anything runs.
+// cache, sources and logs; files unpacked under it), and each test proves that before anything runs.
+// Each test gets a host of its own: beforeEach empties that directory, republishes both repositories
+// and installs the old versions, so no test starts from what an earlier one left.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,8 +48,8 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
   let shell: HostShell;
   let server: Server;
   let ctx: StrategyContext;
+  let repoPort: number;
   let testCases = 0;
-  beforeEach(() => void testCases++);
   const requests: string[] = [];
   const steps: string[] = [];
 
@@ -91,10 +93,6 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
   beforeAll(async () => {
     sandbox = mkdtempSync(join(tmpdir(), 'maint-apt-'));
     root = join(sandbox, 'root');
-    for (const dir of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial',
-      'var/log/apt', 'etc/apt/apt.conf.d', 'etc/apt/sources.list.d', 'etc/apt/preferences.d', 'repo']) mkdirSync(join(root, dir), { recursive: true });
-    writeFileSync(join(root, 'var/lib/dpkg/status'), '');
-    writeFileSync(join(root, 'var/lib/dpkg/available'), '');
 
     for (const p of PACKAGES) {
       const tree = join(sandbox, 'build', `${p.name}_${p.version}`);
@@ -109,9 +107,6 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
       mkdirSync(join(sandbox, 'repo', p.repo), { recursive: true });
       execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, join(sandbox, 'repo', p.repo, debFile(p))], { stdio: 'pipe' });
     }
-    publish('main', PACKAGES);
-    publish('security', PACKAGES);
-
     server = createServer((req, res) => {
       const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/'));
       requests.push(path);
@@ -127,15 +122,10 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    writeFileSync(join(root, 'etc/apt/sources.list'), [
-      `deb [trusted=yes] http://127.0.0.1:${port}/main/ ./`,
-      `deb [trusted=yes] http://127.0.0.1:${port}/security/ ./`, '',
-    ].join('\n'));
+    repoPort = (server.address() as AddressInfo).port;
 
     mkdirSync(join(sandbox, 'bin'));
     writeFileSync(join(sandbox, 'bin', 'needrestart'), `#!/bin/sh\n[ "$1" = -b ] && cat ${join(sandbox, 'needrestart.out')}\n`, { mode: 0o755 });
-    writeFileSync(join(sandbox, 'needrestart.out'), '');
 
     const asRoot = process.getuid?.() === 0;
     const aptConf = join(sandbox, 'apt.conf');
@@ -177,6 +167,26 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
       // One rollout per test case: a rollout applies and rolls back a host at most once each.
       runChange: (step, command) => runJob(shell, `${rolloutId}-${testCases}.${host.name}.${step}`, command, { timeoutSeconds: 300 }),
     };
+  }, 120_000);
+
+  // A host of its own for each test: an empty dpkg database and apt state, both repositories as
+  // published at first, needrestart quiet; then the old versions, installed by apt (so in its cache).
+  beforeEach(async () => {
+    testCases++;
+    requests.length = 0;
+    steps.length = 0;
+    rmSync(root, { recursive: true, force: true });
+    for (const dir of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial',
+      'var/log/apt', 'etc/apt/apt.conf.d', 'etc/apt/sources.list.d', 'etc/apt/preferences.d']) mkdirSync(join(root, dir), { recursive: true });
+    writeFileSync(join(root, 'var/lib/dpkg/status'), '');
+    writeFileSync(join(root, 'var/lib/dpkg/available'), '');
+    writeFileSync(join(root, 'etc/apt/sources.list'), [
+      `deb [trusted=yes] http://127.0.0.1:${repoPort}/main/ ./`,
+      `deb [trusted=yes] http://127.0.0.1:${repoPort}/security/ ./`, '',
+    ].join('\n'));
+    publish('main', PACKAGES);
+    publish('security', PACKAGES);
+    writeFileSync(join(sandbox, 'needrestart.out'), '');
 
     // Safety first: unless this session's apt and dpkg demonstrably use the sandbox, stop here.
     const probe = await sh('apt-config shell S Dir::State::status/f C Dir::Cache::archives/d E Dir::Etc::parts/d; echo "A=$DPKG_ADMINDIR"; echo "N=$(dpkg-query -W | wc -l)"');
@@ -186,9 +196,9 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
     expect(probe).toContain(`A=${root}/var/lib/dpkg\n`);
     expect(probe).toContain('N=0\n');
 
-    // The host as it was before any patch: the old versions, installed by apt (so in its cache).
     await sh(`LC_ALL=C apt-get -q update && LC_ALL=C DEBIAN_FRONTEND=noninteractive ${APT_GET} install maint-demo=1.0.0 maint-sec=1:1.0.0`);
     expect(await installed()).toEqual({ 'maint-demo': '1.0.0', 'maint-sec': '1:1.0.0' });
+    requests.length = 0;
   }, 120_000);
 
   afterAll(async () => {
@@ -235,7 +245,6 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
   }, 120_000);
 
   it('all: record → apply → apply again changes nothing → rollback → rollback again changes nothing', async () => {
-    steps.length = 0;
     const record: VersionRecord = await aptStrategy.record(ctx, ALL);
     expect(record).toEqual({
       before: { 'maint-demo': '1.0.0', 'maint-lib': '', 'maint-sec': '1:1.0.0' },
@@ -308,8 +317,6 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
       `${APT_GET} install --allow-downgrades ${oldDeb}`,
       `${APT_GET} remove maint-lib`,
     ]);
-    publish('main', PACKAGES);
-    await sh('LC_ALL=C apt-get -q update');
   }, 120_000);
 
   it('never touched the machine\'s own dpkg database or /opt', () => {

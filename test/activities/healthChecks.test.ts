@@ -12,11 +12,14 @@ describe('health checks against real endpoints', () => {
   const values = () => ({ host: { name: 'web-1', address: '127.0.0.1', port: 22, user: 'ops', tags: { healthPort: String(endpoint.port) } } });
   const ctx = () => ({ values: values(), timeoutMs: 1000, shell: async () => shell });
 
+  const HEALTHY = { status: 200, body: 'ok version=2.0.0' };
   beforeAll(async () => {
-    endpoint = await startHealthEndpoint({ status: 200, body: 'ok version=2.0.0' });
+    endpoint = await startHealthEndpoint(HEALTHY);
     fleet = await startSshdFleet(1);
     shell = await new NodeSshConnector().connect(fleet.hosts[0]!);
   });
+  // Every test starts from a healthy endpoint, whatever an earlier one set (or failed to reset).
+  beforeEach(() => endpoint.set(HEALTHY));
   afterAll(async () => {
     shell?.close();
     await fleet?.stop();
@@ -30,20 +33,22 @@ describe('health checks against real endpoints', () => {
     expect((await runHealthCheck(http({ bodyMatches: 'version=3' }), ctx())).detail).toContain('body does not match /version=3/');
     endpoint.set({ status: 503, body: 'draining' });
     expect(await runHealthCheck(http(), ctx())).toEqual({ ok: false, detail: `http://127.0.0.1:${endpoint.port}/health → HTTP 503 draining (expected 200)` });
-    endpoint.set({ status: 200, body: 'ok version=2.0.0' });
   });
 
   it('http: a server that never answers fails within the timeout', async () => {
     const sockets: Array<{ destroy(): void }> = [];
     const silent = createServer((socket) => void sockets.push(socket)).listen(0, '127.0.0.1');
     await new Promise((r) => silent.once('listening', r));
-    const port = (silent.address() as { port: number }).port;
-    const started = Date.now();
-    const outcome = await runHealthCheck({ kind: 'http', url: `http://127.0.0.1:${port}/h`, expectStatus: 200 }, ctx());
-    expect(outcome).toEqual({ ok: false, detail: `http://127.0.0.1:${port}/h: no answer within 1000 ms` });
-    expect(Date.now() - started).toBeLessThan(5000);
-    for (const socket of sockets) socket.destroy();
-    silent.close();
+    try {
+      const port = (silent.address() as { port: number }).port;
+      const started = Date.now();
+      const outcome = await runHealthCheck({ kind: 'http', url: `http://127.0.0.1:${port}/h`, expectStatus: 200 }, ctx());
+      expect(outcome).toEqual({ ok: false, detail: `http://127.0.0.1:${port}/h: no answer within 1000 ms` });
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   it('tcp: passes when something listens, names the port when nothing does', async () => {

@@ -3,6 +3,8 @@
 // the dependencyUpdates workflow, on a real Temporal dev server with the real Octokit, opens
 // grouped PRs with exact file contents, updates them in place, honours closed PRs, release age,
 // limits and rate limits, and automerges only inside the merge window with green checks.
+// The registries are shared by the file; each test gets a GitHub fake of its own with fresh fixture
+// repositories, and removes again any version it publishes, so no test relies on what another did.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +24,8 @@ import { startDockerRegistry, type TestDockerRegistry } from '../helpers/dockerR
 import { startGitHubFake, type GitHubFake } from '../helpers/githubFake';
 import { freePort } from '../helpers/ports';
 import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
-import { startVerdaccio, type TestNpmRegistry } from '../helpers/verdaccio';
+import { recordHistories } from '../helpers/replayHistories';
+import { startVerdaccio, type PublishOptions, type TestNpmRegistry } from '../helpers/verdaccio';
 
 const run = promisify(execFile);
 const TOKEN = 'ghp_e2e-dependency-token';
@@ -38,11 +41,16 @@ describe('dependency updates end to end', () => {
   let npm: TestNpmRegistry;
   let docker: TestDockerRegistry;
   let github: GitHubFake;
+  /** The file's own temporary directory (lockfiles, the worker's checkouts). */
   let work: string;
+  /** The current test's temporary directory (its maint.yaml, clones). */
+  let testDir: string;
   let taskQueue: string;
   let orgFile: string;
   let plans: Map<string, RepositoryPlan>;
   const digests: Record<string, string> = {};
+  /** The fixture repositories' files, as they were written before any newer version existed. */
+  const fixtures: Record<'webshop' | 'api', Record<string, string>> = { webshop: {}, api: {} };
 
   const orgYaml = (mergeWindow: string, npmRegistry = npm.url) => `
 apiVersion: maint/v1
@@ -87,10 +95,34 @@ dependencies:
     return new Map(setup.repositories.map((p) => [p.repo, p]));
   }
 
-  async function runRepo(plan: RepositoryPlan, opts: { dryRun?: boolean } = {}): Promise<DependencyRunSummary> {
-    return env.client.workflow.execute<typeof dependencyUpdatesWorkflow>('dependencyUpdatesWorkflow', {
-      taskQueue, workflowId: `${dependencyRunId(plan.repo)}-${Date.now()}`, args: [{ plan, ...opts }],
+  /** One run of the repository's workflow; `record` names its history file (MAINT_RECORD_HISTORIES=1). */
+  async function runRepo(plan: RepositoryPlan, opts: { dryRun?: boolean; record?: string } = {}): Promise<DependencyRunSummary> {
+    const workflowId = `${dependencyRunId(plan.repo)}-${Date.now()}`;
+    const summary = await env.client.workflow.execute<typeof dependencyUpdatesWorkflow>('dependencyUpdatesWorkflow', {
+      taskQueue, workflowId, args: [{ plan, ...(opts.dryRun ? { dryRun: true } : {}) }],
     });
+    if (opts.record) recordHistories([{ workflowId, file: opts.record }]);
+    return summary;
+  }
+
+  /** Publishes versions for one test and takes them back out afterwards, even when the test fails. */
+  async function withPublished<T>(versions: Array<[name: string, version: string, options: PublishOptions]>, body: () => Promise<T>): Promise<T> {
+    const published: Array<[string, string]> = [];
+    try {
+      for (const [name, version, options] of versions) {
+        await npm.publish(name, version, options);
+        published.push([name, version]);
+      }
+      return await body();
+    } finally {
+      for (const [name, version] of published.reverse()) npm.unpublish(name, version);
+    }
+  }
+
+  /** A given step: a first real run, which opens the six PRs the later steps act on. */
+  async function openPullRequests(): Promise<void> {
+    const summary = await runRepo(plans.get('acme/webshop')!);
+    expect(summary.pullRequests.map((p) => p.outcome)).toEqual(Array(6).fill('created'));
   }
 
   const pulls = (repo: string) => github.listPullRequests('acme', repo);
@@ -101,8 +133,7 @@ dependencies:
   beforeAll(async () => {
     process.env.MAINT_E2E_GITHUB_TOKEN = TOKEN;
     work = mkdtempSync(join(tmpdir(), 'maint-deps-e2e-'));
-    orgFile = join(work, 'maint.yaml');
-    [npm, docker, github] = await Promise.all([startVerdaccio(), startDockerRegistry(), startGitHubFake({ token: TOKEN })]);
+    [npm, docker] = await Promise.all([startVerdaccio(), startDockerRegistry()]);
 
     // The versions the repositories were written against; the lockfiles are resolved before newer ones exist.
     await npm.publish('@acme/util', '1.2.3', { publishedAt: ago(60) });
@@ -110,7 +141,6 @@ dependencies:
     await npm.publish('dev-tool', '3.0.0', { publishedAt: ago(60) });
     for (const tag of ['20.11-alpine', '20.12-alpine', '21.1-alpine']) digests[`node:${tag}`] = await docker.pushImage('library/node', tag);
     for (const tag of ['1.0.0', '1.0.1']) digests[`base:${tag}`] = await docker.pushImage('base', tag);
-    await github.setTags('actions', 'checkout', [{ name: 'v4' }, { name: 'v4.1.0' }, { name: 'v5' }]);
 
     // The fixture repositories, with a real lockfile resolved against verdaccio.
     const lockFor = async (pkg: object) => {
@@ -120,21 +150,15 @@ dependencies:
       return readFileSync(join(dir, 'package-lock.json'), 'utf8');
     };
     const webPkg = { name: 'webshop', version: '1.0.0', private: true, dependencies: { '@acme/util': '^1.2.3', 'tiny-lib': '1.0.0' }, devDependencies: { 'dev-tool': '~3.0.0' } };
-    await github.createRepository({
-      owner: 'acme', name: 'webshop', collaborators: ['dev-alice'],
-      files: {
-        'package.json': `${JSON.stringify(webPkg, null, 2)}\n`,
-        'package-lock.json': await lockFor(webPkg),
-        '.npmrc': `registry=${npm.url}\n`,
-        Dockerfile: `FROM ${docker.host}/library/node:20.11-alpine@${digests['node:20.11-alpine']} AS build\nRUN echo build\nFROM ${docker.host}/base:1.0.0\nCOPY --from=build /app /app\n`,
-        '.github/workflows/ci.yml': 'name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm ci\n',
-      },
-    });
+    fixtures.webshop = {
+      'package.json': `${JSON.stringify(webPkg, null, 2)}\n`,
+      'package-lock.json': await lockFor(webPkg),
+      '.npmrc': `registry=${npm.url}\n`,
+      Dockerfile: `FROM ${docker.host}/library/node:20.11-alpine@${digests['node:20.11-alpine']} AS build\nRUN echo build\nFROM ${docker.host}/base:1.0.0\nCOPY --from=build /app /app\n`,
+      '.github/workflows/ci.yml': 'name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm ci\n',
+    };
     const apiPkg = { name: 'api', version: '1.0.0', private: true, dependencies: { '@acme/util': '^1.2.3' } };
-    await github.createRepository({
-      owner: 'acme', name: 'api',
-      files: { 'package.json': `${JSON.stringify(apiPkg, null, 2)}\n`, 'package-lock.json': await lockFor(apiPkg), '.npmrc': `registry=${npm.url}\n` },
-    });
+    fixtures.api = { 'package.json': `${JSON.stringify(apiPkg, null, 2)}\n`, 'package-lock.json': await lockFor(apiPkg), '.npmrc': `registry=${npm.url}\n` };
 
     // Published since: what Renovate should find.
     for (const [version, days] of [['1.2.4', 10], ['1.3.0', 1], ['2.0.0', 20]] as const) await npm.publish('@acme/util', version, { publishedAt: ago(days) });
@@ -151,13 +175,28 @@ dependencies:
       },
     });
     running = worker.run();
+  });
+
+  // A GitHub of its own for each test: the two fixture repositories as first written, no PRs.
+  beforeEach(async () => {
+    testDir = mkdtempSync(join(work, 'test-'));
+    orgFile = join(testDir, 'maint.yaml');
+    github = await startGitHubFake({ token: TOKEN });
+    await github.setTags('actions', 'checkout', [{ name: 'v4' }, { name: 'v4.1.0' }, { name: 'v5' }]);
+    await github.createRepository({ owner: 'acme', name: 'webshop', collaborators: ['dev-alice'], files: fixtures.webshop });
+    await github.createRepository({ owner: 'acme', name: 'api', files: fixtures.api });
     plans = await loadPlans(orgYaml('next-month'));
+  });
+
+  afterEach(async () => {
+    await github?.close();
+    if (testDir) rmSync(testDir, { recursive: true, force: true });
   });
 
   afterAll(async () => {
     worker?.shutdown();
     await running?.catch(() => undefined);
-    await Promise.allSettled([npm?.stop({ rmStorage: true }), docker?.stop(), github?.close()]);
+    await Promise.allSettled([npm?.stop({ rmStorage: true }), docker?.stop()]);
     await env?.teardown();
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -177,7 +216,7 @@ dependencies:
   });
 
   it('opens one PR per group with exactly the right files; the lockfile installs with npm ci', async () => {
-    const summary = await runRepo(plans.get('acme/webshop')!);
+    const summary = await runRepo(plans.get('acme/webshop')!, { record: 'deps-updates-opens-one-pr-per-group' });
     const prs = byBranch(summary);
     expect(Object.keys(prs).sort()).toEqual([
       'maint/deps/dockerfile-REG-base',
@@ -201,7 +240,7 @@ dependencies:
     // Only those two files changed on the branch.
     for (const file of ['Dockerfile', '.npmrc', '.github/workflows/ci.yml']) expect(await read('webshop', group.branch, file)).toBe(await read('webshop', 'main', file));
     // The lockfile is consistent: npm ci from a clone of the branch installs against verdaccio.
-    const clone = join(work, 'ci-clone');
+    const clone = join(testDir, 'ci-clone');
     await run('git', ['clone', '--quiet', '--branch', group.branch, github.gitUrl('acme', 'webshop'), clone]);
     await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: clone });
     expect(JSON.parse(readFileSync(join(clone, 'node_modules/@acme/util/package.json'), 'utf8')).version).toBe('1.3.0');
@@ -227,6 +266,7 @@ dependencies:
   });
 
   it('a second run changes nothing: no new PR, no new commit', async () => {
+    await openPullRequests();
     const before = github.requests.length;
     const heads = Object.fromEntries(await Promise.all(openPulls('webshop').map(async (p) => [p.headRef, await github.branchHead('acme', 'webshop', p.headRef)])));
     const summary = await runRepo(plans.get('acme/webshop')!);
@@ -238,28 +278,31 @@ dependencies:
   });
 
   it('a newer version updates the group PR in place, through rate limits, without duplicates', async () => {
-    await npm.publish('@acme/util', '1.3.1', { publishedAt: ago(2), tag: 'next' });
-    const group = openPulls('webshop').find((p) => p.headRef === 'maint/deps/group-npm-non-major')!;
-    github.injectFailures([
-      { method: 'POST', pathRegex: /\/git\/commits$/, status: 403, times: 1, retryAfterSeconds: 1 },
-      { method: 'PATCH', pathRegex: /\/pulls\/\d+$/, status: 429, times: 1, retryAfterSeconds: 1 },
-      { method: 'PATCH', pathRegex: /\/git\/refs\/heads\/maint\/deps\/group-npm-non-major$/, status: 502, times: 1, afterApply: true },
-    ]);
-    const summary = await runRepo(plans.get('acme/webshop')!);
-    expect(github.pendingFailures()).toEqual([]);
-    const report = byBranch(summary)['maint/deps/group-npm-non-major']!;
-    expect([report.outcome, report.number]).toEqual(['updated', group.number]);
-    expect(await read('webshop', group.headRef, 'package.json')).toContain('"@acme/util": "^1.3.1"');
-    const lock = JSON.parse(await read('webshop', group.headRef, 'package-lock.json')) as { packages: Record<string, { version: string }> };
-    expect(lock.packages['node_modules/@acme/util']!.version).toBe('1.3.1');
-    // One commit on top of main per branch, one open PR per branch.
-    expect((await github.log('acme', 'webshop', group.headRef)).filter((c) => c.subject.startsWith('Update'))).toHaveLength(1);
-    const heads = openPulls('webshop').map((p) => p.headRef);
-    expect(new Set(heads).size).toBe(heads.length);
-    expect(heads).toHaveLength(6);
+    await openPullRequests();
+    await withPublished([['@acme/util', '1.3.1', { publishedAt: ago(2), tag: 'next' }]], async () => {
+      const group = openPulls('webshop').find((p) => p.headRef === 'maint/deps/group-npm-non-major')!;
+      github.injectFailures([
+        { method: 'POST', pathRegex: /\/git\/commits$/, status: 403, times: 1, retryAfterSeconds: 1 },
+        { method: 'PATCH', pathRegex: /\/pulls\/\d+$/, status: 429, times: 1, retryAfterSeconds: 1 },
+        { method: 'PATCH', pathRegex: /\/git\/refs\/heads\/maint\/deps\/group-npm-non-major$/, status: 502, times: 1, afterApply: true },
+      ]);
+      const summary = await runRepo(plans.get('acme/webshop')!, { record: 'deps-updates-in-place-through-rate-limits' });
+      expect(github.pendingFailures()).toEqual([]);
+      const report = byBranch(summary)['maint/deps/group-npm-non-major']!;
+      expect([report.outcome, report.number]).toEqual(['updated', group.number]);
+      expect(await read('webshop', group.headRef, 'package.json')).toContain('"@acme/util": "^1.3.1"');
+      const lock = JSON.parse(await read('webshop', group.headRef, 'package-lock.json')) as { packages: Record<string, { version: string }> };
+      expect(lock.packages['node_modules/@acme/util']!.version).toBe('1.3.1');
+      // One commit on top of main per branch, one open PR per branch.
+      expect((await github.log('acme', 'webshop', group.headRef)).filter((c) => c.subject.startsWith('Update'))).toHaveLength(1);
+      const heads = openPulls('webshop').map((p) => p.headRef);
+      expect(new Set(heads).size).toBe(heads.length);
+      expect(heads).toHaveLength(6);
+    });
   });
 
   it('a PR closed without merging is not proposed again, until a newer version appears', async () => {
+    await openPullRequests();
     const major = openPulls('webshop').find((p) => p.headRef === 'maint/deps/npm-acme-util-major')!;
     github.closePullRequest('acme', 'webshop', major.number);
     const ignored = await runRepo(plans.get('acme/webshop')!);
@@ -270,33 +313,42 @@ dependencies:
     }));
     expect(pulls('webshop').filter((p) => p.headRef === major.headRef)).toHaveLength(1);
 
-    await npm.publish('@acme/util', '2.0.1', { publishedAt: ago(4) });
-    const renewed = await runRepo(plans.get('acme/webshop')!);
-    const report = byBranch(renewed)['maint/deps/npm-acme-util-major']!;
-    expect(report.outcome).toBe('created');
-    expect(report.number).not.toBe(major.number);
-    expect(await read('webshop', major.headRef, 'package.json')).toContain('"@acme/util": "^2.0.1"');
+    await withPublished([['@acme/util', '2.0.1', { publishedAt: ago(4) }]], async () => {
+      const renewed = await runRepo(plans.get('acme/webshop')!);
+      const report = byBranch(renewed)['maint/deps/npm-acme-util-major']!;
+      expect(report.outcome).toBe('created');
+      expect(report.number).not.toBe(major.number);
+      expect(await read('webshop', major.headRef, 'package.json')).toContain('"@acme/util": "^2.0.1"');
+    });
   });
 
   it('minimumReleaseAge holds young versions; the org-level run reports unreachable registries and bad repositories', async () => {
-    const api = await runRepo(plans.get('acme/api')!);
-    const group = byBranch(api)['maint/deps/group-npm-non-major']!;
-    expect(group.updates).toEqual([expect.objectContaining({ depName: '@acme/util', from: '^1.2.3', to: '^1.2.4', type: 'patch' })]);
-    expect(api.held).toContainEqual(expect.objectContaining({ depName: '@acme/util', to: '1.3.1', reason: 'pending-release-age' }));
-    expect(api.held.find((h) => h.to === '1.3.1')!.detail).toMatch(/^1\.3\.1 was released .*; waits until .* \(minimumReleaseAge 3d\)$/);
+    await withPublished([['@acme/util', '1.3.1', { publishedAt: ago(2), tag: 'next' }]], async () => {
+      const api = await runRepo(plans.get('acme/api')!);
+      const group = byBranch(api)['maint/deps/group-npm-non-major']!;
+      expect(group.updates).toEqual([expect.objectContaining({ depName: '@acme/util', from: '^1.2.3', to: '^1.2.4', type: 'patch' })]);
+      expect(api.held).toContainEqual(expect.objectContaining({ depName: '@acme/util', to: '1.3.1', reason: 'pending-release-age' }));
+      expect(api.held.find((h) => h.to === '1.3.1')!.detail).toMatch(/^1\.3\.1 was released .*; waits until .* \(minimumReleaseAge 3d\)$/);
 
-    // A registry that does not answer and a repository GitHub does not have: each a clear problem in its run summary.
-    const deadPort = await freePort();
-    const broken = await loadPlans(orgYaml('next-month', `http://127.0.0.1:${deadPort}/`).replace('- { repo: acme/api, managers: [npm] }', '- { repo: acme/api, managers: [npm] }\n    - { repo: acme/missing, managers: [npm] }'));
-    const results = await env.client.workflow.execute<typeof dependencyScanWorkflow>('dependencyScanWorkflow', {
-      taskQueue, workflowId: `deps-scan-e2e-${Date.now()}`, args: [{ repositories: [broken.get('acme/api')!, broken.get('acme/missing')!] }],
+      // A registry that does not answer and a repository GitHub does not have: each a clear problem in its run summary.
+      const deadPort = await freePort();
+      const broken = await loadPlans(orgYaml('next-month', `http://127.0.0.1:${deadPort}/`).replace('- { repo: acme/api, managers: [npm] }', '- { repo: acme/api, managers: [npm] }\n    - { repo: acme/missing, managers: [npm] }'));
+      const scanId = `deps-scan-e2e-${Date.now()}`;
+      const results = await env.client.workflow.execute<typeof dependencyScanWorkflow>('dependencyScanWorkflow', {
+        taskQueue, workflowId: scanId, args: [{ repositories: [broken.get('acme/api')!, broken.get('acme/missing')!] }],
+      });
+      recordHistories([
+        { workflowId: scanId, file: 'deps-scan-two-repositories' },
+        { workflowId: dependencyRunId('acme/api'), file: 'deps-scan-child-unreachable-registry' },
+        { workflowId: dependencyRunId('acme/missing'), file: 'deps-scan-child-missing-repository' },
+      ]);
+      expect(results.map((r) => [r.repo, r.outcome])).toEqual([['acme/api', 'ran'], ['acme/missing', 'ran']]);
+      const apiRun = await env.client.workflow.getHandle<typeof dependencyUpdatesWorkflow>(dependencyRunId('acme/api')).result();
+      expect(apiRun.problems.map((p) => p.message).join('\n')).toContain(`127.0.0.1:${deadPort}`);
+      expect(apiRun.pullRequests.filter((p) => p.outcome === 'created')).toEqual([]);
+      const missing = await env.client.workflow.getHandle<typeof dependencyUpdatesWorkflow>(dependencyRunId('acme/missing')).result();
+      expect(missing.problems).toEqual([expect.objectContaining({ level: 'error', message: expect.stringMatching(/^scan failed: acme\/missing: cannot clone .*acme\/missing\.git \(branch main\)/) })]);
     });
-    expect(results.map((r) => [r.repo, r.outcome])).toEqual([['acme/api', 'ran'], ['acme/missing', 'ran']]);
-    const apiRun = await env.client.workflow.getHandle<typeof dependencyUpdatesWorkflow>(dependencyRunId('acme/api')).result();
-    expect(apiRun.problems.map((p) => p.message).join('\n')).toContain(`127.0.0.1:${deadPort}`);
-    expect(apiRun.pullRequests.filter((p) => p.outcome === 'created')).toEqual([]);
-    const missing = await env.client.workflow.getHandle<typeof dependencyUpdatesWorkflow>(dependencyRunId('acme/missing')).result();
-    expect(missing.problems).toEqual([expect.objectContaining({ level: 'error', message: expect.stringMatching(/^scan failed: acme\/missing: cannot clone .*acme\/missing\.git \(branch main\)/) })]);
   });
 
   it('automerge happens only inside the merge window and only with green checks', async () => {
@@ -314,7 +366,7 @@ dependencies:
 
     github.setStatus('acme', 'webshop', patch().headSha, { context: 'ci/test', state: 'success' });
     github.addCheckRun('acme', 'webshop', patch().headSha, { name: 'build', status: 'completed', conclusion: 'success' });
-    const merged = await runRepo(plans.get('acme/webshop')!);
+    const merged = await runRepo(plans.get('acme/webshop')!, { record: 'deps-updates-automerge-in-window' });
     expect(report(merged).outcome).toBe('merged');
     expect(await read('webshop', 'main', 'Dockerfile')).toContain(`FROM ${docker.host}/base:1.0.1\n`);
     expect(pulls('webshop').find((p) => p.headRef === 'maint/deps/group-npm-non-major')!.state).toBe('open');
@@ -322,40 +374,47 @@ dependencies:
   });
 
   it('maint deps scan --dry-run and maint deps status print what a person needs', async () => {
-    const cliEnv = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS!, MAINT_TASK_QUEUE: taskQueue };
-    const scan = await runMaint(['deps', 'scan', '-f', orgFile, '--repo', 'acme/webshop', '--dry-run'], cliEnv);
-    expect(scan.stderr).toBe('');
-    expect(scan.code).toBe(0);
-    expect(scan.stdout).toContain('acme/webshop (dry run: nothing written), Renovate 44.121.2');
-    expect(scan.stdout).toMatch(/would-update +maint\/deps\/group-npm-non-major +@acme\/util \^1\.2\.3 → \^1\.3\.1 \(minor\)\n\s*dev-tool ~3\.0\.0 → ~3\.0\.1 \(patch\)/);
-    expect(scan.stdout).toMatch(/library\/node 20\.11-alpine@sha256:[0-9a-f]{12}… → 20\.12-alpine@sha256:[0-9a-f]{12}… \(minor\)/);
-    expect(scan.stdout).not.toContain('Problems:');
-    const status = await runMaint(['deps', 'status', '-f', orgFile], cliEnv);
-    expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/acme\/api\s+completed/);
+    await openPullRequests();
+    await withPublished([['@acme/util', '1.3.1', { publishedAt: ago(2), tag: 'next' }]], async () => {
+      const cliEnv = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS!, MAINT_TASK_QUEUE: taskQueue };
+      // A real run for acme/api first, by hand: what `maint deps status` then shows.
+      const apiScan = await runMaint(['deps', 'scan', '-f', orgFile, '--repo', 'acme/api', '--json'], cliEnv);
+      expect([apiScan.code, apiScan.stderr]).toEqual([0, '']);
+      const apiRun = JSON.parse(apiScan.stdout) as DependencyRunSummary;
+      const scan = await runMaint(['deps', 'scan', '-f', orgFile, '--repo', 'acme/webshop', '--dry-run'], cliEnv);
+      expect(scan.stderr).toBe('');
+      expect(scan.code).toBe(0);
+      expect(scan.stdout).toContain('acme/webshop (dry run: nothing written), Renovate 44.121.2');
+      expect(scan.stdout).toMatch(/would-update +maint\/deps\/group-npm-non-major +@acme\/util \^1\.2\.3 → \^1\.3\.1 \(minor\)\n\s*dev-tool ~3\.0\.0 → ~3\.0\.1 \(patch\)/);
+      expect(scan.stdout).toMatch(/library\/node 20\.11-alpine@sha256:[0-9a-f]{12}… → 20\.12-alpine@sha256:[0-9a-f]{12}… \(minor\)/);
+      expect(scan.stdout).not.toContain('Problems:');
+      const status = await runMaint(['deps', 'status', '-f', orgFile], cliEnv);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toMatch(new RegExp(`acme/api\\s+completed\\s+${apiRun.finishedAt.replace(/\./g, '\\.')}\\s`));
 
-    // maint apply keeps the organisation-wide scan on a Temporal Schedule; applying again changes nothing.
-    writeFileSync(orgFile, readFileSync(orgFile, 'utf8').replace('dependencies:\n', 'dependencies:\n  schedule: { cron: "0 6 * * 1-5", timezone: Europe/Amsterdam }\n'));
-    const applied = await runMaint(['apply', '-f', orgFile], cliEnv);
-    expect([applied.code, applied.stderr]).toEqual([0, '']);
-    expect(applied.stdout).toContain('dependency scan: deps-scan create: scans 2 repositories at "0 6 * * 1-5" (Europe/Amsterdam)');
-    try {
-      const schedule = await env.client.schedule.getHandle('deps-scan').describe();
-      expect(schedule.spec.calendars?.length ?? schedule.spec.intervals?.length ?? 0).toBeGreaterThan(0);
-      expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dependencyScanWorkflow', taskQueue });
-      const next = schedule.info.nextActionTimes[0]!;
-      expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', hour: '2-digit', minute: '2-digit', weekday: 'short' }).format(next)).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 06:00$/);
-      const again = await runMaint(['apply', '-f', orgFile], cliEnv);
-      expect(again.stdout).toContain('dependency scan: deps-scan unchanged');
-    } finally {
-      for (const id of ['deps-scan', 'window-open-now', 'window-next-month']) await env.client.schedule.getHandle(id).delete().catch(() => undefined);
-    }
+      // maint apply keeps the organisation-wide scan on a Temporal Schedule; applying again changes nothing.
+      writeFileSync(orgFile, readFileSync(orgFile, 'utf8').replace('dependencies:\n', 'dependencies:\n  schedule: { cron: "0 6 * * 1-5", timezone: Europe/Amsterdam }\n'));
+      const applied = await runMaint(['apply', '-f', orgFile], cliEnv);
+      expect([applied.code, applied.stderr]).toEqual([0, '']);
+      expect(applied.stdout).toContain('dependency scan: deps-scan create: scans 2 repositories at "0 6 * * 1-5" (Europe/Amsterdam)');
+      try {
+        const schedule = await env.client.schedule.getHandle('deps-scan').describe();
+        expect(schedule.spec.calendars?.length ?? schedule.spec.intervals?.length ?? 0).toBeGreaterThan(0);
+        expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dependencyScanWorkflow', taskQueue });
+        const next = schedule.info.nextActionTimes[0]!;
+        expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', hour: '2-digit', minute: '2-digit', weekday: 'short' }).format(next)).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 06:00$/);
+        const again = await runMaint(['apply', '-f', orgFile], cliEnv);
+        expect(again.stdout).toContain('dependency scan: deps-scan unchanged');
+      } finally {
+        for (const id of ['deps-scan', 'window-open-now', 'window-next-month']) await env.client.schedule.getHandle(id).delete().catch(() => undefined);
+      }
 
-    const bad = await runMaint(['deps', 'scan', '-f', orgFile, '--repo', 'acme/nope'], cliEnv);
-    expect([bad.code, bad.stderr.trim()]).toEqual([2, 'maint: --repo acme/nope: not in dependencies.repositories (listed: acme/webshop, acme/api)']);
-    const badFile = join(work, 'bad.yaml');
-    writeFileSync(badFile, readFileSync(orgFile, 'utf8').replace('- { repo: acme/api, managers: [npm] }', '- { repo: acme/api, managers: [npm], checkout: { path: ./no-such-clone } }'));
-    const badPath = await runMaint(['deps', 'scan', '-f', badFile, '--repo', 'acme/api'], cliEnv);
-    expect([badPath.code, badPath.stderr.trim()]).toEqual([2, `maint: ${badFile} is invalid (1 problem):\n  ${badFile}: dependencies.repositories[1].checkout.path: ${join(work, 'no-such-clone')} is not a directory`]);
+      const bad = await runMaint(['deps', 'scan', '-f', orgFile, '--repo', 'acme/nope'], cliEnv);
+      expect([bad.code, bad.stderr.trim()]).toEqual([2, 'maint: --repo acme/nope: not in dependencies.repositories (listed: acme/webshop, acme/api)']);
+      const badFile = join(testDir, 'bad.yaml');
+      writeFileSync(badFile, readFileSync(orgFile, 'utf8').replace('- { repo: acme/api, managers: [npm] }', '- { repo: acme/api, managers: [npm], checkout: { path: ./no-such-clone } }'));
+      const badPath = await runMaint(['deps', 'scan', '-f', badFile, '--repo', 'acme/api'], cliEnv);
+      expect([badPath.code, badPath.stderr.trim()]).toEqual([2, `maint: ${badFile} is invalid (1 problem):\n  ${badFile}: dependencies.repositories[1].checkout.path: ${join(testDir, 'no-such-clone')} is not a directory`]);
+    });
   });
 });

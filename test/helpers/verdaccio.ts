@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import semver from 'semver';
 import { freePort } from './ports';
 import { stopChild, track } from './processes';
 
@@ -28,6 +29,12 @@ export interface TestNpmRegistry {
   url: string;
   /** Publishes a real tarball (PUT of the package document, as `npm publish` sends it). */
   publish(name: string, version: string, options?: PublishOptions): Promise<void>;
+  /**
+   * Takes one version back out, so a test that published it leaves the registry as it found it:
+   * the version, its time and tarball go; a dist-tag on it goes too, except `latest`, which moves
+   * back to the highest version left.
+   */
+  unpublish(name: string, version: string): void;
   /** Kills verdaccio (the registry then refuses connections); `rmStorage` also deletes its files. */
   stop(options?: { rmStorage?: boolean }): Promise<void>;
 }
@@ -110,6 +117,21 @@ export async function startVerdaccio(): Promise<TestNpmRegistry> {
         packument.time[version] = options.publishedAt.toISOString();
         writeFileSync(stored, JSON.stringify(packument, null, 2));
       }
+    },
+    unpublish(name, version) {
+      // Edited on disk like `publishedAt` above: verdaccio reads the document on every request.
+      const stored = join(storage, name, 'package.json');
+      const packument = JSON.parse(readFileSync(stored, 'utf8')) as { versions: Record<string, unknown>; time: Record<string, string>; 'dist-tags': Record<string, string>; _attachments?: Record<string, unknown> };
+      if (!packument.versions[version]) throw new Error(`unpublishing ${name}@${version} from verdaccio: not published (has ${Object.keys(packument.versions).join(', ')})`);
+      const file = `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`;
+      delete packument.versions[version];
+      delete packument.time[version];
+      delete packument._attachments?.[file];
+      for (const [tag, tagged] of Object.entries(packument['dist-tags'])) if (tagged === version) delete packument['dist-tags'][tag];
+      const highest = Object.keys(packument.versions).sort(semver.rcompare)[0];
+      if (!packument['dist-tags'].latest && highest) packument['dist-tags'].latest = highest;
+      writeFileSync(stored, JSON.stringify(packument, null, 2));
+      rmSync(join(storage, name, file), { force: true });
     },
     stop,
   };

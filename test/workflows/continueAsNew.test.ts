@@ -17,6 +17,7 @@ import { startSimulatedFleet, type SimulatedFleet } from '../../simulator/fleet'
 import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import { batchWorkflowId, rolloutWorkflowId, type patchRolloutWorkflow } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';
+import { recordHistories } from '../helpers/replayHistories';
 import { maxConcurrentOutOfService } from '../helpers/rolloutFixture';
 import { testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
@@ -54,10 +55,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAVES} waves`, () => {
   let env: TestWorkflowEnvironment | undefined;
   let fleet: SimulatedFleet | undefined;
+  let cliPath: string;
 
   beforeAll(async () => {
     const cli = findTemporalCli();
     if (!cli) throw new Error(`this test needs the Temporal CLI: ${TEMPORAL_CLI_HINT}`);
+    cliPath = cli.path;
     // As connectTestEnv() does: quiet core logs. Each test file has its own module registry.
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     // A server of its own: the low threshold must not change the other test files' server.
@@ -226,5 +229,11 @@ describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAV
     expect(runs[runs.length - 1]!.status).toBe('COMPLETED');
     expect(runs.map((r) => r.runId)).toEqual(expect.arrayContaining([pausedAcross.secondRunId, pausedAcross.from, pausedAcross.to]));
     expect(maxEvents).toBeLessThanOrEqual(MAX_EVENTS_PER_RUN);
+
+    // For the replay test (MAINT_RECORD_HISTORIES=1): the run that was paused and continued as new,
+    // the run that started paused and was resumed, and the last run. (Not the first: a first run is
+    // what the other rollout histories already are, and each run here carries 300 hosts' states.)
+    const recorded = new Map([[pausedAcross.from, 'paused-then-continued'], [pausedAcross.to, 'started-paused'], [runs[runs.length - 1]!.runId, 'last']]);
+    recordHistories([...recorded].map(([runId, what]) => ({ workflowId, runId, file: `continue-as-new-rollout-run-${what}` })), { address: env!.address, cli: cliPath });
   }, 600_000);
 });

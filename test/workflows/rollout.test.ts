@@ -1,16 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
 import type { RolloutProgress, RolloutReport } from '../../policies/rolloutTypes';
-import { abortUpdate, approveUpdate, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
-import { rolloutWorkflowId } from '../../workflows/patchRollout';
+import { abortUpdate, approveUpdate, batchProgressQuery, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
+import { batchWorkflowId, rolloutWorkflowId } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';
 import { mergeVersions } from '../../cli/rolloutView';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
+import { historyLabel, recordHistories } from '../helpers/replayHistories';
 import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 describe('patch rollouts on 6 real sshd hosts', () => {
@@ -39,21 +39,9 @@ describe('patch rollouts on 6 real sshd hosts', () => {
   /** The rollout's result with every host's versions, as `maint rollout status --json` shows it. */
   async function finalReport(handle: { workflowId: string; result: () => Promise<RolloutReport> }): Promise<RolloutReport> {
     const report = await handle.result();
-    await recordHistories([handle.workflowId, ...report.batches]);
+    const label = historyLabel(expect.getState().currentTestName!, 'patch rollouts on 6 real sshd hosts');
+    recordHistories([handle.workflowId, ...report.batches].map((workflowId, i) => ({ workflowId, file: `${label}-${i === 0 ? 'rollout' : `batch-${i}`}` })));
     return mergeVersions(report, await Promise.all(report.batches.map((id) => env.client.workflow.getHandle(id).result())));
-  }
-
-  /**
-   * MAINT_RECORD_HISTORIES=1 saves these real histories to test/workflows/replay/, where the
-   * replay test checks that today's workflow code still replays them (ENGINEERING.md).
-   */
-  async function recordHistories(workflowIds: string[]): Promise<void> {
-    if (!process.env.MAINT_RECORD_HISTORIES) return;
-    const label = expect.getState().currentTestName!.replace('patch rollouts on 6 real sshd hosts ', '').replace(/[^a-z0-9]+/gi, '-').slice(0, 60).toLowerCase();
-    for (const [i, id] of workflowIds.entries()) {
-      const json = execFileSync(process.env.MAINT_TEST_TEMPORAL_CLI!, ['workflow', 'show', '--workflow-id', id, '--address', process.env.MAINT_TEST_TEMPORAL_ADDRESS!, '--output', 'json'], { encoding: 'utf8' });
-      writeFileSync(join(__dirname, 'replay', `${label}-${i === 0 ? 'rollout' : `batch-${i}`}.json`), json);
-    }
   }
 
   function start(taskQueue: string, policyOverrides: string) {
@@ -64,15 +52,23 @@ describe('patch rollouts on 6 real sshd hosts', () => {
     });
   }
 
-  // A hang guard (generous for a loaded machine), not a timing.
-  async function waitForProgress(handle: { query: (q: typeof progressQuery) => Promise<RolloutProgress> }, predicate: (p: RolloutProgress) => boolean, timeoutMs = 120_000): Promise<RolloutProgress> {
+  // A hang guard (generous for a loaded machine), not a timing: it fails the test, never moves on.
+  async function until<T>(what: string | (() => string), probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const p = await handle.query(progressQuery);
-      if (predicate(p)) return p;
-      if (Date.now() > deadline) throw new Error(`progress never matched; last: ${JSON.stringify(p)}`);
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
       await new Promise((r) => setTimeout(r, 150));
     }
+  }
+
+  async function waitForProgress(handle: { query: (q: typeof progressQuery) => Promise<RolloutProgress> }, predicate: (p: RolloutProgress) => boolean): Promise<RolloutProgress> {
+    let last: RolloutProgress | undefined;
+    return until(() => `progress to match ${predicate.toString()}; last: ${JSON.stringify(last)}`, async () => {
+      last = await handle.query(progressQuery);
+      return predicate(last) ? last : undefined;
+    });
   }
 
   it('patches every host to v2 in waves, never more than maxUnavailable out of service', async () => {
@@ -155,14 +151,22 @@ describe('patch rollouts on 6 real sshd hosts', () => {
   });
 
   it('abort during a batch rolls back that batch and touches nothing after it', async () => {
-    // A slow apply on host-3 keeps the second wave in flight while we abort.
-    fx.makeUnhealthy(2, 'never');
+    // The switch that keeps the second wave in flight: 2.0.0 answers 503 on its three hosts, and
+    // the health deadline is far beyond the test's, so that batch can only end by the abort.
+    for (const i of [1, 2, 3]) fx.makeUnhealthy(i, '2.0.0');
     await withWorker(async (tq) => {
-      const handle = await start(tq, 'waves: {canary: 1, batches: [3, "100%"]}\nmaxUnavailable: 3\nhealth: {checks: [{kind: http, url: "http://127.0.0.1:{{host.tags.healthPort}}/health"}], interval: 300ms, consecutiveSuccesses: 8, deadline: 20s}\n');
-      await waitForProgress(handle, (p) => p.currentWave === 1 && p.hosts.filter((h) => h.wave === 1).some((h) => h.state !== 'pending') || (p.runningBatches ?? []).some((id) => id.includes('wave-1')));
-      // Let the wave's hosts get patched and start verifying.
-      const deadline = Date.now() + 20_000;
-      while (![1, 2, 3].every((i) => fx.version(i) === '2.0.0') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const handle = await start(tq, 'waves: {canary: 1, batches: [3, "100%"]}\nmaxUnavailable: 3\nhealth: {checks: [{kind: http, url: "http://127.0.0.1:{{host.tags.healthPort}}/health"}], interval: 300ms, consecutiveSuccesses: 2, deadline: 15m}\n');
+      const secondWave = batchWorkflowId(`t-${tq}`, 1, 0);
+      // In flight: all three hosts patched and verifying (their endpoints asked), the batch still running.
+      const verifying = await until('wave 2 to be patched and verifying on all three hosts', async () => {
+        const p = await handle.query(progressQuery);
+        if (!(p.runningBatches ?? []).includes(secondWave)) return undefined;
+        const hosts = await env.client.workflow.getHandle(secondWave).query(batchProgressQuery);
+        const seen = [1, 2, 3].map((i) => fx.health[i]!.requests());
+        return hosts.every((h) => h.state === 'verifying') && [1, 2, 3].every((i) => fx.version(i) === '2.0.0') && seen.every((n) => n > 0) ? hosts : undefined;
+      });
+      expect(verifying.map((h) => h.name)).toEqual(['host-2', 'host-3', 'host-4']);
+      expect((await handle.query(progressQuery)).status).toBe('running');
       expect(await handle.executeUpdate(abortUpdate, { args: [{ by: 'ops', reason: 'customer escalation' }] })).toEqual({ accepted: true });
       const report = await finalReport(handle);
       expect(report.status).toBe('aborted');
