@@ -7,6 +7,7 @@ import { runMaint } from '../helpers/cli';
 import { track } from '../helpers/processes';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { uniqueTaskQueue } from '../helpers/temporal';
+import { until as waitUntil } from '../helpers/until';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -19,15 +20,7 @@ function startWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess & { output: ()
   return Object.assign(child, { output: () => output });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000) => waitUntil(what, probe, timeoutMs, 200);
 
 describe('maint rollout with a worker process and 6 real sshd hosts', () => {
   let fx: RolloutFixture;

@@ -11,6 +11,7 @@ import { stopChild, track } from '../helpers/processes';
 import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { connectTestEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { until as waitUntil } from '../helpers/until';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -26,15 +27,7 @@ interface RolloutJson {
   hosts: Array<{ name: string; state: string; error: string | null }>;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 240_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 240_000) => waitUntil(what, probe, timeoutMs, 250);
 
 /**
  * Three windows start at the same minute, each with a rollout in waves of one host on real sshd

@@ -8,6 +8,7 @@ import type { PublicMaintenance } from '../../web/feeds';
 import { runMaint, startMaint, type LongRunning } from '../helpers/cli';
 import { freePort } from '../helpers/ports';
 import { uniqueTaskQueue } from '../helpers/temporal';
+import { until as waitUntil } from '../helpers/until';
 
 const id = randomUUID().slice(0, 6);
 const SHOP = `shop-${id}`;
@@ -22,15 +23,7 @@ function startTemporal(port: number, dbFilename: string): Promise<TestWorkflowEn
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000) => waitUntil(what, probe, timeoutMs, 250);
 
 /**
  * The real `maint serve` process in front of a real Temporal server holding two applied windows:

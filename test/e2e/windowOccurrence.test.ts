@@ -10,18 +10,11 @@ import { runMaint } from '../helpers/cli';
 import { track } from '../helpers/processes';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { connectTestEnv, uniqueTaskQueue } from '../helpers/temporal';
+import { until as waitUntil } from '../helpers/until';
 
 const ROOT = join(__dirname, '..', '..');
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const until = <T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 240_000) => waitUntil(what, probe, timeoutMs, 500);
 
 /**
  * One run per window occurrence, whoever starts it: the window's schedule (at its launch time) or

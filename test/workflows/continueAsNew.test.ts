@@ -20,6 +20,7 @@ import { createWorker } from '../../worker';
 import { recordHistories } from '../helpers/replayHistories';
 import { maxConcurrentOutOfService } from '../helpers/rolloutFixture';
 import { testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { until as waitUntil } from '../helpers/until';
 
 const HOSTS = 300;
 const WAVE = 10;
@@ -92,15 +93,7 @@ describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAV
   const healthy = (p: RolloutProgress) => p.hosts.filter((h) => h.state === 'healthy');
 
   // Generous: on a loaded 2-core machine 300 hosts take minutes; this guards against hanging, it times nothing.
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  }
+  const until = <T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 240_000) => waitUntil(what, probe, timeoutMs, 100);
 
   it('patches every host exactly once while the parent continues as new, with queries and pause/resume across runs', async () => {
     const { client } = env!;

@@ -12,6 +12,7 @@ import { mergeVersions } from '../../cli/rolloutView';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { historyLabel, recordHistories } from '../helpers/replayHistories';
 import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { until as waitUntil } from '../helpers/until';
 
 describe('patch rollouts on 6 real sshd hosts', () => {
   let env: TestWorkflowEnvironment;
@@ -53,15 +54,7 @@ describe('patch rollouts on 6 real sshd hosts', () => {
   }
 
   // A hang guard (generous for a loaded machine), not a timing: it fails the test, never moves on.
-  async function until<T>(what: string | (() => string), probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
+  const until = <T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000) => waitUntil(what, probe, timeoutMs, 150);
 
   async function waitForProgress(handle: { query: (q: typeof progressQuery) => Promise<RolloutProgress> }, predicate: (p: RolloutProgress) => boolean): Promise<RolloutProgress> {
     let last: RolloutProgress | undefined;
