@@ -12,11 +12,16 @@ export const JOB_DIR = '/var/tmp/maint-jobs';
  */
 export const JOB_DIR_SH = `"\${MAINT_JOB_DIR:-${JOB_DIR}}"`;
 
+/** Ends the script (exit 97, saying why) unless the job directory is an absolute path. */
+export const CHECK_JOB_DIR = `case ${JOB_DIR_SH} in /*) ;; *) echo "MAINT_JOB_DIR must be an absolute path, not '$MAINT_JOB_DIR'" >&2; exit 97;; esac`;
+
 /** The sweep's stamp in {@link JOB_DIR}: its mtime is when the last sweep started. */
 export const SWEEP_STAMP = '.swept';
 
 /**
- * Jobs of rollouts that ended long ago (14 days) are of no use to any retry. Removing them scans
+ * Jobs of rollouts that ended long ago (14 days) are of no use to any retry; version records are
+ * kept longer (90 days: a rollout may wait at an approval gate for weeks and still roll back). Only
+ * the job runner's own files are removed, whatever directory $MAINT_JOB_DIR names. Removing them scans
  * the whole directory, which grows with every job (0.4-0.7 s of CPU at 40,000-120,000 entries):
  * done on every job start it was the first bottleneck of large rollouts. So it runs at most once a
  * day per host (the stamp's age says when it last ran), detached, and no job start waits for it.
@@ -26,7 +31,7 @@ export const SWEEP_STAMP = '.swept';
 const SWEEP_OLD_JOBS = [
   `if [ -z "$(find ${SWEEP_STAMP} -mmin -1440 2>/dev/null)" ]; then`,
   `  touch ${SWEEP_STAMP}`,
-  `  setsid nohup find . -maxdepth 1 -mtime +14 ! -name ${SWEEP_STAMP} -exec rm -rf {} + < /dev/null > /dev/null 2>&1 &`,
+  `  setsid nohup find . -maxdepth 1 \\( -mtime +14 \\( -name '*.pid' -o -name '*.out' -o -name '*.err' -o -name '*.exit' -o -name '*.exit.tmp' -o -name '*.claim' \\) -o -mtime +90 -name '*.record.json*' \\) -exec rm -rf {} + < /dev/null > /dev/null 2>&1 &`,
   `fi`,
 ].join('\n');
 
@@ -64,6 +69,7 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
   // when the start was cut short between the claim and the spawn (its 30 s timeout, seen under load).
   const claimAndRun = `mkdir ${id}.claim 2>/dev/null || exit 0; ${wrapped}; echo $? > ${id}.exit.tmp && mv ${id}.exit.tmp ${id}.exit`;
   const start = [
+    CHECK_JOB_DIR,
     `mkdir -p ${JOB_DIR_SH} && cd ${JOB_DIR_SH} || exit 97`,
     SWEEP_OLD_JOBS,
     `setsid nohup sh -c ${shellQuote(claimAndRun)} < /dev/null > /dev/null 2>&1 &`,
@@ -79,6 +85,7 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
   ];
   // Each poll waits up to ~2 s on the host for the exit file: quick jobs finish within the first poll.
   const poll = [
+    CHECK_JOB_DIR,
     `cd ${JOB_DIR_SH} || exit 97`,
     `i=0; while [ ! -f ${id}.exit ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
     `if [ -f ${id}.exit ]; then`,

@@ -4,14 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/facts';
 import type { ResolvedHost } from '../../policies/inventory';
 import type { RolloutPolicy, Strategy } from '../../policies/rollout';
-import type { RolloutRef } from '../../policies/rolloutTypes';
 import { shellQuote } from '../../policies/shell';
 import { renderCommand, type TemplateValues } from '../../policies/templates';
 import { runHealthCheck } from '../health';
 import { runJob } from '../hosts/jobs';
 import type { HostShell, SshConnector, SshTarget } from '../hosts/ssh';
 import { withHost, toFailure } from '../hosts/withHost';
-import { readKeptRecord, keepRecordScript, recordFile } from './keptRecord';
+import { keepRecordScript, readKeptRecord, readRecordsScript, type KeptRecordStep } from './keptRecord';
 import { strategyFor } from './strategies';
 import { changeChecked, HostCommandError, runChecked, type PlannedChange, type StrategyContext, type VersionRecord } from './strategy';
 
@@ -20,8 +19,11 @@ export interface HostStepInput {
   host: ResolvedHost;
 }
 
-/** A step that reads or writes the version record kept on the host: bound to the rollout's execution. */
-export type RecordStepInput = HostStepInput & RolloutRef;
+/**
+ * A step that reads or writes the version record kept on the host: bound to the rollout's
+ * execution (absent only in batches started by versions before records were bound to one).
+ */
+export type RecordStepInput = HostStepInput & Pick<KeptRecordStep, 'execution'>;
 
 export function sshTarget(host: ResolvedHost): SshTarget {
   return { name: host.name, address: host.address, port: host.port, user: host.user, hostKey: host.hostKey, ...(host.identityFile !== undefined ? { identityFile: host.identityFile } : {}) };
@@ -142,7 +144,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
     async recordVersions(input: RecordStepInput & { strategy: Strategy; commandTimeoutMs: number }): Promise<VersionRecord> {
       return onHost(input, async (shell) => {
         // The record kept on the host, if an earlier attempt stored one, is read in the strategy's first session.
-        const readStored = `cat ${recordFile(input)} 2>/dev/null || true`;
+        const readStored = readRecordsScript(input);
         const first = sharingFirstSession(shell, input.host.name, { script: readStored, what: 'read the version record in the job directory' });
         const record = await strategyFor(input.strategy).record(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy);
         const kept = readKeptRecord(first.output() ?? (await shell.run(readStored, { timeoutSeconds: 30 })).stdout, input);
@@ -172,7 +174,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
       return onHost(input, async (shell) => {
         let record = input.record;
         if (record === undefined) {
-          const kept = readKeptRecord((await shell.run(`cat ${recordFile(input)} 2>/dev/null || true`, { timeoutSeconds: 30 })).stdout, input);
+          const kept = readKeptRecord((await shell.run(readRecordsScript(input), { timeoutSeconds: 30 })).stdout, input);
           if (kept.kind !== 'ours') {
             const why = kept.kind === 'none' ? 'none is kept there' : `the one kept there is not this execution's (${kept.found})`;
             throw ApplicationFailure.nonRetryable(`${input.host.name}: no version record of rollout ${input.rolloutId} on the host: ${why}; nothing to roll back to`, 'RecordMissing');

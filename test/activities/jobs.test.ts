@@ -69,13 +69,22 @@ describe('detached jobs on a real sshd host', () => {
     expect(slow).toEqual({ exitCode: 4, stdout: '', stderr: '', then: { exitCode: 5, stdout: 'broken\n', stderr: '' } });
   });
 
-  it('sweeps jobs older than 14 days at most once a day, in the background', async () => {
+  it('sweeps its own job files older than 14 days (records after 90) at most once a day, in the background, and nothing else', async () => {
     const jobDir = fleet.hosts[0]!.jobDir;
     const stamp = join(jobDir, SWEEP_STAMP);
     const old = join(jobDir, `test-sweep-${randomUUID()}.out`);
     const recent = join(jobDir, `test-sweep-${randomUUID()}.out`);
+    // Not the job runner's: never removed, however old ($MAINT_JOB_DIR may name a shared directory).
+    const notOurs = join(jobDir, 'operator-notes.txt');
+    // A version record is kept longer than jobs: a rollout may wait weeks at an approval gate.
+    const record = join(jobDir, `test-sweep-${randomUUID()}.host-1.run.record.json`);
+    const oldRecord = join(jobDir, `test-sweep-${randomUUID()}.host-1.run.record.json`);
     try {
       mkdirSync(jobDir, { recursive: true });
+      for (const [file, days] of [[notOurs, 400], [record, 20], [oldRecord, 100]] as const) {
+        writeFileSync(file, '');
+        age(file, days);
+      }
       writeFileSync(old, '');
       age(old, 20);
       writeFileSync(recent, '');
@@ -83,8 +92,10 @@ describe('detached jobs on a real sshd host', () => {
       writeFileSync(stamp, '');
       age(stamp, 2); // the last sweep was two days ago
       await withShell((shell) => runJob(shell, `test-jobs-${randomUUID()}.jobs-1.apply`, 'true', { timeoutSeconds: 30 }));
-      await until('the 20-day-old job file to be swept', () => !existsSync(old));
+      await until('the 20-day-old job file and the 100-day-old record to be swept', () => !existsSync(old) && !existsSync(oldRecord));
       expect(existsSync(recent)).toBe(true);
+      expect(existsSync(record)).toBe(true);
+      expect(existsSync(notOurs)).toBe(true);
       expect(Date.now() - statSync(stamp).mtimeMs).toBeLessThan(120_000);
 
       // Swept less than a day ago: the next job start leaves old files for tomorrow's sweep.
@@ -96,6 +107,7 @@ describe('detached jobs on a real sshd host', () => {
     } finally {
       rmSync(old, { force: true });
       rmSync(recent, { force: true });
+      for (const file of [notOurs, record, oldRecord]) rmSync(file, { force: true });
     }
   });
 

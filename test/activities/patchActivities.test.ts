@@ -67,7 +67,7 @@ describe('patch activities on a real sshd host', () => {
     expect(version()).toBe('2.0.0');
     // Check, then the job's start, its wait and the check after it: two sessions; the record was stored in the first.
     expect(sessions).toHaveLength(2);
-    expect(JSON.parse(readFileSync(join(host.jobDir, `${rolloutId}.${host.name}.record.json`), 'utf8'))).toEqual({ rolloutId, host: host.name, execution, record });
+    expect(JSON.parse(readFileSync(join(host.jobDir, `${rolloutId}.${host.name}.${execution}.record.json`), 'utf8'))).toEqual({ rolloutId, host: host.name, execution, record });
 
     // Asked again by the same rollout execution (a retry, a rerun of its batch), the host answers
     // with the first, true "before", not 2.0.0.
@@ -96,16 +96,34 @@ describe('patch activities on a real sshd host', () => {
     const later = { ...earlier, execution: randomUUID() };
     const activities = inExecution();
     // Asked for a rollback before it kept a record of its own: the earlier one is not its to restore.
-    await expect(activities.rollbackHost(later)).rejects.toThrow(`patch-1: no version record of rollout ${rolloutId} on the host: the one kept there is not this execution's (a version record left by another execution of rollout ${rolloutId} (run ${earlier.execution}, before: version 1.0.0), ignored)`);
+    const found = `a version record left by another execution of rollout ${rolloutId} (run ${earlier.execution}, before: version 1.0.0), ignored (${rolloutId}.patch-1.${earlier.execution}.record.json)`;
+    await expect(activities.rollbackHost(later)).rejects.toThrow(`patch-1: no version record of rollout ${rolloutId} on the host: the one kept there is not this execution's (${found})`);
     expect(version()).toBe('1.5.0');
     const record = await activities.recordVersions(later);
-    expect(record).toEqual({ before: { version: '1.5.0' }, target: { version: '2.0.0' }, ignoredRecord: `a version record left by another execution of rollout ${rolloutId} (run ${earlier.execution}, before: version 1.0.0), ignored` });
+    expect(record).toEqual({ before: { version: '1.5.0' }, target: { version: '2.0.0' }, ignoredRecord: found });
     await activities.applyPatch({ ...later, record });
     expect(version()).toBe('2.0.0');
-    // The host now keeps the later execution's record, and a rollback from it alone restores 1.5.0.
-    expect(JSON.parse(readFileSync(join(host.jobDir, `${rolloutId}.${host.name}.record.json`), 'utf8'))).toEqual({ rolloutId, host: host.name, execution: later.execution, record: { before: { version: '1.5.0' }, target: { version: '2.0.0' } } });
+    // The host now keeps the later execution's record beside the earlier one's (neither replaces the
+    // other: the two may run at once, from two namespaces), and a rollback from it alone restores 1.5.0.
+    expect(JSON.parse(readFileSync(join(host.jobDir, `${rolloutId}.${host.name}.${later.execution}.record.json`), 'utf8'))).toEqual({ rolloutId, host: host.name, execution: later.execution, record: { before: { version: '1.5.0' }, target: { version: '2.0.0' } } });
+    expect(JSON.parse(readFileSync(join(host.jobDir, `${rolloutId}.${host.name}.${earlier.execution}.record.json`), 'utf8'))).toMatchObject({ execution: earlier.execution, record: { before: { version: '1.0.0' } } });
     expect(await inExecution().rollbackHost(later)).toEqual({ version: '1.5.0' });
     expect(version()).toBe('1.5.0');
+  });
+
+  it('keeps and reads records as before for a batch started without an execution (by a version before records were bound to one)', async () => {
+    const host = fleet.hosts[0]!;
+    const version = () => readFileSync(join(host.dir, 'version'), 'utf8').trim();
+    writeFileSync(join(host.dir, 'version'), '1.0.0\n');
+    const rolloutId = `test-patch-${randomUUID()}`;
+    const input = { rolloutId, host, strategy, commandTimeoutMs: 60_000 };
+    const record = await inExecution().recordVersions(input);
+    expect(record).toEqual({ before: { version: '1.0.0' }, target: { version: '2.0.0' } });
+    await inExecution().applyPatch({ ...input, record });
+    expect(version()).toBe('2.0.0');
+    expect(JSON.parse(readFileSync(join(host.jobDir, `${rolloutId}.${host.name}.record.json`), 'utf8'))).toEqual(record);
+    expect(await inExecution().rollbackHost(input)).toEqual({ version: '1.0.0' });
+    expect(version()).toBe('1.0.0');
   });
 
   it('fails clearly, and changes nothing, when the record cannot be stored', async () => {
@@ -117,7 +135,7 @@ describe('patch activities on a real sshd host', () => {
     const activities = inExecution();
     const record = await activities.recordVersions(input);
     // A directory where the store writes the record first: it cannot.
-    const blocker = join(host.jobDir, `${rolloutId}.${host.name}.record.json.tmp`);
+    const blocker = join(host.jobDir, `${rolloutId}.${host.name}.${input.execution}.record.json.tmp`);
     mkdirSync(blocker, { recursive: true });
     try {
       await expect(activities.applyPatch({ ...input, record })).rejects.toThrow(/store the version record in the job directory` exited with 96:\n.*Is a directory/);

@@ -103,12 +103,12 @@ describe('maint rollout with a worker process and 6 real sshd hosts', () => {
     const id = `reused-${randomUUID().slice(0, 8)}`;
     // host-1 keeps the record of an earlier rollout that had this id (another namespace, a rebuilt
     // Temporal database): it says host-1 had 0.9.0. host-2 keeps one in the format of older versions.
-    const keep = (i: number, content: unknown) => {
+    const keep = (i: number, file: string, content: unknown) => {
       mkdirSync(fx.fleet.hosts[i]!.jobDir, { recursive: true });
-      writeFileSync(join(fx.fleet.hosts[i]!.jobDir, `${id}.host-${i + 1}.record.json`), JSON.stringify(content));
+      writeFileSync(join(fx.fleet.hosts[i]!.jobDir, file), JSON.stringify(content));
     };
-    keep(0, { rolloutId: id, host: 'host-1', execution: 'an-earlier-execution', record: { before: { version: '0.9.0' }, target: { version: '2.0.0' } } });
-    keep(1, { before: { version: '0.9.0' }, target: { version: '2.0.0' } });
+    keep(0, `${id}.host-1.an-earlier-execution.record.json`, { rolloutId: id, host: 'host-1', execution: 'an-earlier-execution', record: { before: { version: '0.9.0' }, target: { version: '2.0.0' } } });
+    keep(1, `${id}.host-2.record.json`, { before: { version: '0.9.0' }, target: { version: '2.0.0' } });
     // host-1 (canary) is patched; host-2 fails its health checks on 2.0.0, which halts the rollout
     // and rolls back everything patched: host-1 from the record kept on it alone.
     fx.makeUnhealthy(1, '2.0.0');
@@ -122,7 +122,7 @@ describe('maint rollout with a worker process and 6 real sshd hosts', () => {
     expect(h1).toMatchObject({ name: 'host-1', state: 'rolled-back', before: { version: '1.0.0' }, after: { version: '1.0.0' } });
     expect(h1!.ignoredRecord).toMatch(/another execution of rollout reused-\w+ \(run an-earlier-execution, before: version 0\.9\.0\), ignored/);
     expect(h2).toMatchObject({ name: 'host-2', state: 'rolled-back', before: { version: '1.0.0' }, after: { version: '1.0.0' } });
-    expect(h2!.ignoredRecord).toMatch(/unknown format/);
+    expect(h2!.ignoredRecord).toMatch(/in an older format \(before: version 0\.9\.0\), ignored/);
     const table = await runMaint(['rollout', 'status', id], env);
     expect(table.stdout).toMatch(/note: host-1: found a version record left by another execution of rollout reused-\w+ .*; BEFORE is what the host had/);
   }, 180_000);
