@@ -74,8 +74,8 @@ export async function planChanges(client: Client, plans: WindowPlan[], now: Date
     const startNow = [];
     const running = [];
     for (const launch of due) {
-      const runId = windowRunId(plan.name, launch.occurrence.start);
-      if (await runExists(client, runId)) running.push(runId);
+      const runId = await existingRun(client, plan.name, launch);
+      if (runId !== undefined) running.push(runId);
       else startNow.push(launch);
     }
     changes.push({ action, scheduleId, window: plan.name, ...(future[0] ? { next: future[0] } : {}), startNow, ...(running.length > 0 ? { running } : {}) });
@@ -84,15 +84,21 @@ export async function planChanges(client: Client, plans: WindowPlan[], now: Date
   return changes;
 }
 
-/** Whether an occurrence has its run: every run of an occurrence has the one id {@link windowRunId}, whoever started it. */
-async function runExists(client: Client, runId: string): Promise<boolean> {
-  try {
-    await client.workflow.getHandle(runId).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
+/**
+ * The run of an occurrence, if it has one: every run has the one id {@link windowRunId}, whoever
+ * started it. A schedule made before windowLaunchWorkflow started the run itself, under Temporal's
+ * id for schedule actions (the schedule's workflow id and the launch time): that one counts too.
+ */
+async function existingRun(client: Client, window: string, launch: WindowLaunch): Promise<string | undefined> {
+  for (const id of [windowRunId(window, launch.occurrence.start), `${windowScheduleId(window)}-${launch.launch.replace(/\.\d+Z$/, 'Z')}`]) {
+    try {
+      await client.workflow.getHandle(id).describe();
+      return id;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
   }
+  return undefined;
 }
 
 export function scheduleOptions(plan: WindowPlan, taskQueue: string, now: Date): ScheduleOptions {
@@ -107,7 +113,9 @@ export function scheduleOptions(plan: WindowPlan, taskQueue: string, now: Date):
       memo: { window: plan.name, organisation: plan.organisation.name },
     },
     policies: {
-      overlap: ScheduleOverlapPolicy.SKIP,
+      // A launch only claims its occurrence and ends: launches never overlap each other's work, and a
+      // launch stuck on a worker that lacks windowLaunchWorkflow must not hold back the next ones.
+      overlap: ScheduleOverlapPolicy.ALLOW_ALL,
       // A run missed while Temporal was down still starts late, as long as its window has not begun.
       catchupWindow: Math.max(60_000, launchLeadMs(plan)),
     },

@@ -186,7 +186,13 @@ export async function noticesPreview(opts: { window: string; kind: string; lang:
 export function startFeedsFor(client: Connected['client'], opts: { port: number; host?: string; publicUrl?: string; cacheMs?: number; organisation?: string }) {
   const organisation = opts.organisation;
   return startFeedServer(
-    { load: async () => ({ plans: await appliedPlans(client, organisation), runs: (await windowRuns(client, { sinceDays: 30, ...(organisation !== undefined ? { organisation } : {}) })).map((r) => r.status) }) },
+    {
+      load: async () => {
+        const plans = await appliedPlans(client, organisation);
+        const scope = organisation !== undefined ? { organisation: { name: organisation, windows: plans.map((p) => p.name) } } : {};
+        return { plans, runs: (await windowRuns(client, { sinceDays: 30, ...scope })).map((r) => r.status) };
+      },
+    },
     {
       port: opts.port, ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       ...(opts.cacheMs !== undefined ? { cacheMs: opts.cacheMs } : {}),

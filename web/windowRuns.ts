@@ -29,7 +29,7 @@ export interface WindowRun {
  * answer the status query, finished ones return it as their result. Newest first. `organisation`
  * leaves out the runs of other organisations' windows.
  */
-export async function windowRuns(client: Client, options: { window?: string; organisation?: string; sinceDays?: number; limit?: number } = {}): Promise<WindowRun[]> {
+export async function windowRuns(client: Client, options: { window?: string; organisation?: WindowsOf; sinceDays?: number; limit?: number } = {}): Promise<WindowRun[]> {
   const since = new Date(Date.now() - (options.sinceDays ?? 60) * 86_400_000).toISOString();
   const query = `WorkflowType = 'maintenanceWindowWorkflow' AND StartTime > '${since}'${options.window ? ` AND WorkflowId STARTS_WITH 'window-${options.window}-'` : ''}`;
   const runs: WindowRun[] = [];
@@ -37,7 +37,7 @@ export async function windowRuns(client: Client, options: { window?: string; org
     if (runs.length >= (options.limit ?? 200)) break;
     const memo = (w.memo ?? {}) as Record<string, unknown>;
     if (options.window !== undefined && memo.window !== undefined && memo.window !== options.window) continue;
-    if (options.organisation !== undefined && memo.organisation !== options.organisation) continue;
+    if (options.organisation !== undefined && !belongsTo(options.organisation, memo)) continue;
     const handle = client.workflow.getHandle(w.workflowId, w.runId);
     const running = w.status.name === 'RUNNING';
     try {
@@ -50,8 +50,23 @@ export async function windowRuns(client: Client, options: { window?: string; org
   return runs.sort((a, b) => b.status.occurrence.start.localeCompare(a.status.occurrence.start));
 }
 
-/** The running (or most recent) run of a window. */
+/**
+ * The run of a window that `maint windows cancel/extend` act on: the one in progress; else the
+ * running one whose occurrence comes first (announced, not begun); else the most recent.
+ */
 export async function currentRun(client: Client, window: string): Promise<WindowRun | undefined> {
   const runs = await windowRuns(client, { window, sinceDays: 30 });
-  return runs.find((r) => r.running) ?? runs[0];
+  const running = runs.filter((r) => r.running);
+  return running.find((r) => r.status.phase === 'in-progress') ?? running.at(-1) ?? runs[0];
+}
+
+/** An organisation, and its applied windows: runs started before runs carried their organisation in the memo are told by their window. */
+export interface WindowsOf {
+  name: string;
+  windows: string[];
+}
+
+function belongsTo(organisation: WindowsOf, memo: Record<string, unknown>): boolean {
+  if (memo.organisation !== undefined) return memo.organisation === organisation.name;
+  return typeof memo.window === 'string' && organisation.windows.includes(memo.window);
 }

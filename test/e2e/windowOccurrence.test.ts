@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
+import { loadOrganisation } from '../../cli/organisation';
 import type { WindowLaunchOutcome } from '../../policies/windowTypes';
 import { runMaint } from '../helpers/cli';
 import { track } from '../helpers/processes';
@@ -126,6 +127,23 @@ windows:
 
     expect((await runMaint(['windows', 'cancel', name, '--reason', 'test over'], cliEnv)).code).toBe(0);
     await recordHistories('scheduled-then-cancelled', [runId, launches[0]!.action.workflow.workflowId]);
+  }, 360_000);
+
+  it('a run an older version\'s schedule started (under Temporal\'s id for schedule actions) counts as the occurrence\'s run', async () => {
+    const name = `legacy-${suffix}`;
+    const start = DateTime.now().plus({ minutes: 3 }).startOf('minute');
+    const file = orgFile(name, start, '10m');
+    const [plan] = await loadOrganisation([file]);
+    // What a schedule made before windowLaunchWorkflow started at the launch time (10 minutes before the start).
+    const legacyId = `window-${name}-${start.minus({ minutes: 10 }).toUTC().toFormat("yyyy-LL-dd'T'HH:mm:ss'Z'")}`;
+    await env.client.workflow.start('maintenanceWindowWorkflow', { taskQueue: cliEnv.MAINT_TASK_QUEUE!, workflowId: legacyId, args: [{ plan: plan! }], memo: { window: name } });
+    const applied = await runMaint(['apply', '-f', file], cliEnv);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toMatch(new RegExp(`\\+ +window-${name} +create +running: ${legacyId}`));
+    expect(await runsOf(name)).toEqual([legacyId]);
+    const cancelled = await runMaint(['windows', 'cancel', name, '--reason', 'test over'], cliEnv);
+    expect(cancelled.code).toBe(0);
+    expect(await runsOf(name)).toEqual([legacyId]);
   }, 360_000);
 
   it('maint apply starts the run of an occurrence whose notices are due, and the schedule firing for it starts none', async () => {
