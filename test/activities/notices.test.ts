@@ -172,6 +172,31 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
     receiver.answer(200);
   });
 
+  it('never puts a webhook URL (its secret is in the path) into an error: refused and unreachable say scheme and host only', async () => {
+    const notices = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+    const secretPath = '/services/T0001/B0001/s3cr3t-token';
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+    const deadPort = (dead.address() as { port: number }).port;
+    await new Promise<void>((r) => dead.close(() => r()));
+    const recipients = [{ key: 'chat:Ops', name: 'Ops', channel: 'chat', language: 'en' as const, timezone: 'UTC' }];
+    type Result = Awaited<ReturnType<typeof notices.sendNotices>>;
+    receiver.answer(410);
+    try {
+      const refused: Result = await new MockActivityEnvironment({ attempt: 6 }).run(notices.sendNotices, { ...input('started', 6), channels: [{ name: 'chat', kind: 'slack' as const, url: `${receiver.url}${secretPath}?token=also-secret` }], recipients });
+      const host = new URL(receiver.url).host;
+      expect(refused.failed).toEqual([{ recipient: 'Ops', error: expect.stringContaining(`http://${host}/… answered HTTP 410`) }]);
+      const unreachable: Result = await new MockActivityEnvironment({ attempt: 6 }).run(notices.sendNotices, { ...input('started', 6), channels: [{ name: 'chat', kind: 'slack' as const, url: `http://127.0.0.1:${deadPort}${secretPath}` }], recipients });
+      expect(unreachable.failed).toEqual([{ recipient: 'Ops', error: expect.stringContaining(`http://127.0.0.1:${deadPort}/… did not answer`) }]);
+      for (const text of [JSON.stringify(refused), JSON.stringify(unreachable)]) {
+        expect(text).not.toContain('s3cr3t-token');
+        expect(text).not.toContain('also-secret');
+      }
+    } finally {
+      receiver.answer(200);
+    }
+  });
+
   it('never sends a message twice once it was handed over: no answer → unconfirmed, not resent; refused → resent', async () => {
     for (const afterData of ['drop', 'refuse'] as const) {
       const server = await startEndOfDataServer(afterData);
