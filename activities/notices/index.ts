@@ -119,6 +119,11 @@ export function createNoticeActivities(deps: NoticeDeps) {
       case 'slack':
         await postJson(channel.url, { text: `*${message.subject}*\n${message.text}` }, { deliveryId: id, what });
         break;
+      default: {
+        // A channel kind with no delivery here must not compile, nor be recorded as sent below.
+        const unknown: never = channel;
+        throw ApplicationFailure.nonRetryable(`${what}: channel kind ${(unknown as { kind: string }).kind} cannot be delivered by this worker`, 'NoticeInvalid');
+      }
     }
     const sentAt = new Date().toISOString();
     await ledger.record(key, sentAt, { channel: channel.name, kind: json.kind });
