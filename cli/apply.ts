@@ -9,7 +9,6 @@ import { EXIT } from './errors';
 import { loadOrganisation } from './organisation';
 import { renderTable } from './table';
 
-
 export interface PlannedChange {
   action: 'create' | 'update' | 'delete' | 'unchanged';
   scheduleId: string;
