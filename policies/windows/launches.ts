@@ -36,8 +36,9 @@ export function windowLaunches(plan: Pick<WindowPlan, 'timing' | 'leadTimesMs' |
 }
 
 /**
- * A window's workflow runs from its launch to its end; the schedule skips a launch while the
- * previous run is still going. Lead times this long would silently lose occurrences: say so.
+ * A window's run lasts from its launch to its end. Lead times this long would have the next
+ * occurrence's run begin (notices, pre-flight) while the previous one still works on the same
+ * services: say so.
  */
 export function overlappingLaunches(plan: Pick<WindowPlan, 'timing' | 'leadTimesMs' | 'preflightBeforeMs'>, now: Date): string | undefined {
   const lead = launchLeadMs(plan);
