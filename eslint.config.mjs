@@ -1,5 +1,7 @@
-// The Temporal rules reviewers check (ENGINEERING.md): workflow code is deterministic — no Node
-// built-ins, no I/O, no activity implementations — and no promise is left floating anywhere.
+// The rules reviewers check (ENGINEERING.md): workflow code is deterministic — no Node built-ins, no
+// I/O, no activity implementations —, policies/ is pure, every arrow between layers points one way
+// (policies → activities → workflows → control → cli/web; harness/ is what tests, bench and the
+// simulator share), and no promise is left floating anywhere.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -8,6 +10,10 @@ const nodeBuiltins = [
   'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers',
   'tls', 'tty', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ];
+
+const builtinPaths = (message) => nodeBuiltins.flatMap((name) => [{ name, message }, { name: `node:${name}`, message }]);
+/** A layer may not import from these folders (relative imports, whatever the depth). */
+const noImportsFrom = (folders, message) => ({ group: folders.flatMap((f) => [`./${f}/**`, `../${f}/**`, `**/../${f}/**`, `./${f}`, `../${f}`, `**/../${f}`]), message });
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
@@ -26,10 +32,7 @@ export default tseslint.config(
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: nodeBuiltins.flatMap((name) => [
-          { name, message: 'Workflows are deterministic: no Node built-ins. Do this in an activity.' },
-          { name: `node:${name}`, message: 'Workflows are deterministic: no Node built-ins. Do this in an activity.' },
-        ]),
+        paths: builtinPaths('Workflows are deterministic: no Node built-ins. Do this in an activity.'),
         patterns: [
           { group: ['**/activities/**', '!**/activities/**/types', '!**/activities/types'], allowTypeImports: true,
             message: 'Workflows import activities as types only (proxyActivities).' },
@@ -38,6 +41,43 @@ export default tseslint.config(
         ],
       }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['policies/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: builtinPaths('policies/ is pure: no Node built-ins. Do I/O in an activity, the control layer or the CLI.'),
+        patterns: [
+          { group: ['@temporalio/*'], message: 'policies/ is pure: no Temporal.' },
+          noImportsFrom(['activities', 'workflows', 'control', 'cli', 'web', 'harness', 'test', 'bench', 'simulator', 'infra'],
+            'policies/ is the innermost layer: it imports nothing of the other layers.'),
+        ],
+      }],
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        noImportsFrom(['cli', 'web', 'test', 'bench'], 'activities/ may not import the faces (cli/, web/) or tests; move what both need into activities/ or policies/.'),
+      ] }],
+    },
+  },
+  {
+    files: ['control/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        noImportsFrom(['cli', 'web', 'test', 'bench'], 'control/ is what every face uses: it may not import a face (cli/, web/) or tests.'),
+      ] }],
+    },
+  },
+  {
+    files: ['bench/**/*.ts', 'harness/**/*.ts', 'simulator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        noImportsFrom(['test'], 'Code shared by tests, bench and the simulator lives in harness/, not test/.'),
+      ] }],
     },
   },
 );

@@ -11,7 +11,7 @@ import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { TLSConfig } from '@temporalio/client';
-import type { Environment } from './policies/environment';
+import type { Environment } from './policies/common/environment';
 
 export interface TemporalTarget {
   address: string;

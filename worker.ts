@@ -13,7 +13,7 @@ import { createActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
 import { NodeSshConnector, expandHome } from './activities/hosts/ssh';
-import { DEFAULT_TEMPORAL_ADDRESS, EnvironmentError, parseEnvironment, type Environment } from './policies/environment';
+import { DEFAULT_TEMPORAL_ADDRESS, EnvironmentError, parseEnvironment, type Environment } from './policies/common/environment';
 import { describeTransport, explainConnectFailure, TemporalUnreachableError, type TemporalTarget } from './temporalTls';
 
 export type { TemporalTarget } from './temporalTls';

@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
 import { launchLeadMs, scheduleCalendars, windowLaunches, type WindowLaunch } from '../policies/windows/launches';
-import { MANAGED_BY, windowRunId, windowScheduleId, type WindowPlan, type WindowRunInput } from '../policies/windowTypes';
+import { MANAGED_BY, windowRunId, windowScheduleId, type WindowPlan, type WindowRunInput } from '../policies/windows/types';
 import { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
 import { windowLaunchWorkflow } from '../workflows/windowLaunch';
 import { connectClient } from './client';

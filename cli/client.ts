@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { parseEnvironment, type Environment } from '../policies/environment';
+import { parseEnvironment, type Environment } from '../policies/common/environment';
 import { describeTransport, explainConnectFailure, type TemporalTarget } from '../temporalTls';
 import { clientConnectionOptions, temporalTargetFromEnvironment } from '../worker';
 import { CliError, EXIT } from './errors';

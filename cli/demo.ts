@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startSimulatedFleet, type SimulatedFleet } from '../simulator/fleet';
 import { defaultDataDir, runDev } from './dev';
-import { parseEnvironment } from '../policies/environment';
+import { parseEnvironment } from '../policies/common/environment';
 import { rolloutStart, rolloutStatus } from './rollout';
 
 /** The demo's rollout policy, as a user would write it. web-7 cannot stand version 2.0.0. */

@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { parseEnvironment, type Environment } from '../policies/environment';
+import { parseEnvironment, type Environment } from '../policies/common/environment';
 import { expandHome } from '../activities/hosts/ssh';
 import { describeTransport, explainConnectFailure } from '../temporalTls';
 import { clientConnectionOptions, temporalTargetFromEnvironment } from '../worker';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { PolicyError } from '../policies/errors';
-import { parsePolicyText } from '../policies/parse';
+import { PolicyError } from '../policies/common/errors';
+import { parsePolicyText } from '../policies/common/parse';
 import { CliError, EXIT } from './errors';
 
 /** Reads and validates one user file; any problem is an exit-2 error naming file, path and expectation. */

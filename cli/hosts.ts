@@ -1,5 +1,5 @@
-import type { HostFactsResult } from '../policies/facts';
-import type { ResolvedHost } from '../policies/inventory';
+import type { HostFactsResult } from '../policies/inventory/facts';
+import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { hostFactsWorkflow } from '../workflows/hostFacts';
 import { connectClient, type Connected } from './client';
 import { CliError, EXIT } from './errors';

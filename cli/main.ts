@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
-import { EnvironmentError, parseEnvironment } from '../policies/environment';
+import { EnvironmentError, parseEnvironment } from '../policies/common/environment';
 import { TemporalUnreachableError } from '../temporalTls';
 import { installRuntime, runWorker } from '../worker';
 import { runDemo } from './demo';

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { formatProblems } from '../policies/errors';
-import { organisationSchema, type WindowDefinition } from '../policies/organisation';
-import { planOrganisation, type LoadedOrganisationFile, type WindowAttachments } from '../policies/organisationPlan';
-import { rolloutPolicySchema } from '../policies/rollout';
-import type { WindowPlan } from '../policies/windowTypes';
+import { formatProblems } from '../policies/common/errors';
+import { organisationSchema, type WindowDefinition } from '../policies/organisation/schema';
+import { planOrganisation, type LoadedOrganisationFile, type WindowAttachments } from '../policies/organisation/plan';
+import { rolloutPolicySchema } from '../policies/rollout/policy';
+import type { WindowPlan } from '../policies/windows/types';
 import { blackoutsFromICalendar } from '../policies/windows/blackoutCalendar';
 import { overlappingLaunches } from '../policies/windows/launches';
 import { CliError, EXIT } from './errors';

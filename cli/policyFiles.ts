@@ -1,10 +1,10 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InventoryUnavailableError, readInventorySource, selectHosts } from '../inventory';
-import { PolicyError } from '../policies/errors';
-import type { ResolvedHost } from '../policies/inventory';
-import type { InventorySource } from '../policies/pulumiInventory';
-import { rolloutPolicySchema, type RolloutPolicy } from '../policies/rollout';
-import { SelectorSyntaxError } from '../policies/selector';
+import { PolicyError } from '../policies/common/errors';
+import type { ResolvedHost } from '../policies/inventory/hosts';
+import type { InventorySource } from '../policies/inventory/sources';
+import { rolloutPolicySchema, type RolloutPolicy } from '../policies/rollout/policy';
+import { SelectorSyntaxError } from '../policies/inventory/selector';
 import { CliError, EXIT } from './errors';
 import { readPolicyFile } from './files';
 

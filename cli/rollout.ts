@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { MAX_INLINE_TARGETS, type BatchResult, type HostReport, type RolloutProgress, type RolloutReport, type TargetSet } from '../policies/rolloutTypes';
-import { planWaves } from '../policies/waves';
+import { MAX_INLINE_TARGETS, type BatchResult, type HostReport, type RolloutProgress, type RolloutReport, type TargetSet } from '../policies/rollout/types';
+import { planWaves } from '../policies/rollout/waves';
 import { abortUpdate, approveUpdate, batchProgressQuery, pauseSignal, progressQuery, resumeSignal } from '../workflows/messages';
 import type { previewRolloutWorkflow } from '../workflows/previewRollout';
 import { rolloutWorkflowId, type patchRolloutWorkflow } from '../workflows/patchRollout';

@@ -1,7 +1,7 @@
-import type { BatchResult, HostPhase, HostReport, RolloutProgress } from '../policies/rolloutTypes';
+import type { BatchResult, HostPhase, HostReport, RolloutProgress } from '../policies/rollout/types';
 import type { HostPreview } from '../workflows/previewRollout';
-import type { WavePlan } from '../policies/waves';
-import type { ResolvedHost } from '../policies/inventory';
+import type { WavePlan } from '../policies/rollout/waves';
+import type { ResolvedHost } from '../policies/inventory/hosts';
 import { renderTable } from './table';
 
 const DONE: ReadonlySet<HostPhase> = new Set(['healthy', 'failed', 'rolled-back', 'skipped']);

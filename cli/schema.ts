@@ -1,7 +1,7 @@
-import { organisationSchema } from '../policies/organisation';
+import { organisationSchema } from '../policies/organisation/schema';
 import { z } from 'zod';
-import { inventorySchema } from '../policies/inventory';
-import { rolloutPolicySchema } from '../policies/rollout';
+import { inventorySchema } from '../policies/inventory/hosts';
+import { rolloutPolicySchema } from '../policies/rollout/policy';
 import { CliError, EXIT } from './errors';
 
 /** The file kinds users write, by the name `maint schema KIND` takes. */

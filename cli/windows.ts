@@ -1,9 +1,9 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { DateTime } from 'luxon';
-import { parseDurationMs } from '../policies/durations';
-import type { Language } from '../policies/organisation';
+import { parseDurationMs } from '../policies/common/durations';
+import type { Language } from '../policies/organisation/schema';
 import { NOTICE_KINDS, renderNotice, type NoticeKind } from '../policies/notices/render';
-import type { WindowPlan, WindowStatus } from '../policies/windowTypes';
+import type { WindowPlan, WindowStatus } from '../policies/windows/types';
 import { isKnownTimezone } from '../policies/windows/schema';
 import { nextOccurrences } from '../policies/windows/occurrences';
 import { appliedPlans, currentRun, windowRuns } from '../web/windowRuns';

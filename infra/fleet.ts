@@ -115,7 +115,7 @@ export function createFleet(cfg: FleetConfig) {
     }),
   );
 
-  /** The inventory contract of policies/pulumiInventory.ts: what the orchestrator reads. */
+  /** The inventory contract of policies/inventory/sources.ts: what the orchestrator reads. */
   const inventory = pulumi.all(hosts.map((h) => pulumi.all([h.instance.id, h.instance.publicIp, h.hostKey.publicKeyOpenssh]).apply(([id, ip, pub]) => ({
     id, name: h.hostName, address: ip, port: 22, user: cfg.sshUser,
     hostKeyFingerprint: fingerprintOfPublicKey(pub), tags: h.tags, az: h.az,

@@ -1,6 +1,6 @@
-import type { ResolvedHost } from '../policies/inventory';
-import type { InventorySource } from '../policies/pulumiInventory';
-import { matchesSelector, parseSelector } from '../policies/selector';
+import type { ResolvedHost } from '../policies/inventory/hosts';
+import type { InventorySource } from '../policies/inventory/sources';
+import { matchesSelector, parseSelector } from '../policies/inventory/selector';
 import { readPulumiOutputsFile } from './pulumiOutputsFile';
 import { readPulumiStack } from './pulumiStack';
 import { readStaticInventory } from './static';
@@ -9,7 +9,7 @@ export { InventoryUnavailableError } from './errors';
 
 /**
  * Inventory sources by `source.kind`: one file each; a new source is a new file plus one line
- * here (and a union member in policies/pulumiInventory.ts). Used by the worker and the CLI alike.
+ * here (and a union member in policies/inventory/sources.ts). Used by the worker and the CLI alike.
  */
 const READERS: { [K in InventorySource['kind']]: (source: Extract<InventorySource, { kind: K }>) => Promise<ResolvedHost[]> } = {
   static: readStaticInventory,

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
-import type { ResolvedHost } from '../policies/inventory';
-import { parsePolicyText } from '../policies/parse';
-import { pulumiHostsToResolved, pulumiOutputsSchema, type InventorySource } from '../policies/pulumiInventory';
+import type { ResolvedHost } from '../policies/inventory/hosts';
+import { parsePolicyText } from '../policies/common/parse';
+import { pulumiHostsToResolved, pulumiOutputsSchema, type InventorySource } from '../policies/inventory/sources';
 import { readSourceFile } from './readFile';
 
 /** What `pulumi stack output --json` printed, saved to a file: works without the Pulumi CLI. */

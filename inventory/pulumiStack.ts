@@ -1,9 +1,9 @@
 import { accessSync, constants } from 'node:fs';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { ResolvedHost } from '../policies/inventory';
-import { parsePolicyText } from '../policies/parse';
-import { pulumiHostsToResolved, pulumiOutputsSchema, type InventorySource } from '../policies/pulumiInventory';
+import type { ResolvedHost } from '../policies/inventory/hosts';
+import { parsePolicyText } from '../policies/common/parse';
+import { pulumiHostsToResolved, pulumiOutputsSchema, type InventorySource } from '../policies/inventory/sources';
 import { InventoryUnavailableError } from './errors';
 
 export const PULUMI_CLI_HINT =

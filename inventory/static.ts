@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
-import { inventorySchema, resolveInventory, type ResolvedHost } from '../policies/inventory';
-import { parsePolicyText } from '../policies/parse';
-import type { InventorySource } from '../policies/pulumiInventory';
+import { inventorySchema, resolveInventory, type ResolvedHost } from '../policies/inventory/hosts';
+import { parsePolicyText } from '../policies/common/parse';
+import type { InventorySource } from '../policies/inventory/sources';
 import { readSourceFile } from './readFile';
 
 /** An Inventory YAML file (apiVersion maint/v1, kind Inventory). */

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { Server as SshServer, utils, type Connection, type ParsedKey } from 'ssh2';
 import { sha256Fingerprint } from '../activities/hosts/fingerprint';
-import type { ResolvedHost } from '../policies/inventory';
+import type { ResolvedHost } from '../policies/inventory/hosts';
 
 export interface HostFaults {
   /** Commands matching this never answer (the channel stays open). */

@@ -1,7 +1,7 @@
 import { Feed } from 'feed';
 import icalGenerator, { ICalEventStatus } from 'ical-generator';
-import type { Language, LocalizedText } from '../policies/organisation';
-import type { WindowPlan, WindowStatus } from '../policies/windowTypes';
+import type { Language, LocalizedText } from '../policies/organisation/schema';
+import type { WindowPlan, WindowStatus } from '../policies/windows/types';
 import { nextOccurrences } from '../policies/windows/occurrences';
 
 export type PublicStatus = 'scheduled' | 'in-progress' | 'completed' | 'rolled-back' | 'cancelled';

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Language } from '../policies/organisation';
+import type { Language } from '../policies/organisation/schema';
 import { escapeHtml } from '../policies/notices/render';
-import type { WindowPlan, WindowStatus } from '../policies/windowTypes';
+import type { WindowPlan, WindowStatus } from '../policies/windows/types';
 import { atomFeed, icsFeed, publicMaintenance, statusText, type PublicMaintenance } from './feeds';
 
 export interface FeedSource {

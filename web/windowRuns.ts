@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import type { WindowPlan, WindowRunInput, WindowStatus } from '../policies/windowTypes';
+import type { WindowPlan, WindowRunInput, WindowStatus } from '../policies/windows/types';
 import { windowStatusQuery } from '../workflows/messages';
 
-import { MANAGED_BY } from '../policies/windowTypes';
+import { MANAGED_BY } from '../policies/windows/types';
 
 /** The window plans as applied (of one organisation, when named): read back from the schedules `maint apply` created. */
 export async function appliedPlans(client: Client, organisation?: string): Promise<WindowPlan[]> {

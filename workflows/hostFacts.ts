@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { HostFactsResult } from '../policies/facts';
-import type { ResolvedHost } from '../policies/inventory';
+import type { HostFactsResult } from '../policies/inventory/facts';
+import type { ResolvedHost } from '../policies/inventory/hosts';
 import { mapWithConcurrency } from './concurrency';
 
 const { collectHostFacts } = proxyActivities<Activities>({

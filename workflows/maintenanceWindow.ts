@@ -4,8 +4,8 @@ import {
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { NoticeContext, NoticeKind } from '../policies/notices/render';
-import type { RolloutReport } from '../policies/rolloutTypes';
-import type { NoticeRecipient, WindowPhase, WindowPlan, WindowRunInput, WindowStatus, WindowTaskState } from '../policies/windowTypes';
+import type { RolloutReport } from '../policies/rollout/types';
+import type { NoticeRecipient, WindowPhase, WindowPlan, WindowRunInput, WindowStatus, WindowTaskState } from '../policies/windows/types';
 import { nextOccurrences, occurrenceAt } from '../policies/windows/occurrences';
 import { chunk, mapWithConcurrency } from './concurrency';
 import { cancelWindowUpdate, cutoffSignal, extendWindowUpdate, windowStatusQuery } from './messages';

@@ -1,8 +1,8 @@
 // Signals, queries and updates of rollouts, defined once and shared by workflows and clients (CLI, web).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DependencyRunSummary } from '../policies/deps/run';
-import type { HostReport, RolloutProgress } from '../policies/rolloutTypes';
-import type { WindowStatus } from '../policies/windowTypes';
+import type { HostReport, RolloutProgress } from '../policies/rollout/types';
+import type { WindowStatus } from '../policies/windows/types';
 
 /** No new host starts until `resume`; hosts in flight finish their step sequence. */
 export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');

@@ -3,10 +3,10 @@ import {
   proxyActivities, setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ResolvedHost } from '../policies/inventory';
-import type { RolloutPolicy } from '../policies/rollout';
-import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rolloutTypes';
-import { pickHosts } from '../policies/targets';
+import type { ResolvedHost } from '../policies/inventory/hosts';
+import type { RolloutPolicy } from '../policies/rollout/policy';
+import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rollout/types';
+import { pickHosts } from '../policies/rollout/targets';
 import { mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from './messages';
 

@@ -3,8 +3,8 @@ import {
   proxyActivities, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rolloutTypes';
-import { failuresTolerated, planWaves, type WavePlan } from '../policies/waves';
+import { toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rollout/types';
+import { failuresTolerated, planWaves, type WavePlan } from '../policies/rollout/waves';
 import { chunk, mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, abortUpdate, approveUpdate, cutoffSignal, pauseSignal, progressQuery, resumeSignal } from './messages';
 import type { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';

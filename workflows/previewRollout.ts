@@ -1,7 +1,7 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ResolvedHost } from '../policies/inventory';
-import type { Strategy } from '../policies/rollout';
+import type { ResolvedHost } from '../policies/inventory/hosts';
+import type { Strategy } from '../policies/rollout/policy';
 import { mapWithConcurrency } from './concurrency';
 
 const { previewPatch } = proxyActivities<Activities>({

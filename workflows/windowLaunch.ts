@@ -1,7 +1,7 @@
 import { ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { windowRunId, type WindowLaunchOutcome, type WindowRunInput } from '../policies/windowTypes';
+import { windowRunId, type WindowLaunchOutcome, type WindowRunInput } from '../policies/windows/types';
 import { nextOccurrences } from '../policies/windows/occurrences';
 import { maintenanceWindowWorkflow } from './maintenanceWindow';
 

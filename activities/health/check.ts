@@ -1,5 +1,5 @@
-import type { HealthCheck } from '../../policies/rollout';
-import type { TemplateValues } from '../../policies/templates';
+import type { HealthCheck } from '../../policies/rollout/policy';
+import type { TemplateValues } from '../../policies/common/templates';
 import type { HostShell } from '../hosts/ssh';
 
 export interface CheckContext {

@@ -1,4 +1,4 @@
-import { renderCommand } from '../../policies/templates';
+import { renderCommand } from '../../policies/common/templates';
 import type { HealthCheckRunner } from './check';
 
 type CommandCheck = Extract<Parameters<HealthCheckRunner>[0], { kind: 'command' }>;

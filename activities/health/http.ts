@@ -1,4 +1,4 @@
-import { renderUrl } from '../../policies/templates';
+import { renderUrl } from '../../policies/common/templates';
 import type { HealthCheckRunner } from './check';
 
 type HttpCheck = Extract<Parameters<HealthCheckRunner>[0], { kind: 'http' }>;

@@ -1,4 +1,4 @@
-import type { HealthCheck } from '../../policies/rollout';
+import type { HealthCheck } from '../../policies/rollout/policy';
 import type { CheckContext, CheckOutcome, HealthCheckRunner } from './check';
 import { commandCheck } from './command';
 import { httpCheck } from './http';

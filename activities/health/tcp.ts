@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { renderUrl } from '../../policies/templates';
+import { renderUrl } from '../../policies/common/templates';
 import type { HealthCheckRunner } from './check';
 
 type TcpCheck = Extract<Parameters<HealthCheckRunner>[0], { kind: 'tcp' }>;

@@ -1,4 +1,4 @@
-import { HOST_FACTS_SCRIPT, parseHostFacts, type HostFacts } from '../../policies/facts';
+import { HOST_FACTS_SCRIPT, parseHostFacts, type HostFacts } from '../../policies/inventory/facts';
 import type { SshConnector, SshTarget } from './ssh';
 import { tail } from './ssh';
 import { withHost } from './withHost';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { shellQuote, withRemoteTimeout } from '../../policies/shell';
+import { shellQuote, withRemoteTimeout } from '../../policies/common/shell';
 import { SshError, type CommandResult, type HostShell } from './ssh';
 
 /** Where jobs keep their state on a host by default; survives our SSH session, not a reboot of /tmp-on-tmpfs. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { NodeSSH } from 'node-ssh';
-import { withRemoteTimeout } from '../../policies/shell';
+import { withRemoteTimeout } from '../../policies/common/shell';
 import { sha256Fingerprint } from './fingerprint';
 
 /** Where and how to reach one host. The private key stays on the worker: only its path travels. */

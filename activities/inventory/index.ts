@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { InventoryUnavailableError, readInventorySource, selectHosts } from '../../inventory';
-import { PolicyError } from '../../policies/errors';
-import type { ResolvedHost } from '../../policies/inventory';
-import type { TargetSet } from '../../policies/rolloutTypes';
-import { pickHosts } from '../../policies/targets';
+import { PolicyError } from '../../policies/common/errors';
+import type { ResolvedHost } from '../../policies/inventory/hosts';
+import type { TargetSet } from '../../policies/rollout/types';
+import { pickHosts } from '../../policies/rollout/targets';
 
 /** The targeted hosts as the source describes them now; unreadable or invalid sources fail for good. */
 export async function allHosts(targets: TargetSet): Promise<ResolvedHost[]> {

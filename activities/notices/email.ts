@@ -1,6 +1,6 @@
 import { Transform, type Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Channel } from '../../policies/organisation';
+import type { Channel } from '../../policies/organisation/schema';
 import type { RenderedNotice } from '../../policies/notices/render';
 import { readSecret } from './secrets';
 

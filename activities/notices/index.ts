@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Channel } from '../../policies/organisation';
+import type { Channel } from '../../policies/organisation/schema';
 import { renderNotice, type NoticeContext, type RenderedNotice } from '../../policies/notices/render';
-import type { NoticeRecipient } from '../../policies/windowTypes';
+import type { NoticeRecipient } from '../../policies/windows/types';
 import { EmailSender } from './email';
 import { postJson } from './http';
 import { deliveryId, NoticeLedger } from './ledger';

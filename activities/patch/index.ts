@@ -1,11 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/facts';
-import type { ResolvedHost } from '../../policies/inventory';
-import type { RolloutPolicy, Strategy } from '../../policies/rollout';
-import { shellQuote } from '../../policies/shell';
-import { renderCommand, type TemplateValues } from '../../policies/templates';
+import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/inventory/facts';
+import type { ResolvedHost } from '../../policies/inventory/hosts';
+import type { RolloutPolicy, Strategy } from '../../policies/rollout/policy';
+import { shellQuote } from '../../policies/common/shell';
+import { renderCommand, type TemplateValues } from '../../policies/common/templates';
 import { runHealthCheck } from '../health';
 import { runJob } from '../hosts/jobs';
 import type { HostShell, SshConnector, SshTarget } from '../hosts/ssh';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { VersionRecord } from '../../policies/rolloutTypes';
-import { shellQuote } from '../../policies/shell';
+import type { VersionRecord } from '../../policies/rollout/types';
+import { shellQuote } from '../../policies/common/shell';
 import { CHECK_JOB_DIR, JOB_DIR_SH } from '../hosts/jobs';
 
 /**

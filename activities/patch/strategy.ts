@@ -1,6 +1,6 @@
-import type { Strategy } from '../../policies/rollout';
-import type { VersionRecord } from '../../policies/rolloutTypes';
-import type { TemplateHost } from '../../policies/templates';
+import type { Strategy } from '../../policies/rollout/policy';
+import type { VersionRecord } from '../../policies/rollout/types';
+import type { TemplateHost } from '../../policies/common/templates';
 import type { JobResult } from '../hosts/jobs';
 import type { CommandResult, HostShell } from '../hosts/ssh';
 

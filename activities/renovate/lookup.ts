@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { packageRoot } from '../../cli/paths';
+import { packageRoot } from '../paths';
 import type { RenovateScan, ScanProblem } from '../../policies/deps/types';
 import { githubTokenHostRules, renovateConfig, type RenovateLookupInput } from './config';
 import { configValidationErrors, parseRenovateReport, scanFromReport, type RenovateReport } from './report';

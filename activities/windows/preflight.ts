@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/facts';
-import type { ResolvedHost } from '../../policies/inventory';
-import type { TargetSet } from '../../policies/rolloutTypes';
+import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/inventory/facts';
+import type { ResolvedHost } from '../../policies/inventory/hosts';
+import type { TargetSet } from '../../policies/rollout/types';
 import type { SshConnector } from '../hosts/ssh';
 import { tail } from '../hosts/ssh';
 import { withHost } from '../hosts/withHost';

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { windowLaunches, scheduleCalendars } from '../../policies/windows/launches';
-import type { WindowPlan } from '../../policies/windowTypes';
-import { windowScheduleId } from '../../policies/windowTypes';
+import type { WindowPlan } from '../../policies/windows/types';
+import { windowScheduleId } from '../../policies/windows/types';
 
 export interface ScheduleDeps {
   client: Client;

@@ -1,5 +1,5 @@
 /**
- * The benchmark's hosts: real OpenSSH sshd processes on loopback (test/helpers/sshdFleet), each with
+ * The benchmark's hosts: real OpenSSH sshd processes on loopback (harness/sshdFleet), each with
  * a "version" file ($MAINT_HOST_DIR/version) and its own HTTP health endpoint that reports it and
  * answers 503 for a version marked unhealthy on that host. The endpoints run in a process of their
  * own (healthServer.ts), as services on other machines would, so that a benchmark process starved
@@ -10,8 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { track } from '../../test/helpers/processes';
-import { startSshdFleet, type SshdFleet, type SshdHost } from '../../test/helpers/sshdFleet';
+import { track } from '../../harness/processes';
+import { startSshdFleet, type SshdFleet, type SshdHost } from '../../harness/sshdFleet';
 import { installedVersion } from './healthServer';
 
 export interface HealthAnswerLog {

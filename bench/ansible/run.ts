@@ -160,7 +160,7 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  // Exit through process.exit so the sshd, Temporal and worker children are killed (test/helpers/processes).
+  // Exit through process.exit so the sshd, Temporal and worker children are killed (harness/processes).
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   main().then(() => process.exit(0), (err: unknown) => {
     process.stderr.write(`bench/ansible: ${err instanceof Error ? err.stack : String(err)}\n`);

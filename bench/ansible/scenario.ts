@@ -2,7 +2,7 @@
  * The one rollout both tools run, stated once: same patch command, same waves, same health check,
  * same failure threshold. Each tool's file translates it into its own language.
  */
-import { planWaves, type WavePlan } from '../../policies/waves';
+import { planWaves, type WavePlan } from '../../policies/rollout/waves';
 import { INITIAL_VERSION, TARGET_VERSION } from './hosts';
 
 export const SCENARIO = {

@@ -17,12 +17,12 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { stringify } from 'yaml';
 import { findTemporalCli, untilTemporalAnswers } from '../../cli/temporalCli';
-import { parsePolicyText } from '../../policies/parse';
-import { rolloutPolicySchema } from '../../policies/rollout';
-import type { RolloutReport } from '../../policies/rolloutTypes';
+import { parsePolicyText } from '../../policies/common/parse';
+import { rolloutPolicySchema } from '../../policies/rollout/policy';
+import type { RolloutReport } from '../../policies/rollout/types';
 import { startSimulatedFleet } from '../../simulator/fleet';
 import { rolloutWorkflowId, type patchRolloutWorkflow } from '../../workflows/patchRollout';
-import { freePort } from '../../test/helpers/ports';
+import { freePort } from '../../harness/ports';
 
 const ROOT = join(__dirname, '..', '..', '..');
 

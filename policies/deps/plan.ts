@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { formatMs } from '../durations';
+import { formatMs } from '../common/durations';
 import type { PolicyUpdateType } from './schema';
 import type { DetectedUpdate } from './types';
 

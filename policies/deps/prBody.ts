@@ -1,4 +1,4 @@
-import { formatMs } from '../durations';
+import { formatMs } from '../common/durations';
 import { policyType, updateKey, type PlannedPullRequest, type ProposedUpdate } from './plan';
 import type { DetectedUpdate } from './types';
 

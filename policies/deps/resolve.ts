@@ -1,4 +1,4 @@
-import type { PolicyProblem } from '../errors';
+import type { PolicyProblem } from '../common/errors';
 import type { WindowTiming } from '../windows/schema';
 import { globMatches, type ResolvedUpdatePolicy } from './plan';
 import type { DependenciesDefinition, RepositoryDefinition, UpdatePolicyDefinition } from './schema';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../durations';
+import { durationSchema } from '../common/durations';
 import { cronExpressionProblem } from '../windows/occurrences';
 import { timezoneSchema } from '../windows/schema';
 

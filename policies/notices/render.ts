@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { Language, LocalizedText } from '../organisation';
+import type { Language, LocalizedText } from '../organisation/schema';
 
 /** The customer notice lifecycle, as Statuspage has it for scheduled maintenance. */
 export const NOTICE_KINDS = ['scheduled', 'reminder', 'started', 'completed', 'rolled-back', 'extended', 'cancelled'] as const;

@@ -1,4 +1,4 @@
-import type { WindowPlan } from '../windowTypes';
+import type { WindowPlan } from './types';
 import { nextOccurrences } from './occurrences';
 import type { Occurrence } from './schema';
 

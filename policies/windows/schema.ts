@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../durations';
+import { durationSchema } from '../common/durations';
 
 /** Days of the week as written in policies. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

@@ -16,8 +16,8 @@ import { runJob } from '../../activities/hosts/jobs';
 import { NodeSshConnector, type HostShell } from '../../activities/hosts/ssh';
 import { aptStrategy } from '../../activities/patch/strategies/apt';
 import type { StrategyContext, VersionRecord } from '../../activities/patch/strategy';
-import type { Strategy } from '../../policies/rollout';
-import { startSshdFleet, type SshdFleet } from '../helpers/sshdFleet';
+import type { Strategy } from '../../policies/rollout/policy';
+import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 
 type Apt = Extract<Strategy, { kind: 'apt' }>;
 const ALL: Apt = { kind: 'apt', packages: 'all' };

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dnfStrategy } from '../../activities/patch/strategies/dnf';
-import type { Strategy } from '../../policies/rollout';
+import type { Strategy } from '../../policies/rollout/policy';
 import { buildRpms, startDnfSandbox, type BuiltRpm, type DnfSandbox } from '../helpers/dnfSandbox';
 
 type Dnf = Extract<Strategy, { kind: 'dnf' }>;

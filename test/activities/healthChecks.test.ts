@@ -2,8 +2,8 @@ import { createServer } from 'node:net';
 import { NodeSshConnector, type HostShell } from '../../activities/hosts/ssh';
 import { runHealthCheck } from '../../activities/health';
 import { startHealthEndpoint, type HealthEndpoint } from '../helpers/healthEndpoint';
-import { freePort } from '../helpers/ports';
-import { startSshdFleet, type SshdFleet } from '../helpers/sshdFleet';
+import { freePort } from '../../harness/ports';
+import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 
 describe('health checks against real endpoints', () => {
   let endpoint: HealthEndpoint;

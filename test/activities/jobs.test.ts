@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { runJob, SWEEP_STAMP } from '../../activities/hosts/jobs';
 import { NodeSshConnector, type HostShell } from '../../activities/hosts/ssh';
-import { startSshdFleet, type SshdFleet } from '../helpers/sshdFleet';
+import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 
 async function until(what: string, probe: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createNoticeActivities, type SendNoticesInput } from '../../activities/notices';
-import type { Channel } from '../../policies/organisation';
+import type { Channel } from '../../policies/organisation/schema';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 
 interface Received {

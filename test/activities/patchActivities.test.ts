@@ -5,8 +5,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { NodeSshConnector, type SshConnector } from '../../activities/hosts/ssh';
 import { createPatchActivities } from '../../activities/patch';
-import type { Strategy } from '../../policies/rollout';
-import { startSshdFleet, type SshdFleet } from '../helpers/sshdFleet';
+import type { Strategy } from '../../policies/rollout/policy';
+import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 
 const strategy: Strategy = {
   kind: 'command',

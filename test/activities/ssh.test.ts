@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeSshConnector, SshError } from '../../activities/hosts/ssh';
 import { createFactsActivities } from '../../activities/hosts/facts';
-import { startSshdFleet, type SshdFleet } from '../helpers/sshdFleet';
+import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 
 describe('SSH to real OpenSSH hosts', () => {
   let fleet: SshdFleet;

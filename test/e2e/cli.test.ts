@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { runMaint, startMaint, type LongRunning } from '../helpers/cli';
-import { freePort } from '../helpers/ports';
-import { startSshdFleet, type SshdFleet } from '../helpers/sshdFleet';
+import { freePort } from '../../harness/ports';
+import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMaint } from '../helpers/cli';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../harness/ports';
 
 describe('maint demo (the README\'s first command)', () => {
   it('shows a rollout in which web-7 fails its health check and its batch is rolled back', async () => {

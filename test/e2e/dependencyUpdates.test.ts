@@ -22,7 +22,7 @@ import { createWorker } from '../../worker';
 import { runMaint } from '../helpers/cli';
 import { startDockerRegistry, type TestDockerRegistry } from '../helpers/dockerRegistry';
 import { startGitHubFake, type GitHubFake } from '../helpers/githubFake';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../harness/ports';
 import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { recordHistories } from '../helpers/replayHistories';
 import { startVerdaccio, type PublishOptions, type TestNpmRegistry } from '../helpers/verdaccio';

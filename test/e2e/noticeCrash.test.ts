@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { deliveryId, NoticeLedger } from '../../activities/notices/ledger';
-import { parsePolicyText } from '../../policies/parse';
-import { organisationSchema } from '../../policies/organisation';
-import { planOrganisation } from '../../policies/organisationPlan';
-import { windowRunId, type WindowRunInput, type WindowStatus } from '../../policies/windowTypes';
-import { stopChild, track } from '../helpers/processes';
+import { parsePolicyText } from '../../policies/common/parse';
+import { organisationSchema } from '../../policies/organisation/schema';
+import { planOrganisation } from '../../policies/organisation/plan';
+import { windowRunId, type WindowRunInput, type WindowStatus } from '../../policies/windows/types';
+import { stopChild, track } from '../../harness/processes';
 import { startSmtpServer } from '../helpers/smtpServer';
 import { connectTestEnv, uniqueTaskQueue } from '../helpers/temporal';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runMaint, startMaint, type LongRunning } from '../helpers/cli';
 import { makeRebootable, REBOOT_COMMAND, type RebootableHost } from '../helpers/rebootableHost';
-import { startSshdFleet, type SshdFleet } from '../helpers/sshdFleet';
+import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 import { uniqueTaskQueue } from '../helpers/temporal';
 
 interface Report {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMaint } from '../helpers/cli';
-import { track } from '../helpers/processes';
+import { track } from '../../harness/processes';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { until as waitUntil } from '../helpers/until';

@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import type { PublicMaintenance } from '../../web/feeds';
 import { runMaint, startMaint, type LongRunning } from '../helpers/cli';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../harness/ports';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { until as waitUntil } from '../helpers/until';
 

@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
-import type { WindowStatus } from '../../policies/windowTypes';
+import type { WindowStatus } from '../../policies/windows/types';
 import { createWorker } from '../../worker';
 import { runMaint, type CliResult } from '../helpers/cli';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';

@@ -10,7 +10,7 @@ import { appliedPlans, windowRuns } from '../../web/windowRuns';
 import { startFeedServer, type FeedServer } from '../../web/server';
 import type { PublicMaintenance } from '../../web/feeds';
 import { runMaint } from '../helpers/cli';
-import { track } from '../helpers/processes';
+import { track } from '../../harness/processes';
 import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { connectTestEnv, uniqueTaskQueue } from '../helpers/temporal';

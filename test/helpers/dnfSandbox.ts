@@ -17,7 +17,7 @@ import { join, normalize } from 'node:path';
 import { runJob } from '../../activities/hosts/jobs';
 import { NodeSshConnector, type HostShell } from '../../activities/hosts/ssh';
 import type { StrategyContext } from '../../activities/patch/strategy';
-import { startSshdFleet, type SshdFleet } from './sshdFleet';
+import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 
 export interface DemoRpm {
   name: string;

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import { freePort } from './ports';
-import { stopChild, track } from './processes';
+import { freePort } from '../../harness/ports';
+import { stopChild, track } from '../../harness/processes';
 
 const REGISTRY_BIN = '/usr/bin/docker-registry';
 const MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { restartSshd, type SshdHost } from './sshdFleet';
+import { restartSshd, type SshdHost } from '../../harness/sshdFleet';
 
 /** What a policy's `reboot.command` runs on a {@link makeRebootable} host: the host's own "reboot". */
 export const REBOOT_COMMAND = 'touch "$MAINT_HOST_DIR/reboot-requested"';

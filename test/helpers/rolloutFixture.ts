@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { ResolvedHost } from '../../policies/inventory';
-import { parsePolicyText } from '../../policies/parse';
-import { rolloutPolicySchema, type RolloutPolicy } from '../../policies/rollout';
+import type { ResolvedHost } from '../../policies/inventory/hosts';
+import { parsePolicyText } from '../../policies/common/parse';
+import { rolloutPolicySchema, type RolloutPolicy } from '../../policies/rollout/policy';
 import { startVersionedHealth, type HealthEndpoint } from './healthEndpoint';
-import { startSshdFleet, type SshdFleet } from './sshdFleet';
+import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 
 /**
  * N real sshd hosts, each with a small "installed version" ($MAINT_HOST_DIR/version, 1.0.0 at

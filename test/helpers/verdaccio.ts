@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import semver from 'semver';
-import { freePort } from './ports';
-import { stopChild, track } from './processes';
+import { freePort } from '../../harness/ports';
+import { stopChild, track } from '../../harness/processes';
 
 const VERDACCIO_BIN = resolve(__dirname, '../../.tools/verdaccio/node_modules/verdaccio/bin/verdaccio');
 

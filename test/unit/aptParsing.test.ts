@@ -18,8 +18,8 @@ import {
   parseAptSimulation,
   parseDpkgQuery,
   selectUpgrades,
-} from '../../policies/packages/apt';
-import { shellQuote, withRemoteTimeout } from '../../policies/shell';
+} from '../../policies/rollout/packages/apt';
+import { shellQuote, withRemoteTimeout } from '../../policies/common/shell';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'apt', name), 'utf8');
 const APT_GET = 'LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get -y -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confold -o APT::Keep-Downloaded-Packages=true';

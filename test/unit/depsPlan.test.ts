@@ -3,9 +3,9 @@ import { proposedUpdates, renderPullRequestBody } from '../../policies/deps/prBo
 import { planRepositories, resolvePolicy } from '../../policies/deps/resolve';
 import { dependenciesSchema } from '../../policies/deps/schema';
 import type { DetectedUpdate } from '../../policies/deps/types';
-import { organisationSchema } from '../../policies/organisation';
-import { PolicyError } from '../../policies/errors';
-import { parsePolicyText } from '../../policies/parse';
+import { organisationSchema } from '../../policies/organisation/schema';
+import { PolicyError } from '../../policies/common/errors';
+import { parsePolicyText } from '../../policies/common/parse';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();

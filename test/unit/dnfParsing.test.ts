@@ -24,8 +24,8 @@ import {
   parseRpmQuery,
   rebootFromNeedsRestarting,
   rpmQueryCommand,
-} from '../../policies/packages/dnf';
-import { withRemoteTimeout } from '../../policies/shell';
+} from '../../policies/rollout/packages/dnf';
+import { withRemoteTimeout } from '../../policies/common/shell';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'dnf', name), 'utf8');
 const DNF = 'LC_ALL=C dnf -y';

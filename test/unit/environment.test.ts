@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnvironment } from '../../policies/environment';
+import { parseEnvironment } from '../../policies/common/environment';
 import { temporalTargetFromEnvironment } from '../../worker';
 import { createTestPki } from '../helpers/testPki';
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/facts';
+import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/inventory/facts';
 
 describe('host facts', () => {
   it('parses what the facts script prints on a real machine', () => {

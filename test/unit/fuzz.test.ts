@@ -2,12 +2,12 @@
 // error naming a path; hostile strings never reach a shell as anything but one quoted word.
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
-import { PolicyError } from '../../policies/errors';
-import { inventorySchema } from '../../policies/inventory';
-import { organisationSchema } from '../../policies/organisation';
-import { parsePolicyText } from '../../policies/parse';
-import { rolloutPolicySchema } from '../../policies/rollout';
-import { renderCommand, renderUrl } from '../../policies/templates';
+import { PolicyError } from '../../policies/common/errors';
+import { inventorySchema } from '../../policies/inventory/hosts';
+import { organisationSchema } from '../../policies/organisation/schema';
+import { parsePolicyText } from '../../policies/common/parse';
+import { rolloutPolicySchema } from '../../policies/rollout/policy';
+import { renderCommand, renderUrl } from '../../policies/common/templates';
 
 const HOSTILE = [
   '; rm -rf / #', '$(touch /tmp/pwned)', '`id`', "' OR 1=1 --", '"; cat /etc/shadow; "', '../../../../etc/passwd', '\u0000nul', '\n\nnewlines\n',

@@ -1,6 +1,6 @@
-import { PolicyError } from '../../policies/errors';
-import { inventorySchema, resolveInventory } from '../../policies/inventory';
-import { parsePolicyText } from '../../policies/parse';
+import { PolicyError } from '../../policies/common/errors';
+import { inventorySchema, resolveInventory } from '../../policies/inventory/hosts';
+import { parsePolicyText } from '../../policies/common/parse';
 
 const KEY = 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s';
 

@@ -1,5 +1,5 @@
 import { renderNotice, type NoticeContext } from '../../policies/notices/render';
-import type { WindowStatus } from '../../policies/windowTypes';
+import type { WindowStatus } from '../../policies/windows/types';
 import { atomFeed, icsFeed, publicMaintenance } from '../../web/feeds';
 
 const base: NoticeContext = {

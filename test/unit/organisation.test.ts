@@ -1,7 +1,7 @@
-import { PolicyError } from '../../policies/errors';
-import { organisationSchema } from '../../policies/organisation';
-import { planOrganisation, type LoadedOrganisationFile } from '../../policies/organisationPlan';
-import { parsePolicyText } from '../../policies/parse';
+import { PolicyError } from '../../policies/common/errors';
+import { organisationSchema } from '../../policies/organisation/schema';
+import { planOrganisation, type LoadedOrganisationFile } from '../../policies/organisation/plan';
+import { parsePolicyText } from '../../policies/common/parse';
 import { overlappingLaunches, scheduleCalendars, windowLaunches } from '../../policies/windows/launches';
 
 const HEAD = `apiVersion: maint/v1

@@ -1,8 +1,8 @@
 import { InventoryUnavailableError, readInventorySource } from '../../inventory';
-import { PolicyError } from '../../policies/errors';
-import { parsePolicyText } from '../../policies/parse';
-import { pulumiHostsToResolved, pulumiOutputsSchema } from '../../policies/pulumiInventory';
-import { rolloutPolicySchema } from '../../policies/rollout';
+import { PolicyError } from '../../policies/common/errors';
+import { parsePolicyText } from '../../policies/common/parse';
+import { pulumiHostsToResolved, pulumiOutputsSchema } from '../../policies/inventory/sources';
+import { rolloutPolicySchema } from '../../policies/rollout/policy';
 
 const KEY = 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s';
 const outputs = (hosts: unknown[], extra: object = {}) => JSON.stringify({ albDns: 'web-123.elb.amazonaws.com', inventory: hosts, ...extra }, null, 2);

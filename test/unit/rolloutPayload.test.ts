@@ -1,4 +1,4 @@
-import { toOutcome, type HostReport } from '../../policies/rolloutTypes';
+import { toOutcome, type HostReport } from '../../policies/rollout/types';
 import { batchWorkflowId, MAX_HOSTS_PER_BATCH_WORKFLOW, type RolloutCarry } from '../../workflows/patchRollout';
 
 // Temporal rejects payloads over 2 MB (and warns above 256 KB); a rollout of 10,000 hosts must fit.

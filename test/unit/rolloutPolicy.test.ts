@@ -1,7 +1,7 @@
-import { PolicyError } from '../../policies/errors';
-import { parsePolicyText } from '../../policies/parse';
-import { rolloutPolicySchema } from '../../policies/rollout';
-import { renderCommand, renderUrl } from '../../policies/templates';
+import { PolicyError } from '../../policies/common/errors';
+import { parsePolicyText } from '../../policies/common/parse';
+import { rolloutPolicySchema } from '../../policies/rollout/policy';
+import { renderCommand, renderUrl } from '../../policies/common/templates';
 
 const base = `apiVersion: maint/v1
 kind: RolloutPolicy

@@ -1,4 +1,4 @@
-import { matchesSelector, parseSelector, SelectorSyntaxError } from '../../policies/selector';
+import { matchesSelector, parseSelector, SelectorSyntaxError } from '../../policies/inventory/selector';
 
 const web = { role: 'web', patchGroup: 'a', az: 'eu-1a' };
 const db = { role: 'db', patchGroup: 'b' };

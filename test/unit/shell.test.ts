@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { PerHostLimit } from '../../activities/hosts/ssh';
-import { shellQuote, withRemoteTimeout } from '../../policies/shell';
+import { shellQuote, withRemoteTimeout } from '../../policies/common/shell';
 
 describe('shell quoting', () => {
   const hostile = ["it's", 'a b', '$(touch /tmp/pwned)', '`id`', 'x; rm -rf /', 'line\nbreak', '"quoted"', '', '*', '\\'];

@@ -1,4 +1,4 @@
-import { batchSize, failuresTolerated, planWaves } from '../../policies/waves';
+import { batchSize, failuresTolerated, planWaves } from '../../policies/rollout/waves';
 
 const sizes = (total: number, canary: number, batches: Array<number | string>, maxUnavailable: number | string = 1000) =>
   planWaves(total, { canary, batches: batches as never, maxUnavailable: maxUnavailable as never }).map((w) => w.size);

@@ -1,8 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
-import type { HostFactsResult } from '../../policies/facts';
+import type { HostFactsResult } from '../../policies/inventory/facts';
 import { createWorker } from '../../worker';
-import { startSshdFleet, type SshdFleet } from '../helpers/sshdFleet';
+import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 describe('hostFactsWorkflow on the real Temporal dev server', () => {

@@ -1,8 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
-import { parsePolicyText } from '../../policies/parse';
-import { rolloutPolicySchema } from '../../policies/rollout';
-import type { RolloutReport } from '../../policies/rolloutTypes';
+import { parsePolicyText } from '../../policies/common/parse';
+import { rolloutPolicySchema } from '../../policies/rollout/policy';
+import type { RolloutReport } from '../../policies/rollout/types';
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulator/fleet';
 import { rolloutWorkflowId } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
-import type { RolloutProgress, RolloutReport } from '../../policies/rolloutTypes';
+import type { RolloutProgress, RolloutReport } from '../../policies/rollout/types';
 import { abortUpdate, approveUpdate, batchProgressQuery, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import { batchWorkflowId, rolloutWorkflowId } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';

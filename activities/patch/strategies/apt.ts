@@ -17,8 +17,8 @@ import {
   parseDpkgQuery,
   selectUpgrades,
   type AptChange,
-} from '../../../policies/packages/apt';
-import type { aptStrategySchema } from '../../../policies/rollout';
+} from '../../../policies/rollout/packages/apt';
+import type { aptStrategySchema } from '../../../policies/rollout/policy';
 import { changeChecked, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
 
 type AptStrategy = z.output<typeof aptStrategySchema>;

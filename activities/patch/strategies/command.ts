@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { commandStrategySchema } from '../../../policies/rollout';
-import { renderCommand } from '../../../policies/templates';
+import type { commandStrategySchema } from '../../../policies/rollout/policy';
+import { renderCommand } from '../../../policies/common/templates';
 import { changeThenRunChecked, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
 
 type CommandStrategy = z.output<typeof commandStrategySchema>;

@@ -22,8 +22,8 @@ import {
   rebootFromNeedsRestarting,
   rpmQueryCommand,
   splitKey,
-} from '../../../policies/packages/dnf';
-import type { dnfStrategySchema } from '../../../policies/rollout';
+} from '../../../policies/rollout/packages/dnf';
+import type { dnfStrategySchema } from '../../../policies/rollout/policy';
 import { changeChecked, HostCommandError, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
 
 type DnfStrategy = z.output<typeof dnfStrategySchema>;

@@ -1,4 +1,4 @@
-import type { Strategy } from '../../../policies/rollout';
+import type { Strategy } from '../../../policies/rollout/policy';
 import type { PatchStrategy } from '../strategy';
 import { aptStrategy } from './apt';
 import { commandStrategy } from './command';

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ResolvedHost } from '../../policies/inventory';
+import type { ResolvedHost } from '../policies/inventory/hosts';
 import { freePort } from './ports';
 import { track } from './processes';
 

@@ -1,9 +1,9 @@
-import { PolicyError, type PolicyProblem } from './errors';
-import type { Channel, OrganisationFile, Subscriber, WindowDefinition } from './organisation';
-import type { RolloutPolicy } from './rollout';
-import type { TargetSet } from './rolloutTypes';
-import type { NoticeRecipient, OrganisationInfo, WindowPlan } from './windowTypes';
-import type { Blackout } from './windows/schema';
+import { PolicyError, type PolicyProblem } from '../common/errors';
+import type { Channel, OrganisationFile, Subscriber, WindowDefinition } from './schema';
+import type { RolloutPolicy } from '../rollout/policy';
+import type { TargetSet } from '../rollout/types';
+import type { NoticeRecipient, OrganisationInfo, WindowPlan } from '../windows/types';
+import type { Blackout } from '../windows/schema';
 
 export interface LoadedOrganisationFile {
   file: string;

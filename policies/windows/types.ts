@@ -1,8 +1,8 @@
-import type { NoticeKind } from './notices/render';
-import type { Channel, Language, LocalizedText } from './organisation';
-import type { RolloutPolicy } from './rollout';
-import type { TargetSet } from './rolloutTypes';
-import type { Occurrence, WindowTiming } from './windows/schema';
+import type { NoticeKind } from '../notices/render';
+import type { Channel, Language, LocalizedText } from '../organisation/schema';
+import type { RolloutPolicy } from '../rollout/policy';
+import type { TargetSet } from '../rollout/types';
+import type { Occurrence, WindowTiming } from './schema';
 
 /** One person or system a window's notices go to; several services of one window share one notice. */
 export interface NoticeRecipient {

@@ -1,7 +1,7 @@
 // dnf/rpm on RHEL-family hosts (RHEL, Rocky, Alma, Fedora): command builders and output parsers.
 // Pure (no I/O); activities/patch/strategies/dnf.ts runs them. Packages are keyed `name.arch`, the
 // way `dnf check-update` prints them, because multilib hosts have `glibc.x86_64` and `glibc.i686`.
-import { shellQuote } from '../shell';
+import { shellQuote } from '../../common/shell';
 
 /** One line of `dnf check-update`. */
 export interface DnfUpdate {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { dependenciesSchema } from './deps/schema';
-import { durationSchema } from './durations';
-import { cronExpressionProblem } from './windows/occurrences';
-import { windowTimingFields, timezoneSchema } from './windows/schema';
+import { dependenciesSchema } from '../deps/schema';
+import { durationSchema } from '../common/durations';
+import { cronExpressionProblem } from '../windows/occurrences';
+import { windowTimingFields, timezoneSchema } from '../windows/schema';
 
 const name = (example: string) => z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, `expected a lower-case name with digits and "-", like ${example}`);
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name like MAINT_SMTP_PASSWORD');

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { durationSchema } from './durations';
-import { inventorySourceSchema } from './pulumiInventory';
-import { parseSelector } from './selector';
-import { unknownTemplateVariables } from './templates';
+import { durationSchema } from '../common/durations';
+import { inventorySourceSchema } from '../inventory/sources';
+import { parseSelector } from '../inventory/selector';
+import { unknownTemplateVariables } from '../common/templates';
 import { countOrPercentSchema } from './waves';
 
 /** A command template: `{{host.name}}`-style variables only (see templates.ts); values are shell-quoted. */

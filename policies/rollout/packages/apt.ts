@@ -1,6 +1,6 @@
 // apt/dpkg on Debian-family hosts: command builders and output parsers. Pure (no I/O), so every
 // command we send and every line we read is unit-tested; activities/patch/strategies/apt.ts runs them.
-import { shellQuote } from '../shell';
+import { shellQuote } from '../../common/shell';
 
 /** One line of `apt-get -s …`: `from` '' = newly installed, `to` '' = removed. */
 export interface AptChange {

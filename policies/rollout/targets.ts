@@ -1,4 +1,4 @@
-import type { ResolvedHost } from './inventory';
+import type { ResolvedHost } from '../inventory/hosts';
 
 /** Picks `names` from `hosts` in the order asked; names no longer there are reported, never guessed. */
 export function pickHosts(hosts: readonly ResolvedHost[], names: readonly string[]): { hosts: ResolvedHost[]; missing: string[] } {

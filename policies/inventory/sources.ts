@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addressSchema, hostKeySchema, hostNameSchema, identityFileSchema, portSchema, sshUserSchema, tagKeySchema, type ResolvedHost } from './inventory';
+import { addressSchema, hostKeySchema, hostNameSchema, identityFileSchema, portSchema, sshUserSchema, tagKeySchema, type ResolvedHost } from './hosts';
 
 /**
  * One host as a Pulumi program exports it in its `inventory` stack output (the contract infra/

@@ -1,6 +1,6 @@
-import type { ResolvedHost } from './inventory';
-import type { InventorySource } from './pulumiInventory';
-import type { RolloutPolicy } from './rollout';
+import type { ResolvedHost } from '../inventory/hosts';
+import type { InventorySource } from '../inventory/sources';
+import type { RolloutPolicy } from './policy';
 
 /** What a host has before it is touched, and what the patch will install: the basis of rollback. */
 export interface VersionRecord {
