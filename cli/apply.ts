@@ -3,7 +3,7 @@ import { launchLeadMs, scheduleCalendars, windowLaunches, type WindowLaunch } fr
 import { MANAGED_BY, windowRunId, windowScheduleId, type WindowPlan, type WindowRunInput } from '../policies/windows/types';
 import { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
 import { windowLaunchWorkflow } from '../workflows/windowLaunch';
-import { connectClient } from './client';
+import { connectClient } from '../control/connection';
 import { loadOptionalDependencies, syncDependencySchedule } from './dependencies';
 import { EXIT } from './errors';
 import { loadOrganisation } from './organisation';

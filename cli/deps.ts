@@ -3,7 +3,7 @@ import type { RepositoryPlan } from '../policies/deps/resolve';
 import { dependencyRunId, type DependencyRunSummary } from '../policies/deps/run';
 import type { dependencyUpdatesWorkflow } from '../workflows/dependencyUpdates';
 import { dependencyRunQuery } from '../workflows/messages';
-import { withClient } from './client';
+import { withClient } from '../control/connection';
 import { loadDependencies } from './dependencies';
 import { CliError, EXIT } from './errors';
 import { renderTable } from './table';

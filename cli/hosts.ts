@@ -1,7 +1,7 @@
 import type { HostFactsResult } from '../policies/inventory/facts';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { hostFactsWorkflow } from '../workflows/hostFacts';
-import { connectClient, type Connected } from './client';
+import { connectClient, type Connected } from '../control/connection';
 import { CliError, EXIT } from './errors';
 import { readHosts } from './policyFiles';
 import { formatBytes, formatDuration, renderTable } from './table';

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
 import { EnvironmentError, parseEnvironment } from '../policies/common/environment';
-import { TemporalUnreachableError } from '../temporalTls';
+import { TemporalUnreachableError } from '../control/connection';
 import { installRuntime, runWorker } from '../worker';
 import { runDemo } from './demo';
 import { runDev } from './dev';

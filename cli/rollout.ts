@@ -5,7 +5,7 @@ import { planWaves } from '../policies/rollout/waves';
 import { abortUpdate, approveUpdate, batchProgressQuery, pauseSignal, progressQuery, resumeSignal } from '../workflows/messages';
 import type { previewRolloutWorkflow } from '../workflows/previewRollout';
 import { rolloutWorkflowId, type patchRolloutWorkflow } from '../workflows/patchRollout';
-import { withClient, type Connected } from './client';
+import { withClient, type Connected } from '../control/connection';
 import { CliError, EXIT } from './errors';
 import { warnWithoutWorker } from './hosts';
 import { loadRollout } from './policyFiles';

@@ -9,7 +9,7 @@ import { nextOccurrences } from '../policies/windows/occurrences';
 import { appliedPlans, currentRun, windowRuns } from '../web/windowRuns';
 import { startFeedServer } from '../web/server';
 import { cancelWindowUpdate, extendWindowUpdate } from '../workflows/messages';
-import { connectClient, withClient, type Connected } from './client';
+import { connectClient, withClient, type Connected } from '../control/connection';
 import { CliError, EXIT } from './errors';
 import { loadOrganisation } from './organisation';
 import { renderTable } from './table';
