@@ -3,96 +3,17 @@
  * `node dist/worker.js` (or `maint worker`) runs a worker against TEMPORAL_ADDRESS; `maint dev`
  * runs the same worker next to an embedded dev server.
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type NativeConnectionOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
-import { NodeSshConnector, expandHome } from './activities/hosts/ssh';
-import { DEFAULT_TEMPORAL_ADDRESS, EnvironmentError, parseEnvironment, type Environment } from './policies/common/environment';
-import { describeTransport, explainConnectFailure, TemporalUnreachableError, type TemporalTarget } from './temporalTls';
-
-export type { TemporalTarget } from './temporalTls';
-
-/** Reads secrets (API key, TLS key) from the environment or files; they are never logged. A file that
- * cannot be read or is not what its variable expects is an EnvironmentError naming both. */
-export function temporalTargetFromEnvironment(env: Environment): TemporalTarget {
-  const read = (variable: string, path: string): Buffer => {
-    try {
-      return readFileSync(expandHome(path));
-    } catch (err) {
-      throw new EnvironmentError(`${variable}=${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
-    }
-  };
-  const apiKey = env.TEMPORAL_API_KEY ?? (env.TEMPORAL_API_KEY_FILE !== undefined ? read('TEMPORAL_API_KEY_FILE', env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
-  const mtls = env.TEMPORAL_TLS_CERT_PATH !== undefined && env.TEMPORAL_TLS_KEY_PATH !== undefined;
-  let tls: TemporalTarget['tls'];
-  if (mtls || env.TEMPORAL_TLS_CA_PATH !== undefined || env.TEMPORAL_TLS_SERVER_NAME !== undefined) {
-    tls = {
-      ...(mtls ? { clientCertPair: readClientCertPair(env.TEMPORAL_TLS_CERT_PATH!, env.TEMPORAL_TLS_KEY_PATH!, read) } : {}),
-      ...(env.TEMPORAL_TLS_CA_PATH !== undefined ? { serverRootCACertificate: readCertificate('TEMPORAL_TLS_CA_PATH', env.TEMPORAL_TLS_CA_PATH, read) } : {}),
-      ...(env.TEMPORAL_TLS_SERVER_NAME !== undefined ? { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : {}),
-    };
-  } else if (apiKey !== undefined) {
-    tls = true; // API keys are only ever sent over TLS
-  }
-  return {
-    address: env.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS,
-    namespace: env.TEMPORAL_NAMESPACE,
-    ...(tls !== undefined ? { tls } : {}),
-    ...(apiKey !== undefined ? { apiKey } : {}),
-  };
-}
-
-type ReadFile = (variable: string, path: string) => Buffer;
-
-/** A PEM certificate (or bundle): checked here, so a wrong file is named now, not as a TLS failure later. */
-function readCertificate(variable: string, path: string, read: ReadFile): Buffer {
-  const pem = read(variable, path);
-  try {
-    new X509Certificate(pem);
-  } catch {
-    throw new EnvironmentError(`${variable}=${path}: expected a PEM certificate ("-----BEGIN CERTIFICATE-----")`);
-  }
-  return pem;
-}
-
-function readClientCertPair(certPath: string, keyPath: string, read: ReadFile): { crt: Buffer; key: Buffer } {
-  const crt = readCertificate('TEMPORAL_TLS_CERT_PATH', certPath, read);
-  const key = read('TEMPORAL_TLS_KEY_PATH', keyPath);
-  let privateKey;
-  try {
-    privateKey = createPrivateKey(key);
-  } catch {
-    throw new EnvironmentError(`TEMPORAL_TLS_KEY_PATH=${keyPath}: expected an unencrypted PEM private key ("-----BEGIN PRIVATE KEY-----")`);
-  }
-  if (!new X509Certificate(crt).checkPrivateKey(privateKey)) {
-    throw new EnvironmentError(`TEMPORAL_TLS_KEY_PATH=${keyPath}: this key does not belong to the certificate in TEMPORAL_TLS_CERT_PATH=${certPath}`);
-  }
-  return { crt, key };
-}
-
-export function nativeConnectionOptions(target: TemporalTarget): NativeConnectionOptions {
-  return {
-    address: target.address,
-    ...(target.tls !== undefined ? { tls: target.tls } : {}),
-    ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
-  };
-}
-
-/** The same target for the Temporal client (the CLI, `maint doctor`, the worker's schedule activities). */
-export function clientConnectionOptions(target: TemporalTarget, connectTimeoutMs?: number): ConnectionOptions {
-  return {
-    address: target.address,
-    ...(connectTimeoutMs !== undefined ? { connectTimeout: connectTimeoutMs } : {}),
-    ...(target.tls !== undefined ? { tls: target.tls } : {}),
-    ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
-  };
-}
+import { NodeSshConnector } from './activities/hosts/ssh';
+import { clientConnectionOptions, nativeConnectionOptions, temporalTargetFromEnvironment, unreachable } from './control/connection';
+import { describeTransport } from './control/tlsDiagnosis';
+import { parseEnvironment, type Environment } from './policies/common/environment';
 
 /** Where the worker and `maint dev` keep state: $MAINT_DATA_DIR, else ~/.local/share/maint. */
 export function defaultDataDir(env: { MAINT_DATA_DIR?: string | undefined }): string {
@@ -156,8 +77,7 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     try {
       return await what();
     } catch (err) {
-      const failure = await explainConnectFailure(err, target, env);
-      throw new TemporalUnreachableError(`cannot connect to Temporal at ${target.address}: ${failure.reason}${failure.hint ? `\nhint: ${failure.hint}` : ''}`, { cause: err });
+      throw await unreachable(err, target, env);
     }
   };
   const connection = await connect(() => NativeConnection.connect(nativeConnectionOptions(target)));

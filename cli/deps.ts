@@ -1,11 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { RepositoryPlan } from '../policies/deps/resolve';
-import { dependencyRunId, type DependencyRunSummary } from '../policies/deps/run';
-import type { dependencyUpdatesWorkflow } from '../workflows/dependencyUpdates';
-import { dependencyRunQuery } from '../workflows/messages';
-import { withClient } from './client';
-import { loadDependencies } from './dependencies';
-import { CliError, EXIT } from './errors';
+import { withClient } from '../control/connection';
+import { latestRuns, loadDependencies, repositoryPlan, scanRepository } from '../control/dependencies';
+import type { DependencyRunSummary } from '../policies/deps/run';
+import { EXIT } from './errors';
 import { renderTable } from './table';
 
 const shortDigest = (value: string) => value.replace(/@(sha256:)?([0-9a-f]{12})[0-9a-f]{20,}/, '@$1$2…');
@@ -38,30 +34,14 @@ export function renderRunSummary(s: DependencyRunSummary): string {
   return out.join('\n');
 }
 
-function pick(repositories: RepositoryPlan[], repo: string): RepositoryPlan {
-  const plan = repositories.find((r) => r.repo.toLowerCase() === repo.toLowerCase());
-  if (!plan) throw new CliError(EXIT.invalidInput, `--repo ${repo}: not in dependencies.repositories (listed: ${repositories.map((r) => r.repo).join(', ') || 'none'})`);
-  return plan;
-}
-
 /** `maint deps scan --repo owner/name [--dry-run]`: runs the repository's dependency workflow now and prints what it did. */
 export async function depsScan(opts: { files: string[]; repo: string; dryRun?: boolean; json?: boolean }): Promise<number> {
-  const setup = await loadDependencies(opts.files);
-  const plan = pick(setup.repositories, opts.repo);
+  const plan = repositoryPlan(await loadDependencies(opts.files), opts.repo);
   return withClient(async (c) => {
-    // A dry run gets its own id, so it never waits behind (or blocks) a real run.
-    const workflowId = `${dependencyRunId(plan.repo)}${opts.dryRun ? '-dry-run' : ''}`;
-    let handle;
-    try {
-      handle = await c.client.workflow.start<typeof dependencyUpdatesWorkflow>('dependencyUpdatesWorkflow', {
-        taskQueue: c.env.MAINT_TASK_QUEUE, workflowId, args: [{ plan, ...(opts.dryRun ? { dryRun: true } : {}) }],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      process.stderr.write(`a run for ${plan.repo} is already going; waiting for it\n`);
-      handle = c.client.workflow.getHandle<typeof dependencyUpdatesWorkflow>(workflowId);
-    }
-    const summary = await handle.result();
+    const summary = await scanRepository(c.client, c.env.MAINT_TASK_QUEUE, plan, {
+      ...(opts.dryRun ? { dryRun: true } : {}),
+      onAlreadyRunning: () => process.stderr.write(`a run for ${plan.repo} is already going; waiting for it\n`),
+    });
     process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderRunSummary(summary)}\n`);
     const failed = summary.pullRequests.some((p) => p.outcome === 'failed') || summary.problems.some((p) => p.level === 'error');
     return failed ? EXIT.failed : EXIT.ok;
@@ -72,18 +52,7 @@ export async function depsScan(opts: { files: string[]; repo: string; dryRun?: b
 export async function depsStatus(opts: { files: string[]; json?: boolean }): Promise<number> {
   const setup = await loadDependencies(opts.files);
   return withClient(async (c) => {
-    const rows: { repo: string; state: string; summary?: DependencyRunSummary }[] = [];
-    for (const plan of setup.repositories) {
-      const handle = c.client.workflow.getHandle<typeof dependencyUpdatesWorkflow>(dependencyRunId(plan.repo));
-      try {
-        const d = await handle.describe();
-        const summary = d.status.name === 'COMPLETED' ? await handle.result() : d.status.name === 'RUNNING' ? await handle.query(dependencyRunQuery) : undefined;
-        rows.push({ repo: plan.repo, state: d.status.name.toLowerCase(), ...(summary ? { summary } : {}) });
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        rows.push({ repo: plan.repo, state: 'never run' });
-      }
-    }
+    const rows = await latestRuns(c.client, setup.repositories);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return EXIT.ok;

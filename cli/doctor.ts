@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { parseEnvironment, type Environment } from '../policies/common/environment';
 import { expandHome } from '../activities/hosts/ssh';
-import { describeTransport, explainConnectFailure } from '../temporalTls';
-import { clientConnectionOptions, temporalTargetFromEnvironment } from '../worker';
+import { describeTransport, explainConnectFailure } from '../control/tlsDiagnosis';
+import { clientConnectionOptions, temporalTargetFromEnvironment } from '../control/connection';
 import { EXIT } from './errors';
 import { findTemporalCli, TEMPORAL_CLI_HINT } from './temporalCli';
 

@@ -1,3 +1,7 @@
+import { TemporalUnreachableError } from '../control/connection';
+import { InvalidInputError, MissingToolError, OperationFailedError } from '../control/errors';
+import { EnvironmentError } from '../policies/common/environment';
+
 /**
  * Exit codes scripts can rely on:
  *   0 success · 1 the operation ran and something failed (a host, a check) · 2 invalid input
@@ -13,4 +17,14 @@ export class CliError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The exit code of an error the CLI or the client side raised on purpose (its message is the whole story); undefined for anything else. */
+export function exitCodeOf(err: unknown): number | undefined {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof InvalidInputError || err instanceof EnvironmentError) return EXIT.invalidInput;
+  if (err instanceof TemporalUnreachableError) return EXIT.temporalUnreachable;
+  if (err instanceof MissingToolError) return EXIT.missingTool;
+  if (err instanceof OperationFailedError) return EXIT.failed;
+  return undefined;
 }

@@ -1,9 +1,9 @@
 import type { HostFactsResult } from '../policies/inventory/facts';
 import type { ResolvedHost } from '../policies/inventory/hosts';
-import type { hostFactsWorkflow } from '../workflows/hostFacts';
-import { connectClient, type Connected } from './client';
+import { hostFactsWorkflow } from '../workflows/hostFacts';
+import { connectClient, type Connected } from '../control/connection';
+import { readHosts } from '../control/targets';
 import { CliError, EXIT } from './errors';
-import { readHosts } from './policyFiles';
 import { formatBytes, formatDuration, renderTable } from './table';
 
 export interface HostsFactsOptions {
@@ -36,7 +36,7 @@ export async function hostsFacts(options: HostsFactsOptions): Promise<number> {
   const c = await connectClient();
   try {
     await warnWithoutWorker(c);
-    const handle = await c.client.workflow.start<typeof hostFactsWorkflow>('hostFactsWorkflow', {
+    const handle = await c.client.workflow.start(hostFactsWorkflow, {
       taskQueue: c.env.MAINT_TASK_QUEUE,
       workflowId: `host-facts-${new Date().toISOString().replace(/[:.]/g, '')}-${Math.random().toString(36).slice(2, 8)}`,
       args: [{ hosts, ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}) }],

@@ -1,11 +1,10 @@
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
-import { EnvironmentError, parseEnvironment } from '../policies/common/environment';
-import { TemporalUnreachableError } from '../temporalTls';
+import { parseEnvironment } from '../policies/common/environment';
 import { installRuntime, runWorker } from '../worker';
 import { runDemo } from './demo';
 import { runDev } from './dev';
 import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
-import { CliError, EXIT } from './errors';
+import { EXIT, exitCodeOf } from './errors';
 import { hostsFacts } from './hosts';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
 import { jsonSchema, SCHEMAS } from './schema';
@@ -253,19 +252,10 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
       return;
     }
-    if (err instanceof CliError) {
-      process.stderr.write(`maint: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-      return;
-    }
-    if (err instanceof EnvironmentError) {
-      process.stderr.write(`maint: ${err.message}\n`);
-      process.exitCode = EXIT.invalidInput;
-      return;
-    }
-    if (err instanceof TemporalUnreachableError) {
-      process.stderr.write(`maint: ${err.message}\n`);
-      process.exitCode = EXIT.temporalUnreachable;
+    const exitCode = exitCodeOf(err);
+    if (exitCode !== undefined) {
+      process.stderr.write(`maint: ${(err as Error).message}\n`);
+      process.exitCode = exitCode;
       return;
     }
     process.stderr.write(`maint: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -1,4 +1,3 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { parseDurationMs } from '../policies/common/durations';
 import type { Language } from '../policies/organisation/schema';
@@ -6,17 +5,16 @@ import { NOTICE_KINDS, renderNotice, type NoticeKind } from '../policies/notices
 import type { WindowPlan, WindowStatus } from '../policies/windows/types';
 import { isKnownTimezone } from '../policies/windows/schema';
 import { nextOccurrences } from '../policies/windows/occurrences';
-import { appliedPlans, currentRun, windowRuns } from '../web/windowRuns';
+import { connectClient, withClient, type Connected } from '../control/connection';
+import { loadOrganisation } from '../control/organisation';
+import { appliedPlans, cancelWindow, extendWindow, windowRuns } from '../control/windowRuns';
 import { startFeedServer } from '../web/server';
-import { cancelWindowUpdate, extendWindowUpdate } from '../workflows/messages';
-import { connectClient, withClient, type Connected } from './client';
 import { CliError, EXIT } from './errors';
-import { loadOrganisation } from './organisation';
 import { renderTable } from './table';
 
 /** Plans from the files when given (what would be applied), else from Temporal (what is applied). */
 async function plansFrom(files: string[] | undefined, now?: Date): Promise<WindowPlan[]> {
-  if (files && files.length > 0) return loadOrganisation(files, now);
+  if (files && files.length > 0) return (await loadOrganisation(files, now)).windows;
   return withClient((c) => appliedPlans(c.client));
 }
 
@@ -123,23 +121,8 @@ export async function windowsStatus(opts: { name?: string; json?: boolean }): Pr
   });
 }
 
-async function updateRun<T>(name: string, fn: (c: Connected, workflowId: string) => Promise<T>): Promise<T> {
-  return withClient(async (c) => {
-    const run = await currentRun(c.client, name);
-    if (!run?.running) {
-      throw new CliError(EXIT.invalidInput, `window ${name} has no run in progress or announced; runs start at the first notice lead time (to skip a future date, add it to the window's blackouts and apply)`);
-    }
-    try {
-      return await fn(c, run.workflowId);
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new CliError(EXIT.invalidInput, `window ${name}: ${err.cause?.message ?? err.message}`);
-      throw err;
-    }
-  });
-}
-
 export async function windowsCancel(opts: { name: string; reason: string; json?: boolean }): Promise<number> {
-  const status = await updateRun(opts.name, (c, id) => c.client.workflow.getHandle(id).executeUpdate(cancelWindowUpdate, { args: [{ reason: opts.reason, by: process.env.USER ?? 'cli' }] }));
+  const status = await withClient((c) => cancelWindow(c.client, opts.name, { reason: opts.reason, by: process.env.USER ?? 'cli' }));
   process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : `cancelled: ${status.window} ${status.occurrence.localStart}; customers who were told get a "cancelled" notice\n`);
   return EXIT.ok;
 }
@@ -148,11 +131,8 @@ export async function windowsExtend(opts: { name: string; until?: string; by?: s
   if ((opts.until === undefined) === (opts.by === undefined)) throw new CliError(EXIT.invalidInput, 'give exactly one of --until 2026-12-08T23:30:00Z or --by 30m');
   if (opts.by !== undefined && !/^(\d+(ms|s|m|h|d))+$/.test(opts.by)) throw new CliError(EXIT.invalidInput, `--by: expected a duration like 30m or 1h, got "${opts.by}"`);
   if (opts.until !== undefined && !Number.isFinite(Date.parse(opts.until))) throw new CliError(EXIT.invalidInput, `--until: expected an ISO time like 2026-12-08T23:30:00Z, got "${opts.until}"`);
-  const status = await updateRun(opts.name, async (c, id) => {
-    const handle = c.client.workflow.getHandle(id);
-    const until = opts.until ?? new Date(Date.parse((await handle.query<WindowStatus>('windowStatus')).end) + parseDurationMs(opts.by!)).toISOString();
-    return handle.executeUpdate(extendWindowUpdate, { args: [{ until: new Date(until).toISOString(), reason: opts.reason, by: process.env.USER ?? 'cli' }] });
-  });
+  const when = opts.until !== undefined ? { until: opts.until } : { byMs: parseDurationMs(opts.by!) };
+  const status = await withClient((c) => extendWindow(c.client, opts.name, { ...when, reason: opts.reason, by: process.env.USER ?? 'cli' }));
   process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : `extended: ${status.window} now ends ${status.end}; customers get an "extended" notice\n`);
   return EXIT.ok;
 }

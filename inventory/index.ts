@@ -1,25 +1,33 @@
 import type { ResolvedHost } from '../policies/inventory/hosts';
-import type { InventorySource } from '../policies/inventory/sources';
+import type { HostSource, HostSourceKind, HostSourceOf } from '../policies/inventory/sources';
 import { matchesSelector, parseSelector } from '../policies/inventory/selector';
-import { readPulumiOutputsFile } from './pulumiOutputsFile';
-import { readPulumiStack } from './pulumiStack';
-import { readStaticInventory } from './static';
+import { pulumiOutputsFileSource } from './pulumiOutputsFile';
+import { pulumiStackSource } from './pulumiStack';
+import { staticSource } from './static';
+import type { HostSourceRegistry, HostSourceUnit } from './unit';
 
 export { InventoryUnavailableError } from './errors';
+export type { HostSourceRegistry, HostSourceUnit } from './unit';
 
 /**
- * Inventory sources by `source.kind`: one file each; a new source is a new file plus one line
- * here (and a union member in policies/inventory/sources.ts). Used by the worker and the CLI alike.
+ * Host sources by `source.kind`: one file each; a new source is a new file plus one line here
+ * (and a union member in policies/inventory/sources.ts). A kind left out does not compile. Used
+ * by the worker and the client side alike.
  */
-const READERS: { [K in InventorySource['kind']]: (source: Extract<InventorySource, { kind: K }>) => Promise<ResolvedHost[]> } = {
-  static: readStaticInventory,
-  'pulumi-outputs-file': readPulumiOutputsFile,
-  'pulumi-stack': readPulumiStack,
+const SOURCES: HostSourceRegistry = {
+  static: staticSource,
+  'pulumi-outputs-file': pulumiOutputsFileSource,
+  'pulumi-stack': pulumiStackSource,
 };
 
+/** The unit of a source's kind. */
+export function hostSourceUnit<K extends HostSourceKind>(source: HostSourceOf<K>): HostSourceUnit<K> {
+  return SOURCES[source.kind as K];
+}
+
 /** The hosts a source describes now. Throws PolicyError (invalid content) or InventoryUnavailableError. */
-export function readInventorySource(source: InventorySource): Promise<ResolvedHost[]> {
-  return (READERS[source.kind] as (s: InventorySource) => Promise<ResolvedHost[]>)(source);
+export function readInventorySource(source: HostSource): Promise<ResolvedHost[]> {
+  return hostSourceUnit(source).read(source);
 }
 
 /**

@@ -2,9 +2,11 @@ import { accessSync, constants } from 'node:fs';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { ResolvedHost } from '../policies/inventory/hosts';
+import type { HostSourceOf } from '../policies/inventory/sources';
 import { parsePolicyText } from '../policies/common/parse';
-import { pulumiHostsToResolved, pulumiOutputsSchema, type InventorySource } from '../policies/inventory/sources';
+import { pulumiHostsToResolved, pulumiOutputsSchema } from '../policies/inventory/pulumiOutputs';
 import { InventoryUnavailableError } from './errors';
+import type { HostSourceUnit } from './unit';
 
 export const PULUMI_CLI_HINT =
   'install the Pulumi CLI on the worker (https://www.pulumi.com/docs/iac/download-install/; PULUMI_CLI_PATH may name it), ' +
@@ -29,9 +31,9 @@ export function findPulumiCli(env: NodeJS.ProcessEnv = process.env): string | un
  * needs the `pulumi` CLI and the stack's backend credentials (PULUMI_BACKEND_URL,
  * PULUMI_ACCESS_TOKEN, PULUMI_CONFIG_PASSPHRASE) in the worker's environment.
  */
-export async function readPulumiStack(source: Extract<InventorySource, { kind: 'pulumi-stack' }>): Promise<ResolvedHost[]> {
+async function readPulumiStack(source: HostSourceOf<'pulumi-stack'>): Promise<ResolvedHost[]> {
   const cli = findPulumiCli();
-  const where = `pulumi stack ${source.stack} (${source.workDir})`;
+  const where = `pulumi ${describe(source)} (${source.workDir})`;
   if (!cli) throw new InventoryUnavailableError(`${where}: the Pulumi CLI is not installed: ${PULUMI_CLI_HINT}`);
   const { LocalWorkspace, PulumiCommand } = await import('@pulumi/pulumi/automation/index.js');
   let outputs: Record<string, { value: unknown }>;
@@ -49,3 +51,12 @@ export async function readPulumiStack(source: Extract<InventorySource, { kind: '
   const parsed = parsePolicyText(JSON.stringify(plain, null, 2), where, pulumiOutputsSchema(source.output));
   return pulumiHostsToResolved(parsed[source.output] ?? [], source, userInfo().username);
 }
+
+const describe = (source: HostSourceOf<'pulumi-stack'>) => `stack ${source.stack}`;
+
+export const pulumiStackSource: HostSourceUnit<'pulumi-stack'> = {
+  read: readPulumiStack,
+  withAbsolutePaths: (source, absolute) => ({ ...source, workDir: absolute(source.workDir) }),
+  describe,
+  live: true,
+};

@@ -1,7 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { windowLaunches, scheduleCalendars } from '../../policies/windows/launches';
-import type { WindowPlan } from '../../policies/windows/types';
-import { windowScheduleId } from '../../policies/windows/types';
+import { topUpWindowSchedule } from '../../control/windowSchedule';
 
 export interface ScheduleDeps {
   client: Client;
@@ -15,19 +13,7 @@ export function createScheduleActivities(deps: ScheduleDeps | undefined) {
      */
     async refreshWindowSchedule(input: { window: string; configHash: string }): Promise<{ refreshed: boolean; nextLaunch?: string }> {
       if (!deps) return { refreshed: false };
-      const handle = deps.client.schedule.getHandle(windowScheduleId(input.window));
-      let nextLaunch: string | undefined;
-      let refreshed = false;
-      await handle.update((previous) => {
-        const action = previous.action as { args?: unknown[] };
-        const plan = (action.args?.[0] as { plan?: WindowPlan } | undefined)?.plan;
-        if (!plan || plan.configHash !== input.configHash) return previous; // applied again since: leave it alone
-        const { future } = windowLaunches(plan, new Date());
-        nextLaunch = future[0]?.launch;
-        refreshed = true;
-        return { ...previous, spec: { ...previous.spec, calendars: scheduleCalendars(future) } };
-      });
-      return { refreshed, ...(nextLaunch !== undefined ? { nextLaunch } : {}) };
+      return topUpWindowSchedule(deps.client, input);
     },
   };
 }

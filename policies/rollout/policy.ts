@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../common/durations';
-import { inventorySourceSchema } from '../inventory/sources';
+import { hostSourceSchema } from '../inventory/sources';
 import { parseSelector } from '../inventory/selector';
 import { unknownTemplateVariables } from '../common/templates';
 import { countOrPercentSchema } from './waves';
@@ -81,7 +81,7 @@ export const rolloutPolicySchema = z
     description: z.string().max(2000).optional(),
     targets: z.strictObject({
       inventory: z.string().min(1).optional().describe('Inventory file, relative to this policy file (short for source: {kind: static, file}).'),
-      source: inventorySourceSchema.optional().describe('Where the hosts come from: static or pulumi-outputs-file.'),
+      source: hostSourceSchema.optional().describe('Where the hosts come from: static or pulumi-outputs-file.'),
       selector: z
         .string()
         .superRefine((s, ctx) => {

@@ -1,5 +1,5 @@
 import type { ResolvedHost } from '../inventory/hosts';
-import type { InventorySource } from '../inventory/sources';
+import type { HostSource } from '../inventory/sources';
 import type { RolloutPolicy } from './policy';
 
 /** What a host has before it is touched, and what the patch will install: the basis of rollback. */
@@ -60,7 +60,7 @@ export type RolloutStatus = 'running' | 'paused' | 'awaiting-approval' | 'comple
 export type TargetSet =
   | { kind: 'inline'; hosts: ResolvedHost[] }
   /** `source` with absolute paths, read on the worker. */
-  | { kind: 'source'; source: InventorySource; selector?: string };
+  | { kind: 'source'; source: HostSource; selector?: string };
 
 /** Above this many hosts the CLI passes targets by reference (payloads stay far below Temporal's limits). */
 export const MAX_INLINE_TARGETS = 1000;

@@ -14,7 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { productionDependencyDeps } from '../../activities/deps/production';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
-import { loadDependencies } from '../../cli/dependencies';
+import { loadDependencies } from '../../control/dependencies';
 import type { RepositoryPlan } from '../../policies/deps/resolve';
 import { dependencyRunId, type DependencyRunSummary } from '../../policies/deps/run';
 import type { dependencyScanWorkflow, dependencyUpdatesWorkflow } from '../../workflows/dependencyUpdates';

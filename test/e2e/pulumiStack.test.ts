@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
 import { InventoryUnavailableError, readInventorySource, selectHosts } from '../../inventory';
-import type { PulumiHost } from '../../policies/inventory/sources';
+import type { PulumiHost } from '../../policies/inventory/pulumiOutputs';
 import type { RolloutInput, RolloutReport } from '../../policies/rollout/types';
 import { rolloutWorkflowId } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { loadOrganisation } from '../../cli/organisation';
+import { loadOrganisation } from '../../control/organisation';
 import type { WindowLaunchOutcome } from '../../policies/windows/types';
 import { runMaint } from '../helpers/cli';
 import { track } from '../../harness/processes';
@@ -133,7 +133,7 @@ windows:
     const name = `legacy-${suffix}`;
     const start = DateTime.now().plus({ minutes: 3 }).startOf('minute');
     const file = orgFile(name, start, '10m');
-    const [plan] = await loadOrganisation([file]);
+    const [plan] = (await loadOrganisation([file])).windows;
     // What a schedule made before windowLaunchWorkflow started at the launch time (10 minutes before the start).
     const legacyId = `window-${name}-${start.minus({ minutes: 10 }).toUTC().toFormat("yyyy-LL-dd'T'HH:mm:ss'Z'")}`;
     await env.client.workflow.start('maintenanceWindowWorkflow', { taskQueue: cliEnv.MAINT_TASK_QUEUE!, workflowId: legacyId, args: [{ plan: plan! }], memo: { window: name } });

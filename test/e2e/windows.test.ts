@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { appliedPlans, windowRuns } from '../../web/windowRuns';
+import { appliedPlans, windowRuns } from '../../control/windowRuns';
 import { startFeedServer, type FeedServer } from '../../web/server';
 import type { PublicMaintenance } from '../../web/feeds';
 import { runMaint } from '../helpers/cli';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnvironment } from '../../policies/common/environment';
-import { temporalTargetFromEnvironment } from '../../worker';
+import { temporalTargetFromEnvironment } from '../../control/connection';
 import { createTestPki } from '../helpers/testPki';
 
 describe('configuration from the environment', () => {

@@ -8,7 +8,7 @@ import { utils, type ParsedKey } from 'ssh2';
 import { sha256Fingerprint } from '../../activities/hosts/fingerprint';
 import { readInventorySource, selectHosts } from '../../inventory';
 import { parsePolicyText } from '../../policies/common/parse';
-import { pulumiOutputsSchema } from '../../policies/inventory/sources';
+import { pulumiOutputsSchema } from '../../policies/inventory/pulumiOutputs';
 import { generateEd25519 } from '../../simulator/fleet';
 // fleet.ts creates nothing until createFleet() is called, after the mocks are set.
 import { createFleet, type FleetConfig } from '../../infra/fleet';

@@ -1,7 +1,7 @@
 import { InventoryUnavailableError, readInventorySource } from '../../inventory';
 import { PolicyError } from '../../policies/common/errors';
 import { parsePolicyText } from '../../policies/common/parse';
-import { pulumiHostsToResolved, pulumiOutputsSchema } from '../../policies/inventory/sources';
+import { pulumiHostsToResolved, pulumiOutputsSchema } from '../../policies/inventory/pulumiOutputs';
 import { rolloutPolicySchema } from '../../policies/rollout/policy';
 
 const KEY = 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s';

@@ -8,7 +8,7 @@ import type { RolloutProgress, RolloutReport } from '../../policies/rollout/type
 import { abortUpdate, approveUpdate, batchProgressQuery, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import { batchWorkflowId, rolloutWorkflowId } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';
-import { mergeVersions } from '../../cli/rolloutView';
+import { mergeVersions } from '../../policies/rollout/progress';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { historyLabel, recordHistories } from '../helpers/replayHistories';
 import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';

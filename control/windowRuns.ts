@@ -1,8 +1,9 @@
-import type { Client } from '@temporalio/client';
-import type { WindowPlan, WindowRunInput, WindowStatus } from '../policies/windows/types';
-import { windowStatusQuery } from '../workflows/messages';
-
-import { MANAGED_BY } from '../policies/windows/types';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { MANAGED_BY, type WindowPlan, type WindowStatus } from '../policies/windows/types';
+import { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
+import { cancelWindowUpdate, extendWindowUpdate, windowStatusQuery } from '../workflows/messages';
+import { InvalidInputError } from './errors';
+import { appliedPlan } from './windowSchedule';
 
 /** The window plans as applied (of one organisation, when named): read back from the schedules `maint apply` created. */
 export async function appliedPlans(client: Client, organisation?: string): Promise<WindowPlan[]> {
@@ -11,9 +12,8 @@ export async function appliedPlans(client: Client, organisation?: string): Promi
     const memo = s.memo as Record<string, unknown> | undefined;
     if (memo?.managedBy !== MANAGED_BY) continue;
     if (organisation !== undefined && memo.organisation !== organisation) continue;
-    const d = await client.schedule.getHandle(s.scheduleId).describe().catch(() => undefined);
-    const input = (d?.action as { args?: unknown[] } | undefined)?.args?.[0] as WindowRunInput | undefined;
-    if (input?.plan) plans.push(input.plan);
+    const plan = appliedPlan(await client.schedule.getHandle(s.scheduleId).describe().catch(() => undefined));
+    if (plan) plans.push(plan);
   }
   return plans.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -31,17 +31,17 @@ export interface WindowRun {
  */
 export async function windowRuns(client: Client, options: { window?: string; organisation?: WindowsOf; sinceDays?: number; limit?: number } = {}): Promise<WindowRun[]> {
   const since = new Date(Date.now() - (options.sinceDays ?? 60) * 86_400_000).toISOString();
-  const query = `WorkflowType = 'maintenanceWindowWorkflow' AND StartTime > '${since}'${options.window ? ` AND WorkflowId STARTS_WITH 'window-${options.window}-'` : ''}`;
+  const query = `WorkflowType = '${maintenanceWindowWorkflow.name}' AND StartTime > '${since}'${options.window ? ` AND WorkflowId STARTS_WITH 'window-${options.window}-'` : ''}`;
   const runs: WindowRun[] = [];
   for await (const w of client.workflow.list({ query })) {
     if (runs.length >= (options.limit ?? 200)) break;
     const memo = (w.memo ?? {}) as Record<string, unknown>;
     if (options.window !== undefined && memo.window !== undefined && memo.window !== options.window) continue;
     if (options.organisation !== undefined && !belongsTo(options.organisation, memo)) continue;
-    const handle = client.workflow.getHandle(w.workflowId, w.runId);
+    const handle = client.workflow.getHandle<typeof maintenanceWindowWorkflow>(w.workflowId, w.runId);
     const running = w.status.name === 'RUNNING';
     try {
-      const status = running ? await handle.query(windowStatusQuery) : ((await handle.result()) as WindowStatus);
+      const status = running ? await handle.query(windowStatusQuery) : await handle.result();
       runs.push({ workflowId: w.workflowId, running, status });
     } catch {
       // Failed or terminated runs, or a query no worker answers right now: left out of the list.
@@ -69,4 +69,41 @@ export interface WindowsOf {
 function belongsTo(organisation: WindowsOf, memo: Record<string, unknown>): boolean {
   if (memo.organisation !== undefined) return memo.organisation === organisation.name;
   return typeof memo.window === 'string' && organisation.windows.includes(memo.window);
+}
+
+/** Who changes a run and why: shown to customers (the reason) and kept in the run's history. */
+export interface WindowChange {
+  reason: string;
+  by: string;
+}
+
+/**
+ * Cancels the announced or running occurrence of a window; customers who were told get a
+ * "cancelled" notice. A window without such a run, or a run that refuses, is an InvalidInputError.
+ */
+export async function cancelWindow(client: Client, window: string, change: WindowChange): Promise<WindowStatus> {
+  return updateCurrentRun(client, window, (handle) => handle.executeUpdate(cancelWindowUpdate, { args: [change] }));
+}
+
+/** Moves the end (and cutoff) of the running occurrence to `until`, or later by `byMs`; customers get an "extended" notice. */
+export async function extendWindow(client: Client, window: string, change: WindowChange & ({ until: string } | { byMs: number })): Promise<WindowStatus> {
+  return updateCurrentRun(client, window, async (handle) => {
+    const until = 'until' in change ? new Date(change.until) : new Date(Date.parse((await handle.query(windowStatusQuery)).end) + change.byMs);
+    return handle.executeUpdate(extendWindowUpdate, { args: [{ until: until.toISOString(), reason: change.reason, by: change.by }] });
+  });
+}
+
+type RunHandle = ReturnType<Client['workflow']['getHandle']>;
+
+async function updateCurrentRun<T>(client: Client, window: string, update: (handle: RunHandle) => Promise<T>): Promise<T> {
+  const run = await currentRun(client, window);
+  if (!run?.running) {
+    throw new InvalidInputError(`window ${window} has no run in progress or announced; runs start at the first notice lead time (to skip a future date, add it to the window's blackouts and apply)`);
+  }
+  try {
+    return await update(client.workflow.getHandle(run.workflowId));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new InvalidInputError(`window ${window}: ${err.cause?.message ?? err.message}`);
+    throw err;
+  }
 }

@@ -8,9 +8,10 @@ import { rolloutPolicySchema } from '../policies/rollout/policy';
 import type { WindowPlan } from '../policies/windows/types';
 import { blackoutsFromICalendar } from '../policies/windows/blackoutCalendar';
 import { overlappingLaunches } from '../policies/windows/launches';
-import { CliError, EXIT } from './errors';
+import { hostSourceUnit } from '../inventory';
+import { InvalidInputError } from './errors';
 import { readPolicyFile } from './files';
-import { policySource, readHosts } from './policyFiles';
+import { policySource, readHosts, rolloutTargets } from './targets';
 
 /** Blackout calendars are expanded from the start of this year over three years (stable within a year, so re-applies are no-ops). */
 function calendarHorizon(now: Date): { from: Date; to: Date } {
@@ -18,13 +19,22 @@ function calendarHorizon(now: Date): { from: Date; to: Date } {
   return { from: new Date(Date.UTC(year, 0, 1)), to: new Date(Date.UTC(year + 3, 0, 1)) };
 }
 
+/** The organisation files of one command, read once: what they say, and the window plans compiled from them. */
+export interface Organisation {
+  /** The organisation's name ('' when the files define no window). */
+  name: string;
+  files: LoadedOrganisationFile[];
+  /** Every window, with the hash of its plan (what `maint apply` compares with the schedule's). */
+  windows: WindowPlan[];
+}
+
 /**
  * Reads every organisation file and everything they reference (rollout policies, inventories,
  * .ics calendars) and compiles the window plans. Every file is validated before anything is
- * returned; all problems of all files are reported together (exit 2).
+ * returned; all problems of all files are reported together (InvalidInputError).
  */
-export async function loadOrganisation(files: string[], now: Date = new Date()): Promise<WindowPlan[]> {
-  if (files.length === 0) throw new CliError(EXIT.invalidInput, 'no organisation file given (-f maint.yaml)');
+export async function loadOrganisation(files: string[], now: Date = new Date()): Promise<Organisation> {
+  if (files.length === 0) throw new InvalidInputError('no organisation file given (-f maint.yaml)');
   const errors: string[] = [];
   const loaded: LoadedOrganisationFile[] = [];
   for (const file of files) {
@@ -34,7 +44,7 @@ export async function loadOrganisation(files: string[], now: Date = new Date()):
       errors.push((err as Error).message);
     }
   }
-  if (errors.length > 0) throw new CliError(EXIT.invalidInput, errors.join('\n'));
+  if (errors.length > 0) throw new InvalidInputError(errors.join('\n'));
 
   // Which file and index each window came from, to resolve relative paths and name problems.
   const origin = new Map<string, { file: string; index: number }>();
@@ -49,21 +59,21 @@ export async function loadOrganisation(files: string[], now: Date = new Date()):
       }
     }
   }
-  if (errors.length > 0) throw new CliError(EXIT.invalidInput, errors.join('\n'));
+  if (errors.length > 0) throw new InvalidInputError(errors.join('\n'));
 
   let plans: WindowPlan[];
   try {
     plans = planOrganisation(loaded, (w) => attachments.get(w.name)!);
   } catch (err) {
-    throw new CliError(EXIT.invalidInput, (err as Error).message);
+    throw new InvalidInputError((err as Error).message);
   }
   for (const plan of plans) {
     const overlap = overlappingLaunches(plan, now);
     const at = origin.get(plan.name)!;
     if (overlap) errors.push(formatProblems(at.file, [{ path: `windows[${at.index}].notices.leadTimes`, message: overlap }]));
   }
-  if (errors.length > 0) throw new CliError(EXIT.invalidInput, errors.join('\n'));
-  return plans.map((p) => ({ ...p, configHash: hashPlan(p) }));
+  if (errors.length > 0) throw new InvalidInputError(errors.join('\n'));
+  return { name: plans[0]?.organisation.name ?? '', files: loaded, windows: plans.map((p) => ({ ...p, configHash: hashPlan(p) })) };
 }
 
 async function readAttachments(w: WindowDefinition, file: string, index: number, now: Date): Promise<WindowAttachments> {
@@ -75,12 +85,13 @@ async function readAttachments(w: WindowDefinition, file: string, index: number,
     try {
       policy = readPolicyFile(policyFile, rolloutPolicySchema);
     } catch (err) {
-      throw new CliError(EXIT.invalidInput, `${formatProblems(file, [{ path: `windows[${index}].tasks[${i}].policy`, message: `cannot use ${task.policy}` }])}\n${(err as Error).message}`);
+      throw new InvalidInputError(`${formatProblems(file, [{ path: `windows[${index}].tasks[${i}].policy`, message: `cannot use ${task.policy}` }])}\n${(err as Error).message}`);
     }
     const source = policySource(policy, policyFile);
-    // Fail now, not at 22:00 on the night: the inventory must be readable (a live stack is read by the worker).
-    if (source.kind !== 'pulumi-stack') await readHosts(source, policy.targets.selector);
-    rollouts.push({ policy, targets: { kind: 'source', source, ...(policy.targets.selector !== undefined ? { selector: policy.targets.selector } : {}) } });
+    // Fail now, not at 22:00 on the night: the inventory must be readable (a live source is read by the worker).
+    if (!hostSourceUnit(source).live) await readHosts(source, policy.targets.selector);
+    // By reference: the hosts are read on the night, as they are then.
+    rollouts.push({ policy, targets: rolloutTargets(policy, source) });
   }
   const calendarBlackouts = [];
   for (const [i, calendar] of w.blackoutCalendars.entries()) {
@@ -91,7 +102,7 @@ async function readAttachments(w: WindowDefinition, file: string, index: number,
       // As the other file references say it: "cannot read /abs/holidays.ics (ENOENT)".
       const { code, message } = err as NodeJS.ErrnoException;
       const why = code !== undefined ? `cannot read ${path} (${code})` : message;
-      throw new CliError(EXIT.invalidInput, formatProblems(file, [{ path: `windows[${index}].blackoutCalendars[${i}]`, message: `${calendar}: ${why}` }]));
+      throw new InvalidInputError(formatProblems(file, [{ path: `windows[${index}].blackoutCalendars[${i}]`, message: `${calendar}: ${why}` }]));
     }
   }
   return { rollouts, calendarBlackouts };

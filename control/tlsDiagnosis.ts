@@ -10,20 +10,8 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
-import type { TLSConfig } from '@temporalio/client';
-import type { Environment } from './policies/common/environment';
-
-export interface TemporalTarget {
-  address: string;
-  namespace: string;
-  tls?: TLSConfig | true;
-  apiKey?: string;
-}
-
-/** Temporal could not be reached (or refused us): the message says why and what to set. Exit code 3 in the CLI. */
-export class TemporalUnreachableError extends Error {
-  override readonly name = 'TemporalUnreachableError';
-}
+import type { Environment } from '../policies/common/environment';
+import type { TemporalTarget } from './connection';
 
 export interface ConnectFailure {
   reason: string;
