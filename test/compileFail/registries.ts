@@ -1,0 +1,17 @@
+/**
+ * Compile-fail fixtures, checked by `tsc` (which type-checks all of test/; Jest never runs this
+ * file): each registry below leaves out a kind, and `@ts-expect-error` fails the type-check if that
+ * ever compiles — i.e. if a registry stopped requiring one unit per kind.
+ */
+import type { StrategyRegistry } from '../../activities/patch/strategies';
+import { aptStrategy } from '../../activities/patch/strategies/apt';
+import { dnfStrategy } from '../../activities/patch/strategies/dnf';
+import type { StrategyDeclarations } from '../../policies/rollout/strategies';
+
+// A patch strategy kind without an implementation (here `command`) does not compile.
+// @ts-expect-error Property 'command' is missing
+const _strategies: StrategyRegistry = { apt: aptStrategy, dnf: dnfStrategy };
+
+// A patch strategy kind without its declaration for workflows (health target) does not compile.
+// @ts-expect-error Property 'command' is missing
+const _declarations: StrategyDeclarations = { apt: { healthTarget: () => undefined }, dnf: { healthTarget: () => undefined } };
