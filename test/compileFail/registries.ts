@@ -3,6 +3,9 @@
  * file): each registry below leaves out a kind, and `@ts-expect-error` fails the type-check if that
  * ever compiles — i.e. if a registry stopped requiring one unit per kind.
  */
+import type { ChannelRegistry } from '../../activities/notices/channels';
+import { emailChannel } from '../../activities/notices/channels/email';
+import { webhookChannel } from '../../activities/notices/channels/webhook';
 import type { StrategyRegistry } from '../../activities/patch/strategies';
 import { aptStrategy } from '../../activities/patch/strategies/apt';
 import { dnfStrategy } from '../../activities/patch/strategies/dnf';
@@ -15,3 +18,7 @@ const _strategies: StrategyRegistry = { apt: aptStrategy, dnf: dnfStrategy };
 // A patch strategy kind without its declaration for workflows (health target) does not compile.
 // @ts-expect-error Property 'command' is missing
 const _declarations: StrategyDeclarations = { apt: { healthTarget: () => undefined }, dnf: { healthTarget: () => undefined } };
+
+// A notice channel kind without a delivery (here `slack`) does not compile: no kind reaches the ledger unsent.
+// @ts-expect-error Property 'slack' is missing
+const _channels: ChannelRegistry = { email: emailChannel, webhook: webhookChannel };
