@@ -5,6 +5,9 @@
  */
 import type { ArtifactRegistry } from '../../activities/deps/managers';
 import { noArtifacts } from '../../activities/deps/managers/artifacts';
+import type { HealthCheckRegistry } from '../../activities/health';
+import { httpCheck } from '../../activities/health/http';
+import { tcpCheck } from '../../activities/health/tcp';
 import type { ChannelRegistry } from '../../activities/notices/channels';
 import { emailChannel } from '../../activities/notices/channels/email';
 import { webhookChannel } from '../../activities/notices/channels/webhook';
@@ -23,6 +26,10 @@ const _strategies: StrategyRegistry = { apt: aptStrategy, dnf: dnfStrategy };
 // A patch strategy kind without its declaration for workflows (health target) does not compile.
 // @ts-expect-error Property 'command' is missing
 const _declarations: StrategyDeclarations = { apt: { healthTarget: () => undefined }, dnf: { healthTarget: () => undefined } };
+
+// A health check kind without a runner (here `command`) does not compile.
+// @ts-expect-error Property 'command' is missing
+const _healthChecks: HealthCheckRegistry = { http: httpCheck, tcp: tcpCheck };
 
 // A notice channel kind without a delivery (here `slack`) does not compile: no kind reaches the ledger unsent.
 // @ts-expect-error Property 'slack' is missing
