@@ -6,6 +6,7 @@ import type { Activities } from '../activities';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { RolloutPolicy } from '../policies/rollout/policy';
 import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rollout/types';
+import { healthTarget } from '../policies/rollout/strategies';
 import { pickHosts } from '../policies/rollout/targets';
 import { mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from './messages';
@@ -79,7 +80,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
   const { policy, rolloutId } = input;
   const rollout: RolloutRef = { rolloutId, execution: input.execution };
   const steps = stepsFor(policy);
-  const target = policy.strategy.kind === 'command' ? policy.strategy.target : undefined;
+  const target = healthTarget(policy.strategy);
 
   const reports = new Map<string, HostReport>(input.names.map((name) => [name, { name, wave: input.wave, state: 'pending', attempts: 0 }]));
   setHandler(batchProgressQuery, () => [...reports.values()]);

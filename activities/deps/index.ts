@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { applyUpdatesToText, FileChangeError } from '../../policies/deps/fileChanges';
+import { applyUpdatesToText } from '../../policies/deps/fileChanges';
+import { FileChangeError } from '../../policies/deps/managers/manager';
 import { BRANCH_PREFIX, type ExistingPullRequest, type PlannedPullRequest } from '../../policies/deps/plan';
 import { proposedUpdates } from '../../policies/deps/prBody';
 import type { RepositoryPlan } from '../../policies/deps/resolve';
@@ -10,7 +11,7 @@ import type { ChecksVerdict, FileChange, GitHubPort, RepositoryRef } from '../gi
 import { GitHubError } from '../github/octokit';
 import type { RenovateLookupInput } from '../renovate/config';
 import { CheckoutError, withCheckout } from './checkout';
-import { refreshLockfile } from './lockfile';
+import { artifactsFor } from './managers';
 
 export interface DependencyDeps {
   /** Scratch space for checkouts; each activity removes its own. */
@@ -140,11 +141,10 @@ async function changedFiles(dir: string, plan: RepositoryPlan, pr: PlannedPullRe
     });
     const after = applyUpdatesToText(file, before, updates);
     if (after === before) continue;
-    if (updates[0]!.manager === 'npm' && posix.basename(normalized) === 'package.json') {
-      heartbeat(`npm lockfile ${file}`);
-      const lock = await refreshLockfile(dirname(path), before, after, updates, plan.registries.npm);
-      if (lock !== undefined) changes.push({ path: posix.join(posix.dirname(normalized), 'package-lock.json'), content: lock });
-    }
+    changes.push(...await artifactsFor(updates[0]!.manager).updateArtifacts({
+      checkoutDir: dir, packageFileName: normalized, updatedDeps: updates, packageFileContent: before, newPackageFileContent: after,
+      config: { registries: plan.registries, heartbeat },
+    }));
     await writeFile(path, after);
     changes.push({ path: normalized, content: after });
   }

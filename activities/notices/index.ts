@@ -2,10 +2,9 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Channel } from '../../policies/organisation/schema';
 import { renderNotice, type NoticeContext, type RenderedNotice } from '../../policies/notices/render';
 import type { NoticeRecipient } from '../../policies/windows/types';
+import { channelFor } from './channels';
 import { EmailSender } from './email';
-import { postJson } from './http';
 import { deliveryId, NoticeLedger } from './ledger';
-import { readSecret } from './secrets';
 
 export interface NoticeDeps {
   /** Where the ledger of sent notices lives (shared by the workers of one deployment). */
@@ -85,46 +84,16 @@ export function createNoticeActivities(deps: NoticeDeps) {
     }
     const id = deliveryId(key);
     const what = `notice to ${recipient.name} via ${channel.name}`;
-    switch (channel.kind) {
-      case 'email':
-        if (recipient.to === undefined) throw ApplicationFailure.nonRetryable(`${what}: no e-mail address`, 'NoticeInvalid');
-        {
-          // Written just before the message's final "." (README "Notices: exactly once?"): from then on a
-          // retry must not send again, whether or not this worker lives to hear the server's answer.
-          let handedOver = false;
-          try {
-            await email.send(channel, recipient.to, { ...message, language: recipient.language }, id, () => {
-              ledger.recordHandedOverSync(key, { channel: channel.name, kind: json.kind, messageId: id });
-              handedOver = true;
-            });
-          } catch (err) {
-            if (!handedOver) throw err;
-            // The server answered the message with a refusal: it does not have it, a retry sends it.
-            if (typeof (err as { responseCode?: unknown }).responseCode === 'number') {
-              await ledger.forget(key);
-              throw err;
-            }
-            // No answer after the whole message was handed over: most likely delivered. Not sent again
-            // (that could be a duplicate); reported as unconfirmed with its Message-ID.
-            warn(`${what}: connection lost after the message was handed over (${(err as Error).message}); not sending it again; Message-ID <${id}@maint>`);
-            return { key, sentAt: new Date().toISOString(), alreadySent: false, unconfirmed: true };
-          }
-        }
-        break;
-      case 'webhook': {
-        const secret = readSecret({ env: channel.secretEnv, file: channel.secretFile }, `channel ${channel.name}`);
-        await postJson(channel.url, { id, ...json, subject: message.subject, text: message.text }, { ...(secret !== undefined ? { secret } : {}), deliveryId: id, what });
-        break;
-      }
-      case 'slack':
-        await postJson(channel.url, { text: `*${message.subject}*\n${message.text}` }, { deliveryId: id, what });
-        break;
-      default: {
-        // A channel kind with no delivery here must not compile, nor be recorded as sent below.
-        const unknown: never = channel;
-        throw ApplicationFailure.nonRetryable(`${what}: channel kind ${(unknown as { kind: string }).kind} cannot be delivered by this worker`, 'NoticeInvalid');
-      }
-    }
+    const send = channelFor(channel);
+    // A channel kind this worker cannot deliver must fail, never be recorded as sent below.
+    if (send === undefined) throw ApplicationFailure.nonRetryable(`${what}: channel kind ${(channel as { kind: string }).kind} cannot be delivered by this worker`, 'NoticeInvalid');
+    const delivery = await send(channel, { recipient, message, json, deliveryId: id, what }, {
+      email,
+      recordHandedOver: () => ledger.recordHandedOverSync(key, { channel: channel.name, kind: json.kind, messageId: id }),
+      forgetHandedOver: () => ledger.forget(key),
+      warn,
+    });
+    if (delivery.state === 'handed-over') return { key, sentAt: new Date().toISOString(), alreadySent: false, unconfirmed: true };
     const sentAt = new Date().toISOString();
     await ledger.record(key, sentAt, { channel: channel.name, kind: json.kind });
     return { key, sentAt, alreadySent: false };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Strategy } from '../../policies/rollout/policy';
 import type { VersionRecord } from '../../policies/rollout/types';
 import type { TemplateHost } from '../../policies/common/templates';
@@ -75,6 +76,16 @@ export async function runChecked(ctx: StrategyContext, command: string, timeoutS
 /** Runs a host-changing command as a retry-safe job ({@link StrategyContext.runChange}); throws unless it exits 0. */
 export async function changeChecked(ctx: StrategyContext, step: string, command: string): Promise<string> {
   return stdoutOf(ctx, command, await ctx.runChange(step, command));
+}
+
+/**
+ * {@link changeChecked} with the job keyed by `step` and the exact command: a retry of the same step
+ * attaches to the job already started, while a different command never gets the recorded result of
+ * an earlier one (the same step of a rollout is reused for 14 days). For strategies whose commands
+ * are decided at run time (apt, dnf).
+ */
+export function changeKeyedByCommand(ctx: StrategyContext, step: string, command: string): Promise<string> {
+  return changeChecked(ctx, `${step}-${createHash('sha256').update(command).digest('hex').slice(0, 16)}`, command);
 }
 
 /**

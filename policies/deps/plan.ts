@@ -1,10 +1,10 @@
 import semver from 'semver';
 import { formatMs } from '../common/durations';
 import type { PolicyUpdateType } from './schema';
+import { isPrManager, managerFor } from './managers';
+import { dependencyTitle, shortName } from './managers/manager';
 import type { DetectedUpdate } from './types';
 
-/** Managers whose updates become PRs; other managers' updates are reported in the run summary. */
-export const PR_MANAGERS = ['npm', 'dockerfile', 'github-actions'] as const;
 /** Every branch we own starts with this; PRs on other branches are never touched. */
 export const BRANCH_PREFIX = 'maint/deps/';
 
@@ -118,10 +118,6 @@ function branchFor(u: DetectedUpdate, group: string | undefined): string {
   return `${BRANCH_PREFIX}${u.manager}-${slug(u.depName)}${policyType(u) === 'major' ? '-major' : ''}`;
 }
 
-function shortName(depName: string): string {
-  return depName.replace(/^[^/]*[.:][^/]*\//, ''); // drop a registry host: 127.0.0.1:5000/library/node → library/node
-}
-
 export function titleFor(updates: DetectedUpdate[], group: string | undefined): string {
   if (group !== undefined) {
     const names = [...new Set(updates.map((u) => shortName(u.depName)))];
@@ -129,9 +125,7 @@ export function titleFor(updates: DetectedUpdate[], group: string | undefined): 
   }
   const u = updates[0]!;
   const to = u.newValue === u.currentValue && u.newDigest ? `${u.newValue} (digest ${u.newDigest.slice(0, 19)})` : u.newValue;
-  if (u.manager === 'dockerfile') return `Update ${shortName(u.depName)} Docker tag to ${to}`;
-  if (u.manager === 'github-actions') return `Update ${u.depName} action to ${to}`;
-  return `Update dependency ${u.depName} to ${to}`;
+  return (managerFor(u.manager)?.prTitle ?? dependencyTitle)(u, to);
 }
 
 /**
@@ -159,7 +153,7 @@ export function planUpdates(input: {
   for (const u of input.updates) {
     const type = policyType(u);
     const name = u.depName;
-    if (!(PR_MANAGERS as readonly string[]).includes(u.manager)) hold(u, 'reported-only', `${u.manager} updates are reported, not opened as PRs`);
+    if (!isPrManager(u.manager)) hold(u, 'reported-only', `${u.manager} updates are reported, not opened as PRs`);
     else if (policy.allow !== undefined && !policy.allow.some((g) => globMatches(g, name))) hold(u, 'not-allowed', `${name} is not in the allow list`);
     else if (policy.ignore.some((g) => globMatches(g, name))) hold(u, 'ignored', `${name} is on the ignore list`);
     else if (!policy.updateTypes.includes(type)) hold(u, 'not-allowed', `${type} updates are not allowed (allowed: ${policy.updateTypes.join(', ')})`);

@@ -4,6 +4,10 @@
  * dependencyUpdates workflow. Plain data only: these cross the Temporal payload boundary.
  */
 
+/** Managers whose updates become PRs, one unit each in policies/deps/managers/; other managers' updates are reported in the run summary. */
+export const PR_MANAGERS = ['npm', 'dockerfile', 'github-actions'] as const;
+export type PrManager = (typeof PR_MANAGERS)[number];
+
 /** Renovate's update types (lib/config/types.ts UpdateType), the ones a policy can allow. */
 export type UpdateType =
   | 'major'

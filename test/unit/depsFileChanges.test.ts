@@ -1,4 +1,5 @@
-import { applyUpdatesToText, FileChangeError } from '../../policies/deps/fileChanges';
+import { applyUpdatesToText } from '../../policies/deps/fileChanges';
+import { FileChangeError } from '../../policies/deps/managers/manager';
 import type { DetectedUpdate } from '../../policies/deps/types';
 
 const pkg = `{

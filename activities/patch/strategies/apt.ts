@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import {
   aptApplyCommand,
@@ -19,7 +18,7 @@ import {
   type AptChange,
 } from '../../../policies/rollout/packages/apt';
 import type { aptStrategySchema } from '../../../policies/rollout/policy';
-import { changeChecked, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
+import { changeKeyedByCommand, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
 
 type AptStrategy = z.output<typeof aptStrategySchema>;
 
@@ -48,15 +47,6 @@ async function plan(ctx: StrategyContext, s: AptStrategy): Promise<AptChange[]> 
   }
   if (Object.keys(selected).length === 0) return [];
   return parseAptSimulation(await runChecked(ctx, aptSimulatePinnedCommand(selected), 300));
-}
-
-/**
- * Runs a host-changing command as a retry-safe job. Its key names the exact command: a retry of the
- * same step attaches to the job already started, while a different command never gets the
- * recorded result of an earlier one (the same step of a rollout is reused for 14 days).
- */
-function change(ctx: StrategyContext, step: string, command: string): Promise<string> {
-  return changeChecked(ctx, `${step}-${createHash('sha256').update(command).digest('hex').slice(0, 16)}`, command);
 }
 
 function differing(installed: Record<string, string>, wanted: Record<string, string>): string[] {
@@ -91,7 +81,7 @@ export const aptStrategy: PatchStrategy<AptStrategy> = {
     const current = await installedVersions(ctx);
     if (differing(current, record.target).length === 0) return { installed: pick(current, names), alreadyApplied: true, record };
     ctx.heartbeat('apt-get install');
-    await change(ctx, 'apt-install', aptApplyCommand(record.target));
+    await changeKeyedByCommand(ctx, 'apt-install', aptApplyCommand(record.target));
     const after = await installedVersions(ctx);
     const wrong = differing(after, record.target);
     if (wrong.length > 0) throw new Error(`${ctx.host.name}: after apt-get install, ${explain(after, record.target, wrong)}`);
@@ -117,14 +107,14 @@ export const aptStrategy: PatchStrategy<AptStrategy> = {
       }
       const cached = Object.fromEntries(Object.entries(sources).flatMap(([n, src]) => (src.from === 'cache' ? [[n, src.deb]] : [])));
       ctx.heartbeat('apt-get install --allow-downgrades');
-      await change(ctx, 'apt-downgrade', aptRollbackCommand(restore, cached));
+      await changeKeyedByCommand(ctx, 'apt-downgrade', aptRollbackCommand(restore, cached));
     }
     const added = wrong.filter((n) => before[n] === '');
     if (added.length > 0) {
       ctx.heartbeat('apt-get remove');
       const now = await installedVersions(ctx);
       const stillThere = added.filter((n) => (now[n] ?? '') !== '');
-      if (stillThere.length > 0) await change(ctx, 'apt-remove', aptRemoveCommand(stillThere));
+      if (stillThere.length > 0) await changeKeyedByCommand(ctx, 'apt-remove', aptRemoveCommand(stillThere));
     }
     const after = await installedVersions(ctx);
     const still = differing(after, before);

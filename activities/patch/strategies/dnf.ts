@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import {
   checkUpdateHasUpdates,
@@ -24,7 +23,7 @@ import {
   splitKey,
 } from '../../../policies/rollout/packages/dnf';
 import type { dnfStrategySchema } from '../../../policies/rollout/policy';
-import { changeChecked, HostCommandError, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
+import { changeKeyedByCommand, HostCommandError, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
 
 type DnfStrategy = z.output<typeof dnfStrategySchema>;
 
@@ -99,11 +98,6 @@ async function offered(ctx: StrategyContext, s: DnfStrategy, installed: Installe
   return target;
 }
 
-/** A host-changing command as a retry-safe job keyed by the exact command (see apt.ts). */
-function change(ctx: StrategyContext, step: string, command: string): Promise<string> {
-  return changeChecked(ctx, `${step}-${createHash('sha256').update(command).digest('hex').slice(0, 16)}`, command);
-}
-
 async function lastTransaction(ctx: StrategyContext) {
   const result = await ctx.shell.run(dnfHistoryInfoCommand('last'), { timeoutSeconds: 120 });
   return result.exitCode === 0 ? parseDnfHistoryInfo(result.stdout) : undefined;
@@ -160,7 +154,7 @@ export const dnfStrategy: PatchStrategy<DnfStrategy> = {
     const previous = parseDnfHistoryList((await ctx.shell.run(dnfHistoryListCommand(), { timeoutSeconds: 120 })).stdout);
     ctx.heartbeat('dnf upgrade');
     // Only what is installed: dnf pulls in the new dependencies the record lists itself.
-    await change(ctx, 'dnf-upgrade', dnfApplyCommand(Object.fromEntries(keys.filter((k) => record.before[k] !== '').map((k) => [k, record.target[k] ?? '']))));
+    await changeKeyedByCommand(ctx, 'dnf-upgrade', dnfApplyCommand(Object.fromEntries(keys.filter((k) => record.before[k] !== '').map((k) => [k, record.target[k] ?? '']))));
     const last = await lastTransaction(ctx);
     const after = await installedVersions(ctx);
     const wrong = missing(after);
@@ -179,7 +173,7 @@ export const dnfStrategy: PatchStrategy<DnfStrategy> = {
 
     if (record.transactionId !== undefined) {
       ctx.heartbeat(`dnf history undo ${record.transactionId}`);
-      await change(ctx, 'dnf-undo', dnfUndoCommand(record.transactionId));
+      await changeKeyedByCommand(ctx, 'dnf-undo', dnfUndoCommand(record.transactionId));
       current = await installedVersions(ctx);
     }
     // No transaction id (or something changed the packages since): put each one back explicitly.
@@ -197,11 +191,11 @@ export const dnfStrategy: PatchStrategy<DnfStrategy> = {
       }
       if (Object.keys(downgrade).length > 0) {
         ctx.heartbeat('dnf downgrade');
-        await change(ctx, 'dnf-downgrade', dnfDowngradeCommand(downgrade));
+        await changeKeyedByCommand(ctx, 'dnf-downgrade', dnfDowngradeCommand(downgrade));
       }
       if (remove.length > 0) {
         ctx.heartbeat('dnf remove');
-        await change(ctx, 'dnf-remove', dnfRemoveCommand(remove));
+        await changeKeyedByCommand(ctx, 'dnf-remove', dnfRemoveCommand(remove));
       }
       current = await installedVersions(ctx);
     }

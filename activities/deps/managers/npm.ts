@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
-import { applyUpdatesToText } from '../../policies/deps/fileChanges';
-import type { DetectedUpdate } from '../../policies/deps/types';
+import { applyUpdatesToText } from '../../../policies/deps/fileChanges';
+import type { DetectedUpdate } from '../../../policies/deps/types';
+import type { ManagerArtifacts } from './artifacts';
 
 const run = promisify(execFile);
 
@@ -24,7 +25,7 @@ async function npmLockOnly(dir: string, registry: string | undefined): Promise<v
  * exactly (a `^1.2.4` range alone would let it pick 1.3.0), then once more with the real ranges,
  * which keeps those versions. Undefined when the package has no lockfile.
  */
-export async function refreshLockfile(dir: string, before: string, after: string, updates: DetectedUpdate[], registry?: string): Promise<string | undefined> {
+async function refreshLockfile(dir: string, before: string, after: string, updates: DetectedUpdate[], registry?: string): Promise<string | undefined> {
   const lockPath = join(dir, 'package-lock.json');
   if (!(await stat(lockPath).then((s) => s.isFile(), () => false))) return undefined;
   const pinned = applyUpdatesToText(updates[0]!.packageFile, before, updates.map((u) => ({ ...u, newValue: u.newVersion })));
@@ -34,3 +35,13 @@ export async function refreshLockfile(dir: string, before: string, after: string
   await npmLockOnly(dir, registry);
   return await readFile(lockPath, 'utf8');
 }
+
+/** package.json: its package-lock.json, when the package has one. */
+export const npmArtifacts: ManagerArtifacts = {
+  async updateArtifacts({ checkoutDir, packageFileName, updatedDeps, packageFileContent, newPackageFileContent, config }) {
+    if (posix.basename(packageFileName) !== 'package.json') return [];
+    config.heartbeat(`npm lockfile ${packageFileName}`);
+    const lock = await refreshLockfile(dirname(join(checkoutDir, packageFileName)), packageFileContent, newPackageFileContent, updatedDeps, config.registries.npm);
+    return lock === undefined ? [] : [{ path: posix.join(posix.dirname(packageFileName), 'package-lock.json'), content: lock }];
+  },
+};

@@ -1,0 +1,24 @@
+import { PR_MANAGERS, type PrManager } from '../types';
+import { dockerfileManager } from './dockerfile';
+import { githubActionsManager } from './githubActions';
+import type { DependencyManager } from './manager';
+import { npmManager } from './npm';
+
+/** One unit per manager we open PRs for (`PR_MANAGERS`): a manager left out does not compile. */
+export type ManagerRegistry = { [K in PrManager]: DependencyManager };
+
+/** The managers by Renovate's name; adding one is a new file plus one line here (and its artifacts in activities/deps/managers/). */
+const MANAGERS: ManagerRegistry = {
+  npm: npmManager,
+  dockerfile: dockerfileManager,
+  'github-actions': githubActionsManager,
+};
+
+export function isPrManager(manager: string): manager is PrManager {
+  return (PR_MANAGERS as readonly string[]).includes(manager);
+}
+
+/** The unit of a manager we open PRs for; undefined for the others (their updates are only reported). */
+export function managerFor(manager: string): DependencyManager | undefined {
+  return isPrManager(manager) ? MANAGERS[manager] : undefined;
+}
