@@ -1,4 +1,4 @@
-import type { BatchResult, HostPhase, HostReport, RolloutProgress } from '../policies/rollout/types';
+import { publishedRolloutStatus, type BatchResult, type HostPhase, type HostReport, type RolloutProgress } from '../policies/rollout/types';
 import type { HostPreview } from '../workflows/previewRollout';
 import type { WavePlan } from '../policies/rollout/waves';
 import type { ResolvedHost } from '../policies/inventory/hosts';
@@ -47,7 +47,8 @@ export function mergeVersions<P extends RolloutProgress>(p: P, batchResults: Arr
       if (h.after) after.set(h.name, h.after);
     }
   }
-  return { ...p, hosts: p.hosts.map((h) => ({ ...h, ...(record.get(h.name) ? { record: record.get(h.name) } : {}), ...(after.get(h.name) ? { after: after.get(h.name) } : {}) })) };
+  // A finished rollout's view, as users see it: in the published spelling of its status.
+  return { ...p, status: publishedRolloutStatus(p.status), hosts: p.hosts.map((h) => ({ ...h, ...(record.get(h.name) ? { record: record.get(h.name) } : {}), ...(after.get(h.name) ? { after: after.get(h.name) } : {}) })) };
 }
 
 /** Overlays live host states of the running batches on the rollout's own view. */

@@ -1,8 +1,10 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HostFactsResult } from '../policies/inventory/facts';
 import type { ResolvedHost } from '../policies/inventory/hosts';
+import { NON_RETRYABLE } from '../policies/common/failures';
 import { mapWithConcurrency } from './concurrency';
+import { failureCause } from './failures';
 
 const { collectHostFacts } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -11,7 +13,7 @@ const { collectHostFacts } = proxyActivities<Activities>({
     initialInterval: '1 second',
     maximumInterval: '10 seconds',
     maximumAttempts: 3,
-    nonRetryableErrorTypes: ['HostKeyMismatch', 'AuthenticationFailed'],
+    nonRetryableErrorTypes: [...NON_RETRYABLE.hostFacts],
   },
 });
 
@@ -39,9 +41,7 @@ export async function hostFactsWorkflow(input: HostFactsInput): Promise<HostFact
       });
       return { name: host.name, ok: true, facts };
     } catch (err) {
-      const cause = err instanceof ActivityFailure ? err.cause : err;
-      const type = cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined;
-      const message = cause instanceof Error ? cause.message : String(cause);
+      const { message, type } = failureCause(err);
       return { name: host.name, ok: false, error: message, ...(type ? { errorType: type } : {}) };
     }
   });

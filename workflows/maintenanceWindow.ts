@@ -4,12 +4,14 @@ import {
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { NoticeContext, NoticeKind } from '../policies/notices/render';
-import type { RolloutReport } from '../policies/rollout/types';
+import { publishedRolloutStatus, readRolloutStatus, type RolloutReport } from '../policies/rollout/types';
 import type { NoticeRecipient, WindowPhase, WindowPlan, WindowRunInput, WindowStatus, WindowTaskState } from '../policies/windows/types';
 import { nextOccurrences, occurrenceAt } from '../policies/windows/occurrences';
 import { chunk, mapWithConcurrency } from './concurrency';
+import { causeMessage } from './failures';
 import { cancelWindowUpdate, cutoffSignal, extendWindowUpdate, windowStatusQuery } from './messages';
 import { rolloutWorkflowId, type patchRolloutWorkflow } from './patchRollout';
+import { FAILURE } from '../policies/common/failures';
 
 /** Attempts per batch of notices; the last one reports what could not be delivered instead of failing. */
 const NOTICE_ATTEMPTS = 6;
@@ -45,7 +47,7 @@ export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<
   const found = input.occurrenceStart !== undefined
     ? occurrenceAt(plan.timing, new Date(input.occurrenceStart))
     : nextOccurrences(plan.timing, new Date(scheduledAt.getTime() - 1000), 1)[0];
-  if (!found) throw ApplicationFailure.nonRetryable(`window ${plan.name} has no occurrence at ${input.occurrenceStart ?? scheduledAt.toISOString()}`, 'NoOccurrence');
+  if (!found) throw ApplicationFailure.nonRetryable(`window ${plan.name} has no occurrence at ${input.occurrenceStart ?? scheduledAt.toISOString()}`, FAILURE.NoOccurrence);
   const occurrence = found;
 
   const start = Date.parse(occurrence.start);
@@ -79,7 +81,7 @@ export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<
       return status();
     },
     { validator: (_request) => {
-      if (over()) throw ApplicationFailure.nonRetryable(`window ${plan.name} (${occurrence.localStart}) has already ended: ${phase}`, 'WindowOver');
+      if (over()) throw ApplicationFailure.nonRetryable(`window ${plan.name} (${occurrence.localStart}) has already ended: ${phase}`, FAILURE.WindowOver);
     } },
   );
   setHandler(
@@ -92,9 +94,9 @@ export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<
       return status();
     },
     { validator: ({ until }) => {
-      if (over() || cancelled) throw ApplicationFailure.nonRetryable(`window ${plan.name} (${occurrence.localStart}) has already ended: ${phase}`, 'WindowOver');
+      if (over() || cancelled) throw ApplicationFailure.nonRetryable(`window ${plan.name} (${occurrence.localStart}) has already ended: ${phase}`, FAILURE.WindowOver);
       const t = Date.parse(until);
-      if (!Number.isFinite(t) || t <= end) throw ApplicationFailure.nonRetryable(`the new end must be later than the current end ${new Date(end).toISOString()}`, 'InvalidExtension');
+      if (!Number.isFinite(t) || t <= end) throw ApplicationFailure.nonRetryable(`the new end must be later than the current end ${new Date(end).toISOString()}`, FAILURE.InvalidExtension);
     } },
   );
 
@@ -201,7 +203,7 @@ export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<
       report = await child.result();
     } catch (err) {
       t.state = 'failed';
-      t.message = (err as Error).message;
+      t.message = causeMessage(err);
       rolledBack = true;
       continue;
     } finally {
@@ -211,7 +213,7 @@ export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<
     if (report.message !== undefined) t.message = report.message;
     if (t.state === 'rolled-back' || t.state === 'failed') {
       rolledBack = true;
-      await alert(`rollback-${i}`, `window ${plan.name}: rollout ${rolloutId} ${report.status}`, `${report.message ?? ''}\n\nmaint rollout status ${rolloutId}`);
+      await alert(`rollback-${i}`, `window ${plan.name}: rollout ${rolloutId} ${publishedRolloutStatus(report.status)}`, `${report.message ?? ''}\n\nmaint rollout status ${rolloutId}`);
     }
   }
 
@@ -241,18 +243,19 @@ export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<
 
 function channelOf(plan: WindowPlan, recipient: NoticeRecipient) {
   const channel = plan.channels.find((c) => c.name === recipient.channel);
-  if (!channel) throw ApplicationFailure.nonRetryable(`channel ${recipient.channel} is not part of window ${plan.name}'s plan`, 'NoticeInvalid');
+  if (!channel) throw ApplicationFailure.nonRetryable(`channel ${recipient.channel} is not part of window ${plan.name}'s plan`, FAILURE.NoticeInvalid);
   return channel;
 }
 
 function taskState(report: RolloutReport): WindowTaskState {
-  switch (report.status) {
+  // A rollout started before the spelling was made one reports `rolled_back`.
+  switch (readRolloutStatus(report.status)) {
     case 'completed':
     case 'completed-with-failures':
       return 'completed';
     case 'cut-off':
       return 'postponed';
-    case 'rolled_back':
+    case 'rolled-back':
     case 'aborted':
       return 'rolled-back';
     default:

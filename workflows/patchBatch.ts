@@ -1,5 +1,5 @@
 import {
-  ActivityCancellationType, ActivityFailure, CancellationScope, condition, isCancellation,
+  ActivityCancellationType, CancellationScope, condition, isCancellation,
   proxyActivities, setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -7,10 +7,12 @@ import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { RolloutPolicy } from '../policies/rollout/policy';
 import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rollout/types';
 import { pickHosts } from '../policies/rollout/targets';
+import { NON_RETRYABLE } from '../policies/common/failures';
 import { mapWithConcurrency } from './concurrency';
+import { causeMessage } from './failures';
 import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from './messages';
 
-const retry = { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['HostKeyMismatch', 'AuthenticationFailed', 'HostCommandFailed', 'HealthCheckFailed', 'RebootTimedOut', 'PreflightFailed'] };
+const retry = { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE.hostSteps] };
 
 const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '45 seconds', retry });
 
@@ -58,14 +60,9 @@ export function restoreHost(steps: Steps, policy: RolloutPolicy, rollout: Rollou
       await runHook(steps, policy, rolloutId, host, 'undrain', 'restore');
       Object.assign(report, { state: 'rolled-back', outOfServiceUntil: now() });
     } catch (err) {
-      Object.assign(report, { state: 'failed', error: `${report.error ? `${report.error}; ` : ''}rollback failed: ${message(err)}` });
+      Object.assign(report, { state: 'failed', error: `${report.error ? `${report.error}; ` : ''}rollback failed: ${causeMessage(err)}` });
     }
   });
-}
-
-function message(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof Error ? cause.message : String(err);
 }
 
 /**
@@ -131,11 +128,11 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
         failures++;
         if (failures > input.failuresAllowed) halted = true;
       }
-      set(host, 'failed', { error: cancelled ? 'aborted while in progress' : message(err) });
+      set(host, 'failed', { error: cancelled ? 'aborted while in progress' : causeMessage(err) });
       if (record !== undefined && (policy.rollback.scope !== 'none' || cancelled)) {
         await restoreHost(steps, policy, rollout, host, report(host), false, Date.now);
         // Say "rolled back" only when it was; a failed restore keeps its own explanation.
-        if (!cancelled && report(host).state === 'rolled-back') report(host).error = `${message(err)} (rolled back)`;
+        if (!cancelled && report(host).state === 'rolled-back') report(host).error = `${causeMessage(err)} (rolled back)`;
       } else if (record === undefined && report(host).outOfServiceFrom !== undefined) {
         // Failed before anything changed (e.g. drain or preflight): just put it back in service.
         await CancellationScope.nonCancellable(async () => {

@@ -8,11 +8,12 @@ import { failuresTolerated, planWaves, type WavePlan } from '../policies/rollout
 import { chunk, mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, abortUpdate, approveUpdate, cutoffSignal, pauseSignal, progressQuery, resumeSignal } from './messages';
 import type { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
+import { FAILURE, NON_RETRYABLE } from '../policies/common/failures';
 
 /** A batch child never holds more hosts than this, so every history stays far below Temporal's limits. */
 export const MAX_HOSTS_PER_BATCH_WORKFLOW = 50;
 
-const inventory = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['InventoryUnavailable', 'InventoryInvalid'] } });
+const inventory = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE.inventory] } });
 
 /** What survives continue-as-new: everything decided so far, compactly (≈ 70 bytes a host). */
 export interface RolloutCarry {
@@ -103,7 +104,7 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
     ...(message !== undefined ? { message } : {}),
     ...(running.length > 0 ? { runningBatches: running.map((c) => c.workflowId) } : {}),
   });
-  const finished = () => ['completed', 'completed-with-failures', 'rolled_back', 'failed', 'aborted', 'cut-off'].includes(status);
+  const finished = () => ['completed', 'completed-with-failures', 'rolled-back', 'failed', 'aborted', 'cut-off'].includes(status);
 
   setHandler(progressQuery, progress);
   setHandler(cutoffSignal, ({ at }) => {
@@ -129,7 +130,7 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
       return { approvedWave: wave };
     },
     { validator: (_request) => {
-      if (awaitingApproval === undefined) throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} is not waiting for approval (status: ${status})`, 'NotAwaitingApproval');
+      if (awaitingApproval === undefined) throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} is not waiting for approval (status: ${status})`, FAILURE.NotAwaitingApproval);
     } },
   );
   setHandler(
@@ -141,7 +142,7 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
       return { accepted: true as const };
     },
     { validator: (_request) => {
-      if (finished()) throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} has already ended (${status})`, 'RolloutFinished');
+      if (finished()) throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} has already ended (${status})`, FAILURE.RolloutFinished);
     } },
   );
 
@@ -216,9 +217,9 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
     if (abortReason !== undefined || results.some((r) => r.aborted)) break;
     if (failures > tolerated || results.some((r) => r.halted)) {
       await halt(`halted in wave ${wave.index}: ${failures} host(s) failed, ${tolerated} tolerated`);
-      // `rolled_back` only when every failed host was really restored; else people must look.
+      // `rolled-back` only when every failed host was really restored; else people must look.
       const unrestored = [...reports.values()].filter((r) => r.state === 'failed').length;
-      status = policy.rollback.scope === 'none' || unrestored > 0 ? 'failed' : 'rolled_back';
+      status = policy.rollback.scope === 'none' || unrestored > 0 ? 'failed' : 'rolled-back';
       if (policy.rollback.scope !== 'none' && unrestored > 0) message = `${message}; ${unrestored} host(s) could not be restored`;
       return finish();
     }

@@ -1,13 +1,15 @@
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { Strategy } from '../policies/rollout/policy';
+import { NON_RETRYABLE } from '../policies/common/failures';
 import { mapWithConcurrency } from './concurrency';
+import { causeMessage } from './failures';
 
 const { previewPatch } = proxyActivities<Activities>({
   startToCloseTimeout: '3 minutes',
   heartbeatTimeout: '60 seconds',
-  retry: { maximumAttempts: 2, nonRetryableErrorTypes: ['HostKeyMismatch', 'AuthenticationFailed', 'HostCommandFailed'] },
+  retry: { maximumAttempts: 2, nonRetryableErrorTypes: [...NON_RETRYABLE.hostPreview] },
 });
 
 export interface HostPreview {
@@ -22,8 +24,7 @@ export async function previewRolloutWorkflow(input: { rolloutId: string; strateg
     try {
       return { name: host.name, changes: await previewPatch({ rolloutId: input.rolloutId, host, strategy: input.strategy }) };
     } catch (err) {
-      const cause = err instanceof ActivityFailure ? err.cause : err;
-      return { name: host.name, error: cause instanceof Error ? cause.message : String(cause) };
+      return { name: host.name, error: causeMessage(err) };
     }
   });
 }
