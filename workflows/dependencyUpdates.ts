@@ -1,25 +1,13 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ApplicationFailure, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, executeChild, setHandler } from '@temporalio/workflow';
 import { planUpdates, policyType } from '../policies/deps/plan';
 import { renderPullRequestBody, type MergeOutlook } from '../policies/deps/prBody';
 import type { RepositoryPlan } from '../policies/deps/resolve';
 import { dependencyRunId, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport } from '../policies/deps/run';
 import { nextOccurrences, occurrencesBetween } from '../policies/windows/occurrences';
+import { githubWrites as github, renovateRuns as renovate } from './activityProfiles';
 import { causeMessage } from './failures';
 import { dependencyRunQuery } from './messages';
-
-const renovate = proxyActivities<Activities>({
-  startToCloseTimeout: '20 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
-});
-// GitHub writes are idempotent on the branch, so retries (5xx, a worker crash) never duplicate a commit or PR.
-const github = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-});
 
 /** The merge window's state now: open (before its cutoff, not blacked out) and its next occurrence. */
 function windowOutlook(plan: RepositoryPlan, now: Date): MergeOutlook['window'] {

@@ -1,21 +1,8 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { HostFactsResult } from '../policies/inventory/facts';
 import type { ResolvedHost } from '../policies/inventory/hosts';
-import { NON_RETRYABLE } from '../policies/common/failures';
+import { hostFacts } from './activityProfiles';
 import { mapWithConcurrency } from './concurrency';
 import { failureCause } from './failures';
-
-const { collectHostFacts } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '45 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '10 seconds',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: [...NON_RETRYABLE.hostFacts],
-  },
-});
 
 export interface HostFactsInput {
   hosts: ResolvedHost[];
@@ -31,7 +18,7 @@ export async function hostFactsWorkflow(input: HostFactsInput): Promise<HostFact
   const parallelism = Math.max(1, Math.min(input.parallelism ?? 20, 200));
   return mapWithConcurrency(input.hosts, parallelism, async (host): Promise<HostFactsResult> => {
     try {
-      const facts = await collectHostFacts({
+      const facts = await hostFacts.collectHostFacts({
         name: host.name,
         address: host.address,
         port: host.port,

@@ -1,28 +1,18 @@
 import {
-  ApplicationFailure, condition, getExternalWorkflowHandle, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo,
+  ApplicationFailure, condition, getExternalWorkflowHandle, ParentClosePolicy, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Activities } from '../activities';
 import type { NoticeContext, NoticeKind } from '../policies/notices/render';
 import { publishedRolloutStatus, readRolloutStatus, type RolloutReport } from '../policies/rollout/types';
 import type { NoticeRecipient, WindowPhase, WindowPlan, WindowRunInput, WindowStatus, WindowTaskState } from '../policies/windows/types';
 import { nextOccurrences, occurrenceAt } from '../policies/windows/occurrences';
+import { NOTICE_ATTEMPTS, noticeDelivery as notices, scheduleUpkeep as schedules, windowChecks as checks } from './activityProfiles';
 import { chunk, mapWithConcurrency } from './concurrency';
 import { causeMessage } from './failures';
 import { cancelWindowUpdate, cutoffSignal, extendWindowUpdate, windowStatusQuery } from './messages';
 import { rolloutWorkflowId, type patchRolloutWorkflow } from './patchRollout';
 import { FAILURE } from '../policies/common/failures';
 
-/** Attempts per batch of notices; the last one reports what could not be delivered instead of failing. */
-const NOTICE_ATTEMPTS = 6;
-const notices = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  // Backoff for mail servers and webhooks that are down for a while; the ledger keeps retries from sending twice.
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: NOTICE_ATTEMPTS },
-});
-const checks = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 2 } });
-const schedules = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
 
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 /** Recipients per notice activity (history stays small for thousands of subscribers), and such activities at once. */

@@ -1,38 +1,13 @@
-import {
-  ActivityCancellationType, CancellationScope, condition, isCancellation,
-  proxyActivities, setHandler,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { RolloutPolicy } from '../policies/rollout/policy';
 import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rollout/types';
 import { pickHosts } from '../policies/rollout/targets';
-import { NON_RETRYABLE } from '../policies/common/failures';
+import { hostChecks, hostSteps, inventoryReads, type HostSteps as Steps } from './activityProfiles';
 import { mapWithConcurrency } from './concurrency';
 import { causeMessage } from './failures';
 import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from './messages';
 
-const retry = { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE.hostSteps] };
-
-const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '45 seconds', retry });
-
-/** The activity proxies a rollout needs, with timeouts from its policy. */
-function stepsFor(policy: RolloutPolicy) {
-  return {
-    // Steps that change the host: a cancelled workflow waits for them to finish before it rolls back.
-    changing: proxyActivities<Activities>({
-      startToCloseTimeout: policy.commandTimeout + 60_000, heartbeatTimeout: '20 seconds', retry,
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    }),
-    verifying: proxyActivities<Activities>({ startToCloseTimeout: policy.health.deadline + 60_000, heartbeatTimeout: '20 seconds', retry }),
-    rebooting: proxyActivities<Activities>({
-      startToCloseTimeout: policy.reboot.timeout + 120_000, heartbeatTimeout: '20 seconds', retry,
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    }),
-  };
-}
-
-type Steps = ReturnType<typeof stepsFor>;
 
 /** `phase` tells apart the same hook run while patching and again while restoring (its job key on the host). */
 async function runHook(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post', phase: 'patch' | 'restore'): Promise<void> {
@@ -75,7 +50,7 @@ export function restoreHost(steps: Steps, policy: RolloutPolicy, rollout: Rollou
 export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult> {
   const { policy, rolloutId } = input;
   const rollout: RolloutRef = { rolloutId, execution: input.execution };
-  const steps = stepsFor(policy);
+  const steps = hostSteps(policy);
   const target = policy.strategy.kind === 'command' ? policy.strategy.target : undefined;
 
   const reports = new Map<string, HostReport>(input.names.map((name) => [name, { name, wave: input.wave, state: 'pending', attempts: 0 }]));
@@ -104,12 +79,12 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
     let record: VersionRecord | undefined;
     try {
       set(host, 'preflight');
-      await quick.preflightHost({ rolloutId, host });
+      await hostChecks.preflightHost({ rolloutId, host });
       set(host, 'draining', { outOfServiceFrom: Date.now() });
       await hook(host, 'drain');
       await hook(host, 'pre');
       set(host, 'patching');
-      record = await quick.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
+      record = await hostChecks.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
       set(host, 'patching', { record });
       const applied = await steps.changing.applyPatch({ ...rollout, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
       report(host).attempts += applied.alreadyApplied ? 0 : 1;
@@ -169,7 +144,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
 
 /** Rolls back hosts patched by earlier batches (rollback scope `all-patched`), from the records kept on each host. */
 export async function rollbackHostsWorkflow(input: RolloutRef & { policy: RolloutPolicy; names: string[]; targets: TargetSet; parallelism: number; wave: number }): Promise<HostReport[]> {
-  const steps = stepsFor(input.policy);
+  const steps = hostSteps(input.policy);
   const { hosts, missing } = await resolveHosts(input.targets, input.names);
   const restored = await mapWithConcurrency(hosts, Math.max(1, input.parallelism), async (host) => {
     const report: HostReport = { name: host.name, wave: input.wave, state: 'healthy', attempts: 0 };
@@ -182,5 +157,5 @@ export async function rollbackHostsWorkflow(input: RolloutRef & { policy: Rollou
 /** Inline targets are picked right here; by reference, an activity reads the source now. */
 async function resolveHosts(targets: TargetSet, names: string[]): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
   if (targets.kind === 'inline') return pickHosts(targets.hosts, names);
-  return quick.resolveTargets({ targets, names });
+  return inventoryReads.resolveTargets({ targets, names });
 }

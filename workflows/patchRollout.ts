@@ -1,19 +1,18 @@
 import {
   allHandlersFinished, ApplicationFailure, type ChildWorkflowHandle, condition, continueAsNew, executeChild, getExternalWorkflowHandle,
-  proxyActivities, setHandler, startChild, workflowInfo,
+  setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import { toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rollout/types';
 import { failuresTolerated, planWaves, type WavePlan } from '../policies/rollout/waves';
+import { inventoryReads as inventory } from './activityProfiles';
 import { chunk, mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, abortUpdate, approveUpdate, cutoffSignal, pauseSignal, progressQuery, resumeSignal } from './messages';
 import type { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
-import { FAILURE, NON_RETRYABLE } from '../policies/common/failures';
+import { FAILURE } from '../policies/common/failures';
 
 /** A batch child never holds more hosts than this, so every history stays far below Temporal's limits. */
 export const MAX_HOSTS_PER_BATCH_WORKFLOW = 50;
 
-const inventory = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE.inventory] } });
 
 /** What survives continue-as-new: everything decided so far, compactly (≈ 70 bytes a host). */
 export interface RolloutCarry {

@@ -1,12 +1,10 @@
-import { ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities';
 import { windowRunId, type WindowLaunchOutcome, type WindowRunInput } from '../policies/windows/types';
 import { nextOccurrences } from '../policies/windows/occurrences';
+import { scheduleUpkeep as schedules } from './activityProfiles';
 import { maintenanceWindowWorkflow } from './maintenanceWindow';
 import { FAILURE } from '../policies/common/failures';
-
-const schedules = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
 
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
