@@ -3,8 +3,7 @@
  * (policies/common/taskQueues.ts), its timeouts and its retry policy. A profile is typed with its
  * domain's activities only, so calling a host step through a dependencies profile does not compile.
  */
-import { proxyActivities, workflowInfo, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
-import { ActivityCancellationType } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
 import type { DomainActivities } from '../activities';
 import { NON_RETRYABLE } from '../policies/common/failures';
 import { activityTaskQueue, type ActivityDomain } from '../policies/common/taskQueues';

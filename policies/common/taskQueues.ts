@@ -14,14 +14,6 @@ export type ActivityDomain = (typeof ACTIVITY_DOMAINS)[number];
 export const SERVED_QUEUES = ['workflows', ...ACTIVITY_DOMAINS] as const;
 export type ServedQueue = (typeof SERVED_QUEUES)[number];
 
-/** What each activity domain holds, for the README and error messages. */
-export const DOMAIN_DESCRIPTIONS: Record<ServedQueue, string> = {
-  workflows: 'workflow tasks (and activities scheduled there by an earlier version)',
-  hosts: 'SSH steps: preflight, hooks, patch, reboot, health, facts, previews, window pre-flight',
-  dependencies: 'Renovate lookups, npm installs, GitHub pull requests',
-  control: 'notices and alerts, schedule top-ups, inventory reads',
-};
-
 /** Activities run at once per worker, per queue, unless MAINT_<QUEUE>_CONCURRENCY says otherwise. */
 export const DEFAULT_CONCURRENCY: Record<ServedQueue, number> = {
   workflows: 20,
