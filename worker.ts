@@ -7,13 +7,14 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from './activities';
+import { createActivities, createDomainActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
 import { NodeSshConnector } from './activities/hosts/ssh';
 import { clientConnectionOptions, nativeConnectionOptions, temporalTargetFromEnvironment, unreachable } from './control/connection';
 import { describeTransport } from './control/tlsDiagnosis';
 import { parseEnvironment, type Environment } from './policies/common/environment';
+import { activityTaskQueue, DEFAULT_CONCURRENCY, SERVED_QUEUES, type ServedQueue } from './policies/common/taskQueues';
 
 /** Where the worker and `maint dev` keep state: $MAINT_DATA_DIR, else ~/.local/share/maint. */
 export function defaultDataDir(env: { MAINT_DATA_DIR?: string | undefined }): string {
@@ -36,8 +37,13 @@ export function defaultActivityDeps(env: Environment, schedules?: ActivityDeps['
 export interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
+  /** The workflow task queue; each activity domain's queue is named after it. */
   taskQueue: string;
   deps: ActivityDeps;
+  /** The queues this process serves (MAINT_TASK_QUEUES); default all of them. */
+  queues?: readonly ServedQueue[];
+  /** Activities run at once per queue (MAINT_<QUEUE>_CONCURRENCY); default {@link DEFAULT_CONCURRENCY}. */
+  concurrency?: Partial<Record<ServedQueue, number>>;
   /** A prebuilt bundle (tests bundle once per file); default: bundle workflows/index at start. */
   workflowBundle?: WorkflowBundleOption;
   /** How long in-flight activities get to finish on shutdown before they are cancelled. */
@@ -48,16 +54,60 @@ export function workflowsPath(): string {
   return require.resolve('./workflows');
 }
 
-export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities(options.deps),
-    shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
-    maxConcurrentActivityTaskExecutions: 200,
-  });
+/**
+ * One Worker per served queue, on one connection. The `workflows` one polls the workflow task queue
+ * as before (running workflows and schedules keep working) and also has every activity: an activity
+ * an earlier version scheduled there, or its retry, still finds a worker after an upgrade. Each
+ * domain's Worker has only its own activities and its own concurrency.
+ */
+export async function createWorker(options: CreateWorkerOptions): Promise<WorkerGroup> {
+  const queues = options.queues ?? SERVED_QUEUES;
+  const domains = createDomainActivities(options.deps);
+  const common = { connection: options.connection, namespace: options.namespace, shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds' };
+  const workers: Worker[] = [];
+  for (const queue of queues) {
+    const maxConcurrentActivityTaskExecutions = options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue];
+    workers.push(await (queue === 'workflows'
+      ? Worker.create({
+        ...common, taskQueue: options.taskQueue, maxConcurrentActivityTaskExecutions, activities: createActivities(options.deps),
+        ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+      })
+      : Worker.create({ ...common, taskQueue: activityTaskQueue(options.taskQueue, queue), maxConcurrentActivityTaskExecutions, activities: domains[queue] })));
+  }
+  return new WorkerGroup(workers);
+}
+
+/** The Workers of one process, run and stopped together (the Worker API tests and `runWorker` use). */
+export class WorkerGroup {
+  constructor(readonly workers: readonly Worker[]) {}
+
+  /** Runs every Worker until all have stopped; one failing stops the others and fails the run. */
+  async run(): Promise<void> {
+    const runs = this.workers.map((w) => w.run());
+    try {
+      await Promise.all(runs);
+    } catch (err) {
+      this.shutdown();
+      await Promise.allSettled(runs);
+      throw err;
+    }
+  }
+
+  shutdown(): void {
+    for (const w of this.workers) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+
+  /** Runs the Workers while `until` runs, then stops them and waits until they have stopped. */
+  async runUntil<R>(until: Promise<R> | (() => Promise<R>)): Promise<R> {
+    const running = this.run();
+    try {
+      const stopped = running.then(() => Promise.reject(new Error('the workers stopped before the work was done')));
+      return await Promise.race([typeof until === 'function' ? until() : until, stopped]);
+    } finally {
+      this.shutdown();
+      await running.catch(() => undefined);
+    }
+  }
 }
 
 /** Installs the Temporal runtime once per process: quiet core logs, graceful stop on SIGINT/SIGTERM. */
@@ -88,9 +138,15 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
   });
   try {
     const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace }) };
-    const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, schedules) });
+    const worker = await createWorker({
+      connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, schedules),
+      queues: env.MAINT_TASK_QUEUES, concurrency: { workflows: env.MAINT_WORKFLOWS_CONCURRENCY, hosts: env.MAINT_HOSTS_CONCURRENCY, dependencies: env.MAINT_DEPENDENCIES_CONCURRENCY, control: env.MAINT_CONTROL_CONCURRENCY },
+    });
     const transport = describeTransport(target, env);
-    log(`worker: polling task queue "${env.MAINT_TASK_QUEUE}" in namespace "${target.namespace}" at ${target.address}${transport ? ` ${transport}` : ''}`);
+    const domains = env.MAINT_TASK_QUEUES.filter((q) => q !== 'workflows').map((q) => `"${activityTaskQueue(env.MAINT_TASK_QUEUE, q)}"`);
+    const where = `in namespace "${target.namespace}" at ${target.address}${transport ? ` ${transport}` : ''}`;
+    if (env.MAINT_TASK_QUEUES.includes('workflows')) log(`worker: polling task queue "${env.MAINT_TASK_QUEUE}" ${where}`);
+    if (domains.length > 0) log(`worker: polling activity task queue${domains.length > 1 ? 's' : ''} ${domains.join(', ')} ${where}`);
     const running = worker.run();
     onPolling?.();
     await running;

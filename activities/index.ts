@@ -1,3 +1,4 @@
+import type { ActivityDomain } from '../policies/common/taskQueues';
 import type { SshConnector } from './hosts/ssh';
 import { createDependencyActivities, type DependencyDeps } from './deps';
 import { createFactsActivities } from './hosts/facts';
@@ -20,20 +21,36 @@ export interface ActivityDeps {
   dependencies?: DependencyDeps;
 }
 
-/** The one place activities are assembled (Temporal's dependency-injection pattern). */
-export function createActivities(deps: ActivityDeps) {
+/**
+ * The one place activities are assembled (Temporal's dependency-injection pattern), by the domain
+ * whose task queue they run on (policies/common/taskQueues.ts): a worker serving a domain registers
+ * only its activities, and workflows reach each through a profile of that domain.
+ */
+export function createDomainActivities(deps: ActivityDeps) {
   return {
-    ...createFactsActivities(deps),
-    ...createPatchActivities(deps),
-    ...createInventoryActivities(),
-    ...createNoticeActivities(deps),
-    ...createWindowActivities(deps),
-    ...createScheduleActivities(deps.schedules),
-    ...createDependencyActivities(deps.dependencies ?? unconfiguredDependencies),
-  };
+    hosts: {
+      ...createFactsActivities(deps),
+      ...createPatchActivities(deps),
+      ...createWindowActivities(deps),
+    },
+    dependencies: createDependencyActivities(deps.dependencies ?? unconfiguredDependencies),
+    control: {
+      ...createInventoryActivities(),
+      ...createNoticeActivities(deps),
+      ...createScheduleActivities(deps.schedules),
+    },
+  } satisfies Record<ActivityDomain, object>;
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+export type DomainActivities = ReturnType<typeof createDomainActivities>;
+
+/** Every activity, whatever its domain. */
+export function createActivities(deps: ActivityDeps): Activities {
+  const domains = createDomainActivities(deps);
+  return { ...domains.hosts, ...domains.dependencies, ...domains.control };
+}
+
+export type Activities = DomainActivities['hosts'] & DomainActivities['dependencies'] & DomainActivities['control'];
 
 const unconfigured = async (): Promise<never> => {
   throw new Error('this worker was started without GitHub/Renovate configuration for dependency runs');

@@ -1,31 +1,13 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ApplicationFailure, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, executeChild, setHandler } from '@temporalio/workflow';
 import { planUpdates, policyType } from '../policies/deps/plan';
 import { renderPullRequestBody, type MergeOutlook } from '../policies/deps/prBody';
 import type { RepositoryPlan } from '../policies/deps/resolve';
 import { dependencyRunId, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport } from '../policies/deps/run';
 import { nextOccurrences, occurrencesBetween } from '../policies/windows/occurrences';
+import { githubWrites as github, renovateRuns as renovate } from './activityProfiles';
+import { causeMessage } from './failures';
 import { dependencyRunQuery } from './messages';
-
-const renovate = proxyActivities<Activities>({
-  startToCloseTimeout: '20 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
-});
-// GitHub writes are idempotent on the branch, so retries (5xx, a worker crash) never duplicate a commit or PR.
-const github = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-});
-
-/** Why an activity failed, in the words of its cause (ActivityFailure → ApplicationFailure). */
-function reason(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e?.cause !== undefined && (e.cause as { message?: string }).message) e = e.cause as typeof e;
-  return e?.message ?? String(err);
-}
 
 /** The merge window's state now: open (before its cutoff, not blacked out) and its next occurrence. */
 function windowOutlook(plan: RepositoryPlan, now: Date): MergeOutlook['window'] {
@@ -56,7 +38,7 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
   try {
     scan = await renovate.scanRepository({ plan });
   } catch (err) {
-    summary.problems.push({ level: 'error', message: `scan failed: ${reason(err)}` });
+    summary.problems.push({ level: 'error', message: `scan failed: ${causeMessage(err)}` });
     return finish();
   }
   summary.renovateVersion = scan.renovateVersion;
@@ -67,7 +49,7 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
   try {
     state = await github.listDependencyPullRequests({ plan });
   } catch (err) {
-    summary.problems.push({ level: 'error', message: `cannot read the PRs on GitHub: ${reason(err)}` });
+    summary.problems.push({ level: 'error', message: `cannot read the PRs on GitHub: ${causeMessage(err)}` });
     return finish();
   }
   const now = new Date();
@@ -108,7 +90,7 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
       else report.automerge = `not merged: ${merge.reason}`;
     } catch (err) {
       report.outcome = 'failed';
-      report.error = reason(err);
+      report.error = causeMessage(err);
     }
   }
   return finish();
@@ -138,7 +120,7 @@ export async function dependencyScanWorkflow(input: { repositories: RepositoryPl
       results.push({ repo: plan.repo, outcome: 'ran', pullRequests: counts, problems: summary.problems.length });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) results.push({ repo: plan.repo, outcome: 'already running' });
-      else if (err instanceof ApplicationFailure || (err as Error).name === 'ChildWorkflowFailure') results.push({ repo: plan.repo, outcome: `failed: ${reason(err)}` });
+      else if (err instanceof ApplicationFailure || (err as Error).name === 'ChildWorkflowFailure') results.push({ repo: plan.repo, outcome: `failed: ${causeMessage(err)}` });
       else throw err;
     }
   }

@@ -1,19 +1,8 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { HostFactsResult } from '../policies/inventory/facts';
 import type { ResolvedHost } from '../policies/inventory/hosts';
+import { hostFacts } from './activityProfiles';
 import { mapWithConcurrency } from './concurrency';
-
-const { collectHostFacts } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '45 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '10 seconds',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: ['HostKeyMismatch', 'AuthenticationFailed'],
-  },
-});
+import { failureCause } from './failures';
 
 export interface HostFactsInput {
   hosts: ResolvedHost[];
@@ -29,7 +18,7 @@ export async function hostFactsWorkflow(input: HostFactsInput): Promise<HostFact
   const parallelism = Math.max(1, Math.min(input.parallelism ?? 20, 200));
   return mapWithConcurrency(input.hosts, parallelism, async (host): Promise<HostFactsResult> => {
     try {
-      const facts = await collectHostFacts({
+      const facts = await hostFacts.collectHostFacts({
         name: host.name,
         address: host.address,
         port: host.port,
@@ -39,9 +28,7 @@ export async function hostFactsWorkflow(input: HostFactsInput): Promise<HostFact
       });
       return { name: host.name, ok: true, facts };
     } catch (err) {
-      const cause = err instanceof ActivityFailure ? err.cause : err;
-      const type = cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined;
-      const message = cause instanceof Error ? cause.message : String(cause);
+      const { message, type } = failureCause(err);
       return { name: host.name, ok: false, error: message, ...(type ? { errorType: type } : {}) };
     }
   });

@@ -1,146 +1,162 @@
-import {
-  ApplicationFailure, condition, getExternalWorkflowHandle, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, condition, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Activities } from '../activities';
+import { FAILURE } from '../policies/common/failures';
 import type { NoticeContext, NoticeKind } from '../policies/notices/render';
-import type { RolloutReport } from '../policies/rollout/types';
+import { taskTargets } from '../policies/windows/tasks';
 import type { NoticeRecipient, WindowPhase, WindowPlan, WindowRunInput, WindowStatus, WindowTaskState } from '../policies/windows/types';
+import type { Occurrence } from '../policies/windows/schema';
 import { nextOccurrences, occurrenceAt } from '../policies/windows/occurrences';
+import { NOTICE_ATTEMPTS, noticeDelivery as notices, scheduleUpkeep as schedules, windowChecks as checks } from './activityProfiles';
 import { chunk, mapWithConcurrency } from './concurrency';
 import { cancelWindowUpdate, cutoffSignal, extendWindowUpdate, windowStatusQuery } from './messages';
-import { rolloutWorkflowId, type patchRolloutWorkflow } from './patchRollout';
+import { runWindowTask } from './windowTasks';
 
-/** Attempts per batch of notices; the last one reports what could not be delivered instead of failing. */
-const NOTICE_ATTEMPTS = 6;
-const notices = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  // Backoff for mail servers and webhooks that are down for a while; the ledger keeps retries from sending twice.
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: NOTICE_ATTEMPTS },
-});
-const checks = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 2 } });
-const schedules = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+export { windowTaskRolloutId } from './windowTasks/rollout';
 
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 /** Recipients per notice activity (history stays small for thousands of subscribers), and such activities at once. */
 const RECIPIENTS_PER_ACTIVITY = 50;
 const NOTICE_PARALLELISM = 4;
 
-/** `web-monthly-20261124T2100Z-1`: the rollout of a window occurrence's n-th task. */
-export function windowTaskRolloutId(window: string, occurrenceStart: string, task: number): string {
-  return `${window}-${occurrenceStart.replace(/[-:]/g, '').replace(/\.\d+/, '').replace(/00Z$/, 'Z').toLowerCase()}-${task + 1}`;
+/** One occurrence's run as it goes: what the status query shows, changed by the steps and the updates. */
+class WindowRun {
+  readonly start: number;
+  end: number;
+  /** The cutoff keeps its distance to the end when the end moves. */
+  readonly cutoffBeforeEnd: number;
+  phase: WindowPhase = 'scheduled';
+  reason: string | undefined;
+  cancelled = false;
+  preflight: WindowStatus['preflight'];
+  finishedAt: string | undefined;
+  readonly sent: WindowStatus['notices'] = [];
+  readonly tasks: WindowStatus['tasks'];
+  /** The child workflow of the task running now: cancel and extend move its cutoff. */
+  runningTask: string | undefined;
+
+  constructor(readonly input: WindowRunInput, readonly occurrence: Occurrence) {
+    this.start = Date.parse(occurrence.start);
+    this.end = Date.parse(occurrence.end);
+    this.cutoffBeforeEnd = this.end - Date.parse(occurrence.cutoff);
+    this.tasks = input.plan.tasks.map((t) => ({ name: t.name, state: 'pending' as WindowTaskState }));
+  }
+
+  get plan(): WindowPlan {
+    return this.input.plan;
+  }
+
+  get cutoff(): number {
+    return this.end - this.cutoffBeforeEnd;
+  }
+
+  status(): WindowStatus {
+    const { plan, occurrence, reason, preflight, finishedAt } = this;
+    return {
+      window: plan.name, title: plan.title, services: plan.services, occurrence, end: new Date(this.end).toISOString(), phase: this.phase,
+      tasks: this.tasks.map((t) => ({ ...t })), notices: this.sent.map((n) => ({ ...n })),
+      ...(reason !== undefined ? { reason } : {}),
+      ...(preflight !== undefined ? { preflight } : {}),
+      ...(finishedAt !== undefined ? { finishedAt } : {}),
+    };
+  }
+
+  over(): boolean {
+    return ['completed', 'rolled-back', 'cancelled', 'missed'].includes(this.phase);
+  }
+
+  notice(kind: NoticeKind, extra: Partial<NoticeContext>): Omit<NoticeContext, 'language' | 'timezone' | 'recipientName'> {
+    const { plan, reason } = this;
+    return {
+      kind, organisation: plan.organisation,
+      window: { title: plan.title, services: plan.services.map((s) => s.title), start: this.occurrence.start, end: new Date(this.end).toISOString() },
+      ...(plan.impact !== undefined ? { impact: plan.impact } : {}),
+      ...(reason !== undefined && (kind === 'extended' || kind === 'cancelled') ? { reason } : {}),
+      ...extra,
+    };
+  }
 }
 
-/**
- * One occurrence of a maintenance window, started by the window's schedule ahead of time:
- * "scheduled" notice at the first lead time, pre-flight of the task hosts (alerts operations),
- * reminders, "started" at the start, the tasks in order (none starts after the cutoff), then
- * "completed" or "rolled back". Cancel and extend arrive as updates. Every notice is sent once
- * per (occurrence, kind, recipient).
- */
-export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<WindowStatus> {
+/** The occurrence this run is for: the one it was started with, or the one its schedule's time names. */
+function findOccurrence(input: WindowRunInput): Occurrence {
   const { plan } = input;
   const scheduledAt = workflowInfo().typedSearchAttributes.get(SCHEDULED_START) ?? workflowInfo().runStartTime;
   const found = input.occurrenceStart !== undefined
     ? occurrenceAt(plan.timing, new Date(input.occurrenceStart))
     : nextOccurrences(plan.timing, new Date(scheduledAt.getTime() - 1000), 1)[0];
-  if (!found) throw ApplicationFailure.nonRetryable(`window ${plan.name} has no occurrence at ${input.occurrenceStart ?? scheduledAt.toISOString()}`, 'NoOccurrence');
-  const occurrence = found;
+  if (!found) throw ApplicationFailure.nonRetryable(`window ${plan.name} has no occurrence at ${input.occurrenceStart ?? scheduledAt.toISOString()}`, FAILURE.NoOccurrence);
+  return found;
+}
 
-  const start = Date.parse(occurrence.start);
-  let end = Date.parse(occurrence.end);
-  const cutoffBeforeEnd = end - Date.parse(occurrence.cutoff);
-  let phase: WindowPhase = 'scheduled';
-  let reason: string | undefined;
-  let cancelled = false;
-  let preflight: WindowStatus['preflight'];
-  let finishedAt: string | undefined;
-  const sent: WindowStatus['notices'] = [];
-  const tasks: WindowStatus['tasks'] = plan.tasks.map((t) => ({ name: t.name, state: 'pending' as WindowTaskState }));
-  let runningRollout: string | undefined;
-
-  const status = (): WindowStatus => ({
-    window: plan.name, title: plan.title, services: plan.services, occurrence, end: new Date(end).toISOString(), phase,
-    tasks: tasks.map((t) => ({ ...t })), notices: sent.map((n) => ({ ...n })),
-    ...(reason !== undefined ? { reason } : {}),
-    ...(preflight !== undefined ? { preflight } : {}),
-    ...(finishedAt !== undefined ? { finishedAt } : {}),
-  });
-  const over = () => ['completed', 'rolled-back', 'cancelled', 'missed'].includes(phase);
-  setHandler(windowStatusQuery, status);
+/** The status query, and cancel and extend as updates (rejected once the window is over). */
+function handleMessages(w: WindowRun): void {
+  const { plan, occurrence } = w;
+  setHandler(windowStatusQuery, () => w.status());
   setHandler(
     cancelWindowUpdate,
     async ({ reason: why, by }) => {
-      cancelled = true;
-      reason = by ? `${why} (${by})` : why;
+      w.cancelled = true;
+      w.reason = by ? `${why} (${by})` : why;
       // No new wave of the running rollout; what is in flight finishes or is rolled back by the rollout itself.
-      if (runningRollout) await getExternalWorkflowHandle(runningRollout).signal(cutoffSignal, { at: Date.now() }).catch(() => undefined);
-      return status();
+      if (w.runningTask) await getExternalWorkflowHandle(w.runningTask).signal(cutoffSignal, { at: Date.now() }).catch(() => undefined);
+      return w.status();
     },
     { validator: (_request) => {
-      if (over()) throw ApplicationFailure.nonRetryable(`window ${plan.name} (${occurrence.localStart}) has already ended: ${phase}`, 'WindowOver');
+      if (w.over()) throw ApplicationFailure.nonRetryable(`window ${plan.name} (${occurrence.localStart}) has already ended: ${w.phase}`, FAILURE.WindowOver);
     } },
   );
   setHandler(
     extendWindowUpdate,
     async ({ until, reason: why }) => {
-      end = Date.parse(until);
-      reason = why;
-      if (runningRollout) await getExternalWorkflowHandle(runningRollout).signal(cutoffSignal, { at: end - cutoffBeforeEnd }).catch(() => undefined);
-      await notify('extended');
-      return status();
+      w.end = Date.parse(until);
+      w.reason = why;
+      if (w.runningTask) await getExternalWorkflowHandle(w.runningTask).signal(cutoffSignal, { at: w.cutoff }).catch(() => undefined);
+      await notify(w, 'extended');
+      return w.status();
     },
     { validator: ({ until }) => {
-      if (over() || cancelled) throw ApplicationFailure.nonRetryable(`window ${plan.name} (${occurrence.localStart}) has already ended: ${phase}`, 'WindowOver');
+      if (w.over() || w.cancelled) throw ApplicationFailure.nonRetryable(`window ${plan.name} (${occurrence.localStart}) has already ended: ${w.phase}`, FAILURE.WindowOver);
       const t = Date.parse(until);
-      if (!Number.isFinite(t) || t <= end) throw ApplicationFailure.nonRetryable(`the new end must be later than the current end ${new Date(end).toISOString()}`, 'InvalidExtension');
+      if (!Number.isFinite(t) || t <= w.end) throw ApplicationFailure.nonRetryable(`the new end must be later than the current end ${new Date(w.end).toISOString()}`, FAILURE.InvalidExtension);
     } },
   );
+}
 
-  const noticeFor = (kind: NoticeKind, extra: Partial<NoticeContext> = {}): Omit<NoticeContext, 'language' | 'timezone' | 'recipientName'> => ({
-    kind, organisation: plan.organisation,
-    window: { title: plan.title, services: plan.services.map((s) => s.title), start: occurrence.start, end: new Date(end).toISOString() },
-    ...(plan.impact !== undefined ? { impact: plan.impact } : {}),
-    ...(reason !== undefined && (kind === 'extended' || kind === 'cancelled') ? { reason } : {}),
-    ...extra,
+/** Sends one kind of notice to every recipient; a recipient that cannot be reached does not stop the window. */
+async function notify(w: WindowRun, kind: NoticeKind, extra: Partial<NoticeContext> = {}): Promise<void> {
+  const { plan } = w;
+  const notice = w.notice(kind, extra);
+  const results = await mapWithConcurrency(chunk(plan.recipients, RECIPIENTS_PER_ACTIVITY), NOTICE_PARALLELISM, (recipients) =>
+    notices
+      .sendNotices({ keyPrefix: `${plan.name}/${w.occurrence.start}/${kind}`, window: plan.name, channels: plan.channels, recipients, notice, finalAttempt: NOTICE_ATTEMPTS })
+      .catch((err: unknown) => ({ delivered: 0, failed: recipients.map((r) => ({ recipient: r.name, error: (err as Error).message })) })),
+  );
+  const failed = results.flatMap((r) => r.failed);
+  w.sent.push({ kind, sentAt: new Date().toISOString(), delivered: results.reduce((n, r) => n + r.delivered, 0), failed: failed.length });
+  if (failed.length > 0) {
+    await alert(w, `notices-${kind}`, `${failed.length} of ${plan.recipients.length} "${kind}" notice(s) for window ${plan.name} could not be delivered`, failed.slice(0, 50).map((f) => `${f.recipient}: ${f.error}`).join('\n'));
+  }
+}
+
+/** Tells operations (every `operations` recipient), at most once per `what` of this occurrence. */
+async function alert(w: WindowRun, what: string, subject: string, text: string): Promise<void> {
+  const { plan } = w;
+  await mapWithConcurrency(plan.operations, NOTICE_PARALLELISM, async (recipient) => {
+    await notices
+      .sendAlert({ key: `${plan.name}/${w.occurrence.start}/alert-${what}/${recipient.key}`, channel: channelOf(plan, recipient), recipient, subject: `[maint] ${subject}`, text })
+      .catch(() => undefined);
   });
-  /** Sends one kind of notice to every recipient; a recipient that cannot be reached does not stop the window. */
-  async function notify(kind: NoticeKind, extra: Partial<NoticeContext> = {}): Promise<void> {
-    const notice = noticeFor(kind, extra);
-    const chunks = chunk(plan.recipients, RECIPIENTS_PER_ACTIVITY);
-    const results = await mapWithConcurrency(chunks, NOTICE_PARALLELISM, (recipients) =>
-      notices
-        .sendNotices({ keyPrefix: `${plan.name}/${occurrence.start}/${kind}`, window: plan.name, channels: plan.channels, recipients, notice, finalAttempt: NOTICE_ATTEMPTS })
-        .catch((err: unknown) => ({ delivered: 0, failed: recipients.map((r) => ({ recipient: r.name, error: (err as Error).message })) })),
-    );
-    const failed = results.flatMap((r) => r.failed);
-    sent.push({ kind, sentAt: new Date().toISOString(), delivered: results.reduce((n, r) => n + r.delivered, 0), failed: failed.length });
-    if (failed.length > 0) {
-      await alert(`notices-${kind}`, `${failed.length} of ${plan.recipients.length} "${kind}" notice(s) for window ${plan.name} could not be delivered`, failed.slice(0, 50).map((f) => `${f.recipient}: ${f.error}`).join('\n'));
-    }
-  }
-  async function alert(what: string, subject: string, text: string): Promise<void> {
-    await mapWithConcurrency(plan.operations, NOTICE_PARALLELISM, async (recipient) => {
-      await notices
-        .sendAlert({ key: `${plan.name}/${occurrence.start}/alert-${what}/${recipient.key}`, channel: channelOf(plan, recipient), recipient, subject: `[maint] ${subject}`, text })
-        .catch(() => undefined);
-    });
-  }
-  /** Sleeps until `at` (epoch ms); true when cancelled meanwhile. */
-  const sleepUntil = async (at: number): Promise<boolean> => {
-    const ms = at - Date.now();
-    if (ms > 0) await condition(() => cancelled, ms);
-    return cancelled;
-  };
+}
 
-  if (Date.now() >= end) {
-    phase = 'missed';
-    reason = `started after the window had ended (${occurrence.localEnd})`;
-    return status();
-  }
+/** Sleeps until `at` (epoch ms); true when cancelled meanwhile. */
+async function sleepUntil(w: WindowRun, at: number): Promise<boolean> {
+  const ms = at - Date.now();
+  if (ms > 0) await condition(() => w.cancelled, ms);
+  return w.cancelled;
+}
 
-  // Before the start: notices at their lead times and the pre-flight, in time order.
+/** Before the start: notices at their lead times and the pre-flight, in time order. True when customers were told. */
+async function beforeTheStart(w: WindowRun): Promise<boolean> {
+  const { plan, occurrence, start } = w;
   const before: Array<{ at: number; step: 'scheduled' | 'reminder' | 'preflight' }> = [
     ...plan.leadTimesMs.map((lead, i) => ({ at: start - lead, step: (i === 0 ? 'scheduled' : 'reminder') as 'scheduled' | 'reminder' })),
     ...(plan.preflightBeforeMs !== undefined && plan.tasks.length > 0 ? [{ at: start - plan.preflightBeforeMs, step: 'preflight' as const }] : []),
@@ -151,111 +167,116 @@ export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<
     if (Date.now() >= start) break;
     // A reminder whose moment passed before this run began is covered by the "scheduled" notice sent now.
     if (event.step === 'reminder' && event.at < launchedAt && announced) continue;
-    if (await sleepUntil(event.at)) break;
+    if (await sleepUntil(w, event.at)) break;
     if (event.step === 'preflight') {
-      const result = await checks.preflightWindowHosts({ targets: plan.tasks.map((t) => t.targets) });
-      preflight = { at: new Date().toISOString(), ok: result.problems.length === 0, problems: result.problems.slice(0, 50) };
+      const result = await checks.preflightWindowHosts({ targets: taskTargets(plan.tasks) });
+      w.preflight = { at: new Date().toISOString(), ok: result.problems.length === 0, problems: result.problems.slice(0, 50) };
       if (result.problems.length > 0) {
-        await alert('preflight', `pre-flight of window ${plan.name} (${occurrence.localStart}): ${result.problems.length} problem(s)`, `${result.problems.join('\n')}\n\n${result.hosts} host(s) checked. Fix these before the window starts, or cancel it: maint windows cancel ${plan.name} --reason "…"`);
+        await alert(w, 'preflight', `pre-flight of window ${plan.name} (${occurrence.localStart}): ${result.problems.length} problem(s)`, `${result.problems.join('\n')}\n\n${result.hosts} host(s) checked. Fix these before the window starts, or cancel it: maint windows cancel ${plan.name} --reason "…"`);
       }
     } else if (plan.recipients.length > 0 || event.step === 'scheduled') {
-      await notify(event.step);
+      await notify(w, event.step);
       announced = true;
     }
   }
+  return announced;
+}
 
-  if (!cancelled) await sleepUntil(start);
-  if (cancelled && Date.now() < start) {
-    phase = 'cancelled';
-    if (announced) await notify('cancelled');
-    return finish();
-  }
-
-  phase = 'in-progress';
-  await notify('started');
+/** The tasks in order; none starts after the cutoff or once cancelled. True when one was rolled back or failed. */
+async function runTasks(w: WindowRun): Promise<boolean> {
+  const { plan, occurrence } = w;
   let rolledBack = false;
   for (const [i, task] of plan.tasks.entries()) {
-    const t = tasks[i]!;
-    if (cancelled) {
+    const t = w.tasks[i]!;
+    if (w.cancelled) {
       t.state = 'cancelled';
       continue;
     }
-    const cutoff = end - cutoffBeforeEnd;
+    const cutoff = w.cutoff;
     if (Date.now() >= cutoff) {
       t.state = 'postponed';
       t.message = `not started: the window's cutoff (${new Date(cutoff).toISOString()}) had passed`;
       continue;
     }
-    const rolloutId = windowTaskRolloutId(plan.name, occurrence.start, i);
-    t.rolloutId = rolloutId;
-    t.state = 'running';
-    runningRollout = rolloutWorkflowId(rolloutId);
-    const child = await startChild<typeof patchRolloutWorkflow>('patchRolloutWorkflow', {
-      workflowId: runningRollout,
-      args: [{ rolloutId, policy: task.policy, targets: task.targets, notAfter: cutoff }],
-      // A rollout never dies with its window: it finishes (or rolls back) on its own.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-    let report: RolloutReport;
+    let outcome;
     try {
-      report = await child.result();
-    } catch (err) {
-      t.state = 'failed';
-      t.message = (err as Error).message;
-      rolledBack = true;
-      continue;
+      outcome = await runWindowTask(task, {
+        window: plan.name, occurrenceStart: occurrence.start, index: i, cutoff,
+        started: ({ rolloutId, workflowId }) => {
+          Object.assign(t, { rolloutId, state: 'running' });
+          w.runningTask = workflowId;
+        },
+      });
     } finally {
-      runningRollout = undefined;
+      w.runningTask = undefined;
     }
-    t.state = taskState(report);
-    if (report.message !== undefined) t.message = report.message;
-    if (t.state === 'rolled-back' || t.state === 'failed') {
-      rolledBack = true;
-      await alert(`rollback-${i}`, `window ${plan.name}: rollout ${rolloutId} ${report.status}`, `${report.message ?? ''}\n\nmaint rollout status ${rolloutId}`);
-    }
+    t.state = outcome.state;
+    if (outcome.message !== undefined) t.message = outcome.message;
+    if (outcome.state === 'rolled-back' || outcome.state === 'failed') rolledBack = true;
+    if (outcome.alert) await alert(w, `rollback-${i}`, outcome.alert.subject, outcome.alert.text);
   }
+  return rolledBack;
+}
 
-  finishedAt = new Date().toISOString();
-  if (cancelled) {
-    phase = 'cancelled';
+/** After the tasks: the closing notice says how it went. */
+async function conclude(w: WindowRun, rolledBack: boolean): Promise<void> {
+  const finishedAt = new Date().toISOString();
+  w.finishedAt = finishedAt;
+  if (w.cancelled) {
+    w.phase = 'cancelled';
     // Cancelled after the start: what was done stays (checked, or rolled back by its rollout).
-    await notify('cancelled', { stoppedEarly: true, finishedAt });
+    await notify(w, 'cancelled', { stoppedEarly: true, finishedAt });
   } else if (rolledBack) {
-    phase = 'rolled-back';
-    await notify('rolled-back', { finishedAt });
+    w.phase = 'rolled-back';
+    await notify(w, 'rolled-back', { finishedAt });
   } else {
-    phase = 'completed';
-    const postponed = tasks.filter((x) => x.state === 'postponed').map((x) => x.name);
-    await notify('completed', { finishedAt, ...(postponed.length > 0 ? { postponed } : {}) });
+    w.phase = 'completed';
+    const postponed = w.tasks.filter((x) => x.state === 'postponed').map((x) => x.name);
+    await notify(w, 'completed', { finishedAt, ...(postponed.length > 0 ? { postponed } : {}) });
   }
-  return finish();
+}
 
-  async function finish(): Promise<WindowStatus> {
-    finishedAt ??= new Date().toISOString();
-    // Started by a schedule made before windowLaunchWorkflow (which now tops it up): keep its list of
-    // exact launch times topped up (only if nobody re-applied meanwhile). `maint apply` updates such schedules.
-    if (input.occurrenceStart === undefined) await schedules.refreshWindowSchedule({ window: plan.name, configHash: plan.configHash }).catch(() => undefined);
-    return status();
+async function finish(w: WindowRun): Promise<WindowStatus> {
+  w.finishedAt ??= new Date().toISOString();
+  // Started by a schedule made before windowLaunchWorkflow (which now tops it up): keep its list of
+  // exact launch times topped up (only if nobody re-applied meanwhile). `maint apply` updates such schedules.
+  if (w.input.occurrenceStart === undefined) await schedules.refreshWindowSchedule({ window: w.plan.name, configHash: w.plan.configHash }).catch(() => undefined);
+  return w.status();
+}
+
+/**
+ * One occurrence of a maintenance window, started by the window's schedule ahead of time:
+ * "scheduled" notice at the first lead time, pre-flight of the task hosts (alerts operations),
+ * reminders, "started" at the start, the tasks in order (none starts after the cutoff), then
+ * "completed" or "rolled back". Cancel and extend arrive as updates. Every notice is sent once
+ * per (occurrence, kind, recipient).
+ */
+export async function maintenanceWindowWorkflow(input: WindowRunInput): Promise<WindowStatus> {
+  const w = new WindowRun(input, findOccurrence(input));
+  handleMessages(w);
+
+  if (Date.now() >= w.end) {
+    w.phase = 'missed';
+    w.reason = `started after the window had ended (${w.occurrence.localEnd})`;
+    return w.status();
   }
+
+  const announced = await beforeTheStart(w);
+  if (!w.cancelled) await sleepUntil(w, w.start);
+  if (w.cancelled && Date.now() < w.start) {
+    w.phase = 'cancelled';
+    if (announced) await notify(w, 'cancelled');
+    return finish(w);
+  }
+
+  w.phase = 'in-progress';
+  await notify(w, 'started');
+  await conclude(w, await runTasks(w));
+  return finish(w);
 }
 
 function channelOf(plan: WindowPlan, recipient: NoticeRecipient) {
   const channel = plan.channels.find((c) => c.name === recipient.channel);
-  if (!channel) throw ApplicationFailure.nonRetryable(`channel ${recipient.channel} is not part of window ${plan.name}'s plan`, 'NoticeInvalid');
+  if (!channel) throw ApplicationFailure.nonRetryable(`channel ${recipient.channel} is not part of window ${plan.name}'s plan`, FAILURE.NoticeInvalid);
   return channel;
-}
-
-function taskState(report: RolloutReport): WindowTaskState {
-  switch (report.status) {
-    case 'completed':
-    case 'completed-with-failures':
-      return 'completed';
-    case 'cut-off':
-      return 'postponed';
-    case 'rolled_back':
-    case 'aborted':
-      return 'rolled-back';
-    default:
-      return 'failed';
-  }
 }

@@ -1,37 +1,14 @@
-import {
-  ActivityCancellationType, ActivityFailure, CancellationScope, condition, isCancellation,
-  proxyActivities, setHandler,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { RolloutPolicy } from '../policies/rollout/policy';
 import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rollout/types';
 import { healthTarget } from '../policies/rollout/strategies';
 import { pickHosts } from '../policies/rollout/targets';
+import { hostChecks, hostSteps, inventoryReads, type HostSteps as Steps } from './activityProfiles';
 import { mapWithConcurrency } from './concurrency';
+import { causeMessage } from './failures';
 import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from './messages';
 
-const retry = { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['HostKeyMismatch', 'AuthenticationFailed', 'HostCommandFailed', 'HealthCheckFailed', 'RebootTimedOut', 'PreflightFailed'] };
-
-const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '45 seconds', retry });
-
-/** The activity proxies a rollout needs, with timeouts from its policy. */
-function stepsFor(policy: RolloutPolicy) {
-  return {
-    // Steps that change the host: a cancelled workflow waits for them to finish before it rolls back.
-    changing: proxyActivities<Activities>({
-      startToCloseTimeout: policy.commandTimeout + 60_000, heartbeatTimeout: '20 seconds', retry,
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    }),
-    verifying: proxyActivities<Activities>({ startToCloseTimeout: policy.health.deadline + 60_000, heartbeatTimeout: '20 seconds', retry }),
-    rebooting: proxyActivities<Activities>({
-      startToCloseTimeout: policy.reboot.timeout + 120_000, heartbeatTimeout: '20 seconds', retry,
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    }),
-  };
-}
-
-type Steps = ReturnType<typeof stepsFor>;
 
 /** `phase` tells apart the same hook run while patching and again while restoring (its job key on the host). */
 async function runHook(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post', phase: 'patch' | 'restore'): Promise<void> {
@@ -59,14 +36,9 @@ export function restoreHost(steps: Steps, policy: RolloutPolicy, rollout: Rollou
       await runHook(steps, policy, rolloutId, host, 'undrain', 'restore');
       Object.assign(report, { state: 'rolled-back', outOfServiceUntil: now() });
     } catch (err) {
-      Object.assign(report, { state: 'failed', error: `${report.error ? `${report.error}; ` : ''}rollback failed: ${message(err)}` });
+      Object.assign(report, { state: 'failed', error: `${report.error ? `${report.error}; ` : ''}rollback failed: ${causeMessage(err)}` });
     }
   });
-}
-
-function message(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof Error ? cause.message : String(err);
 }
 
 /**
@@ -79,7 +51,7 @@ function message(err: unknown): string {
 export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult> {
   const { policy, rolloutId } = input;
   const rollout: RolloutRef = { rolloutId, execution: input.execution };
-  const steps = stepsFor(policy);
+  const steps = hostSteps(policy);
   const target = healthTarget(policy.strategy);
 
   const reports = new Map<string, HostReport>(input.names.map((name) => [name, { name, wave: input.wave, state: 'pending', attempts: 0 }]));
@@ -108,12 +80,12 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
     let record: VersionRecord | undefined;
     try {
       set(host, 'preflight');
-      await quick.preflightHost({ rolloutId, host });
+      await hostChecks.preflightHost({ rolloutId, host });
       set(host, 'draining', { outOfServiceFrom: Date.now() });
       await hook(host, 'drain');
       await hook(host, 'pre');
       set(host, 'patching');
-      record = await quick.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
+      record = await hostChecks.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
       set(host, 'patching', { record });
       const applied = await steps.changing.applyPatch({ ...rollout, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
       report(host).attempts += applied.alreadyApplied ? 0 : 1;
@@ -132,11 +104,11 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
         failures++;
         if (failures > input.failuresAllowed) halted = true;
       }
-      set(host, 'failed', { error: cancelled ? 'aborted while in progress' : message(err) });
+      set(host, 'failed', { error: cancelled ? 'aborted while in progress' : causeMessage(err) });
       if (record !== undefined && (policy.rollback.scope !== 'none' || cancelled)) {
         await restoreHost(steps, policy, rollout, host, report(host), false, Date.now);
         // Say "rolled back" only when it was; a failed restore keeps its own explanation.
-        if (!cancelled && report(host).state === 'rolled-back') report(host).error = `${message(err)} (rolled back)`;
+        if (!cancelled && report(host).state === 'rolled-back') report(host).error = `${causeMessage(err)} (rolled back)`;
       } else if (record === undefined && report(host).outOfServiceFrom !== undefined) {
         // Failed before anything changed (e.g. drain or preflight): just put it back in service.
         await CancellationScope.nonCancellable(async () => {
@@ -173,7 +145,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
 
 /** Rolls back hosts patched by earlier batches (rollback scope `all-patched`), from the records kept on each host. */
 export async function rollbackHostsWorkflow(input: RolloutRef & { policy: RolloutPolicy; names: string[]; targets: TargetSet; parallelism: number; wave: number }): Promise<HostReport[]> {
-  const steps = stepsFor(input.policy);
+  const steps = hostSteps(input.policy);
   const { hosts, missing } = await resolveHosts(input.targets, input.names);
   const restored = await mapWithConcurrency(hosts, Math.max(1, input.parallelism), async (host) => {
     const report: HostReport = { name: host.name, wave: input.wave, state: 'healthy', attempts: 0 };
@@ -186,5 +158,5 @@ export async function rollbackHostsWorkflow(input: RolloutRef & { policy: Rollou
 /** Inline targets are picked right here; by reference, an activity reads the source now. */
 async function resolveHosts(targets: TargetSet, names: string[]): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
   if (targets.kind === 'inline') return pickHosts(targets.hosts, names);
-  return quick.resolveTargets({ targets, names });
+  return inventoryReads.resolveTargets({ targets, names });
 }

@@ -1,18 +1,17 @@
 import {
   allHandlersFinished, ApplicationFailure, type ChildWorkflowHandle, condition, continueAsNew, executeChild, getExternalWorkflowHandle,
-  proxyActivities, setHandler, startChild, workflowInfo,
+  setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { FAILURE } from '../policies/common/failures';
 import { toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rollout/types';
 import { failuresTolerated, planWaves, type WavePlan } from '../policies/rollout/waves';
+import { inventoryReads as inventory } from './activityProfiles';
 import { chunk, mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, abortUpdate, approveUpdate, cutoffSignal, pauseSignal, progressQuery, resumeSignal } from './messages';
-import type { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
+import { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
 
 /** A batch child never holds more hosts than this, so every history stays far below Temporal's limits. */
 export const MAX_HOSTS_PER_BATCH_WORKFLOW = 50;
-
-const inventory = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['InventoryUnavailable', 'InventoryInvalid'] } });
 
 /** What survives continue-as-new: everything decided so far, compactly (≈ 70 bytes a host). */
 export interface RolloutCarry {
@@ -42,6 +41,244 @@ function needsApprovalAfter(after: 'canary' | 'every-wave' | number[] | undefine
   return after.includes(wave.index);
 }
 
+const FINISHED: ReadonlySet<RolloutStatus> = new Set(['completed', 'completed-with-failures', 'rolled-back', 'failed', 'aborted', 'cut-off']);
+
+/**
+ * Everything a rollout decides as it goes: what its progress query shows and what continue-as-new
+ * carries. Handlers and the wave loop change it; the steps below read it.
+ */
+class Rollout {
+  /** What binds the version records on the hosts to this rollout (the same across continue-as-new). */
+  readonly execution = workflowInfo().firstExecutionRunId;
+  // Until the targets are known, the plan is empty (handlers are registered before the first await).
+  names: string[] = [];
+  plan: WavePlan[] = [];
+  tolerated = 0;
+  readonly reports = new Map<string, HostOutcome>();
+  readonly batches: string[];
+  readonly notes: string[];
+  readonly approved: Set<number>;
+  status: RolloutStatus;
+  paused: boolean;
+  failures: number;
+  currentWave: number;
+  notAfter: number | undefined;
+  abortReason: string | undefined;
+  message: string | undefined;
+  awaitingApproval: number | undefined;
+  running: Array<ChildWorkflowHandle<typeof patchBatchWorkflow>> = [];
+
+  constructor(readonly input: RolloutInput, private readonly carried?: RolloutCarry) {
+    this.batches = [...(carried?.batches ?? [])];
+    this.notes = [...(carried?.notes ?? [])];
+    this.approved = new Set(carried?.approvedWaves ?? []);
+    this.status = carried?.paused ? 'paused' : 'running';
+    this.paused = carried?.paused ?? false;
+    this.failures = carried?.failures ?? 0;
+    this.currentWave = carried?.nextWave ?? 0;
+    this.notAfter = carried?.notAfter ?? input.notAfter;
+  }
+
+  get policy() {
+    return this.input.policy;
+  }
+
+  get aborting(): boolean {
+    return this.abortReason !== undefined;
+  }
+
+  /** The host names when known without reading the inventory: carried over, or inline targets. */
+  knownNames(): string[] | undefined {
+    const { targets } = this.input;
+    return this.carried ? this.carried.reports.map((r) => r.name) : targets.kind === 'inline' ? targets.hosts.map((h) => h.name) : undefined;
+  }
+
+  initialise(targetNames: string[]): void {
+    const { policy } = this;
+    this.names = targetNames;
+    this.plan = planWaves(targetNames.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
+    this.tolerated = failuresTolerated(policy.failureThreshold, targetNames.length);
+    for (const [i, name] of targetNames.entries()) this.reports.set(name, { name, wave: this.plan.findIndex((w) => i >= w.start && i < w.start + w.size), state: 'pending', attempts: 0 });
+    for (const r of this.carried?.reports ?? []) this.reports.set(r.name, r);
+  }
+
+  /** Inline targets are sliced per batch; a reference is passed as is. */
+  targetsFor(batchNames: string[]): TargetSet {
+    const { targets } = this.input;
+    if (targets.kind !== 'inline') return targets;
+    const wanted = new Set(batchNames);
+    return { kind: 'inline', hosts: targets.hosts.filter((h) => wanted.has(h.name)) };
+  }
+
+  finished(): boolean {
+    return FINISHED.has(this.status);
+  }
+
+  /** Marks every host no wave touched as skipped, saying why. */
+  skipPending(error: string): HostOutcome[] {
+    const left = [...this.reports.values()].filter((r) => r.state === 'pending');
+    for (const r of left) Object.assign(r, { state: 'skipped', error });
+    return left;
+  }
+
+  private waveState(w: WavePlan): RolloutProgress['waves'][number]['state'] {
+    const states = this.names.slice(w.start, w.start + w.size).map((n) => this.reports.get(n)!.state);
+    if (states.every((s) => s === 'pending')) return w.index === this.currentWave && this.status === 'running' && this.running.length > 0 ? 'running' : 'pending';
+    if (states.every((s) => s === 'skipped')) return 'skipped';
+    if (states.some((s) => s === 'failed')) return 'failed';
+    if (states.some((s) => s === 'rolled-back')) return 'rolled-back';
+    if (states.every((s) => s === 'healthy')) return 'done';
+    return 'running';
+  }
+
+  progress(): RolloutProgress {
+    const { notes, message, running } = this;
+    return {
+      rolloutId: this.input.rolloutId, policy: this.policy.name, status: this.status, currentWave: this.currentWave,
+      waves: this.plan.map((w) => ({ index: w.index, size: w.size, canary: w.canary, state: this.waveState(w) })),
+      hosts: [...this.reports.values()], failures: this.failures, failuresTolerated: this.tolerated, batches: [...this.batches],
+      ...(notes.length > 0 ? { notes: [...notes] } : {}),
+      ...(message !== undefined ? { message } : {}),
+      ...(running.length > 0 ? { runningBatches: running.map((c) => c.workflowId) } : {}),
+    };
+  }
+
+  report(): RolloutReport {
+    return { ...this.progress(), finishedAt: Date.now() };
+  }
+
+  carry(): RolloutCarry {
+    return {
+      nextWave: this.currentWave + 1, reports: this.names.map((n) => this.reports.get(n)!), failures: this.failures, approvedWaves: [...this.approved],
+      paused: this.paused, batches: this.batches, notes: this.notes,
+      ...(this.notAfter !== undefined ? { notAfter: this.notAfter } : {}),
+    };
+  }
+}
+
+/** Progress, cutoff, pause/resume (passed on to the running batches), approval and abort. */
+function handleMessages(r: Rollout): void {
+  const { rolloutId } = r.input;
+  setHandler(progressQuery, () => r.progress());
+  setHandler(cutoffSignal, ({ at }) => {
+    r.notAfter = at;
+  });
+  setHandler(pauseSignal, () => {
+    if (r.finished()) return;
+    r.paused = true;
+    if (r.awaitingApproval === undefined) r.status = 'paused';
+    for (const child of r.running) void getExternalWorkflowHandle(child.workflowId).signal(pauseSignal).catch(() => undefined);
+  });
+  setHandler(resumeSignal, () => {
+    if (r.finished()) return;
+    r.paused = false;
+    if (r.status === 'paused') r.status = 'running';
+    for (const child of r.running) void getExternalWorkflowHandle(child.workflowId).signal(resumeSignal).catch(() => undefined);
+  });
+  setHandler(
+    approveUpdate,
+    (_request) => {
+      const wave = r.awaitingApproval!;
+      r.approved.add(wave);
+      return { approvedWave: wave };
+    },
+    { validator: (_request) => {
+      if (r.awaitingApproval === undefined) throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} is not waiting for approval (status: ${r.status})`, FAILURE.NotAwaitingApproval);
+    } },
+  );
+  setHandler(
+    abortUpdate,
+    async (request) => {
+      const reason = request.reason ?? 'aborted';
+      r.abortReason = reason;
+      r.message = `aborted${request.by ? ` by ${request.by}` : ''}: ${reason}`;
+      await Promise.all(r.running.map((child) => getExternalWorkflowHandle(child.workflowId).signal(abortBatchSignal, { reason }).catch(() => undefined)));
+      return { accepted: true as const };
+    },
+    { validator: (_request) => {
+      if (r.finished()) throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} has already ended (${r.status})`, FAILURE.RolloutFinished);
+    } },
+  );
+}
+
+/** Re-reads the source: hosts that joined since the rollout began are reported, never silently added. */
+async function noteJoinedHosts(r: Rollout): Promise<void> {
+  const planned = new Set(r.names);
+  const joined = (await inventory.listTargetNames(r.input.targets)).filter((n) => !planned.has(n));
+  if (joined.length > 0) {
+    r.notes[0] = `${joined.length} host(s) joined the inventory after this rollout began and are not part of it: ${joined.slice(0, 10).join(', ')}${joined.length > 10 ? ', …' : ''}`;
+  }
+}
+
+/** Runs one wave as batch children of at most {@link MAX_HOSTS_PER_BATCH_WORKFLOW} hosts, sharing the wave's maxUnavailable budget. */
+async function runWave(r: Rollout, wave: WavePlan): Promise<BatchResult[]> {
+  const { rolloutId } = r.input;
+  const parts = chunk(r.names.slice(wave.start, wave.start + wave.size), MAX_HOSTS_PER_BATCH_WORKFLOW);
+  const concurrentParts = Math.min(parts.length, wave.parallelism);
+  const partParallelism = Math.max(1, Math.floor(wave.parallelism / concurrentParts));
+  return mapWithConcurrency(parts, concurrentParts, async (partNames, part): Promise<BatchResult> => {
+    if (r.aborting || r.failures > r.tolerated) {
+      return { hosts: partNames.map((n) => ({ ...r.reports.get(n)!, state: 'skipped', error: r.aborting ? 'rollout aborted' : 'rollout halted' })), failures: 0, halted: false, aborted: r.aborting };
+    }
+    const workflowId = batchWorkflowId(rolloutId, wave.index, part);
+    r.batches.push(workflowId);
+    const child = await startChild(patchBatchWorkflow, {
+      workflowId,
+      args: [{ rolloutId, execution: r.execution, wave: wave.index, names: partNames, targets: r.targetsFor(partNames), policy: r.policy, parallelism: partParallelism, failuresAllowed: Math.max(0, r.tolerated - r.failures), paused: r.paused }],
+    });
+    r.running.push(child);
+    try {
+      const result = await child.result();
+      r.failures += result.failures;
+      for (const h of result.hosts) r.reports.set(h.name, toOutcome(h));
+      return result;
+    } finally {
+      r.running = r.running.filter((c) => c !== child);
+    }
+  });
+}
+
+/**
+ * Failures passed the threshold in `wave`: untouched hosts are skipped and, with rollback scope
+ * `all-patched`, every host patched so far is restored. The status says whether all came back.
+ */
+async function haltAndRollBack(r: Rollout, wave: WavePlan): Promise<void> {
+  const { policy } = r;
+  const { rolloutId } = r.input;
+  const why = `halted in wave ${wave.index}: ${r.failures} host(s) failed, ${r.tolerated} tolerated`;
+  r.message = why;
+  r.skipPending(why);
+  if (policy.rollback.scope === 'all-patched') {
+    const patched = r.names.filter((n) => r.reports.get(n)!.state === 'healthy');
+    for (const [part, partNames] of chunk(patched, MAX_HOSTS_PER_BATCH_WORKFLOW).entries()) {
+      const workflowId = `rollout-${rolloutId}-rollback-all-part-${part}`;
+      r.batches.push(workflowId);
+      const restored = await executeChild(rollbackHostsWorkflow, {
+        workflowId,
+        args: [{ rolloutId, execution: r.execution, policy, names: partNames, targets: r.targetsFor(partNames), parallelism: r.plan[0]?.parallelism ?? 1, wave: -1 }],
+      });
+      for (const h of restored) r.reports.set(h.name, { ...toOutcome(h), wave: r.reports.get(h.name)!.wave });
+    }
+  }
+  // `rolled-back` only when every failed host was really restored; else people must look.
+  const unrestored = [...r.reports.values()].filter((h) => h.state === 'failed').length;
+  r.status = policy.rollback.scope === 'none' || unrestored > 0 ? 'failed' : 'rolled-back';
+  if (policy.rollback.scope !== 'none' && unrestored > 0) r.message = `${r.message}; ${unrestored} host(s) could not be restored`;
+}
+
+/** Waits at the approval gate after `wave`; false when the rollout was aborted meanwhile. */
+async function awaitApproval(r: Rollout, wave: WavePlan): Promise<boolean> {
+  r.awaitingApproval = wave.index;
+  r.status = 'awaiting-approval';
+  r.message = `waiting for approval after wave ${wave.index}: maint rollout approve ${r.input.rolloutId}`;
+  await condition(() => r.approved.has(wave.index) || r.aborting);
+  r.awaitingApproval = undefined;
+  r.message = undefined;
+  if (r.aborting) return false;
+  r.status = r.paused ? 'paused' : 'running';
+  return true;
+}
+
 /**
  * Rolls a patch across hosts in waves (canary, then batches), each wave run by child workflows of
  * at most {@link MAX_HOSTS_PER_BATCH_WORKFLOW} hosts with at most `maxUnavailable` hosts out of
@@ -50,213 +287,49 @@ function needsApprovalAfter(after: 'canary' | 'every-wave' | number[] | undefine
  * Returns a per-host report.
  */
 export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutCarry): Promise<RolloutReport> {
-  const { policy, rolloutId, targets } = input;
-  // What binds the version records on the hosts to this rollout (the same across continue-as-new).
-  const execution = workflowInfo().firstExecutionRunId;
-  // Handlers are registered before the first await; until the targets are known, the plan is empty.
-  let names: string[] = [];
-  let plan: WavePlan[] = [];
-  let tolerated = 0;
-  const reports = new Map<string, HostOutcome>();
-  const initialise = (targetNames: string[]) => {
-    names = targetNames;
-    plan = planWaves(names.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
-    tolerated = failuresTolerated(policy.failureThreshold, names.length);
-    for (const [i, name] of names.entries()) reports.set(name, { name, wave: plan.findIndex((w) => i >= w.start && i < w.start + w.size), state: 'pending', attempts: 0 });
-    for (const r of carry?.reports ?? []) reports.set(r.name, r);
-  };
-  const known = carry ? carry.reports.map((r) => r.name) : targets.kind === 'inline' ? targets.hosts.map((h) => h.name) : undefined;
-  if (known) initialise(known);
-  const batches = [...(carry?.batches ?? [])];
-  const notes: string[] = [...(carry?.notes ?? [])];
-  /** Inline targets are sliced per batch; a reference is passed as is. */
-  const targetsFor = (batchNames: string[]): TargetSet => {
-    if (targets.kind !== 'inline') return targets;
-    const wanted = new Set(batchNames);
-    return { kind: 'inline', hosts: targets.hosts.filter((h) => wanted.has(h.name)) };
-  };
+  const r = new Rollout(input, carry);
+  const known = r.knownNames();
+  if (known) r.initialise(known);
+  handleMessages(r);
+  if (!known) r.initialise(await inventory.listTargetNames(input.targets));
 
-  let status: RolloutStatus = carry?.paused ? 'paused' : 'running';
-  let paused = carry?.paused ?? false;
-  let failures = carry?.failures ?? 0;
-  let currentWave = carry?.nextWave ?? 0;
-  let abortReason: string | undefined;
-  let message: string | undefined;
-  const approved = new Set(carry?.approvedWaves ?? []);
-  let notAfter = carry?.notAfter ?? input.notAfter;
-  let awaitingApproval: number | undefined;
-  let running: Array<ChildWorkflowHandle<typeof patchBatchWorkflow>> = [];
-  const waveState = (w: WavePlan): RolloutProgress['waves'][number]['state'] => {
-    const states = names.slice(w.start, w.start + w.size).map((n) => reports.get(n)!.state);
-    if (states.every((s) => s === 'pending')) return w.index === currentWave && status === 'running' && running.length > 0 ? 'running' : 'pending';
-    if (states.every((s) => s === 'skipped')) return 'skipped';
-    if (states.some((s) => s === 'failed')) return 'failed';
-    if (states.some((s) => s === 'rolled-back')) return 'rolled-back';
-    if (states.every((s) => s === 'healthy')) return 'done';
-    return 'running';
-  };
-  const progress = (): RolloutProgress => ({
-    rolloutId, policy: policy.name, status, currentWave,
-    waves: plan.map((w) => ({ index: w.index, size: w.size, canary: w.canary, state: waveState(w) })),
-    hosts: [...reports.values()], failures, failuresTolerated: tolerated, batches: [...batches],
-    ...(notes.length > 0 ? { notes: [...notes] } : {}),
-    ...(message !== undefined ? { message } : {}),
-    ...(running.length > 0 ? { runningBatches: running.map((c) => c.workflowId) } : {}),
-  });
-  const finished = () => ['completed', 'completed-with-failures', 'rolled_back', 'failed', 'aborted', 'cut-off'].includes(status);
-
-  setHandler(progressQuery, progress);
-  setHandler(cutoffSignal, ({ at }) => {
-    notAfter = at;
-  });
-  setHandler(pauseSignal, () => {
-    if (finished()) return;
-    paused = true;
-    if (awaitingApproval === undefined) status = 'paused';
-    for (const child of running) void getExternalWorkflowHandle(child.workflowId).signal(pauseSignal).catch(() => undefined);
-  });
-  setHandler(resumeSignal, () => {
-    if (finished()) return;
-    paused = false;
-    if (status === 'paused') status = 'running';
-    for (const child of running) void getExternalWorkflowHandle(child.workflowId).signal(resumeSignal).catch(() => undefined);
-  });
-  setHandler(
-    approveUpdate,
-    (_request) => {
-      const wave = awaitingApproval!;
-      approved.add(wave);
-      return { approvedWave: wave };
-    },
-    { validator: (_request) => {
-      if (awaitingApproval === undefined) throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} is not waiting for approval (status: ${status})`, 'NotAwaitingApproval');
-    } },
-  );
-  setHandler(
-    abortUpdate,
-    async (request) => {
-      abortReason = request.reason ?? 'aborted';
-      message = `aborted${request.by ? ` by ${request.by}` : ''}: ${abortReason}`;
-      await Promise.all(running.map((child) => getExternalWorkflowHandle(child.workflowId).signal(abortBatchSignal, { reason: abortReason! }).catch(() => undefined)));
-      return { accepted: true as const };
-    },
-    { validator: (_request) => {
-      if (finished()) throw ApplicationFailure.nonRetryable(`rollout ${rolloutId} has already ended (${status})`, 'RolloutFinished');
-    } },
-  );
-
-  const halt = async (why: string) => {
-    message = why;
-    // Skipped: every host no wave touched.
-    for (const r of reports.values()) if (r.state === 'pending') Object.assign(r, { state: 'skipped', error: why });
-    if (policy.rollback.scope === 'all-patched') {
-      const patched = names.filter((n) => reports.get(n)!.state === 'healthy');
-      const parts = chunk(patched, MAX_HOSTS_PER_BATCH_WORKFLOW);
-      for (const [part, partNames] of parts.entries()) {
-        const workflowId = `rollout-${rolloutId}-rollback-all-part-${part}`;
-        batches.push(workflowId);
-        const restored = await executeChild<typeof rollbackHostsWorkflow>('rollbackHostsWorkflow', {
-          workflowId,
-          args: [{ rolloutId, execution, policy, names: partNames, targets: targetsFor(partNames), parallelism: plan[0]?.parallelism ?? 1, wave: -1 }],
-        });
-        for (const r of restored) reports.set(r.name, { ...toOutcome(r), wave: reports.get(r.name)!.wave });
-      }
-    }
-  };
-
-  if (!known) initialise(await inventory.listTargetNames(targets));
-
-  for (; currentWave < plan.length; currentWave++) {
-    const wave = plan[currentWave]!;
-    await condition(() => !paused || abortReason !== undefined);
-    if (abortReason !== undefined) break;
-    if (notAfter !== undefined && Date.now() >= notAfter) {
+  for (; r.currentWave < r.plan.length; r.currentWave++) {
+    const wave = r.plan[r.currentWave]!;
+    await condition(() => !r.paused || r.aborting);
+    if (r.aborting) break;
+    if (r.notAfter !== undefined && Date.now() >= r.notAfter) {
       // A window's cutoff: no new wave; untouched hosts wait for the next window, nothing is rolled back.
-      const left = [...reports.values()].filter((r) => r.state === 'pending');
-      for (const r of left) Object.assign(r, { state: 'skipped', error: 'not started: the maintenance window reached its cutoff' });
-      message = `stopped at the window cutoff before wave ${currentWave}: ${left.length} host(s) not started`;
-      status = 'cut-off';
-      return finish();
+      const left = r.skipPending('not started: the maintenance window reached its cutoff');
+      r.message = `stopped at the window cutoff before wave ${r.currentWave}: ${left.length} host(s) not started`;
+      r.status = 'cut-off';
+      return r.report();
     }
-    status = 'running';
-    if (targets.kind !== 'inline' && currentWave > 0) {
-      // Re-read the source: hosts that joined since the rollout began are reported, never silently added.
-      const planned = new Set(names);
-      const joined = (await inventory.listTargetNames(targets)).filter((n) => !planned.has(n));
-      if (joined.length > 0) {
-        notes[0] = `${joined.length} host(s) joined the inventory after this rollout began and are not part of it: ${joined.slice(0, 10).join(', ')}${joined.length > 10 ? ', …' : ''}`;
-      }
-    }
-    const waveNames = names.slice(wave.start, wave.start + wave.size);
-    const parts = chunk(waveNames, MAX_HOSTS_PER_BATCH_WORKFLOW);
-    // Several parts share the wave's maxUnavailable budget.
-    const concurrentParts = Math.min(parts.length, wave.parallelism);
-    const partParallelism = Math.max(1, Math.floor(wave.parallelism / concurrentParts));
-    const results = await mapWithConcurrency(parts, concurrentParts, async (partNames, part): Promise<BatchResult> => {
-      if (abortReason !== undefined || failures > tolerated) {
-        return { hosts: partNames.map((n) => ({ ...reports.get(n)!, state: 'skipped', error: abortReason ? 'rollout aborted' : 'rollout halted' })), failures: 0, halted: false, aborted: abortReason !== undefined };
-      }
-      const workflowId = batchWorkflowId(rolloutId, wave.index, part);
-      batches.push(workflowId);
-      const child = await startChild<typeof patchBatchWorkflow>('patchBatchWorkflow', {
-        workflowId,
-        args: [{ rolloutId, execution, wave: wave.index, names: partNames, targets: targetsFor(partNames), policy, parallelism: partParallelism, failuresAllowed: Math.max(0, tolerated - failures), paused }],
-      });
-      running.push(child);
-      try {
-        const result = await child.result();
-        failures += result.failures;
-        for (const r of result.hosts) reports.set(r.name, toOutcome(r));
-        return result;
-      } finally {
-        running = running.filter((c) => c !== child);
-      }
-    });
+    r.status = 'running';
+    if (input.targets.kind !== 'inline' && r.currentWave > 0) await noteJoinedHosts(r);
+    const results = await runWave(r, wave);
 
-    if (abortReason !== undefined || results.some((r) => r.aborted)) break;
-    if (failures > tolerated || results.some((r) => r.halted)) {
-      await halt(`halted in wave ${wave.index}: ${failures} host(s) failed, ${tolerated} tolerated`);
-      // `rolled_back` only when every failed host was really restored; else people must look.
-      const unrestored = [...reports.values()].filter((r) => r.state === 'failed').length;
-      status = policy.rollback.scope === 'none' || unrestored > 0 ? 'failed' : 'rolled_back';
-      if (policy.rollback.scope !== 'none' && unrestored > 0) message = `${message}; ${unrestored} host(s) could not be restored`;
-      return finish();
+    if (r.aborting || results.some((b) => b.aborted)) break;
+    if (r.failures > r.tolerated || results.some((b) => b.halted)) {
+      await haltAndRollBack(r, wave);
+      return r.report();
     }
-    const last = currentWave === plan.length - 1;
-    if (!last && needsApprovalAfter(policy.approval?.after, wave) && !approved.has(wave.index)) {
-      awaitingApproval = wave.index;
-      status = 'awaiting-approval';
-      message = `waiting for approval after wave ${wave.index}: maint rollout approve ${rolloutId}`;
-      await condition(() => approved.has(wave.index) || abortReason !== undefined);
-      awaitingApproval = undefined;
-      message = undefined;
-      if (abortReason !== undefined) break;
-      status = paused ? 'paused' : 'running';
+    if (r.currentWave === r.plan.length - 1) continue;
+    if (needsApprovalAfter(r.policy.approval?.after, wave) && !r.approved.has(wave.index) && !(await awaitApproval(r, wave))) break;
+    if (r.policy.bakeTime > 0) {
+      await condition(() => r.aborting, r.policy.bakeTime);
+      if (r.aborting) break;
     }
-    if (!last && policy.bakeTime > 0) {
-      await condition(() => abortReason !== undefined, policy.bakeTime);
-      if (abortReason !== undefined) break;
-    }
-    if (!last && workflowInfo().continueAsNewSuggested) {
+    if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof patchRolloutWorkflow>(input, {
-        nextWave: currentWave + 1, reports: names.map((n) => reports.get(n)!), failures, approvedWaves: [...approved], paused, batches, notes,
-        ...(notAfter !== undefined ? { notAfter } : {}),
-      });
+      await continueAsNew<typeof patchRolloutWorkflow>(input, r.carry());
     }
   }
 
-  if (abortReason !== undefined) {
-    for (const r of reports.values()) if (r.state === 'pending') Object.assign(r, { state: 'skipped', error: 'rollout aborted' });
-    status = 'aborted';
+  if (r.aborting) {
+    r.skipPending('rollout aborted');
+    r.status = 'aborted';
   } else {
-    status = failures > 0 ? 'completed-with-failures' : 'completed';
+    r.status = r.failures > 0 ? 'completed-with-failures' : 'completed';
   }
-  return finish();
-
-  function finish(): RolloutReport {
-    return { ...progress(), finishedAt: Date.now() };
-  }
+  return r.report();
 }
-
-

@@ -1,14 +1,8 @@
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { Strategy } from '../policies/rollout/policy';
+import { hostPreviews } from './activityProfiles';
 import { mapWithConcurrency } from './concurrency';
-
-const { previewPatch } = proxyActivities<Activities>({
-  startToCloseTimeout: '3 minutes',
-  heartbeatTimeout: '60 seconds',
-  retry: { maximumAttempts: 2, nonRetryableErrorTypes: ['HostKeyMismatch', 'AuthenticationFailed', 'HostCommandFailed'] },
-});
+import { causeMessage } from './failures';
 
 export interface HostPreview {
   name: string;
@@ -20,10 +14,9 @@ export interface HostPreview {
 export async function previewRolloutWorkflow(input: { rolloutId: string; strategy: Strategy; hosts: ResolvedHost[] }): Promise<HostPreview[]> {
   return mapWithConcurrency(input.hosts, 20, async (host): Promise<HostPreview> => {
     try {
-      return { name: host.name, changes: await previewPatch({ rolloutId: input.rolloutId, host, strategy: input.strategy }) };
+      return { name: host.name, changes: await hostPreviews.previewPatch({ rolloutId: input.rolloutId, host, strategy: input.strategy }) };
     } catch (err) {
-      const cause = err instanceof ActivityFailure ? err.cause : err;
-      return { name: host.name, error: cause instanceof Error ? cause.message : String(cause) };
+      return { name: host.name, error: causeMessage(err) };
     }
   });
 }

@@ -1,11 +1,10 @@
-import { ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities';
 import { windowRunId, type WindowLaunchOutcome, type WindowRunInput } from '../policies/windows/types';
 import { nextOccurrences } from '../policies/windows/occurrences';
+import { scheduleUpkeep as schedules } from './activityProfiles';
 import { maintenanceWindowWorkflow } from './maintenanceWindow';
-
-const schedules = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+import { FAILURE } from '../policies/common/failures';
 
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
@@ -21,7 +20,7 @@ export async function windowLaunchWorkflow(input: WindowRunInput): Promise<Windo
   const scheduledAt = workflowInfo().typedSearchAttributes.get(SCHEDULED_START) ?? workflowInfo().runStartTime;
   // The launch time is an occurrence's start minus its first lead time: the next start after it is that occurrence.
   const occurrence = nextOccurrences(plan.timing, new Date(scheduledAt.getTime() - 1000), 1)[0];
-  if (!occurrence) throw ApplicationFailure.nonRetryable(`window ${plan.name} has no occurrence at or after ${scheduledAt.toISOString()}`, 'NoOccurrence');
+  if (!occurrence) throw ApplicationFailure.nonRetryable(`window ${plan.name} has no occurrence at or after ${scheduledAt.toISOString()}`, FAILURE.NoOccurrence);
   const workflowId = windowRunId(plan.name, occurrence.start);
   let outcome: WindowLaunchOutcome['outcome'] = 'started';
   try {

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { applyUpdatesToText } from '../../policies/deps/fileChanges';
 import { FileChangeError } from '../../policies/deps/managers/manager';
 import { BRANCH_PREFIX, type ExistingPullRequest, type PlannedPullRequest } from '../../policies/deps/plan';
@@ -8,10 +8,12 @@ import { proposedUpdates } from '../../policies/deps/prBody';
 import type { RepositoryPlan } from '../../policies/deps/resolve';
 import type { RenovateScan } from '../../policies/deps/types';
 import type { ChecksVerdict, FileChange, GitHubPort, RepositoryRef } from '../github/port';
+import { heartbeat } from '../context';
 import { GitHubError } from '../github/octokit';
 import type { RenovateLookupInput } from '../renovate/config';
 import { CheckoutError, withCheckout } from './checkout';
 import { artifactsFor } from './managers';
+import { FAILURE } from '../../policies/common/failures';
 
 export interface DependencyDeps {
   /** Scratch space for checkouts; each activity removes its own. */
@@ -40,19 +42,11 @@ export interface PublishResult {
 
 const ref = (plan: RepositoryPlan): RepositoryRef => ({ owner: plan.owner, repo: plan.name });
 
-function heartbeat(step: string): void {
-  try {
-    Context.current().heartbeat(step);
-  } catch {
-    // outside an activity (direct calls in tests)
-  }
-}
-
 /** Permanent problems (bad config, a file that changed under us) are not retried; the run summary shows them. */
 function permanent(err: unknown): never {
-  if (err instanceof FileChangeError) throw ApplicationFailure.nonRetryable(err.message, 'FileChange');
-  if (err instanceof CheckoutError) throw ApplicationFailure.nonRetryable(err.message, 'Checkout');
-  if (err instanceof GitHubError && err.permanent) throw ApplicationFailure.nonRetryable(err.message, 'GitHub');
+  if (err instanceof FileChangeError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.FileChange);
+  if (err instanceof CheckoutError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.Checkout);
+  if (err instanceof GitHubError && err.permanent) throw ApplicationFailure.nonRetryable(err.message, FAILURE.GitHub);
   throw err;
 }
 
@@ -105,7 +99,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
       const github = await deps.github(plan);
       const token = await github.token();
       const files = await withCheckout(plan, deps.depsWorkDir, token, (dir) => changedFiles(dir, plan, pr)).catch(permanent);
-      if (files.length === 0) throw ApplicationFailure.nonRetryable(`${plan.repo}: ${pr.branch}: the base branch already has these versions`, 'NothingToChange');
+      if (files.length === 0) throw ApplicationFailure.nonRetryable(`${plan.repo}: ${pr.branch}: the base branch already has these versions`, FAILURE.NothingToChange);
       heartbeat('commit');
       const commit = await github.commitFiles(ref(plan), { baseBranch: plan.baseBranch, branch: pr.branch, message: pr.title, files }).catch(permanent);
       heartbeat('pull request');

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { NodeSSH } from 'node-ssh';
 import { withRemoteTimeout } from '../../policies/common/shell';
 import { sha256Fingerprint } from './fingerprint';
+import type { FAILURE } from '../../policies/common/failures';
 
 /** Where and how to reach one host. The private key stays on the worker: only its path travels. */
 export interface SshTarget {
@@ -37,7 +38,7 @@ export interface SshConnector {
   connect(target: SshTarget, options?: { signal?: AbortSignal }): Promise<HostShell>;
 }
 
-export type SshErrorType = 'HostKeyMismatch' | 'AuthenticationFailed' | 'ConnectFailed' | 'CommandTimedOut' | 'ConnectionLost';
+export type SshErrorType = (typeof FAILURE)['HostKeyMismatch' | 'AuthenticationFailed' | 'ConnectFailed' | 'CommandTimedOut' | 'ConnectionLost'];
 
 /** A failure to reach or use a host; `type` lets workflows tell permanent failures from passing ones. */
 export class SshError extends Error {

@@ -1,9 +1,11 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { PERMANENT_SSH_FAILURES } from '../../policies/common/failures';
+import { activityContext } from '../context';
 import type { HostShell, SshConnector, SshTarget } from './ssh';
 import { SshError } from './ssh';
 
 /** Failures that retrying cannot fix: the workflow should report them, not wait on retries. */
-const PERMANENT: ReadonlySet<string> = new Set(['HostKeyMismatch', 'AuthenticationFailed']);
+const PERMANENT: ReadonlySet<string> = new Set(PERMANENT_SSH_FAILURES);
 
 /**
  * Runs `work` on an open, verified connection to `target` and always closes it. Heartbeats its
@@ -32,12 +34,4 @@ export function toFailure(err: unknown): unknown {
       : ApplicationFailure.retryable(err.message, err.type);
   }
   return err;
-}
-
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // called outside an activity (e.g. from a CLI preview)
-  }
 }

@@ -4,6 +4,7 @@ import { PolicyError } from '../../policies/common/errors';
 import type { ResolvedHost } from '../../policies/inventory/hosts';
 import type { TargetSet } from '../../policies/rollout/types';
 import { pickHosts } from '../../policies/rollout/targets';
+import { FAILURE } from '../../policies/common/failures';
 
 /** The targeted hosts as the source describes them now; unreadable or invalid sources fail for good. */
 export async function allHosts(targets: TargetSet): Promise<ResolvedHost[]> {
@@ -11,8 +12,8 @@ export async function allHosts(targets: TargetSet): Promise<ResolvedHost[]> {
   try {
     return selectHosts(await readInventorySource(targets.source), targets.selector);
   } catch (err) {
-    if (err instanceof InventoryUnavailableError) throw ApplicationFailure.nonRetryable(err.message, 'InventoryUnavailable');
-    if (err instanceof PolicyError) throw ApplicationFailure.nonRetryable(err.message, 'InventoryInvalid');
+    if (err instanceof InventoryUnavailableError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.InventoryUnavailable);
+    if (err instanceof PolicyError) throw ApplicationFailure.nonRetryable(err.message, FAILURE.InventoryInvalid);
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
+import { FAILURE } from '../../policies/common/failures';
 
 /**
  * A webhook URL as errors may show it: scheme and host only. Slack's and most webhooks' URLs carry
@@ -32,7 +33,7 @@ export async function postJson(url: string, body: unknown, options: { secret?: s
   if (response.ok) return response.status;
   const message = `${options.what}: ${describeUrl(url)} answered HTTP ${response.status}`;
   if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-    throw ApplicationFailure.nonRetryable(message, 'NoticeRejected');
+    throw ApplicationFailure.nonRetryable(message, FAILURE.NoticeRejected);
   }
   throw new Error(message);
 }

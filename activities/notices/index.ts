@@ -1,10 +1,12 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Channel } from '../../policies/organisation/schema';
 import { renderNotice, type NoticeContext, type RenderedNotice } from '../../policies/notices/render';
 import type { NoticeRecipient } from '../../policies/windows/types';
 import { channelFor } from './channels';
+import { activityInfo, heartbeat, warn } from '../context';
 import { EmailSender } from './email';
 import { deliveryId, NoticeLedger } from './ledger';
+import { FAILURE } from '../../policies/common/failures';
 
 export interface NoticeDeps {
   /** Where the ledger of sent notices lives (shared by the workers of one deployment). */
@@ -50,21 +52,8 @@ export interface NoticeDelivery {
   unconfirmed?: boolean;
 }
 
-function warn(message: string): void {
-  try {
-    Context.current().log.warn(message);
-  } catch {
-    process.stderr.write(`${message}\n`); // outside an activity
-  }
-}
-
-function currentAttempt(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return Number.MAX_SAFE_INTEGER; // outside an activity: report at once
-  }
-}
+/** Outside an activity there is no next attempt: report at once. */
+const currentAttempt = (): number => activityInfo()?.attempt ?? Number.MAX_SAFE_INTEGER;
 
 export function createNoticeActivities(deps: NoticeDeps) {
   const ledger = new NoticeLedger(deps.noticeLedgerDir);
@@ -77,16 +66,12 @@ export function createNoticeActivities(deps: NoticeDeps) {
       return { key, sentAt: earlier.sentAt, alreadySent: true, unconfirmed: true };
     }
     if (earlier !== undefined) return { key, sentAt: earlier.sentAt, alreadySent: true };
-    try {
-      Context.current().heartbeat({ step: 'send', key });
-    } catch {
-      // outside an activity (previews, tests)
-    }
+    heartbeat({ step: 'send', key });
     const id = deliveryId(key);
     const what = `notice to ${recipient.name} via ${channel.name}`;
     const send = channelFor(channel);
     // A channel kind this worker cannot deliver must fail, never be recorded as sent below.
-    if (send === undefined) throw ApplicationFailure.nonRetryable(`${what}: channel kind ${(channel as { kind: string }).kind} cannot be delivered by this worker`, 'NoticeInvalid');
+    if (send === undefined) throw ApplicationFailure.nonRetryable(`${what}: channel kind ${(channel as { kind: string }).kind} cannot be delivered by this worker`, FAILURE.NoticeInvalid);
     const delivery = await send(channel, { recipient, message, json, deliveryId: id, what }, {
       email,
       recordHandedOver: () => ledger.recordHandedOverSync(key, { channel: channel.name, kind: json.kind, messageId: id }),
@@ -114,7 +99,7 @@ export function createNoticeActivities(deps: NoticeDeps) {
         const context: NoticeContext = { ...input.notice, language: recipient.language, timezone: recipient.timezone, recipientName: recipient.name };
         const channel = input.channels.find((c) => c.name === recipient.channel);
         try {
-          if (!channel) throw ApplicationFailure.nonRetryable(`unknown channel ${recipient.channel}`, 'NoticeInvalid');
+          if (!channel) throw ApplicationFailure.nonRetryable(`unknown channel ${recipient.channel}`, FAILURE.NoticeInvalid);
           const delivery = await deliver(`${input.keyPrefix}/${recipient.key}`, channel, recipient, renderNotice(context), {
             kind: input.notice.kind,
             window: input.window,

@@ -1,11 +1,12 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/inventory/facts';
+import { HOST_FACTS_SCRIPT, hostReadiness, parseHostFacts } from '../../policies/inventory/facts';
 import type { ResolvedHost } from '../../policies/inventory/hosts';
 import type { RolloutPolicy, Strategy } from '../../policies/rollout/policy';
 import { shellQuote } from '../../policies/common/shell';
 import { renderCommand, type TemplateValues } from '../../policies/common/templates';
+import { activityInfo, heartbeat } from '../context';
 import { runHealthCheck } from '../health';
 import { runJob } from '../hosts/jobs';
 import type { HostShell, SshConnector, SshTarget } from '../hosts/ssh';
@@ -13,6 +14,7 @@ import { withHost, toFailure } from '../hosts/withHost';
 import { keepRecordScript, readKeptRecord, readRecordsScript, type KeptRecordStep } from './keptRecord';
 import { strategyFor } from './strategies';
 import { changeChecked, HostCommandError, runChecked, type PlannedChange, type StrategyContext, type VersionRecord } from './strategy';
+import { FAILURE } from '../../policies/common/failures';
 
 export interface HostStepInput {
   rolloutId: string;
@@ -27,14 +29,6 @@ export type RecordStepInput = HostStepInput & Pick<KeptRecordStep, 'execution'>;
 
 export function sshTarget(host: ResolvedHost): SshTarget {
   return { name: host.name, address: host.address, port: host.port, user: host.user, hostKey: host.hostKey, ...(host.identityFile !== undefined ? { identityFile: host.identityFile } : {}) };
-}
-
-function heartbeat(details: Record<string, unknown>): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // outside an activity
-  }
 }
 
 function strategyContext(shell: HostShell, input: HostStepInput, commandTimeoutMs: number): StrategyContext {
@@ -59,7 +53,7 @@ function strategyContext(shell: HostShell, input: HostStepInput, commandTimeoutM
  * steps only ever run as activities of a workflow; there is no other key to fall back on.
  */
 function jobScope(): string {
-  const runId = Context.current().info.workflowExecution?.runId;
+  const runId = activityInfo()?.workflowExecution?.runId;
   if (runId === undefined) throw new Error('host steps run as activities of a workflow execution (no workflow run id in the activity context)');
   return runId;
 }
@@ -92,14 +86,12 @@ function sharingFirstSession(shell: HostShell, host: string, prelude: { script: 
 
 /** A failed host command is permanent for this step: retrying apt with the same input fails the same way. */
 function permanent(err: unknown): unknown {
-  if (err instanceof HostCommandError) return ApplicationFailure.nonRetryable(err.message, 'HostCommandFailed');
+  if (err instanceof HostCommandError) return ApplicationFailure.nonRetryable(err.message, FAILURE.HostCommandFailed);
   return toFailure(err);
 }
 
 /** The kernel's boot id; $MAINT_BOOT_ID_FILE (set by simulated hosts) stands in for it where set. */
 const BOOT_ID_COMMAND = 'cat "${MAINT_BOOT_ID_FILE:-/proc/sys/kernel/random/boot_id}"';
-
-export const MIN_FREE_BYTES = 200 * 1024 * 1024;
 
 export function createPatchActivities(deps: { ssh: SshConnector }) {
   const onHost = <T>(input: HostStepInput, work: (shell: HostShell) => Promise<T>): Promise<T> =>
@@ -116,9 +108,8 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
     async preflightHost(input: HostStepInput): Promise<{ bootId: string; rootFreeBytes: number }> {
       return onHost(input, async (shell) => {
         const facts = parseHostFacts(await runChecked(strategyContext(shell, input, 30_000), HOST_FACTS_SCRIPT, 30));
-        if (facts.rootFreeBytes < MIN_FREE_BYTES) {
-          throw ApplicationFailure.nonRetryable(`${input.host.name}: only ${Math.round(facts.rootFreeBytes / 1048576)} MiB free on /, at least ${MIN_FREE_BYTES / 1048576} MiB needed`, 'PreflightFailed');
-        }
+        const { lowDisk } = hostReadiness(input.host.name, facts);
+        if (lowDisk !== undefined) throw ApplicationFailure.nonRetryable(lowDisk, FAILURE.PreflightFailed);
         return { bootId: facts.bootId, rootFreeBytes: facts.rootFreeBytes };
       });
     },
@@ -177,7 +168,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
           const kept = readKeptRecord((await shell.run(readRecordsScript(input), { timeoutSeconds: 30 })).stdout, input);
           if (kept.kind !== 'ours') {
             const why = kept.kind === 'none' ? 'none is kept there' : `the one kept there is not this execution's (${kept.found})`;
-            throw ApplicationFailure.nonRetryable(`${input.host.name}: no version record of rollout ${input.rolloutId} on the host: ${why}; nothing to roll back to`, 'RecordMissing');
+            throw ApplicationFailure.nonRetryable(`${input.host.name}: no version record of rollout ${input.rolloutId} on the host: ${why}; nothing to roll back to`, FAILURE.RecordMissing);
           }
           record = kept.record;
         }
@@ -195,13 +186,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
      */
     async rebootHost(input: HostStepInput & { strategy: Strategy; reboot: RolloutPolicy['reboot'] }): Promise<{ rebooted: boolean; bootIdBefore?: string; bootIdAfter?: string }> {
       if (input.reboot.mode === 'never') return { rebooted: false };
-      const info = (() => {
-        try {
-          return Context.current().info;
-        } catch {
-          return undefined;
-        }
-      })();
+      const info = activityInfo();
       const deadline = Date.now() + input.reboot.timeout;
       let lastError = 'no answer yet';
       let bootIdBefore = (info?.heartbeatDetails as { bootIdBefore?: string } | undefined)?.bootIdBefore;
@@ -234,11 +219,11 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
           if (bootIdAfter !== bootIdBefore) return { rebooted: true, bootIdBefore, bootIdAfter };
           lastError = 'still the same boot id';
         } catch (err) {
-          if (err instanceof ApplicationFailure && err.type === 'HostKeyMismatch') throw err;
+          if (err instanceof ApplicationFailure && err.type === FAILURE.HostKeyMismatch) throw err;
           lastError = err instanceof Error ? err.message : String(err);
         }
       }
-      throw ApplicationFailure.nonRetryable(`${input.host.name}: did not come back with a new boot id within ${Math.round(input.reboot.timeout / 1000)} s after reboot (${lastError})`, 'RebootTimedOut');
+      throw ApplicationFailure.nonRetryable(`${input.host.name}: did not come back with a new boot id within ${Math.round(input.reboot.timeout / 1000)} s after reboot (${lastError})`, FAILURE.RebootTimedOut);
     },
 
     /**
@@ -274,7 +259,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
           heartbeat({ step: 'verifying', host: input.host.name, streak, attempts, lastFailure });
           if (streak >= input.health.consecutiveSuccesses) return { attempts, detail: `healthy ${streak}× in a row` };
           if (Date.now() + input.health.interval > deadline) {
-            throw ApplicationFailure.nonRetryable(`${input.host.name}: unhealthy: ${lastFailure} (not ${input.health.consecutiveSuccesses}× healthy in a row within ${Math.round(input.health.deadline / 1000)} s)`, 'HealthCheckFailed');
+            throw ApplicationFailure.nonRetryable(`${input.host.name}: unhealthy: ${lastFailure} (not ${input.health.consecutiveSuccesses}× healthy in a row within ${Math.round(input.health.deadline / 1000)} s)`, FAILURE.HealthCheckFailed);
           }
           await sleep(input.health.interval);
         }

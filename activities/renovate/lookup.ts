@@ -1,12 +1,14 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { packageRoot } from '../paths';
+import { activityContext } from '../context';
 import type { RenovateScan, ScanProblem } from '../../policies/deps/types';
 import { githubTokenHostRules, renovateConfig, type RenovateLookupInput } from './config';
 import { configValidationErrors, parseRenovateReport, scanFromReport, type RenovateReport } from './report';
+import { FAILURE } from '../../policies/common/failures';
 
 export type { RenovateLookupInput } from './config';
 
@@ -40,7 +42,7 @@ export async function runRenovateLookup(input: RenovateLookupInput, options: Ren
   validateInput(input);
   const cli = options.renovatePath ?? process.env.MAINT_RENOVATE_PATH ?? bundledRenovatePath();
   if (!existsSync(cli)) {
-    throw ApplicationFailure.nonRetryable(`Renovate CLI not found at ${cli}: run scripts/bootstrap.sh (ensure_renovate) or set MAINT_RENOVATE_PATH`, 'RenovateMissing');
+    throw ApplicationFailure.nonRetryable(`Renovate CLI not found at ${cli}: run scripts/bootstrap.sh (ensure_renovate) or set MAINT_RENOVATE_PATH`, FAILURE.RenovateMissing);
   }
   const work = mkdtempSync(join(tmpdir(), 'maint-renovate-'));
   try {
@@ -67,8 +69,8 @@ export async function runRenovateLookup(input: RenovateLookupInput, options: Ren
 
     const run = await runCli(cli, args, { cwd: input.checkoutDir, env, timeoutMs: options.timeoutMs ?? 600_000, heartbeatMs: options.heartbeatMs ?? 5000, ...(options.signal ? { signal: options.signal } : {}) });
     const tail = () => redact(run.lines.map(renderLogLine).join('\n'));
-    if (run.timedOut) throw ApplicationFailure.retryable(`Renovate did not finish within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s in ${input.checkoutDir}; last output:\n${tail()}`, 'RenovateTimeout');
-    if (run.cancelled) throw run.cancelled instanceof Error ? run.cancelled : ApplicationFailure.nonRetryable(`Renovate lookup in ${input.checkoutDir} was cancelled`, 'RenovateCancelled');
+    if (run.timedOut) throw ApplicationFailure.retryable(`Renovate did not finish within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s in ${input.checkoutDir}; last output:\n${tail()}`, FAILURE.RenovateTimeout);
+    if (run.cancelled) throw run.cancelled instanceof Error ? run.cancelled : ApplicationFailure.nonRetryable(`Renovate lookup in ${input.checkoutDir} was cancelled`, FAILURE.RenovateCancelled);
     if (run.code !== 0) throw new Error(`Renovate exited with ${run.code ?? `signal ${run.signal}`} in ${input.checkoutDir}; last output:\n${tail()}`);
     if (!existsSync(reportPath)) throw new Error(`Renovate exited 0 but wrote no report (${reportPath}) in ${input.checkoutDir}; last output:\n${tail()}`);
 
@@ -76,11 +78,11 @@ export async function runRenovateLookup(input: RenovateLookupInput, options: Ren
     try {
       report = parseRenovateReport(readFileSync(reportPath, 'utf8'));
     } catch (err) {
-      throw ApplicationFailure.nonRetryable(`${(err as Error).message} (Renovate ${run.version ?? 'unknown version'}, tested with ${renovateVersion}); last output:\n${tail()}`, 'RenovateReportInvalid');
+      throw ApplicationFailure.nonRetryable(`${(err as Error).message} (Renovate ${run.version ?? 'unknown version'}, tested with ${renovateVersion}); last output:\n${tail()}`, FAILURE.RenovateReportInvalid);
     }
     // Renovate exits 0 and scans nothing when our configuration is invalid (an unknown manager).
     const invalid = configValidationErrors(report);
-    if (invalid.length) throw ApplicationFailure.nonRetryable(`Renovate rejected the configuration for ${input.checkoutDir}: ${redact(invalid.join('; '))}`, 'RenovateConfigInvalid');
+    if (invalid.length) throw ApplicationFailure.nonRetryable(`Renovate rejected the configuration for ${input.checkoutDir}: ${redact(invalid.join('; '))}`, FAILURE.RenovateConfigInvalid);
     if (Object.keys(report.repositories).length === 0) {
       throw new Error(`Renovate did not scan ${input.checkoutDir}: ${redact(report.problems.map((p) => p.msg).join('; ') || 'no problem reported')}; last output:\n${tail()}`);
     }
@@ -98,7 +100,7 @@ export async function runRenovateLookup(input: RenovateLookupInput, options: Ren
 }
 
 function validateInput(input: RenovateLookupInput): void {
-  const invalid = (message: string) => ApplicationFailure.nonRetryable(`Renovate lookup input: ${message}`, 'RenovateInputInvalid');
+  const invalid = (message: string) => ApplicationFailure.nonRetryable(`Renovate lookup input: ${message}`, FAILURE.RenovateInputInvalid);
   if (!isAbsolute(input.checkoutDir)) throw invalid(`checkoutDir must be absolute, got ${input.checkoutDir}`);
   if (!existsSync(input.checkoutDir) || !statSync(input.checkoutDir).isDirectory()) throw invalid(`checkoutDir ${input.checkoutDir} is not a directory`);
   if (input.managers.length === 0) throw invalid('no managers given');
@@ -263,12 +265,4 @@ function renderLogLine(line: string): string {
   const err = record.err as { message?: string } | undefined;
   const fields = ['repository', 'packageFile', 'depName', 'host', 'url'].flatMap((k) => (typeof record[k] === 'string' ? [`${k}=${String(record[k])}`] : []));
   return `${level} ${String(record.msg ?? '')}${err?.message ? `: ${err.message}` : ''}${fields.length ? ` (${fields.join(', ')})` : ''}`;
-}
-
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // outside an activity (CLI previews, tests)
-  }
 }

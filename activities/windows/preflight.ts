@@ -1,12 +1,12 @@
-import { Context } from '@temporalio/activity';
-import { HOST_FACTS_SCRIPT, parseHostFacts } from '../../policies/inventory/facts';
+import { hostReadiness } from '../../policies/inventory/facts';
 import type { ResolvedHost } from '../../policies/inventory/hosts';
 import type { TargetSet } from '../../policies/rollout/types';
+import { heartbeat } from '../context';
 import type { SshConnector } from '../hosts/ssh';
-import { tail } from '../hosts/ssh';
+import { readHostFacts } from '../hosts/facts';
 import { withHost } from '../hosts/withHost';
 import { allHosts } from '../inventory';
-import { MIN_FREE_BYTES, sshTarget } from '../patch';
+import { sshTarget } from '../patch';
 
 export interface WindowPreflightResult {
   hosts: number;
@@ -42,18 +42,11 @@ export function createWindowActivities(deps: { ssh: SshConnector }) {
       const lane = async () => {
         while (next < hosts.length) {
           const host = hosts[next++]!;
-          try {
-            Context.current().heartbeat({ step: 'preflight', host: host.name });
-          } catch {
-            // outside an activity
-          }
+          heartbeat({ step: 'preflight', host: host.name });
           try {
             await withHost(deps.ssh, sshTarget(host), async (shell) => {
-              const result = await shell.run(HOST_FACTS_SCRIPT, { timeoutSeconds: 30 });
-              if (result.exitCode !== 0) throw new Error(`facts script exited with ${result.exitCode}${tail(result.stderr)}`);
-              const facts = parseHostFacts(result.stdout);
-              if (facts.rootFreeBytes < MIN_FREE_BYTES) problems.push(`${host.name}: only ${Math.round(facts.rootFreeBytes / 1048576)} MiB free on /, at least ${MIN_FREE_BYTES / 1048576} MiB needed`);
-              if (facts.rebootRequired) problems.push(`${host.name}: a reboot is pending (/run/reboot-required) from an earlier change`);
+              const { lowDisk, rebootPending } = hostReadiness(host.name, await readHostFacts(shell, host.name));
+              problems.push(...[lowDisk, rebootPending].filter((p) => p !== undefined));
             });
           } catch (err) {
             problems.push(`${host.name}: not reachable over SSH (${(err as Error).message.split('\n')[0]})`);

@@ -1,4 +1,24 @@
 import { z } from 'zod';
+import { DEFAULT_CONCURRENCY, SERVED_QUEUES, type ServedQueue } from './taskQueues';
+
+const concurrency = (queue: ServedQueue) =>
+  z.coerce.number().int().min(1).max(10_000).default(DEFAULT_CONCURRENCY[queue])
+    .describe(`Activities of the ${queue} queue one worker runs at once (default ${DEFAULT_CONCURRENCY[queue]}).`);
+
+/** `hosts,control` → the queues a worker serves; unset: all of them. */
+const servedQueues = z
+  .string()
+  .transform((value, ctx): ServedQueue[] => {
+    const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+    const unknown = names.filter((n) => !(SERVED_QUEUES as readonly string[]).includes(n));
+    if (names.length === 0 || unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `${unknown.length > 0 ? `unknown queue ${unknown.map((n) => `"${n}"`).join(', ')}; ` : ''}expected a comma-separated list of ${SERVED_QUEUES.join(', ')}` });
+      return z.NEVER;
+    }
+    return [...new Set(names as ServedQueue[])];
+  })
+  .default([...SERVED_QUEUES])
+  .describe(`The task queues this worker serves, e.g. "hosts" or "workflows,control" (default: all of ${SERVED_QUEUES.join(', ')}).`);
 
 /**
  * Configuration read from the environment by the worker, `maint dev` and the CLI. Secrets (API
@@ -18,7 +38,13 @@ export const environmentSchema = z
     TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional().describe('mTLS client key (PEM).'),
     TEMPORAL_TLS_CA_PATH: z.string().min(1).optional().describe('CA bundle for the server certificate (PEM).'),
     TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional().describe('Server name to verify, if it differs from the address.'),
-    MAINT_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected letters, digits, ".", "_" or "-"').default('maint'),
+    MAINT_TASK_QUEUE: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected letters, digits, ".", "_" or "-"').default('maint')
+      .describe('The workflow task queue; each activity domain\'s queue is named after it (maint-hosts, maint-dependencies, maint-control).'),
+    MAINT_TASK_QUEUES: servedQueues,
+    MAINT_WORKFLOWS_CONCURRENCY: concurrency('workflows'),
+    MAINT_HOSTS_CONCURRENCY: concurrency('hosts'),
+    MAINT_DEPENDENCIES_CONCURRENCY: concurrency('dependencies'),
+    MAINT_CONTROL_CONCURRENCY: concurrency('control'),
     MAINT_DATA_DIR: z.string().min(1).optional().describe('Where `maint dev` keeps temporal.db (default ~/.local/share/maint).'),
     MAINT_SSH_IDENTITY_FILE: z.string().min(1).optional().describe('SSH private key used when the inventory names none (default ~/.ssh/id_ed25519).'),
     MAINT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

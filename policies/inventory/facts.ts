@@ -54,3 +54,17 @@ export function parseHostFacts(output: string): HostFacts {
     ...(values.has('reboot_required') ? { rebootRequired: values.get('reboot_required') === 'yes' } : {}),
   };
 }
+
+/** Free disk on / a host needs before it is patched (package downloads, the version record). */
+export const MIN_FREE_BYTES = 200 * 1024 * 1024;
+
+/**
+ * What in a host's facts stands in the way of patching it, one sentence each naming the host: the
+ * rollout's preflight refuses a host short of disk, the window's pre-flight reports both a day ahead.
+ */
+export function hostReadiness(host: string, facts: HostFacts): { lowDisk?: string; rebootPending?: string } {
+  return {
+    ...(facts.rootFreeBytes < MIN_FREE_BYTES ? { lowDisk: `${host}: only ${Math.round(facts.rootFreeBytes / 1048576)} MiB free on /, at least ${MIN_FREE_BYTES / 1048576} MiB needed` } : {}),
+    ...(facts.rebootRequired ? { rebootPending: `${host}: a reboot is pending (/run/reboot-required) from an earlier change` } : {}),
+  };
+}

@@ -3,6 +3,7 @@ import { dependenciesSchema } from '../deps/schema';
 import { durationSchema } from '../common/durations';
 import { cronExpressionProblem } from '../windows/occurrences';
 import { windowTimingFields, timezoneSchema } from '../windows/schema';
+import { taskSchema } from '../windows/tasks';
 
 const name = (example: string) => z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, `expected a lower-case name with digits and "-", like ${example}`);
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name like MAINT_SMTP_PASSWORD');
@@ -67,13 +68,6 @@ export const serviceSchema = z.strictObject({
   title: localizedTextSchema.optional().describe('What customers call it, e.g. {nl: Webwinkel, en: Web shop}.'),
   subscribers: z.array(subscriberSchema).default([]),
 });
-
-export const taskSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('rollout'),
-    policy: z.string().min(1).describe('A RolloutPolicy file, relative to this file.'),
-  }),
-]);
 
 export const windowSchema = z
   .strictObject({

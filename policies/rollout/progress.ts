@@ -1,4 +1,4 @@
-import type { BatchResult, HostReport, RolloutProgress } from './types';
+import { publishedRolloutStatus, type BatchResult, type HostReport, type RolloutProgress } from './types';
 
 /**
  * The rollout keeps only each host's outcome; versions are in its batch workflows' results. This
@@ -14,7 +14,8 @@ export function mergeVersions<P extends RolloutProgress>(p: P, batchResults: Arr
       if (h.after) after.set(h.name, h.after);
     }
   }
-  return { ...p, hosts: p.hosts.map((h) => ({ ...h, ...(record.get(h.name) ? { record: record.get(h.name) } : {}), ...(after.get(h.name) ? { after: after.get(h.name) } : {}) })) };
+  // A finished rollout's view, as users see it: in the published spelling of its status.
+  return { ...p, status: publishedRolloutStatus(p.status), hosts: p.hosts.map((h) => ({ ...h, ...(record.get(h.name) ? { record: record.get(h.name) } : {}), ...(after.get(h.name) ? { after: after.get(h.name) } : {}) })) };
 }
 
 /** Overlays live host states of the running batches on the rollout's own view. */

@@ -51,7 +51,26 @@ export interface HostReport {
   outOfServiceUntil?: number;
 }
 
-export type RolloutStatus = 'running' | 'paused' | 'awaiting-approval' | 'completed' | 'completed-with-failures' | 'rolled_back' | 'failed' | 'aborted' | 'cut-off';
+/** Where a rollout is; spelled like host states and window phases (`rolled-back`). */
+export type RolloutStatus = 'running' | 'paused' | 'awaiting-approval' | 'completed' | 'completed-with-failures' | 'rolled-back' | 'failed' | 'aborted' | 'cut-off';
+
+/**
+ * A status as read from Temporal or shown to users. Rollouts recorded before the spelling was made
+ * one (their results, queries and histories) say `rolled_back`, and so does the published output
+ * (`maint rollout … --json`, its text and the operations alert of a window), which scripts read:
+ * {@link publishedRolloutStatus} is the one place that spelling is made.
+ */
+export type RecordedRolloutStatus = RolloutStatus | 'rolled_back';
+
+/** A status as recorded, old spelling or new, in the one spelling the code branches on. */
+export function readRolloutStatus(status: RecordedRolloutStatus): RolloutStatus {
+  return status === 'rolled_back' ? 'rolled-back' : status;
+}
+
+/** A status as users and their scripts have always seen it (`rolled_back`, unchanged since the first release). */
+export function publishedRolloutStatus(status: RecordedRolloutStatus): Exclude<RecordedRolloutStatus, 'rolled-back'> {
+  return status === 'rolled-back' ? 'rolled_back' : status;
+}
 
 /**
  * The hosts of a rollout. Small sets travel inline (the CLI resolved them); large ones by
@@ -83,7 +102,7 @@ export function toOutcome(r: HostReport): HostOutcome {
 export interface RolloutProgress {
   rolloutId: string;
   policy: string;
-  status: RolloutStatus;
+  status: RecordedRolloutStatus;
   /** The wave running now (or last run). */
   currentWave: number;
   waves: Array<{ index: number; size: number; canary: boolean; state: 'pending' | 'running' | 'done' | 'failed' | 'rolled-back' | 'skipped' }>;

@@ -1,8 +1,7 @@
 import type { NoticeKind } from '../notices/render';
 import type { Channel, Language, LocalizedText } from '../organisation/schema';
-import type { RolloutPolicy } from '../rollout/policy';
-import type { TargetSet } from '../rollout/types';
 import type { Occurrence, WindowTiming } from './schema';
+import type { WindowTaskPlan } from './tasks';
 
 /** One person or system a window's notices go to; several services of one window share one notice. */
 export interface NoticeRecipient {
@@ -15,14 +14,7 @@ export interface NoticeRecipient {
   timezone: string;
 }
 
-export interface WindowTaskPlan {
-  kind: 'rollout';
-  /** The rollout policy's name; the rollout id is derived from the window occurrence. */
-  name: string;
-  policy: RolloutPolicy;
-  /** By reference: the worker reads the inventory when the task starts. */
-  targets: TargetSet;
-}
+export type { WindowTaskPlan } from './tasks';
 
 export interface OrganisationInfo {
   name: string;

@@ -11,14 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { productionDependencyDeps } from '../../activities/deps/production';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
 import { loadDependencies } from '../../control/dependencies';
 import type { RepositoryPlan } from '../../policies/deps/resolve';
 import { dependencyRunId, type DependencyRunSummary } from '../../policies/deps/run';
 import type { dependencyScanWorkflow, dependencyUpdatesWorkflow } from '../../workflows/dependencyUpdates';
-import { createWorker } from '../../worker';
+import { createWorker, type WorkerGroup } from '../../worker';
 import { runMaint } from '../helpers/cli';
 import { startDockerRegistry, type TestDockerRegistry } from '../helpers/dockerRegistry';
 import { startGitHubFake, type GitHubFake } from '../helpers/githubFake';
@@ -36,7 +35,7 @@ jest.setTimeout(600_000);
 
 describe('dependency updates end to end', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
+  let worker: WorkerGroup;
   let running: Promise<void>;
   let npm: TestNpmRegistry;
   let docker: TestDockerRegistry;

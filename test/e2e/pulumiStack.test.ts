@@ -2,13 +2,12 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
 import { InventoryUnavailableError, readInventorySource, selectHosts } from '../../inventory';
 import type { PulumiHost } from '../../policies/inventory/pulumiOutputs';
 import type { RolloutInput, RolloutReport } from '../../policies/rollout/types';
 import { rolloutWorkflowId } from '../../workflows/patchRollout';
-import { createWorker } from '../../worker';
+import { createWorker, type WorkerGroup } from '../../worker';
 import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
@@ -142,7 +141,7 @@ describe('a live Pulumi stack as the inventory of a real rollout', () => {
   it('rolls out to the hosts the stack selects (PatchGroup=web-a) and leaves the others alone', async () => {
     const taskQueue = uniqueTaskQueue('pulumi-stack');
     noticeLedgerDir = testNoticeLedgerDir();
-    const worker: Worker = await createWorker({
+    const worker: WorkerGroup = await createWorker({
       connection: env!.nativeConnection, namespace: 'default', taskQueue,
       deps: { ssh: new NodeSshConnector(), noticeLedgerDir },
       workflowBundle: await workflowBundle(),

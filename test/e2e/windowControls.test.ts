@@ -3,11 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
 import type { WindowStatus } from '../../policies/windows/types';
-import { createWorker } from '../../worker';
+import { createWorker, type WorkerGroup } from '../../worker';
 import { runMaint, type CliResult } from '../helpers/cli';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
@@ -58,7 +57,7 @@ ${windows.includes('weekly') ? `
 describe('window controls: next, preview, extend and cancel through the CLI', () => {
   let smtp: TestSmtpServer;
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
+  let worker: WorkerGroup;
   let running: Promise<void>;
   let dir: string;
   let file: string;

@@ -48,4 +48,12 @@ describe('configuration from the environment', () => {
       pki.remove();
     }
   });
+
+  it('says which task queue names MAINT_TASK_QUEUES allows; a worker serves all by default', () => {
+    expect(() => parseEnvironment({ MAINT_TASK_QUEUES: 'hosts,renovate' })).toThrow(
+      /MAINT_TASK_QUEUES: unknown queue "renovate"; expected a comma-separated list of workflows, hosts, dependencies, control/,
+    );
+    expect(() => parseEnvironment({ MAINT_HOSTS_CONCURRENCY: '0' })).toThrow(/MAINT_HOSTS_CONCURRENCY/);
+    expect(parseEnvironment({}).MAINT_TASK_QUEUES).toEqual(['workflows', 'hosts', 'dependencies', 'control']);
+  });
 });

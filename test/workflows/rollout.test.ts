@@ -2,12 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
 import type { RolloutProgress, RolloutReport } from '../../policies/rollout/types';
 import { abortUpdate, approveUpdate, batchProgressQuery, pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import { batchWorkflowId, rolloutWorkflowId } from '../../workflows/patchRollout';
-import { createWorker } from '../../worker';
+import { createWorker, type WorkerGroup } from '../../worker';
 import { mergeVersions } from '../../policies/rollout/progress';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { historyLabel, recordHistories } from '../helpers/replayHistories';
@@ -31,7 +30,7 @@ describe('patch rollouts on 6 real sshd hosts', () => {
     await env?.teardown();
   });
 
-  async function withWorker<T>(fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
+  async function withWorker<T>(fn: (taskQueue: string, worker: WorkerGroup) => Promise<T>): Promise<T> {
     const taskQueue = uniqueTaskQueue('rollout');
     const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), noticeLedgerDir: testNoticeLedgerDir() }, workflowBundle: await workflowBundle() });
     return worker.runUntil(fn(taskQueue, worker));

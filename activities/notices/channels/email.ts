@@ -1,10 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { FAILURE } from '../../../policies/common/failures';
 import type { Channel } from '../../../policies/organisation/schema';
 import type { NoticeChannel } from './channel';
 
 /** SMTP, with the message recorded as handed over right before the server can commit it. */
 export const emailChannel: NoticeChannel<Extract<Channel, { kind: 'email' }>> = async (channel, { recipient, message, deliveryId, what }, ctx) => {
-  if (recipient.to === undefined) throw ApplicationFailure.nonRetryable(`${what}: no e-mail address`, 'NoticeInvalid');
+  if (recipient.to === undefined) throw ApplicationFailure.nonRetryable(`${what}: no e-mail address`, FAILURE.NoticeInvalid);
   // Written just before the message's final "." (README "Notices: exactly once?"): from then on a
   // retry must not send again, whether or not this worker lives to hear the server's answer.
   let handedOver = false;
