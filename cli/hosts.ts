@@ -1,8 +1,10 @@
 import type { HostFactsResult } from '../policies/inventory/facts';
 import type { ResolvedHost } from '../policies/inventory/hosts';
-import { hostFactsWorkflow } from '../workflows/hostFacts';
+import type { ServedQueue } from '../policies/common/taskQueues';
 import { connectClient, type Connected } from '../control/connection';
+import { collectHostFacts } from '../control/hosts';
 import { readHosts } from '../control/targets';
+import { queuesWithoutWorker } from '../control/workers';
 import { CliError, EXIT } from './errors';
 import { formatBytes, formatDuration, renderTable } from './table';
 
@@ -18,15 +20,10 @@ export function loadInventoryHosts(file: string, selector?: string): Promise<Res
   return readHosts({ kind: 'static', file }, selector);
 }
 
-export async function warnWithoutWorker(c: Connected): Promise<void> {
-  const taskQueue = c.env.MAINT_TASK_QUEUE;
-  try {
-    const res = await c.client.workflowService.describeTaskQueue({ namespace: c.target.namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
-    if ((res.pollers ?? []).length === 0) {
-      process.stderr.write(`warning: no worker is polling task queue "${taskQueue}"; start \`maint dev\` or \`maint worker\`, or this waits\n`);
-    }
-  } catch {
-    // Best effort: describing a task queue needs permissions some deployments do not grant.
+/** Warns (stderr) when no worker polls a queue the command needs: without one it would only wait. */
+export async function warnWithoutWorker(c: Connected, queues: readonly ServedQueue[] = ['workflows', 'hosts']): Promise<void> {
+  for (const name of await queuesWithoutWorker(c, queues)) {
+    process.stderr.write(`warning: no worker is polling task queue "${name}"; start \`maint dev\` or \`maint worker\` (MAINT_TASK_QUEUES decides what a worker serves), or this waits\n`);
   }
 }
 
@@ -36,13 +33,9 @@ export async function hostsFacts(options: HostsFactsOptions): Promise<number> {
   const c = await connectClient();
   try {
     await warnWithoutWorker(c);
-    const handle = await c.client.workflow.start(hostFactsWorkflow, {
-      taskQueue: c.env.MAINT_TASK_QUEUE,
-      workflowId: `host-facts-${new Date().toISOString().replace(/[:.]/g, '')}-${Math.random().toString(36).slice(2, 8)}`,
-      args: [{ hosts, ...(options.parallelism !== undefined ? { parallelism: options.parallelism } : {}) }],
+    const results = await collectHostFacts(c, hosts, options.parallelism, (workflowId) => {
+      if (!options.json) process.stderr.write(`workflow ${workflowId} started; collecting facts from ${hosts.length} host(s)\n`);
     });
-    if (!options.json) process.stderr.write(`workflow ${handle.workflowId} started; collecting facts from ${hosts.length} host(s)\n`);
-    const results = await handle.result();
     process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${renderFacts(results)}\n`);
     return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
   } finally {

@@ -26,7 +26,7 @@ export async function rolloutStart(opts: StartOptions): Promise<number> {
   const targets = rolloutTargets(policy, source, hosts);
   const rolloutId = opts.id !== undefined ? checkRolloutId(opts.id) : newRolloutId(policy.name);
   return withClient(async (c) => {
-    await warnWithoutWorker(c);
+    await warnWithoutWorker(c, ['workflows', 'hosts', 'control']);
     const ctx = context(c);
     if (opts.dryRun) {
       const previews = await previewRollout(ctx, { rolloutId, policy, hosts });
