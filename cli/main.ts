@@ -5,6 +5,7 @@ import { installRuntime, runWorker } from '../worker';
 import { runDemo } from './demo';
 import { runDev } from './dev';
 import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
+import { registerDbCommands } from './db';
 import { CliError, EXIT } from './errors';
 import { hostsFacts } from './hosts';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
@@ -230,6 +231,8 @@ export function buildProgram(): Command {
     .action(async (opts: { file: string[]; json?: boolean }) => {
       process.exitCode = await depsStatus({ files: opts.file, ...(opts.json ? { json: true } : {}) });
     });
+
+  registerDbCommands(program);
 
   program
     .command('schema')
