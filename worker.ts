@@ -14,6 +14,7 @@ import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
 import { NodeSshConnector, expandHome } from './activities/hosts/ssh';
 import { DEFAULT_TEMPORAL_ADDRESS, EnvironmentError, parseEnvironment, type Environment } from './policies/common/environment';
+import { openStore, storeConfig, type Store } from './store';
 import { describeTransport, explainConnectFailure, TemporalUnreachableError, type TemporalTarget } from './temporalTls';
 
 export type { TemporalTarget } from './temporalTls';
@@ -100,9 +101,9 @@ export function defaultDataDir(env: { MAINT_DATA_DIR?: string | undefined }): st
 }
 
 /** The default adapters for a production worker, from the environment. */
-export function defaultActivityDeps(env: Environment, schedules?: ActivityDeps['schedules']): ActivityDeps {
+export function defaultActivityDeps(env: Environment, store: Store, schedules?: ActivityDeps['schedules']): ActivityDeps {
   return {
-    noticeLedgerDir: join(defaultDataDir(env), 'notices'),
+    store,
     dependencies: productionDependencyDeps({ dataDir: defaultDataDir(env) }),
     ...(schedules !== undefined ? { schedules } : {}),
     ssh: new NodeSshConnector({
@@ -160,15 +161,18 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
       throw new TemporalUnreachableError(`cannot connect to Temporal at ${target.address}: ${failure.reason}${failure.hint ? `\nhint: ${failure.hint}` : ''}`, { cause: err });
     }
   };
-  const connection = await connect(() => NativeConnection.connect(nativeConnectionOptions(target)));
-  // A client connection for the activities that keep window schedules topped up.
-  const clientConnection = await connect(() => Connection.connect(clientConnectionOptions(target))).catch(async (err: unknown) => {
-    await connection.close();
-    throw err;
-  });
+  // The store first: a worker whose database is unreachable or cannot be migrated must not take tasks.
+  const store = await openStore(storeConfig(env, defaultDataDir(env)), { migrate: false });
+  let connection: NativeConnection | undefined;
+  let clientConnection: Connection | undefined;
   try {
+    const applied = await store.migrate();
+    log(`worker: store ${store.target}${applied.length > 0 ? ` (migrated: ${applied.join(', ')})` : ''}`);
+    connection = await connect(() => NativeConnection.connect(nativeConnectionOptions(target)));
+    // A client connection for the activities that keep window schedules topped up.
+    clientConnection = await connect(() => Connection.connect(clientConnectionOptions(target)));
     const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace }) };
-    const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, schedules) });
+    const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, store, schedules) });
     const transport = describeTransport(target, env);
     log(`worker: polling task queue "${env.MAINT_TASK_QUEUE}" in namespace "${target.namespace}" at ${target.address}${transport ? ` ${transport}` : ''}`);
     const running = worker.run();
@@ -176,8 +180,9 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     await running;
     log('worker: stopped');
   } finally {
-    await clientConnection.close();
-    await connection.close();
+    await clientConnection?.close();
+    await connection?.close();
+    await store.close();
   }
 }
 

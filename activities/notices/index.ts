@@ -2,14 +2,15 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Channel } from '../../policies/organisation/schema';
 import { renderNotice, type NoticeContext, type RenderedNotice } from '../../policies/notices/render';
 import type { NoticeRecipient } from '../../policies/windows/types';
+import type { Store } from '../../store';
 import { EmailSender } from './email';
 import { postJson } from './http';
 import { deliveryId, NoticeLedger } from './ledger';
 import { readSecret } from './secrets';
 
 export interface NoticeDeps {
-  /** Where the ledger of sent notices lives (shared by the workers of one deployment). */
-  noticeLedgerDir: string;
+  /** Holds the ledger of sent notices (shared by the workers of one deployment when it is PostgreSQL). */
+  store: Store;
   email?: EmailSender;
 }
 
@@ -68,7 +69,7 @@ function currentAttempt(): number {
 }
 
 export function createNoticeActivities(deps: NoticeDeps) {
-  const ledger = new NoticeLedger(deps.noticeLedgerDir);
+  const ledger = new NoticeLedger(deps.store);
   const email = deps.email ?? new EmailSender();
 
   const deliver = async (key: string, channel: Channel, recipient: NoticeRecipient, message: RenderedNotice, json: Record<string, unknown>): Promise<NoticeDelivery> => {
@@ -93,8 +94,8 @@ export function createNoticeActivities(deps: NoticeDeps) {
           // retry must not send again, whether or not this worker lives to hear the server's answer.
           let handedOver = false;
           try {
-            await email.send(channel, recipient.to, { ...message, language: recipient.language }, id, () => {
-              ledger.recordHandedOverSync(key, { channel: channel.name, kind: json.kind, messageId: id });
+            await email.send(channel, recipient.to, { ...message, language: recipient.language }, id, async () => {
+              await ledger.recordHandedOver(key, { channel: channel.name, kind: json.kind, messageId: id });
               handedOver = true;
             });
           } catch (err) {
