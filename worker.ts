@@ -12,6 +12,7 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type Nati
 import { createActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
+import { importFileLedger } from './activities/notices/ledger';
 import { NodeSshConnector, expandHome } from './activities/hosts/ssh';
 import { DEFAULT_TEMPORAL_ADDRESS, EnvironmentError, parseEnvironment, type Environment } from './policies/common/environment';
 import { openStore, storeConfig, type Store } from './store';
@@ -168,6 +169,8 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
   try {
     const applied = await store.migrate();
     log(`worker: store ${store.target}${applied.length > 0 ? ` (migrated: ${applied.join(', ')})` : ''}`);
+    const imported = await importFileLedger(store, join(defaultDataDir(env), 'notices'));
+    if (imported > 0) log(`worker: imported ${imported} sent notice(s) from ${join(defaultDataDir(env), 'notices')} into the store`);
     connection = await connect(() => NativeConnection.connect(nativeConnectionOptions(target)));
     // A client connection for the activities that keep window schedules topped up.
     clientConnection = await connect(() => Connection.connect(clientConnectionOptions(target)));

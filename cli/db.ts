@@ -5,8 +5,12 @@ import { defaultDataDir } from '../worker';
 import { CliError, EXIT } from './errors';
 import { renderTable } from './table';
 
-/** The store this machine's workers use (MAINT_DATABASE_URL, else SQLite in MAINT_DATA_DIR); not migrated. */
-async function withStore<T>(use: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * The store this machine's workers use (MAINT_DATABASE_URL, else SQLite in MAINT_DATA_DIR), as it
+ * is: the CLI leaves migrating to the workers and `maint db migrate`. `migrated`: refuse a store
+ * with pending migrations, saying so, rather than failing on a missing table.
+ */
+export async function withStore<T>(use: (store: Store) => Promise<T>, options: { migrated?: boolean } = {}): Promise<T> {
   const env = parseEnvironment(process.env);
   let store: Store;
   try {
@@ -16,6 +20,10 @@ async function withStore<T>(use: (store: Store) => Promise<T>): Promise<T> {
     throw err;
   }
   try {
+    if (options.migrated) {
+      const { pending } = await store.status();
+      if (pending.length > 0) throw new CliError(EXIT.failed, `the store at ${store.target} is not migrated yet (pending: ${pending.join(', ')}): run \`maint db migrate\` or start a worker`);
+    }
     return await use(store);
   } finally {
     await store.close();

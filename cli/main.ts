@@ -5,6 +5,7 @@ import { installRuntime, runWorker } from '../worker';
 import { runDemo } from './demo';
 import { runDev } from './dev';
 import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
+import { registerAuditCommand } from './audit';
 import { registerDbCommands } from './db';
 import { CliError, EXIT } from './errors';
 import { hostsFacts } from './hosts';
@@ -233,6 +234,7 @@ export function buildProgram(): Command {
     });
 
   registerDbCommands(program);
+  registerAuditCommand(program);
 
   program
     .command('schema')

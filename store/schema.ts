@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * The store's tables, as Kysely sees them: one schema for SQLite and PostgreSQL. Times are
  * milliseconds since the epoch (UTC) in `bigint` columns on both engines, so ranges and buckets
@@ -5,6 +7,7 @@
  */
 export interface StoreSchema {
   notice_deliveries: NoticeDeliveriesTable;
+  audit_events: AuditEventsTable;
 }
 
 /** One row per notice that went out (or was handed over): see activities/notices/ledger.ts. */
@@ -19,5 +22,17 @@ export interface NoticeDeliveriesTable {
   /** Notice kind (`scheduled`, `started`, …, `alert`). */
   notice_kind: string | null;
   /** What else the delivery recorded (Message-ID, …), as JSON. */
+  detail: string | null;
+}
+
+/** One control action (store/audit.ts). */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  subject: string;
+  reason: string | null;
+  /** JSON. */
   detail: string | null;
 }

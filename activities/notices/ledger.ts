@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Store } from '../../store';
 
 /**
@@ -64,6 +66,34 @@ export class NoticeLedger {
   async forget(key: string): Promise<void> {
     await this.store.db.deleteFrom('notice_deliveries').where('key', '=', key).execute();
   }
+}
+
+/**
+ * The ledger before the store was one JSON file per notice in `$MAINT_DATA_DIR/notices`. A worker
+ * upgraded in the middle of a window imports those entries once (keeping any the store already
+ * has), so that no retry sends those notices again, and renames the directory `notices.imported-<ms>`.
+ * Returns how many entries it imported; 0 when there is no such directory.
+ */
+export async function importFileLedger(store: Store, dir: string): Promise<number> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  let imported = 0;
+  for (const file of files) {
+    const { key, sentAt, state, ...detail } = JSON.parse(await readFile(join(dir, file), 'utf8')) as { key: string; sentAt: string; state?: LedgerState } & Record<string, unknown>;
+    const result = await store.db.insertInto('notice_deliveries')
+      // Entries written before states existed were all confirmed sends.
+      .values({ key, state: state ?? 'sent', sent_at: Date.parse(sentAt), ...columns(detail) })
+      .onConflict((c) => c.column('key').doNothing())
+      .executeTakeFirst();
+    imported += Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+  await rename(dir, `${dir}.imported-${Date.now()}`);
+  return imported;
 }
 
 /** The channel and kind as columns (reports query them), the rest (Message-ID, …) as JSON. */

@@ -1,35 +1,27 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNoticeActivities, type SendNoticesInput } from '../../activities/notices';
-import { AlreadyHandedOverError, NoticeLedger } from '../../activities/notices/ledger';
-import { startPostgres, type TestPostgres } from '../../harness/postgres';
+import { AlreadyHandedOverError, importFileLedger, NoticeLedger } from '../../activities/notices/ledger';
 import { openStore, type Store, type StoreConfig } from '../../store';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
+import { ENGINES, useEngine } from '../helpers/storeEngines';
 
-describe.each(['sqlite', 'postgres'] as const)('the notice ledger on %s', (engine) => {
-  let postgres: TestPostgres | undefined;
+describe.each(ENGINES)('the notice ledger on %s', (engine) => {
+  const { fresh } = useEngine(engine);
   let smtp: TestSmtpServer;
   const dirs: string[] = [];
   const stores: Store[] = [];
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
-    if (engine === 'postgres') postgres = await startPostgres();
-  }, 60_000);
+  });
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
-    await postgres?.stop();
     await smtp?.close();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function fresh(): Promise<StoreConfig> {
-    if (engine === 'postgres') return { engine, url: await postgres!.createDatabase() };
-    const dir = mkdtempSync(join(tmpdir(), 'maint-ledger-'));
-    dirs.push(dir);
-    return { engine, file: join(dir, 'store.db') };
-  }
   async function open(config: StoreConfig): Promise<Store> {
     const store = await openStore(config);
     stores.push(store);
@@ -58,6 +50,28 @@ describe.each(['sqlite', 'postgres'] as const)('the notice ledger on %s', (engin
     await one.recordHandedOver('k', { channel: 'mail' });
     await expect(two.recordHandedOver('k', { channel: 'mail' })).rejects.toThrow(AlreadyHandedOverError);
     expect((await two.entry('k'))?.state).toBe('handed-over');
+  });
+
+  it('imports the ledger files of a worker from before the store once, keeping what the store has', async () => {
+    const store = await open(await fresh());
+    const ledger = new NoticeLedger(store);
+    const dir = mkdtempSync(join(tmpdir(), 'maint-data-'));
+    dirs.push(dir);
+    const files = join(dir, 'notices');
+    mkdirSync(files);
+    // As the file ledger wrote them (entries from before states existed have none: they were sent).
+    writeFileSync(join(files, 'a.json'), JSON.stringify({ key: 'w/o/started/a', sentAt: '2026-12-01T10:00:00.000Z', channel: 'mail', kind: 'started' }));
+    writeFileSync(join(files, 'b.json'), JSON.stringify({ key: 'w/o/started/b', sentAt: '2026-12-01T10:00:01.000Z', state: 'handed-over', channel: 'mail', kind: 'started', messageId: 'x' }));
+    writeFileSync(join(files, 'c.json'), JSON.stringify({ key: 'w/o/started/c', sentAt: '2026-12-01T10:00:02.000Z', state: 'sent', channel: 'mail', kind: 'started' }));
+    await ledger.record('w/o/started/c', '2026-12-02T08:00:00.000Z', { channel: 'mail', kind: 'started' });
+
+    expect(await importFileLedger(store, files)).toBe(2);
+    expect(await ledger.entry('w/o/started/a')).toEqual({ state: 'sent', sentAt: '2026-12-01T10:00:00.000Z' });
+    expect(await ledger.entry('w/o/started/b')).toEqual({ state: 'handed-over', sentAt: '2026-12-01T10:00:01.000Z' });
+    expect(await ledger.entry('w/o/started/c')).toEqual({ state: 'sent', sentAt: '2026-12-02T08:00:00.000Z' });
+    expect(existsSync(files)).toBe(false);
+    expect(readdirSync(dir)).toEqual([expect.stringMatching(/^notices\.imported-\d+$/)]);
+    expect(await importFileLedger(store, files)).toBe(0);
   });
 
   it('two workers sending the same notices at the same moment: each recipient gets one message', async () => {

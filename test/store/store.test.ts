@@ -1,13 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { startPostgres, type TestPostgres } from '../../harness/postgres';
 import { freePort } from '../../harness/ports';
 import { parseEnvironment } from '../../policies/common/environment';
-import { describeStore, MigrationError, openStore, storeConfig, StoreUnavailableError, type Store, type StoreConfig, type StoreMigration } from '../../store';
+import { describeStore, MigrationError, openStore, storeConfig, StoreUnavailableError, type Store, type StoreMigration } from '../../store';
 import { MIGRATIONS } from '../../store/migrations';
+import { ENGINES, useEngine } from '../helpers/storeEngines';
 
 const ROOT = join(__dirname, '..', '..');
 const LATEST = MIGRATIONS.map((m) => m.name);
@@ -57,25 +55,8 @@ describe('configuration', () => {
   });
 });
 
-describe.each(['sqlite', 'postgres'] as const)('the store on %s', (engine) => {
-  let postgres: TestPostgres | undefined;
-  const dirs: string[] = [];
-
-  beforeAll(async () => {
-    if (engine === 'postgres') postgres = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await postgres?.stop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-
-  /** An empty database of its own for each test. */
-  async function fresh(): Promise<StoreConfig> {
-    if (engine === 'postgres') return { engine, url: await postgres!.createDatabase() };
-    const dir = mkdtempSync(join(tmpdir(), 'maint-store-'));
-    dirs.push(dir);
-    return { engine, file: join(dir, 'data', 'store.db') };
-  }
+describe.each(ENGINES)('the store on %s', (engine) => {
+  const { fresh } = useEngine(engine);
 
   it('applies every migration when opened, once: opening again and migrating again change nothing; status says when each was applied', async () => {
     const config = await fresh();
