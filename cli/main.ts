@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, CommanderError } from 'commander';
 import { EnvironmentError, parseEnvironment } from '../policies/common/environment';
+import { MigrationError, StoreUnavailableError } from '../store';
 import { TemporalUnreachableError } from '../temporalTls';
 import { installRuntime, runWorker } from '../worker';
 import { runDemo } from './demo';
@@ -266,6 +267,11 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof EnvironmentError) {
       process.stderr.write(`maint: ${err.message}\n`);
       process.exitCode = EXIT.invalidInput;
+      return;
+    }
+    if (err instanceof StoreUnavailableError || err instanceof MigrationError) {
+      process.stderr.write(`maint: ${err.message}\n`);
+      process.exitCode = EXIT.failed;
       return;
     }
     if (err instanceof TemporalUnreachableError) {

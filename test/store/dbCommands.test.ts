@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseSince } from '../../cli/audit';
+import { freePort } from '../../harness/ports';
 import { openStore, type StoreConfig } from '../../store';
 import { recordAuditEvent } from '../../store/audit';
 import { MIGRATIONS } from '../../store/migrations';
@@ -16,6 +17,14 @@ it('--since takes a duration back from now or an ISO date or time', () => {
   expect(parseSince('1h30m', now)).toBe('2026-12-08T10:30:00.000Z');
   expect(parseSince('2026-12-01T08:00:00Z', now)).toBe('2026-12-01T08:00:00.000Z');
   expect(() => parseSince('last week', now)).toThrow(/expected a duration \(7d, 12h\) or an ISO date or time/);
+});
+
+it('a worker whose PostgreSQL cannot be reached does not start, and says which without the password', async () => {
+  const port = await freePort();
+  const result = await runMaint(['worker'], { MAINT_DATABASE_URL: `postgresql://maint:pa55-w0rd@127.0.0.1:${port}/ops`, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain(`maint: cannot open the store at postgresql://maint@127.0.0.1:${port}/ops: connect ECONNREFUSED`);
+  expect(result.stdout + result.stderr).not.toContain('pa55');
 });
 
 describe.each(ENGINES)('`maint db` and `maint audit` on %s (the built CLI)', (engine) => {
