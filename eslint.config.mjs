@@ -1,6 +1,6 @@
 // The rules reviewers check (ENGINEERING.md): workflow code is deterministic — no Node built-ins, no
 // I/O, no activity implementations —, policies/ is pure, every arrow between layers points one way
-// (policies → activities → workflows → control → cli/web; harness/ is what tests, bench and the
+// (policies → store → activities → workflows → control → cli/web; harness/ is what tests, bench and the
 // simulator share), and no promise is left floating anywhere.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -50,10 +50,19 @@ export default tseslint.config(
         paths: builtinPaths('policies/ is pure: no Node built-ins. Do I/O in an activity, the control layer or the CLI.'),
         patterns: [
           { group: ['@temporalio/*'], message: 'policies/ is pure: no Temporal.' },
-          noImportsFrom(['activities', 'workflows', 'control', 'cli', 'web', 'harness', 'test', 'bench', 'simulator', 'infra'],
+          noImportsFrom(['store', 'activities', 'workflows', 'control', 'cli', 'web', 'harness', 'test', 'bench', 'simulator', 'infra'],
             'policies/ is the innermost layer: it imports nothing of the other layers.'),
         ],
       }],
+    },
+  },
+  {
+    files: ['store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        noImportsFrom(['activities', 'workflows', 'control', 'cli', 'web', 'test', 'bench', 'simulator'],
+          'store/ is the data layer under activities/ and control/: it imports policies/ at most.'),
+      ] }],
     },
   },
   {

@@ -10,11 +10,13 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type Work
 import { createActivities, createDomainActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
+import { importFileLedger } from './activities/notices/ledger';
 import { NodeSshConnector } from './activities/hosts/ssh';
 import { clientConnectionOptions, nativeConnectionOptions, temporalTargetFromEnvironment, unreachable } from './control/connection';
 import { describeTransport } from './control/tlsDiagnosis';
 import { parseEnvironment, type Environment } from './policies/common/environment';
 import { activityTaskQueue, DEFAULT_CONCURRENCY, SERVED_QUEUES, type ServedQueue } from './policies/common/taskQueues';
+import { openStore, storeConfig, type Store } from './store';
 
 /** Where the worker and `maint dev` keep state: $MAINT_DATA_DIR, else ~/.local/share/maint. */
 export function defaultDataDir(env: { MAINT_DATA_DIR?: string | undefined }): string {
@@ -22,9 +24,9 @@ export function defaultDataDir(env: { MAINT_DATA_DIR?: string | undefined }): st
 }
 
 /** The default adapters for a production worker, from the environment. */
-export function defaultActivityDeps(env: Environment, schedules?: ActivityDeps['schedules']): ActivityDeps {
+export function defaultActivityDeps(env: Environment, store: Store, schedules?: ActivityDeps['schedules']): ActivityDeps {
   return {
-    noticeLedgerDir: join(defaultDataDir(env), 'notices'),
+    store,
     dependencies: productionDependencyDeps({ dataDir: defaultDataDir(env) }),
     ...(schedules !== undefined ? { schedules } : {}),
     ssh: new NodeSshConnector({
@@ -130,16 +132,21 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
       throw await unreachable(err, target, env);
     }
   };
-  const connection = await connect(() => NativeConnection.connect(nativeConnectionOptions(target)));
-  // A client connection for the activities that keep window schedules topped up.
-  const clientConnection = await connect(() => Connection.connect(clientConnectionOptions(target))).catch(async (err: unknown) => {
-    await connection.close();
-    throw err;
-  });
+  // The store first: a worker whose database is unreachable or cannot be migrated must not take tasks.
+  const store = await openStore(storeConfig(env, defaultDataDir(env)), { migrate: false });
+  let connection: NativeConnection | undefined;
+  let clientConnection: Connection | undefined;
   try {
+    const applied = await store.migrate();
+    log(`worker: store ${store.target}${applied.length > 0 ? ` (migrated: ${applied.join(', ')})` : ''}`);
+    const imported = await importFileLedger(store, join(defaultDataDir(env), 'notices'));
+    if (imported > 0) log(`worker: imported ${imported} sent notice(s) from ${join(defaultDataDir(env), 'notices')} into the store`);
+    connection = await connect(() => NativeConnection.connect(nativeConnectionOptions(target)));
+    // A client connection for the activities that keep window schedules topped up.
+    clientConnection = await connect(() => Connection.connect(clientConnectionOptions(target)));
     const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace }) };
     const worker = await createWorker({
-      connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, schedules),
+      connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, store, schedules),
       queues: env.MAINT_TASK_QUEUES, concurrency: { workflows: env.MAINT_WORKFLOWS_CONCURRENCY, hosts: env.MAINT_HOSTS_CONCURRENCY, dependencies: env.MAINT_DEPENDENCIES_CONCURRENCY, control: env.MAINT_CONTROL_CONCURRENCY },
     });
     const transport = describeTransport(target, env);
@@ -152,8 +159,9 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     await running;
     log('worker: stopped');
   } finally {
-    await clientConnection.close();
-    await connection.close();
+    await clientConnection?.close();
+    await connection?.close();
+    await store.close();
   }
 }
 

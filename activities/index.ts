@@ -1,4 +1,5 @@
 import type { ActivityDomain } from '../policies/common/taskQueues';
+import type { Store } from '../store';
 import type { SshConnector } from './hosts/ssh';
 import { createDependencyActivities, type DependencyDeps } from './deps';
 import { createFactsActivities } from './hosts/facts';
@@ -12,8 +13,8 @@ import { createWindowActivities } from './windows/preflight';
 /** Everything activities need from the outside world; tests pass real local services. */
 export interface ActivityDeps {
   ssh: SshConnector;
-  /** Ledger of sent notices (idempotency across retries and worker crashes). */
-  noticeLedgerDir: string;
+  /** The store: the ledger of sent notices (idempotency across retries, worker crashes and workers). */
+  store: Store;
   email?: EmailSender;
   /** A Temporal client for keeping window schedules filled; absent: schedules are only refreshed by `maint apply`. */
   schedules?: ScheduleDeps;

@@ -85,7 +85,7 @@ export async function runDev(options: DevOptions): Promise<number> {
     if (feeds) say(`Maintenance feeds    ${feeds.url}/  (maintenance.json, maintenance.ics, maintenance.atom)`);
     say('Press Ctrl-C to stop the worker and the server.');
     installRuntime(env.MAINT_LOG_LEVEL);
-    const workerEnv = { ...env, TEMPORAL_ADDRESS: address };
+    const workerEnv = { ...env, TEMPORAL_ADDRESS: address, MAINT_DATA_DIR: dataDir }; // --data-dir holds the store too
     let polling!: () => void;
     const isPolling = new Promise<void>((resolve) => (polling = resolve));
     const worker = runWorker(workerEnv, say, polling);

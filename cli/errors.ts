@@ -1,6 +1,7 @@
 import { TemporalUnreachableError } from '../control/connection';
 import { InvalidInputError, MissingToolError, OperationFailedError } from '../control/errors';
 import { EnvironmentError } from '../policies/common/environment';
+import { MigrationError, StoreUnavailableError } from '../store';
 
 /**
  * Exit codes scripts can rely on:
@@ -25,6 +26,6 @@ export function exitCodeOf(err: unknown): number | undefined {
   if (err instanceof InvalidInputError || err instanceof EnvironmentError) return EXIT.invalidInput;
   if (err instanceof TemporalUnreachableError) return EXIT.temporalUnreachable;
   if (err instanceof MissingToolError) return EXIT.missingTool;
-  if (err instanceof OperationFailedError) return EXIT.failed;
+  if (err instanceof OperationFailedError || err instanceof StoreUnavailableError || err instanceof MigrationError) return EXIT.failed;
   return undefined;
 }

@@ -4,6 +4,8 @@ import { installRuntime, runWorker } from '../worker';
 import { runDemo } from './demo';
 import { runDev } from './dev';
 import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
+import { registerAuditCommand } from './audit';
+import { registerDbCommands } from './db';
 import { EXIT, exitCodeOf } from './errors';
 import { hostsFacts } from './hosts';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
@@ -229,6 +231,9 @@ export function buildProgram(): Command {
     .action(async (opts: { file: string[]; json?: boolean }) => {
       process.exitCode = await depsStatus({ files: opts.file, ...(opts.json ? { json: true } : {}) });
     });
+
+  registerDbCommands(program);
+  registerAuditCommand(program);
 
   program
     .command('schema')

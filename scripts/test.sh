@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: brings everything it needs (Node 24, npm packages, the Temporal CLI,
-# OpenSSH's sshd, Renovate, verdaccio, docker-registry, dnf/rpm), type-checks, lints and runs the whole Jest
+# OpenSSH's sshd, Renovate, verdaccio, docker-registry, dnf/rpm, PostgreSQL), type-checks, lints and runs the whole Jest
 # suite against real servers.
 # Extra arguments go to Jest (e.g. `bash scripts/test.sh test/unit`).
 set -euo pipefail
@@ -9,6 +9,8 @@ MAINT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$MAINT_ROOT/scripts/bootstrap.sh"
 ensure_os_packages /usr/sbin/sshd openssh-server ssh-keygen openssh-client openssl openssl
 ensure_os_packages ansible-playbook ansible-core /usr/bin/time time curl curl /usr/bin/docker-registry docker-registry
+# harness/postgres.ts: a PostgreSQL cluster per test file (initdb + postgres on a loopback port).
+ensure_os_packages /usr/lib/postgresql/15/bin/initdb postgresql
 # test/activities/dnfStrategy.test.ts: Debian's dnf 4, rpm (rpmbuild), createrepo_c/modifyrepo_c and the
 # needs-restarting plugin (checked by its directory: dnf plugins are not executables).
 ensure_os_packages dnf dnf rpmbuild rpm createrepo_c createrepo-c /usr/lib/python3/dist-packages/dnf-plugins dnf-plugins-core

@@ -6,27 +6,23 @@ import { readSecret } from './secrets';
 
 type EmailChannel = Extract<Channel, { kind: 'email' }>;
 
-/** Per message: called synchronously once the whole message is written, right before the final "." that commits it. */
+/** Per message: called once the whole message is written; the final "." that commits it waits for it. */
 interface CommitHook {
-  maintBeforeCommit?: () => void;
+  maintBeforeCommit?: () => Promise<void>;
 }
 
 /**
- * The last stage of the message stream. Its end makes nodemailer write the SMTP end-of-data line
- * (".") within the same turn of the event loop, so whatever `beforeCommit` records is on disk
- * before the server can have the whole message. If it throws, the message stream fails, the "."
- * is never written, and the server discards the partial message (RFC 5321 §4.1.1.4).
+ * The last stage of the message stream: its end waits for `beforeCommit`, and then makes nodemailer
+ * write the SMTP end-of-data line (".") within the same turn of the event loop (process.nextTick
+ * and promise callbacks only, no I/O), so whatever `beforeCommit` committed is in the store before
+ * the server can have the whole message. If it rejects, the message stream fails, the "." is never
+ * written, and the server discards the partial message (RFC 5321 §4.1.1.4).
  */
-function gateEndOfData(beforeCommit: () => void): (input: Readable) => Readable {
+function gateEndOfData(beforeCommit: () => Promise<void>): (input: Readable) => Readable {
   return (input) => input.pipe(new Transform({
     transform: (chunk: Buffer, _encoding, done) => done(null, chunk),
     flush: (done) => {
-      try {
-        beforeCommit();
-        done();
-      } catch (err) {
-        done(err as Error);
-      }
+      beforeCommit().then(() => done(), (err: unknown) => done(err as Error));
     },
   }));
 }
@@ -60,11 +56,11 @@ export class EmailSender {
   }
 
   /**
-   * Sends one message; resolves once the server accepted it (250). `beforeCommit` runs right before
-   * the message's final "." is written: after it, the server may accept the message even if this
-   * process dies before it hears the answer.
+   * Sends one message; resolves once the server accepted it (250). `beforeCommit` runs once the
+   * message is written and the final "." waits for it: after it, the server may accept the message
+   * even if this process dies before it hears the answer.
    */
-  async send(channel: EmailChannel, to: string, notice: RenderedNotice & { language: string }, messageId: string, beforeCommit?: () => void): Promise<string> {
+  async send(channel: EmailChannel, to: string, notice: RenderedNotice & { language: string }, messageId: string, beforeCommit?: () => Promise<void>): Promise<string> {
     const hook: CommitHook = beforeCommit !== undefined ? { maintBeforeCommit: beforeCommit } : {};
     const info = await this.transport(channel).sendMail({
       ...hook,

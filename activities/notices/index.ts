@@ -4,13 +4,14 @@ import { renderNotice, type NoticeContext, type RenderedNotice } from '../../pol
 import type { NoticeRecipient } from '../../policies/windows/types';
 import { channelFor } from './channels';
 import { activityInfo, heartbeat, warn } from '../context';
+import type { Store } from '../../store';
 import { EmailSender } from './email';
 import { deliveryId, NoticeLedger } from './ledger';
 import { FAILURE } from '../../policies/common/failures';
 
 export interface NoticeDeps {
-  /** Where the ledger of sent notices lives (shared by the workers of one deployment). */
-  noticeLedgerDir: string;
+  /** Holds the ledger of sent notices (shared by the workers of one deployment when it is PostgreSQL). */
+  store: Store;
   email?: EmailSender;
 }
 
@@ -56,7 +57,7 @@ export interface NoticeDelivery {
 const currentAttempt = (): number => activityInfo()?.attempt ?? Number.MAX_SAFE_INTEGER;
 
 export function createNoticeActivities(deps: NoticeDeps) {
-  const ledger = new NoticeLedger(deps.noticeLedgerDir);
+  const ledger = new NoticeLedger(deps.store);
   const email = deps.email ?? new EmailSender();
 
   const deliver = async (key: string, channel: Channel, recipient: NoticeRecipient, message: RenderedNotice, json: Record<string, unknown>): Promise<NoticeDelivery> => {
@@ -74,7 +75,7 @@ export function createNoticeActivities(deps: NoticeDeps) {
     if (send === undefined) throw ApplicationFailure.nonRetryable(`${what}: channel kind ${(channel as { kind: string }).kind} cannot be delivered by this worker`, FAILURE.NoticeInvalid);
     const delivery = await send(channel, { recipient, message, json, deliveryId: id, what }, {
       email,
-      recordHandedOver: () => ledger.recordHandedOverSync(key, { channel: channel.name, kind: json.kind, messageId: id }),
+      recordHandedOver: () => ledger.recordHandedOver(key, { channel: channel.name, kind: json.kind, messageId: id }),
       forgetHandedOver: () => ledger.forget(key),
       warn,
     });

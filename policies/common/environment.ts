@@ -46,6 +46,11 @@ export const environmentSchema = z
     MAINT_DEPENDENCIES_CONCURRENCY: concurrency('dependencies'),
     MAINT_CONTROL_CONCURRENCY: concurrency('control'),
     MAINT_DATA_DIR: z.string().min(1).optional().describe('Where `maint dev` keeps temporal.db (default ~/.local/share/maint).'),
+    MAINT_DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgresql://user[:password]@host[:port]/database')
+      .optional()
+      .describe('PostgreSQL for the store (notice deliveries), shared by every worker. Unset: SQLite in MAINT_DATA_DIR (store.db), for one worker. Its password is never logged.'),
     MAINT_SSH_IDENTITY_FILE: z.string().min(1).optional().describe('SSH private key used when the inventory names none (default ~/.ssh/id_ed25519).'),
     MAINT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

@@ -1,13 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createNoticeActivities, type SendNoticesInput } from '../../activities/notices';
 import type { Channel } from '../../policies/organisation/schema';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
+import { testStore } from '../helpers/temporal';
 
 interface Received {
   headers: Record<string, string | string[] | undefined>;
@@ -120,7 +118,7 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
   });
 
   it('sends each recipient one notice in their language, signs webhooks, and never sends twice for the same key', async () => {
-    const notices = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+    const notices = createNoticeActivities({ store: await testStore() });
     expect(await notices.sendNotices(input('scheduled'))).toEqual({ delivered: 3, failed: [] });
     // A retry after a crash (same keys): nothing goes out again.
     expect(await notices.sendNotices(input('scheduled'))).toEqual({ delivered: 3, failed: [] });
@@ -141,7 +139,7 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
   });
 
   it('posts to a Slack-compatible webhook as a message with the subject in bold', async () => {
-    const notices = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+    const notices = createNoticeActivities({ store: await testStore() });
     const before = receiver.received.length;
     const slack: Channel = { name: 'chat', kind: 'slack', url: receiver.url };
     const result = await notices.sendNotices({ ...input('started'), channels: [slack], recipients: [{ key: 'chat:Ops', name: 'Ops', channel: 'chat', language: 'en', timezone: 'UTC' }] });
@@ -151,7 +149,7 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
   });
 
   it('retries what failed (mail server busy, receiver 503) and reports failures only on the final attempt', async () => {
-    const notices = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+    const notices = createNoticeActivities({ store: await testStore() });
     const before = { mails: smtp.messages.length, hooks: receiver.received.length };
     smtp.refuse(true);
     receiver.answer(503);
@@ -165,7 +163,7 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
     expect(receiver.received.slice(before.hooks).map((r) => JSON.parse(r.body).kind)).toEqual(['started', 'started']);
 
     // A receiver that refuses for good (4xx) is reported at once, without retries.
-    const refusing = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+    const refusing = createNoticeActivities({ store: await testStore() });
     receiver.answer(410);
     const result = await new MockActivityEnvironment({ attempt: 1 }).run(refusing.sendNotices, { ...input('started', 6), recipients: input('started').recipients.slice(2) });
     expect(result).toEqual({ delivered: 0, failed: [{ recipient: 'Partner', error: expect.stringContaining('answered HTTP 410') }] });
@@ -173,7 +171,7 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
   });
 
   it('never puts a webhook URL (its secret is in the path) into an error: refused and unreachable say scheme and host only', async () => {
-    const notices = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+    const notices = createNoticeActivities({ store: await testStore() });
     const secretPath = '/services/T0001/B0001/s3cr3t-token';
     const dead = createServer();
     await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
@@ -201,7 +199,7 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
     for (const afterData of ['drop', 'refuse'] as const) {
       const server = await startEndOfDataServer(afterData);
       try {
-        const notices = createNoticeActivities({ noticeLedgerDir: mkdtempSync(join(tmpdir(), 'ledger-')) });
+        const notices = createNoticeActivities({ store: await testStore() });
         const mail: Channel = { name: 'mail', kind: 'email', smtp: { host: '127.0.0.1', port: server.port, secure: false }, from: 'Acme Maintenance <maintenance@acme.example>' };
         const one = { ...input('started', 6), channels: [mail], recipients: input('started').recipients.slice(0, 1) };
         if (afterData === 'drop') {

@@ -22,7 +22,7 @@ import { runMaint } from '../helpers/cli';
 import { startDockerRegistry, type TestDockerRegistry } from '../helpers/dockerRegistry';
 import { startGitHubFake, type GitHubFake } from '../helpers/githubFake';
 import { freePort } from '../../harness/ports';
-import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { recordHistories } from '../helpers/replayHistories';
 import { startVerdaccio, type PublishOptions, type TestNpmRegistry } from '../helpers/verdaccio';
 
@@ -169,7 +169,7 @@ dependencies:
     worker = await createWorker({
       connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(),
       deps: {
-        ssh: new NodeSshConnector({}), noticeLedgerDir: testNoticeLedgerDir(),
+        ssh: new NodeSshConnector({}), store: await testStore(),
         dependencies: productionDependencyDeps({ dataDir: work, throttle: false }),
       },
     });

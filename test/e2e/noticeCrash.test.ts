@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -9,7 +9,9 @@ import { parsePolicyText } from '../../policies/common/parse';
 import { organisationSchema } from '../../policies/organisation/schema';
 import { planOrganisation } from '../../policies/organisation/plan';
 import { windowRunId, type WindowRunInput, type WindowStatus } from '../../policies/windows/types';
+import { startPostgres, type TestPostgres } from '../../harness/postgres';
 import { stopChild, track } from '../../harness/processes';
+import { openStore, type StoreConfig } from '../../store';
 import { startSmtpServer } from '../helpers/smtpServer';
 import { connectTestEnv, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -48,6 +50,37 @@ function startWorker(env: NodeJS.ProcessEnv): ChildProcess & { output: () => str
   return Object.assign(child, { output: () => output.slice(-5000) });
 }
 
+/** The worker process (pid) whose open TCP connection has this local port, if any: who sent a message. */
+function processWithLocalPort(pids: number[], port: number): number | undefined {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length > 9 && parseInt(fields[1]!.split(':')[1]!, 16) === port) inodes.add(`socket:[${fields[9]}]`);
+    }
+  }
+  return pids.find((pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        } catch {
+          return false; // closed meanwhile
+        }
+      });
+    } catch {
+      return false; // the process is gone
+    }
+  });
+}
+
+/** How the workers of the deployment share the ledger of sent notices. */
+type Deployment =
+  /** One worker, SIGKILLed and restarted on the same MAINT_DATA_DIR (its SQLite store). */
+  | { kind: 'restarted' }
+  /** Two workers with different data directories and one PostgreSQL; the one killed is not restarted. */
+  | { kind: 'postgres'; postgres: () => TestPostgres };
+
 /** Where the kill lands. */
 type KillMoment =
   /** The worst moment: the server has stored message k and holds its answer until the worker is dead. */
@@ -63,6 +96,9 @@ type KillMoment =
  * retry) and 0-30 ms after the k-th message arrived. Afterwards no recipient has any notice twice,
  * every notice arrived with its stable Message-ID except, at most, one per notice activity in
  * flight at the kill that the ledger records as handed over (README "Notices: exactly once?").
+ * Twice: one worker restarted on its own data directory (the ledger in its SQLite store), and two
+ * workers on different data directories sharing one PostgreSQL, where the worker that sent the k-th
+ * message is killed and not restarted: the other one sends the rest.
  */
 describe('notices survive SIGKILL of the worker mid-sending', () => {
   let env: TestWorkflowEnvironment;
@@ -74,19 +110,30 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
     await env?.teardown();
   });
 
-  async function killMidSendingAndRestart(moment: KillMoment): Promise<void> {
+  async function killMidSending(moment: KillMoment, deployment: Deployment = { kind: 'restarted' }): Promise<void> {
     const smtp = await startSmtpServer();
     const dir = mkdtempSync(join(tmpdir(), 'maint-notice-crash-'));
-    const workers: ChildProcess[] = [];
+    const workers: Array<ReturnType<typeof startWorker>> = [];
     try {
       const start = DateTime.now().setZone('Europe/Amsterdam').minus({ minutes: 1 }).startOf('minute');
       const file = join(dir, 'maint.yaml');
       const [plan] = planOrganisation([{ file, content: parsePolicyText(org(smtp.port, start), file, organisationSchema) }], () => ({ rollouts: [], calendarBlackouts: [] }));
       const taskQueue = uniqueTaskQueue('notice-crash');
-      // MAINT_DATA_DIR holds the notice ledger: the restarted worker shares it, as workers of one deployment do.
-      const workerEnv = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: taskQueue, MAINT_DATA_DIR: join(dir, 'data'), MAINT_LOG_LEVEL: 'warn' };
-      const first = startWorker(workerEnv);
-      workers.push(first);
+      // The restarted worker finds the ledger in its data directory (SQLite); two workers on different
+      // data directories share it through PostgreSQL, as workers on different machines do.
+      const databaseUrl = deployment.kind === 'postgres' ? await deployment.postgres().createDatabase() : undefined;
+      const storeOf = (dataDir: string): StoreConfig => (databaseUrl !== undefined ? { engine: 'postgres', url: databaseUrl } : { engine: 'sqlite', file: join(dataDir, 'store.db') });
+      const workerEnv = (dataDir: string) => ({
+        TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: taskQueue, MAINT_DATA_DIR: dataDir, MAINT_LOG_LEVEL: 'warn',
+        ...(databaseUrl !== undefined ? { MAINT_DATABASE_URL: databaseUrl } : {}),
+      });
+      const dataDirs = deployment.kind === 'postgres' ? [join(dir, 'data-a'), join(dir, 'data-b')] : [join(dir, 'data')];
+      for (const dataDir of dataDirs) workers.push(startWorker(workerEnv(dataDir)));
+      const running = [...workers];
+      const pids = running.map((w) => w.pid!);
+      // Who sent each message, looked up while its connection waits for the server's answer.
+      const senders: Array<number | undefined> = [];
+      const sender = (count: number) => (senders[count - 1] ??= processWithLocalPort(pids, smtp.messages[count - 1]!.clientPort));
 
       const occurrenceStart = new Date(start.toMillis()).toISOString();
       const input: WindowRunInput = { plan: { ...plan!, configHash: 'test' }, occurrenceStart };
@@ -94,28 +141,35 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
 
       const total = RECIPIENTS * KINDS.length;
       const killAfter = 1 + Math.floor(Math.random() * (total - 2));
-      const context = moment.kind === 'commit' ? `killed while the server held its answer to message ${killAfter}` : `killed ${moment.extraDelayMs} ms after message ${killAfter}`;
-      const exited = () => new Promise((r) => (first.exitCode !== null || first.signalCode !== null ? r(undefined) : first.once('exit', r)));
+      const context = `${deployment.kind === 'postgres' ? 'two workers, one PostgreSQL: the sender of the message ' : ''}${moment.kind === 'commit' ? `killed while the server held its answer to message ${killAfter}` : `killed ${moment.extraDelayMs} ms after message ${killAfter}`}`;
+      let victim: (typeof running)[number] | undefined;
+      const exited = () => new Promise((r) => (victim!.exitCode !== null || victim!.signalCode !== null ? r(undefined) : victim!.once('exit', r)));
       const killed = new Promise<void>((resolve, reject) => {
         const kill = () => {
-          first.kill('SIGKILL');
+          victim!.kill('SIGKILL');
           resolve();
         };
-        if (moment.kind === 'commit') {
-          smtp.beforeAnswer(async (count) => {
-            if (count !== killAfter) return;
+        smtp.beforeAnswer(async (count) => {
+          const pid = sender(count);
+          if (count !== killAfter) return;
+          victim = running.find((w) => w.pid === pid);
+          if (!victim) {
+            reject(new Error(`${context}: no worker has the connection that sent message ${count}`));
+            return;
+          }
+          if (moment.kind === 'commit') {
             kill();
             await exited();
-          });
-        }
+          }
+        });
         const deadline = Date.now() + 150_000;
         const poll = setInterval(() => {
-          if (smtp.messages.length >= killAfter) {
+          if (victim !== undefined) {
             clearInterval(poll);
             if (moment.kind === 'after') setTimeout(kill, moment.extraDelayMs);
-          } else if (Date.now() > deadline || first.exitCode !== null) {
+          } else if (Date.now() > deadline || running.some((w) => w.exitCode !== null)) {
             clearInterval(poll);
-            reject(new Error(`${context}: only ${smtp.messages.length} messages arrived; worker:\n${first.output()}`));
+            reject(new Error(`${context}: only ${smtp.messages.length} messages arrived; workers:\n${running.map((w) => w.output()).join('\n')}`));
           }
         }, 1);
       });
@@ -123,7 +177,8 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
       await exited();
       const atKill = smtp.messages.length;
       smtp.beforeAnswer(undefined);
-      workers.push(startWorker(workerEnv));
+      // One worker: restarted on its data directory. Two: the other one carries on alone.
+      if (deployment.kind === 'restarted') workers.push(startWorker(workerEnv(dataDirs[0]!)));
 
       // The killed attempts are retried once their heartbeat times out (1 minute).
       const status = (await handle.result()) as WindowStatus;
@@ -146,8 +201,12 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
       // The documented window (README "Notices: exactly once?"): a notice the worker had recorded as
       // handed over, but whose final "." the server never got, is not sent again. Anything else missing
       // is a bug. At most one such notice per notice activity in flight at the kill (4 at a time).
-      const ledger = new NoticeLedger(join(dir, 'data', 'notices'));
+      const store = await openStore(storeOf(dataDirs[0]!), { migrate: false });
+      const ledger = new NoticeLedger(store);
       const missing = await Promise.all([...expected].filter(([k]) => !received.has(k)).map(async ([k, key]) => `${k}: ${(await ledger.entry(key))?.state ?? 'not in the ledger'}`));
+      await store.close();
+      // With PostgreSQL the workers' data directories hold no store of their own.
+      if (deployment.kind === 'postgres') expect(dataDirs.filter((d) => existsSync(join(d, 'store.db')))).toEqual([]);
       expect(missing.filter((m) => !m.endsWith(': handed-over'))).toEqual([]);
       expect(missing.length).toBeLessThanOrEqual(4);
       expect(smtp.messages).toHaveLength(total - missing.length);
@@ -163,10 +222,29 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
   }
 
   it('killed while the server holds its answer to a stored message: no recipient gets a notice twice; only a notice in flight can be lost, and the ledger says so; each keeps its stable Message-ID', async () => {
-    await killMidSendingAndRestart({ kind: 'commit' });
+    await killMidSending({ kind: 'commit' });
   }, 240_000);
 
   it('killed 0-30 ms after a message arrived: no recipient gets a notice twice; only a notice in flight can be lost, and the ledger says so; each keeps its stable Message-ID', async () => {
-    await killMidSendingAndRestart({ kind: 'after', extraDelayMs: Math.floor(Math.random() * 31) });
+    await killMidSending({ kind: 'after', extraDelayMs: Math.floor(Math.random() * 31) });
   }, 240_000);
+
+  describe('two workers with different data directories, one PostgreSQL', () => {
+    let postgres: TestPostgres | undefined;
+    beforeAll(async () => {
+      postgres = await startPostgres();
+    }, 60_000);
+    afterAll(async () => {
+      await postgres?.stop();
+    });
+    const deployment: Deployment = { kind: 'postgres', postgres: () => postgres! };
+
+    it('the sender of a message killed while the server holds its answer: the other worker sends the rest; no recipient gets a notice twice; only a notice in flight can be lost, and the ledger says so', async () => {
+      await killMidSending({ kind: 'commit' }, deployment);
+    }, 240_000);
+
+    it('the sender of a message killed 0-30 ms after it arrived: the other worker sends the rest; no recipient gets a notice twice; only a notice in flight can be lost, and the ledger says so', async () => {
+      await killMidSending({ kind: 'after', extraDelayMs: Math.floor(Math.random() * 31) }, deployment);
+    }, 240_000);
+  });
 });

@@ -9,7 +9,8 @@ import type { RolloutInput, RolloutReport } from '../../policies/rollout/types';
 import { rolloutWorkflowId } from '../../workflows/patchRollout';
 import { createWorker, type WorkerGroup } from '../../worker';
 import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
-import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import type { Store } from '../../store';
+import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 const ROOT = join(__dirname, '..', '..');
 const TOOLS = join(ROOT, '.tools', 'pulumi');
@@ -49,7 +50,7 @@ describe('a live Pulumi stack as the inventory of a real rollout', () => {
   let env: TestWorkflowEnvironment | undefined;
   let tmp: string | undefined;
   let automationDir: string | undefined;
-  let noticeLedgerDir: string | undefined;
+  let store: Store | undefined;
   let workDir: string;
   const savedEnv: Partial<Record<(typeof PULUMI_ENV_KEYS)[number], string | undefined>> = {};
 
@@ -118,7 +119,8 @@ describe('a live Pulumi stack as the inventory of a real rollout', () => {
       if (savedEnv[key] === undefined) delete process.env[key];
       else process.env[key] = savedEnv[key];
     }
-    for (const dir of [automationDir, noticeLedgerDir, tmp]) if (dir) rmSync(dir, { recursive: true, force: true });
+    await attempt(() => store?.close());
+    for (const dir of [automationDir, tmp]) if (dir) rmSync(dir, { recursive: true, force: true });
     if (errors.length > 0) throw errors[0];
   });
 
@@ -140,10 +142,10 @@ describe('a live Pulumi stack as the inventory of a real rollout', () => {
 
   it('rolls out to the hosts the stack selects (PatchGroup=web-a) and leaves the others alone', async () => {
     const taskQueue = uniqueTaskQueue('pulumi-stack');
-    noticeLedgerDir = testNoticeLedgerDir();
+    store = await testStore();
     const worker: WorkerGroup = await createWorker({
       connection: env!.nativeConnection, namespace: 'default', taskQueue,
-      deps: { ssh: new NodeSshConnector(), noticeLedgerDir },
+      deps: { ssh: new NodeSshConnector(), store },
       workflowBundle: await workflowBundle(),
     });
     const rolloutId = `t-${taskQueue}`;

@@ -9,7 +9,7 @@ import type { WindowStatus } from '../../policies/windows/types';
 import { createWorker, type WorkerGroup } from '../../worker';
 import { runMaint, type CliResult } from '../helpers/cli';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
-import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 // Names of this file only: nothing another test file applies to the shared server can match them.
 const id = randomUUID().slice(0, 6);
@@ -75,7 +75,7 @@ describe('window controls: next, preview, extend and cancel through the CLI', ()
     cliEnv = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: taskQueue };
     worker = await createWorker({
       connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(),
-      deps: { ssh: new NodeSshConnector(), noticeLedgerDir: testNoticeLedgerDir(), schedules: { client: env.client } },
+      deps: { ssh: new NodeSshConnector(), store: await testStore(), schedules: { client: env.client } },
     });
     running = worker.run();
   });

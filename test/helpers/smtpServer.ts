@@ -10,6 +10,8 @@ export interface ReceivedMail {
   html: string;
   messageId: string;
   language?: string;
+  /** The client's port: which process sent it, while its connection is open (test/e2e/noticeCrash.test.ts). */
+  clientPort: number;
 }
 
 /** A real SMTP server on loopback (smtp-server) that keeps every message it accepts, parsed. */
@@ -51,6 +53,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
             text: mail.text ?? '',
             html: typeof mail.html === 'string' ? mail.html : '',
             messageId: mail.messageId ?? '',
+            clientPort: session.remotePort,
             ...(typeof mail.headers.get('content-language') === 'string' ? { language: mail.headers.get('content-language') as string } : {}),
           });
           return answerHook?.(messages.length);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { openStore, type Store } from '../../store';
 import { workflowsPath } from '../../worker';
 
 let runtimeInstalled = false;
@@ -32,7 +33,7 @@ export function uniqueTaskQueue(label: string): string {
   return `test-${label}-${randomUUID().slice(0, 8)}`;
 }
 
-/** A fresh, empty ledger of sent notices for one worker of a test. */
-export function testNoticeLedgerDir(): string {
-  return mkdtempSync(join(tmpdir(), 'maint-notices-'));
+/** A fresh, empty store (SQLite in a temporary directory, migrated) for one worker of a test. */
+export function testStore(): Promise<Store> {
+  return openStore({ engine: 'sqlite', file: join(mkdtempSync(join(tmpdir(), 'maint-store-')), 'store.db') });
 }

@@ -19,7 +19,7 @@ import { batchWorkflowId, rolloutWorkflowId, type patchRolloutWorkflow } from '.
 import { createWorker } from '../../worker';
 import { recordHistories } from '../helpers/replayHistories';
 import { maxConcurrentOutOfService } from '../helpers/rolloutFixture';
-import { testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { until as waitUntil } from '../helpers/until';
 
 const HOSTS = 300;
@@ -107,7 +107,7 @@ describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAV
     const workflowId = rolloutWorkflowId(rolloutId);
     const worker = await createWorker({
       connection: env!.nativeConnection, namespace: 'default', taskQueue,
-      deps: { ssh: new NodeSshConnector(), noticeLedgerDir: testNoticeLedgerDir() }, workflowBundle: await workflowBundle(), shutdownGraceTime: '2 seconds',
+      deps: { ssh: new NodeSshConnector(), store: await testStore() }, workflowBundle: await workflowBundle(), shutdownGraceTime: '2 seconds',
     });
     const started = Date.now();
     const latest = client.workflow.getHandle<typeof patchRolloutWorkflow>(workflowId);

@@ -3,7 +3,7 @@ import { NodeSshConnector } from '../../activities/hosts/ssh';
 import type { HostFactsResult } from '../../policies/inventory/facts';
 import { createWorker } from '../../worker';
 import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
-import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 describe('hostFactsWorkflow on the real Temporal dev server', () => {
   let env: TestWorkflowEnvironment;
@@ -19,7 +19,7 @@ describe('hostFactsWorkflow on the real Temporal dev server', () => {
 
   it('returns facts per host, and the reason for a host with a wrong pinned key', async () => {
     const taskQueue = uniqueTaskQueue('facts');
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, deps: { ssh: new NodeSshConnector(), noticeLedgerDir: testNoticeLedgerDir() }, workflowBundle: await workflowBundle() });
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, deps: { ssh: new NodeSshConnector(), store: await testStore() }, workflowBundle: await workflowBundle() });
     const hosts = fleet.hosts.map(({ name, address, port, user, hostKey, identityFile, tags }) => ({ name, address, port, user, hostKey, identityFile: identityFile!, tags }));
     hosts[3] = { ...hosts[3]!, hostKey: hosts[0]!.hostKey };
     const results: HostFactsResult[] = await worker.runUntil(

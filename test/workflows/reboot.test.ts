@@ -6,7 +6,7 @@ import type { RolloutReport } from '../../policies/rollout/types';
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulator/fleet';
 import { rolloutWorkflowId } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';
-import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 describe('reboots during a rollout (simulated hosts that really drop and come back)', () => {
   let env: TestWorkflowEnvironment;
@@ -44,7 +44,7 @@ health:
   deadline: 5s
 `, 'policy.yaml', rolloutPolicySchema);
     const taskQueue = uniqueTaskQueue('reboot');
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), noticeLedgerDir: testNoticeLedgerDir() }, workflowBundle: await workflowBundle() });
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), store: await testStore() }, workflowBundle: await workflowBundle() });
     const report: RolloutReport = await worker.runUntil(env.client.workflow.execute('patchRolloutWorkflow', {
       taskQueue, workflowId: rolloutWorkflowId(taskQueue),
       args: [{ rolloutId: taskQueue, policy, targets: { kind: 'inline' as const, hosts: fleet.hosts } }],

@@ -10,7 +10,7 @@ import { createWorker, type WorkerGroup } from '../../worker';
 import { mergeVersions } from '../../policies/rollout/progress';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { historyLabel, recordHistories } from '../helpers/replayHistories';
-import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { until as waitUntil } from '../helpers/until';
 
 describe('patch rollouts on 6 real sshd hosts', () => {
@@ -32,7 +32,7 @@ describe('patch rollouts on 6 real sshd hosts', () => {
 
   async function withWorker<T>(fn: (taskQueue: string, worker: WorkerGroup) => Promise<T>): Promise<T> {
     const taskQueue = uniqueTaskQueue('rollout');
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), noticeLedgerDir: testNoticeLedgerDir() }, workflowBundle: await workflowBundle() });
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), store: await testStore() }, workflowBundle: await workflowBundle() });
     return worker.runUntil(fn(taskQueue, worker));
   }
 

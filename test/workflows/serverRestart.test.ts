@@ -19,7 +19,7 @@ import { rolloutWorkflowId, type patchRolloutWorkflow } from '../../workflows/pa
 import { createWorker } from '../../worker';
 import { freePort } from '../../harness/ports';
 import { track } from '../../harness/processes';
-import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 const HOSTS = 12;
 const POLICY = `
@@ -83,7 +83,7 @@ describe('Temporal restarts mid-rollout', () => {
     const taskQueue = uniqueTaskQueue('server-restart');
     const address = `127.0.0.1:${port}`;
     const nativeConnection = await NativeConnection.connect({ address });
-    const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), noticeLedgerDir: testNoticeLedgerDir() }, workflowBundle: await workflowBundle(), shutdownGraceTime: '2 seconds' });
+    const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), store: await testStore() }, workflowBundle: await workflowBundle(), shutdownGraceTime: '2 seconds' });
     const running = worker.run();
     try {
       let connection = await Connection.connect({ address });

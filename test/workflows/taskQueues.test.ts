@@ -11,7 +11,8 @@ import { dependencyUpdatesWorkflow } from '../../workflows/dependencyUpdates';
 import { hostFactsWorkflow } from '../../workflows/hostFacts';
 import { createWorker, type WorkerGroup } from '../../worker';
 import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
-import { connectTestEnv, testNoticeLedgerDir, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import type { Store } from '../../store';
+import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 /** A repository whose scan fails at once, saying which worker's adapters ran it. */
 function depsOf(worker: string, calls: string[]): ActivityDeps['dependencies'] {
@@ -30,10 +31,12 @@ function depsOf(worker: string, calls: string[]): ActivityDeps['dependencies'] {
 describe('task queues per domain (real Temporal dev server)', () => {
   let env: TestWorkflowEnvironment;
   let fleet: SshdFleet;
+  let store: Store | undefined;
   beforeAll(async () => {
     [env, fleet] = await Promise.all([connectTestEnv(), startSshdFleet(1)]);
   });
   afterAll(async () => {
+    await store?.close();
     await fleet?.stop();
     await env?.teardown();
   });
@@ -44,9 +47,10 @@ describe('task queues per domain (real Temporal dev server)', () => {
     const taskQueue = uniqueTaskQueue('queues');
     const calls: string[] = [];
     const base = { connection: env.nativeConnection, namespace: 'default', taskQueue };
+    store = await testStore();
     const hostsWorker = await createWorker({
       ...base, queues, workflowBundle: await workflowBundle(),
-      deps: { ssh: new NodeSshConnector(), noticeLedgerDir: testNoticeLedgerDir(), dependencies: depsOf('hosts', calls) },
+      deps: { ssh: new NodeSshConnector(), store, dependencies: depsOf('hosts', calls) },
     });
     const plan = {
       repo: 'acme/web', owner: 'acme', name: 'web', baseBranch: 'main', managers: ['npm'], checkout: { kind: 'path', path: '/nonexistent' },
@@ -69,7 +73,7 @@ describe('task queues per domain (real Temporal dev server)', () => {
       expect(calls).toEqual([]);
 
       const dependenciesWorker: WorkerGroup = await createWorker({
-        ...base, queues: ['dependencies'], deps: { ssh: new NodeSshConnector(), noticeLedgerDir: testNoticeLedgerDir(), dependencies: depsOf('dependencies', calls) },
+        ...base, queues: ['dependencies'], deps: { ssh: new NodeSshConnector(), store: store!, dependencies: depsOf('dependencies', calls) },
       });
       const summary = await dependenciesWorker.runUntil(run.result());
       expect(summary.problems).toEqual([{ level: 'error', message: 'scan failed: scanned by the dependencies worker' }]);

@@ -18,10 +18,11 @@ export interface NoticeMessage {
 export interface ChannelContext {
   email: EmailSender;
   /**
-   * Records, synchronously, that the whole message is with the receiver and only its commit is
-   * still to come (ledger state `handed-over`): from then on a retry must not send it again.
+   * Records, committed before the message's end (the SMTP final "."), that the whole message is with
+   * the receiver and only its commit is still to come (ledger state `handed-over`): from then on a
+   * retry must not send it again.
    */
-  recordHandedOver(): void;
+  recordHandedOver(): Promise<void>;
   /** The receiver refused the message after {@link recordHandedOver}: a retry must send it. */
   forgetHandedOver(): Promise<void>;
   warn(message: string): void;

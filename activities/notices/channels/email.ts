@@ -10,8 +10,8 @@ export const emailChannel: NoticeChannel<Extract<Channel, { kind: 'email' }>> = 
   // retry must not send again, whether or not this worker lives to hear the server's answer.
   let handedOver = false;
   try {
-    await ctx.email.send(channel, recipient.to, { ...message, language: recipient.language }, deliveryId, () => {
-      ctx.recordHandedOver();
+    await ctx.email.send(channel, recipient.to, { ...message, language: recipient.language }, deliveryId, async () => {
+      await ctx.recordHandedOver();
       handedOver = true;
     });
     return { state: 'sent' };
