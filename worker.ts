@@ -6,11 +6,13 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
 import { NodeSshConnector } from './activities/hosts/ssh';
+import { dataConverterOption } from './control/codec';
 import { clientConnectionOptions, nativeConnectionOptions, temporalTargetFromEnvironment, unreachable } from './control/connection';
 import { describeTransport } from './control/tlsDiagnosis';
 import { parseEnvironment, type Environment } from './policies/common/environment';
@@ -42,6 +44,8 @@ export interface CreateWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** How long in-flight activities get to finish on shutdown before they are cancelled. */
   shutdownGraceTime?: string;
+  /** Payload encryption (control/codec.ts `dataConverterOption`); none: payloads in clear. */
+  dataConverter?: DataConverter;
 }
 
 export function workflowsPath(): string {
@@ -57,6 +61,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     activities: createActivities(options.deps),
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
     maxConcurrentActivityTaskExecutions: 200,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
 
@@ -73,6 +78,7 @@ export function installRuntime(logLevel: Environment['MAINT_LOG_LEVEL']): void {
 /** Runs a worker until SIGINT/SIGTERM; in-flight activities get the grace time to finish. */
 export async function runWorker(env: Environment, log: (line: string) => void = (l) => console.error(l), onPolling?: () => void): Promise<void> {
   const target = temporalTargetFromEnvironment(env);
+  const { dataConverter } = dataConverterOption(env);
   const connect = async <T>(what: () => Promise<T>): Promise<T> => {
     try {
       return await what();
@@ -87,8 +93,8 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     throw err;
   });
   try {
-    const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace }) };
-    const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, schedules) });
+    const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}) }) };
+    const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, schedules), ...(dataConverter ? { dataConverter } : {}) });
     const transport = describeTransport(target, env);
     log(`worker: polling task queue "${env.MAINT_TASK_QUEUE}" in namespace "${target.namespace}" at ${target.address}${transport ? ` ${transport}` : ''}`);
     const running = worker.run();

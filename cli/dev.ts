@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterOption } from '../control/codec';
 import { parseEnvironment } from '../policies/common/environment';
 import { defaultDataDir, installRuntime, runWorker } from '../worker';
 import { CliError, EXIT } from './errors';
@@ -29,6 +30,7 @@ export { defaultDataDir };
  */
 export async function runDev(options: DevOptions): Promise<number> {
   const env = parseEnvironment({ ...process.env, TEMPORAL_ADDRESS: undefined });
+  const converter = dataConverterOption(env); // a bad payload key is named before anything starts
   const cli = findTemporalCli();
   if (!cli) throw new CliError(EXIT.missingTool, `the Temporal CLI was not found\nhint: ${TEMPORAL_CLI_HINT}`);
   const uiPort = options.uiPort ?? options.port + 1000;
@@ -75,7 +77,7 @@ export async function runDev(options: DevOptions): Promise<number> {
     say(`Temporal Web UI      http://127.0.0.1:${uiPort}`);
     say(`Task queue           ${env.MAINT_TASK_QUEUE}`);
     const feedConnection = await Connection.connect({ address });
-    feeds = await startFeedsFor(new Client({ connection: feedConnection, namespace: env.TEMPORAL_NAMESPACE }), { port: options.feedsPort ?? 7280 })
+    feeds = await startFeedsFor(new Client({ connection: feedConnection, namespace: env.TEMPORAL_NAMESPACE, ...converter }), { port: options.feedsPort ?? 7280 })
       .then((f) => ({ ...f, close: async () => { await f.close(); await feedConnection.close(); } }))
       .catch(async (err: unknown) => {
         say(`Maintenance feeds    not started: ${(err as Error).message}`);
