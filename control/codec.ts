@@ -48,6 +48,11 @@ export function payloadKey(base64: string): PayloadKey {
 const encoder = new TextEncoder();
 const text = (bytes: Uint8Array | null | undefined): string | undefined => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
 
+/** Whether the payload is sealed by this codec's format (whatever the key). */
+export function isEncrypted(payload: Payload): boolean {
+  return text(payload.metadata?.[METADATA_ENCODING_KEY]) === ENCRYPTED_ENCODING;
+}
+
 export class EncryptionCodec implements PayloadCodec {
   private readonly keys: Map<string, Buffer>;
 
@@ -67,8 +72,8 @@ export class EncryptionCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      const encoding = text(payload.metadata?.[METADATA_ENCODING_KEY]);
-      if (encoding !== ENCRYPTED_ENCODING) {
+      if (!isEncrypted(payload)) {
+        const encoding = text(payload.metadata?.[METADATA_ENCODING_KEY]);
         throw new PayloadRefusedError(
           `refused a payload that is not encrypted (encoding ${encoding ?? 'none'}): this process holds MAINT_PAYLOAD_KEY and accepts only what a holder of the key wrote; ` +
             'whoever wrote it (a client or worker without MAINT_PAYLOAD_KEY, or `temporal workflow start`) cannot start or drive work here',
@@ -130,4 +135,12 @@ export function encryptingDataConverter(keyring: PayloadKeyring): DataConverter 
 export function dataConverterOption(env: Environment): { dataConverter?: DataConverter } {
   const keyring = payloadKeyringFromEnvironment(env);
   return keyring ? { dataConverter: encryptingDataConverter(keyring) } : {};
+}
+
+/** The bearer token of `maint codec-server` (MAINT_CODEC_TOKEN or the file MAINT_CODEC_TOKEN_FILE names); undefined when neither is set. */
+export function codecTokenFromEnvironment(env: Environment): string | undefined {
+  if (env.MAINT_CODEC_TOKEN !== undefined || env.MAINT_CODEC_TOKEN_FILE === undefined) return env.MAINT_CODEC_TOKEN;
+  const token = readSecretText('MAINT_CODEC_TOKEN_FILE', env.MAINT_CODEC_TOKEN_FILE).trim();
+  if (token.length < 16) throw new EnvironmentError(`MAINT_CODEC_TOKEN_FILE=${env.MAINT_CODEC_TOKEN_FILE}: expected a token of at least 16 characters, e.g. from \`openssl rand -hex 32\``);
+  return token;
 }
