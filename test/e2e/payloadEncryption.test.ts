@@ -5,6 +5,8 @@ import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { EncryptionCodec, payloadKey } from '../../control/codec';
+import { freePort } from '../../harness/ports';
 import { rolloutWorkflowId } from '../../workflows/patchRollout';
 import { runMaint, startMaint, type LongRunning } from '../helpers/cli';
 import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
@@ -177,4 +179,24 @@ describe('payload encryption end to end: a worker with MAINT_PAYLOAD_KEY, real s
       await temporal(['workflow', 'terminate', '-w', rolloutWorkflowId(refusedId), '--reason', 'test done']).catch(() => undefined);
     }
   }, 120_000);
+
+  it('`maint dev` with a key gives its Web UI a codec server (loopback, its origin only)', async () => {
+    const [port, uiPort, feedsPort] = [await freePort(), await freePort(), await freePort()];
+    const dev = startMaint(['dev', '--port', String(port), '--ui-port', String(uiPort), '--feeds-port', String(feedsPort), '--data-dir', mkdtempSync(join(tmpdir(), 'maint-dev-codec-'))], { ...keyed, TEMPORAL_ADDRESS: '' });
+    try {
+      await dev.waitFor(/worker: polling task queue/, 90_000);
+      const url = /decoded through (http:\/\/127\.0\.0\.1:\d+)/.exec(dev.output())?.[1];
+      expect(url).toBeDefined();
+      const settings = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
+      expect(settings.Codec?.Endpoint).toBe(url);
+      const [encrypted] = await new EncryptionCodec({ current: payloadKey(key), decryptOnly: [] }).encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"host":"host-1"}') }]);
+      const body = JSON.stringify({ payloads: [{ metadata: { encoding: Buffer.from(encrypted!.metadata!.encoding!).toString('base64'), 'encryption-key-id': Buffer.from(encrypted!.metadata!['encryption-key-id']!).toString('base64') }, data: Buffer.from(encrypted!.data!).toString('base64') }] });
+      const answer = await fetch(`${url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', origin: `http://localhost:${uiPort}` }, body });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('access-control-allow-origin')).toBe(`http://localhost:${uiPort}`);
+      expect(b64(((await answer.json()) as { payloads: Array<{ data: string }> }).payloads[0]!.data)).toBe('{"host":"host-1"}');
+    } finally {
+      await dev.stop();
+    }
+  }, 150_000);
 });
