@@ -6,12 +6,14 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, createDomainActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
 import { importFileLedger } from './activities/notices/ledger';
 import { NodeSshConnector } from './activities/hosts/ssh';
+import { dataConverterOption } from './control/codec';
 import { clientConnectionOptions, nativeConnectionOptions, temporalTargetFromEnvironment, unreachable } from './control/connection';
 import { describeTransport } from './control/tlsDiagnosis';
 import { parseEnvironment, type Environment } from './policies/common/environment';
@@ -50,6 +52,8 @@ export interface CreateWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** How long in-flight activities get to finish on shutdown before they are cancelled. */
   shutdownGraceTime?: string;
+  /** Payload encryption (control/codec.ts `dataConverterOption`); none: payloads in clear. */
+  dataConverter?: DataConverter;
 }
 
 export function workflowsPath(): string {
@@ -65,7 +69,8 @@ export function workflowsPath(): string {
 export async function createWorker(options: CreateWorkerOptions): Promise<WorkerGroup> {
   const queues = options.queues ?? SERVED_QUEUES;
   const domains = createDomainActivities(options.deps);
-  const common = { connection: options.connection, namespace: options.namespace, shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds' };
+  const common = { connection: options.connection, namespace: options.namespace, shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) };
   const workers: Worker[] = [];
   for (const queue of queues) {
     const maxConcurrentActivityTaskExecutions = options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue];
@@ -125,6 +130,7 @@ export function installRuntime(logLevel: Environment['MAINT_LOG_LEVEL']): void {
 /** Runs a worker until SIGINT/SIGTERM; in-flight activities get the grace time to finish. */
 export async function runWorker(env: Environment, log: (line: string) => void = (l) => console.error(l), onPolling?: () => void): Promise<void> {
   const target = temporalTargetFromEnvironment(env);
+  const { dataConverter } = dataConverterOption(env);
   const connect = async <T>(what: () => Promise<T>): Promise<T> => {
     try {
       return await what();
@@ -144,10 +150,11 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     connection = await connect(() => NativeConnection.connect(nativeConnectionOptions(target)));
     // A client connection for the activities that keep window schedules topped up.
     clientConnection = await connect(() => Connection.connect(clientConnectionOptions(target)));
-    const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace }) };
+    const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}) }) };
     const worker = await createWorker({
       connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, store, schedules),
       queues: env.MAINT_TASK_QUEUES, concurrency: { workflows: env.MAINT_WORKFLOWS_CONCURRENCY, hosts: env.MAINT_HOSTS_CONCURRENCY, dependencies: env.MAINT_DEPENDENCIES_CONCURRENCY, control: env.MAINT_CONTROL_CONCURRENCY },
+      ...(dataConverter ? { dataConverter } : {}),
     });
     const transport = describeTransport(target, env);
     const domains = env.MAINT_TASK_QUEUES.filter((q) => q !== 'workflows').map((q) => `"${activityTaskQueue(env.MAINT_TASK_QUEUE, q)}"`);

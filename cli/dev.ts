@@ -4,9 +4,11 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterOption } from '../control/codec';
 import { parseEnvironment } from '../policies/common/environment';
 import { defaultDataDir, installRuntime, runWorker } from '../worker';
 import { CliError, EXIT } from './errors';
+import { startDevCodecServer } from './codecServer';
 import { findTemporalCli, TEMPORAL_CLI_HINT, TemporalServerExited, untilTemporalAnswers } from './temporalCli';
 import { startFeedsFor } from './windows';
 
@@ -29,6 +31,7 @@ export { defaultDataDir };
  */
 export async function runDev(options: DevOptions): Promise<number> {
   const env = parseEnvironment({ ...process.env, TEMPORAL_ADDRESS: undefined });
+  const converter = dataConverterOption(env); // a bad payload key is named before anything starts
   const cli = findTemporalCli();
   if (!cli) throw new CliError(EXIT.missingTool, `the Temporal CLI was not found\nhint: ${TEMPORAL_CLI_HINT}`);
   const uiPort = options.uiPort ?? options.port + 1000;
@@ -43,6 +46,7 @@ export async function runDev(options: DevOptions): Promise<number> {
   const address = `127.0.0.1:${options.port}`;
   const logFile = join(dataDir, 'temporal.log');
   const log = createWriteStream(logFile, { flags: 'a' });
+  const codec = await startDevCodecServer(env, uiPort);
   const server = spawn(cli.path, [
     'server', 'start-dev',
     '--db-filename', join(dataDir, 'temporal.db'),
@@ -51,6 +55,7 @@ export async function runDev(options: DevOptions): Promise<number> {
     '--ui-port', String(uiPort),
     '--ui-disable-news-fetch',
     '--log-level', 'warn',
+    ...(codec ? ['--ui-codec-endpoint', codec.url] : []),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   server.stdout?.pipe(log);
   server.stderr?.pipe(log);
@@ -72,10 +77,10 @@ export async function runDev(options: DevOptions): Promise<number> {
     process.removeListener('SIGTERM', earlyStop);
     if (stopping) return 130;
     say(`Temporal dev server  ${address}   (data: ${join(dataDir, 'temporal.db')}, log: ${logFile})`);
-    say(`Temporal Web UI      http://127.0.0.1:${uiPort}`);
+    say(`Temporal Web UI      http://127.0.0.1:${uiPort}${codec ? ` (payloads encrypted; decoded through ${codec.url})` : ''}`);
     say(`Task queue           ${env.MAINT_TASK_QUEUE}`);
     const feedConnection = await Connection.connect({ address });
-    feeds = await startFeedsFor(new Client({ connection: feedConnection, namespace: env.TEMPORAL_NAMESPACE }), { port: options.feedsPort ?? 7280 })
+    feeds = await startFeedsFor(new Client({ connection: feedConnection, namespace: env.TEMPORAL_NAMESPACE, ...converter }), { port: options.feedsPort ?? 7280 })
       .then((f) => ({ ...f, close: async () => { await f.close(); await feedConnection.close(); } }))
       .catch(async (err: unknown) => {
         say(`Maintenance feeds    not started: ${(err as Error).message}`);
@@ -98,6 +103,7 @@ export async function runDev(options: DevOptions): Promise<number> {
     return EXIT.ok;
   } finally {
     await feeds?.close();
+    await codec?.close();
     await stopServer(server);
     say('Temporal dev server stopped');
   }

@@ -4,6 +4,7 @@ import { Connection } from '@temporalio/client';
 import { parseEnvironment, type Environment } from '../policies/common/environment';
 import { expandHome } from '../activities/hosts/ssh';
 import { describeTransport, explainConnectFailure } from '../control/tlsDiagnosis';
+import { payloadKeyringFromEnvironment } from '../control/codec';
 import { clientConnectionOptions, temporalTargetFromEnvironment } from '../control/connection';
 import { EXIT } from './errors';
 import { findTemporalCli, TEMPORAL_CLI_HINT } from './temporalCli';
@@ -43,6 +44,7 @@ export async function runDoctorChecks(envVars: NodeJS.ProcessEnv = process.env):
     checks.push({ name: 'environment', ok: false, detail: err instanceof Error ? err.message : String(err), hint: 'see "Configuration" in the README' });
   }
 
+  if (env) checks.push(payloadKeyCheck(env));
   if (env) await temporalChecks(env, checks);
   else checks.push({ name: 'temporal-server', ok: false, detail: 'not checked: the environment is invalid' });
 
@@ -89,6 +91,18 @@ async function temporalChecks(env: Environment, checks: DoctorCheck[]): Promise<
     checks.push({ name: 'namespace', ok: false, detail: `"${target.namespace}": ${firstLine(err)}`, hint: 'create it, or set TEMPORAL_NAMESPACE' });
   } finally {
     await connection.close();
+  }
+}
+
+/** Which key encrypts (by its id, never its value): every worker and client of a namespace must agree. */
+function payloadKeyCheck(env: Environment): DoctorCheck {
+  try {
+    const keyring = payloadKeyringFromEnvironment(env);
+    if (!keyring) return { name: 'payload-key', ok: true, detail: 'none: payloads are stored in clear (set MAINT_PAYLOAD_KEY to encrypt them)' };
+    const more = keyring.decryptOnly.map((k) => k.id);
+    return { name: 'payload-key', ok: true, detail: `payloads encrypted with key id ${keyring.current.id}${more.length > 0 ? `; also decrypting key id ${more.join(', ')}` : ''}` };
+  } catch (err) {
+    return { name: 'payload-key', ok: false, detail: firstLine(err), hint: 'see "Payload encryption" in the README' };
   }
 }
 

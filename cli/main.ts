@@ -11,6 +11,7 @@ import { hostsFacts } from './hosts';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
 import { jsonSchema, SCHEMAS } from './schema';
 import { applyCommand } from './apply';
+import { codecServerCommand, DEFAULT_CODEC_PORT } from './codecServer';
 import { depsScan, depsStatus } from './deps';
 import { noticesPreview, serveFeeds, windowsCancel, windowsExtend, windowsList, windowsNext, windowsStatus } from './windows';
 
@@ -210,6 +211,17 @@ export function buildProgram(): Command {
     .option('--organisation <name>', "whose maintenance the page shows (default: the one organisation applied to this namespace; required when there are several)")
     .action(async (opts: { port: number; host: string; publicUrl?: string; cache?: string; organisation?: string }) => {
       process.exitCode = await serveFeeds(opts);
+    });
+
+  program
+    .command('codec-server')
+    .description('Decrypt payloads for the Temporal Web UI and `temporal --codec-endpoint` (Temporal\'s remote codec protocol; needs MAINT_PAYLOAD_KEY and MAINT_CODEC_TOKEN).')
+    .option('--port <port>', 'port', integer('--port', 0, 65535), DEFAULT_CODEC_PORT)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--ui-origin <origin>', 'origin of a Web UI that may call it (repeat for several), e.g. https://cloud.temporal.io', collect, [])
+    .option('--allow-encode', 'also answer /encode (then the token is as powerful as the key: it writes payloads the worker accepts)')
+    .action(async (opts: { port: number; host: string; uiOrigin: string[]; allowEncode?: boolean }) => {
+      process.exitCode = await codecServerCommand({ ...opts, uiOrigin: opts.uiOrigin.length > 0 ? opts.uiOrigin : ['http://127.0.0.1:8233', 'http://localhost:8233'] });
     });
 
   const deps = program.command('deps').description('Dependency and base-image updates: Renovate finds them, policies decide, PRs on GitHub.');

@@ -5,11 +5,11 @@
  * what to fix.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { expandHome } from '../activities/hosts/ssh';
 import { DEFAULT_TEMPORAL_ADDRESS, EnvironmentError, parseEnvironment, type Environment } from '../policies/common/environment';
+import { dataConverterOption } from './codec';
+import { readEnvironmentFile } from './files';
 import { describeTransport, explainConnectFailure } from './tlsDiagnosis';
 
 export interface TemporalTarget {
@@ -27,13 +27,7 @@ export class TemporalUnreachableError extends Error {
 /** Reads secrets (API key, TLS key) from the environment or files; they are never logged. A file that
  * cannot be read or is not what its variable expects is an EnvironmentError naming both. */
 export function temporalTargetFromEnvironment(env: Environment): TemporalTarget {
-  const read = (variable: string, path: string): Buffer => {
-    try {
-      return readFileSync(expandHome(path));
-    } catch (err) {
-      throw new EnvironmentError(`${variable}=${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
-    }
-  };
+  const read = readEnvironmentFile;
   const apiKey = env.TEMPORAL_API_KEY ?? (env.TEMPORAL_API_KEY_FILE !== undefined ? read('TEMPORAL_API_KEY_FILE', env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
   const mtls = env.TEMPORAL_TLS_CERT_PATH !== undefined && env.TEMPORAL_TLS_KEY_PATH !== undefined;
   let tls: TemporalTarget['tls'];
@@ -130,13 +124,14 @@ export interface Connected {
 export async function connectClient(envVars: NodeJS.ProcessEnv = process.env, timeoutMs = 5_000): Promise<Connected> {
   const env = parseEnvironment(envVars);
   const target = temporalTargetFromEnvironment(env);
+  const converter = dataConverterOption(env);
   let connection: Connection;
   try {
     connection = await Connection.connect(clientConnectionOptions(target, timeoutMs));
   } catch (err) {
     throw await unreachable(err, target, env);
   }
-  const client = new Client({ connection, namespace: target.namespace });
+  const client = new Client({ connection, namespace: target.namespace, ...converter });
   return { client, connection, target, env, close: () => connection.close() };
 }
 

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { expandHome } from '../activities/hosts/ssh';
+import { EnvironmentError } from '../policies/common/environment';
 import { PolicyError } from '../policies/common/errors';
 import { parsePolicyText } from '../policies/common/parse';
 import { InvalidInputError } from './errors';
@@ -17,5 +19,14 @@ export function readPolicyFile<S extends z.ZodType>(file: string, schema: S): z.
   } catch (err) {
     if (err instanceof PolicyError) throw new InvalidInputError(err.message);
     throw err;
+  }
+}
+
+/** Reads a file a variable names (a key, a certificate, a token); an unreadable one is an EnvironmentError naming both. */
+export function readEnvironmentFile(variable: string, path: string): Buffer {
+  try {
+    return readFileSync(expandHome(path));
+  } catch (err) {
+    throw new EnvironmentError(`${variable}=${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
   }
 }

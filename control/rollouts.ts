@@ -68,6 +68,18 @@ async function withVersions<P extends RolloutProgress>(ctx: RolloutContext, p: P
   return mergeVersions(p, results);
 }
 
+/**
+ * Why a running rollout answers no query when its workflow task keeps failing (no worker can run
+ * it; the worker's log and the history say why): undefined when it does not.
+ */
+function failingWorkflowTask(rolloutId: string, attempt: number): OperationFailedError | undefined {
+  if (attempt < 2) return undefined;
+  return new OperationFailedError(
+    `rollout ${rolloutId}: no worker can run it, its workflow task has failed ${attempt - 1} time(s) (the worker's log says why); ` +
+      `a worker with MAINT_PAYLOAD_KEY refuses a rollout started by a client without the key: end it with \`temporal workflow terminate -w ${rolloutWorkflowId(rolloutId)}\``,
+  );
+}
+
 /** A batch's result (its hosts' versions); a batch still running is left out, one unreadable is told to `warn`. */
 async function batchResult(ctx: RolloutContext, workflowId: string): Promise<BatchResult | HostReport[] | undefined> {
   let lastError: unknown;
@@ -102,7 +114,9 @@ export async function rolloutProgress(ctx: RolloutContext, rolloutId: string): P
   if (description.status.name !== 'RUNNING' && description.status.name !== 'CONTINUED_AS_NEW') {
     throw new OperationFailedError(`rollout ${rolloutId} ended abnormally: workflow ${description.status.name.toLowerCase()}`);
   }
-  let progress = await handle.query(progressQuery);
+  let progress = await handle.query(progressQuery).catch((err: unknown) => {
+    throw failingWorkflowTask(rolloutId, description.raw.pendingWorkflowTask?.attempt ?? 0) ?? err;
+  });
   if (!['running', 'paused', 'awaiting-approval'].includes(progress.status)) return { progress: await withVersions(ctx, progress), finished: true };
   for (const id of progress.runningBatches ?? []) {
     const live = await ctx.client.workflow.getHandle(id).query(batchProgressQuery).catch(() => []);

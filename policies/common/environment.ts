@@ -20,9 +20,31 @@ const servedQueues = z
   .default([...SERVED_QUEUES])
   .describe(`The task queues this worker serves, e.g. "hosts" or "workflows,control" (default: all of ${SERVED_QUEUES.join(', ')}).`);
 
+/** A payload key as written: the base64 of 32 random bytes (`openssl rand -base64 32`), canonical padding. */
+const PAYLOAD_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+export const PAYLOAD_KEY_EXPECTED = 'expected the base64 of 32 random bytes (44 characters ending in "=", e.g. from `openssl rand -base64 32`)';
+
+/** Whether `text` (trimmed) is a payload key as written. */
+export function isPayloadKey(text: string): boolean {
+  return PAYLOAD_KEY.test(text.trim());
+}
+
+/**
+ * The keys of a list as MAINT_PAYLOAD_DECRYPT_KEYS or its file hold them: separated by commas,
+ * spaces or line breaks; `#` starts a comment to the end of its line. A key that is not one is
+ * named by its position, never by its value.
+ */
+export function payloadKeyList(text: string): { keys: string[] } | { error: string } {
+  const keys = text.split('\n').flatMap((line) => line.replace(/#.*/, '').split(/[\s,]+/)).filter((k) => k !== '');
+  const bad = keys.findIndex((k) => !PAYLOAD_KEY.test(k));
+  if (bad >= 0) return { error: `key ${bad + 1} of ${keys.length}: ${PAYLOAD_KEY_EXPECTED}` };
+  return { keys };
+}
+
 /**
  * Configuration read from the environment by the worker, `maint dev` and the CLI. Secrets (API
- * key, TLS key) are read from the environment or from files and never logged.
+ * key, TLS key, payload keys, codec token) are read from the environment or from files and never
+ * logged; an error about one names its variable, never its value.
  */
 export const environmentSchema = z
   .object({
@@ -53,6 +75,12 @@ export const environmentSchema = z
       .describe('PostgreSQL for the store (notice deliveries), shared by every worker. Unset: SQLite in MAINT_DATA_DIR (store.db), for one worker. Its password is never logged.'),
     MAINT_SSH_IDENTITY_FILE: z.string().min(1).optional().describe('SSH private key used when the inventory names none (default ~/.ssh/id_ed25519).'),
     MAINT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    MAINT_PAYLOAD_KEY: z.string().regex(PAYLOAD_KEY, PAYLOAD_KEY_EXPECTED).optional().describe('Key that encrypts every payload (and decrypts).'),
+    MAINT_PAYLOAD_KEY_FILE: z.string().min(1).optional().describe('File holding MAINT_PAYLOAD_KEY.'),
+    MAINT_PAYLOAD_DECRYPT_KEYS: z.string().optional().describe('More keys accepted for decryption only (rotation), separated by commas.'),
+    MAINT_PAYLOAD_DECRYPT_KEYS_FILE: z.string().min(1).optional().describe('File with decryption-only keys, one a line.'),
+    MAINT_CODEC_TOKEN: z.string().min(16, 'expected at least 16 characters, e.g. from `openssl rand -hex 32`').optional().describe('Bearer token of `maint codec-server`.'),
+    MAINT_CODEC_TOKEN_FILE: z.string().min(1).optional().describe('File holding MAINT_CODEC_TOKEN.'),
   })
   .superRefine((env, ctx) => {
     if ((env.TEMPORAL_TLS_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_KEY_PATH === undefined)) {
@@ -64,6 +92,22 @@ export const environmentSchema = z
     }
     if (env.TEMPORAL_API_KEY !== undefined && env.TEMPORAL_API_KEY_FILE !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['TEMPORAL_API_KEY_FILE'], message: 'set TEMPORAL_API_KEY or TEMPORAL_API_KEY_FILE, not both' });
+    }
+    for (const name of ['MAINT_PAYLOAD_KEY', 'MAINT_PAYLOAD_DECRYPT_KEYS', 'MAINT_CODEC_TOKEN'] as const) {
+      if (env[name] !== undefined && env[`${name}_FILE`] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [`${name}_FILE`], message: `set ${name} or ${name}_FILE, not both` });
+      }
+    }
+    if (env.MAINT_PAYLOAD_DECRYPT_KEYS !== undefined) {
+      const list = payloadKeyList(env.MAINT_PAYLOAD_DECRYPT_KEYS);
+      if ('error' in list) ctx.addIssue({ code: 'custom', path: ['MAINT_PAYLOAD_DECRYPT_KEYS'], message: list.error });
+    }
+    if ((env.MAINT_PAYLOAD_DECRYPT_KEYS !== undefined || env.MAINT_PAYLOAD_DECRYPT_KEYS_FILE !== undefined) && env.MAINT_PAYLOAD_KEY === undefined && env.MAINT_PAYLOAD_KEY_FILE === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.MAINT_PAYLOAD_DECRYPT_KEYS !== undefined ? 'MAINT_PAYLOAD_DECRYPT_KEYS' : 'MAINT_PAYLOAD_DECRYPT_KEYS_FILE'],
+        message: 'decryption keys need MAINT_PAYLOAD_KEY (or MAINT_PAYLOAD_KEY_FILE), the key that encrypts',
+      });
     }
   });
 
