@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { networkEnvironment, untrustedCertificateHint } from '../network';
 import { packageRoot } from '../paths';
 import type { RenovateScan, ScanProblem } from '../../policies/deps/types';
 import { githubTokenHostRules, renovateConfig, type RenovateLookupInput } from './config';
@@ -55,6 +56,8 @@ export async function runRenovateLookup(input: RenovateLookupInput, options: Ren
       // The worker's own Node first: Renovate 44 needs Node >= 24, and a system `node` may be older.
       PATH: [dirname(process.execPath), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter),
       HOME: home,
+      // CAs and proxies, for Renovate and the git and npm it runs.
+      ...networkEnvironment(),
       TMPDIR: work,
       // Debug: a registry that fails shows only there (its lookups end as a bare "no-result" warning).
       LOG_LEVEL: 'debug',
@@ -144,10 +147,13 @@ function runCli(cli: string, args: string[], options: { cwd: string; env: NodeJS
     const failures = new Map<string, { origin: string; cause: string; request: string; count: number }>();
     const result: CliRun = {
       code: null, signal: null, timedOut: false, cancelled: undefined, lines: [],
-      failedRequests: () => [...failures.values()].map(({ origin, cause, request, count }) => ({
-        level: 'error',
-        message: `${origin} failed: ${cause} (${request}${count > 1 ? ` and ${count - 1} more requests` : ''}); lookups against it are incomplete`,
-      })),
+      failedRequests: () => [...failures.values()].map(({ origin, cause, request, count }) => {
+        const hint = untrustedCertificateHint(cause);
+        return {
+          level: 'error',
+          message: `${origin} failed: ${cause} (${request}${count > 1 ? ` and ${count - 1} more requests` : ''}); lookups against it are incomplete${hint ? `: ${hint}` : ''}`,
+        };
+      }),
     };
     // Its own process group, so a timeout also ends what Renovate started (git, npm).
     const child = spawn(command, commandArgs, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
