@@ -170,9 +170,12 @@ export function planUpdates(input: {
   }
 
   // One target per dependency occurrence, and a major apart (as Renovate's separateMajorMinor): the newest allowed candidate.
+  // An occurrence is a place in a file: the same package in `dependencies` and `overrides` (or dev/peer/optional,
+  // resolutions) is two, both on the package's one branch, so the PR edits every place and npm accepts it
+  // (npm refuses an override that differs from the direct dependency's spec: EOVERRIDE).
   const best = new Map<string, DetectedUpdate>();
   for (const u of candidates) {
-    const key = `${u.packageFile}\u0000${updateKey(u)}\u0000${policyType(u) === 'major'}`;
+    const key = `${u.packageFile}\u0000${updateKey(u)}\u0000${u.depType ?? ''}\u0000${policyType(u) === 'major'}`;
     const seen = best.get(key);
     best.set(key, seen ? newer(seen, u) : u);
   }

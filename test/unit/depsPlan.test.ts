@@ -60,6 +60,16 @@ describe('planUpdates: which updates become which PRs', () => {
     expect(plan.pullRequests[0]!.title).toBe('Update npm-non-major (2 packages)');
   });
 
+  it('puts every place a package is declared in one file (dependencies, overrides, dev, peer) on its one branch', () => {
+    const occurrences = (['dependencies', 'overrides', 'peerDependencies'] as const).flatMap((depType) =>
+      [npm('over-lib', '1.0.0', '1.0.1', 'patch'), npm('over-lib', '1.0.0', '1.1.0', 'minor')].map((u) => ({ ...u, depType })));
+    const plan = planUpdates({ updates: [...occurrences, npm('other', '1.0.0', '1.1.0', 'minor')], policy: basePolicy, pullRequests: [], now: NOW });
+    expect(plan.pullRequests.map((p) => [p.branch, p.updates.map((u) => `${u.depType} ${u.newValue}`)])).toEqual([
+      ['maint/deps/npm-other', ['dependencies ^1.1.0']],
+      ['maint/deps/npm-over-lib', ['dependencies ^1.1.0', 'overrides ^1.1.0', 'peerDependencies ^1.1.0']],
+    ]);
+  });
+
   it('holds versions younger than minimumReleaseAge and versions without a release time', () => {
     const plan = planUpdates({
       updates: [npm('fresh', '1.0.0', '1.0.1', 'patch', daysAgo(1)), npm('old', '1.0.0', '1.0.1', 'patch', daysAgo(10)), docker],

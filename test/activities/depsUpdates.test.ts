@@ -1,0 +1,82 @@
+// Issue 21: dependency runs on real parts at the activity level — the real Renovate against a real
+// verdaccio, the real Octokit against the GitHub fake, real npm for lockfiles.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createDependencyActivities } from '../../activities/deps';
+import { productionDependencyDeps } from '../../activities/deps/production';
+import { planUpdates } from '../../policies/deps/plan';
+import { resolvePolicy, type RepositoryPlan } from '../../policies/deps/resolve';
+import { startGitHubFake, type GitHubFake } from '../helpers/githubFake';
+import { startVerdaccio, type TestNpmRegistry } from '../helpers/verdaccio';
+
+const run = promisify(execFile);
+const TOKEN = 'ghp_deps-activities-token';
+const TOKEN_ENV = 'MAINT_TEST_DEPS_ACTIVITIES_TOKEN';
+const DAY = 86_400_000;
+const ago = (days: number) => new Date(Date.now() - days * DAY);
+
+jest.setTimeout(300_000);
+
+describe('dependency activities (real Renovate, verdaccio, npm and the GitHub fake)', () => {
+  let npm: TestNpmRegistry;
+  let github: GitHubFake;
+  let work: string;
+  let activities: ReturnType<typeof createDependencyActivities>;
+
+  const planFor = (name: string, extra: Partial<RepositoryPlan> = {}): RepositoryPlan => ({
+    repo: `acme/${name}`, owner: 'acme', name, baseBranch: 'main', managers: ['npm'],
+    checkout: { kind: 'github', cloneUrl: github.gitUrl('acme', name) },
+    github: { baseUrl: github.url, auth: { kind: 'token', tokenEnv: TOKEN_ENV } },
+    registries: { npm: npm.url, docker: [] },
+    policy: resolvePolicy(`acme/${name}`, []),
+    ...extra,
+  });
+
+  /** package.json and its package-lock.json resolved against verdaccio now. */
+  async function withLock(pkg: object): Promise<Record<string, string>> {
+    const dir = mkdtempSync(join(work, 'lock-'));
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+    await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', `--registry=${npm.url}`], { cwd: dir });
+    return { 'package.json': `${JSON.stringify(pkg, null, 2)}\n`, 'package-lock.json': readFileSync(join(dir, 'package-lock.json'), 'utf8'), '.npmrc': `registry=${npm.url}\n` };
+  }
+
+  beforeAll(async () => {
+    process.env[TOKEN_ENV] = TOKEN;
+    work = mkdtempSync(join(tmpdir(), 'maint-deps-activities-'));
+    [npm, github] = await Promise.all([startVerdaccio(), startGitHubFake({ token: TOKEN })]);
+    activities = createDependencyActivities(productionDependencyDeps({ dataDir: work, throttle: false }));
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([npm?.stop(), github?.close()]);
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('a dependency also in overrides is updated in both places on one branch, and npm ci installs it', async () => {
+    await npm.publish('over-lib', '1.0.0', { publishedAt: ago(30) });
+    const files = await withLock({
+      name: 'over', version: '1.0.0', private: true,
+      dependencies: { 'over-lib': '^1.0.0' },
+      overrides: { 'over-lib': '^1.0.0' },
+    });
+    await github.createRepository({ owner: 'acme', name: 'over', files });
+    await npm.publish('over-lib', '1.1.0', { publishedAt: ago(5) });
+
+    const plan = planFor('over');
+    const scan = await activities.scanRepository({ plan });
+    const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: [], now: new Date() });
+    const pr = planned.pullRequests.find((p) => p.branch === 'maint/deps/npm-over-lib')!;
+    expect(pr.updates.map((u) => [u.depType, u.currentValue, u.newValue])).toEqual([['dependencies', '^1.0.0', '^1.1.0'], ['overrides', '^1.0.0', '^1.1.0']]);
+    await activities.publishDependencyPullRequest({ plan, pr, body: 'test' });
+
+    const pkg = JSON.parse((await github.readFile('acme', 'over', pr.branch, 'package.json'))!) as { dependencies: Record<string, string>; overrides: Record<string, string> };
+    expect([pkg.dependencies['over-lib'], pkg.overrides['over-lib']]).toEqual(['^1.1.0', '^1.1.0']);
+    const clone = join(work, 'over-clone');
+    await run('git', ['clone', '--quiet', '--branch', pr.branch, github.gitUrl('acme', 'over'), clone]);
+    await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: clone });
+    expect(JSON.parse(readFileSync(join(clone, 'node_modules/over-lib/package.json'), 'utf8')).version).toBe('1.1.0');
+  });
+});
