@@ -61,6 +61,7 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
   }
   summary.renovateVersion = scan.renovateVersion;
   summary.managers = scan.managers;
+  if (scan.unscanned?.length) summary.unscanned = scan.unscanned;
   summary.problems.push(...scan.problems);
 
   let state;

@@ -43,6 +43,38 @@ export async function runRenovateLookup(input: RenovateLookupInput, options: Ren
   if (!existsSync(cli)) {
     throw ApplicationFailure.nonRetryable(`Renovate CLI not found at ${cli}: run scripts/bootstrap.sh (ensure_renovate) or set MAINT_RENOVATE_PATH`, 'RenovateMissing');
   }
+  const whole = await lookupOnce(cli, input, options);
+  if (whole.result !== HOST_ABORT) return whole.scan;
+  // Renovate stops the whole repository at one host it takes for down (Docker Hub unreachable, a
+  // registry answering 5xx): every manager's results are lost. Each manager alone keeps the others'.
+  const alone = input.managers.length === 1 ? [{ manager: input.managers[0]!, ...whole }] : [];
+  if (input.managers.length > 1) {
+    for (const manager of input.managers) alone.push({ manager, ...await lookupOnce(cli, { ...input, managers: [manager] }, options) });
+  }
+  const scanned = alone.filter((r) => r.result !== HOST_ABORT);
+  const unscanned = alone.filter((r) => r.result === HOST_ABORT).map(({ manager, scan }) => ({
+    manager,
+    reason: `Renovate stopped at a host it could not use (${scan.problems.find((p) => p.message.startsWith('Host error'))?.message ?? HOST_ABORT})`,
+  }));
+  const problems: ScanProblem[] = [
+    ...unscanned.map((u) => ({ level: 'error' as const, message: `${u.manager} not scanned: ${u.reason}${scanned.length ? `; ${scanned.map((r) => r.manager).join(', ')} scanned separately` : ''}` })),
+    ...alone.flatMap((r) => r.scan.problems),
+  ];
+  const seen = new Set<string>();
+  return {
+    updates: scanned.flatMap((r) => r.scan.updates),
+    problems: problems.filter((p) => !seen.has(p.message) && seen.add(p.message)),
+    managers: scanned.flatMap((r) => r.scan.managers),
+    unscanned,
+    renovateVersion: whole.scan.renovateVersion,
+  };
+}
+
+/** Renovate's repository result when it aborted the repository for a host error (lib/constants/error-messages.ts). */
+const HOST_ABORT = 'external-host-error';
+
+/** One Renovate run over the checkout with `input.managers`, and Renovate's result for the repository (`done`, `external-host-error`, …). */
+async function lookupOnce(cli: string, input: RenovateLookupInput, options: RenovateLookupOptions): Promise<{ scan: RenovateScan; result?: string }> {
   const work = mkdtempSync(join(tmpdir(), 'maint-renovate-'));
   try {
     const home = join(work, 'home');
@@ -94,7 +126,7 @@ export async function runRenovateLookup(input: RenovateLookupInput, options: Ren
     }
     const seen = new Set(scan.problems.map((p) => p.message));
     const problems = [...scan.problems, ...extra.filter((p) => !seen.has(p.message))].map((p) => ({ ...p, message: redact(p.message) }));
-    return { ...scan, problems };
+    return { scan: { ...scan, problems }, ...(run.repositoryResult !== undefined ? { result: run.repositoryResult } : {}) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -135,6 +167,8 @@ interface CliRun {
   failedRequests(): ScanProblem[];
   /** From Renovate's "Renovate started" record. */
   version?: string;
+  /** From its "Repository result: …" record: `done`, or why it stopped (`external-host-error`). */
+  repositoryResult?: string;
 }
 
 function runCli(cli: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; heartbeatMs: number; signal?: AbortSignal }): Promise<CliRun> {
@@ -175,6 +209,8 @@ function runCli(cli: string, args: string[], options: { cwd: string; env: NodeJS
       }
       if (typeof record.msg === 'string') lastMessage = record.msg;
       if (record.msg === 'Renovate started' && typeof record.renovateVersion === 'string') result.version = record.renovateVersion;
+      const repositoryResult = typeof record.msg === 'string' ? /^Repository result: ([\w-]+),/.exec(record.msg) : null;
+      if (repositoryResult) result.repositoryResult = repositoryResult[1];
     };
     for (const stream of [child.stdout, child.stderr]) {
       let buffered = '';

@@ -38,6 +38,8 @@ export interface DependencyRunSummary {
   finishedAt: string;
   renovateVersion?: string;
   managers: { manager: string; packageFiles: string[]; dependencies: number }[];
+  /** Managers not scanned this run, and why (their updates are missing from the plan). */
+  unscanned?: { manager: string; reason: string }[];
   problems: ScanProblem[];
   pullRequests: PullRequestReport[];
   held: { depName: string; manager: string; to: string; reason: HeldReason; detail: string }[];

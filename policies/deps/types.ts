@@ -66,5 +66,7 @@ export interface RenovateScan {
   problems: ScanProblem[];
   /** Managers that found package files, with how many dependencies each: for the run summary. */
   managers: { manager: string; packageFiles: string[]; dependencies: number }[];
+  /** Managers whose files were not scanned, and why (an unreachable host, an unreachable configured registry). */
+  unscanned?: { manager: string; reason: string }[];
   renovateVersion: string;
 }

@@ -2,6 +2,8 @@
 // verdaccio, the real Octokit against the GitHub fake, real npm for lockfiles.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +11,7 @@ import { createDependencyActivities } from '../../activities/deps';
 import { productionDependencyDeps } from '../../activities/deps/production';
 import { planUpdates } from '../../policies/deps/plan';
 import { resolvePolicy, type RepositoryPlan } from '../../policies/deps/resolve';
+import { startDockerRegistry } from '../helpers/dockerRegistry';
 import { startGitHubFake, type GitHubFake } from '../helpers/githubFake';
 import { startVerdaccio, type TestNpmRegistry } from '../helpers/verdaccio';
 
@@ -78,5 +81,43 @@ describe('dependency activities (real Renovate, verdaccio, npm and the GitHub fa
     await run('git', ['clone', '--quiet', '--branch', pr.branch, github.gitUrl('acme', 'over'), clone]);
     await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: clone });
     expect(JSON.parse(readFileSync(join(clone, 'node_modules/over-lib/package.json'), 'utf8')).version).toBe('1.1.0');
+  });
+
+  it('a Docker registry that is down costs only the Dockerfile: npm updates are still proposed, the summary says what was not scanned', async () => {
+    // The real registry behind a front whose manifest storage is down: tags list, manifests answer 503, which
+    // Renovate takes as an outage of the host (external-host-error) and aborts the whole repository for.
+    const registry = await startDockerRegistry();
+    const digest = await registry.pushImage('library/node', '20.11-alpine');
+    await registry.pushImage('library/node', '20.12-alpine');
+    const front: Server = createServer((req, res) => {
+      if (/\/manifests\//.test(req.url ?? '')) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"storage backend unavailable"}]}');
+        return;
+      }
+      const out = request({ host: '127.0.0.1', port: registry.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      out.on('error', (err) => res.writeHead(502).end(err.message));
+      req.pipe(out);
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', () => resolve()));
+    const host = `127.0.0.1:${(front.address() as AddressInfo).port}`;
+    try {
+      await npm.publish('mixed-lib', '1.0.0', { publishedAt: ago(30) });
+      const files = await withLock({ name: 'mixed', version: '1.0.0', private: true, dependencies: { 'mixed-lib': '^1.0.0' } });
+      await github.createRepository({ owner: 'acme', name: 'mixed', files: { ...files, Dockerfile: `FROM ${host}/library/node:20.11-alpine@${digest}\n` } });
+      await npm.publish('mixed-lib', '1.1.0', { publishedAt: ago(5) });
+
+      const scan = await activities.scanRepository({ plan: planFor('mixed', { managers: ['npm', 'dockerfile'], registries: { npm: npm.url, docker: [{ host, insecure: true }] } }) });
+      expect(scan.updates.map((u) => [u.manager, u.depName, u.newValue])).toEqual([['npm', 'mixed-lib', '^1.1.0']]);
+      expect(scan.managers.map((m) => m.manager)).toEqual(['npm']);
+      expect(scan.unscanned).toEqual([{ manager: 'dockerfile', reason: expect.stringMatching(/^Renovate stopped at a host it could not use \(Host error: .*503.*manifests.*\(hostType=docker\)\)$/) }]);
+      expect(scan.problems[0]).toEqual({ level: 'error', message: expect.stringMatching(/^dockerfile not scanned: Renovate stopped at a host .*; npm scanned separately$/) });
+    } finally {
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+      await registry.stop();
+    }
   });
 });
