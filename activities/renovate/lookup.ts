@@ -120,7 +120,12 @@ async function lookupOnce(cli: string, input: RenovateLookupInput, options: Reno
       throw new Error(`Renovate did not scan ${input.checkoutDir}: ${redact(report.problems.map((p) => p.msg).join('; ') || 'no problem reported')}; last output:\n${tail()}`);
     }
     const scan = scanFromReport(report, run.version ?? renovateVersion);
-    const extra: ScanProblem[] = run.failedRequests();
+    // A configured registry that fails, or a host that failed the lookups of several dependencies, is an
+    // outage (an error); a host that cost one dependency its lookup (engines.node's node-version, one
+    // action) is that dependency's warning, as Renovate has it.
+    const failedLookups = new Set(scan.problems.filter((p) => p.depName !== undefined && /^Failed to look up/.test(p.message)).map((p) => `${p.packageFile} ${p.depName}`));
+    const registries = new Set([...(input.npmRegistryUrl !== undefined ? [new URL(input.npmRegistryUrl).host] : []), ...(input.dockerRegistries ?? []).map((r) => r.host)]);
+    const extra: ScanProblem[] = run.failedRequests().map((p) => (failedLookups.size > 1 || registries.has(p.host) ? p.problem : { ...p.problem, level: 'warning' }));
     if (run.version !== undefined && run.version !== renovateVersion) {
       extra.push({ level: 'warning', message: `Renovate ${run.version} ran; this code was tested with ${renovateVersion}` });
     }
@@ -164,7 +169,7 @@ interface CliRun {
   /** The last lines of stdout and stderr at level info and above (and anything that is not a log record). */
   lines: string[];
   /** Registry requests that failed for another reason than "not found", one problem per origin and cause. */
-  failedRequests(): ScanProblem[];
+  failedRequests(): { host: string; problem: ScanProblem }[];
   /** From Renovate's "Renovate started" record. */
   version?: string;
   /** From its "Repository result: …" record: `done`, or why it stopped (`external-host-error`). */
@@ -183,9 +188,18 @@ function runCli(cli: string, args: string[], options: { cwd: string; env: NodeJS
       code: null, signal: null, timedOut: false, cancelled: undefined, lines: [],
       failedRequests: () => [...failures.values()].map(({ origin, cause, request, count }) => {
         const hint = untrustedCertificateHint(cause);
+        let host = origin;
+        try {
+          host = new URL(origin).host;
+        } catch {
+          // not a URL: compared as written
+        }
         return {
-          level: 'error',
-          message: `${origin} failed: ${cause} (${request}${count > 1 ? ` and ${count - 1} more requests` : ''}); lookups against it are incomplete${hint ? `: ${hint}` : ''}`,
+          host,
+          problem: {
+            level: 'error',
+            message: `${origin} failed: ${cause} (${request}${count > 1 ? ` and ${count - 1} more requests` : ''}); lookups against it are incomplete${hint ? `: ${hint}` : ''}`,
+          },
         };
       }),
     };
