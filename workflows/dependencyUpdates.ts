@@ -20,6 +20,9 @@ const github = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
+// A dry run reads GitHub once: an unreachable GitHub must not hold the plan back for every retry.
+const dryRunGitHub = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 1 } });
+
 /** Why an activity failed, in the words of its cause (ActivityFailure → ApplicationFailure). */
 function reason(err: unknown): string {
   let e = err as { message?: string; cause?: unknown } | undefined;
@@ -66,10 +69,16 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
 
   let state;
   try {
-    state = await github.listDependencyPullRequests({ plan });
+    state = input.dryRun ? await dryRunGitHub.listDependencyPullRequests({ plan, failFast: true }) : await github.listDependencyPullRequests({ plan });
   } catch (err) {
-    summary.problems.push({ level: 'error', message: `cannot read the PRs on GitHub: ${reason(err)}` });
-    return finish();
+    if (!input.dryRun) {
+      summary.problems.push({ level: 'error', message: `cannot read the PRs on GitHub: ${reason(err)}` });
+      return finish();
+    }
+    // A dry run still prints its plan, made as if no PR existed, and says so.
+    summary.pullRequestsUnknown = `cannot read the PRs on GitHub: ${reason(err)}`;
+    summary.problems.push({ level: 'warning', message: `${summary.pullRequestsUnknown}; existing PRs unknown: the plan does not know open or closed PRs, nor the limits' counts` });
+    state = { pullRequests: [], open: {} };
   }
   const now = new Date();
   const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: state.pullRequests, now });

@@ -62,7 +62,12 @@ export function createDependencyActivities(deps: DependencyDeps) {
     async scanRepository(input: { plan: RepositoryPlan }): Promise<RenovateScan> {
       const { plan } = input;
       const github = await deps.github(plan);
-      const token = await github.token();
+      // A local checkout needs no clone: without GitHub (an App token it cannot fetch) Renovate still
+      // scans, only the github datasources go without a token.
+      const token = await github.token().catch((err: unknown) => {
+        if (plan.checkout.kind === 'path') return undefined;
+        throw err;
+      });
       heartbeat('checkout');
       return await withCheckout(plan, deps.depsWorkDir, token, async (dir) => {
         heartbeat('renovate');
@@ -72,13 +77,18 @@ export function createDependencyActivities(deps: DependencyDeps) {
           ...(plan.registries.npm !== undefined ? { npmRegistryUrl: plan.registries.npm } : {}),
           dockerRegistries: plan.registries.docker,
           githubApiUrl: plan.github.baseUrl,
-          githubToken: token,
+          ...(token !== undefined ? { githubToken: token } : {}),
         });
       }).catch(permanent);
     },
 
-    /** Our PRs (any state, with what each proposed) and the checks on the open ones. */
-    async listDependencyPullRequests(input: { plan: RepositoryPlan }): Promise<PullRequestState> {
+    /**
+     * Our PRs (any state, with what each proposed) and the checks on the open ones. `failFast` (a
+     * dry run) first asks GitHub once, briefly, so an unreachable GitHub is an answer in seconds
+     * instead of after every retry.
+     */
+    async listDependencyPullRequests(input: { plan: RepositoryPlan; failFast?: boolean }): Promise<PullRequestState> {
+      if (input.failFast) await probeGitHub(input.plan);
       const port = await deps.github(input.plan);
       const found = await port.listManagedPullRequests(ref(input.plan), BRANCH_PREFIX).catch(permanent);
       const open: PullRequestState['open'] = {};
@@ -126,6 +136,16 @@ export function createDependencyActivities(deps: DependencyDeps) {
       return merged.merged ? { merged: true } : { merged: false, reason: merged.reason };
     },
   };
+}
+
+/** Any HTTP answer from the API URL within 5 s; a connection that fails is a non-retryable failure saying so. */
+async function probeGitHub(plan: RepositoryPlan): Promise<void> {
+  try {
+    await fetch(plan.github.baseUrl, { signal: AbortSignal.timeout(5000) });
+  } catch (err) {
+    const e = err as { message: string; cause?: { code?: string; message?: string } };
+    throw ApplicationFailure.nonRetryable(`GitHub ${plan.github.baseUrl} (dependencies.github.baseUrl) is unreachable: ${e.cause?.code ?? e.cause?.message ?? e.message}`, 'GitHubUnreachable');
+  }
 }
 
 async function changedFiles(dir: string, plan: RepositoryPlan, pr: PlannedPullRequest): Promise<FileChange[]> {

@@ -42,6 +42,12 @@ export interface DependencyRunSummary {
   unscanned?: { manager: string; reason: string }[];
   problems: ScanProblem[];
   pullRequests: PullRequestReport[];
+  /**
+   * Why the existing PRs are unknown (a dry run that could not read GitHub): the plan was made as if
+   * there were none, so `would-create` may be an update of an open PR, and closed PRs and limits
+   * were not compared.
+   */
+  pullRequestsUnknown?: string;
   held: { depName: string; manager: string; to: string; reason: HeldReason; detail: string }[];
   stale: { number: number; url: string; branch: string }[];
 }

@@ -120,4 +120,19 @@ describe('dependency activities (real Renovate, verdaccio, npm and the GitHub fa
       await registry.stop();
     }
   });
+
+  it('a failed lookup of one dependency (engines.node) is a warning; the other updates come through', async () => {
+    await npm.publish('engine-lib', '1.0.0', { publishedAt: ago(30) });
+    const files = await withLock({ name: 'engines', version: '1.0.0', private: true, engines: { node: '>=20.0.0' }, dependencies: { 'engine-lib': '^1.0.0' } });
+    // node-version releases come from nodejs.org; here from a port nothing listens on.
+    const renovateJson = JSON.stringify({ packageRules: [{ matchDatasources: ['node-version'], registryUrls: ['http://127.0.0.1:9/dist'] }] });
+    await github.createRepository({ owner: 'acme', name: 'engines', files: { ...files, 'renovate.json': `${renovateJson}\n` } });
+    await npm.publish('engine-lib', '1.1.0', { publishedAt: ago(5) });
+
+    const scan = await activities.scanRepository({ plan: planFor('engines') });
+    expect(scan.updates.map((u) => [u.depName, u.newValue])).toEqual([['engine-lib', '^1.1.0']]);
+    expect(scan.problems.filter((p) => p.level === 'error')).toEqual([]);
+    expect(scan.problems).toContainEqual(expect.objectContaining({ level: 'warning', depName: 'node', packageFile: 'package.json' }));
+    expect(scan.problems).toContainEqual({ level: 'warning', message: expect.stringMatching(/^http:\/\/127\.0\.0\.1:9 failed: ECONNREFUSED/) });
+  });
 });

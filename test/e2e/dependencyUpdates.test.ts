@@ -189,7 +189,7 @@ dependencies:
   });
 
   afterEach(async () => {
-    await github?.close();
+    await github?.close().catch(() => undefined); // a test may have stopped it already
     if (testDir) rmSync(testDir, { recursive: true, force: true });
   });
 
@@ -213,6 +213,25 @@ dependencies:
     expect(summary.managers.map((m) => [m.manager, m.packageFiles, m.dependencies])).toEqual([
       ['dockerfile', ['Dockerfile'], 2], ['github-actions', ['.github/workflows/ci.yml'], 2], ['npm', ['package.json'], 3],
     ]);
+  });
+
+  it('a dry run with a local checkout prints its plan with GitHub unreachable, saying existing PRs are unknown', async () => {
+    await run('git', ['clone', '--quiet', github.gitUrl('acme', 'webshop'), join(testDir, 'webshop-clone')]);
+    writeFileSync(orgFile, orgYaml('next-month').replace('- { repo: acme/webshop, managers: [npm, dockerfile, github-actions] }', '- { repo: acme/webshop, managers: [npm, dockerfile, github-actions], checkout: { path: ./webshop-clone } }'));
+    await github.close();
+    const started = Date.now();
+    const scan = await runMaint(['deps', 'scan', '-f', orgFile, '--repo', 'acme/webshop', '--dry-run'], { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS!, MAINT_TASK_QUEUE: taskQueue });
+    const seconds = (Date.now() - started) / 1000;
+    process.stderr.write(`dry run without GitHub: ${seconds.toFixed(1)} s\n`);
+    expect([scan.code, scan.stderr]).toEqual([0, '']);
+    expect(scan.stdout).toContain('acme/webshop (dry run: nothing written)');
+    expect(scan.stdout).toMatch(/existing PRs unknown \(cannot read the PRs on GitHub: GitHub http:\/\/127\.0\.0\.1:\d+ \(dependencies\.github\.baseUrl\) is unreachable: ECONNREFUSED\)/);
+    expect(scan.stdout).toMatch(/would-create +maint\/deps\/group-npm-non-major +@acme\/util \^1\.2\.3 → \^1\.3\.0 \(minor\)/);
+    expect(scan.stdout).toMatch(/would-create +maint\/deps\/dockerfile-.*-base/);
+    // The one action looked up against the stopped GitHub is a warning, not a failed run.
+    expect(scan.stdout).toMatch(/warning: .*actions\/checkout/);
+    expect(scan.stdout).not.toMatch(/^ {2}error:/m);
+    expect(seconds).toBeLessThan(90); // it took 162 s and printed nothing
   });
 
   it('opens one PR per group with exactly the right files; the lockfile installs with npm ci', async () => {
