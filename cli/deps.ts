@@ -24,6 +24,10 @@ export function renderRunSummary(s: DependencyRunSummary): string {
       p.automerge ?? '',
     ])));
   }
+  if (s.waiting?.length) {
+    out.push('', 'Waiting for the limits (opened in this order as they allow):');
+    out.push(renderTable(['branch', 'title', 'limit'], s.waiting.map((w) => [w.branch, w.title, w.limit])));
+  }
   if (s.held.length > 0) {
     out.push('', 'Not proposed:');
     out.push(renderTable(['package', 'to', 'why'], s.held.map((h) => [`${h.depName} (${h.manager})`, h.to, h.detail])));

@@ -84,6 +84,7 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
   const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: state.pullRequests, now });
   summary.held = planned.held.map((h) => ({ depName: h.update.depName, manager: h.update.manager, to: h.update.newVersion, reason: h.reason, detail: h.detail }));
   summary.stale = planned.stale;
+  if (planned.waiting.length) summary.waiting = planned.waiting;
   const window = windowOutlook(plan, now);
 
   for (const pr of planned.pullRequests) {

@@ -48,6 +48,8 @@ export interface DependencyRunSummary {
    * were not compared.
    */
   pullRequestsUnknown?: string;
+  /** New PRs the limits (maxOpenPRs, prsPerHour) hold back, in the order they will be opened. */
+  waiting?: { branch: string; title: string; limit: string }[];
   held: { depName: string; manager: string; to: string; reason: HeldReason; detail: string }[];
   stale: { number: number; url: string; branch: string }[];
 }

@@ -50,6 +50,8 @@ export interface DetectedUpdate {
   releaseTimestamp?: string;
   /** Where the package was looked up (registry URL), for the PR body. */
   registryUrl?: string;
+  /** Renovate's `isVulnerabilityAlert`: the update fixes a known vulnerability (such PRs are opened first). */
+  vulnerabilityAlert?: boolean;
 }
 
 /** Something Renovate reported that a person must see: a host error, a dependency warning. */

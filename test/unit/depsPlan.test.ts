@@ -116,6 +116,30 @@ describe('planUpdates: which updates become which PRs', () => {
     expect(hourly.held[0]!.detail).toBe('maint/deps/npm-b waits: 1 update PRs were opened in the last hour (prsPerHour 1)');
   });
 
+  it('opens PRs in Renovate\'s order when limits allow only some: security, patch < minor < major, then the longest waiting', () => {
+    const plan = planUpdates({
+      updates: [
+        npm('c8', '9.0.0', '10.0.0', 'major', daysAgo(90)),
+        npm('alpha', '1.0.0', '1.1.0', 'minor', daysAgo(40)),
+        npm('zeta', '1.0.0', '1.0.1', 'patch', daysAgo(5)),
+        npm('beta', '1.0.0', '1.0.1', 'patch', daysAgo(20)),
+        { ...npm('vuln', '2.0.0', '3.0.0', 'major', daysAgo(1)), vulnerabilityAlert: true },
+        npm('gamma', '1.0.0', '1.2.0', 'minor', daysAgo(3)),
+      ],
+      policy: { ...basePolicy, prsPerHour: 3 },
+      pullRequests: [],
+      now: NOW,
+    });
+    expect(plan.pullRequests.map((p) => p.branch)).toEqual(['maint/deps/npm-vuln-major', 'maint/deps/npm-beta', 'maint/deps/npm-zeta']);
+    // What waits, in the order it will be opened, and why — counting only PRs really opened in the last hour.
+    expect(plan.waiting).toEqual([
+      { branch: 'maint/deps/npm-alpha', title: 'Update dependency alpha to ^1.1.0', limit: '0 update PRs were opened in the last hour and 3 more come before it in this run (prsPerHour 3)' },
+      { branch: 'maint/deps/npm-gamma', title: 'Update dependency gamma to ^1.2.0', limit: '0 update PRs were opened in the last hour and 3 more come before it in this run (prsPerHour 3)' },
+      { branch: 'maint/deps/npm-c8-major', title: 'Update dependency c8 to ^10.0.0', limit: '0 update PRs were opened in the last hour and 3 more come before it in this run (prsPerHour 3)' },
+    ]);
+    expect(plan.held.filter((h) => h.reason === 'limit').map((h) => h.update.depName)).toEqual(['alpha', 'gamma', 'c8']);
+  });
+
   it('honours ignore and allow globs, reports other managers and lists open PRs with nothing left as stale', () => {
     const plan = planUpdates({
       updates: [npm('@types/node', '20.0.0', '20.1.0', 'minor'), npm('react', '18.0.0', '18.1.0', 'minor'), npm('lodash', '4.0.0', '4.1.0', 'minor'),
