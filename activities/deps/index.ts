@@ -78,6 +78,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
           dockerRegistries: plan.registries.docker,
           githubApiUrl: plan.github.baseUrl,
           ...(token !== undefined ? { githubToken: token } : {}),
+          ...(plan.policy.minimumReleaseAgeMs !== undefined ? { minimumReleaseAgeMs: plan.policy.minimumReleaseAgeMs } : {}),
         });
       }).catch(permanent);
     },

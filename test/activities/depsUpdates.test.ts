@@ -135,4 +135,20 @@ describe('dependency activities (real Renovate, verdaccio, npm and the GitHub fa
     expect(scan.problems).toContainEqual(expect.objectContaining({ level: 'warning', depName: 'node', packageFile: 'package.json' }));
     expect(scan.problems).toContainEqual({ level: 'warning', message: expect.stringMatching(/^http:\/\/127\.0\.0\.1:9 failed: ECONNREFUSED/) });
   });
+
+  it('minimumReleaseAge offers the newest version that is old enough instead of holding the dependency back', async () => {
+    await npm.publish('fast-lib', '1.0.0', { publishedAt: ago(60) });
+    const files = await withLock({ name: 'fast', version: '1.0.0', private: true, dependencies: { 'fast-lib': '^1.0.0' } });
+    await github.createRepository({ owner: 'acme', name: 'fast', files });
+    // A package that releases faster than the minimum age: its newest minor is always too young.
+    await npm.publish('fast-lib', '1.1.0', { publishedAt: ago(10) });
+    await npm.publish('fast-lib', '1.2.0', { publishedAt: ago(1) });
+
+    const plan = planFor('fast', { policy: { ...resolvePolicy('acme/fast', []), minimumReleaseAgeMs: 3 * DAY } });
+    const scan = await activities.scanRepository({ plan });
+    expect(scan.updates.map((u) => [u.depName, u.updateType, u.newVersion])).toEqual([['fast-lib', 'minor', '1.1.0']]);
+    const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: [], now: new Date() });
+    expect(planned.pullRequests.map((p) => [p.branch, p.updates.map((u) => u.newValue)])).toEqual([['maint/deps/npm-fast-lib', ['^1.1.0']]]);
+    expect(planned.held).toEqual([]);
+  });
 });
