@@ -11,6 +11,7 @@ import { createDependencyActivities } from '../../activities/deps';
 import { productionDependencyDeps } from '../../activities/deps/production';
 import { planUpdates } from '../../policies/deps/plan';
 import { resolvePolicy, type RepositoryPlan } from '../../policies/deps/resolve';
+import { freePort } from '../../harness/ports';
 import { startDockerRegistry } from '../helpers/dockerRegistry';
 import { startGitHubFake, type GitHubFake } from '../helpers/githubFake';
 import { startVerdaccio, type TestNpmRegistry } from '../helpers/verdaccio';
@@ -150,5 +151,17 @@ describe('dependency activities (real Renovate, verdaccio, npm and the GitHub fa
     const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: [], now: new Date() });
     expect(planned.pullRequests.map((p) => [p.branch, p.updates.map((u) => u.newValue)])).toEqual([['maint/deps/npm-fast-lib', ['^1.1.0']]]);
     expect(planned.held).toEqual([]);
+  });
+
+  it('an unreachable npm registry is checked once, first, and named with its file and setting', async () => {
+    await github.createRepository({ owner: 'acme', name: 'offline', files: { 'package.json': '{ "dependencies": { "a": "^1.0.0", "b": "^1.0.0" } }\n' } });
+    const dead = `http://127.0.0.1:${await freePort()}/`;
+    const started = Date.now();
+    const scan = await activities.scanRepository({ plan: planFor('offline', { registries: { npm: dead, docker: [] }, file: '/etc/maint/acme.yaml' }) });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const reason = `/etc/maint/acme.yaml: dependencies.registries.npm ${dead} is unreachable (ECONNREFUSED); fix the URL or the registry`;
+    expect(scan.unscanned).toEqual([{ manager: 'npm', reason }]);
+    expect(scan.problems).toEqual([{ level: 'error', message: `npm not scanned: ${reason}` }]);
+    expect(scan.updates).toEqual([]);
   });
 });
