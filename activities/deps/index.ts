@@ -69,23 +69,23 @@ export function createDependencyActivities(deps: DependencyDeps) {
         if (plan.checkout.kind === 'path') return undefined;
         throw err;
       });
-      // The configured npm registry is asked once, first: unreachable, npm is not scanned (and not
-      // reported once per package after every retry), the other managers are.
-      const npmDown = plan.managers.includes('npm') ? await unreachable(plan.registries.npm) : undefined;
-      const unscanned = npmDown !== undefined
-        ? [{ manager: 'npm', reason: `${plan.file ?? 'the organisation file'}: dependencies.registries.npm ${plan.registries.npm} is unreachable (${npmDown}); fix the URL or the registry` }]
-        : [];
-      const managers = plan.managers.filter((m) => !unscanned.some((u) => u.manager === m));
-      const notScanned = (scan: RenovateScan): RenovateScan => (unscanned.length === 0 ? scan : {
-        ...scan,
-        unscanned: [...unscanned, ...scan.unscanned ?? []],
-        problems: [...unscanned.map((u) => ({ level: 'error' as const, message: `${u.manager} not scanned: ${u.reason}` })), ...scan.problems],
-      });
-      if (managers.length === 0) return notScanned({ updates: [], problems: [], managers: [], renovateVersion: 'not run' });
       heartbeat('checkout');
-      return notScanned(await withCheckout(plan, deps.depsWorkDir, token, async (dir) => {
+      return await withCheckout(plan, deps.depsWorkDir, token, async (dir) => {
+        // The configured npm registry is asked once, before Renovate: unreachable, npm is not scanned
+        // (and not reported once per package after every retry), the other managers are.
+        const npmDown = plan.managers.includes('npm') ? await unreachable(plan.registries.npm) : undefined;
+        const unscanned = npmDown !== undefined
+          ? [{ manager: 'npm', reason: `${plan.file ?? 'the organisation file'}: dependencies.registries.npm ${plan.registries.npm} is unreachable (${npmDown}); fix the URL or the registry` }]
+          : [];
+        const managers = plan.managers.filter((m) => !unscanned.some((u) => u.manager === m));
+        const notScanned = (scan: RenovateScan): RenovateScan => (unscanned.length === 0 ? scan : {
+          ...scan,
+          unscanned: [...unscanned, ...scan.unscanned ?? []],
+          problems: [...unscanned.map((u) => ({ level: 'error' as const, message: `${u.manager} not scanned: ${u.reason}` })), ...scan.problems],
+        });
+        if (managers.length === 0) return notScanned({ updates: [], problems: [], managers: [], renovateVersion: 'not run' });
         heartbeat('renovate');
-        return await deps.renovate({
+        return notScanned(await deps.renovate({
           checkoutDir: dir,
           managers,
           ...(plan.registries.npm !== undefined ? { npmRegistryUrl: plan.registries.npm } : {}),
@@ -93,8 +93,8 @@ export function createDependencyActivities(deps: DependencyDeps) {
           githubApiUrl: plan.github.baseUrl,
           ...(token !== undefined ? { githubToken: token } : {}),
           ...(plan.policy.minimumReleaseAgeMs !== undefined ? { minimumReleaseAgeMs: plan.policy.minimumReleaseAgeMs } : {}),
-        });
-      }).catch(permanent));
+        }));
+      }).catch(permanent);
     },
 
     /**
