@@ -11,6 +11,8 @@ export function renderRunSummary(s: DependencyRunSummary): string {
   const out: string[] = [];
   out.push(`${s.repo}${s.dryRun ? ' (dry run: nothing written)' : ''}, Renovate ${s.renovateVersion ?? '?'}, ${s.finishedAt || 'running'}`);
   if (s.managers.length > 0) out.push(`managers: ${s.managers.map((m) => `${m.manager} (${m.dependencies} deps in ${m.packageFiles.join(', ')})`).join('; ')}`);
+  if (s.pullRequestsUnknown) out.push(`existing PRs unknown (${s.pullRequestsUnknown}): planned as if there were none; closed PRs and limits not compared`);
+  if (s.unscanned?.length) out.push(`not scanned: ${s.unscanned.map((u) => `${u.manager} (${u.reason})`).join('; ')}`);
   out.push('');
   if (s.pullRequests.length === 0) out.push('No pull requests to open or update.');
   else {
@@ -21,6 +23,10 @@ export function renderRunSummary(s: DependencyRunSummary): string {
       p.updates.map((u) => `${u.depName} ${shortDigest(u.from)} → ${shortDigest(u.to)} (${u.type})`).join('\n'),
       p.automerge ?? '',
     ])));
+  }
+  if (s.waiting?.length) {
+    out.push('', 'Waiting for the limits (opened in this order as they allow):');
+    out.push(renderTable(['branch', 'title', 'limit'], s.waiting.map((w) => [w.branch, w.title, w.limit])));
   }
   if (s.held.length > 0) {
     out.push('', 'Not proposed:');

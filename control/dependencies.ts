@@ -51,7 +51,7 @@ export function dependencySetup(organisation: Organisation): DependencySetup | u
   if (problems.length > 0) throw new InvalidInputError(formatProblems(file, problems));
   return {
     organisation: organisation.name,
-    repositories: plans,
+    repositories: plans.map((plan) => ({ ...plan, file })),
     ...(section.schedule !== undefined ? { schedule: section.schedule } : {}),
   };
 }

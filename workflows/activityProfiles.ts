@@ -90,3 +90,6 @@ export const githubWrites = profile('dependencies', {
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
+
+// A dry run reads GitHub once: an unreachable GitHub must not hold the plan back for every retry.
+export const dryRunGitHubReads = profile('dependencies', { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 1 } });

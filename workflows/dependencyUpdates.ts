@@ -5,7 +5,7 @@ import { renderPullRequestBody, type MergeOutlook } from '../policies/deps/prBod
 import type { RepositoryPlan } from '../policies/deps/resolve';
 import { dependencyRunId, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport } from '../policies/deps/run';
 import { nextOccurrences, occurrencesBetween } from '../policies/windows/occurrences';
-import { githubWrites as github, renovateRuns as renovate } from './activityProfiles';
+import { dryRunGitHubReads as dryRunGitHub, githubWrites as github, renovateRuns as renovate } from './activityProfiles';
 import { causeMessage } from './failures';
 import { dependencyRunQuery } from './messages';
 
@@ -43,19 +43,27 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
   }
   summary.renovateVersion = scan.renovateVersion;
   summary.managers = scan.managers;
+  if (scan.unscanned?.length) summary.unscanned = scan.unscanned;
   summary.problems.push(...scan.problems);
 
   let state;
   try {
-    state = await github.listDependencyPullRequests({ plan });
+    state = input.dryRun ? await dryRunGitHub.listDependencyPullRequests({ plan, failFast: true }) : await github.listDependencyPullRequests({ plan });
   } catch (err) {
-    summary.problems.push({ level: 'error', message: `cannot read the PRs on GitHub: ${causeMessage(err)}` });
-    return finish();
+    if (!input.dryRun) {
+      summary.problems.push({ level: 'error', message: `cannot read the PRs on GitHub: ${causeMessage(err)}` });
+      return finish();
+    }
+    // A dry run still prints its plan, made as if no PR existed, and says so.
+    summary.pullRequestsUnknown = `cannot read the PRs on GitHub: ${causeMessage(err)}`;
+    summary.problems.push({ level: 'warning', message: `${summary.pullRequestsUnknown}; existing PRs unknown: the plan does not know open or closed PRs, nor the limits' counts` });
+    state = { pullRequests: [], open: {} };
   }
   const now = new Date();
   const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: state.pullRequests, now });
   summary.held = planned.held.map((h) => ({ depName: h.update.depName, manager: h.update.manager, to: h.update.newVersion, reason: h.reason, detail: h.detail }));
   summary.stale = planned.stale;
+  if (planned.waiting.length) summary.waiting = planned.waiting;
   const window = windowOutlook(plan, now);
 
   for (const pr of planned.pullRequests) {

@@ -3,6 +3,7 @@ import { cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RepositoryPlan } from '../../policies/deps/resolve';
+import { networkEnvironment } from '../network';
 
 const run = promisify(execFile);
 
@@ -22,6 +23,7 @@ export async function git(args: string[], opts: { cwd?: string; token?: string }
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    ...networkEnvironment(),
     GIT_TERMINAL_PROMPT: '0',
     GIT_AUTHOR_NAME: 'maint', GIT_AUTHOR_EMAIL: 'maint@localhost', GIT_COMMITTER_NAME: 'maint', GIT_COMMITTER_EMAIL: 'maint@localhost',
   };

@@ -10,6 +10,7 @@ import type { RenovateScan } from '../../policies/deps/types';
 import type { ChecksVerdict, FileChange, GitHubPort, RepositoryRef } from '../github/port';
 import { heartbeat } from '../context';
 import { GitHubError } from '../github/octokit';
+import { untrustedCertificateHint } from '../network';
 import type { RenovateLookupInput } from '../renovate/config';
 import { CheckoutError, withCheckout } from './checkout';
 import { artifactsFor } from './managers';
@@ -56,23 +57,47 @@ export function createDependencyActivities(deps: DependencyDeps) {
     async scanRepository(input: { plan: RepositoryPlan }): Promise<RenovateScan> {
       const { plan } = input;
       const github = await deps.github(plan);
-      const token = await github.token();
+      // A local checkout needs no clone: without GitHub (an App token it cannot fetch) Renovate still
+      // scans, only the github datasources go without a token.
+      const token = await github.token().catch((err: unknown) => {
+        if (plan.checkout.kind === 'path') return undefined;
+        throw err;
+      });
       heartbeat('checkout');
       return await withCheckout(plan, deps.depsWorkDir, token, async (dir) => {
+        // The configured npm registry is asked once, before Renovate: unreachable, npm is not scanned
+        // (and not reported once per package after every retry), the other managers are.
+        const npmDown = plan.managers.includes('npm') ? await unreachable(plan.registries.npm) : undefined;
+        const unscanned = npmDown !== undefined
+          ? [{ manager: 'npm', reason: `${plan.file ?? 'the organisation file'}: dependencies.registries.npm ${plan.registries.npm} is unreachable (${npmDown}); fix the URL or the registry` }]
+          : [];
+        const managers = plan.managers.filter((m) => !unscanned.some((u) => u.manager === m));
+        const notScanned = (scan: RenovateScan): RenovateScan => (unscanned.length === 0 ? scan : {
+          ...scan,
+          unscanned: [...unscanned, ...scan.unscanned ?? []],
+          problems: [...unscanned.map((u) => ({ level: 'error' as const, message: `${u.manager} not scanned: ${u.reason}` })), ...scan.problems],
+        });
+        if (managers.length === 0) return notScanned({ updates: [], problems: [], managers: [], renovateVersion: 'not run' });
         heartbeat('renovate');
-        return await deps.renovate({
+        return notScanned(await deps.renovate({
           checkoutDir: dir,
-          managers: plan.managers,
+          managers,
           ...(plan.registries.npm !== undefined ? { npmRegistryUrl: plan.registries.npm } : {}),
           dockerRegistries: plan.registries.docker,
           githubApiUrl: plan.github.baseUrl,
-          githubToken: token,
-        });
+          ...(token !== undefined ? { githubToken: token } : {}),
+          ...(plan.policy.minimumReleaseAgeMs !== undefined ? { minimumReleaseAgeMs: plan.policy.minimumReleaseAgeMs } : {}),
+        }));
       }).catch(permanent);
     },
 
-    /** Our PRs (any state, with what each proposed) and the checks on the open ones. */
-    async listDependencyPullRequests(input: { plan: RepositoryPlan }): Promise<PullRequestState> {
+    /**
+     * Our PRs (any state, with what each proposed) and the checks on the open ones. `failFast` (a
+     * dry run) first asks GitHub once, briefly, so an unreachable GitHub is an answer in seconds
+     * instead of after every retry.
+     */
+    async listDependencyPullRequests(input: { plan: RepositoryPlan; failFast?: boolean }): Promise<PullRequestState> {
+      if (input.failFast) await probeGitHub(input.plan);
       const port = await deps.github(input.plan);
       const found = await port.listManagedPullRequests(ref(input.plan), BRANCH_PREFIX).catch(permanent);
       const open: PullRequestState['open'] = {};
@@ -120,6 +145,26 @@ export function createDependencyActivities(deps: DependencyDeps) {
       return merged.merged ? { merged: true } : { merged: false, reason: merged.reason };
     },
   };
+}
+
+/** Why `url` gives no HTTP answer within 5 s (any status is an answer), or undefined when it answers. */
+async function unreachable(url: string | undefined): Promise<string | undefined> {
+  if (url === undefined) return undefined;
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(5000) });
+    return undefined;
+  } catch (err) {
+    const e = err as { name?: string; message: string; cause?: { code?: string; message?: string } };
+    const cause = e.name === 'TimeoutError' ? 'no answer within 5 s' : e.cause?.code ?? e.cause?.message ?? e.message;
+    const hint = untrustedCertificateHint(cause);
+    return hint ? `${cause}: ${hint}` : cause;
+  }
+}
+
+/** Any HTTP answer from the API URL within 5 s; one that fails is a non-retryable failure saying so. */
+async function probeGitHub(plan: RepositoryPlan): Promise<void> {
+  const down = await unreachable(plan.github.baseUrl);
+  if (down !== undefined) throw ApplicationFailure.nonRetryable(`GitHub ${plan.github.baseUrl} (dependencies.github.baseUrl) is unreachable: ${down}`, 'GitHubUnreachable');
 }
 
 async function changedFiles(dir: string, plan: RepositoryPlan, pr: PlannedPullRequest): Promise<FileChange[]> {

@@ -26,6 +26,12 @@ export interface RenovateLookupInput {
   githubApiUrl?: string;
   /** Token for githubApiUrl (or github.com). Passed to Renovate through its environment only. */
   githubToken?: string;
+  /**
+   * The policy's minimumReleaseAge: Renovate then proposes, per update type, the newest version
+   * that is old enough (internalChecksFilter strict), or the newest one, marked pending, when none
+   * is; the policy holds a version that is too young.
+   */
+  minimumReleaseAgeMs?: number;
 }
 
 /** The global configuration of one run; a repository's own renovate.json (if any) still refines it. */
@@ -57,6 +63,7 @@ export function renovateConfig(input: RenovateLookupInput, dirs: { cacheDir: str
     cacheDir: dirs.cacheDir,
     baseDir: dirs.baseDir,
     persistRepoData: false,
+    ...(input.minimumReleaseAgeMs !== undefined ? { minimumReleaseAge: `${Math.ceil(input.minimumReleaseAgeMs / 1000)} seconds`, internalChecksFilter: 'strict' } : {}),
     ...(input.npmRegistryUrl !== undefined ? { npmrc: `registry=${input.npmRegistryUrl}\n`, npmrcMerge: false } : {}),
     hostRules,
     packageRules,

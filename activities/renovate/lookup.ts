@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { networkEnvironment, untrustedCertificateHint } from '../network';
 import { packageRoot } from '../paths';
 import { activityContext } from '../context';
 import type { RenovateScan, ScanProblem } from '../../policies/deps/types';
@@ -44,6 +45,38 @@ export async function runRenovateLookup(input: RenovateLookupInput, options: Ren
   if (!existsSync(cli)) {
     throw ApplicationFailure.nonRetryable(`Renovate CLI not found at ${cli}: run scripts/bootstrap.sh (ensure_renovate) or set MAINT_RENOVATE_PATH`, FAILURE.RenovateMissing);
   }
+  const whole = await lookupOnce(cli, input, options);
+  if (whole.result !== HOST_ABORT) return whole.scan;
+  // Renovate stops the whole repository at one host it takes for down (Docker Hub unreachable, a
+  // registry answering 5xx): every manager's results are lost. Each manager alone keeps the others'.
+  const alone = input.managers.length === 1 ? [{ manager: input.managers[0]!, ...whole }] : [];
+  if (input.managers.length > 1) {
+    for (const manager of input.managers) alone.push({ manager, ...await lookupOnce(cli, { ...input, managers: [manager] }, options) });
+  }
+  const scanned = alone.filter((r) => r.result !== HOST_ABORT);
+  const unscanned = alone.filter((r) => r.result === HOST_ABORT).map(({ manager, scan }) => ({
+    manager,
+    reason: `Renovate stopped at a host it could not use (${scan.problems.find((p) => p.message.startsWith('Host error'))?.message ?? HOST_ABORT})`,
+  }));
+  const problems: ScanProblem[] = [
+    ...unscanned.map((u) => ({ level: 'error' as const, message: `${u.manager} not scanned: ${u.reason}${scanned.length ? `; ${scanned.map((r) => r.manager).join(', ')} scanned separately` : ''}` })),
+    ...alone.flatMap((r) => r.scan.problems),
+  ];
+  const seen = new Set<string>();
+  return {
+    updates: scanned.flatMap((r) => r.scan.updates),
+    problems: problems.filter((p) => !seen.has(p.message) && seen.add(p.message)),
+    managers: scanned.flatMap((r) => r.scan.managers),
+    unscanned,
+    renovateVersion: whole.scan.renovateVersion,
+  };
+}
+
+/** Renovate's repository result when it aborted the repository for a host error (lib/constants/error-messages.ts). */
+const HOST_ABORT = 'external-host-error';
+
+/** One Renovate run over the checkout with `input.managers`, and Renovate's result for the repository (`done`, `external-host-error`, …). */
+async function lookupOnce(cli: string, input: RenovateLookupInput, options: RenovateLookupOptions): Promise<{ scan: RenovateScan; result?: string }> {
   const work = mkdtempSync(join(tmpdir(), 'maint-renovate-'));
   try {
     const home = join(work, 'home');
@@ -57,6 +90,8 @@ export async function runRenovateLookup(input: RenovateLookupInput, options: Ren
       // The worker's own Node first: Renovate 44 needs Node >= 24, and a system `node` may be older.
       PATH: [dirname(process.execPath), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter),
       HOME: home,
+      // CAs and proxies, for Renovate and the git and npm it runs.
+      ...networkEnvironment(),
       TMPDIR: work,
       // Debug: a registry that fails shows only there (its lookups end as a bare "no-result" warning).
       LOG_LEVEL: 'debug',
@@ -87,13 +122,18 @@ export async function runRenovateLookup(input: RenovateLookupInput, options: Ren
       throw new Error(`Renovate did not scan ${input.checkoutDir}: ${redact(report.problems.map((p) => p.msg).join('; ') || 'no problem reported')}; last output:\n${tail()}`);
     }
     const scan = scanFromReport(report, run.version ?? renovateVersion);
-    const extra: ScanProblem[] = run.failedRequests();
+    // A configured registry that fails, or a host that failed the lookups of several dependencies, is an
+    // outage (an error); a host that cost one dependency its lookup (engines.node's node-version, one
+    // action) is that dependency's warning, as Renovate has it.
+    const failedLookups = new Set(scan.problems.filter((p) => p.depName !== undefined && /^Failed to look up/.test(p.message)).map((p) => `${p.packageFile} ${p.depName}`));
+    const registries = new Set([...(input.npmRegistryUrl !== undefined ? [new URL(input.npmRegistryUrl).host] : []), ...(input.dockerRegistries ?? []).map((r) => r.host)]);
+    const extra: ScanProblem[] = run.failedRequests().map((p) => (failedLookups.size > 1 || registries.has(p.host) ? p.problem : { ...p.problem, level: 'warning' }));
     if (run.version !== undefined && run.version !== renovateVersion) {
       extra.push({ level: 'warning', message: `Renovate ${run.version} ran; this code was tested with ${renovateVersion}` });
     }
     const seen = new Set(scan.problems.map((p) => p.message));
     const problems = [...scan.problems, ...extra.filter((p) => !seen.has(p.message))].map((p) => ({ ...p, message: redact(p.message) }));
-    return { ...scan, problems };
+    return { scan: { ...scan, problems }, ...(run.repositoryResult !== undefined ? { result: run.repositoryResult } : {}) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -131,9 +171,11 @@ interface CliRun {
   /** The last lines of stdout and stderr at level info and above (and anything that is not a log record). */
   lines: string[];
   /** Registry requests that failed for another reason than "not found", one problem per origin and cause. */
-  failedRequests(): ScanProblem[];
+  failedRequests(): { host: string; problem: ScanProblem }[];
   /** From Renovate's "Renovate started" record. */
   version?: string;
+  /** From its "Repository result: …" record: `done`, or why it stopped (`external-host-error`). */
+  repositoryResult?: string;
 }
 
 function runCli(cli: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; heartbeatMs: number; signal?: AbortSignal }): Promise<CliRun> {
@@ -146,10 +188,22 @@ function runCli(cli: string, args: string[], options: { cwd: string; env: NodeJS
     const failures = new Map<string, { origin: string; cause: string; request: string; count: number }>();
     const result: CliRun = {
       code: null, signal: null, timedOut: false, cancelled: undefined, lines: [],
-      failedRequests: () => [...failures.values()].map(({ origin, cause, request, count }) => ({
-        level: 'error',
-        message: `${origin} failed: ${cause} (${request}${count > 1 ? ` and ${count - 1} more requests` : ''}); lookups against it are incomplete`,
-      })),
+      failedRequests: () => [...failures.values()].map(({ origin, cause, request, count }) => {
+        const hint = untrustedCertificateHint(cause);
+        let host = origin;
+        try {
+          host = new URL(origin).host;
+        } catch {
+          // not a URL: compared as written
+        }
+        return {
+          host,
+          problem: {
+            level: 'error',
+            message: `${origin} failed: ${cause} (${request}${count > 1 ? ` and ${count - 1} more requests` : ''}); lookups against it are incomplete${hint ? `: ${hint}` : ''}`,
+          },
+        };
+      }),
     };
     // Its own process group, so a timeout also ends what Renovate started (git, npm).
     const child = spawn(command, commandArgs, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -171,6 +225,8 @@ function runCli(cli: string, args: string[], options: { cwd: string; env: NodeJS
       }
       if (typeof record.msg === 'string') lastMessage = record.msg;
       if (record.msg === 'Renovate started' && typeof record.renovateVersion === 'string') result.version = record.renovateVersion;
+      const repositoryResult = typeof record.msg === 'string' ? /^Repository result: ([\w-]+),/.exec(record.msg) : null;
+      if (repositoryResult) result.repositoryResult = repositoryResult[1];
     };
     for (const stream of [child.stdout, child.stderr]) {
       let buffered = '';

@@ -22,6 +22,7 @@ const updateSchema = z.looseObject({
   newDigest: z.string().nullish(),
   releaseTimestamp: z.string().nullish(),
   registryUrl: z.string().nullish(),
+  isVulnerabilityAlert: z.boolean().nullish(),
 });
 
 const depSchema = z.looseObject({
@@ -36,6 +37,7 @@ const depSchema = z.looseObject({
   replaceString: z.string().nullish(),
   registryUrl: z.string().nullish(),
   skipReason: z.string().nullish(),
+  isVulnerabilityAlert: z.boolean().nullish(),
   warnings: z.array(z.looseObject({ topic: z.string().nullish(), message: z.string() })).nullish(),
   updates: z.array(updateSchema).nullish(),
 });
@@ -164,6 +166,7 @@ export function scanFromReport(report: RenovateReport, renovateVersion: string):
               ...(update.newDigest && (dep.currentDigest || update.updateType === 'pinDigest') ? { newDigest: update.newDigest } : {}),
               ...(update.releaseTimestamp ? { releaseTimestamp: update.releaseTimestamp } : {}),
               ...(registryUrl ? { registryUrl } : {}),
+              ...(update.isVulnerabilityAlert || dep.isVulnerabilityAlert ? { vulnerabilityAlert: true } : {}),
             });
           }
         }

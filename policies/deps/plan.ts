@@ -61,8 +61,19 @@ export interface HeldUpdate {
   detail: string;
 }
 
+/** A new PR the limits hold back this run, in the order it will be opened. */
+export interface WaitingPullRequest {
+  branch: string;
+  title: string;
+  /** Which limit, with the counts: `maxOpenPRs 10: …`. */
+  limit: string;
+}
+
 export interface UpdatePlan {
+  /** In the order they are opened: security first, then digest < patch < minor < major, then the longest waiting. */
   pullRequests: PlannedPullRequest[];
+  /** New PRs the limits hold back, in the same order. */
+  waiting: WaitingPullRequest[];
   held: HeldUpdate[];
   /** Open PRs of ours that no longer carry any update (done on the base branch, or no longer allowed). */
   stale: { number: number; url: string; branch: string }[];
@@ -170,9 +181,12 @@ export function planUpdates(input: {
   }
 
   // One target per dependency occurrence, and a major apart (as Renovate's separateMajorMinor): the newest allowed candidate.
+  // An occurrence is a place in a file: the same package in `dependencies` and `overrides` (or dev/peer/optional,
+  // resolutions) is two, both on the package's one branch, so the PR edits every place and npm accepts it
+  // (npm refuses an override that differs from the direct dependency's spec: EOVERRIDE).
   const best = new Map<string, DetectedUpdate>();
   for (const u of candidates) {
-    const key = `${u.packageFile}\u0000${updateKey(u)}\u0000${policyType(u) === 'major'}`;
+    const key = `${u.packageFile}\u0000${updateKey(u)}\u0000${u.depType ?? ''}\u0000${policyType(u) === 'major'}`;
     const seen = best.get(key);
     best.set(key, seen ? newer(seen, u) : u);
   }
@@ -192,20 +206,24 @@ export function planUpdates(input: {
   const open = new Map(input.pullRequests.filter((pr) => pr.state === 'open').map((pr) => [pr.branch, pr]));
   let openCount = open.size;
   const hourAgo = now.getTime() - 3_600_000;
-  let createdLastHour = input.pullRequests.filter((pr) => Date.parse(pr.createdAt) > hourAgo).length;
+  const openedLastHour = input.pullRequests.filter((pr) => Date.parse(pr.createdAt) > hourAgo).length;
+  let plannedNew = 0;
   const pullRequests: PlannedPullRequest[] = [];
-  for (const [branch, { group, updates }] of [...branches.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  const waiting: WaitingPullRequest[] = [];
+  for (const [branch, { group, updates }] of [...branches.entries()].sort(([a, x], [b, y]) => byPriority(a, x.updates, b, y.updates))) {
     const existing = open.get(branch);
     if (!existing) {
+      const planned = plannedNew > 0 ? ` and ${plannedNew} more come before it in this run` : '';
       const limit = openCount >= policy.maxOpenPRs
         ? `${openCount} update PRs are open (maxOpenPRs ${policy.maxOpenPRs})`
-        : createdLastHour >= policy.prsPerHour ? `${createdLastHour} update PRs were opened in the last hour (prsPerHour ${policy.prsPerHour})` : undefined;
+        : openedLastHour + plannedNew >= policy.prsPerHour ? `${openedLastHour} update PRs were opened in the last hour${planned} (prsPerHour ${policy.prsPerHour})` : undefined;
       if (limit !== undefined) {
         for (const u of updates) hold(u, 'limit', `${branch} waits: ${limit}`);
+        waiting.push({ branch, title: titleFor(updates, group), limit });
         continue;
       }
       openCount += 1;
-      createdLastHour += 1;
+      plannedNew += 1;
     }
     const automergeTypes = policy.automergeUpdateTypes;
     pullRequests.push({
@@ -219,7 +237,21 @@ export function planUpdates(input: {
   }
   const planned = new Set(pullRequests.map((p) => p.branch));
   const stale = [...open.values()].filter((pr) => !planned.has(pr.branch) && !branches.has(pr.branch)).map((pr) => ({ number: pr.number, url: pr.url, branch: pr.branch }));
-  return { pullRequests, held, stale };
+  return { pullRequests, waiting, held, stale };
+}
+
+const TYPE_ORDER: Record<PolicyUpdateType, number> = { digest: 0, patch: 1, minor: 2, major: 3 };
+
+/**
+ * The order PRs are opened in when limits allow only some, as Renovate's sortBranches: security
+ * fixes first, then by update type (a branch counts as its largest), then the one waiting longest
+ * (its oldest release; a release time unknown counts as oldest), then by branch name.
+ */
+function byPriority(a: string, x: DetectedUpdate[], b: string, y: DetectedUpdate[]): number {
+  const security = (us: DetectedUpdate[]) => (us.some((u) => u.vulnerabilityAlert) ? 0 : 1);
+  const type = (us: DetectedUpdate[]) => Math.max(...us.map((u) => TYPE_ORDER[policyType(u)]));
+  const released = (us: DetectedUpdate[]) => Math.min(...us.map((u) => (u.releaseTimestamp !== undefined ? Date.parse(u.releaseTimestamp) : -Infinity)));
+  return security(x) - security(y) || type(x) - type(y) || released(x) - released(y) || a.localeCompare(b);
 }
 
 function byFileThenName(a: DetectedUpdate, b: DetectedUpdate): number {

@@ -20,6 +20,8 @@ export interface RepositoryPlan {
   github: { baseUrl: string; auth?: GitHubAuthRef };
   registries: { npm?: string; docker: { host: string; insecure: boolean }[] };
   policy: ResolvedUpdatePolicy;
+  /** The organisation file holding the `dependencies` section, for errors that name a setting. */
+  file?: string;
   /** The window that governs merging, with its timing so the workflow can tell whether it is open. */
   mergeWindow?: { name: string; timing: WindowTiming; rollouts: string[] };
 }

@@ -38,8 +38,18 @@ export interface DependencyRunSummary {
   finishedAt: string;
   renovateVersion?: string;
   managers: { manager: string; packageFiles: string[]; dependencies: number }[];
+  /** Managers not scanned this run, and why (their updates are missing from the plan). */
+  unscanned?: { manager: string; reason: string }[];
   problems: ScanProblem[];
   pullRequests: PullRequestReport[];
+  /**
+   * Why the existing PRs are unknown (a dry run that could not read GitHub): the plan was made as if
+   * there were none, so `would-create` may be an update of an open PR, and closed PRs and limits
+   * were not compared.
+   */
+  pullRequestsUnknown?: string;
+  /** New PRs the limits (maxOpenPRs, prsPerHour) hold back, in the order they will be opened. */
+  waiting?: { branch: string; title: string; limit: string }[];
   held: { depName: string; manager: string; to: string; reason: HeldReason; detail: string }[];
   stale: { number: number; url: string; branch: string }[];
 }

@@ -50,6 +50,8 @@ export interface DetectedUpdate {
   releaseTimestamp?: string;
   /** Where the package was looked up (registry URL), for the PR body. */
   registryUrl?: string;
+  /** Renovate's `isVulnerabilityAlert`: the update fixes a known vulnerability (such PRs are opened first). */
+  vulnerabilityAlert?: boolean;
 }
 
 /** Something Renovate reported that a person must see: a host error, a dependency warning. */
@@ -66,5 +68,7 @@ export interface RenovateScan {
   problems: ScanProblem[];
   /** Managers that found package files, with how many dependencies each: for the run summary. */
   managers: { manager: string; packageFiles: string[]; dependencies: number }[];
+  /** Managers whose files were not scanned, and why (an unreachable host, an unreachable configured registry). */
+  unscanned?: { manager: string; reason: string }[];
   renovateVersion: string;
 }

@@ -188,7 +188,7 @@ dependencies:
   });
 
   afterEach(async () => {
-    await github?.close();
+    await github?.close().catch(() => undefined); // a test may have stopped it already
     if (testDir) rmSync(testDir, { recursive: true, force: true });
   });
 
@@ -212,6 +212,31 @@ dependencies:
     expect(summary.managers.map((m) => [m.manager, m.packageFiles, m.dependencies])).toEqual([
       ['dockerfile', ['Dockerfile'], 2], ['github-actions', ['.github/workflows/ci.yml'], 2], ['npm', ['package.json'], 3],
     ]);
+  });
+
+  it('a dry run with a local checkout prints its plan with GitHub unreachable, saying existing PRs are unknown', async () => {
+    await run('git', ['clone', '--quiet', github.gitUrl('acme', 'webshop'), join(testDir, 'webshop-clone')]);
+    writeFileSync(orgFile, orgYaml('next-month')
+      .replace('- { repo: acme/webshop, managers: [npm, dockerfile, github-actions] }', '- { repo: acme/webshop, managers: [npm, dockerfile, github-actions], checkout: { path: ./webshop-clone } }')
+      .replace('prsPerHour: 20', 'prsPerHour: 2'));
+    await github.close();
+    const started = Date.now();
+    const scan = await runMaint(['deps', 'scan', '-f', orgFile, '--repo', 'acme/webshop', '--dry-run'], { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS!, MAINT_TASK_QUEUE: taskQueue });
+    const seconds = (Date.now() - started) / 1000;
+    process.stderr.write(`dry run without GitHub: ${seconds.toFixed(1)} s\n`);
+    expect([scan.code, scan.stderr]).toEqual([0, '']);
+    expect(scan.stdout).toContain('acme/webshop (dry run: nothing written)');
+    expect(scan.stdout).toMatch(/existing PRs unknown \(cannot read the PRs on GitHub: GitHub http:\/\/127\.0\.0\.1:\d+ \(dependencies\.github\.baseUrl\) is unreachable: ECONNREFUSED\)/);
+    // The limit lets the patch and the oldest minor through; the others are listed as waiting, in order.
+    expect(scan.stdout).toMatch(/would-create +maint\/deps\/dockerfile-.*-base/);
+    expect(scan.stdout).toMatch(/would-create +maint\/deps\/dockerfile-.*-library-node /);
+    expect(scan.stdout).toContain('Waiting for the limits (opened in this order as they allow):');
+    expect(scan.stdout).toMatch(/maint\/deps\/group-npm-non-major +Update npm-non-major \(3 packages\) +0 update PRs were opened in the last hour and 2 more come before it in this run \(prsPerHour 2\)/);
+    expect(scan.stdout.indexOf('maint/deps/group-npm-non-major')).toBeLessThan(scan.stdout.indexOf('maint/deps/npm-acme-util-major'));
+    // The one action looked up against the stopped GitHub is a warning, not a failed run.
+    expect(scan.stdout).toMatch(/warning: .*actions\/checkout/);
+    expect(scan.stdout).not.toMatch(/^ {2}error:/m);
+    expect(seconds).toBeLessThan(90); // it took 162 s and printed nothing
   });
 
   it('opens one PR per group with exactly the right files; the lockfile installs with npm ci', async () => {

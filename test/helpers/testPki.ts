@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,7 +14,7 @@ export interface CertFiles {
 
 /**
  * A private CA made with `openssl` at test time (no key is ever committed): a server certificate
- * for `serverName`, a client certificate, and a second, unrelated CA with its own client
+ * for `serverName` (a host name, or an IP address such as 127.0.0.1), a client certificate, and a second, unrelated CA with its own client
  * certificate (what a wrong CA file or a stranger's certificate looks like).
  */
 export interface TestPki {
@@ -55,7 +56,7 @@ export function createTestPki(serverName: string): TestPki {
   try {
     makeCa(dir, 'ca', 'maint test CA');
     const server = issue(dir, 'ca', 'server', serverName,
-      `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:${serverName}\n`);
+      `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${isIP(serverName) ? 'IP' : 'DNS'}:${serverName}\n`);
     const client = issue(dir, 'ca', 'client', 'maint-worker', clientExt);
     makeCa(dir, 'other-ca', 'some other CA');
     const otherClient = issue(dir, 'other-ca', 'other-client', 'maint-worker', clientExt);

@@ -60,6 +60,16 @@ describe('planUpdates: which updates become which PRs', () => {
     expect(plan.pullRequests[0]!.title).toBe('Update npm-non-major (2 packages)');
   });
 
+  it('puts every place a package is declared in one file (dependencies, overrides, dev, peer) on its one branch', () => {
+    const occurrences = (['dependencies', 'overrides', 'peerDependencies'] as const).flatMap((depType) =>
+      [npm('over-lib', '1.0.0', '1.0.1', 'patch'), npm('over-lib', '1.0.0', '1.1.0', 'minor')].map((u) => ({ ...u, depType })));
+    const plan = planUpdates({ updates: [...occurrences, npm('other', '1.0.0', '1.1.0', 'minor')], policy: basePolicy, pullRequests: [], now: NOW });
+    expect(plan.pullRequests.map((p) => [p.branch, p.updates.map((u) => `${u.depType} ${u.newValue}`)])).toEqual([
+      ['maint/deps/npm-other', ['dependencies ^1.1.0']],
+      ['maint/deps/npm-over-lib', ['dependencies ^1.1.0', 'overrides ^1.1.0', 'peerDependencies ^1.1.0']],
+    ]);
+  });
+
   it('holds versions younger than minimumReleaseAge and versions without a release time', () => {
     const plan = planUpdates({
       updates: [npm('fresh', '1.0.0', '1.0.1', 'patch', daysAgo(1)), npm('old', '1.0.0', '1.0.1', 'patch', daysAgo(10)), docker],
@@ -104,6 +114,30 @@ describe('planUpdates: which updates become which PRs', () => {
       now: NOW,
     });
     expect(hourly.held[0]!.detail).toBe('maint/deps/npm-b waits: 1 update PRs were opened in the last hour (prsPerHour 1)');
+  });
+
+  it('opens PRs in Renovate\'s order when limits allow only some: security, patch < minor < major, then the longest waiting', () => {
+    const plan = planUpdates({
+      updates: [
+        npm('c8', '9.0.0', '10.0.0', 'major', daysAgo(90)),
+        npm('alpha', '1.0.0', '1.1.0', 'minor', daysAgo(40)),
+        npm('zeta', '1.0.0', '1.0.1', 'patch', daysAgo(5)),
+        npm('beta', '1.0.0', '1.0.1', 'patch', daysAgo(20)),
+        { ...npm('vuln', '2.0.0', '3.0.0', 'major', daysAgo(1)), vulnerabilityAlert: true },
+        npm('gamma', '1.0.0', '1.2.0', 'minor', daysAgo(3)),
+      ],
+      policy: { ...basePolicy, prsPerHour: 3 },
+      pullRequests: [],
+      now: NOW,
+    });
+    expect(plan.pullRequests.map((p) => p.branch)).toEqual(['maint/deps/npm-vuln-major', 'maint/deps/npm-beta', 'maint/deps/npm-zeta']);
+    // What waits, in the order it will be opened, and why — counting only PRs really opened in the last hour.
+    expect(plan.waiting).toEqual([
+      { branch: 'maint/deps/npm-alpha', title: 'Update dependency alpha to ^1.1.0', limit: '0 update PRs were opened in the last hour and 3 more come before it in this run (prsPerHour 3)' },
+      { branch: 'maint/deps/npm-gamma', title: 'Update dependency gamma to ^1.2.0', limit: '0 update PRs were opened in the last hour and 3 more come before it in this run (prsPerHour 3)' },
+      { branch: 'maint/deps/npm-c8-major', title: 'Update dependency c8 to ^10.0.0', limit: '0 update PRs were opened in the last hour and 3 more come before it in this run (prsPerHour 3)' },
+    ]);
+    expect(plan.held.filter((h) => h.reason === 'limit').map((h) => h.update.depName)).toEqual(['alpha', 'gamma', 'c8']);
   });
 
   it('honours ignore and allow globs, reports other managers and lists open PRs with nothing left as stale', () => {

@@ -4,6 +4,7 @@ import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { applyUpdatesToText } from '../../../policies/deps/fileChanges';
 import type { DetectedUpdate } from '../../../policies/deps/types';
+import { networkEnvironment } from '../../network';
 import type { ManagerArtifacts } from './artifacts';
 
 const run = promisify(execFile);
@@ -12,7 +13,7 @@ async function npmLockOnly(dir: string, registry: string | undefined): Promise<v
   const args = ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-online', '--loglevel=error'];
   if (registry !== undefined) args.push(`--registry=${registry}`);
   try {
-    await run('npm', args, { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 });
+    await run('npm', args, { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...networkEnvironment() }, timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`npm install --package-lock-only in ${dir} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-4).join(' | ')}`, { cause: err });

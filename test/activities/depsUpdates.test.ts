@@ -1,0 +1,167 @@
+// Issue 21: dependency runs on real parts at the activity level — the real Renovate against a real
+// verdaccio, the real Octokit against the GitHub fake, real npm for lockfiles.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createDependencyActivities } from '../../activities/deps';
+import { productionDependencyDeps } from '../../activities/deps/production';
+import { planUpdates } from '../../policies/deps/plan';
+import { resolvePolicy, type RepositoryPlan } from '../../policies/deps/resolve';
+import { freePort } from '../../harness/ports';
+import { startDockerRegistry } from '../helpers/dockerRegistry';
+import { startGitHubFake, type GitHubFake } from '../helpers/githubFake';
+import { startVerdaccio, type TestNpmRegistry } from '../helpers/verdaccio';
+
+const run = promisify(execFile);
+const TOKEN = 'ghp_deps-activities-token';
+const TOKEN_ENV = 'MAINT_TEST_DEPS_ACTIVITIES_TOKEN';
+const DAY = 86_400_000;
+const ago = (days: number) => new Date(Date.now() - days * DAY);
+
+jest.setTimeout(300_000);
+
+describe('dependency activities (real Renovate, verdaccio, npm and the GitHub fake)', () => {
+  let npm: TestNpmRegistry;
+  let github: GitHubFake;
+  let work: string;
+  let activities: ReturnType<typeof createDependencyActivities>;
+
+  const planFor = (name: string, extra: Partial<RepositoryPlan> = {}): RepositoryPlan => ({
+    repo: `acme/${name}`, owner: 'acme', name, baseBranch: 'main', managers: ['npm'],
+    checkout: { kind: 'github', cloneUrl: github.gitUrl('acme', name) },
+    github: { baseUrl: github.url, auth: { kind: 'token', tokenEnv: TOKEN_ENV } },
+    registries: { npm: npm.url, docker: [] },
+    policy: resolvePolicy(`acme/${name}`, []),
+    ...extra,
+  });
+
+  /** package.json and its package-lock.json resolved against verdaccio now. */
+  async function withLock(pkg: object): Promise<Record<string, string>> {
+    const dir = mkdtempSync(join(work, 'lock-'));
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+    await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', `--registry=${npm.url}`], { cwd: dir });
+    return { 'package.json': `${JSON.stringify(pkg, null, 2)}\n`, 'package-lock.json': readFileSync(join(dir, 'package-lock.json'), 'utf8'), '.npmrc': `registry=${npm.url}\n` };
+  }
+
+  beforeAll(async () => {
+    process.env[TOKEN_ENV] = TOKEN;
+    work = mkdtempSync(join(tmpdir(), 'maint-deps-activities-'));
+    [npm, github] = await Promise.all([startVerdaccio(), startGitHubFake({ token: TOKEN })]);
+    activities = createDependencyActivities(productionDependencyDeps({ dataDir: work, throttle: false }));
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([npm?.stop(), github?.close()]);
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('a dependency also in overrides is updated in both places on one branch, and npm ci installs it', async () => {
+    await npm.publish('over-lib', '1.0.0', { publishedAt: ago(30) });
+    const files = await withLock({
+      name: 'over', version: '1.0.0', private: true,
+      dependencies: { 'over-lib': '^1.0.0' },
+      overrides: { 'over-lib': '^1.0.0' },
+    });
+    await github.createRepository({ owner: 'acme', name: 'over', files });
+    await npm.publish('over-lib', '1.1.0', { publishedAt: ago(5) });
+
+    const plan = planFor('over');
+    const scan = await activities.scanRepository({ plan });
+    const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: [], now: new Date() });
+    const pr = planned.pullRequests.find((p) => p.branch === 'maint/deps/npm-over-lib')!;
+    expect(pr.updates.map((u) => [u.depType, u.currentValue, u.newValue])).toEqual([['dependencies', '^1.0.0', '^1.1.0'], ['overrides', '^1.0.0', '^1.1.0']]);
+    await activities.publishDependencyPullRequest({ plan, pr, body: 'test' });
+
+    const pkg = JSON.parse((await github.readFile('acme', 'over', pr.branch, 'package.json'))!) as { dependencies: Record<string, string>; overrides: Record<string, string> };
+    expect([pkg.dependencies['over-lib'], pkg.overrides['over-lib']]).toEqual(['^1.1.0', '^1.1.0']);
+    const clone = join(work, 'over-clone');
+    await run('git', ['clone', '--quiet', '--branch', pr.branch, github.gitUrl('acme', 'over'), clone]);
+    await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: clone });
+    expect(JSON.parse(readFileSync(join(clone, 'node_modules/over-lib/package.json'), 'utf8')).version).toBe('1.1.0');
+  });
+
+  it('a Docker registry that is down costs only the Dockerfile: npm updates are still proposed, the summary says what was not scanned', async () => {
+    // The real registry behind a front whose manifest storage is down: tags list, manifests answer 503, which
+    // Renovate takes as an outage of the host (external-host-error) and aborts the whole repository for.
+    const registry = await startDockerRegistry();
+    const digest = await registry.pushImage('library/node', '20.11-alpine');
+    await registry.pushImage('library/node', '20.12-alpine');
+    const front: Server = createServer((req, res) => {
+      if (/\/manifests\//.test(req.url ?? '')) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"storage backend unavailable"}]}');
+        return;
+      }
+      const out = request({ host: '127.0.0.1', port: registry.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      out.on('error', (err) => res.writeHead(502).end(err.message));
+      req.pipe(out);
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', () => resolve()));
+    const host = `127.0.0.1:${(front.address() as AddressInfo).port}`;
+    try {
+      await npm.publish('mixed-lib', '1.0.0', { publishedAt: ago(30) });
+      const files = await withLock({ name: 'mixed', version: '1.0.0', private: true, dependencies: { 'mixed-lib': '^1.0.0' } });
+      await github.createRepository({ owner: 'acme', name: 'mixed', files: { ...files, Dockerfile: `FROM ${host}/library/node:20.11-alpine@${digest}\n` } });
+      await npm.publish('mixed-lib', '1.1.0', { publishedAt: ago(5) });
+
+      const scan = await activities.scanRepository({ plan: planFor('mixed', { managers: ['npm', 'dockerfile'], registries: { npm: npm.url, docker: [{ host, insecure: true }] } }) });
+      expect(scan.updates.map((u) => [u.manager, u.depName, u.newValue])).toEqual([['npm', 'mixed-lib', '^1.1.0']]);
+      expect(scan.managers.map((m) => m.manager)).toEqual(['npm']);
+      expect(scan.unscanned).toEqual([{ manager: 'dockerfile', reason: expect.stringMatching(/^Renovate stopped at a host it could not use \(Host error: .*503.*manifests.*\(hostType=docker\)\)$/) }]);
+      expect(scan.problems[0]).toEqual({ level: 'error', message: expect.stringMatching(/^dockerfile not scanned: Renovate stopped at a host .*; npm scanned separately$/) });
+    } finally {
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+      await registry.stop();
+    }
+  });
+
+  it('a failed lookup of one dependency (engines.node) is a warning; the other updates come through', async () => {
+    await npm.publish('engine-lib', '1.0.0', { publishedAt: ago(30) });
+    const files = await withLock({ name: 'engines', version: '1.0.0', private: true, engines: { node: '>=20.0.0' }, dependencies: { 'engine-lib': '^1.0.0' } });
+    // node-version releases come from nodejs.org; here from a port nothing listens on.
+    const renovateJson = JSON.stringify({ packageRules: [{ matchDatasources: ['node-version'], registryUrls: ['http://127.0.0.1:9/dist'] }] });
+    await github.createRepository({ owner: 'acme', name: 'engines', files: { ...files, 'renovate.json': `${renovateJson}\n` } });
+    await npm.publish('engine-lib', '1.1.0', { publishedAt: ago(5) });
+
+    const scan = await activities.scanRepository({ plan: planFor('engines') });
+    expect(scan.updates.map((u) => [u.depName, u.newValue])).toEqual([['engine-lib', '^1.1.0']]);
+    expect(scan.problems.filter((p) => p.level === 'error')).toEqual([]);
+    expect(scan.problems).toContainEqual(expect.objectContaining({ level: 'warning', depName: 'node', packageFile: 'package.json' }));
+    expect(scan.problems).toContainEqual({ level: 'warning', message: expect.stringMatching(/^http:\/\/127\.0\.0\.1:9 failed: ECONNREFUSED/) });
+  });
+
+  it('minimumReleaseAge offers the newest version that is old enough instead of holding the dependency back', async () => {
+    await npm.publish('fast-lib', '1.0.0', { publishedAt: ago(60) });
+    const files = await withLock({ name: 'fast', version: '1.0.0', private: true, dependencies: { 'fast-lib': '^1.0.0' } });
+    await github.createRepository({ owner: 'acme', name: 'fast', files });
+    // A package that releases faster than the minimum age: its newest minor is always too young.
+    await npm.publish('fast-lib', '1.1.0', { publishedAt: ago(10) });
+    await npm.publish('fast-lib', '1.2.0', { publishedAt: ago(1) });
+
+    const plan = planFor('fast', { policy: { ...resolvePolicy('acme/fast', []), minimumReleaseAgeMs: 3 * DAY } });
+    const scan = await activities.scanRepository({ plan });
+    expect(scan.updates.map((u) => [u.depName, u.updateType, u.newVersion])).toEqual([['fast-lib', 'minor', '1.1.0']]);
+    const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: [], now: new Date() });
+    expect(planned.pullRequests.map((p) => [p.branch, p.updates.map((u) => u.newValue)])).toEqual([['maint/deps/npm-fast-lib', ['^1.1.0']]]);
+    expect(planned.held).toEqual([]);
+  });
+
+  it('an unreachable npm registry is checked once, first, and named with its file and setting', async () => {
+    await github.createRepository({ owner: 'acme', name: 'offline', files: { 'package.json': '{ "dependencies": { "a": "^1.0.0", "b": "^1.0.0" } }\n' } });
+    const dead = `http://127.0.0.1:${await freePort()}/`;
+    const started = Date.now();
+    const scan = await activities.scanRepository({ plan: planFor('offline', { registries: { npm: dead, docker: [] }, file: '/etc/maint/acme.yaml' }) });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const reason = `/etc/maint/acme.yaml: dependencies.registries.npm ${dead} is unreachable (ECONNREFUSED); fix the URL or the registry`;
+    expect(scan.unscanned).toEqual([{ manager: 'npm', reason }]);
+    expect(scan.problems).toEqual([{ level: 'error', message: `npm not scanned: ${reason}` }]);
+    expect(scan.updates).toEqual([]);
+  });
+});
