@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { isEncrypted } from '../control/codec';
+import { listen } from './listen';
 
 /**
  * Temporal's remote codec protocol, for the Web UI and `temporal --codec-endpoint`: POST /decode
@@ -85,13 +85,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     }
     json(res, 200, { payloads: out.map((p) => temporal.api.common.v1.Payload.toObject(temporal.api.common.v1.Payload.fromObject(p), { bytes: String })) });
   };
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
-  return { url, server, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return listen(server, options.port, options.host);
 }
 
 /**

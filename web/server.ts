@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Language } from '../policies/organisation/schema';
 import { escapeHtml } from '../policies/notices/render';
 import type { WindowPlan, WindowStatus } from '../policies/windows/types';
 import { atomFeed, icsFeed, publicMaintenance, statusText, type PublicMaintenance } from './feeds';
+import { listen } from './listen';
 
 export interface FeedSource {
   load(): Promise<{ plans: WindowPlan[]; runs: WindowStatus[] }>;
@@ -77,13 +77,7 @@ export async function startFeedServer(source: FeedSource, options: { port: numbe
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
-  return { url, server, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return listen(server, options.port, options.host);
 }
 
 function send(res: import('node:http').ServerResponse, status: number, type: string, body: string): void {
