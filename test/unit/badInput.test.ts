@@ -1,0 +1,53 @@
+// Bad-input corpus (issue 15): files that used to get through, or crash with a raw error. Each row
+// is the text a user wrote and what they must read: the file, the path inside it and what was
+// expected. (fuzz.test.ts checks that random input never crashes; this table pins the messages.)
+import { PolicyError } from '../../policies/common/errors';
+import { parsePolicyText } from '../../policies/common/parse';
+import { inventorySchema } from '../../policies/inventory/hosts';
+import { rolloutPolicySchema } from '../../policies/rollout/policy';
+
+const POLICY = `apiVersion: maint/v1
+kind: RolloutPolicy
+name: web
+targets: {inventory: inventory.yaml}
+strategy: {kind: apt, packages: security}
+`;
+const KEY = `SHA256:${'A'.repeat(43)}`;
+const INVENTORY = `apiVersion: maint/v1
+kind: Inventory
+hosts:
+  - {name: web-1, address: 10.0.0.5, hostKey: '${KEY}', tags: {role: web}}
+`;
+const BOMB = `lol: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+`;
+
+/** The message a user sees for `text` read as `file` with `schema`. */
+function rejection(text: string, schema: Parameters<typeof parsePolicyText>[2], file: string): string {
+  try {
+    parsePolicyText(text, file, schema);
+  } catch (err) {
+    if (err instanceof PolicyError) return err.message;
+    throw err;
+  }
+  throw new Error(`expected ${file} to be rejected`);
+}
+
+describe('bad input that used to get through: a clear error naming file, path and expectation', () => {
+  it.each<[string, string, string]>([
+    // [what, file text, what the user reads]
+    ['a YAML alias bomb (billion laughs)', `${POLICY}${BOMB}`, 'policy.yaml:9:8: d[0]: YAML aliases here expand to more than 100 copies (an alias bomb?)'],
+    ['an alias without its anchor', `${POLICY}description: *nowhere\n`, 'policy.yaml:6:14: description: not valid YAML: Unresolved alias (the anchor must be set before the alias): nowhere'],
+  ])('policy: %s', (_what, text, expected) => {
+    expect(rejection(text, rolloutPolicySchema, 'policy.yaml')).toContain(expected);
+  });
+
+  it.each<[string, string, string]>([
+    ['a YAML alias bomb in an inventory', `${INVENTORY}${BOMB}`, 'inventory.yaml:8:8: d[0]: YAML aliases here expand to more than 100 copies'],
+  ])('inventory: %s', (_what, text, expected) => {
+    expect(rejection(text, inventorySchema, 'inventory.yaml')).toContain(expected);
+  });
+});
