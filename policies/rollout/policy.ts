@@ -3,7 +3,7 @@ import { durationSchema } from '../common/durations';
 import { hostSourceSchema } from '../inventory/sources';
 import { parseSelector } from '../inventory/selector';
 import { unknownTemplateVariables } from '../common/templates';
-import { countOrPercentSchema } from './waves';
+import { countOrPercentSchema, positiveCountOrPercentSchema } from './waves';
 
 /** A command template: `{{host.name}}`-style variables only (see templates.ts); values are shell-quoted. */
 const commandTemplate = z
@@ -86,7 +86,7 @@ export const rolloutPolicySchema = z
         .string()
         .superRefine((s, ctx) => {
           try {
-            parseSelector(s);
+            if (parseSelector(s).length === 0) ctx.addIssue({ code: 'custom', message: 'an empty selector would match every host: omit selector to target all hosts' });
           } catch (err) {
             ctx.addIssue({ code: 'custom', message: (err as Error).message });
           }
@@ -102,10 +102,10 @@ export const rolloutPolicySchema = z
     waves: z
       .strictObject({
         canary: z.number().int().nonnegative().default(0).describe('Hosts in the first, canary wave.'),
-        batches: z.array(countOrPercentSchema).min(1).default(['100%']).describe('Batch sizes after the canary, Ansible-style: [1, "10%", "50%", "100%"]; the last repeats.'),
+        batches: z.array(positiveCountOrPercentSchema).min(1).default(['100%']).describe('Batch sizes after the canary, Ansible-style: [1, "10%", "50%", "100%"]; the last repeats.'),
       })
       .prefault({}),
-    maxUnavailable: countOrPercentSchema.default(1).describe('At most this many hosts out of service at once.'),
+    maxUnavailable: positiveCountOrPercentSchema.default(1).describe('At most this many hosts out of service at once.'),
     failureThreshold: countOrPercentSchema.default(0).describe('Failed hosts tolerated; one more halts the rollout.'),
     bakeTime: durationSchema.prefault(0).describe('Wait after each wave before the next starts.'),
     health: z

@@ -7,6 +7,16 @@ export const countOrPercentSchema = z.union([
 ]);
 export type CountOrPercent = z.output<typeof countOrPercentSchema>;
 
+/**
+ * A host count that must be above zero (batch sizes, maxUnavailable): 0 or "0%" would be a
+ * rollout that can never make progress, so it is refused rather than silently made 1. (A positive
+ * percentage that rounds down to 0 hosts on a small fleet still means 1, as Ansible's `serial` does.)
+ */
+export const positiveCountOrPercentSchema = countOrPercentSchema.refine(
+  (value) => (typeof value === 'number' ? value : Number(value.slice(0, -1))) > 0,
+  'expected at least 1 host or a percentage above 0%: with 0 the rollout could never make progress',
+);
+
 /** Percentages round down; a batch is never empty (Ansible's `serial` does the same). */
 export function batchSize(value: CountOrPercent, total: number): number {
   const n = typeof value === 'number' ? value : Math.floor((total * Number(value.slice(0, -1))) / 100);

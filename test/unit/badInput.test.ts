@@ -41,6 +41,12 @@ describe('bad input that used to get through: a clear error naming file, path an
     // [what, file text, what the user reads]
     ['a YAML alias bomb (billion laughs)', `${POLICY}${BOMB}`, 'policy.yaml:9:8: d[0]: YAML aliases here expand to more than 100 copies (an alias bomb?)'],
     ['an alias without its anchor', `${POLICY}description: *nowhere\n`, 'policy.yaml:6:14: description: not valid YAML: Unresolved alias (the anchor must be set before the alias): nowhere'],
+    ['maxUnavailable: 0', `${POLICY}maxUnavailable: 0\n`, 'policy.yaml:6:17: maxUnavailable: expected at least 1 host or a percentage above 0%: with 0 the rollout could never make progress'],
+    ['maxUnavailable: "0%"', `${POLICY}maxUnavailable: "0%"\n`, 'policy.yaml:6:17: maxUnavailable: expected at least 1 host or a percentage above 0%'],
+    ['a batch of 0 hosts', `${POLICY}waves: {batches: [1, 0]}\n`, 'policy.yaml:6:22: waves.batches[1]: expected at least 1 host or a percentage above 0%'],
+    ['a batch of "0.0%"', `${POLICY}waves: {batches: ["0.0%"]}\n`, 'policy.yaml:6:19: waves.batches[0]: expected at least 1 host or a percentage above 0%'],
+    ['an empty selector', POLICY.replace('{inventory: inventory.yaml}', '{inventory: inventory.yaml, selector: ""}'), 'policy.yaml:4:48: targets.selector: an empty selector would match every host: omit selector to target all hosts'],
+    ['a selector of only commas', POLICY.replace('{inventory: inventory.yaml}', '{inventory: inventory.yaml, selector: " , "}'), 'targets.selector: an empty selector would match every host'],
   ])('policy: %s', (_what, text, expected) => {
     expect(rejection(text, rolloutPolicySchema, 'policy.yaml')).toContain(expected);
   });
