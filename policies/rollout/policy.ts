@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../common/durations';
+import { durationSchema, timeoutSchema, timerDurationSchema } from '../common/durations';
 import { hostSourceSchema } from '../inventory/sources';
 import { parseSelector } from '../inventory/selector';
 import { unknownTemplateVariables } from '../common/templates';
@@ -111,8 +111,8 @@ export const rolloutPolicySchema = z
     health: z
       .strictObject({
         checks: z.array(healthCheckSchema).default([]),
-        interval: durationSchema.prefault(2),
-        timeout: durationSchema.prefault(5).describe('Per check attempt.'),
+        interval: timerDurationSchema.prefault(2),
+        timeout: timeoutSchema.prefault(5).describe('Per check attempt.'),
         consecutiveSuccesses: z.number().int().min(1).max(100).default(3),
         deadline: durationSchema.prefault(120).describe('A host not healthy by then has failed.'),
       })
@@ -129,7 +129,7 @@ export const rolloutPolicySchema = z
       .strictObject({
         mode: z.enum(['never', 'ifRequired', 'always']).default('never'),
         command: commandTemplate.default('systemctl reboot'),
-        timeout: durationSchema.prefault(600).describe('How long a host may take to answer SSH again with a new boot id.'),
+        timeout: timeoutSchema.prefault(600).describe('How long a host may take to answer SSH again with a new boot id.'),
       })
       .prefault({}),
     rollback: z.strictObject({ scope: z.enum(['batch', 'all-patched', 'none']).default('batch') }).prefault({}),
@@ -138,7 +138,7 @@ export const rolloutPolicySchema = z
         after: z.union([z.literal('canary'), z.literal('every-wave'), z.array(z.number().int().nonnegative()).min(1)]).describe('Wait for `maint rollout approve` after the canary, after every wave, or after the listed wave numbers (0 is the first).'),
       })
       .optional(),
-    commandTimeout: durationSchema.prefault(600).describe('Longest a single apply/rollback/hook command may run.'),
+    commandTimeout: timeoutSchema.prefault(600).describe('Longest a single apply/rollback/hook command may run.'),
   })
   .describe('How to roll a patch across hosts (apiVersion maint/v1, kind RolloutPolicy).');
 

@@ -47,6 +47,13 @@ describe('bad input that used to get through: a clear error naming file, path an
     ['a batch of "0.0%"', `${POLICY}waves: {batches: ["0.0%"]}\n`, 'policy.yaml:6:19: waves.batches[0]: expected at least 1 host or a percentage above 0%'],
     ['an empty selector', POLICY.replace('{inventory: inventory.yaml}', '{inventory: inventory.yaml, selector: ""}'), 'policy.yaml:4:48: targets.selector: an empty selector would match every host: omit selector to target all hosts'],
     ['a selector of only commas', POLICY.replace('{inventory: inventory.yaml}', '{inventory: inventory.yaml, selector: " , "}'), 'targets.selector: an empty selector would match every host'],
+    ['a duration of 1e308 seconds (Infinity)', `${POLICY}bakeTime: 1e308\n`, 'policy.yaml:6:11: bakeTime: expected at most 366d'],
+    ['a duration of more than a year', `${POLICY}bakeTime: 400d\n`, 'policy.yaml:6:11: bakeTime: expected at most 366d'],
+    ['a health interval past Node timers (25 days)', `${POLICY}health: {interval: 25d}\n`, 'policy.yaml:6:20: health.interval: expected at most 24d (a worker waits this long on one timer)'],
+    ['a command timeout past Node timers (2^31 ms)', `${POLICY}commandTimeout: 2147484s\n`, 'policy.yaml:6:17: commandTimeout: expected at most 24d'],
+    ['commandTimeout: 0 (would disable the remote timeout)', `${POLICY}commandTimeout: 0\n`, 'policy.yaml:6:17: commandTimeout: expected a timeout above 0 (omit it for the default)'],
+    ['a health check timeout of 0', `${POLICY}health: {timeout: 0s}\n`, 'policy.yaml:6:19: health.timeout: expected a timeout above 0'],
+    ['a reboot timeout of 0', `${POLICY}reboot: {mode: always, timeout: 0ms}\n`, 'policy.yaml:6:33: reboot.timeout: expected a timeout above 0'],
   ])('policy: %s', (_what, text, expected) => {
     expect(rejection(text, rolloutPolicySchema, 'policy.yaml')).toContain(expected);
   });
