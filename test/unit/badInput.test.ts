@@ -5,6 +5,7 @@ import { PolicyError } from '../../policies/common/errors';
 import { parsePolicyText } from '../../policies/common/parse';
 import { inventorySchema } from '../../policies/inventory/hosts';
 import { rolloutPolicySchema } from '../../policies/rollout/policy';
+import { renderCommand, renderHost, renderUrl } from '../../policies/common/templates';
 
 const POLICY = `apiVersion: maint/v1
 kind: RolloutPolicy
@@ -62,5 +63,23 @@ describe('bad input that used to get through: a clear error naming file, path an
     ['a YAML alias bomb in an inventory', `${INVENTORY}${BOMB}`, 'inventory.yaml:8:8: d[0]: YAML aliases here expand to more than 100 copies'],
   ])('inventory: %s', (_what, text, expected) => {
     expect(rejection(text, inventorySchema, 'inventory.yaml')).toContain(expected);
+  });
+});
+
+describe('values that used to reach hosts wrong', () => {
+  const host = (address: string) => ({ name: 'web-1', address, port: 22, user: 'ops', tags: { role: 'web' } });
+
+  it('an IPv6 address where a health URL names its host is bracketed, elsewhere encoded; a tcp check gets it bare', () => {
+    expect(renderUrl('http://{{host.address}}:8080/health?from={{host.address}}', { host: host('::1') })).toBe('http://[::1]:8080/health?from=%3A%3A1');
+    expect(new URL(renderUrl('https://{{host.address}}/healthz', { host: host('[fe80::1]') })).hostname).toBe('[fe80::1]');
+    expect(renderUrl('http://{{host.address}}:8080/', { host: host('10.0.0.5') })).toBe('http://10.0.0.5:8080/');
+    expect(renderHost('{{host.address}}', { host: host('[2001:db8::5]') })).toBe('2001:db8::5');
+    expect(renderHost('{{host.address}}', { host: host('web-1.example') })).toBe('web-1.example');
+  });
+
+  it('{{host.tags.constructor}} is a tag like any other: a host without it says so, not a TypeError', () => {
+    expect(() => renderCommand('lbctl drain {{host.tags.constructor}}', { host: host('10.0.0.5') })).toThrow('{{host.tags.constructor}}: host web-1 has no tag "constructor"');
+    expect(() => renderUrl('http://x/{{host.tags.toString}}', { host: host('10.0.0.5') })).toThrow('host web-1 has no tag "toString"');
+    expect(renderCommand('echo {{host.tags.constructor}}', { host: { ...host('10.0.0.5'), tags: { constructor: 'acme' } } })).toBe('echo acme');
   });
 });
