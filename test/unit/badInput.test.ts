@@ -4,6 +4,7 @@
 import { PolicyError } from '../../policies/common/errors';
 import { parsePolicyText } from '../../policies/common/parse';
 import { inventorySchema } from '../../policies/inventory/hosts';
+import { pulumiOutputsSchema } from '../../policies/inventory/pulumiOutputs';
 import { rolloutPolicySchema } from '../../policies/rollout/policy';
 import { renderCommand, renderHost, renderUrl } from '../../policies/common/templates';
 
@@ -61,8 +62,16 @@ describe('bad input that used to get through: a clear error naming file, path an
 
   it.each<[string, string, string]>([
     ['a YAML alias bomb in an inventory', `${INVENTORY}${BOMB}`, 'inventory.yaml:8:8: d[0]: YAML aliases here expand to more than 100 copies'],
+    ['a tag value beginning with "-" (a hook would read it as an option)', INVENTORY.replace('{role: web}', '{role: web, pool: "-rf"}'), 'inventory.yaml:4:125: hosts[0].tags.pool: a tag value cannot begin with "-": commands would read it as an option'],
   ])('inventory: %s', (_what, text, expected) => {
     expect(rejection(text, inventorySchema, 'inventory.yaml')).toContain(expected);
+  });
+
+  it('a tag value or AZ beginning with "-" from a Pulumi stack', () => {
+    const outputs = JSON.stringify({ inventory: [{ id: 'i-1', name: 'web-1', address: '10.0.0.5', hostKeyFingerprint: KEY, tags: { pool: '--all' }, az: '-a' }] });
+    const message = rejection(outputs, pulumiOutputsSchema('inventory'), 'outputs.json');
+    expect(message).toContain('inventory[0].tags.pool: a tag value cannot begin with "-"');
+    expect(message).toContain('inventory[0].az: a tag value cannot begin with "-"');
   });
 });
 
