@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { durationSchema, timeoutSchema, timerDurationSchema } from '../common/durations';
 import { hostSourceSchema } from '../inventory/sources';
 import { parseSelector } from '../inventory/selector';
-import { unknownTemplateVariables } from '../common/templates';
-import { countOrPercentSchema, positiveCountOrPercentSchema } from './waves';
+import type { PolicyProblem } from '../common/errors';
+import { templateTags, unknownTemplateVariables } from '../common/templates';
+import { countOrPercentSchema, positiveCountOrPercentSchema, waveProblems } from './waves';
 
 /** A command template: `{{host.name}}`-style variables only (see templates.ts); values are shell-quoted. */
 const commandTemplate = z
@@ -145,3 +146,34 @@ export const rolloutPolicySchema = z
 export type RolloutPolicy = z.output<typeof rolloutPolicySchema>;
 export type Strategy = z.output<typeof strategySchema>;
 export type HealthCheck = z.output<typeof healthCheckSchema>;
+
+/** Every command and URL template of a policy, by its path. */
+function policyTemplates(policy: RolloutPolicy): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (policy.strategy.kind === 'command') for (const key of ['check', 'apply', 'rollback'] as const) out.push([`strategy.${key}`, policy.strategy[key]]);
+  policy.health.checks.forEach((check, i) => {
+    const [key, template] = check.kind === 'http' ? ['url', check.url] : check.kind === 'tcp' ? ['host', check.host] : ['command', check.command];
+    out.push([`health.checks[${i}].${key}`, template]);
+  });
+  for (const [hook, template] of Object.entries(policy.hooks)) if (template !== undefined) out.push([`hooks.${hook}`, template]);
+  if (policy.reboot.mode !== 'never') out.push(['reboot.command', policy.reboot.command]);
+  return out;
+}
+
+/**
+ * What the policy cannot do with these hosts, found before anything starts: a canary larger than
+ * the fleet, and `{{host.tags.NAME}}` where a targeted host has no such tag (it would fail there
+ * at run time).
+ */
+export function targetProblems(policy: RolloutPolicy, hosts: ReadonlyArray<{ name: string; tags: Record<string, string> }>): PolicyProblem[] {
+  const problems = waveProblems(hosts.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
+  for (const [path, template] of policyTemplates(policy)) {
+    for (const tag of new Set(templateTags(template))) {
+      const without = hosts.filter((h) => !Object.hasOwn(h.tags, tag)).map((h) => h.name);
+      if (without.length === 0) continue;
+      const names = without.length > 5 ? `${without.slice(0, 5).join(', ')} and ${without.length - 5} more` : without.join(', ');
+      problems.push({ path, message: `{{host.tags.${tag}}}: ${without.length} of the ${hosts.length} targeted hosts ${without.length === 1 ? 'has' : 'have'} no tag "${tag}" (${names})` });
+    }
+  }
+  return problems;
+}

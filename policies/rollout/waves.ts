@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PolicyProblem } from '../common/errors';
 
 /** A host count: a whole number, or a percentage of all targeted hosts like "25%". */
 export const countOrPercentSchema = z.union([
@@ -63,4 +64,13 @@ export function planWaves(total: number, settings: WaveSettings): WavePlan[] {
   const sizes = settings.batches.length > 0 ? settings.batches : ['100%' as const];
   for (let i = 0; start < total; i = Math.min(i + 1, sizes.length - 1)) push(batchSize(sizes[i]!, total), false);
   return waves;
+}
+
+/**
+ * What cannot be planned for `total` targeted hosts, checked when the hosts are known (the CLI,
+ * before anything starts): a canary larger than the fleet, which planWaves would clip silently.
+ */
+export function waveProblems(total: number, settings: WaveSettings): PolicyProblem[] {
+  if (settings.canary <= total) return [];
+  return [{ path: 'waves.canary', message: `a canary of ${settings.canary} hosts is more than the ${total} host${total === 1 ? '' : 's'} the targets select: expected at most ${total}` }];
 }

@@ -1,11 +1,11 @@
 // Bad-input corpus (issue 15): files that used to get through, or crash with a raw error. Each row
 // is the text a user wrote and what they must read: the file, the path inside it and what was
 // expected. (fuzz.test.ts checks that random input never crashes; this table pins the messages.)
-import { PolicyError } from '../../policies/common/errors';
+import { formatProblems, PolicyError } from '../../policies/common/errors';
 import { parsePolicyText } from '../../policies/common/parse';
 import { inventorySchema } from '../../policies/inventory/hosts';
 import { pulumiOutputsSchema } from '../../policies/inventory/pulumiOutputs';
-import { rolloutPolicySchema } from '../../policies/rollout/policy';
+import { rolloutPolicySchema, targetProblems } from '../../policies/rollout/policy';
 import { renderCommand, renderHost, renderUrl } from '../../policies/common/templates';
 
 const POLICY = `apiVersion: maint/v1
@@ -72,6 +72,27 @@ describe('bad input that used to get through: a clear error naming file, path an
     const message = rejection(outputs, pulumiOutputsSchema('inventory'), 'outputs.json');
     expect(message).toContain('inventory[0].tags.pool: a tag value cannot begin with "-"');
     expect(message).toContain('inventory[0].az: a tag value cannot begin with "-"');
+  });
+});
+
+describe('a policy that does not fit the hosts it targets: refused before anything starts (maint rollout start, also --dry-run)', () => {
+  const hosts = ['web-1', 'web-2', 'web-3'].map((name) => ({ name, tags: name === 'web-3' ? { role: 'web' } : { role: 'web', pool: 'a' } as Record<string, string> }));
+  /** What `maint rollout start -f policy.yaml` prints for `text` over those three hosts ('' if it fits). */
+  const planMessage = (text: string) => {
+    const problems = targetProblems(parsePolicyText(`${POLICY}${text}`, 'policy.yaml', rolloutPolicySchema), hosts);
+    return problems.length > 0 ? formatProblems('policy.yaml', problems) : '';
+  };
+
+  it.each<[string, string, string]>([
+    ['a canary bigger than the fleet (was clipped silently)', 'waves: {canary: 5}\n', 'policy.yaml: waves.canary: a canary of 5 hosts is more than the 3 hosts the targets select: expected at most 3'],
+    ['{{host.tags.constructor}} (no host has that tag)', 'hooks: {drain: "lbctl remove {{host.tags.constructor}}"}\n', 'policy.yaml: hooks.drain: {{host.tags.constructor}}: 3 of the 3 targeted hosts have no tag "constructor" (web-1, web-2, web-3)'],
+    ['a tag some targeted hosts lack', 'health: {checks: [{kind: http, url: "http://{{host.address}}/{{host.tags.pool}}"}]}\n', 'policy.yaml: health.checks[0].url: {{host.tags.pool}}: 1 of the 3 targeted hosts has no tag "pool" (web-3)'],
+  ])('%s', (_what, text, expected) => {
+    expect(planMessage(text)).toContain(expected);
+  });
+
+  it('a canary as large as the fleet, and tags every host has, are fine', () => {
+    expect(planMessage('waves: {canary: 3}\nhooks: {drain: "lbctl remove {{host.tags.role}}"}\n')).toBe('');
   });
 });
 
