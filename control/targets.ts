@@ -1,10 +1,10 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { hostSourceUnit, InventoryUnavailableError, readInventorySource, selectHosts } from '../inventory';
-import { PolicyError } from '../policies/common/errors';
+import { formatProblems, PolicyError } from '../policies/common/errors';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { HostSource } from '../policies/inventory/sources';
 import { SelectorSyntaxError } from '../policies/inventory/selector';
-import { rolloutPolicySchema, type RolloutPolicy } from '../policies/rollout/policy';
+import { rolloutPolicySchema, targetProblems, type RolloutPolicy } from '../policies/rollout/policy';
 import { MAX_INLINE_TARGETS, type TargetSet } from '../policies/rollout/types';
 import { InvalidInputError, MissingToolError } from './errors';
 import { readPolicyFile } from './files';
@@ -34,6 +34,8 @@ export async function loadRollout(file: string): Promise<{ policy: RolloutPolicy
   if (hosts.length === 0) {
     throw new InvalidInputError(`${file}: targets select no hosts from ${hostSourceUnit(source).describe(source)}${policy.targets.selector ? ` (selector "${policy.targets.selector}")` : ''}`);
   }
+  const problems = targetProblems(policy, hosts);
+  if (problems.length > 0) throw new InvalidInputError(formatProblems(file, problems));
   return { policy, hosts, source };
 }
 

@@ -1,11 +1,11 @@
 import { connect } from 'node:net';
-import { renderUrl } from '../../policies/common/templates';
+import { renderHost } from '../../policies/common/templates';
 import type { HealthCheckRunner } from './check';
 
 type TcpCheck = Extract<Parameters<HealthCheckRunner>[0], { kind: 'tcp' }>;
 
 export const tcpCheck: HealthCheckRunner<TcpCheck> = (check, ctx) => {
-  const host = renderUrl(check.host, ctx.values);
+  const host = renderHost(check.host, ctx.values);
   const where = `${host}:${check.port}`;
   return new Promise((resolve) => {
     const socket = connect({ host, port: check.port });

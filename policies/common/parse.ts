@@ -1,4 +1,4 @@
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { formatPath, PolicyError, type PolicyProblem } from './errors';
 
@@ -19,10 +19,52 @@ export function parsePolicyText<S extends z.ZodType>(text: string, file: string,
       }),
     );
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    throw new PolicyError(file, [aliasProblem(doc, lineCounter, err)]);
+  }
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   throw new PolicyError(file, result.error.issues.flatMap((issue) => toProblems(issue, doc, lineCounter)));
+}
+
+/** How many nodes aliases may expand to: a "billion laughs" document is refused, not expanded. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The yaml library refuses an alias bomb or an alias without its anchor with a ReferenceError:
+ * the problem points at the deepest node that fails on its own (the alias, or the value that
+ * expands too much), so the user sees where.
+ */
+function aliasProblem(doc: Document, lines: LineCounter, err: ReferenceError): PolicyProblem {
+  const fails = (node: unknown) => {
+    try {
+      (node as Node).toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  const path: PropertyKey[] = [];
+  let node: unknown = doc.contents;
+  for (;;) {
+    const children: Array<[PropertyKey, unknown]> = isMap(node)
+      ? node.items.map((pair) => [isScalar(pair.key) ? String(pair.key.value) : String(pair.key), pair.value])
+      : isSeq(node) ? node.items.map((item, index) => [index, item]) : [];
+    const failing = children.find(([, child]) => isNode(child) && fails(child));
+    if (!failing) break;
+    path.push(failing[0]);
+    node = failing[1];
+  }
+  const offset = isNode(node) ? node.range?.[0] : undefined;
+  const pos = offset !== undefined ? lines.linePos(offset) : undefined;
+  const message = /Excessive alias count/.test(err.message)
+    ? `YAML aliases here expand to more than ${MAX_ALIAS_COUNT} copies (an alias bomb?): write the values out instead`
+    : `not valid YAML: ${firstLine(err.message)}`;
+  return { path: formatPath(path), ...(pos ? { line: pos.line, column: pos.col } : {}), message };
 }
 
 function toProblems(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter): PolicyProblem[] {

@@ -21,8 +21,18 @@ export const tagKeySchema = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9._/-]{0,62}$/, 'expected a tag name: a letter, then letters, digits, ".", "_", "/" or "-"');
 
+/**
+ * A tag value. Values reach hook and check commands as `{{host.tags.NAME}}`, quoted as one shell
+ * word but still read as an option by the command if they begin with "-" (`lbctl remove -rf`);
+ * only the policy's author can put `--` before them, so such values are refused here.
+ */
+export const tagValueSchema = z
+  .string()
+  .max(256)
+  .refine((value) => !value.startsWith('-'), 'a tag value cannot begin with "-": commands would read it as an option');
+
 export const tagsSchema = z
-  .record(tagKeySchema, z.string().max(256))
+  .record(tagKeySchema, tagValueSchema)
   .describe('Free-form labels used by selectors, e.g. {role: web, patchGroup: a, az: eu-west-1a}.');
 
 export const hostKeySchema = z

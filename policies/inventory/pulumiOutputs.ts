@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addressSchema, hostKeySchema, hostNameSchema, portSchema, sshUserSchema, tagKeySchema, type ResolvedHost } from './hosts';
+import { addressSchema, hostKeySchema, hostNameSchema, portSchema, sshUserSchema, tagKeySchema, tagValueSchema, type ResolvedHost } from './hosts';
 
 /**
  * One host as a Pulumi program exports it in its `inventory` stack output (the contract infra/
@@ -14,8 +14,8 @@ export const pulumiHostSchema = z
     port: portSchema.optional(),
     user: sshUserSchema.optional(),
     hostKeyFingerprint: hostKeySchema,
-    tags: z.record(tagKeySchema, z.string()).default({}),
-    az: z.string().min(1).optional().describe('Availability zone; selectors see it as the tag `az`.'),
+    tags: z.record(tagKeySchema, tagValueSchema).default({}),
+    az: tagValueSchema.min(1).optional().describe('Availability zone; selectors see it as the tag `az`.'),
   })
   .describe('A host in the inventory output of a Pulumi stack.');
 

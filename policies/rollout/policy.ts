@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { durationSchema } from '../common/durations';
+import { durationSchema, timeoutSchema, timerDurationSchema } from '../common/durations';
 import { hostSourceSchema } from '../inventory/sources';
 import { parseSelector } from '../inventory/selector';
-import { unknownTemplateVariables } from '../common/templates';
-import { countOrPercentSchema } from './waves';
+import type { PolicyProblem } from '../common/errors';
+import { templateTags, unknownTemplateVariables } from '../common/templates';
+import { countOrPercentSchema, positiveCountOrPercentSchema, waveProblems } from './waves';
 
 /** A command template: `{{host.name}}`-style variables only (see templates.ts); values are shell-quoted. */
 const commandTemplate = z
@@ -86,7 +87,7 @@ export const rolloutPolicySchema = z
         .string()
         .superRefine((s, ctx) => {
           try {
-            parseSelector(s);
+            if (parseSelector(s).length === 0) ctx.addIssue({ code: 'custom', message: 'an empty selector would match every host: omit selector to target all hosts' });
           } catch (err) {
             ctx.addIssue({ code: 'custom', message: (err as Error).message });
           }
@@ -102,17 +103,17 @@ export const rolloutPolicySchema = z
     waves: z
       .strictObject({
         canary: z.number().int().nonnegative().default(0).describe('Hosts in the first, canary wave.'),
-        batches: z.array(countOrPercentSchema).min(1).default(['100%']).describe('Batch sizes after the canary, Ansible-style: [1, "10%", "50%", "100%"]; the last repeats.'),
+        batches: z.array(positiveCountOrPercentSchema).min(1).default(['100%']).describe('Batch sizes after the canary, Ansible-style: [1, "10%", "50%", "100%"]; the last repeats.'),
       })
       .prefault({}),
-    maxUnavailable: countOrPercentSchema.default(1).describe('At most this many hosts out of service at once.'),
+    maxUnavailable: positiveCountOrPercentSchema.default(1).describe('At most this many hosts out of service at once.'),
     failureThreshold: countOrPercentSchema.default(0).describe('Failed hosts tolerated; one more halts the rollout.'),
     bakeTime: durationSchema.prefault(0).describe('Wait after each wave before the next starts.'),
     health: z
       .strictObject({
         checks: z.array(healthCheckSchema).default([]),
-        interval: durationSchema.prefault(2),
-        timeout: durationSchema.prefault(5).describe('Per check attempt.'),
+        interval: timerDurationSchema.prefault(2),
+        timeout: timeoutSchema.prefault(5).describe('Per check attempt.'),
         consecutiveSuccesses: z.number().int().min(1).max(100).default(3),
         deadline: durationSchema.prefault(120).describe('A host not healthy by then has failed.'),
       })
@@ -129,7 +130,7 @@ export const rolloutPolicySchema = z
       .strictObject({
         mode: z.enum(['never', 'ifRequired', 'always']).default('never'),
         command: commandTemplate.default('systemctl reboot'),
-        timeout: durationSchema.prefault(600).describe('How long a host may take to answer SSH again with a new boot id.'),
+        timeout: timeoutSchema.prefault(600).describe('How long a host may take to answer SSH again with a new boot id.'),
       })
       .prefault({}),
     rollback: z.strictObject({ scope: z.enum(['batch', 'all-patched', 'none']).default('batch') }).prefault({}),
@@ -138,10 +139,41 @@ export const rolloutPolicySchema = z
         after: z.union([z.literal('canary'), z.literal('every-wave'), z.array(z.number().int().nonnegative()).min(1)]).describe('Wait for `maint rollout approve` after the canary, after every wave, or after the listed wave numbers (0 is the first).'),
       })
       .optional(),
-    commandTimeout: durationSchema.prefault(600).describe('Longest a single apply/rollback/hook command may run.'),
+    commandTimeout: timeoutSchema.prefault(600).describe('Longest a single apply/rollback/hook command may run.'),
   })
   .describe('How to roll a patch across hosts (apiVersion maint/v1, kind RolloutPolicy).');
 
 export type RolloutPolicy = z.output<typeof rolloutPolicySchema>;
 export type Strategy = z.output<typeof strategySchema>;
 export type HealthCheck = z.output<typeof healthCheckSchema>;
+
+/** Every command and URL template of a policy, by its path. */
+function policyTemplates(policy: RolloutPolicy): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (policy.strategy.kind === 'command') for (const key of ['check', 'apply', 'rollback'] as const) out.push([`strategy.${key}`, policy.strategy[key]]);
+  policy.health.checks.forEach((check, i) => {
+    const [key, template] = check.kind === 'http' ? ['url', check.url] : check.kind === 'tcp' ? ['host', check.host] : ['command', check.command];
+    out.push([`health.checks[${i}].${key}`, template]);
+  });
+  for (const [hook, template] of Object.entries(policy.hooks)) if (template !== undefined) out.push([`hooks.${hook}`, template]);
+  if (policy.reboot.mode !== 'never') out.push(['reboot.command', policy.reboot.command]);
+  return out;
+}
+
+/**
+ * What the policy cannot do with these hosts, found before anything starts: a canary larger than
+ * the fleet, and `{{host.tags.NAME}}` where a targeted host has no such tag (it would fail there
+ * at run time).
+ */
+export function targetProblems(policy: RolloutPolicy, hosts: ReadonlyArray<{ name: string; tags: Record<string, string> }>): PolicyProblem[] {
+  const problems = waveProblems(hosts.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
+  for (const [path, template] of policyTemplates(policy)) {
+    for (const tag of new Set(templateTags(template))) {
+      const without = hosts.filter((h) => !Object.hasOwn(h.tags, tag)).map((h) => h.name);
+      if (without.length === 0) continue;
+      const names = without.length > 5 ? `${without.slice(0, 5).join(', ')} and ${without.length - 5} more` : without.join(', ');
+      problems.push({ path, message: `{{host.tags.${tag}}}: ${without.length} of the ${hosts.length} targeted hosts ${without.length === 1 ? 'has' : 'have'} no tag "${tag}" (${names})` });
+    }
+  }
+  return problems;
+}

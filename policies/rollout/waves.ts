@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PolicyProblem } from '../common/errors';
 
 /** A host count: a whole number, or a percentage of all targeted hosts like "25%". */
 export const countOrPercentSchema = z.union([
@@ -6,6 +7,16 @@ export const countOrPercentSchema = z.union([
   z.string().regex(/^(100|[1-9]?\d)(\.\d+)?%$/, 'expected a percentage from 0% to 100%, like "25%"'),
 ]);
 export type CountOrPercent = z.output<typeof countOrPercentSchema>;
+
+/**
+ * A host count that must be above zero (batch sizes, maxUnavailable): 0 or "0%" would be a
+ * rollout that can never make progress, so it is refused rather than silently made 1. (A positive
+ * percentage that rounds down to 0 hosts on a small fleet still means 1, as Ansible's `serial` does.)
+ */
+export const positiveCountOrPercentSchema = countOrPercentSchema.refine(
+  (value) => (typeof value === 'number' ? value : Number(value.slice(0, -1))) > 0,
+  'expected at least 1 host or a percentage above 0%: with 0 the rollout could never make progress',
+);
 
 /** Percentages round down; a batch is never empty (Ansible's `serial` does the same). */
 export function batchSize(value: CountOrPercent, total: number): number {
@@ -53,4 +64,13 @@ export function planWaves(total: number, settings: WaveSettings): WavePlan[] {
   const sizes = settings.batches.length > 0 ? settings.batches : ['100%' as const];
   for (let i = 0; start < total; i = Math.min(i + 1, sizes.length - 1)) push(batchSize(sizes[i]!, total), false);
   return waves;
+}
+
+/**
+ * What cannot be planned for `total` targeted hosts, checked when the hosts are known (the CLI,
+ * before anything starts): a canary larger than the fleet, which planWaves would clip silently.
+ */
+export function waveProblems(total: number, settings: WaveSettings): PolicyProblem[] {
+  if (settings.canary <= total) return [];
+  return [{ path: 'waves.canary', message: `a canary of ${settings.canary} hosts is more than the ${total} host${total === 1 ? '' : 's'} the targets select: expected at most ${total}` }];
 }

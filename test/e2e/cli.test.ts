@@ -46,6 +46,17 @@ describe('maint CLI against `maint dev` and real sshd hosts', () => {
     expect(result.stderr).toContain(`${file}:4:5: hosts[0].hostKey: is required (expected string)`);
   });
 
+  it('refuses a rollout whose canary is bigger than the fleet, also with --dry-run, naming the policy path and the host count', async () => {
+    writeFileSync(join(dir, 'canary-inventory.yaml'), fleet.inventoryYaml());
+    const policy = join(dir, 'canary.yaml');
+    writeFileSync(policy, 'apiVersion: maint/v1\nkind: RolloutPolicy\nname: web\ntargets: {inventory: canary-inventory.yaml}\nstrategy: {kind: apt, packages: security}\nwaves: {canary: 5}\n');
+    for (const args of [['rollout', 'start', '-f', policy, '--dry-run'], ['rollout', 'start', '-f', policy]]) {
+      const result = await runMaint(args, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${policy}: waves.canary: a canary of 5 hosts is more than the 3 hosts the targets select: expected at most 3`);
+    }
+  });
+
   it('runs facts through `maint dev`, survives a restart, and doctor follows the server', async () => {
     const inventory = join(dir, 'inventory.yaml');
     // web-3 pins web-1's key: it must be reported failed with the reason.
