@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,14 +35,28 @@ export interface SshdFleet {
  * own directory and the fleet's authorized client key. `stop()` kills them and removes their files;
  * call it from afterAll (a process-exit hook kills them too if a test file crashes).
  */
-export async function startSshdFleet(count: number, options: { namePrefix?: string; tags?: (i: number) => Record<string, string>; env?: Record<string, string> } = {}): Promise<SshdFleet> {
+export async function startSshdFleet(
+  count: number,
+  options: {
+    namePrefix?: string;
+    tags?: (i: number) => Record<string, string>;
+    env?: Record<string, string>;
+    /**
+     * The SSH user of every host (default: the user running the tests). Another user (the tests
+     * run as root) gets to read the authorized keys and reach the hosts' folders, which stay root's:
+     * only what it runs through sudo can change them.
+     */
+    user?: string;
+  } = {},
+): Promise<SshdFleet> {
   if (!SSHD) throw new Error('OpenSSH sshd is not installed: scripts/test.sh installs Debian\'s openssh-server; or `apt-get install openssh-server`');
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
   const root = mkdtempSync(join(tmpdir(), 'maint-sshd-'));
   const clientKey = join(root, 'client_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'maint-test-client', '-f', clientKey]);
   const authorized = readFileSync(`${clientKey}.pub`, 'utf8');
-  const user = userInfo().username;
+  const user = options.user ?? userInfo().username;
+  if (user !== userInfo().username) chmodSync(root, 0o711);
   // Extra variables for every session (e.g. APT_CONFIG for a sandboxed apt); SetEnv splits on spaces.
   const extraEnv = Object.entries(options.env ?? {}).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\s"]/.test(v)) throw new Error(`sshd SetEnv cannot carry ${k}=${JSON.stringify(v)}`);
@@ -58,7 +72,7 @@ export async function startSshdFleet(count: number, options: { namePrefix?: stri
       const hostKeyFile = join(dir, 'ssh_host_ed25519_key');
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', hostKeyFile]);
       const fingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKeyFile}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? '';
-      writeFileSync(join(dir, 'authorized_keys'), authorized, { mode: 0o600 });
+      writeFileSync(join(dir, 'authorized_keys'), authorized, { mode: user === userInfo().username ? 0o600 : 0o644 });
       const port = await freePort();
       writeFileSync(join(dir, 'sshd_config'), [
         `Port ${port}`,

@@ -103,7 +103,8 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
   ];
   const sessionSeconds = 30 + (options.then?.timeoutSeconds ?? 0);
   const ask = async (script: string[]): Promise<string> => {
-    const answer = await shell.run(script.join('\n'), { timeoutSeconds: sessionSeconds });
+    // Through the host's become: the job, its files and the command after it run as that user.
+    const answer = await shell.run(script.join('\n'), { timeoutSeconds: sessionSeconds, become: true });
     if (answer.exitCode !== 0) throw new Error(`cannot run a job in the job directory (${JOB_DIR} unless $MAINT_JOB_DIR says otherwise; exit ${answer.exitCode}): ${answer.stderr.trim()}`);
     return answer.stdout;
   };
