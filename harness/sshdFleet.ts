@@ -41,11 +41,7 @@ export async function startSshdFleet(
     namePrefix?: string;
     tags?: (i: number) => Record<string, string>;
     env?: Record<string, string>;
-    /**
-     * The SSH user of every host (default: the user running the tests). Another user (the tests
-     * run as root) gets to read the authorized keys and reach the hosts' folders, which stay root's:
-     * only what it runs through sudo can change them.
-     */
+    /** The SSH user of every host (default: the user running the tests); see {@link startSshdFleet}. */
     user?: string;
   } = {},
 ): Promise<SshdFleet> {
@@ -56,7 +52,10 @@ export async function startSshdFleet(
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'maint-test-client', '-f', clientKey]);
   const authorized = readFileSync(`${clientKey}.pub`, 'utf8');
   const user = options.user ?? userInfo().username;
-  if (user !== userInfo().username) chmodSync(root, 0o711);
+  // Any user may log in (a test's non-root user: the tests run as root): the fleet's folder can be
+  // passed through, not listed, and the authorized keys read; private keys stay 0600, and the hosts'
+  // folders their creator's, so only what such a user runs through sudo can change them.
+  chmodSync(root, 0o711);
   // Extra variables for every session (e.g. APT_CONFIG for a sandboxed apt); SetEnv splits on spaces.
   const extraEnv = Object.entries(options.env ?? {}).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\s"]/.test(v)) throw new Error(`sshd SetEnv cannot carry ${k}=${JSON.stringify(v)}`);
@@ -72,7 +71,7 @@ export async function startSshdFleet(
       const hostKeyFile = join(dir, 'ssh_host_ed25519_key');
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', hostKeyFile]);
       const fingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKeyFile}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? '';
-      writeFileSync(join(dir, 'authorized_keys'), authorized, { mode: user === userInfo().username ? 0o600 : 0o644 });
+      writeFileSync(join(dir, 'authorized_keys'), authorized, { mode: 0o644 });
       const port = await freePort();
       writeFileSync(join(dir, 'sshd_config'), [
         `Port ${port}`,
