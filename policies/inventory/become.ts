@@ -18,14 +18,20 @@ export const becomeSchema = z
 
 export type Become = z.output<typeof becomeSchema>;
 
+/** The job directory of hosts that become root, unless their $MAINT_JOB_DIR names another: root's own. */
+export const PRIVATE_JOB_DIR = '/var/lib/maint';
+
 /**
  * `command` as the become user, for the host's shell. sudo's env_reset drops the SSH session's
- * environment, so the job directory ($MAINT_JOB_DIR, where the session sets it) is passed on
- * explicitly; everything else the command needs it names itself.
+ * environment, so the job directory ($MAINT_JOB_DIR, where the session sets it; as root by default
+ * {@link PRIVATE_JOB_DIR}) is passed on explicitly, with MAINT_JOB_DIR_PRIVATE: the job runner then
+ * refuses a directory that is not the become user's own (mode 0700, no symlink). Everything else
+ * the command needs it names itself.
  */
 export function becomeCommand(command: string, become: Become | undefined): string {
   if (become === undefined) return command;
-  return `sudo -n -u ${shellQuote(become.user)} -- env "MAINT_JOB_DIR=\${MAINT_JOB_DIR:-}" sh -c ${shellQuote(command)}`;
+  const jobDir = become.user === 'root' ? `\${MAINT_JOB_DIR:-${PRIVATE_JOB_DIR}}` : '${MAINT_JOB_DIR:-}';
+  return `sudo -n -u ${shellQuote(become.user)} -- env "MAINT_JOB_DIR=${jobDir}" MAINT_JOB_DIR_PRIVATE=1 sh -c ${shellQuote(command)}`;
 }
 
 /** A script printing `become=ok`, `become=missing` (no sudo) or `become=failed <sudo's first line>`. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,7 +35,9 @@ export function createHostUser(options: { sudo?: 'NOPASSWD' | 'password'; keepEn
   if (!existsSync('/usr/bin/sudo')) throw new Error('sudo is not installed: scripts/test.sh installs Debian\'s sudo; or `apt-get install sudo`');
   if (options.keepEnv?.includes('MAINT_JOB_DIR')) throw new Error('createHostUser: MAINT_JOB_DIR must not be kept by sudoers; the runner passes it');
   const name = `mt-${randomBytes(5).toString('hex')}`;
-  const home = join(mkdtempSync(join(tmpdir(), 'maint-user-')), name);
+  const parent = mkdtempSync(join(tmpdir(), 'maint-user-'));
+  chmodSync(parent, 0o755); // sshd enters the home as the user
+  const home = join(parent, name);
   let removed = false;
   const user: HostUser = {
     name,
@@ -50,7 +52,7 @@ export function createHostUser(options: { sudo?: 'NOPASSWD' | 'password'; keepEn
       } catch {
         // already gone (or never made): nothing of it is left to remove
       }
-      rmSync(join(home, '..'), { recursive: true, force: true });
+      rmSync(parent, { recursive: true, force: true });
     },
   };
   made.add(user);
@@ -65,7 +67,7 @@ export function createHostUser(options: { sudo?: 'NOPASSWD' | 'password'; keepEn
         `${name} ALL=(root) ${options.sudo === 'NOPASSWD' ? 'NOPASSWD: ' : ''}ALL`,
         '',
       ];
-      const draft = join(home, '..', 'sudoers');
+      const draft = join(parent, 'sudoers');
       writeFileSync(draft, lines.join('\n'), { mode: 0o440 });
       execFileSync('visudo', ['-cq', '-f', draft], { stdio: 'pipe' });
       user.sudoersFile = file;

@@ -47,10 +47,12 @@ describe('become (privilege escalation)', () => {
   it('runs a command through sudo -n with the job directory passed on, quoted as one word', () => {
     expect(becomeCommand("echo 'hi'; id", undefined)).toBe("echo 'hi'; id");
     const wrapped = becomeCommand("printf '%s|%s' \"$(id -u)\" \"$MAINT_JOB_DIR\"", SUDO);
-    expect(wrapped).toBe(`sudo -n -u root -- env "MAINT_JOB_DIR=\${MAINT_JOB_DIR:-}" sh -c 'printf '\\''%s|%s'\\'' "$(id -u)" "$MAINT_JOB_DIR"'`);
+    expect(wrapped).toBe(`sudo -n -u root -- env "MAINT_JOB_DIR=\${MAINT_JOB_DIR:-/var/lib/maint}" MAINT_JOB_DIR_PRIVATE=1 sh -c 'printf '\\''%s|%s'\\'' "$(id -u)" "$MAINT_JOB_DIR"'`);
+    expect(becomeCommand('true', { method: 'sudo', user: 'app' })).toBe('sudo -n -u app -- env "MAINT_JOB_DIR=${MAINT_JOB_DIR:-}" MAINT_JOB_DIR_PRIVATE=1 sh -c true');
     // Run for real (the tests run as root, where sudo needs no rule): root, and the variable survives env_reset.
     if (process.getuid?.() === 0) {
       expect(execFileSync('sh', ['-c', wrapped], { encoding: 'utf8', env: { ...process.env, MAINT_JOB_DIR: '/srv/jobs dir' } })).toBe('0|/srv/jobs dir');
+      expect(execFileSync('sh', ['-c', wrapped], { encoding: 'utf8', env: { ...process.env, MAINT_JOB_DIR: '' } })).toBe('0|/var/lib/maint');
     }
   });
 

@@ -1,4 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
@@ -7,6 +9,7 @@ import type { ResolvedHost } from '../../policies/inventory/hosts';
 import type { RolloutReport } from '../../policies/rollout/types';
 import { rolloutWorkflowId } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';
+import type { SshdHost } from '../../harness/sshdFleet';
 import { createHostUser, type HostUser } from '../helpers/hostUsers';
 import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
@@ -80,8 +83,35 @@ describe('become: rollouts as a non-root user through sudo', () => {
       expect(jobs.some((f) => f.endsWith('.record.json'))).toBe(true);
       expect(jobs.some((f) => f.endsWith('.exit'))).toBe(true);
       expect(statSync(host.jobDir).uid).toBe(0);
+      expect(statSync(host.jobDir).mode & 0o777).toBe(0o700);
     }
     expect(inDefaultJobDir(report.rolloutId)).toEqual([]);
+  });
+
+  it('refuses a job directory another user made, or a symlink, before anything changes', async () => {
+    const [first, second] = fx.fleet.hosts as [SshdHost, SshdHost];
+    mkdirSync(first.jobDir, { mode: 0o755 });
+    const otherUid = Number(execFileSync('id', ['-u', nobody.name], { encoding: 'utf8' }).trim());
+    chownSync(first.jobDir, otherUid, otherUid);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'maint-elsewhere-'));
+    chmodSync(elsewhere, 0o700);
+    symlinkSync(elsewhere, second.jobDir);
+    try {
+      const report = await rollout(asUser(ops), 'waves: {canary: 1, batches: [1]}\nfailureThreshold: 5\n');
+      expect(report.hosts.map((h) => h.state)).toEqual(['failed', 'failed']);
+      expect(report.hosts[0]!.error).toContain(`the job directory ${first.jobDir} has owner uid ${otherUid} and mode 755, not root's and 700: refusing to use it`);
+      expect(report.hosts[1]!.error).toContain(`the job directory ${second.jobDir} is a symbolic link: refusing to use it`);
+      for (const i of [0, 1]) {
+        expect(fx.version(i)).toBe('1.0.0');
+        expect(fx.applyCount(i)).toBe(0);
+        expect(fx.outOfService(i)).toEqual([]);
+      }
+      expect(readdirSync(first.jobDir)).toEqual([]);
+      expect(readdirSync(elsewhere)).toEqual([]);
+    } finally {
+      rmSync(second.jobDir, { force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('fails a user without a NOPASSWD rule in preflight, saying what to add, before anything changes', async () => {
