@@ -41,8 +41,10 @@ export async function startSshdFleet(
     namePrefix?: string;
     tags?: (i: number) => Record<string, string>;
     env?: Record<string, string>;
-    /** The SSH user of every host (default: the user running the tests); see {@link startSshdFleet}. */
+    /** The SSH user of every host (default: the user running the tests). */
     user?: string;
+    /** Other users who may log in too (a test's non-root users; the tests run as root). */
+    alsoUsers?: string[];
   } = {},
 ): Promise<SshdFleet> {
   if (!SSHD) throw new Error('OpenSSH sshd is not installed: scripts/test.sh installs Debian\'s openssh-server; or `apt-get install openssh-server`');
@@ -52,10 +54,12 @@ export async function startSshdFleet(
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'maint-test-client', '-f', clientKey]);
   const authorized = readFileSync(`${clientKey}.pub`, 'utf8');
   const user = options.user ?? userInfo().username;
-  // Any user may log in (a test's non-root user: the tests run as root): the fleet's folder can be
-  // passed through, not listed, and the authorized keys read; private keys stay 0600, and the hosts'
-  // folders their creator's, so only what such a user runs through sudo can change them.
-  chmodSync(root, 0o711);
+  // Other users may log in (sshd reads their authorized keys as them): the fleet's folder can then be
+  // passed through, not listed, and the authorized keys read, by those users only (AllowUsers);
+  // private keys stay 0600, and the hosts' folders their creator's: only what such a user runs
+  // through sudo can change them.
+  const allowed = user === userInfo().username && !options.alsoUsers?.length ? undefined : [user, ...(options.alsoUsers ?? [])];
+  if (allowed !== undefined) chmodSync(root, 0o711);
   // Extra variables for every session (e.g. APT_CONFIG for a sandboxed apt); SetEnv splits on spaces.
   const extraEnv = Object.entries(options.env ?? {}).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\s"]/.test(v)) throw new Error(`sshd SetEnv cannot carry ${k}=${JSON.stringify(v)}`);
@@ -71,7 +75,7 @@ export async function startSshdFleet(
       const hostKeyFile = join(dir, 'ssh_host_ed25519_key');
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', hostKeyFile]);
       const fingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKeyFile}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? '';
-      writeFileSync(join(dir, 'authorized_keys'), authorized, { mode: 0o644 });
+      writeFileSync(join(dir, 'authorized_keys'), authorized, { mode: allowed === undefined ? 0o600 : 0o644 });
       const port = await freePort();
       writeFileSync(join(dir, 'sshd_config'), [
         `Port ${port}`,
@@ -87,6 +91,7 @@ export async function startSshdFleet(
         'PermitRootLogin prohibit-password',
         'MaxStartups 100:30:200',
         'LogLevel ERROR',
+        ...(allowed !== undefined ? [`AllowUsers ${allowed.join(' ')}`] : []),
         `SetEnv MAINT_HOST_DIR=${join(dir, 'fs')} MAINT_HOST_NAME=${name} MAINT_JOB_DIR=${join(dir, 'jobs')}${extraEnv}`,
         '',
       ].join('\n'));

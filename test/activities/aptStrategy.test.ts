@@ -18,7 +18,7 @@ import { aptStrategy } from '../../activities/patch/strategies/apt';
 import type { StrategyContext, VersionRecord } from '../../activities/patch/strategy';
 import type { Strategy } from '../../policies/rollout/policy';
 import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
-import { createHostUser } from '../helpers/hostUsers';
+import { createHostUser, type HostUser } from '../helpers/hostUsers';
 
 type Apt = Extract<Strategy, { kind: 'apt' }>;
 const ALL: Apt = { kind: 'apt', packages: 'all' };
@@ -46,6 +46,7 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
   let sandbox: string;
   let root: string;
   let fleet: SshdFleet;
+  let ops: HostUser;
   let shell: HostShell;
   let server: Server;
   let ctx: StrategyContext;
@@ -150,8 +151,12 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
       '',
     ].join('\n'));
 
+    // For the become test: a non-root user; the sandbox's variables pass sudo's env_reset for it only
+    // (the job directory the runner passes itself).
+    ops = createHostUser({ sudo: 'NOPASSWD', keepEnv: ['APT_CONFIG', 'DPKG_ADMINDIR', 'DPKG_ROOT'] });
     fleet = await startSshdFleet(1, {
       namePrefix: 'apt',
+      alsoUsers: [ops.name],
       env: {
         APT_CONFIG: aptConf, DPKG_ADMINDIR: join(root, 'var/lib/dpkg'), DPKG_ROOT: root,
         // First in PATH: a needrestart that prints what the test wrote (rebootRequired's test).
@@ -205,6 +210,7 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
   afterAll(async () => {
     shell?.close();
     await fleet?.stop();
+    ops?.remove();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     if (sandbox) rmSync(sandbox, { recursive: true, force: true });
   });
@@ -321,12 +327,12 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
   }, 120_000);
 
   it('as a non-root user, patches and rolls back through sudo (become), its sandbox kept', async () => {
-    // The sandbox's variables pass sudo's env_reset for this user only; the job directory the runner passes itself.
-    const ops = createHostUser({ sudo: 'NOPASSWD', keepEnv: ['APT_CONFIG', 'DPKG_ADMINDIR', 'DPKG_ROOT'] });
     let opsShell: HostShell | undefined;
     chmodSync(sandbox, 0o755); // readable for ops' read-only commands (dpkg-query, apt-get -s); writable by root only
     try {
       const host = fleet.hosts[0]!;
+      // The tests before, as root without become, made the job directory 0755; through become it must be private.
+      if (existsSync(host.jobDir)) chmodSync(host.jobDir, 0o700);
       opsShell = await new NodeSshConnector().connect({ ...host, user: ops.name, become: { method: 'sudo', user: 'root' } });
       const asOps = opsShell;
       // Safety first, through sudo as well: unless apt and dpkg there demonstrably use the sandbox, stop here.
@@ -357,7 +363,6 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
       expect(readdirSync(host.jobDir).filter((f) => f.startsWith(`${ctx.rolloutId}-${testCases}.`) && f.endsWith('.exit'))).toHaveLength(2);
     } finally {
       opsShell?.close();
-      ops.remove();
       chmodSync(sandbox, 0o700);
     }
   }, 120_000);

@@ -35,7 +35,7 @@ describe('become: rollouts as a non-root user through sudo', () => {
     env = await connectTestEnv();
     ops = createHostUser({ sudo: 'NOPASSWD', keepEnv });
     nobody = createHostUser();
-    fx = await startRolloutFixture(2, { user: ops.name });
+    fx = await startRolloutFixture(2, { user: ops.name, alsoUsers: [nobody.name] });
   });
   beforeEach(() => fx.reset());
   afterAll(async () => {
