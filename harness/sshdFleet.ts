@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,14 +35,31 @@ export interface SshdFleet {
  * own directory and the fleet's authorized client key. `stop()` kills them and removes their files;
  * call it from afterAll (a process-exit hook kills them too if a test file crashes).
  */
-export async function startSshdFleet(count: number, options: { namePrefix?: string; tags?: (i: number) => Record<string, string>; env?: Record<string, string> } = {}): Promise<SshdFleet> {
+export async function startSshdFleet(
+  count: number,
+  options: {
+    namePrefix?: string;
+    tags?: (i: number) => Record<string, string>;
+    env?: Record<string, string>;
+    /** The SSH user of every host (default: the user running the tests). */
+    user?: string;
+    /** Other users who may log in too (a test's non-root users; the tests run as root). */
+    alsoUsers?: string[];
+  } = {},
+): Promise<SshdFleet> {
   if (!SSHD) throw new Error('OpenSSH sshd is not installed: scripts/test.sh installs Debian\'s openssh-server; or `apt-get install openssh-server`');
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
   const root = mkdtempSync(join(tmpdir(), 'maint-sshd-'));
   const clientKey = join(root, 'client_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'maint-test-client', '-f', clientKey]);
   const authorized = readFileSync(`${clientKey}.pub`, 'utf8');
-  const user = userInfo().username;
+  const user = options.user ?? userInfo().username;
+  // Other users may log in (sshd reads their authorized keys as them): the fleet's folder can then be
+  // passed through, not listed, and the authorized keys read, by those users only (AllowUsers);
+  // private keys stay 0600, and the hosts' folders their creator's: only what such a user runs
+  // through sudo can change them.
+  const allowed = user === userInfo().username && !options.alsoUsers?.length ? undefined : [user, ...(options.alsoUsers ?? [])];
+  if (allowed !== undefined) chmodSync(root, 0o711);
   // Extra variables for every session (e.g. APT_CONFIG for a sandboxed apt); SetEnv splits on spaces.
   const extraEnv = Object.entries(options.env ?? {}).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || /[\s"]/.test(v)) throw new Error(`sshd SetEnv cannot carry ${k}=${JSON.stringify(v)}`);
@@ -58,7 +75,7 @@ export async function startSshdFleet(count: number, options: { namePrefix?: stri
       const hostKeyFile = join(dir, 'ssh_host_ed25519_key');
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', hostKeyFile]);
       const fingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKeyFile}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? '';
-      writeFileSync(join(dir, 'authorized_keys'), authorized, { mode: 0o600 });
+      writeFileSync(join(dir, 'authorized_keys'), authorized, { mode: allowed === undefined ? 0o600 : 0o644 });
       const port = await freePort();
       writeFileSync(join(dir, 'sshd_config'), [
         `Port ${port}`,
@@ -74,6 +91,7 @@ export async function startSshdFleet(count: number, options: { namePrefix?: stri
         'PermitRootLogin prohibit-password',
         'MaxStartups 100:30:200',
         'LogLevel ERROR',
+        ...(allowed !== undefined ? [`AllowUsers ${allowed.join(' ')}`] : []),
         `SetEnv MAINT_HOST_DIR=${join(dir, 'fs')} MAINT_HOST_NAME=${name} MAINT_JOB_DIR=${join(dir, 'jobs')}${extraEnv}`,
         '',
       ].join('\n'));

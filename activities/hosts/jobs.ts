@@ -1,5 +1,8 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FAILURE } from '../../policies/common/failures';
 import { shellQuote, withRemoteTimeout } from '../../policies/common/shell';
+import { PRIVATE_JOB_DIR } from '../../policies/inventory/become';
 import { SshError, type CommandResult, type HostShell } from './ssh';
 
 /** Where jobs keep their state on a host by default; survives our SSH session, not a reboot of /tmp-on-tmpfs. */
@@ -12,8 +15,21 @@ export const JOB_DIR = '/var/tmp/maint-jobs';
  */
 export const JOB_DIR_SH = `"\${MAINT_JOB_DIR:-${JOB_DIR}}"`;
 
-/** Ends the script (exit 97, saying why) unless the job directory is an absolute path. */
-export const CHECK_JOB_DIR = `case ${JOB_DIR_SH} in /*) ;; *) echo "MAINT_JOB_DIR must be an absolute path, not '$MAINT_JOB_DIR'" >&2; exit 97;; esac`;
+/**
+ * Ends the script (exit 97, saying why) unless the job directory is an absolute path. Through
+ * become ($MAINT_JOB_DIR_PRIVATE, see becomeCommand) the directory must also be the become user's
+ * own, mode 0700 and no symbolic link — what runs there runs as root, so no other local user may
+ * plant or change a job's files; a missing one is made so (umask 077).
+ */
+export const CHECK_JOB_DIR = [
+  `maint_job_dir=${JOB_DIR_SH}`,
+  `case "$maint_job_dir" in /*) ;; *) echo "MAINT_JOB_DIR must be an absolute path, not '$MAINT_JOB_DIR'" >&2; exit 97;; esac`,
+  `if [ -n "\${MAINT_JOB_DIR_PRIVATE:-}" ]; then`,
+  `  if [ -L "$maint_job_dir" ]; then echo "the job directory $maint_job_dir is a symbolic link: refusing to use it (remove it; the runner makes its own)" >&2; exit 97; fi`,
+  `  if [ ! -e "$maint_job_dir" ]; then (umask 077 && mkdir -p "$maint_job_dir") || exit 97; fi`,
+  `  if [ "$(stat -c '%u %a' "$maint_job_dir")" != "$(id -u) 700" ]; then echo "the job directory $maint_job_dir has owner uid $(stat -c %u "$maint_job_dir") and mode $(stat -c %a "$maint_job_dir"), not $(id -un)'s and 700: refusing to use it (fix or remove it)" >&2; exit 97; fi`,
+  `fi`,
+].join('\n');
 
 /** The sweep's stamp in {@link JOB_DIR}: its mtime is when the last sweep started. */
 export const SWEEP_STAMP = '.swept';
@@ -31,7 +47,8 @@ export const SWEEP_STAMP = '.swept';
 const SWEEP_OLD_JOBS = [
   `if [ -z "$(find ${SWEEP_STAMP} -mmin -1440 2>/dev/null)" ]; then`,
   `  touch ${SWEEP_STAMP}`,
-  `  setsid nohup find . -maxdepth 1 \\( -mtime +14 \\( -name '*.pid' -o -name '*.out' -o -name '*.err' -o -name '*.exit' -o -name '*.exit.tmp' -o -name '*.claim' \\) -o -mtime +90 -name '*.record.json*' \\) -exec rm -rf {} + < /dev/null > /dev/null 2>&1 &`,
+  // find names every file `./…` and -exec passes it as one argument: spaces and leading dashes are safe.
+  `  setsid nohup find . -maxdepth 1 \\( -mtime +14 \\( -name '*.pid' -o -name '*.out' -o -name '*.err' -o -name '*.exit' -o -name '*.exit.tmp' -o -name '*.claim' \\) -o -mtime +90 -name '*.record.json*' \\) -exec rm -rf -- {} + < /dev/null > /dev/null 2>&1 &`,
   `fi`,
 ].join('\n');
 
@@ -103,8 +120,12 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
   ];
   const sessionSeconds = 30 + (options.then?.timeoutSeconds ?? 0);
   const ask = async (script: string[]): Promise<string> => {
-    const answer = await shell.run(script.join('\n'), { timeoutSeconds: sessionSeconds });
-    if (answer.exitCode !== 0) throw new Error(`cannot run a job in the job directory (${JOB_DIR} unless $MAINT_JOB_DIR says otherwise; exit ${answer.exitCode}): ${answer.stderr.trim()}`);
+    // Through the host's become: the job, its files and the command after it run as that user.
+    const answer = await shell.run(script.join('\n'), { timeoutSeconds: sessionSeconds, become: true });
+    // 97 with a reason: the directory itself is wrong (not absolute, not private): a retry finds it just as wrong.
+    const reason = answer.stderr.trim().split('\n').pop() ?? '';
+    if (answer.exitCode === 97 && reason !== '') throw ApplicationFailure.nonRetryable(`${reason} (job ${key})`, FAILURE.HostCommandFailed);
+    if (answer.exitCode !== 0) throw new Error(`cannot run a job in the job directory (${JOB_DIR}, or ${PRIVATE_JOB_DIR} through become as root, unless $MAINT_JOB_DIR says otherwise; exit ${answer.exitCode}): ${answer.stderr.trim()}`);
     return answer.stdout;
   };
   const deadline = Date.now() + (options.timeoutSeconds + 30) * 1000;

@@ -3,6 +3,7 @@ import { Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { NodeSSH } from 'node-ssh';
 import { withRemoteTimeout } from '../../policies/common/shell';
+import { becomeCommand, type Become } from '../../policies/inventory/become';
 import { sha256Fingerprint } from './fingerprint';
 import type { FAILURE } from '../../policies/common/failures';
 
@@ -14,6 +15,8 @@ export interface SshTarget {
   user: string;
   hostKey: string;
   identityFile?: string;
+  /** How commands run with `become: true` escalate (sudo as root); absent: they run as `user`. */
+  become?: Become;
 }
 
 export interface CommandResult {
@@ -26,6 +29,12 @@ export interface RunOptions {
   /** Enforced twice: `timeout` on the host, and a local timer that closes the connection. */
   timeoutSeconds?: number;
   stdin?: string;
+  /**
+   * Run through the target's `become` (sudo as root), if it has one: every command that changes
+   * the host, and the read-only ones that need the privilege (apt-get update). The remote timeout
+   * runs inside it, so it can end what it started.
+   */
+  become?: boolean;
 }
 
 /** An open, verified SSH connection to one host. */
@@ -169,7 +178,7 @@ export class NodeSshConnector implements SshConnector {
     // A later ECONNRESET (a reboot, a dropped link) must not crash the worker: runs see code null.
     ssh.connection?.on('error', () => undefined);
     signal?.removeEventListener('abort', abort);
-    return new NodeSshShell(ssh, where, this.options.defaultCommandTimeoutSeconds ?? 300);
+    return new NodeSshShell(ssh, where, this.options.defaultCommandTimeoutSeconds ?? 300, target.become);
   }
 }
 
@@ -209,6 +218,7 @@ class NodeSshShell implements HostShell {
     private readonly ssh: NodeSSH,
     private readonly where: string,
     private readonly defaultTimeoutSeconds: number,
+    private readonly become: Become | undefined,
   ) {}
 
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
@@ -220,7 +230,8 @@ class NodeSshShell implements HostShell {
       this.ssh.dispose();
     }, (timeoutSeconds + 15) * 1000);
     try {
-      const result = await this.ssh.execCommand(withRemoteTimeout(command, timeoutSeconds), {
+      const timed = withRemoteTimeout(command, timeoutSeconds);
+      const result = await this.ssh.execCommand(options.become ? becomeCommand(timed, this.become) : timed, {
         ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
         noTrim: true,
       });
@@ -248,6 +259,20 @@ class NodeSshShell implements HostShell {
 function abbreviate(command: string): string {
   const first = command.split('\n')[0] ?? '';
   return first.length > 120 || command.includes('\n') ? `${first.slice(0, 120)}…` : first;
+}
+
+/** A command on the host failed: carries the host, the command, the exit code and stderr's last lines. */
+export class HostCommandError extends Error {
+  override readonly name = 'HostCommandError';
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly exitCode: number,
+    readonly stderr: string,
+  ) {
+    const tailLines = stderr.trim().split('\n').slice(-5).join('\n');
+    super(`${host}: \`${command.length > 160 ? `${command.slice(0, 160)}…` : command}\` exited with ${exitCode}${tailLines ? `:\n${tailLines}` : ''}`);
+  }
 }
 
 /** The last lines of stderr, for error messages. */

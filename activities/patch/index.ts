@@ -1,13 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HOST_FACTS_SCRIPT, hostReadiness, parseHostFacts } from '../../policies/inventory/facts';
+import { hostReadiness } from '../../policies/inventory/facts';
 import type { ResolvedHost } from '../../policies/inventory/hosts';
 import type { RolloutPolicy, Strategy } from '../../policies/rollout/policy';
 import { shellQuote } from '../../policies/common/shell';
 import { renderCommand, type TemplateValues } from '../../policies/common/templates';
 import { activityInfo, heartbeat } from '../context';
 import { runHealthCheck } from '../health';
+import { readHostFacts } from '../hosts/facts';
 import { runJob } from '../hosts/jobs';
 import type { HostShell, SshConnector, SshTarget } from '../hosts/ssh';
 import { withHost, toFailure } from '../hosts/withHost';
@@ -28,7 +29,11 @@ export interface HostStepInput {
 export type RecordStepInput = HostStepInput & Pick<KeptRecordStep, 'execution'>;
 
 export function sshTarget(host: ResolvedHost): SshTarget {
-  return { name: host.name, address: host.address, port: host.port, user: host.user, hostKey: host.hostKey, ...(host.identityFile !== undefined ? { identityFile: host.identityFile } : {}) };
+  return {
+    name: host.name, address: host.address, port: host.port, user: host.user, hostKey: host.hostKey,
+    ...(host.identityFile !== undefined ? { identityFile: host.identityFile } : {}),
+    ...(host.become !== undefined ? { become: host.become } : {}),
+  };
 }
 
 function strategyContext(shell: HostShell, input: HostStepInput, commandTimeoutMs: number): StrategyContext {
@@ -62,7 +67,8 @@ function jobScope(): string {
  * `shell`, with `prelude.script` run ahead of the first command in that command's SSH session (fed
  * `prelude.stdin`): each session starts the login shell on the host, the cost that dominates a wave of
  * hosts. `output()` is what the prelude printed, once the first command ran. A failing prelude
- * fails that command with a {@link HostCommandError} saying what the prelude was for.
+ * fails that command with a {@link HostCommandError} saying what the prelude was for. The prelude
+ * works in the job directory, so that session runs through the host's become (first command included).
  */
 function sharingFirstSession(shell: HostShell, host: string, prelude: { script: string; what: string; stdin?: string }): { shell: HostShell; output: () => string | undefined } {
   let output: string | undefined;
@@ -74,7 +80,7 @@ function sharingFirstSession(shell: HostShell, host: string, prelude: { script: 
       run: async (command, options = {}) => {
         if (output !== undefined) return shell.run(command, options);
         if (prelude.stdin !== undefined && options.stdin !== undefined) throw new Error('sharingFirstSession: the first command cannot have its own stdin');
-        const result = await shell.run(`( ${prelude.script} ) || exit 96\necho ${marker}\n${command}`, { ...options, ...(prelude.stdin !== undefined ? { stdin: prelude.stdin } : {}) });
+        const result = await shell.run(`( ${prelude.script} ) || exit 96\necho ${marker}\n${command}`, { ...options, become: true, ...(prelude.stdin !== undefined ? { stdin: prelude.stdin } : {}) });
         const at = result.stdout.indexOf(`${marker}\n`);
         if (at < 0) throw new HostCommandError(host, prelude.what, result.exitCode, result.stderr || result.stdout);
         output = result.stdout.slice(0, at);
@@ -104,12 +110,13 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
     });
 
   return {
-    /** Read-only: reachable with the pinned key, enough free disk on /. */
+    /** Read-only: reachable with the pinned key, enough free disk on /, become (sudo -n) works. */
     async preflightHost(input: HostStepInput): Promise<{ bootId: string; rootFreeBytes: number }> {
       return onHost(input, async (shell) => {
-        const facts = parseHostFacts(await runChecked(strategyContext(shell, input, 30_000), HOST_FACTS_SCRIPT, 30));
-        const { lowDisk } = hostReadiness(input.host.name, facts);
-        if (lowDisk !== undefined) throw ApplicationFailure.nonRetryable(lowDisk, FAILURE.PreflightFailed);
+        const facts = await readHostFacts(shell, input.host);
+        const { lowDisk, becomeFails } = hostReadiness(input.host.name, facts, input.host);
+        const refused = becomeFails ?? lowDisk;
+        if (refused !== undefined) throw ApplicationFailure.nonRetryable(refused, FAILURE.PreflightFailed);
         return { bootId: facts.bootId, rootFreeBytes: facts.rootFreeBytes };
       });
     },
@@ -138,7 +145,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
         const readStored = readRecordsScript(input);
         const first = sharingFirstSession(shell, input.host.name, { script: readStored, what: 'read the version record in the job directory' });
         const record = await strategyFor(input.strategy).record(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy);
-        const kept = readKeptRecord(first.output() ?? (await shell.run(readStored, { timeoutSeconds: 30 })).stdout, input);
+        const kept = readKeptRecord(first.output() ?? (await shell.run(readStored, { timeoutSeconds: 30, become: true })).stdout, input);
         if (kept.kind === 'ours') return kept.record;
         return kept.kind === 'foreign' ? { ...record, ignoredRecord: kept.found } : record;
       });
@@ -155,7 +162,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
         const first = sharingFirstSession(shell, input.host.name, { script: keep.script, what: 'store the version record in the job directory', stdin: keep.stdin });
         const applied = await strategyFor(input.strategy).apply(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy, input.record);
         // A strategy that ran no command changed nothing; the record is stored all the same.
-        if (first.output() === undefined) await first.shell.run('true', { timeoutSeconds: 30 });
+        if (first.output() === undefined) await first.shell.run('true', { timeoutSeconds: 30, become: true });
         return applied;
       });
     },
@@ -165,7 +172,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
       return onHost(input, async (shell) => {
         let record = input.record;
         if (record === undefined) {
-          const kept = readKeptRecord((await shell.run(readRecordsScript(input), { timeoutSeconds: 30 })).stdout, input);
+          const kept = readKeptRecord((await shell.run(readRecordsScript(input), { timeoutSeconds: 30, become: true })).stdout, input);
           if (kept.kind !== 'ours') {
             const why = kept.kind === 'none' ? 'none is kept there' : `the one kept there is not this execution's (${kept.found})`;
             throw ApplicationFailure.nonRetryable(`${input.host.name}: no version record of rollout ${input.rolloutId} on the host: ${why}; nothing to roll back to`, FAILURE.RecordMissing);

@@ -3,7 +3,9 @@ import type { Strategy } from '../../policies/rollout/policy';
 import type { VersionRecord } from '../../policies/rollout/types';
 import type { TemplateHost } from '../../policies/common/templates';
 import type { JobResult } from '../hosts/jobs';
-import type { CommandResult, HostShell } from '../hosts/ssh';
+import { HostCommandError, type CommandResult, type HostShell } from '../hosts/ssh';
+
+export { HostCommandError };
 
 export type { VersionRecord };
 
@@ -48,29 +50,18 @@ export interface PatchStrategy<S extends Strategy = Strategy> {
   rebootRequired(ctx: StrategyContext, strategy: S): Promise<boolean>;
 }
 
-/** A command on the host failed: carries the host, the command, the exit code and stderr's last lines. */
-export class HostCommandError extends Error {
-  override readonly name = 'HostCommandError';
-  constructor(
-    readonly host: string,
-    readonly command: string,
-    readonly exitCode: number,
-    readonly stderr: string,
-  ) {
-    const tailLines = stderr.trim().split('\n').slice(-5).join('\n');
-    super(`${host}: \`${command.length > 160 ? `${command.slice(0, 160)}…` : command}\` exited with ${exitCode}${tailLines ? `:\n${tailLines}` : ''}`);
-  }
-}
-
 /** `result`'s stdout; throws {@link HostCommandError} unless `command` exited 0. */
 function stdoutOf(ctx: StrategyContext, command: string, result: CommandResult): string {
   if (result.exitCode !== 0) throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
   return result.stdout;
 }
 
-/** Runs a read-only command and throws {@link HostCommandError} unless it exits 0. */
-export async function runChecked(ctx: StrategyContext, command: string, timeoutSeconds = ctx.commandTimeoutSeconds): Promise<string> {
-  return stdoutOf(ctx, command, await ctx.shell.run(command, { timeoutSeconds }));
+/**
+ * Runs a read-only command and throws {@link HostCommandError} unless it exits 0. `become`: it needs
+ * the host's privilege escalation all the same (apt-get update writes apt's lists).
+ */
+export async function runChecked(ctx: StrategyContext, command: string, timeoutSeconds = ctx.commandTimeoutSeconds, options: { become?: boolean } = {}): Promise<string> {
+  return stdoutOf(ctx, command, await ctx.shell.run(command, { timeoutSeconds, ...options }));
 }
 
 /** Runs a host-changing command as a retry-safe job ({@link StrategyContext.runChange}); throws unless it exits 0. */

@@ -45,8 +45,8 @@ export function createWindowActivities(deps: { ssh: SshConnector }) {
           heartbeat({ step: 'preflight', host: host.name });
           try {
             await withHost(deps.ssh, sshTarget(host), async (shell) => {
-              const { lowDisk, rebootPending } = hostReadiness(host.name, await readHostFacts(shell, host.name));
-              problems.push(...[lowDisk, rebootPending].filter((p) => p !== undefined));
+              const { lowDisk, rebootPending, becomeFails } = hostReadiness(host.name, await readHostFacts(shell, host), host);
+              problems.push(...[becomeFails, lowDisk, rebootPending].filter((p) => p !== undefined));
             });
           } catch (err) {
             problems.push(`${host.name}: not reachable over SSH (${(err as Error).message.split('\n')[0]})`);

@@ -1,3 +1,5 @@
+import { becomeProbeScript, becomeProblem, type Become } from './become';
+
 /** What `maint hosts facts` reports for one host. */
 export interface HostFacts {
   hostname: string;
@@ -9,6 +11,8 @@ export interface HostFacts {
   rootFreeBytes: number;
   /** /run/reboot-required exists (Debian/Ubuntu): a reboot is pending from an earlier patch. */
   rebootRequired?: boolean;
+  /** What trying the host's become printed (`ok`, `missing`, `failed …`); only read where it has one. */
+  become?: string;
 }
 
 export type HostFactsResult =
@@ -26,6 +30,11 @@ export const HOST_FACTS_SCRIPT = [
   `printf 'root_free_kb=%s\\n' "$(df -Pk / | awk 'NR==2 {print $4}')"`,
   `if [ -e /run/reboot-required ]; then echo reboot_required=yes; else echo reboot_required=no; fi`,
 ].join('\n');
+
+/** {@link HOST_FACTS_SCRIPT}, and with `become` a try of it (`sudo -n … true`): read-only either way. */
+export function hostFactsScript(become: Become | undefined): string {
+  return become === undefined ? HOST_FACTS_SCRIPT : `${HOST_FACTS_SCRIPT}\n${becomeProbeScript(become)}`;
+}
 
 export function parseHostFacts(output: string): HostFacts {
   const values = new Map<string, string>();
@@ -52,6 +61,7 @@ export function parseHostFacts(output: string): HostFacts {
     bootId: need('boot_id'),
     rootFreeBytes: number('root_free_kb') * 1024,
     ...(values.has('reboot_required') ? { rebootRequired: values.get('reboot_required') === 'yes' } : {}),
+    ...(values.has('become') ? { become: values.get('become')! } : {}),
   };
 }
 
@@ -60,10 +70,17 @@ export const MIN_FREE_BYTES = 200 * 1024 * 1024;
 
 /**
  * What in a host's facts stands in the way of patching it, one sentence each naming the host: the
- * rollout's preflight refuses a host short of disk, the window's pre-flight reports both a day ahead.
+ * rollout's preflight refuses a host short of disk or whose become does not work (`access`: the SSH
+ * user and become the facts were read with), the window's pre-flight reports all of them a day ahead.
  */
-export function hostReadiness(host: string, facts: HostFacts): { lowDisk?: string; rebootPending?: string } {
+export function hostReadiness(
+  host: string,
+  facts: HostFacts,
+  access?: { user: string; become?: Become | undefined },
+): { lowDisk?: string; rebootPending?: string; becomeFails?: string } {
+  const becomeFails = access?.become !== undefined ? becomeProblem(host, access.user, access.become, facts.become) : undefined;
   return {
+    ...(becomeFails !== undefined ? { becomeFails } : {}),
     ...(facts.rootFreeBytes < MIN_FREE_BYTES ? { lowDisk: `${host}: only ${Math.round(facts.rootFreeBytes / 1048576)} MiB free on /, at least ${MIN_FREE_BYTES / 1048576} MiB needed` } : {}),
     ...(facts.rebootRequired ? { rebootPending: `${host}: a reboot is pending (/run/reboot-required) from an earlier change` } : {}),
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { becomeSchema, type Become } from './become';
 
 /** `SHA256:` + 43 base64 characters: exactly what `ssh-keygen -lf` and `ssh-keyscan | ssh-keygen -lf -` print. */
 export const HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
@@ -52,6 +53,7 @@ export const inventoryHostSchema = z
     port: portSchema.optional().describe('SSH port (default: defaults.port, else 22).'),
     user: sshUserSchema.optional().describe('SSH user (default: defaults.user).'),
     identityFile: identityFileSchema.optional(),
+    become: becomeSchema.optional().describe('Privilege escalation on this host (default: defaults.become, else none).'),
     hostKey: hostKeySchema,
     tags: tagsSchema.default({}),
   })
@@ -62,6 +64,7 @@ export const inventoryDefaultsSchema = z
     user: sshUserSchema.optional(),
     port: portSchema.optional(),
     identityFile: identityFileSchema.optional(),
+    become: becomeSchema.optional().describe('Privilege escalation for every host that sets none (default: none; the SSH user runs everything).'),
   })
   .describe('Values used for every host that does not set its own.');
 
@@ -95,6 +98,8 @@ export interface ResolvedHost {
   hostKey: string;
   /** Path on the worker; the key itself never travels in a payload. */
   identityFile?: string;
+  /** Commands that change the host run through this (sudo as root); absent: as `user`. */
+  become?: Become;
   tags: Record<string, string>;
 }
 
@@ -102,6 +107,7 @@ export interface ResolvedHost {
 export function resolveInventory(inv: Inventory, fallbackUser: string): ResolvedHost[] {
   return inv.hosts.map((h) => {
     const identityFile = h.identityFile ?? inv.defaults.identityFile;
+    const become = h.become ?? inv.defaults.become;
     return {
       name: h.name,
       address: h.address,
@@ -109,6 +115,7 @@ export function resolveInventory(inv: Inventory, fallbackUser: string): Resolved
       user: h.user ?? inv.defaults.user ?? fallbackUser,
       hostKey: h.hostKey,
       ...(identityFile !== undefined ? { identityFile } : {}),
+      ...(become !== undefined ? { become } : {}),
       tags: h.tags,
     };
   });

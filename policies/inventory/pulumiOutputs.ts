@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Become } from './become';
 import { addressSchema, hostKeySchema, hostNameSchema, portSchema, sshUserSchema, tagKeySchema, tagValueSchema, type ResolvedHost } from './hosts';
 
 /**
@@ -42,6 +43,7 @@ export interface SourceDefaults {
   user?: string | undefined;
   port?: number | undefined;
   identityFile?: string | undefined;
+  become?: Become | undefined;
 }
 
 export function pulumiHostsToResolved(hosts: PulumiHost[], defaults: SourceDefaults, fallbackUser: string): ResolvedHost[] {
@@ -52,6 +54,7 @@ export function pulumiHostsToResolved(hosts: PulumiHost[], defaults: SourceDefau
     user: h.user ?? defaults.user ?? fallbackUser,
     hostKey: h.hostKeyFingerprint,
     ...(defaults.identityFile !== undefined ? { identityFile: defaults.identityFile } : {}),
+    ...(defaults.become !== undefined ? { become: defaults.become } : {}),
     tags: { ...(h.az !== undefined ? { az: h.az } : {}), ...h.tags },
   }));
 }

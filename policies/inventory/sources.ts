@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { becomeSchema } from './become';
 import { identityFileSchema, portSchema, sshUserSchema } from './hosts';
 
 /**
@@ -18,6 +19,7 @@ export const hostSourceSchema = z.discriminatedUnion('kind', [
     user: sshUserSchema.optional().describe('SSH user for hosts whose output names none.'),
     port: portSchema.optional(),
     identityFile: identityFileSchema.optional(),
+    become: becomeSchema.optional().describe('Privilege escalation on every host of the stack (default: none).'),
   }),
   z.strictObject({
     kind: z.literal('pulumi-stack'),
@@ -27,6 +29,7 @@ export const hostSourceSchema = z.discriminatedUnion('kind', [
     user: sshUserSchema.optional(),
     port: portSchema.optional(),
     identityFile: identityFileSchema.optional(),
+    become: becomeSchema.optional().describe('Privilege escalation on every host of the stack (default: none).'),
   }),
 ]);
 

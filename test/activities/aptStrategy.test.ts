@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 // and installs the old versions, so no test starts from what an earlier one left.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { aptStrategy } from '../../activities/patch/strategies/apt';
 import type { StrategyContext, VersionRecord } from '../../activities/patch/strategy';
 import type { Strategy } from '../../policies/rollout/policy';
 import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
+import { createHostUser, type HostUser } from '../helpers/hostUsers';
 
 type Apt = Extract<Strategy, { kind: 'apt' }>;
 const ALL: Apt = { kind: 'apt', packages: 'all' };
@@ -45,6 +46,7 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
   let sandbox: string;
   let root: string;
   let fleet: SshdFleet;
+  let ops: HostUser;
   let shell: HostShell;
   let server: Server;
   let ctx: StrategyContext;
@@ -149,8 +151,12 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
       '',
     ].join('\n'));
 
+    // For the become test: a non-root user; the sandbox's variables pass sudo's env_reset for it only
+    // (the job directory the runner passes itself).
+    ops = createHostUser({ sudo: 'NOPASSWD', keepEnv: ['APT_CONFIG', 'DPKG_ADMINDIR', 'DPKG_ROOT'] });
     fleet = await startSshdFleet(1, {
       namePrefix: 'apt',
+      alsoUsers: [ops.name],
       env: {
         APT_CONFIG: aptConf, DPKG_ADMINDIR: join(root, 'var/lib/dpkg'), DPKG_ROOT: root,
         // First in PATH: a needrestart that prints what the test wrote (rebootRequired's test).
@@ -204,6 +210,7 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
   afterAll(async () => {
     shell?.close();
     await fleet?.stop();
+    ops?.remove();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     if (sandbox) rmSync(sandbox, { recursive: true, force: true });
   });
@@ -317,6 +324,47 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
       `${APT_GET} install --allow-downgrades ${oldDeb}`,
       `${APT_GET} remove maint-lib`,
     ]);
+  }, 120_000);
+
+  it('as a non-root user, patches and rolls back through sudo (become), its sandbox kept', async () => {
+    let opsShell: HostShell | undefined;
+    chmodSync(sandbox, 0o755); // readable for ops' read-only commands (dpkg-query, apt-get -s); writable by root only
+    try {
+      const host = fleet.hosts[0]!;
+      // The tests before, as root without become, made the job directory 0755; through become it must be private.
+      if (existsSync(host.jobDir)) chmodSync(host.jobDir, 0o700);
+      opsShell = await new NodeSshConnector().connect({ ...host, user: ops.name, become: { method: 'sudo', user: 'root' } });
+      const asOps = opsShell;
+      // Safety first, through sudo as well: unless apt and dpkg there demonstrably use the sandbox, stop here.
+      const probe = await asOps.run('apt-config shell S Dir::State::status/f; echo "A=$DPKG_ADMINDIR"; echo "U=$(id -u)"; echo "N=$(dpkg-query -W | wc -l)"', { become: true });
+      expect(probe.stdout).toContain(`S='${root}/var/lib/dpkg/status'`);
+      expect(probe.stdout).toContain(`A=${root}/var/lib/dpkg\n`);
+      expect(probe.stdout).toContain('U=0\n');
+      expect(probe.stdout).toContain('N=2\n');
+      expect((await asOps.run('id -u')).stdout.trim()).not.toBe('0');
+      const opsCtx: StrategyContext = {
+        ...ctx, shell: asOps,
+        runChange: (step, command) => runJob(asOps, `${ctx.rolloutId}-${testCases}.${host.name}.${step}`, command, { timeoutSeconds: 300 }),
+      };
+
+      const record = await aptStrategy.record(opsCtx, SECURITY);
+      expect(record).toEqual({ before: { 'maint-sec': '1:1.0.0' }, target: { 'maint-sec': '1:1.0.1' } });
+      expect(await aptStrategy.apply(opsCtx, SECURITY, record)).toEqual({ installed: { 'maint-sec': '1:1.0.1' }, alreadyApplied: false, record });
+      expect(await installed()).toEqual({ 'maint-demo': '1.0.0', 'maint-sec': '1:1.0.1' });
+      expect(await aptStrategy.rollback(opsCtx, SECURITY, record)).toEqual({ 'maint-sec': '1:1.0.0' });
+      expect(await installed()).toEqual({ 'maint-demo': '1.0.0', 'maint-sec': '1:1.0.0' });
+      expect(hostFile('opt/maint-sec/VERSION')).toBe('1.0.0');
+      expect(aptCommandLines().slice(-2)).toEqual([
+        `${APT_GET} install --only-upgrade maint-sec=1:1.0.1`,
+        `${APT_GET} install --allow-downgrades maint-sec=1:1.0.0`,
+      ]);
+      // The jobs ran as root in the host's own job directory ($MAINT_JOB_DIR, passed through sudo).
+      expect(statSync(host.jobDir).uid).toBe(0);
+      expect(readdirSync(host.jobDir).filter((f) => f.startsWith(`${ctx.rolloutId}-${testCases}.`) && f.endsWith('.exit'))).toHaveLength(2);
+    } finally {
+      opsShell?.close();
+      chmodSync(sandbox, 0o700);
+    }
   }, 120_000);
 
   it('never touched the machine\'s own dpkg database or /opt', () => {

@@ -58,9 +58,10 @@ health:
   deadline: 4s
 `;
 
-export async function startRolloutFixture(count: number): Promise<RolloutFixture> {
+/** `fleet`: options for the hosts (e.g. a non-root SSH `user`), as {@link startSshdFleet} takes them. */
+export async function startRolloutFixture(count: number, fleetOptions: Parameters<typeof startSshdFleet>[1] = {}): Promise<RolloutFixture> {
   const unhealthy = Array.from({ length: count }, () => new Set<string>());
-  const fleet = await startSshdFleet(count);
+  const fleet = await startSshdFleet(count, fleetOptions);
   const health: HealthEndpoint[] = [];
   const reset = () => {
     for (const [i, host] of fleet.hosts.entries()) {

@@ -69,7 +69,8 @@ export const aptStrategy: PatchStrategy<AptStrategy> = {
 
   async record(ctx, s) {
     ctx.heartbeat('apt-get update');
-    await runChecked(ctx, aptUpdateCommand());
+    // Writes apt's lists: as the become user (root), like every apt-get that is not a simulation.
+    await runChecked(ctx, aptUpdateCommand(), ctx.commandTimeoutSeconds, { become: true });
     ctx.heartbeat('simulating the upgrade');
     const target = Object.fromEntries((await plan(ctx, s)).map((c) => [c.package, c.to]));
     const installed = await installedVersions(ctx);

@@ -56,7 +56,7 @@ function atBefore(installed: Installed, key: string, before: string): boolean {
 
 async function checkUpdate(ctx: StrategyContext, packages: 'all' | 'security' | string[], refresh: boolean) {
   const command = dnfCheckUpdateCommand(packages, { refresh });
-  const result = await ctx.shell.run(command, { timeoutSeconds: 600 });
+  const result = await ctx.shell.run(command, { timeoutSeconds: 600, become: true });
   if (result.exitCode !== 0 && result.exitCode !== 100) throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
   return checkUpdateHasUpdates(result.exitCode) ? parseDnfCheckUpdate(result.stdout) : [];
 }
@@ -71,7 +71,7 @@ async function plan(ctx: StrategyContext, s: DnfStrategy, installed: Installed, 
   const target = await offered(ctx, s, installed, refresh);
   if (Object.keys(target).length === 0) return target;
   const command = dnfUpgradePreviewCommand(target);
-  const result = await ctx.shell.run(command, { timeoutSeconds: 600 });
+  const result = await ctx.shell.run(command, { timeoutSeconds: 600, become: true });
   const transaction = parseDnfTransactionTable(result.stdout);
   if (transaction === undefined && !(result.exitCode === 0 && /^Nothing to do\.$/m.test(result.stdout))) {
     throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
@@ -99,7 +99,7 @@ async function offered(ctx: StrategyContext, s: DnfStrategy, installed: Installe
 }
 
 async function lastTransaction(ctx: StrategyContext) {
-  const result = await ctx.shell.run(dnfHistoryInfoCommand('last'), { timeoutSeconds: 120 });
+  const result = await ctx.shell.run(dnfHistoryInfoCommand('last'), { timeoutSeconds: 120, become: true });
   return result.exitCode === 0 ? parseDnfHistoryInfo(result.stdout) : undefined;
 }
 
@@ -112,7 +112,7 @@ async function requireOffered(ctx: StrategyContext, before: Record<string, strin
   const needed = Object.entries(before).flatMap(([key, versions]) =>
     versions.split(' ').filter((v) => v !== '' && !(current[key] ?? []).includes(v)).map((v) => ({ key, version: v, nevra: nevra(key, v) })));
   if (needed.length === 0) return;
-  const offered = parseRpmQuery(await runChecked(ctx, dnfRepoqueryCommand(needed.map((n) => n.nevra)), 600));
+  const offered = parseRpmQuery(await runChecked(ctx, dnfRepoqueryCommand(needed.map((n) => n.nevra)), 600, { become: true }));
   const gone = needed.filter((n) => !(offered[n.key] ?? []).includes(n.version)).map((n) => n.nevra);
   if (gone.length > 0) {
     throw new Error(`${ctx.host.name}: cannot roll back: ${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} in no enabled dnf repository any more (dnf's cache does not count); nothing was changed`);
@@ -123,7 +123,11 @@ function explain(installed: Installed, wanted: Record<string, string>, keys: str
   return keys.map((k) => `${k} ${asRecorded(installed, k) || '(not installed)'} instead of ${wanted[k] || '(not installed)'}`).join(', ');
 }
 
-/** RHEL-family hosts: `dnf upgrade` to the versions recorded, rollback by `dnf history undo`. */
+/**
+ * RHEL-family hosts: `dnf upgrade` to the versions recorded, rollback by `dnf history undo`. Every
+ * dnf command runs through the host's become: the upgrade preview needs root, and the others must
+ * see root's metadata cache (as another user dnf keeps a cache of its own), not only rpm -q.
+ */
 export const dnfStrategy: PatchStrategy<DnfStrategy> = {
   async preview(ctx, s) {
     const installed = await installedVersions(ctx);
@@ -151,7 +155,7 @@ export const dnfStrategy: PatchStrategy<DnfStrategy> = {
       }
       return { installed: pick(current, keys), alreadyApplied: true, record: adopted };
     }
-    const previous = parseDnfHistoryList((await ctx.shell.run(dnfHistoryListCommand(), { timeoutSeconds: 120 })).stdout);
+    const previous = parseDnfHistoryList((await ctx.shell.run(dnfHistoryListCommand(), { timeoutSeconds: 120, become: true })).stdout);
     ctx.heartbeat('dnf upgrade');
     // Only what is installed: dnf pulls in the new dependencies the record lists itself.
     await changeKeyedByCommand(ctx, 'dnf-upgrade', dnfApplyCommand(Object.fromEntries(keys.filter((k) => record.before[k] !== '').map((k) => [k, record.target[k] ?? '']))));
