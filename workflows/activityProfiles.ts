@@ -5,8 +5,9 @@
  */
 import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
 import type { DomainActivities } from '../activities';
-import { NON_RETRYABLE } from '../policies/common/failures';
+import { FAILURE, NON_RETRYABLE } from '../policies/common/failures';
 import { activityTaskQueue, type ActivityDomain } from '../policies/common/taskQueues';
+import type { ServiceProbePlan } from '../policies/probes/plan';
 import type { RolloutPolicy } from '../policies/rollout/policy';
 
 /**
@@ -93,3 +94,23 @@ export const githubWrites = profile('dependencies', {
 
 // A dry run reads GitHub once: an unreachable GitHub must not hold the plan back for every retry.
 export const dryRunGitHubReads = profile('dependencies', { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 1 } });
+
+/**
+ * A round of a service's probes, on the workers of its `probeFrom` queue (default: the control
+ * queue). A round no worker picks up in time is given up: the next round is the next try.
+ */
+export function probeRounds(plan: Pick<ServiceProbePlan, 'probeFrom' | 'probes' | 'intervalMs'>) {
+  const longest = Math.max(1000, ...plan.probes.map((p) => p.timeout));
+  return proxyActivities<DomainActivities['control']>({
+    taskQueue: plan.probeFrom ?? activityTaskQueue(workflowInfo().taskQueue, 'control'),
+    startToCloseTimeout: longest + 30_000,
+    scheduleToCloseTimeout: longest + 30_000 + plan.intervalMs,
+    retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  });
+}
+
+/** Linking and paging incidents; the ledger in the store keeps retries from paging twice. */
+export const incidentReports = profile('control', {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURE.PageRejected] },
+});

@@ -21,6 +21,8 @@ export const FAILURE = {
   // Notices.
   NoticeInvalid: 'NoticeInvalid',
   NoticeRejected: 'NoticeRejected',
+  // Paging (activities/probes/paging).
+  PageRejected: 'PageRejected',
   // Dependency runs: Renovate, the checkout, GitHub.
   RenovateMissing: 'RenovateMissing',
   RenovateTimeout: 'RenovateTimeout',

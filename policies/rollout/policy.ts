@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema, timeoutSchema, timerDurationSchema } from '../common/durations';
+import { regexSchema } from '../common/fields';
 import { hostSourceSchema } from '../inventory/sources';
 import { parseSelector } from '../inventory/selector';
 import type { PolicyProblem } from '../common/errors';
@@ -54,14 +55,7 @@ export const healthCheckSchema = z.discriminatedUnion('kind', [
     kind: z.literal('http'),
     url: urlTemplate.describe('Fetched from the worker, e.g. http://{{host.address}}:8080/health'),
     expectStatus: z.number().int().min(100).max(599).default(200),
-    bodyMatches: z.string().refine((re) => {
-      try {
-        new RegExp(re);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'expected a valid regular expression').optional().describe('Regular expression the body must match, e.g. "version={{target}}" is not expanded: write the literal.'),
+    bodyMatches: regexSchema.optional().describe('Regular expression the body must match, e.g. "version={{target}}" is not expanded: write the literal.'),
   }),
   z.strictObject({
     kind: z.literal('tcp'),

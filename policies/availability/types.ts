@@ -1,0 +1,1 @@
+export interface ProbeResult { service: string; probe: string; at: number /* epoch ms */; ok: boolean; latencyMs?: number; degraded?: boolean /* answered, but slower than the threshold */; error?: string }
