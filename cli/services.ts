@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { withClient } from '../control/connection';
+import { loadOrganisation } from '../control/organisation';
+import { serviceProbePlans } from '../control/probes';
+import { probedServices, serviceStatuses, type ServiceStatus } from '../control/services';
+import { withStore } from './db';
+import { EXIT } from './errors';
+import { renderTable } from './table';
+
+function lastResult(s: ServiceStatus): string {
+  return s.probes.map((p) => {
+    if (!p.last) return `${p.name}: no result yet`;
+    const verdict = !p.last.ok ? `FAIL ${p.last.error ?? ''}`.trim() : p.last.degraded ? `slow ${p.last.latencyMs} ms` : `ok ${p.last.latencyMs ?? '?'} ms`;
+    return `${p.name}: ${verdict}`;
+  }).join('; ');
+}
+
+/**
+ * The table's columns, one line each: header and cell. Tier, availability this month, budget left
+ * and the next window are added here (and to ServiceStatus) once their figures exist.
+ */
+const COLUMNS: Array<[header: string, cell: (s: ServiceStatus) => string]> = [
+  ['SERVICE', (s) => s.service],
+  ['STATE', (s) => s.state],
+  ['LAST ROUND', (s) => s.lastRoundAt?.replace(/\.\d+Z$/, 'Z') ?? '-'],
+  ['INCIDENT', (s) => (s.openIncident ? `${s.openIncident.id}${s.openIncident.windowRun ? ` (during ${s.openIncident.windowRun})` : ''}` : '-')],
+  ['PROBES', lastResult],
+];
+
+export function renderServices(statuses: ServiceStatus[]): string {
+  if (statuses.length === 0) return 'No service has probes (services[].probes in the organisation files, then `maint apply`).';
+  return renderTable(COLUMNS.map(([h]) => h), statuses.map((s) => COLUMNS.map(([, cell]) => cell(s))));
+}
+
+/** `maint services status [-f FILE...] [--json]`: exit 0 when every service is up or degraded, 1 when one is down or has an open incident. */
+export async function servicesStatus(opts: { files?: string[]; json?: boolean }): Promise<number> {
+  const services = opts.files ? serviceProbePlans(await loadOrganisation(opts.files)) : await withClient((c) => probedServices(c.client));
+  const statuses = await withStore((store) => serviceStatuses(store, services), { migrated: true });
+  process.stdout.write(opts.json ? `${JSON.stringify(statuses, null, 2)}\n` : `${renderServices(statuses)}\n`);
+  return statuses.some((s) => s.state === 'down' || s.openIncident) ? EXIT.failed : EXIT.ok;
+}
+
+export function registerServicesCommands(program: Command): void {
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  const services = program.command('services').description('Services as customers experience them: probes, state, incidents.');
+  services
+    .command('status')
+    .description('Per service: its state from the last round of probes (up/degraded/down), each probe\'s last result, the open incident. Exit 1 if one is down.')
+    .option('-f, --file <maint.yaml>', 'the services of these organisation files (default: those whose probes run now)', collect)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { file?: string[]; json?: boolean }) => {
+      process.exitCode = await servicesStatus({ ...(opts.file ? { files: opts.file } : {}), ...(opts.json ? { json: true } : {}) });
+    });
+}

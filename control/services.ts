@@ -1,0 +1,52 @@
+import type { Client } from '@temporalio/client';
+import type { ProbeResult } from '../policies/availability/types';
+import type { ServiceCondition } from '../policies/probes/incidents';
+import { PROBE_WORKFLOW_PREFIX, type ServiceProbePlan } from '../policies/probes/plan';
+import { MANAGED_BY } from '../policies/windows/types';
+import type { Store } from '../store';
+import { serviceProbeState, type Incident } from '../store/incidents';
+import { latestRound } from '../store/probes';
+import { serviceProbeWorkflow } from '../workflows/serviceProbe';
+
+/** What `maint services status` shows of one service (more columns join it: tier, availability, budget, next window). */
+export interface ServiceStatus {
+  service: string;
+  /** up/degraded/down from its last round; unknown before the first. */
+  state: ServiceCondition | 'unknown';
+  /** When its last round began (ISO). */
+  lastRoundAt?: string;
+  /** Each probe and its latest result (probes from the files, or those the last round ran). */
+  probes: Array<{ name: string; kind?: string; last?: ProbeResult }>;
+  openIncident?: Incident;
+}
+
+/** The services whose probe workflows run now (memo `service`), when no files are given. */
+export async function probedServices(client: Client): Promise<string[]> {
+  const services = new Set<string>();
+  for await (const w of client.workflow.list({ query: `WorkflowType = '${serviceProbeWorkflow.name}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${PROBE_WORKFLOW_PREFIX}'` })) {
+    const memo = (w.memo ?? {}) as Record<string, unknown>;
+    if (memo.managedBy === MANAGED_BY && typeof memo.service === 'string') services.add(memo.service);
+  }
+  return [...services].sort();
+}
+
+/** Each service's state as the store has it: its last round, its probes' latest results, its open incident. */
+export async function serviceStatuses(store: Store, services: Array<string | ServiceProbePlan>): Promise<ServiceStatus[]> {
+  const out: ServiceStatus[] = [];
+  for (const entry of services) {
+    const service = typeof entry === 'string' ? entry : entry.service;
+    const [state, last] = await Promise.all([serviceProbeState(store, service), latestRound(store, service)]);
+    const byProbe = new Map(last.map(({ roundId: _r, location: _l, ...r }) => [r.probe, r]));
+    const probes = typeof entry === 'string'
+      ? [...byProbe.values()].map((r) => ({ name: r.probe, last: r }))
+      : entry.probes.map((p) => ({ name: p.name, kind: p.kind, ...(byProbe.has(p.name) ? { last: byProbe.get(p.name)! } : {}) }));
+    out.push({
+      service,
+      state: state.condition ?? 'unknown',
+      ...(state.lastRoundAt !== undefined ? { lastRoundAt: new Date(state.lastRoundAt).toISOString() } : {}),
+      probes,
+      ...(state.openIncident ? { openIncident: state.openIncident } : {}),
+    });
+  }
+  return out;
+}
