@@ -1,0 +1,171 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NodeSshConnector } from '../../activities/hosts/ssh';
+import { renderServices } from '../../cli/services';
+import { loadOrganisation } from '../../control/organisation';
+import { applyProbeChanges, organisationName, planProbeChanges, serviceProbePlans, type ProbeChange } from '../../control/probes';
+import { serviceStatuses } from '../../control/services';
+import { probeWorkflowId } from '../../policies/probes/plan';
+import { openStore, type Store } from '../../store';
+import { incidentPages, incidents } from '../../store/incidents';
+import { probeResults } from '../../store/probes';
+import { createWorker, type WorkerGroup } from '../../worker';
+import { startHealthEndpoint, type HealthEndpoint } from '../helpers/healthEndpoint';
+import { startPagerDutyReceiver, type PagerDutyReceiver } from '../helpers/pagerDutyReceiver';
+import { ENGINES, useEngine } from '../helpers/storeEngines';
+import { connectTestEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { until } from '../helpers/until';
+
+const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000000';
+
+/** An organisation file with one service probed every second (the shortest interval). */
+function organisationYaml(ORG: string, pd: PagerDutyReceiver, service: string, probes: string): string {
+  return `apiVersion: maint/v1
+kind: Organisation
+organisation: {name: ${ORG}, contact: {email: ops@acme.example}}
+incidents: {after: 3}
+paging: {kind: pagerduty, url: "${pd.url}", routingKeySecretEnv: MAINT_TEST_PD_ROUTING_KEY}
+services:
+  - name: ${service}
+    probeInterval: 1s
+    probes:
+${probes}
+`;
+}
+
+describe.each(ENGINES)('service probes, incidents and paging (real Temporal, store on %s)', (engine) => {
+  // Its own organisation: a probe workflow of another test's is not this apply's to stop.
+  const ORG = `Acme Hosting ${engine} B.V.`;
+  let env: TestWorkflowEnvironment;
+  let shop: HealthEndpoint;
+  let pd: PagerDutyReceiver;
+  let store: Store;
+  let dir: string;
+  beforeAll(async () => {
+    process.env.MAINT_TEST_PD_ROUTING_KEY = ROUTING_KEY;
+    dir = mkdtempSync(join(tmpdir(), 'maint-probes-'));
+    [env, shop, pd] = await Promise.all([connectTestEnv(), startHealthEndpoint({ status: 200, body: 'ok shop\n' }), startPagerDutyReceiver()]);
+    store = await openStore(await fresh());
+  });
+  afterAll(async () => {
+    await store?.close();
+    await Promise.all([shop?.close(), pd?.close()]);
+    await env?.teardown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // After the hooks above, so that its afterAll (stopping PostgreSQL) runs after the store is closed.
+  const { fresh } = useEngine(engine);
+
+  /** What `maint apply` does for the probes of this file: returns the changes it made. */
+  async function apply(yaml: string, taskQueue: string): Promise<ProbeChange[]> {
+    const file = join(dir, 'maint.yaml');
+    writeFileSync(file, yaml);
+    const organisation = await loadOrganisation([file]);
+    const plans = serviceProbePlans(organisation);
+    const changes = await planProbeChanges(env.client, organisationName(organisation), plans, taskQueue);
+    await applyProbeChanges(env.client, organisationName(organisation), plans, changes, taskQueue);
+    return changes;
+  }
+
+  it('a failing service opens an incident after 3 rounds, pages once, resolves once when it recovers; every result is in the store', async () => {
+    const taskQueue = uniqueTaskQueue('probes');
+    const service = `webshop-${engine}`;
+    const worker: WorkerGroup = await createWorker({
+      connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(),
+      deps: { ssh: new NodeSshConnector(), store, schedules: { client: env.client } },
+    });
+    const home = `      - {name: home, kind: http, url: "${shop.url}", bodyMatches: "^ok", latencyThreshold: 900ms, timeout: 1s}`;
+    const workflowId = probeWorkflowId(ORG, service);
+    expect(workflowId).toBe(`probe-acme-hosting-${engine}-b-v-${service}`);
+
+    await worker.runUntil(async () => {
+      try {
+        await scenario();
+      } finally {
+        await env.client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
+      }
+    });
+
+    async function scenario() {
+      expect(await apply(organisationYaml(ORG, pd, service, home), taskQueue)).toEqual([
+        { action: 'create', workflowId, service, description: `1 probe every 1s from ${taskQueue}-control` },
+      ]);
+      const rounds = async () => (await probeResults(store, service, { from: 0, to: Date.now() + 1000 }));
+      await until('two healthy rounds', async () => ((await rounds()).filter((r) => r.ok).length >= 2 ? true : undefined), 30_000);
+      const [up] = await serviceStatuses(store, serviceProbePlans(await loadOrganisation([join(dir, 'maint.yaml')])));
+      expect(up).toMatchObject({ service, state: 'up', probes: [{ name: 'home', kind: 'http', last: { ok: true, service, probe: 'home' } }] });
+      expect(up!.openIncident).toBeUndefined();
+
+      // The service breaks; PagerDuty is unavailable for the first attempt at the trigger.
+      pd.failNext(1);
+      shop.set({ status: 503, body: 'maintenance\n' });
+      const [opened] = await until('an incident', async () => {
+        const found = await incidents(store, service);
+        return found.length > 0 && pd.events().length > 0 ? found : undefined;
+      }, 60_000);
+      expect(opened!.resolvedAt).toBeUndefined();
+      expect(opened!.summary).toContain(`${service} is down: probes failed 3 rounds in a row`);
+      expect(opened!.failures).toEqual([{ probe: 'home', error: `${shop.url} → HTTP 503 maintenance (expected 200)` }]);
+      // Exactly three failed rounds before it opened.
+      const roundStart = (r: { roundId: string }) => Number(r.roundId.split('/')[1]);
+      const before = (await rounds()).filter((r) => roundStart(r) <= opened!.openedAt && !r.ok);
+      expect(before.length).toBe(3);
+      const down = await serviceStatuses(store, [service]);
+      expect(down[0]).toMatchObject({ state: 'down', openIncident: { id: opened!.id } });
+      expect(renderServices(down)).toContain(opened!.id);
+
+      // Still down for a few rounds: no second incident, no second page.
+      const downSince = (await rounds()).length;
+      await until('three more failing rounds', async () => ((await rounds()).length >= downSince + 3 ? true : undefined), 30_000);
+      shop.set({ status: 200, body: 'ok shop\n' });
+      await until('the resolve page', () => (pd.events().some((e) => e.event_action === 'resolve') ? true : undefined), 60_000);
+      const healthyAgain = (await rounds()).length;
+      await until('two more rounds', async () => ((await rounds()).length >= healthyAgain + 2 ? true : undefined), 30_000);
+
+      const events = pd.events();
+      expect(events.map((e) => [e.event_action, e.dedup_key])).toEqual([['trigger', opened!.id], ['resolve', opened!.id]]);
+      expect(pd.requests()).toBe(3); // the refused attempt, the trigger, the resolve
+      expect(events[0]).toEqual({
+        routing_key: ROUTING_KEY, event_action: 'trigger', dedup_key: opened!.id,
+        payload: {
+          summary: opened!.summary, source: new URL(shop.url).host, severity: 'critical', component: service, timestamp: new Date(opened!.openedAt).toISOString(),
+          custom_details: { organisation: ORG, service, incident: opened!.id, opened_at: new Date(opened!.openedAt).toISOString(), failures: opened!.failures },
+        },
+      });
+      expect(events[1]).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: opened!.id });
+      expect(await incidentPages(store, opened!.id)).toEqual([
+        { action: 'trigger', state: 'sent', attempts: 2 },
+        { action: 'resolve', state: 'sent', attempts: 1 },
+      ]);
+      const [resolved] = await incidents(store, service);
+      expect(resolved!.resolvedAt).toBeGreaterThan(opened!.openedAt);
+      expect(resolved!.linkedAt).toBeDefined(); // looked up: no window of this service was in progress
+      expect(resolved!.windowRun).toBeUndefined();
+      expect((await serviceStatuses(store, [service]))[0]).toMatchObject({ state: 'up' });
+      expect((await serviceStatuses(store, [service]))[0]!.openIncident).toBeUndefined();
+      // Every round's result is in the store: the failures with their error, the rest ok.
+      const all = await rounds();
+      expect(all.filter((r) => !r.ok).every((r) => r.error?.includes('HTTP 503'))).toBe(true);
+      expect(all.filter((r) => !r.ok).length).toBeGreaterThanOrEqual(6);
+      expect(all.filter((r) => r.ok).every((r) => r.latencyMs! >= 0 && r.error === undefined)).toBe(true);
+
+      // Changed probes: the running workflow takes the new plan; the same file again changes nothing.
+      const withTcp = `${home}\n      - {name: port, kind: tcp, host: 127.0.0.1, port: ${shop.port}, timeout: 1s}`;
+      expect((await apply(organisationYaml(ORG, pd, service, withTcp), taskQueue)).map((c) => c.action)).toEqual(['update']);
+      await until('a round with the tcp probe', async () => ((await rounds()).some((r) => r.probe === 'port' && r.ok) ? true : undefined), 30_000);
+      await until('the memo to carry the new plan', async () => ((await apply(organisationYaml(ORG, pd, service, withTcp), taskQueue))[0]!.action === 'unchanged' ? true : undefined), 30_000);
+
+      // The service loses its probes: its workflow is stopped.
+      const gone = `apiVersion: maint/v1
+kind: Organisation
+organisation: {name: ${ORG}, contact: {email: ops@acme.example}}
+services: [{name: ${service}}]
+`;
+      expect((await apply(gone, taskQueue)).map((c) => [c.action, c.workflowId])).toEqual([['stop', workflowId]]);
+      await env.client.workflow.getHandle(workflowId).result();
+      expect((await env.client.workflow.getHandle(workflowId).describe()).status.name).toBe('COMPLETED');
+    }
+  });
+});
