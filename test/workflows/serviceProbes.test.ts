@@ -43,20 +43,20 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
   let pd: PagerDutyReceiver;
   let store: Store;
   let dir: string;
-  beforeAll(async () => {
-    process.env.MAINT_TEST_PD_ROUTING_KEY = ROUTING_KEY;
-    dir = mkdtempSync(join(tmpdir(), 'maint-probes-'));
-    [env, shop, pd] = await Promise.all([connectTestEnv(), startHealthEndpoint({ status: 200, body: 'ok shop\n' }), startPagerDutyReceiver()]);
-    store = await openStore(await fresh());
-  });
   afterAll(async () => {
     await store?.close();
     await Promise.all([shop?.close(), pd?.close()]);
     await env?.teardown();
     rmSync(dir, { recursive: true, force: true });
   });
-  // After the hooks above, so that its afterAll (stopping PostgreSQL) runs after the store is closed.
+  // Jest runs afterAll hooks in the order they are defined: the one above closes the store before this stops PostgreSQL.
   const { fresh } = useEngine(engine);
+  beforeAll(async () => {
+    process.env.MAINT_TEST_PD_ROUTING_KEY = ROUTING_KEY;
+    dir = mkdtempSync(join(tmpdir(), 'maint-probes-'));
+    [env, shop, pd] = await Promise.all([connectTestEnv(), startHealthEndpoint({ status: 200, body: 'ok shop\n' }), startPagerDutyReceiver()]);
+    store = await openStore(await fresh());
+  });
 
   /** What `maint apply` does for the probes of this file: returns the changes it made. */
   async function apply(yaml: string, taskQueue: string): Promise<ProbeChange[]> {
