@@ -2,20 +2,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { dirname } from 'node:path';
+import { Worker } from '@temporalio/worker';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
 import { renderServices } from '../../cli/services';
 import { loadOrganisation } from '../../control/organisation';
 import { applyProbeChanges, organisationName, planProbeChanges, serviceProbePlans, type ProbeChange } from '../../control/probes';
 import { serviceStatuses } from '../../control/services';
 import { probeWorkflowId } from '../../policies/probes/plan';
-import { openStore, type Store } from '../../store';
-import { incidentPages, incidents } from '../../store/incidents';
+import { openStore, type Store, type StoreConfig } from '../../store';
+import { incident, incidentPages, incidents } from '../../store/incidents';
 import { probeResults } from '../../store/probes';
 import { createWorker, type WorkerGroup } from '../../worker';
 import { startHealthEndpoint, type HealthEndpoint } from '../helpers/healthEndpoint';
 import { startPagerDutyReceiver, type PagerDutyReceiver } from '../helpers/pagerDutyReceiver';
 import { ENGINES, useEngine } from '../helpers/storeEngines';
 import { connectTestEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { runMaint } from '../helpers/cli';
 import { until } from '../helpers/until';
 
 const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000000';
@@ -32,6 +35,8 @@ services:
     probeInterval: 1s
     probes:
 ${probes}
+windows:
+  - {name: ${service}-monthly, timezone: UTC, recurrence: {kind: monthly, week: 2, day: tue, at: "22:00"}, duration: 4h, cutoff: 1h, services: [${service}]}
 `;
 }
 
@@ -42,6 +47,7 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
   let shop: HealthEndpoint;
   let pd: PagerDutyReceiver;
   let store: Store;
+  let config: StoreConfig;
   let dir: string;
   afterAll(async () => {
     await store?.close();
@@ -55,7 +61,8 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
     process.env.MAINT_TEST_PD_ROUTING_KEY = ROUTING_KEY;
     dir = mkdtempSync(join(tmpdir(), 'maint-probes-'));
     [env, shop, pd] = await Promise.all([connectTestEnv(), startHealthEndpoint({ status: 200, body: 'ok shop\n' }), startPagerDutyReceiver()]);
-    store = await openStore(await fresh());
+    config = await fresh();
+    store = await openStore(config);
   });
 
   /** What `maint apply` does for the probes of this file: returns the changes it made. */
@@ -69,7 +76,7 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
     return changes;
   }
 
-  it('a failing service opens an incident after 3 rounds, pages once, resolves once when it recovers; every result is in the store', async () => {
+  it('a failing service opens an incident after 3 rounds, linked to the window run in progress, pages once, resolves once when it recovers; every result is in the store; maint services status shows it', async () => {
     const taskQueue = uniqueTaskQueue('probes');
     const service = `webshop-${engine}`;
     const worker: WorkerGroup = await createWorker({
@@ -80,13 +87,29 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
     const workflowId = probeWorkflowId(ORG, service);
     expect(workflowId).toBe(`probe-acme-hosting-${engine}-b-v-${service}`);
 
-    await worker.runUntil(async () => {
-      try {
-        await scenario();
-      } finally {
-        await env.client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
-      }
-    });
+    // A run of the service's window, in progress, running a rollout: the incident links to both.
+    const windowQueue = uniqueTaskQueue('window');
+    const windowWorker = await Worker.create({ connection: env.nativeConnection, namespace: 'default', taskQueue: windowQueue, workflowsPath: require.resolve('../helpers/windowInProgressWorkflow') });
+    const windowRun = `window-${service}-monthly-20261208T2200Z`;
+    const status = {
+      window: `${service}-monthly`, title: { nl: service, en: service }, services: [{ name: service, title: { nl: service, en: service } }],
+      occurrence: { start: '2026-12-08T22:00:00.000Z', end: '2026-12-09T02:00:00.000Z', localStart: '2026-12-08 22:00', localEnd: '2026-12-09 02:00' },
+      end: '2026-12-09T02:00:00.000Z', phase: 'in-progress', tasks: [{ name: 'web', state: 'running', rolloutId: 'web-rollout-1' }], notices: [],
+    };
+    // A store config the CLI finds: MAINT_DATABASE_URL, or the data directory of the SQLite file.
+    const cliEnv = config.engine === 'postgres' ? { MAINT_DATABASE_URL: config.url } : { MAINT_DATA_DIR: dirname(config.file), MAINT_DATABASE_URL: '' };
+    await worker.runUntil(run);
+
+    async function run(): Promise<void> {
+      await windowWorker.runUntil(async () => {
+        await env.client.workflow.start('maintenanceWindowWorkflow', { taskQueue: windowQueue, workflowId: windowRun, args: [{ status }], memo: { window: `${service}-monthly`, organisation: ORG } });
+        try {
+          await scenario();
+        } finally {
+          await Promise.all([windowRun, workflowId].map((id) => env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
+        }
+      });
+    }
 
     async function scenario() {
       expect(await apply(organisationYaml(ORG, pd, service, home), taskQueue)).toEqual([
@@ -106,6 +129,8 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
         return found.length > 0 && pd.events().length > 0 ? found : undefined;
       }, 60_000);
       expect(opened!.resolvedAt).toBeUndefined();
+      // Linked (before it was paged) to the window run in progress on the service and its rollout.
+      expect(await incident(store, opened!.id)).toMatchObject({ windowRun, rolloutId: 'web-rollout-1' });
       expect(opened!.summary).toContain(`${service} is down: probes failed 3 rounds in a row`);
       expect(opened!.failures).toEqual([{ probe: 'home', error: `${shop.url} → HTTP 503 maintenance (expected 200)` }]);
       // Exactly three failed rounds before it opened.
@@ -114,7 +139,10 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
       expect(before.length).toBe(3);
       const down = await serviceStatuses(store, [service]);
       expect(down[0]).toMatchObject({ state: 'down', openIncident: { id: opened!.id } });
-      expect(renderServices(down)).toContain(opened!.id);
+      expect(renderServices(down)).toContain(`${opened!.id} (during ${windowRun})`);
+      const cli = await runMaint(['services', 'status', '-f', join(dir, 'maint.yaml'), '--json'], cliEnv);
+      expect(cli.code).toBe(1);
+      expect(JSON.parse(cli.stdout)).toMatchObject([{ service, state: 'down', openIncident: { id: opened!.id, windowRun, rolloutId: 'web-rollout-1' }, probes: [{ name: 'home', kind: 'http', last: { ok: false } }] }]);
 
       // Still down for a few rounds: no second incident, no second page.
       const downSince = (await rounds()).length;
@@ -131,7 +159,10 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
         routing_key: ROUTING_KEY, event_action: 'trigger', dedup_key: opened!.id,
         payload: {
           summary: opened!.summary, source: new URL(shop.url).host, severity: 'critical', component: service, timestamp: new Date(opened!.openedAt).toISOString(),
-          custom_details: { organisation: ORG, service, incident: opened!.id, opened_at: new Date(opened!.openedAt).toISOString(), failures: opened!.failures },
+          custom_details: {
+            organisation: ORG, service, incident: opened!.id, opened_at: new Date(opened!.openedAt).toISOString(), failures: opened!.failures,
+            maintenance_window_run: windowRun, rollout: 'web-rollout-1',
+          },
         },
       });
       expect(events[1]).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: opened!.id });
@@ -141,10 +172,13 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
       ]);
       const [resolved] = await incidents(store, service);
       expect(resolved!.resolvedAt).toBeGreaterThan(opened!.openedAt);
-      expect(resolved!.linkedAt).toBeDefined(); // looked up: no window of this service was in progress
-      expect(resolved!.windowRun).toBeUndefined();
+      expect(resolved).toMatchObject({ windowRun, rolloutId: 'web-rollout-1', linkedAt: expect.any(Number) });
       expect((await serviceStatuses(store, [service]))[0]).toMatchObject({ state: 'up' });
       expect((await serviceStatuses(store, [service]))[0]!.openIncident).toBeUndefined();
+      const table = await runMaint(['services', 'status'], { ...cliEnv, TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS });
+      expect(table.stderr).toBe('');
+      expect(table.stdout).toMatch(new RegExp(`^SERVICE +STATE +LAST ROUND +INCIDENT +PROBES$`, 'm'));
+      expect(table.stdout).toMatch(new RegExp(`^${service} +up +\\d{4}-\\d\\d-\\d\\dT[\\d:]+Z +- +home: ok \\d+ ms$`, 'm'));
       // Every round's result is in the store: the failures with their error, the rest ok.
       const all = await rounds();
       expect(all.filter((r) => !r.ok).every((r) => r.error?.includes('HTTP 503'))).toBe(true);
