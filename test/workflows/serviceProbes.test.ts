@@ -24,7 +24,7 @@ import { until } from '../helpers/until';
 const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000000';
 
 /** An organisation file with one service probed every second (the shortest interval). */
-function organisationYaml(ORG: string, pd: PagerDutyReceiver, service: string, probes: string): string {
+function organisationYaml(ORG: string, pd: PagerDutyReceiver, service: string, probes: string, probeFrom?: string): string {
   return `apiVersion: maint/v1
 kind: Organisation
 organisation: {name: ${ORG}, contact: {email: ops@acme.example}}
@@ -33,7 +33,7 @@ paging: {kind: pagerduty, url: "${pd.url}", routingKeySecretEnv: MAINT_TEST_PD_R
 services:
   - name: ${service}
     probeInterval: 1s
-    probes:
+${probeFrom ? `    probeFrom: ${probeFrom}\n` : ''}    probes:
 ${probes}
 windows:
   - {name: ${service}-monthly, timezone: UTC, recurrence: {kind: monthly, week: 2, day: tue, at: "22:00"}, duration: 4h, cutoff: 1h, services: [${service}]}
@@ -186,10 +186,21 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
       expect(all.filter((r) => r.ok).every((r) => r.latencyMs! >= 0 && r.error === undefined)).toBe(true);
 
       // Changed probes: the running workflow takes the new plan; the same file again changes nothing.
-      const withTcp = `${home}\n      - {name: port, kind: tcp, host: 127.0.0.1, port: ${shop.port}, timeout: 1s}`;
-      expect((await apply(organisationYaml(ORG, pd, service, withTcp), taskQueue)).map((c) => c.action)).toEqual(['update']);
-      await until('a round with the tcp probe', async () => ((await rounds()).some((r) => r.probe === 'port' && r.ok) ? true : undefined), 30_000);
-      await until('the memo to carry the new plan', async () => ((await apply(organisationYaml(ORG, pd, service, withTcp), taskQueue))[0]!.action === 'unchanged' ? true : undefined), 30_000);
+      // Changed probes, run from another location (a worker serving only its control queue): the
+      // running workflow takes the new plan; the same file again changes nothing.
+      const location = `${taskQueue}-ams`;
+      const remote = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: location, queues: ['control'], deps: { ssh: new NodeSshConnector(), store } });
+      await remote.runUntil(async () => {
+        const withTcp = `${home}\n      - {name: port, kind: tcp, host: 127.0.0.1, port: ${shop.port}, timeout: 1s}`;
+        const yaml = organisationYaml(ORG, pd, service, withTcp, `${location}-control`);
+        expect(await apply(yaml, taskQueue)).toEqual([{ action: 'update', workflowId, service, description: `2 probes every 1s from ${location}-control` }]);
+        const fromThere = await until('a round from the other location', async () => {
+          const found = (await rounds()).filter((r) => r.probe === 'port');
+          return found.length > 0 ? found : undefined;
+        }, 30_000);
+        expect(fromThere[0]).toMatchObject({ ok: true, location: `${location}-control` });
+        await until('the memo to carry the new plan', async () => ((await apply(yaml, taskQueue))[0]!.action === 'unchanged' ? true : undefined), 30_000);
+      });
 
       // The service loses its probes: its workflow is stopped.
       const gone = `apiVersion: maint/v1
@@ -199,6 +210,10 @@ services: [{name: ${service}}]
 `;
       expect((await apply(gone, taskQueue)).map((c) => [c.action, c.workflowId])).toEqual([['stop', workflowId]]);
       await env.client.workflow.getHandle(workflowId).result();
+      // About a dozen events a round: 200 rounds before continue-as-new stay far below 10,240.
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      const roundsRun = new Set((await rounds()).map((r) => r.roundId)).size;
+      expect(history.events!.length).toBeLessThan(13 * roundsRun + 20);
       expect((await env.client.workflow.getHandle(workflowId).describe()).status.name).toBe('COMPLETED');
     }
   });
