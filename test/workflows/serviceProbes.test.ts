@@ -19,6 +19,7 @@ import { startPagerDutyReceiver, type PagerDutyReceiver } from '../helpers/pager
 import { ENGINES, useEngine } from '../helpers/storeEngines';
 import { connectTestEnv, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { runMaint } from '../helpers/cli';
+import { recordHistories } from '../helpers/replayHistories';
 import { until } from '../helpers/until';
 
 const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000000';
@@ -214,6 +215,7 @@ services: [{name: ${service}}]
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
       const roundsRun = new Set((await rounds()).map((r) => r.roundId)).size;
       expect(history.events!.length).toBeLessThan(13 * roundsRun + 20);
+      if (engine === 'sqlite') recordHistories([{ workflowId, file: 'service-probe-incident-update-stop' }]);
       expect((await env.client.workflow.getHandle(workflowId).describe()).status.name).toBe('COMPLETED');
     }
   });
