@@ -215,6 +215,11 @@ services: [{name: ${service}}]
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
       const roundsRun = new Set((await rounds()).map((r) => r.roundId)).size;
       expect(history.events!.length).toBeLessThan(13 * roundsRun + 20);
+      // The routing key never entered a payload: only its variable's name did.
+      const payloads = JSON.stringify(history, (key, v: unknown) => (
+        v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v));
+      expect(payloads).toContain('MAINT_TEST_PD_ROUTING_KEY');
+      expect(payloads).not.toContain(ROUTING_KEY);
       if (engine === 'sqlite') recordHistories([{ workflowId, file: 'service-probe-incident-update-stop' }]);
       expect((await env.client.workflow.getHandle(workflowId).describe()).status.name).toBe('COMPLETED');
     }
