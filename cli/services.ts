@@ -21,7 +21,7 @@ function lastResult(s: ServiceStatus): string {
  */
 const COLUMNS: Array<[header: string, cell: (s: ServiceStatus) => string]> = [
   ['SERVICE', (s) => s.service],
-  ['STATE', (s) => s.state],
+  ['STATE', (s) => `${s.state}${s.stale ? ' (stale)' : ''}`],
   ['LAST ROUND', (s) => s.lastRoundAt?.replace(/\.\d+Z$/, 'Z') ?? '-'],
   ['INCIDENT', (s) => (s.openIncident ? `${s.openIncident.id}${s.openIncident.windowRun ? ` (during ${s.openIncident.windowRun})` : ''}` : '-')],
   ['PROBES', lastResult],

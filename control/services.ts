@@ -15,6 +15,8 @@ export interface ServiceStatus {
   state: ServiceCondition | 'unknown';
   /** When its last round began (ISO). */
   lastRoundAt?: string;
+  /** No round for three intervals (known from the files): no worker runs its probes, the state is old news. */
+  stale?: true;
   /** Each probe and its latest result (probes from the files, or those the last round ran). */
   probes: Array<{ name: string; kind?: string; last?: ProbeResult }>;
   openIncident?: Incident;
@@ -31,7 +33,7 @@ export async function probedServices(client: Client): Promise<string[]> {
 }
 
 /** Each service's state as the store has it: its last round, its probes' latest results, its open incident. */
-export async function serviceStatuses(store: Store, services: Array<string | ServiceProbePlan>): Promise<ServiceStatus[]> {
+export async function serviceStatuses(store: Store, services: Array<string | ServiceProbePlan>, now = Date.now()): Promise<ServiceStatus[]> {
   const out: ServiceStatus[] = [];
   for (const entry of services) {
     const service = typeof entry === 'string' ? entry : entry.service;
@@ -44,6 +46,7 @@ export async function serviceStatuses(store: Store, services: Array<string | Ser
       service,
       state: state.condition ?? 'unknown',
       ...(state.lastRoundAt !== undefined ? { lastRoundAt: new Date(state.lastRoundAt).toISOString() } : {}),
+      ...(typeof entry !== 'string' && state.lastRoundAt !== undefined && now - state.lastRoundAt > 3 * entry.intervalMs ? { stale: true as const } : {}),
       probes,
       ...(state.openIncident ? { openIncident: state.openIncident } : {}),
     });

@@ -1,4 +1,6 @@
 import { createProbeActivities } from '../../activities/probes';
+import { renderServices } from '../../cli/services';
+import { serviceStatuses } from '../../control/services';
 import type { ProbeResult } from '../../policies/availability/types';
 import type { ServiceProbePlan } from '../../policies/probes/plan';
 import { openStore, type Store } from '../../store';
@@ -54,6 +56,15 @@ describe.each(ENGINES)('probe results and incidents in the store on %s', (engine
     expect((await recordProbeRound(store, round(service, 3, true), RULES)).counted).toBe(false);
     expect(await incident(store, 'shop-20261201T000030Z')).toMatchObject({ resolvedAt: T0 + 90_000 });
     expect((await serviceProbeState(store, service)).openIncident).toBeUndefined();
+    // As `maint services status` shows it: with the plan, a last round three intervals ago is stale.
+    const plan = { service, probes: [{ kind: 'http' as const, name: 'home', url: 'https://shop.example', expectStatus: 200, timeout: 1000 }, { kind: 'tcp' as const, name: 'db', host: 'db', port: 5432, timeout: 1000 }], intervalMs: 30_000 } as ServiceProbePlan;
+    const [recent, old] = [await serviceStatuses(store, [plan], T0 + 120_000), await serviceStatuses(store, [plan], T0 + 200_000)];
+    expect(recent[0]).toEqual({
+      service, state: 'up', lastRoundAt: new Date(T0 + 90_000).toISOString(),
+      probes: [{ name: 'home', kind: 'http', last: { service, probe: 'home', at: T0 + 90_005, ok: true, latencyMs: 12 } }, { name: 'db', kind: 'tcp' }],
+    });
+    expect(old[0]!.stale).toBe(true);
+    expect(renderServices(old)).toMatch(/^shop +up \(stale\) +2026-12-01T00:01:30Z +- +home: ok 12 ms; db: no result yet$/m);
   });
 
   it('pages each trigger and resolve once through the ledger; a poster that died before the answer is sent again', async () => {
