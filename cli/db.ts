@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseEnvironment } from '../policies/common/environment';
 import { MigrationError, openStore, storeConfig, StoreUnavailableError, type SchemaStatus, type Store } from '../store';
+import { recordAuditEvent } from '../store/audit';
 import { defaultDataDir } from '../worker';
 import { CliError, EXIT } from './errors';
 import { renderTable } from './table';
@@ -85,4 +86,16 @@ export function registerDbCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       process.exitCode = await dbMigrate(opts);
     });
+}
+
+/**
+ * Records a control action the command has just taken in the audit trail. The action stands
+ * whatever happens here: a store that cannot take it (unreachable, not migrated) gets a warning.
+ */
+export async function auditAction(event: Parameters<typeof recordAuditEvent>[1]): Promise<void> {
+  try {
+    await withStore((store) => recordAuditEvent(store, event), { migrated: true });
+  } catch (err) {
+    process.stderr.write(`warning: not recorded in the audit trail: ${(err as Error).message}\n`);
+  }
 }

@@ -95,7 +95,8 @@ export class LeaseBook {
   }
 
   state(): LeaseBookState {
-    return { leases: [...this.leases.values()], down: [...this.down.values()], waiting: this.waiting.map((w) => ({ ...w })) };
+    const byHost = (a: { host: string }, b: { host: string }) => a.host.localeCompare(b.host);
+    return { leases: [...this.leases.values()].sort(byHost), down: [...this.down.values()].sort(byHost), waiting: this.waiting.map((w) => ({ ...w })) };
   }
 
   /** Anything to watch: holders whose workflows may end without releasing. */
