@@ -20,3 +20,9 @@ export interface ProbeResult {
   /** Why the probe failed, when it did. */
   error?: string;
 }
+
+/** A span of time [start, end), epoch milliseconds: a maintenance window's actual run, an outage. */
+export interface Interval {
+  start: number;
+  end: number;
+}
