@@ -63,7 +63,7 @@ export async function loadOrganisation(files: string[], now: Date = new Date()):
 
   let plans: WindowPlan[];
   try {
-    plans = planOrganisation(loaded, (w) => attachments.get(w.name)!);
+    plans = planOrganisation(loaded, (w) => attachments.get(w.name)!, now);
   } catch (err) {
     throw new InvalidInputError((err as Error).message);
   }

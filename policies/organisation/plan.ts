@@ -1,5 +1,6 @@
 import { PolicyError, type PolicyProblem } from '../common/errors';
-import type { Channel, OrganisationFile, Subscriber, WindowDefinition } from './schema';
+import type { Channel, OrganisationFile, SlaTier, Subscriber, WindowDefinition } from './schema';
+import { slaTierProblems } from '../availability/tiers';
 import type { RolloutPolicy } from '../rollout/policy';
 import type { TargetSet } from '../rollout/types';
 import type { NoticeRecipient, OrganisationInfo, WindowPlan } from '../windows/types';
@@ -21,14 +22,15 @@ export interface WindowAttachments {
 type Located<T> = { file: string; path: string; item: T };
 
 /**
- * Joins the organisation files into one set of window plans. Names are unique across files and
- * every reference resolves, or nothing is returned: the error names each file and path.
+ * Joins the organisation files into one set of window plans. Names are unique across files,
+ * every reference resolves and no window breaks its services' SLA tiers (checked from `now`), or
+ * nothing is returned: the error names each file and path.
  */
-export function planOrganisation(files: LoadedOrganisationFile[], attachments: (window: WindowDefinition) => WindowAttachments): WindowPlan[] {
+export function planOrganisation(files: LoadedOrganisationFile[], attachments: (window: WindowDefinition) => WindowAttachments, now: Date): WindowPlan[] {
   const problems = new Map<string, PolicyProblem[]>();
   const report = (file: string, path: string, message: string) => problems.set(file, [...(problems.get(file) ?? []), { path, message }]);
 
-  const collect = <T extends { name: string }>(key: 'channels' | 'services' | 'windows'): Map<string, Located<T>> => {
+  const collect = <T extends { name: string }>(key: 'channels' | 'services' | 'windows' | 'slaTiers'): Map<string, Located<T>> => {
     const byName = new Map<string, Located<T>>();
     for (const { file, content } of files) {
       for (const [i, item] of (content[key] as unknown as T[]).entries()) {
@@ -42,6 +44,7 @@ export function planOrganisation(files: LoadedOrganisationFile[], attachments: (
   const channels = collect<Channel>('channels');
   const services = collect<OrganisationFile['services'][number]>('services');
   const windows = collect<WindowDefinition>('windows');
+  const tiers = collect<SlaTier>('slaTiers');
 
   const orgs = files.filter((f) => f.content.organisation !== undefined);
   if (orgs.length === 0) report(files[0]?.file ?? '(no files)', 'organisation', 'is required in one of the files (name and contact of your company, used to sign notices)');
@@ -55,6 +58,9 @@ export function planOrganisation(files: LoadedOrganisationFile[], attachments: (
     else if (channel.kind !== 'email' && s.to !== undefined) report(file, `${path}.to`, `not used by ${channel.kind} channel "${s.channel}"; remove it`);
   };
   for (const { file, path, item } of services.values()) item.subscribers.forEach((s, i) => checkSubscriber(file, `${path}.subscribers[${i}]`, s));
+  for (const { file, path, item } of services.values()) {
+    if (item.tier !== undefined && !tiers.has(item.tier)) report(file, `${path}.tier`, `unknown SLA tier "${item.tier}"; defined under slaTiers: ${[...tiers.keys()].join(', ') || 'none'}`);
+  }
   for (const { file, content } of files) content.operations?.alerts.forEach((a, i) => checkSubscriber(file, `operations.alerts[${i}]`, a));
   for (const { file, path, item } of windows.values()) {
     item.services.forEach((name, i) => {
@@ -96,6 +102,11 @@ export function planOrganisation(files: LoadedOrganisationFile[], attachments: (
     };
     plans.push({ ...plan, configHash: '' });
   }
+  for (const p of slaTierProblems(plans, [...services.values()].map((s) => s.item), [...tiers.values()].map((t) => t.item), now)) {
+    const at = windows.get(p.window)!;
+    report(at.file, `${at.path}.${p.field}`, p.message);
+  }
+  if (problems.size > 0) throw combined(problems);
   return plans;
 }
 
