@@ -67,7 +67,7 @@ export const CHECK_JOB_DIR = [
   `  if [ "$(stat -c '%u %a' "$maint_job_dir")" != "$(id -u) 700" ]; then echo "the job directory $maint_job_dir has owner uid $(stat -c %u "$maint_job_dir") and mode $(stat -c %a "$maint_job_dir"), not $(id -un)'s and 700: refusing to use it (fix or remove it)" >&2; exit 97; fi`,
   `elif [ -e "$maint_job_dir" ]; then`,
   `  maint_owner=$(stat -c %u "$maint_job_dir")`,
-  `  if [ "$maint_owner" != "$(id -u)" ] && [ "$maint_owner" != 0 ]; then echo "the job directory $maint_job_dir belongs to uid $maint_owner, not to $(id -un) or root: refusing to use it (another user may have made it to plant files there; remove it)" >&2; exit 97; fi`,
+  `  if [ "$maint_owner" != "$(id -u)" ] && [ "$maint_owner" != 0 ]; then echo "the job directory $maint_job_dir belongs to uid $maint_owner, not to $(id -un)$([ "$(id -u)" = 0 ] || echo ' or root'): refusing to use it (another user may have made it to plant files there; remove it)" >&2; exit 97; fi`,
   // %A is e.g. drwxrwxr-x: group (6th) or others (9th) may write, and no sticky bit (10th t/T).
   `  case "$(stat -c %A "$maint_job_dir")" in ?????w???[x-]|????????w[x-]) echo "the job directory $maint_job_dir is writable by other users (mode $(stat -c %a "$maint_job_dir")) and not sticky: refusing to use it (chmod go-w it, or remove it)" >&2; exit 97;; esac`,
   `fi`,
