@@ -214,4 +214,27 @@ describe('patch activities on a real sshd host', () => {
     expect(beats.length).toBeGreaterThanOrEqual(3);
     expect(beats.slice(2).every((d) => JSON.stringify(d) === JSON.stringify({ step: 'connected', host: 'patch-1' }))).toBe(true);
   }, 60_000);
+  it('runs a change again on the retry when it failed for a passing reason (a held lock), instead of handing back the recorded failure', async () => {
+    const host = fleet.hosts[0]!;
+    writeFileSync(join(host.dir, 'version'), '1.0.0\n');
+    rmSync(join(host.dir, 'applies'), { force: true });
+    rmSync(join(host.dir, 'locked-once'), { force: true });
+    // The first run finds the dpkg lock held, as when unattended-upgrades runs; the next does not.
+    const flaky: Strategy = {
+      ...strategy,
+      apply: `if [ ! -e "$MAINT_HOST_DIR/locked-once" ]; then touch "$MAINT_HOST_DIR/locked-once"; echo 'E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)' >&2; exit 100; fi; ${strategy.apply}`,
+    };
+    const rolloutId = `test-patch-${randomUUID()}`;
+    const input = { rolloutId, execution: randomUUID(), host, strategy: flaky, commandTimeoutMs: 60_000 };
+    const activities = inExecution();
+    const record = await activities.recordVersions(input);
+    await expect(activities.applyPatch({ ...input, record })).rejects.toMatchObject({
+      type: 'HostCommandTransient', nonRetryable: false,
+      message: expect.stringContaining('(the lock /var/lib/dpkg/lock-frontend is held by another process (an apt or dpkg run): retried)'),
+    });
+    expect(readFileSync(join(host.dir, 'version'), 'utf8').trim()).toBe('1.0.0');
+    // The retry (same execution, so the same job key) runs the command again and patches.
+    expect(await activities.applyPatch({ ...input, record })).toEqual({ installed: { version: '2.0.0' }, alreadyApplied: false, record });
+    expect(readFileSync(join(host.dir, 'applies'), 'utf8')).toBe('applied\n');
+  });
 });

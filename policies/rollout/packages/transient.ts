@@ -4,7 +4,7 @@
 
 const TRANSIENT: ReadonlyArray<[RegExp, string]> = [
   // apt: the dpkg frontend lock, dpkg's own, the lists lock (apt-get update does not wait for it).
-  [/Could not get lock (\S+?)\.? /, 'another package manager holds $1'],
+  [/Could not get lock (\S+?)\.? /, 'the lock $1 is held by another process (an apt or dpkg run)'],
   [/Unable to (?:lock|acquire) the (?:administration|dpkg frontend) (?:directory|lock)/, 'another package manager holds the dpkg lock'],
   [/dpkg status database is locked by another process/, 'another package manager holds the dpkg lock'],
   // apt: the mirror (DNS, TCP, HTTP 5xx).
