@@ -51,25 +51,27 @@ const JOB_FILE_FUNCTIONS = [
 
 /**
  * Ends the script (exit 97, saying why) unless the job directory is an absolute path, no symbolic
- * link, and no one else's to change: owned by us (or root) and writable by no one else, or sticky
- * (like /var/tmp: others may add names there, which {@link JOB_FILE_FUNCTIONS} refuses, but not
- * remove or rename ours). A directory another local user made (e.g. /var/tmp/maint-jobs before the
- * runner's first job) is refused. Through become ($MAINT_JOB_DIR_PRIVATE, see becomeCommand) the
- * directory must also be the become user's own, mode 0700 — what runs there runs as root — and a
- * missing one is made so (umask 077). Defines the job-file functions for the rest of the script.
+ * link, and no one else's to change: owned by us (or root) and writable by no other user (others may
+ * not write it, nor a group other than our own), or sticky (like /var/tmp: others may add names
+ * there, which {@link JOB_FILE_FUNCTIONS} refuses, but not remove or rename ours). A directory
+ * another local user made (e.g. /var/tmp/maint-jobs before the runner's first job) is refused; a
+ * missing one is made with umask 077. Through become ($MAINT_JOB_DIR_PRIVATE, see becomeCommand)
+ * the directory must also be the become user's own, mode 0700: what runs there runs as root.
+ * Defines the job-file functions for the rest of the script.
  */
 export const CHECK_JOB_DIR = [
   `maint_job_dir=${JOB_DIR_SH}`,
   `case "$maint_job_dir" in /*) ;; *) echo "MAINT_JOB_DIR must be an absolute path, not '$MAINT_JOB_DIR'" >&2; exit 97;; esac`,
   `if [ -L "$maint_job_dir" ]; then echo "the job directory $maint_job_dir is a symbolic link: refusing to use it (remove it; the runner makes its own)" >&2; exit 97; fi`,
+  `if [ ! -e "$maint_job_dir" ]; then (umask 077 && mkdir -p "$maint_job_dir") || exit 97; fi`,
   `if [ -n "\${MAINT_JOB_DIR_PRIVATE:-}" ]; then`,
-  `  if [ ! -e "$maint_job_dir" ]; then (umask 077 && mkdir -p "$maint_job_dir") || exit 97; fi`,
   `  if [ "$(stat -c '%u %a' "$maint_job_dir")" != "$(id -u) 700" ]; then echo "the job directory $maint_job_dir has owner uid $(stat -c %u "$maint_job_dir") and mode $(stat -c %a "$maint_job_dir"), not $(id -un)'s and 700: refusing to use it (fix or remove it)" >&2; exit 97; fi`,
-  `elif [ -e "$maint_job_dir" ]; then`,
+  `else`,
   `  maint_owner=$(stat -c %u "$maint_job_dir")`,
   `  if [ "$maint_owner" != "$(id -u)" ] && [ "$maint_owner" != 0 ]; then echo "the job directory $maint_job_dir belongs to uid $maint_owner, not to $(id -un)$([ "$(id -u)" = 0 ] || echo ' or root'): refusing to use it (another user may have made it to plant files there; remove it)" >&2; exit 97; fi`,
-  // %A is e.g. drwxrwxr-x: group (6th) or others (9th) may write, and no sticky bit (10th t/T).
-  `  case "$(stat -c %A "$maint_job_dir")" in ?????w???[x-]|????????w[x-]) echo "the job directory $maint_job_dir is writable by other users (mode $(stat -c %a "$maint_job_dir")) and not sticky: refusing to use it (chmod go-w it, or remove it)" >&2; exit 97;; esac`,
+  // %A is e.g. drwxrwxr-x: others (9th) or a group not our own (6th) may write, and no sticky bit (10th: t/T).
+  `  case "$(stat -c %A "$maint_job_dir")" in ????????w[x-]) maint_open=1;; ?????w???[x-]) [ "$(stat -c %g "$maint_job_dir")" = "$(id -g)" ] || maint_open=1;; esac`,
+  `  if [ -n "\${maint_open:-}" ]; then echo "the job directory $maint_job_dir is writable by other users (mode $(stat -c %a "$maint_job_dir")) and not sticky: refusing to use it (chmod go-w it, or remove it)" >&2; exit 97; fi`,
   `fi`,
   JOB_FILE_FUNCTIONS,
 ].join('\n');
@@ -152,7 +154,7 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
   const claimAndRun = [CHECK_JOB_DIR, `cd "$maint_job_dir" || exit 97`, `mkdir ${f.claim} 2>/dev/null || exit 0`, run].join('\n');
   const start = [
     CHECK_JOB_DIR,
-    `mkdir -p "$maint_job_dir" && cd "$maint_job_dir" || exit 97`,
+    `cd "$maint_job_dir" || exit 97`,
     `maint_check ${all}`,
     SWEEP_OLD_JOBS,
     `setsid nohup sh -c ${shellQuote(claimAndRun)} < /dev/null > /dev/null 2>&1 &`,

@@ -37,7 +37,7 @@ export function readRecordsScript(step: KeptRecordStep): string {
   return [
     CHECK_JOB_DIR,
     `printf '%s\\0' "$maint_job_dir"`,
-    `cd "$maint_job_dir" 2>/dev/null || { printf '\\0'; exit 0; }`,
+    `cd "$maint_job_dir" || exit 97`,
     `maint_check ${ours}`,
     `if [ -f ./${ours} ]; then printf =; cat ./${ours}; fi; printf '\\0'`,
     `for f in ${shellQuote(prefix(step))}*record.json; do if [ "$f" != ${ours} ] && { [ -e "$f" ] || [ -L "$f" ]; }; then maint_check "$f"; if [ -f "$f" ]; then printf '%s\\n' "$f"; cat "./$f"; break; fi; fi; done`,
@@ -53,12 +53,12 @@ export function keepRecordScript(step: KeptRecordStep, record: VersionRecord): {
   const name = shellQuote(fileName(step));
   // Never through a link (maint_write, see activities/hosts/jobs.ts); the check refuses one there.
   const keep = `maint_write ${name}`;
-  const mkdir = `${CHECK_JOB_DIR}\nmkdir -p "$maint_job_dir" && cd "$maint_job_dir" && maint_check ${name}`;
-  if (step.execution === undefined) return { script: `${mkdir} && if [ ! -s ./${name} ]; then ${keep}; else cat > /dev/null; fi`, stdin: JSON.stringify(kept) };
+  const enter = `${CHECK_JOB_DIR}\ncd "$maint_job_dir" && maint_check ${name}`;
+  if (step.execution === undefined) return { script: `${enter} && if [ ! -s ./${name} ]; then ${keep}; else cat > /dev/null; fi`, stdin: JSON.stringify(kept) };
   // Ours and readable: kept. Empty or damaged (a disk that filled up): written again.
   const ours = shellQuote(`"execution":${JSON.stringify(step.execution)}`);
   return {
-    script: `${mkdir} && if [ -s ./${name} ] && grep -qF -- ${ours} ./${name}; then cat > /dev/null; else ${keep}; fi`,
+    script: `${enter} && if [ -s ./${name} ] && grep -qF -- ${ours} ./${name}; then cat > /dev/null; else ${keep}; fi`,
     stdin: JSON.stringify({ rolloutId: step.rolloutId, host: step.host.name, execution: step.execution, record: kept }),
   };
 }

@@ -58,6 +58,7 @@ function killJob(pidFile: string): void {
 
 /** The uid of `nobody`: the "other local user" who plants files in a job directory. */
 const NOBODY = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+const NOBODY_GROUP = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim());
 
 /** The job runner (detached jobs in the host's job directory, its own per test host) on a real OpenSSH host. */
 describe('detached jobs on a real sshd host', () => {
@@ -289,13 +290,21 @@ describe('detached jobs on a real sshd host', () => {
     mkdirSync(jobDir, { recursive: true });
     const run = () => withShell((shell) => runJob(shell, `test-jobs-${randomUUID()}.jobs-1.apply`, 'echo ok', { timeoutSeconds: 30 }));
     try {
+      // Missing: made with umask 077, whatever the session's umask.
+      rmSync(jobDir, { recursive: true, force: true });
+      expect(await run()).toEqual({ exitCode: 0, stdout: 'ok\n', stderr: '' });
+      expect(statSync(jobDir).mode & 0o777).toBe(0o700);
       chownSync(jobDir, NOBODY, NOBODY);
       await expect(run()).rejects.toThrow(`the job directory ${jobDir} belongs to uid ${NOBODY}, not to root: refusing to use it (another user may have made it to plant files there; remove it)`);
       chownSync(jobDir, 0, 0);
       chmodSync(jobDir, 0o777);
       await expect(run()).rejects.toThrow(`the job directory ${jobDir} is writable by other users (mode 777) and not sticky: refusing to use it (chmod go-w it, or remove it)`);
+      // Group-writable: refused for another group (its members are other users), not for our own.
       chmodSync(jobDir, 0o775);
+      chownSync(jobDir, 0, NOBODY_GROUP);
       await expect(run()).rejects.toThrow('is writable by other users (mode 775) and not sticky');
+      chownSync(jobDir, 0, 0);
+      expect(await run()).toEqual({ exitCode: 0, stdout: 'ok\n', stderr: '' });
       // Sticky, as /var/tmp: others may add names (refused where they are a job's), never replace ours.
       chmodSync(jobDir, 0o1777);
       expect(await run()).toEqual({ exitCode: 0, stdout: 'ok\n', stderr: '' });
