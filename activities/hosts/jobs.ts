@@ -240,10 +240,19 @@ export async function forgetJob(shell: HostShell, key: string, host?: string): P
  */
 async function askJobDir(shell: HostShell, script: string[], timeoutSeconds: number, what: string): Promise<string> {
   const answer = await shell.run(script.join('\n'), { timeoutSeconds, become: true });
-  const reason = answer.stderr.trim().split('\n').pop() ?? '';
-  if (answer.exitCode === 97 && reason !== '') throw ApplicationFailure.nonRetryable(`${reason} (${what})`, FAILURE.HostStateInvalid);
+  const reason = jobDirRefusal(answer);
+  if (reason !== undefined) throw ApplicationFailure.nonRetryable(`${reason} (${what})`, FAILURE.HostStateInvalid);
   if (answer.exitCode !== 0) throw new Error(`${what}: cannot use the job directory (${JOB_DIR}, or ${PRIVATE_JOB_DIR} through become as root, unless $MAINT_JOB_DIR says otherwise; exit ${answer.exitCode}): ${answer.stderr.trim()}`);
   return answer.stdout;
+}
+
+/**
+ * Why a script that works in the job directory refused to (exit 97 and the reason it printed last:
+ * {@link CHECK_JOB_DIR}, {@link JOB_FILE_FUNCTIONS}); undefined when it did not refuse.
+ */
+export function jobDirRefusal(result: CommandResult): string | undefined {
+  const reason = result.stderr.trim().split('\n').pop() ?? '';
+  return result.exitCode === 97 && reason !== '' ? reason : undefined;
 }
 
 /** The job's result as the poll printed it, its exit statuses validated: never a NaN taken for one. */

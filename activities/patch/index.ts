@@ -9,7 +9,7 @@ import { renderCommand, type TemplateValues } from '../../policies/common/templa
 import { activityInfo, heartbeat } from '../context';
 import { runHealthCheck } from '../health';
 import { readHostFacts } from '../hosts/facts';
-import { BOOT_ID_COMMAND, forgetJob, runJob } from '../hosts/jobs';
+import { BOOT_ID_COMMAND, forgetJob, jobDirRefusal, runJob } from '../hosts/jobs';
 import type { CommandResult, HostShell, SshConnector, SshTarget } from '../hosts/ssh';
 import { withHost, toFailure } from '../hosts/withHost';
 import { keepRecordScript, readKeptRecord, readRecordsScript, type KeptRecordFound, type KeptRecordStep } from './keptRecord';
@@ -115,8 +115,8 @@ function permanent(err: unknown): unknown {
 
 /** A script in the job directory failed: exit 97 is its refusal (permanent, saying which file), anything else a failed command. */
 function hostStateFailure(host: string, what: string, result: CommandResult): Error {
-  const reason = result.stderr.trim().split('\n').pop() ?? '';
-  if (result.exitCode === 97 && reason !== '') return ApplicationFailure.nonRetryable(`${host}: cannot ${what}: ${reason}`, FAILURE.HostStateInvalid);
+  const reason = jobDirRefusal(result);
+  if (reason !== undefined) return ApplicationFailure.nonRetryable(`${host}: cannot ${what}: ${reason}`, FAILURE.HostStateInvalid);
   return new HostCommandError(host, what, result.exitCode, result.stderr || result.stdout);
 }
 
