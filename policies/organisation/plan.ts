@@ -3,7 +3,8 @@ import type { Channel, OrganisationFile, Subscriber, WindowDefinition } from './
 import type { RolloutPolicy } from '../rollout/policy';
 import type { TargetSet } from '../rollout/types';
 import type { NoticeRecipient, OrganisationInfo, WindowPlan } from '../windows/types';
-import type { Blackout } from '../windows/schema';
+import type { Blackout, Occurrence } from '../windows/schema';
+import { firstOverlap, runsAhead } from '../windows/overlaps';
 
 export interface LoadedOrganisationFile {
   file: string;
@@ -20,11 +21,19 @@ export interface WindowAttachments {
 
 type Located<T> = { file: string; path: string; item: T };
 
+/** The window plans of the organisation files, and what `maint apply` warns about (each "file: path: message"). */
+export interface OrganisationPlan {
+  windows: WindowPlan[];
+  warnings: string[];
+}
+
 /**
- * Joins the organisation files into one set of window plans. Names are unique across files and
- * every reference resolves, or nothing is returned: the error names each file and path.
+ * Joins the organisation files into one set of window plans. Names are unique across files, every
+ * reference resolves and no two windows over the same service run at the same time in the year
+ * from `now` (unless one of them allows it: a warning), or nothing is returned: the error names
+ * each file and path.
  */
-export function planOrganisation(files: LoadedOrganisationFile[], attachments: (window: WindowDefinition) => WindowAttachments): WindowPlan[] {
+export function planOrganisation(files: LoadedOrganisationFile[], attachments: (window: WindowDefinition) => WindowAttachments, now: Date): OrganisationPlan {
   const problems = new Map<string, PolicyProblem[]>();
   const report = (file: string, path: string, message: string) => problems.set(file, [...(problems.get(file) ?? []), { path, message }]);
 
@@ -96,7 +105,26 @@ export function planOrganisation(files: LoadedOrganisationFile[], attachments: (
     };
     plans.push({ ...plan, configHash: '' });
   }
-  return plans;
+
+  const warnings: string[] = [];
+  const runs = new Map<string, Occurrence[]>();
+  const runsOf = (w: WindowDefinition) => runs.get(w.name) ?? runs.set(w.name, runsAhead(plans.find((p) => p.name === w.name)!.timing, now)).get(w.name)!;
+  const located = [...windows.values()];
+  for (const [j, later] of located.entries()) {
+    for (const earlier of located.slice(0, j)) {
+      const shared = later.item.services.filter((s) => earlier.item.services.includes(s));
+      if (shared.length === 0) continue;
+      const overlap = firstOverlap(runsOf(earlier.item), runsOf(later.item));
+      if (!overlap) continue;
+      const utc = (iso: string) => iso.replace(/\.000Z$/, 'Z');
+      const message = `window "${later.item.name}" overlaps window "${earlier.item.name}" (${earlier.file} ${earlier.path}) on service${shared.length === 1 ? '' : 's'} ${shared.join(', ')}: `
+        + `first ${utc(overlap.from)} to ${utc(overlap.until)} UTC ("${earlier.item.name}" runs ${utc(overlap.a.start)} to ${utc(overlap.a.end)}, "${later.item.name}" ${utc(overlap.b.start)} to ${utc(overlap.b.end)})`;
+      if (earlier.item.allowOverlap || later.item.allowOverlap) warnings.push(`${later.file}: ${later.path}: ${message}`);
+      else report(later.file, later.path, `${message}; move one of them, or set allowOverlap: true on one if they may run at the same time`);
+    }
+  }
+  if (problems.size > 0) throw combined(problems);
+  return { windows: plans, warnings };
 }
 
 function combined(problems: Map<string, PolicyProblem[]>): PolicyError {

@@ -1,0 +1,34 @@
+/**
+ * Whether two windows run at the same time: `maint apply` refuses (or, with `allowOverlap`, warns
+ * about) two windows over the same service whose runs overlap. Pure: callers pass `now`.
+ */
+import { occurrencesBetween } from './occurrences';
+import type { Occurrence, WindowTiming } from './schema';
+
+/** How far ahead runs are compared: a year and a day, so every yearly window runs at least once. */
+export const OVERLAP_HORIZON_MS = 366 * 86_400_000;
+
+/** The runs of a window (blacked-out occurrences do not run) that start in the year ahead of `now`, ascending. */
+export function runsAhead(timing: WindowTiming, now: Date): Occurrence[] {
+  return occurrencesBetween(timing, now, new Date(now.getTime() + OVERLAP_HORIZON_MS)).filter((o) => !o.blackout);
+}
+
+/**
+ * The first runs of `a` and `b` (each ascending by start) that are under way at the same instant,
+ * with the instants they share. Runs are [start, end): one that ends when the other starts does
+ * not overlap it.
+ */
+export function firstOverlap(a: readonly Occurrence[], b: readonly Occurrence[]): { a: Occurrence; b: Occurrence; from: string; until: string } | undefined {
+  const span = (o: Occurrence) => [Date.parse(o.start), Date.parse(o.end)] as const;
+  // A run that ends before the other list's current run starts overlaps none of its later runs either.
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
+    const [aStart, aEnd] = span(a[i]!);
+    const [bStart, bEnd] = span(b[j]!);
+    if (aStart < bEnd && bStart < aEnd) {
+      return { a: a[i]!, b: b[j]!, from: new Date(Math.max(aStart, bStart)).toISOString(), until: new Date(Math.min(aEnd, bEnd)).toISOString() };
+    }
+    if (aEnd <= bStart) i++;
+    else j++;
+  }
+  return undefined;
+}
