@@ -7,6 +7,7 @@ import { createInventoryActivities } from './inventory';
 import { createNoticeActivities } from './notices';
 import type { EmailSender } from './notices/email';
 import { createPatchActivities } from './patch';
+import { createLeaseActivities } from './leases';
 import { createScheduleActivities, type ScheduleDeps } from './windows/schedules';
 import { createWindowActivities } from './windows/preflight';
 
@@ -39,6 +40,7 @@ export function createDomainActivities(deps: ActivityDeps) {
       ...createInventoryActivities(),
       ...createNoticeActivities(deps),
       ...createScheduleActivities(deps.schedules),
+      ...createLeaseActivities(),
     },
   } satisfies Record<ActivityDomain, object>;
 }

@@ -3,6 +3,7 @@ import { dependencySetup, syncDependencySchedule } from '../control/dependencies
 import { loadOrganisation } from '../control/organisation';
 import { applyChanges, planChanges, type PlannedChange } from '../control/windows';
 import type { WindowPlan } from '../policies/windows/types';
+import { auditAction } from './db';
 import { EXIT } from './errors';
 import { renderTable } from './table';
 
@@ -29,7 +30,10 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
   const dependencies = dependencySetup(organisation);
   return withClient(async (c) => {
     const changes = await planChanges(c.client, plans, c.env.MAINT_TASK_QUEUE, now);
-    if (!opts.dryRun) await applyChanges(c.client, plans, changes, c.env.MAINT_TASK_QUEUE, now);
+    if (!opts.dryRun) {
+      await applyChanges(c.client, plans, changes, c.env.MAINT_TASK_QUEUE, now);
+      await auditAction({ actor: process.env.USER ?? 'cli', action: 'apply', subject: `organisation ${opts.files.join(' ')}`, detail: { changes: changes.filter((ch) => ch.action !== 'unchanged').map((ch) => `${ch.action} ${ch.scheduleId}`) } });
+    }
     const deps = await syncDependencySchedule(c.client, dependencies, c.env.MAINT_TASK_QUEUE, !!opts.dryRun);
     const depsLine = deps.action === 'none' ? '' : `\ndependency scan: ${deps.scheduleId} ${deps.action}${deps.description ? `: ${deps.description}` : ''}`;
     if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes, dependencySchedule: deps, warnings: organisation.warnings }, null, 2)}\n`);

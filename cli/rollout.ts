@@ -1,3 +1,4 @@
+import { auditAction } from './db';
 import type { Connected } from '../control/connection';
 import { withClient } from '../control/connection';
 import { checkRolloutId, controlRollout, listRollouts, newRolloutId, previewRollout, rolloutProgress, rolloutResult, startRollout, type RolloutContext, type RolloutControl } from '../control/rollouts';
@@ -96,6 +97,7 @@ export async function rolloutControl(action: RolloutControl, id: string, opts: {
   const reason = opts.reason ?? (action === 'abort' ? 'aborted from the CLI' : undefined);
   return withClient(async (c) => {
     const { approvedWave } = await controlRollout(context(c), rolloutId, action, { by, ...(reason !== undefined ? { reason } : {}) });
+    await auditAction({ actor: by, action, subject: `rollout ${rolloutId}`, ...(reason !== undefined ? { reason } : {}), ...(approvedWave !== undefined ? { detail: { approvedWave } } : {}) });
     process.stdout.write(
       action === 'approve' ? `approved: rollout ${rolloutId} continues after wave ${approvedWave}\n`
       : action === 'abort' ? `aborting rollout ${rolloutId}: the batch in flight is being rolled back; follow it with maint rollout status ${rolloutId} --watch\n`

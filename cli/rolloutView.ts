@@ -27,7 +27,7 @@ export function renderProgress(p: RolloutProgress): string {
   }
   lines.push('');
   lines.push(renderTable(['HOST', 'WAVE', 'STATE', 'BEFORE', 'AFTER', 'ATTEMPTS', 'ERROR'], p.hosts.map((h) => [
-    h.name, String(h.wave), h.state, versions(h.record?.before), versions(h.after), String(h.attempts), (h.error ?? '').split('\n')[0] ?? '',
+    h.name, String(h.wave), h.state, versions(h.record?.before), versions(h.after), String(h.attempts), (h.waiting !== undefined ? `waiting: ${h.waiting}` : h.error ?? '').split('\n')[0] ?? '',
   ])));
   for (const h of p.hosts) if (h.record?.ignoredRecord) lines.push(`note: ${h.name}: found ${h.record.ignoredRecord}; BEFORE is what the host had`);
   return lines.join('\n');

@@ -93,3 +93,6 @@ export const githubWrites = profile('dependencies', {
 
 // A dry run reads GitHub once: an unreachable GitHub must not hold the plan back for every retry.
 export const dryRunGitHubReads = profile('dependencies', { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 1 } });
+
+/** The lease workflow's upkeep and starting it: quick calls to Temporal itself, retried until the server answers. */
+export const leaseUpkeep = profile('control', { startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '10 seconds' } });

@@ -6,3 +6,4 @@ export { previewRolloutWorkflow } from './previewRollout';
 export { maintenanceWindowWorkflow } from './maintenanceWindow';
 export { windowLaunchWorkflow } from './windowLaunch';
 export { dependencyUpdatesWorkflow, dependencyScanWorkflow } from './dependencyUpdates';
+export { hostLeasesWorkflow } from './hostLeases';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema, timeoutSchema, timerDurationSchema } from '../common/durations';
 import { hostSourceSchema } from '../inventory/sources';
+import { tagKeySchema } from '../inventory/hosts';
 import { parseSelector } from '../inventory/selector';
 import type { PolicyProblem } from '../common/errors';
 import { templateTags, unknownTemplateVariables } from '../common/templates';
@@ -141,6 +142,14 @@ export const rolloutPolicySchema = z
       })
       .optional(),
     commandTimeout: timeoutSchema.prefault(600).describe('Longest a single apply/rollback/hook command may run.'),
+    disruptionBudget: z
+      .strictObject({
+        groupBy: tagKeySchema.describe('Hosts with the same value of this tag form one group, e.g. service (service=web, service=api).'),
+        maxUnavailable: z.number().int().min(1).max(100_000).describe('Hosts of a group out of service at once, across every rollout that declares the group (the smallest limit declared applies). A count, not a percentage: it must mean the same whichever hosts a rollout targets.'),
+      })
+      .optional()
+      .describe("Kubernetes' PodDisruptionBudget for hosts: shared by concurrent rollouts, and a host left out of service (failed restore, scope none) keeps counting until `maint hosts release`."),
+    onBusyHost: z.enum(['wait', 'skip', 'fail']).default('wait').describe('A host another rollout is changing: wait for its lease, skip it (reported), or fail it.'),
   })
   .describe('How to roll a patch across hosts (apiVersion maint/v1, kind RolloutPolicy).');
 

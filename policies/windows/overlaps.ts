@@ -32,3 +32,21 @@ export function firstOverlap(a: readonly Occurrence[], b: readonly Occurrence[])
   }
   return undefined;
 }
+
+/**
+ * Every pair of windows that share a service and whose runs overlap in the year ahead of `now`
+ * (`later` comes after `earlier` in `windows`), with the shared services and the first overlap.
+ */
+export function overlappingWindows<W extends { services: readonly string[]; timing: WindowTiming }>(windows: readonly W[], now: Date) {
+  const runs = new Map<W, Occurrence[]>();
+  const runsOf = (w: W) => runs.get(w) ?? runs.set(w, runsAhead(w.timing, now)).get(w)!;
+  const found: Array<{ earlier: W; later: W; services: string[]; overlap: NonNullable<ReturnType<typeof firstOverlap>> }> = [];
+  for (const [j, later] of windows.entries()) {
+    for (const earlier of windows.slice(0, j)) {
+      const services = later.services.filter((s) => earlier.services.includes(s));
+      const overlap = services.length > 0 ? firstOverlap(runsOf(earlier), runsOf(later)) : undefined;
+      if (overlap) found.push({ earlier, later, services, overlap });
+    }
+  }
+  return found;
+}
