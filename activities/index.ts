@@ -7,6 +7,7 @@ import { createInventoryActivities } from './inventory';
 import { createNoticeActivities } from './notices';
 import type { EmailSender } from './notices/email';
 import { createPatchActivities } from './patch';
+import { createGateActivities } from './gate';
 import { createLeaseActivities } from './leases';
 import { createScheduleActivities, type ScheduleDeps } from './windows/schedules';
 import { createWindowActivities } from './windows/preflight';
@@ -34,6 +35,7 @@ export function createDomainActivities(deps: ActivityDeps) {
       ...createFactsActivities(deps),
       ...createPatchActivities(deps),
       ...createWindowActivities(deps),
+      ...createGateActivities(),
     },
     dependencies: createDependencyActivities(deps.dependencies ?? unconfiguredDependencies),
     control: {

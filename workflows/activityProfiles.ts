@@ -96,3 +96,12 @@ export const dryRunGitHubReads = profile('dependencies', { startToCloseTimeout: 
 
 /** The lease workflow's upkeep and starting it: quick calls to Temporal itself, retried until the server answers. */
 export const leaseUpkeep = profile('control', { startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '10 seconds' } });
+
+/** A rollout's service gate: one long watch per wave, heartbeating every round (policy.serviceGate). */
+export function serviceWatch(gate: NonNullable<RolloutPolicy['serviceGate']>) {
+  return profile('hosts', {
+    startToCloseTimeout: '7 days',
+    heartbeatTimeout: gate.interval + gate.timeout * gate.checks.length + 30_000,
+    retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+  });
+}

@@ -4,7 +4,7 @@ import type { RolloutPolicy } from '../policies/rollout/policy';
 import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rollout/types';
 import { healthTarget } from '../policies/rollout/strategies';
 import { budgetClaims, type ReleaseOutcome } from '../policies/rollout/leases';
-import { pickHosts } from '../policies/rollout/targets';
+import { pickHosts, withPolicyBecome } from '../policies/rollout/targets';
 import { hostChecks, hostSteps, inventoryReads, type HostSteps as Steps } from './activityProfiles';
 import { mapWithConcurrency } from './concurrency';
 import { causeMessage } from './failures';
@@ -107,7 +107,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
   const reports = new Map<string, HostReport>(input.names.map((name) => [name, { name, wave: input.wave, state: 'pending', attempts: 0 }]));
   setHandler(batchProgressQuery, () => [...reports.values()]);
   // The targets as they are now: a host that left the inventory since the rollout began is skipped.
-  const { hosts, missing } = await resolveHosts(input.targets, input.names);
+  const { hosts, missing } = await resolveHosts(input.targets, input.names, input.policy);
   for (const name of missing) Object.assign(reports.get(name)!, { state: 'skipped', error: 'no longer in the inventory; not touched' });
   const report = (host: ResolvedHost) => reports.get(host.name)!;
   const set = (host: ResolvedHost, state: HostPhase, extra: Partial<HostReport> = {}) => Object.assign(report(host), { state }, extra);
@@ -221,7 +221,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
 export async function rollbackHostsWorkflow(input: RolloutRef & { policy: RolloutPolicy; names: string[]; targets: TargetSet; parallelism: number; wave: number }): Promise<HostReport[]> {
   const steps = hostSteps(input.policy);
   const leases = batchLeases(input.policy, input.rolloutId);
-  const { hosts, missing } = await resolveHosts(input.targets, input.names);
+  const { hosts, missing } = await resolveHosts(input.targets, input.names, input.policy);
   const restored = await mapWithConcurrency(hosts, Math.max(1, input.parallelism), async (host) => {
     const report: HostReport = { name: host.name, wave: input.wave, state: 'healthy', attempts: 0 };
     await restoreLeased(leases, steps, input.policy, { rolloutId: input.rolloutId, execution: input.execution }, host, report);
@@ -230,8 +230,8 @@ export async function rollbackHostsWorkflow(input: RolloutRef & { policy: Rollou
   return [...restored, ...missing.map((name): HostReport => ({ name, wave: input.wave, state: 'failed', attempts: 0, error: 'not rolled back: no longer in the inventory' }))];
 }
 
-/** Inline targets are picked right here; by reference, an activity reads the source now. */
-async function resolveHosts(targets: TargetSet, names: string[]): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
-  if (targets.kind === 'inline') return pickHosts(targets.hosts, names);
-  return inventoryReads.resolveTargets({ targets, names });
+/** Inline targets are picked right here; by reference, an activity reads the source now. The policy's `become` fills in. */
+async function resolveHosts(targets: TargetSet, names: string[], policy: RolloutPolicy): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
+  const { hosts, missing } = targets.kind === 'inline' ? pickHosts(targets.hosts, names) : await inventoryReads.resolveTargets({ targets, names });
+  return { hosts: withPolicyBecome(hosts, policy.become), missing };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationSchema, timeoutSchema, timerDurationSchema } from '../common/durations';
 import { hostSourceSchema } from '../inventory/sources';
 import { tagKeySchema } from '../inventory/hosts';
+import { becomeSchema } from '../inventory/become';
 import { parseSelector } from '../inventory/selector';
 import type { PolicyProblem } from '../common/errors';
 import { templateTags, unknownTemplateVariables } from '../common/templates';
@@ -149,6 +150,25 @@ export const rolloutPolicySchema = z
       })
       .optional()
       .describe("Kubernetes' PodDisruptionBudget for hosts: shared by concurrent rollouts, and a host left out of service (failed restore, scope none) keeps counting until `maint hosts release`."),
+    serviceGate: z
+      .strictObject({
+        checks: z.array(healthCheckSchema).min(1).describe('http or tcp checks of the service as its customers reach it (the load balancer, not a host).'),
+        interval: timerDurationSchema.prefault(2),
+        timeout: timeoutSchema.prefault(3).describe('Per check.'),
+        failuresInARow: z.number().int().min(1).max(100).default(2).describe('Rounds in a row with a failing check that trip the gate.'),
+        settle: timerDurationSchema.optional().describe("How long the service is watched after a wave's last host (default: 3 intervals)."),
+      })
+      .superRefine((gate, ctx) => {
+        gate.checks.forEach((check, i) => {
+          if (check.kind === 'command') ctx.addIssue({ code: 'custom', path: ['checks', i, 'kind'], message: 'a service gate watches the service from the worker: http or tcp checks only' });
+          else if (JSON.stringify(check).includes('{{host.')) {
+            ctx.addIssue({ code: 'custom', path: ['checks', i, check.kind === 'http' ? 'url' : 'host'], message: 'a service gate watches the whole service, not one host: no {{host.…}} (a tcp check needs its `host`)' });
+          }
+        });
+      })
+      .optional()
+      .describe("Watch the service while each wave runs and settles: when its checks fail (each host's own checks may pass), the wave is rolled back and the rollout halts."),
+    become: becomeSchema.optional().describe('`become` for the targeted hosts whose inventory (host or defaults) sets none, as a play-level `become` in Ansible.'),
     onBusyHost: z.enum(['wait', 'skip', 'fail']).default('wait').describe('A host another rollout is changing: wait for its lease, skip it (reported), or fail it.'),
   })
   .describe('How to roll a patch across hosts (apiVersion maint/v1, kind RolloutPolicy).');
