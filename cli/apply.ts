@@ -26,6 +26,7 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
   const now = new Date();
   const organisation = await loadOrganisation(opts.files, now);
   const plans = organisation.windows;
+  for (const warning of organisation.warnings) process.stderr.write(`maint: warning: ${warning}\n`);
   const dependencies = dependencySetup(organisation);
   return withClient(async (c) => {
     const changes = await planChanges(c.client, plans, c.env.MAINT_TASK_QUEUE, now);
@@ -35,7 +36,7 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
     }
     const deps = await syncDependencySchedule(c.client, dependencies, c.env.MAINT_TASK_QUEUE, !!opts.dryRun);
     const depsLine = deps.action === 'none' ? '' : `\ndependency scan: ${deps.scheduleId} ${deps.action}${deps.description ? `: ${deps.description}` : ''}`;
-    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes, dependencySchedule: deps }, null, 2)}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes, dependencySchedule: deps, warnings: organisation.warnings }, null, 2)}\n`);
     else process.stdout.write(`${renderChanges(changes, plans)}${depsLine}${opts.dryRun ? '\n(dry run: nothing applied)' : ''}\n`);
     return EXIT.ok;
   });

@@ -113,6 +113,7 @@ export const windowSchema = z
     ...windowTimingFields,
     blackoutCalendars: z.array(z.string().min(1)).default([]).describe('.ics files (relative to this file) whose events are blackouts.'),
     services: z.array(z.string().min(1)).min(1).describe('Affected services (names under `services`).'),
+    allowOverlap: z.boolean().default(false).describe('Runs of this window may overlap runs of another window over the same service: `maint apply` warns instead of refusing.'),
     impact: localizedTextSchema.optional().describe('Expected impact in customers\' words; a sensible default is used.'),
     notices: z
       .strictObject({
