@@ -8,6 +8,8 @@ import { createNoticeActivities } from './notices';
 import type { EmailSender } from './notices/email';
 import { createPatchActivities } from './patch';
 import { createProbeActivities } from './probes';
+import { createGateActivities } from './gate';
+import { createLeaseActivities } from './leases';
 import { createScheduleActivities, type ScheduleDeps } from './windows/schedules';
 import { createWindowActivities } from './windows/preflight';
 
@@ -34,6 +36,7 @@ export function createDomainActivities(deps: ActivityDeps) {
       ...createFactsActivities(deps),
       ...createPatchActivities(deps),
       ...createWindowActivities(deps),
+      ...createGateActivities(),
     },
     dependencies: createDependencyActivities(deps.dependencies ?? unconfiguredDependencies),
     control: {
@@ -41,6 +44,7 @@ export function createDomainActivities(deps: ActivityDeps) {
       ...createNoticeActivities(deps),
       ...createScheduleActivities(deps.schedules),
       ...createProbeActivities(deps),
+      ...createLeaseActivities(),
     },
   } satisfies Record<ActivityDomain, object>;
 }

@@ -8,7 +8,7 @@ import { registerAuditCommand } from './audit';
 import { registerDbCommands } from './db';
 import { registerServicesCommands } from './services';
 import { EXIT, exitCodeOf } from './errors';
-import { hostsFacts } from './hosts';
+import { hostsFacts, hostsLeases, hostsRelease } from './hosts';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
 import { jsonSchema, SCHEMAS } from './schema';
 import { applyCommand } from './apply';
@@ -79,6 +79,24 @@ export function buildProgram(): Command {
     .option('--json', 'one JSON entry per host: its name and either its facts or its error')
     .action(async (opts: { file: string; selector?: string; json?: boolean; parallelism?: number }) => {
       process.exitCode = await hostsFacts(opts);
+    });
+
+  hosts
+    .command('leases')
+    .description('Which rollout is changing which host, hosts left out of service (failed restore, rollback scope none), rollouts waiting for a host, and the disruption budgets.')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      process.exitCode = await hostsLeases(opts);
+    });
+  hosts
+    .command('release')
+    .description('Say that hosts a rollout left out of service are back: they stop counting against their disruption budget (recorded in the audit trail). A host a rollout is changing now is not released.')
+    .argument('<host...>', 'host names')
+    .option('--reason <text>', 'why (recorded)')
+    .option('--by <who>', 'who (default: $USER)')
+    .option('--json', 'machine-readable output')
+    .action(async (names: string[], opts: { reason?: string; by?: string; json?: boolean }) => {
+      process.exitCode = await hostsRelease(names, opts);
     });
 
   const rollout = program.command('rollout').description('Roll patches across hosts in waves, with health checks and automatic rollback.');

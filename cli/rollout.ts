@@ -1,9 +1,10 @@
+import { auditAction } from './db';
 import type { Connected } from '../control/connection';
 import { withClient } from '../control/connection';
 import { checkRolloutId, controlRollout, listRollouts, newRolloutId, previewRollout, rolloutProgress, rolloutResult, startRollout, type RolloutContext, type RolloutControl } from '../control/rollouts';
 import { loadRollout, rolloutTargets } from '../control/targets';
 import type { RolloutProgress, RolloutReport } from '../policies/rollout/types';
-import { planWaves } from '../policies/rollout/waves';
+import { planTargetWaves, waveSettings, ZONE_TAG } from '../policies/rollout/waves';
 import { EXIT } from './errors';
 import { warnWithoutWorker } from './hosts';
 import { renderPlan, renderProgress } from './rolloutView';
@@ -30,10 +31,10 @@ export async function rolloutStart(opts: StartOptions): Promise<number> {
     const ctx = context(c);
     if (opts.dryRun) {
       const previews = await previewRollout(ctx, { rolloutId, policy, hosts });
-      const plan = planWaves(hosts.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
+      const { hosts: ordered, waves: plan } = planTargetWaves(hosts, waveSettings(policy), (h) => h.tags[ZONE_TAG]);
       process.stdout.write(opts.json
-        ? `${JSON.stringify({ rolloutId, dryRun: true, waves: plan.map((w) => ({ ...w, hosts: hosts.slice(w.start, w.start + w.size).map((h) => h.name) })), hosts: previews }, null, 2)}\n`
-        : `${renderPlan(rolloutId, plan, hosts, previews)}\n`);
+        ? `${JSON.stringify({ rolloutId, dryRun: true, waves: plan.map((w) => ({ ...w, hosts: ordered.slice(w.start, w.start + w.size).map((h) => h.name) })), hosts: previews }, null, 2)}\n`
+        : `${renderPlan(rolloutId, plan, ordered, previews)}\n`);
       return previews.some((p) => p.error !== undefined) ? EXIT.failed : EXIT.ok;
     }
     const handle = await startRollout(ctx, { rolloutId, policy, targets });
@@ -96,6 +97,7 @@ export async function rolloutControl(action: RolloutControl, id: string, opts: {
   const reason = opts.reason ?? (action === 'abort' ? 'aborted from the CLI' : undefined);
   return withClient(async (c) => {
     const { approvedWave } = await controlRollout(context(c), rolloutId, action, { by, ...(reason !== undefined ? { reason } : {}) });
+    await auditAction({ actor: by, action, subject: `rollout ${rolloutId}`, ...(reason !== undefined ? { reason } : {}), ...(approvedWave !== undefined ? { detail: { approvedWave } } : {}) });
     process.stdout.write(
       action === 'approve' ? `approved: rollout ${rolloutId} continues after wave ${approvedWave}\n`
       : action === 'abort' ? `aborting rollout ${rolloutId}: the batch in flight is being rolled back; follow it with maint rollout status ${rolloutId} --watch\n`

@@ -9,6 +9,7 @@ import { connectClient, withClient, type Connected } from '../control/connection
 import { loadOrganisation } from '../control/organisation';
 import { appliedPlans, cancelWindow, extendWindow, windowRuns } from '../control/windowRuns';
 import { startFeedServer } from '../web/server';
+import { auditAction } from './db';
 import { CliError, EXIT } from './errors';
 import { renderTable } from './table';
 
@@ -122,7 +123,9 @@ export async function windowsStatus(opts: { name?: string; json?: boolean }): Pr
 }
 
 export async function windowsCancel(opts: { name: string; reason: string; json?: boolean }): Promise<number> {
-  const status = await withClient((c) => cancelWindow(c.client, opts.name, { reason: opts.reason, by: process.env.USER ?? 'cli' }));
+  const by = process.env.USER ?? 'cli';
+  const status = await withClient((c) => cancelWindow(c.client, opts.name, { reason: opts.reason, by }));
+  await auditAction({ actor: by, action: 'cancel', subject: `window ${status.window}`, reason: opts.reason, detail: { occurrence: status.occurrence.start } });
   process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : `cancelled: ${status.window} ${status.occurrence.localStart}; customers who were told get a "cancelled" notice\n`);
   return EXIT.ok;
 }
@@ -132,7 +135,9 @@ export async function windowsExtend(opts: { name: string; until?: string; by?: s
   if (opts.by !== undefined && !/^(\d+(ms|s|m|h|d))+$/.test(opts.by)) throw new CliError(EXIT.invalidInput, `--by: expected a duration like 30m or 1h, got "${opts.by}"`);
   if (opts.until !== undefined && !Number.isFinite(Date.parse(opts.until))) throw new CliError(EXIT.invalidInput, `--until: expected an ISO time like 2026-12-08T23:30:00Z, got "${opts.until}"`);
   const when = opts.until !== undefined ? { until: opts.until } : { byMs: parseDurationMs(opts.by!) };
-  const status = await withClient((c) => extendWindow(c.client, opts.name, { ...when, reason: opts.reason, by: process.env.USER ?? 'cli' }));
+  const actor = process.env.USER ?? 'cli';
+  const status = await withClient((c) => extendWindow(c.client, opts.name, { ...when, reason: opts.reason, by: actor }));
+  await auditAction({ actor, action: 'extend', subject: `window ${status.window}`, reason: opts.reason, detail: { end: status.end } });
   process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : `extended: ${status.window} now ends ${status.end}; customers get an "extended" notice\n`);
   return EXIT.ok;
 }

@@ -26,6 +26,8 @@ export interface Organisation {
   files: LoadedOrganisationFile[];
   /** Every window, with the hash of its plan (what `maint apply` compares with the schedule's). */
   windows: WindowPlan[];
+  /** What the files allow but people should know ("file: path: message"), e.g. windows allowed to overlap. */
+  warnings: string[];
 }
 
 /**
@@ -62,8 +64,9 @@ export async function loadOrganisation(files: string[], now: Date = new Date()):
   if (errors.length > 0) throw new InvalidInputError(errors.join('\n'));
 
   let plans: WindowPlan[];
+  let warnings: string[];
   try {
-    plans = planOrganisation(loaded, (w) => attachments.get(w.name)!);
+    ({ windows: plans, warnings } = planOrganisation(loaded, (w) => attachments.get(w.name)!, now));
   } catch (err) {
     throw new InvalidInputError((err as Error).message);
   }
@@ -73,7 +76,7 @@ export async function loadOrganisation(files: string[], now: Date = new Date()):
     if (overlap) errors.push(formatProblems(at.file, [{ path: `windows[${at.index}].notices.leadTimes`, message: overlap }]));
   }
   if (errors.length > 0) throw new InvalidInputError(errors.join('\n'));
-  return { name: plans[0]?.organisation.name ?? '', files: loaded, windows: plans.map((p) => ({ ...p, configHash: hashPlan(p) })) };
+  return { name: plans[0]?.organisation.name ?? '', files: loaded, windows: plans.map((p) => ({ ...p, configHash: hashPlan(p) })), warnings };
 }
 
 async function readAttachments(w: WindowDefinition, file: string, index: number, now: Date): Promise<WindowAttachments> {

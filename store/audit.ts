@@ -1,7 +1,7 @@
 import type { Store } from './index';
 
 /** The control actions the audit trail records. */
-export const AUDIT_ACTIONS = ['apply', 'approve', 'abort', 'pause', 'resume', 'override', 'cancel', 'extend'] as const;
+export const AUDIT_ACTIONS = ['apply', 'approve', 'abort', 'pause', 'resume', 'override', 'cancel', 'extend', 'release'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEvent {

@@ -43,12 +43,19 @@ export const hostPreviews = profile('hosts', {
 
 const hostStepRetry = { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE.hostSteps] };
 
-/** Quick read-only steps of a rollout on a host (preflight, recording versions). */
+/** Quick read-only steps of a rollout on a host (preflight). */
 export const hostChecks = profile('hosts', { startToCloseTimeout: '2 minutes', heartbeatTimeout: '45 seconds', retry: hostStepRetry });
 
-/** The steps of a rollout on a host, with timeouts from its policy. */
+/**
+ * The steps of a rollout on a host, with timeouts from its policy. Each SSH step heartbeats on a
+ * timer (every 10 s, activities/context.ts heartbeatWhile) while a command runs, so a worker that
+ * died is noticed within the heartbeat timeout, however long the policy lets a command run.
+ */
 export function hostSteps(policy: RolloutPolicy) {
   return {
+    // Recording versions refreshes the package lists first (apt-get update, dnf check-update
+    // --refresh): minutes on a slow mirror, so the policy's command timeout, not a fixed 2 minutes.
+    recording: profile('hosts', { startToCloseTimeout: policy.commandTimeout + 60_000, heartbeatTimeout: '30 seconds', retry: hostStepRetry }),
     // Steps that change the host: a cancelled workflow waits for them to finish before it rolls back.
     changing: profile('hosts', {
       startToCloseTimeout: policy.commandTimeout + 60_000, heartbeatTimeout: '20 seconds', retry: hostStepRetry,
@@ -114,3 +121,15 @@ export const incidentReports = profile('control', {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURE.PageRejected] },
 });
+
+/** The lease workflow's upkeep and starting it: quick calls to Temporal itself, retried until the server answers. */
+export const leaseUpkeep = profile('control', { startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '10 seconds' } });
+
+/** A rollout's service gate: one long watch per wave, heartbeating every round (policy.serviceGate). */
+export function serviceWatch(gate: NonNullable<RolloutPolicy['serviceGate']>) {
+  return profile('hosts', {
+    startToCloseTimeout: '7 days',
+    heartbeatTimeout: gate.interval + gate.timeout * gate.checks.length + 30_000,
+    retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+  });
+}

@@ -7,3 +7,4 @@ export { maintenanceWindowWorkflow } from './maintenanceWindow';
 export { windowLaunchWorkflow } from './windowLaunch';
 export { dependencyUpdatesWorkflow, dependencyScanWorkflow } from './dependencyUpdates';
 export { serviceProbeWorkflow } from './serviceProbe';
+export { hostLeasesWorkflow } from './hostLeases';

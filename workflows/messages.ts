@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DependencyRunSummary } from '../policies/deps/run';
 import type { ServiceProbePlan } from '../policies/probes/plan';
+import type { BudgetUse, LeaseAnswer, LeaseBook, LeaseBookState, LeaseHolder, LeaseRequest, ReleaseOutcome } from '../policies/rollout/leases';
 import type { HostReport, RolloutProgress } from '../policies/rollout/types';
 import type { WindowStatus } from '../policies/windows/types';
 
@@ -34,3 +35,17 @@ export const dependencyRunQuery = defineQuery<DependencyRunSummary>('dependencyR
 
 /** `maint apply` → a service's probe workflow: probe with this plan from the next round on. */
 export const probePlanSignal = defineSignal<[ServiceProbePlan]>('probePlan');
+/** Batch → lease workflow: a host it is about to change (answered with {@link leaseAnswerSignal}). */
+export const leaseRequestSignal = defineSignal<[LeaseRequest]>('leaseRequest');
+/** Batch → lease workflow: done with the host (or no longer waiting for it), in or out of service. */
+export const leaseReleaseSignal = defineSignal<[{ holder: LeaseHolder; host: string; outcome: ReleaseOutcome }]>('leaseRelease');
+/** Lease workflow → batch: granted, still waiting (and why), or busy. */
+export const leaseAnswerSignal = defineSignal<[LeaseAnswer]>('leaseAnswer');
+/** Everything the lease workflow knows: leases, hosts left out of service, who waits, budgets. */
+export const leasesQuery = defineQuery<LeaseOverview>('leases');
+/** `maint hosts release`: these hosts are back in service (refused for a host being changed now). */
+export const clearHostsUpdate = defineUpdate<Omit<ReturnType<LeaseBook['clear']>, 'replies'>, [{ hosts: string[]; by: string; reason?: string }]>('clearHosts');
+
+export interface LeaseOverview extends LeaseBookState {
+  budgets: BudgetUse[];
+}

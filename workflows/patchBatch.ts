@@ -1,12 +1,14 @@
-import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { RolloutPolicy } from '../policies/rollout/policy';
 import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rollout/types';
 import { healthTarget } from '../policies/rollout/strategies';
-import { pickHosts } from '../policies/rollout/targets';
+import { budgetClaims, type ReleaseOutcome } from '../policies/rollout/leases';
+import { pickHosts, withPolicyBecome } from '../policies/rollout/targets';
 import { hostChecks, hostSteps, inventoryReads, type HostSteps as Steps } from './activityProfiles';
 import { mapWithConcurrency } from './concurrency';
 import { causeMessage } from './failures';
+import { HostLeases } from './leaseClient';
 import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from './messages';
 
 
@@ -14,6 +16,54 @@ import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from 
 async function runHook(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post', phase: 'patch' | 'restore'): Promise<void> {
   const command = policy.hooks[name];
   if (command !== undefined) await steps.changing.runHostHook({ rolloutId, host, hook: name, command, timeoutMs: policy.commandTimeout, attemptKey: phase });
+}
+
+/** How a host the batch held is left, for its budgets: a failed host not put back in service keeps counting. */
+function leftAs(report: HostReport): ReleaseOutcome {
+  if (report.state !== 'failed' || report.outOfServiceUntil !== undefined) return { state: 'in-service' };
+  return { state: 'out-of-service', reason: report.outOfServiceFrom === undefined ? `failed before it was drained: ${report.error ?? ''}` : `left out of service: ${report.error ?? ''}` };
+}
+
+/**
+ * Leases of this batch's hosts (histories from before leases existed replay without them). Restores
+ * always wait for their host; patching follows the policy's `onBusyHost`.
+ */
+function batchLeases(policy: RolloutPolicy, rolloutId: string) {
+  const leases = patched('host-leases') ? new HostLeases(rolloutId) : undefined;
+  return {
+    /** The host's lease (true), or false when it is busy: the answer, in words. */
+    async take(host: ResolvedHost, report: HostReport, onBusy = policy.onBusyHost ?? 'wait'): Promise<true | string> {
+      if (!leases) return true;
+      const state = report.state;
+      let answer;
+      try {
+        answer = await leases.acquire(host.name, budgetClaims(policy.disruptionBudget, host.tags), onBusy, (why) => Object.assign(report, { state: 'waiting', waiting: why }));
+      } catch (err) {
+        await leases.release(host.name, { state: 'untouched' });
+        throw err;
+      } finally {
+        if (report.state === 'waiting') report.state = state;
+        delete report.waiting;
+      }
+      return answer.kind === 'granted' || `busy: rollout ${answer.heldBy} has been changing it since ${new Date(answer.since).toISOString()}`;
+    },
+    async give(host: ResolvedHost, outcome: ReleaseOutcome): Promise<void> {
+      await leases?.release(host.name, outcome);
+    },
+  };
+}
+type BatchLeases = ReturnType<typeof batchLeases>;
+
+/** `restoreHost` under the host's lease (waiting for it whatever `onBusyHost` says: a patched host must go back). */
+async function restoreLeased(leases: BatchLeases, steps: Steps, policy: RolloutPolicy, rollout: RolloutRef, host: ResolvedHost, report: HostReport): Promise<void> {
+  await CancellationScope.nonCancellable(async () => {
+    await leases.take(host, report, 'wait');
+    try {
+      await restoreHost(steps, policy, rollout, host, report, true, Date.now);
+    } finally {
+      await leases.give(host, leftAs(report));
+    }
+  });
 }
 
 /**
@@ -57,7 +107,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
   const reports = new Map<string, HostReport>(input.names.map((name) => [name, { name, wave: input.wave, state: 'pending', attempts: 0 }]));
   setHandler(batchProgressQuery, () => [...reports.values()]);
   // The targets as they are now: a host that left the inventory since the rollout began is skipped.
-  const { hosts, missing } = await resolveHosts(input.targets, input.names);
+  const { hosts, missing } = await resolveHosts(input.targets, input.names, input.policy);
   for (const name of missing) Object.assign(reports.get(name)!, { state: 'skipped', error: 'no longer in the inventory; not touched' });
   const report = (host: ResolvedHost) => reports.get(host.name)!;
   const set = (host: ResolvedHost, state: HostPhase, extra: Partial<HostReport> = {}) => Object.assign(report(host), { state }, extra);
@@ -75,6 +125,33 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
   });
 
   const hook = (host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post') => runHook(steps, policy, rolloutId, host, name, 'patch');
+  const leases = batchLeases(policy, rolloutId);
+  const fail = (host: ResolvedHost, error: string) => {
+    failures++;
+    if (failures > input.failuresAllowed) halted = true;
+    set(host, 'failed', { error });
+  };
+
+  /** One host under its lease: another rollout's host is waited for, skipped or failed, per `onBusyHost`. */
+  const patchLeased = async (host: ResolvedHost) => {
+    const lease = await leases.take(host, report(host));
+    if (lease !== true) {
+      if ((policy.onBusyHost ?? 'wait') === 'skip') set(host, 'skipped', { error: `${lease}; skipped (onBusyHost: skip)` });
+      else fail(host, `${lease} (onBusyHost: fail)`);
+      return;
+    }
+    if (halted) {
+      // Another host passed the threshold while this one waited for its lease.
+      await leases.give(host, { state: 'untouched' });
+      set(host, 'skipped', { error: 'rollout halted: failure threshold passed' });
+      return;
+    }
+    try {
+      await patchHost(host);
+    } finally {
+      await leases.give(host, leftAs(report(host)));
+    }
+  };
 
   const patchHost = async (host: ResolvedHost) => {
     let record: VersionRecord | undefined;
@@ -85,7 +162,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
       await hook(host, 'drain');
       await hook(host, 'pre');
       set(host, 'patching');
-      record = await hostChecks.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
+      record = await steps.recording.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
       set(host, 'patching', { record });
       const applied = await steps.changing.applyPatch({ ...rollout, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
       report(host).attempts += applied.alreadyApplied ? 0 : 1;
@@ -100,11 +177,8 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
       set(host, 'healthy', { outOfServiceUntil: Date.now() });
     } catch (err) {
       const cancelled = isCancellation(err);
-      if (!cancelled) {
-        failures++;
-        if (failures > input.failuresAllowed) halted = true;
-      }
-      set(host, 'failed', { error: cancelled ? 'aborted while in progress' : causeMessage(err) });
+      if (cancelled) set(host, 'failed', { error: 'aborted while in progress' });
+      else fail(host, causeMessage(err));
       if (record !== undefined && (policy.rollback.scope !== 'none' || cancelled)) {
         await restoreHost(steps, policy, rollout, host, report(host), false, Date.now);
         // Say "rolled back" only when it was; a failed restore keeps its own explanation.
@@ -127,7 +201,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
           set(host, 'skipped', { error: aborted ? 'rollout aborted' : 'rollout halted: failure threshold passed' });
           return;
         }
-        await patchHost(host);
+        await patchLeased(host);
       }),
     );
   } catch (err) {
@@ -137,26 +211,27 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
   // Halted (scope batch/all-patched) or aborted: the hosts this batch already patched go back too.
   if ((halted && policy.rollback.scope !== 'none') || aborted) {
     const toRestore = hosts.filter((h) => report(h).state === 'healthy' && report(h).record !== undefined);
-    await mapWithConcurrency(toRestore, Math.max(1, input.parallelism), (h) => restoreHost(steps, policy, rollout, h, report(h), true, Date.now));
+    await mapWithConcurrency(toRestore, Math.max(1, input.parallelism), (h) => restoreLeased(leases, steps, policy, rollout, h, report(h)));
   }
-  for (const h of hosts) if (report(h).state === 'pending') set(h, 'skipped', { error: aborted ? 'rollout aborted' : 'rollout halted' });
+  for (const h of hosts) if (report(h).state === 'pending' || report(h).state === 'waiting') set(h, 'skipped', { error: aborted ? 'rollout aborted' : 'rollout halted' });
   return { hosts: [...reports.values()], failures, halted, aborted };
 }
 
 /** Rolls back hosts patched by earlier batches (rollback scope `all-patched`), from the records kept on each host. */
 export async function rollbackHostsWorkflow(input: RolloutRef & { policy: RolloutPolicy; names: string[]; targets: TargetSet; parallelism: number; wave: number }): Promise<HostReport[]> {
   const steps = hostSteps(input.policy);
-  const { hosts, missing } = await resolveHosts(input.targets, input.names);
+  const leases = batchLeases(input.policy, input.rolloutId);
+  const { hosts, missing } = await resolveHosts(input.targets, input.names, input.policy);
   const restored = await mapWithConcurrency(hosts, Math.max(1, input.parallelism), async (host) => {
     const report: HostReport = { name: host.name, wave: input.wave, state: 'healthy', attempts: 0 };
-    await restoreHost(steps, input.policy, { rolloutId: input.rolloutId, execution: input.execution }, host, report, true, Date.now);
+    await restoreLeased(leases, steps, input.policy, { rolloutId: input.rolloutId, execution: input.execution }, host, report);
     return report;
   });
   return [...restored, ...missing.map((name): HostReport => ({ name, wave: input.wave, state: 'failed', attempts: 0, error: 'not rolled back: no longer in the inventory' }))];
 }
 
-/** Inline targets are picked right here; by reference, an activity reads the source now. */
-async function resolveHosts(targets: TargetSet, names: string[]): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
-  if (targets.kind === 'inline') return pickHosts(targets.hosts, names);
-  return inventoryReads.resolveTargets({ targets, names });
+/** Inline targets are picked right here; by reference, an activity reads the source now. The policy's `become` fills in. */
+async function resolveHosts(targets: TargetSet, names: string[], policy: RolloutPolicy): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
+  const { hosts, missing } = targets.kind === 'inline' ? pickHosts(targets.hosts, names) : await inventoryReads.resolveTargets({ targets, names });
+  return { hosts: withPolicyBecome(hosts, policy.become), missing };
 }

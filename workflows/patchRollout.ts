@@ -1,11 +1,12 @@
 import {
-  allHandlersFinished, ApplicationFailure, type ChildWorkflowHandle, condition, continueAsNew, executeChild, getExternalWorkflowHandle,
-  setHandler, startChild, workflowInfo,
+  allHandlersFinished, ApplicationFailure, CancellationScope, type ChildWorkflowHandle, condition, continueAsNew, executeChild, getExternalWorkflowHandle,
+  isCancellation, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import { FAILURE } from '../policies/common/failures';
 import { toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rollout/types';
-import { failuresTolerated, planWaves, type WavePlan } from '../policies/rollout/waves';
-import { inventoryReads as inventory } from './activityProfiles';
+import { failuresTolerated, planTargetWaves, waveSettings, ZONE_TAG, type WavePlan } from '../policies/rollout/waves';
+import { inventoryReads as inventory, serviceWatch } from './activityProfiles';
+import { causeMessage } from './failures';
 import { chunk, mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, abortUpdate, approveUpdate, cutoffSignal, pauseSignal, progressQuery, resumeSignal } from './messages';
 import { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
@@ -24,6 +25,8 @@ export interface RolloutCarry {
   batches: string[];
   notes?: string[];
   notAfter?: number;
+  /** With zone-aware waves: the zone of each host of `reports`. */
+  zones?: string[];
 }
 
 export function rolloutWorkflowId(rolloutId: string): string {
@@ -52,6 +55,8 @@ class Rollout {
   readonly execution = workflowInfo().firstExecutionRunId;
   // Until the targets are known, the plan is empty (handlers are registered before the first await).
   names: string[] = [];
+  /** With zone-aware waves, the zone of each of `names`. */
+  zones: string[] | undefined;
   plan: WavePlan[] = [];
   tolerated = 0;
   readonly reports = new Map<string, HostOutcome>();
@@ -66,6 +71,8 @@ class Rollout {
   abortReason: string | undefined;
   message: string | undefined;
   awaitingApproval: number | undefined;
+  /** Set when the service gate tripped in the current wave: what failed. No further batch starts. */
+  gateTripped: string | undefined;
   running: Array<ChildWorkflowHandle<typeof patchBatchWorkflow>> = [];
 
   constructor(readonly input: RolloutInput, private readonly carried?: RolloutCarry) {
@@ -87,18 +94,28 @@ class Rollout {
     return this.abortReason !== undefined;
   }
 
-  /** The host names when known without reading the inventory: carried over, or inline targets. */
-  knownNames(): string[] | undefined {
+  /** The hosts (with their zones) when known without reading the inventory: carried over, or inline targets. */
+  knownTargets(): Array<{ name: string; zone?: string }> | undefined {
     const { targets } = this.input;
-    return this.carried ? this.carried.reports.map((r) => r.name) : targets.kind === 'inline' ? targets.hosts.map((h) => h.name) : undefined;
+    const zones = this.carried?.zones;
+    if (this.carried) return this.carried.reports.map((r, i) => ({ name: r.name, ...(zones ? { zone: zones[i]! } : {}) }));
+    return targets.kind === 'inline' ? targets.hosts.map((h) => ({ name: h.name, zone: h.tags[ZONE_TAG] })) : undefined;
   }
 
-  initialise(targetNames: string[]): void {
+  /** The hosts by reference, read by the worker: with zone-aware waves, with their zones. */
+  async listTargets(): Promise<Array<{ name: string; zone?: string }>> {
+    const { targets } = this.input;
+    return this.policy.waves.byZone ? inventory.listTargetZones(targets) : (await inventory.listTargetNames(targets)).map((name) => ({ name }));
+  }
+
+  initialise(targets: Array<{ name: string; zone?: string }>): void {
     const { policy } = this;
-    this.names = targetNames;
-    this.plan = planWaves(targetNames.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
-    this.tolerated = failuresTolerated(policy.failureThreshold, targetNames.length);
-    for (const [i, name] of targetNames.entries()) this.reports.set(name, { name, wave: this.plan.findIndex((w) => i >= w.start && i < w.start + w.size), state: 'pending', attempts: 0 });
+    const { hosts, waves } = planTargetWaves(targets, waveSettings(policy), (t) => t.zone);
+    this.names = hosts.map((h) => h.name);
+    if (policy.waves.byZone) this.zones = hosts.map((h) => h.zone ?? '');
+    this.plan = waves;
+    this.tolerated = failuresTolerated(policy.failureThreshold, hosts.length);
+    for (const [i, name] of this.names.entries()) this.reports.set(name, { name, wave: this.plan.findIndex((w) => i >= w.start && i < w.start + w.size), state: 'pending', attempts: 0 });
     for (const r of this.carried?.reports ?? []) this.reports.set(r.name, r);
   }
 
@@ -152,6 +169,7 @@ class Rollout {
       nextWave: this.currentWave + 1, reports: this.names.map((n) => this.reports.get(n)!), failures: this.failures, approvedWaves: [...this.approved],
       paused: this.paused, batches: this.batches, notes: this.notes,
       ...(this.notAfter !== undefined ? { notAfter: this.notAfter } : {}),
+      ...(this.zones !== undefined ? { zones: this.zones } : {}),
     };
   }
 }
@@ -217,7 +235,7 @@ async function runWave(r: Rollout, wave: WavePlan): Promise<BatchResult[]> {
   const concurrentParts = Math.min(parts.length, wave.parallelism);
   const partParallelism = Math.max(1, Math.floor(wave.parallelism / concurrentParts));
   return mapWithConcurrency(parts, concurrentParts, async (partNames, part): Promise<BatchResult> => {
-    if (r.aborting || r.failures > r.tolerated) {
+    if (r.aborting || r.failures > r.tolerated || r.gateTripped !== undefined) {
       return { hosts: partNames.map((n) => ({ ...r.reports.get(n)!, state: 'skipped', error: r.aborting ? 'rollout aborted' : 'rollout halted' })), failures: 0, halted: false, aborted: r.aborting };
     }
     const workflowId = batchWorkflowId(rolloutId, wave.index, part);
@@ -239,17 +257,43 @@ async function runWave(r: Rollout, wave: WavePlan): Promise<BatchResult[]> {
 }
 
 /**
- * Failures passed the threshold in `wave`: untouched hosts are skipped and, with rollback scope
- * `all-patched`, every host patched so far is restored. The status says whether all came back.
+ * The wave with the policy's service gate watching the service: from the wave's first host until
+ * `settle` after its last. When the gate trips, no further batch starts and the batches in flight
+ * are aborted (each rolls back what it patched); the caller rolls back the rest of the wave.
  */
-async function haltAndRollBack(r: Rollout, wave: WavePlan): Promise<void> {
+async function runGatedWave(r: Rollout, wave: WavePlan, gate: NonNullable<RolloutInput['policy']['serviceGate']>): Promise<BatchResult[]> {
+  const trip = (why: string) => {
+    r.gateTripped = why;
+    for (const child of r.running) void getExternalWorkflowHandle(child.workflowId).signal(abortBatchSignal, { reason: `service gate: ${why}` }).catch(() => undefined);
+  };
+  const watching = new CancellationScope();
+  const watch = watching.run(() => serviceWatch(gate).watchService({ rolloutId: r.input.rolloutId, gate })).then(
+    (t) => trip(t.detail),
+    (err: unknown) => {
+      if (!isCancellation(err)) trip(`the service could not be watched: ${causeMessage(err)}`);
+    },
+  );
+  const results = await runWave(r, wave);
+  if (r.gateTripped === undefined) await condition(() => r.gateTripped !== undefined || r.aborting, gate.settle ?? 3 * gate.interval);
+  watching.cancel();
+  await watch;
+  return results;
+}
+
+/**
+ * The rollout stops in `wave` (`why`): untouched hosts are skipped and the patched hosts go back:
+ * with rollback scope `all-patched` every host patched so far, and when the service gate tripped
+ * (`wholeWave`) also the healthy hosts of this wave (scope `none` keeps them). The status says
+ * whether all came back.
+ */
+async function haltAndRollBack(r: Rollout, wave: WavePlan, why: string, wholeWave = false): Promise<void> {
   const { policy } = r;
   const { rolloutId } = r.input;
-  const why = `halted in wave ${wave.index}: ${r.failures} host(s) failed, ${r.tolerated} tolerated`;
   r.message = why;
   r.skipPending(why);
-  if (policy.rollback.scope === 'all-patched') {
-    const patched = r.names.filter((n) => r.reports.get(n)!.state === 'healthy');
+  const scope = policy.rollback.scope;
+  if (scope === 'all-patched' || (wholeWave && scope !== 'none')) {
+    const patched = r.names.filter((n) => r.reports.get(n)!.state === 'healthy' && (scope === 'all-patched' || r.reports.get(n)!.wave === wave.index));
     for (const [part, partNames] of chunk(patched, MAX_HOSTS_PER_BATCH_WORKFLOW).entries()) {
       const workflowId = `rollout-${rolloutId}-rollback-all-part-${part}`;
       r.batches.push(workflowId);
@@ -262,8 +306,8 @@ async function haltAndRollBack(r: Rollout, wave: WavePlan): Promise<void> {
   }
   // `rolled-back` only when every failed host was really restored; else people must look.
   const unrestored = [...r.reports.values()].filter((h) => h.state === 'failed').length;
-  r.status = policy.rollback.scope === 'none' || unrestored > 0 ? 'failed' : 'rolled-back';
-  if (policy.rollback.scope !== 'none' && unrestored > 0) r.message = `${r.message}; ${unrestored} host(s) could not be restored`;
+  r.status = scope === 'none' || unrestored > 0 ? 'failed' : 'rolled-back';
+  if (scope !== 'none' && unrestored > 0) r.message = `${r.message}; ${unrestored} host(s) could not be restored`;
 }
 
 /** Waits at the approval gate after `wave`; false when the rollout was aborted meanwhile. */
@@ -288,10 +332,10 @@ async function awaitApproval(r: Rollout, wave: WavePlan): Promise<boolean> {
  */
 export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutCarry): Promise<RolloutReport> {
   const r = new Rollout(input, carry);
-  const known = r.knownNames();
+  const known = r.knownTargets();
   if (known) r.initialise(known);
   handleMessages(r);
-  if (!known) r.initialise(await inventory.listTargetNames(input.targets));
+  if (!known) r.initialise(await r.listTargets());
 
   for (; r.currentWave < r.plan.length; r.currentWave++) {
     const wave = r.plan[r.currentWave]!;
@@ -306,11 +350,16 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
     }
     r.status = 'running';
     if (input.targets.kind !== 'inline' && r.currentWave > 0) await noteJoinedHosts(r);
-    const results = await runWave(r, wave);
+    const gate = r.policy.serviceGate;
+    const results = gate ? await runGatedWave(r, wave, gate) : await runWave(r, wave);
 
+    if (r.gateTripped !== undefined && !r.aborting) {
+      await haltAndRollBack(r, wave, `halted in wave ${wave.index}: the service gate tripped: ${r.gateTripped}`, true);
+      return r.report();
+    }
     if (r.aborting || results.some((b) => b.aborted)) break;
     if (r.failures > r.tolerated || results.some((b) => b.halted)) {
-      await haltAndRollBack(r, wave);
+      await haltAndRollBack(r, wave, `halted in wave ${wave.index}: ${r.failures} host(s) failed, ${r.tolerated} tolerated`);
       return r.report();
     }
     if (r.currentWave === r.plan.length - 1) continue;

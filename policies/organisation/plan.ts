@@ -1,9 +1,11 @@
 import { PolicyError, type PolicyProblem } from '../common/errors';
-import type { Channel, OrganisationFile, Subscriber, WindowDefinition } from './schema';
+import type { Channel, OrganisationFile, SlaTier, Subscriber, WindowDefinition } from './schema';
+import { slaTierProblems } from '../availability/tiers';
 import type { RolloutPolicy } from '../rollout/policy';
 import type { TargetSet } from '../rollout/types';
 import type { NoticeRecipient, OrganisationInfo, WindowPlan } from '../windows/types';
 import type { Blackout } from '../windows/schema';
+import { overlappingWindows } from '../windows/overlaps';
 
 export interface LoadedOrganisationFile {
   file: string;
@@ -20,15 +22,23 @@ export interface WindowAttachments {
 
 type Located<T> = { file: string; path: string; item: T };
 
+/** The window plans of the organisation files, and what `maint apply` warns about (each "file: path: message"). */
+export interface OrganisationPlan {
+  windows: WindowPlan[];
+  warnings: string[];
+}
+
 /**
- * Joins the organisation files into one set of window plans. Names are unique across files and
- * every reference resolves, or nothing is returned: the error names each file and path.
+ * Joins the organisation files into one set of window plans. Names are unique across files,
+ * every reference resolves, no window breaks its services' SLA tiers and no two windows over the
+ * same service run at the same time (both checked from `now`; overlapping runs are only a warning
+ * when one of the two windows allows it), or nothing is returned: the error names each file and path.
  */
-export function planOrganisation(files: LoadedOrganisationFile[], attachments: (window: WindowDefinition) => WindowAttachments): WindowPlan[] {
+export function planOrganisation(files: LoadedOrganisationFile[], attachments: (window: WindowDefinition) => WindowAttachments, now: Date): OrganisationPlan {
   const problems = new Map<string, PolicyProblem[]>();
   const report = (file: string, path: string, message: string) => problems.set(file, [...(problems.get(file) ?? []), { path, message }]);
 
-  const collect = <T extends { name: string }>(key: 'channels' | 'services' | 'windows'): Map<string, Located<T>> => {
+  const collect = <T extends { name: string }>(key: 'channels' | 'services' | 'windows' | 'slaTiers'): Map<string, Located<T>> => {
     const byName = new Map<string, Located<T>>();
     for (const { file, content } of files) {
       for (const [i, item] of (content[key] as unknown as T[]).entries()) {
@@ -42,6 +52,7 @@ export function planOrganisation(files: LoadedOrganisationFile[], attachments: (
   const channels = collect<Channel>('channels');
   const services = collect<OrganisationFile['services'][number]>('services');
   const windows = collect<WindowDefinition>('windows');
+  const tiers = collect<SlaTier>('slaTiers');
 
   const orgs = files.filter((f) => f.content.organisation !== undefined);
   if (orgs.length === 0) report(files[0]?.file ?? '(no files)', 'organisation', 'is required in one of the files (name and contact of your company, used to sign notices)');
@@ -55,6 +66,9 @@ export function planOrganisation(files: LoadedOrganisationFile[], attachments: (
     else if (channel.kind !== 'email' && s.to !== undefined) report(file, `${path}.to`, `not used by ${channel.kind} channel "${s.channel}"; remove it`);
   };
   for (const { file, path, item } of services.values()) item.subscribers.forEach((s, i) => checkSubscriber(file, `${path}.subscribers[${i}]`, s));
+  for (const { file, path, item } of services.values()) {
+    if (item.tier !== undefined && !tiers.has(item.tier)) report(file, `${path}.tier`, `unknown SLA tier "${item.tier}"; defined under slaTiers: ${[...tiers.keys()].join(', ') || 'none'}`);
+  }
   for (const { file, content } of files) content.operations?.alerts.forEach((a, i) => checkSubscriber(file, `operations.alerts[${i}]`, a));
   for (const { file, path, item } of windows.values()) {
     item.services.forEach((name, i) => {
@@ -96,7 +110,22 @@ export function planOrganisation(files: LoadedOrganisationFile[], attachments: (
     };
     plans.push({ ...plan, configHash: '' });
   }
-  return plans;
+  for (const p of slaTierProblems(plans, [...services.values()].map((s) => s.item), [...tiers.values()].map((t) => t.item), now)) {
+    const at = windows.get(p.window)!;
+    report(at.file, `${at.path}.${p.field}`, p.message);
+  }
+  const warnings: string[] = [];
+  const timed = [...windows.values()].map((at, i) => ({ ...at, services: at.item.services, timing: plans[i]!.timing }));
+  for (const { earlier, later, services: shared, overlap } of overlappingWindows(timed, now)) {
+    const [a, b] = [earlier.item.name, later.item.name];
+    const utc = (iso: string) => iso.replace(/\.000Z$/, 'Z');
+    const message = `window "${b}" overlaps window "${a}" (${earlier.file} ${earlier.path}) on service${shared.length === 1 ? '' : 's'} ${shared.join(', ')}: `
+      + `first ${utc(overlap.from)} to ${utc(overlap.until)} UTC ("${a}" runs ${utc(overlap.a.start)} to ${utc(overlap.a.end)}, "${b}" ${utc(overlap.b.start)} to ${utc(overlap.b.end)})`;
+    if (earlier.item.allowOverlap || later.item.allowOverlap) warnings.push(`${later.file}: ${later.path}: ${message}`);
+    else report(later.file, later.path, `${message}; move one of them, or set allowOverlap: true on one if they may run at the same time`);
+  }
+  if (problems.size > 0) throw combined(problems);
+  return { windows: plans, warnings };
 }
 
 function combined(problems: Map<string, PolicyProblem[]>): PolicyError {

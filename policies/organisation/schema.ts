@@ -6,6 +6,7 @@ import { organisationProbeFields, serviceProbeFields } from '../probes/schema';
 import { cronExpressionProblem } from '../windows/occurrences';
 import { windowTimingFields, timezoneSchema } from '../windows/schema';
 import { taskSchema } from '../windows/tasks';
+import { parseAllowedWindow, type AllowedWindow } from '../availability/allowedWindows';
 
 const name = lowerName;
 const email = z.email('expected an e-mail address like ops@example.com');
@@ -63,11 +64,47 @@ export const subscriberSchema = z.strictObject({
 });
 export type Subscriber = z.output<typeof subscriberSchema>;
 
+/** One allowed-hours text or a list of them; each is parsed strictly (policies/availability/allowedWindows.ts). */
+const allowedWindowsSchema = z.union([z.string(), z.array(z.string()).min(1)]).transform((value, ctx): AllowedWindow[] => {
+  const texts = Array.isArray(value) ? value : [value];
+  const parsed = texts.map(parseAllowedWindow);
+  parsed.forEach((p, i) => {
+    if ('problem' in p) ctx.addIssue({ code: 'custom', message: p.problem, path: Array.isArray(value) ? [i] : [] });
+  });
+  return parsed.every((p): p is AllowedWindow => !('problem' in p)) ? parsed : z.NEVER;
+});
+
+/** What a service tier promises customers; `maint apply` refuses windows that break it, and availability is computed by it. */
+export const slaTierSchema = z
+  .strictObject({
+    name: name('gold'),
+    availability: z
+      .string()
+      .regex(/^(100|\d{1,2})(\.\d{1,4})?%$/, 'expected a percentage like 99.95% (up to four decimals)')
+      .transform((text) => Number(text.slice(0, -1)))
+      .refine((percent) => percent > 0 && percent <= 100, 'expected a percentage above 0% and at most 100%')
+      .describe('Promised availability per calendar month, e.g. 99.95%.'),
+    plannedMaintenanceCounts: z.boolean().default(false).describe('Whether time inside maintenance windows counts towards availability (false: it is left out).'),
+    noticeLeadTime: durationSchema.optional().describe('Windows of its services must announce at least this long ahead (their first notices.leadTimes).'),
+    allowedWindows: allowedWindowsSchema
+      .optional()
+      .describe('When maintenance may run: "Mon-Fri 22:00-06:00 Europe/Amsterdam" (days the period begins, local times, timezone), or a list of them.'),
+    maxMaintenancePerMonth: durationSchema.optional().describe('At most this much planned maintenance per calendar month (in the tier timezone), all windows of a service together.'),
+    degradedCounts: z
+      .enum(['up', 'down', 'half'])
+      .default('up')
+      .describe('How time counts in which probes answered but slower than their threshold: up (default; reported as degraded), down, or half down.'),
+    timezone: timezoneSchema.optional().describe('Timezone of the calendar months; defaults to that of the first allowedWindows, else Europe/Amsterdam.'),
+  })
+  .transform((tier) => ({ ...tier, timezone: tier.timezone ?? tier.allowedWindows?.[0]?.timezone ?? 'Europe/Amsterdam' }));
+export type SlaTier = z.output<typeof slaTierSchema>;
+
 export const serviceSchema = z.strictObject({
   name: name('webshop'),
   title: localizedTextSchema.optional().describe('What customers call it, e.g. {nl: Webwinkel, en: Web shop}.'),
   subscribers: z.array(subscriberSchema).default([]),
   ...serviceProbeFields,
+  tier: z.string().min(1).optional().describe('Name of its SLA tier under `slaTiers`.'),
 });
 
 export const windowSchema = z
@@ -77,6 +114,7 @@ export const windowSchema = z
     ...windowTimingFields,
     blackoutCalendars: z.array(z.string().min(1)).default([]).describe('.ics files (relative to this file) whose events are blackouts.'),
     services: z.array(z.string().min(1)).min(1).describe('Affected services (names under `services`).'),
+    allowOverlap: z.boolean().default(false).describe('Runs of this window may overlap runs of another window over the same service: `maint apply` warns instead of refusing.'),
     impact: localizedTextSchema.optional().describe('Expected impact in customers\' words; a sensible default is used.'),
     notices: z
       .strictObject({
@@ -113,6 +151,7 @@ export const organisationSchema = z
       statusPage: httpUrl.optional().describe('Public URL of `maint serve` (feeds, status), linked from notices.'),
     }).optional().describe('Required in exactly one of the files.'),
     channels: z.array(channelSchema).default([]),
+    slaTiers: z.array(slaTierSchema).default([]).describe('SLA tiers services can be in (services[].tier).'),
     operations: z
       .strictObject({
         alerts: z.array(subscriberSchema.omit({ name: true }).extend({ name: z.string().default('operations') })).default([]),

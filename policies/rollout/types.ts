@@ -29,7 +29,7 @@ export interface RolloutRef {
 
 /** Where one host is in a rollout, as `maint rollout status` shows it. */
 export type HostPhase =
-  | 'pending' | 'preflight' | 'draining' | 'patching' | 'rebooting' | 'verifying'
+  | 'pending' | 'waiting' | 'preflight' | 'draining' | 'patching' | 'rebooting' | 'verifying'
   | 'healthy' | 'failed' | 'rolling-back' | 'rolled-back' | 'skipped';
 
 /** Phases in which the host is out of service (drained or being changed). */
@@ -46,6 +46,8 @@ export interface HostReport {
   /** Apply attempts that reached the host (0 when it was already at the target). */
   attempts: number;
   error?: string;
+  /** While `waiting`: for what (another rollout's lease on the host, a full disruption budget). */
+  waiting?: string;
   /** Epoch ms: when the host was taken out of service and when it was back (healthy or restored). */
   outOfServiceFrom?: number;
   outOfServiceUntil?: number;

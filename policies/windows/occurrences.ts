@@ -155,7 +155,7 @@ function local(zone: IANAZone, ms: number): string {
  * The instant of a wall-clock time in `zone`. Luxon alone would pick the second of two equal local
  * times in autumn; the rules want the first, and a time in a spring gap moved forward by the gap.
  */
-function wallClockMs(zone: IANAZone, day: Day, minute: number): number {
+export function wallClockMs(zone: IANAZone, day: Day, minute: number): number {
   const asUtc = day * DAY_MS + minute * MINUTE_MS;
   const before = zone.offset(asUtc - DAY_MS);
   let first: number | undefined;
@@ -167,11 +167,11 @@ function wallClockMs(zone: IANAZone, day: Day, minute: number): number {
   return first ?? asUtc - before * MINUTE_MS;
 }
 
-function localDayOf(zone: IANAZone, ms: number): Day {
+export function localDayOf(zone: IANAZone, ms: number): Day {
   return Math.floor((ms + zone.offset(ms) * MINUTE_MS) / DAY_MS);
 }
 
-function knownZone(timezone: string): IANAZone {
+export function knownZone(timezone: string): IANAZone {
   const zone = IANAZone.create(timezone);
   if (!zone.isValid) throw new Error(`unknown timezone "${timezone}" (expected an IANA name like Europe/Amsterdam)`);
   return zone;

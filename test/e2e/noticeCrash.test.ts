@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +9,12 @@ import { organisationSchema } from '../../policies/organisation/schema';
 import { planOrganisation } from '../../policies/organisation/plan';
 import { windowRunId, type WindowRunInput, type WindowStatus } from '../../policies/windows/types';
 import { startPostgres, type TestPostgres } from '../../harness/postgres';
-import { stopChild, track } from '../../harness/processes';
+import { stopChild } from '../../harness/processes';
 import { openStore, type StoreConfig } from '../../store';
 import { startSmtpServer } from '../helpers/smtpServer';
+import { startWorkerProcess } from '../helpers/cli';
 import { connectTestEnv, uniqueTaskQueue } from '../helpers/temporal';
 
-const ROOT = join(__dirname, '..', '..');
 /** 6 notice activities of 50 per kind, 4 at a time: a kill finds several of them mid-sending. */
 const RECIPIENTS = 300;
 const KINDS = ['started', 'completed'] as const;
@@ -41,14 +40,6 @@ windows:
     notices: {leadTimes: [1h]}
     preflight: false
 `;
-
-function startWorker(env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
-  const child = track(spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  return Object.assign(child, { output: () => output.slice(-5000) });
-}
 
 /** The worker process (pid) whose open TCP connection has this local port, if any: who sent a message. */
 function processWithLocalPort(pids: number[], port: number): number | undefined {
@@ -113,11 +104,11 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
   async function killMidSending(moment: KillMoment, deployment: Deployment = { kind: 'restarted' }): Promise<void> {
     const smtp = await startSmtpServer();
     const dir = mkdtempSync(join(tmpdir(), 'maint-notice-crash-'));
-    const workers: Array<ReturnType<typeof startWorker>> = [];
+    const workers: Array<ReturnType<typeof startWorkerProcess>> = [];
     try {
       const start = DateTime.now().setZone('Europe/Amsterdam').minus({ minutes: 1 }).startOf('minute');
       const file = join(dir, 'maint.yaml');
-      const [plan] = planOrganisation([{ file, content: parsePolicyText(org(smtp.port, start), file, organisationSchema) }], () => ({ rollouts: [], calendarBlackouts: [] }));
+      const [plan] = planOrganisation([{ file, content: parsePolicyText(org(smtp.port, start), file, organisationSchema) }], () => ({ rollouts: [], calendarBlackouts: [] }), new Date()).windows;
       const taskQueue = uniqueTaskQueue('notice-crash');
       // The restarted worker finds the ledger in its data directory (SQLite); two workers on different
       // data directories share it through PostgreSQL, as workers on different machines do.
@@ -128,7 +119,7 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
         ...(databaseUrl !== undefined ? { MAINT_DATABASE_URL: databaseUrl } : {}),
       });
       const dataDirs = deployment.kind === 'postgres' ? [join(dir, 'data-a'), join(dir, 'data-b')] : [join(dir, 'data')];
-      for (const dataDir of dataDirs) workers.push(startWorker(workerEnv(dataDir)));
+      for (const dataDir of dataDirs) workers.push(startWorkerProcess(workerEnv(dataDir)));
       const running = [...workers];
       const pids = running.map((w) => w.pid!);
       // Who sent each message, looked up while its connection waits for the server's answer.
@@ -178,7 +169,7 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
       const atKill = smtp.messages.length;
       smtp.beforeAnswer(undefined);
       // One worker: restarted on its data directory. Two: the other one carries on alone.
-      if (deployment.kind === 'restarted') workers.push(startWorker(workerEnv(dataDirs[0]!)));
+      if (deployment.kind === 'restarted') workers.push(startWorkerProcess(workerEnv(dataDirs[0]!)));
 
       // The killed attempts are retried once their heartbeat times out (1 minute).
       const status = (await handle.result()) as WindowStatus;

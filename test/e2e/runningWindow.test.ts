@@ -180,6 +180,12 @@ ${window(CANCEL, `shop-${id}`, '10m', '1m', 'cancel.yaml')}${window(EXTEND, `api
     const controlDone = smtp.messages.find((m) => m.to.includes('mail@harbour.example') && m.subject === 'Maintenance completed: Email')!;
     expect(controlDone.text).toContain('Part of the work (control-roll) could not start before the end of the maintenance window');
 
+    // Both control actions are in the audit trail, with who and why.
+    const audit = JSON.parse(await maint(['audit', '--json'])) as Array<{ actor: string; action: string; subject: string; reason?: string }>;
+    expect(audit.map((a) => [a.action, a.subject, a.reason])).toEqual(expect.arrayContaining([
+      ['cancel', `window ${CANCEL}`, 'the supplier found a problem in the update'], ['extend', `window ${EXTEND}`, 'a slow database migration'],
+    ]));
+
     // Once over, it cannot be changed again.
     const again = await runMaint(['windows', 'extend', CANCEL, '--by', '5m', '--reason', 'x'], cliEnv);
     expect(again.code).toBe(2);

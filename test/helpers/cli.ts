@@ -89,3 +89,13 @@ export function startMaint(args: string[], env: NodeJS.ProcessEnv = {}): LongRun
     },
   };
 }
+
+/** A worker as operations run it: its own process (`node dist/worker.js`), its output kept (the last 20,000 characters). */
+export function startWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
+  const child = track(spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let output = '';
+  const collect = (d: Buffer) => void (output = (output + d.toString()).slice(-20_000));
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return Object.assign(child, { output: () => output });
+}

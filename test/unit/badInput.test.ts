@@ -56,6 +56,12 @@ describe('bad input that used to get through: a clear error naming file, path an
     ['commandTimeout: 0 (would disable the remote timeout)', `${POLICY}commandTimeout: 0\n`, 'policy.yaml:6:17: commandTimeout: expected a timeout above 0 (omit it for the default)'],
     ['a health check timeout of 0', `${POLICY}health: {timeout: 0s}\n`, 'policy.yaml:6:19: health.timeout: expected a timeout above 0'],
     ['a reboot timeout of 0', `${POLICY}reboot: {mode: always, timeout: 0ms}\n`, 'policy.yaml:6:33: reboot.timeout: expected a timeout above 0'],
+    ['a service gate with a command check', `${POLICY}serviceGate: {checks: [{kind: command, command: "true"}]}\n`, 'serviceGate.checks[0].kind: a service gate watches the service from the worker: http or tcp checks only'],
+    ['a service gate on one host', `${POLICY}serviceGate: {checks: [{kind: http, url: "http://{{host.address}}/"}]}\n`, 'serviceGate.checks[0].url: a service gate watches the whole service, not one host: no {{host.…}}'],
+    ['a service gate tcp check without its host', `${POLICY}serviceGate: {checks: [{kind: tcp, port: 443}]}\n`, 'serviceGate.checks[0].host: a service gate watches the whole service, not one host: no {{host.…}} (a tcp check needs its `host`)'],
+    ['a disruption budget of 0', `${POLICY}disruptionBudget: {groupBy: service, maxUnavailable: 0}\n`, 'disruptionBudget.maxUnavailable: '],
+    ['a disruption budget as a percentage', `${POLICY}disruptionBudget: {groupBy: service, maxUnavailable: "50%"}\n`, 'disruptionBudget.maxUnavailable: '],
+    ['onBusyHost: queue', `${POLICY}onBusyHost: queue\n`, 'onBusyHost: '],
   ])('policy: %s', (_what, text, expected) => {
     expect(rejection(text, rolloutPolicySchema, 'policy.yaml')).toContain(expected);
   });

@@ -88,6 +88,19 @@ describe('become: rollouts as a non-root user through sudo', () => {
     expect(inDefaultJobDir(report.rolloutId)).toEqual([]);
   });
 
+  it("takes the policy's become for hosts whose inventory sets none", async () => {
+    const plain = fx.hosts.map((h) => ({ ...h, user: ops.name }));
+    const report = await rollout(plain, 'waves: {canary: 1, batches: [1]}\nbecome: {method: sudo, user: root}\n');
+    expect(report.hosts.map((h) => [h.name, h.state])).toEqual([['host-1', 'healthy'], ['host-2', 'healthy']]);
+    expect([fx.version(0), fx.version(1)]).toEqual(['2.0.0', '2.0.0']);
+    for (const host of fx.fleet.hosts) expect(statSync(join(host.dir, 'apply.log')).uid).toBe(0);
+    // Without it, the same user cannot write the root-owned files: the apply fails.
+    fx.reset();
+    const without = await rollout(plain, 'waves: {canary: 1, batches: [1]}\nfailureThreshold: 5\n');
+    expect(without.hosts.map((h) => h.state)).toEqual(['failed', 'failed']);
+    expect([fx.version(0), fx.version(1)]).toEqual(['1.0.0', '1.0.0']);
+  });
+
   it('refuses a job directory another user made, or a symlink, before anything changes', async () => {
     const [first, second] = fx.fleet.hosts as [SshdHost, SshdHost];
     mkdirSync(first.jobDir, { mode: 0o755 });
