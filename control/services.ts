@@ -1,11 +1,15 @@
 import type { Client } from '@temporalio/client';
-import type { ProbeResult } from '../policies/availability/types';
+import { monthAvailability, RESULT_STANDS_FOR_INTERVALS } from '../policies/availability/monthly';
+import { monthInterval, monthOf } from '../policies/availability/months';
+import type { Interval, ProbeResult } from '../policies/availability/types';
+import { nextOccurrences } from '../policies/windows/occurrences';
+import type { Organisation } from './organisation';
 import type { ServiceCondition } from '../policies/probes/incidents';
 import { PROBE_WORKFLOW_PREFIX, type ServiceProbePlan } from '../policies/probes/plan';
 import { MANAGED_BY } from '../policies/windows/types';
 import type { Store } from '../store';
 import { serviceProbeState, type Incident } from '../store/incidents';
-import { latestRound } from '../store/probes';
+import { latestRound, probeResults } from '../store/probes';
 import { serviceProbeWorkflow } from '../workflows/serviceProbe';
 
 /** What `maint services status` shows of one service (more columns join it: tier, availability, budget, next window). */
@@ -49,6 +53,54 @@ export async function serviceStatuses(store: Store, services: Array<string | Ser
       ...(typeof entry !== 'string' && state.lastRoundAt !== undefined && now - state.lastRoundAt > 3 * entry.intervalMs ? { stale: true as const } : {}),
       probes,
       ...(state.openIncident ? { openIncident: state.openIncident } : {}),
+    });
+  }
+  return out;
+}
+
+/** A service's SLA figures for the month so far (with `-f`: the files say its tier and windows). */
+export interface ServiceFigures {
+  tier: string;
+  month: string;
+  availabilityPercent: number | null;
+  targetPercent: number;
+  budget: { allowedMinutes: number; spentMinutes: number; leftMinutes: number };
+  nextWindow?: { name: string; start: string };
+}
+
+/**
+ * Availability this month, error budget and next window of each probed service with a tier: from
+ * its probe results in the store and its windows' occurrences this month (up to now) as the
+ * maintenance intervals (policies/availability/monthly.ts does the counting).
+ */
+export async function serviceFigures(store: Store, organisation: Organisation, plans: ServiceProbePlan[], now = Date.now()): Promise<Map<string, ServiceFigures>> {
+  const services = new Map(organisation.files.flatMap((f) => f.content.services.map((s) => [s.name, s] as const)));
+  const tiers = new Map(organisation.files.flatMap((f) => f.content.slaTiers.map((t) => [t.name, t] as const)));
+  const out = new Map<string, ServiceFigures>();
+  for (const plan of plans) {
+    const tierName = services.get(plan.service)?.tier;
+    const tier = tierName !== undefined ? tiers.get(tierName) : undefined;
+    if (!tier) continue;
+    const month = monthOf(now, tier.timezone);
+    const { start } = monthInterval(month, tier.timezone);
+    const windows = organisation.windows.filter((w) => w.services.some((s) => s.name === plan.service));
+    const maintenance: Interval[] = [];
+    let nextWindow: ServiceFigures['nextWindow'];
+    for (const w of windows) {
+      for (const o of nextOccurrences(w.timing, new Date(start - 1), 400)) {
+        const [from, to] = [Date.parse(o.start), Date.parse(o.end)];
+        if (from >= now) {
+          if (!nextWindow || from < Date.parse(nextWindow.start)) nextWindow = { name: w.name, start: o.start };
+          break;
+        }
+        maintenance.push({ start: from, end: Math.min(to, now) });
+      }
+    }
+    const results = await probeResults(store, plan.service, { from: start - RESULT_STANDS_FOR_INTERVALS * plan.intervalMs, to: now });
+    const figures = monthAvailability({ service: plan.service, month, tier, results, probeIntervalMs: plan.intervalMs, maintenance, asOf: now });
+    out.set(plan.service, {
+      tier: tier.name, month, availabilityPercent: figures.availabilityPercent, targetPercent: figures.targetPercent, budget: figures.errorBudget,
+      ...(nextWindow ? { nextWindow } : {}),
     });
   }
   return out;

@@ -31,8 +31,10 @@ kind: Organisation
 organisation: {name: ${ORG}, contact: {email: ops@acme.example}}
 incidents: {after: 3}
 paging: {kind: pagerduty, url: "${pd.url}", routingKeySecretEnv: MAINT_TEST_PD_ROUTING_KEY}
+slaTiers: [{name: gold, availability: "99.9%", timezone: UTC}]
 services:
   - name: ${service}
+    tier: gold
     probeInterval: 1s
 ${probeFrom ? `    probeFrom: ${probeFrom}\n` : ''}    probes:
 ${probes}
@@ -143,7 +145,16 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
       expect(renderServices(down)).toContain(`${opened!.id} (during ${windowRun})`);
       const cli = await runMaint(['services', 'status', '-f', join(dir, 'maint.yaml'), '--json'], cliEnv);
       expect(cli.code).toBe(1);
-      expect(JSON.parse(cli.stdout)).toMatchObject([{ service, state: 'down', openIncident: { id: opened!.id, windowRun, rolloutId: 'web-rollout-1' }, probes: [{ name: 'home', kind: 'http', last: { ok: false } }] }]);
+      const [asJson] = JSON.parse(cli.stdout) as Array<{ figures: { availabilityPercent: number; budget: { spentMinutes: number; allowedMinutes: number } } }>;
+      expect(asJson).toMatchObject({
+        service, state: 'down', openIncident: { id: opened!.id, windowRun, rolloutId: 'web-rollout-1' }, probes: [{ name: 'home', kind: 'http', last: { ok: false } }],
+        // With the files: its tier, this month's availability from the store's results, the budget spent by the outage, the next window.
+        figures: { tier: 'gold', targetPercent: 99.9, month: new Date().toISOString().slice(0, 7), nextWindow: { name: `${service}-monthly`, start: expect.stringMatching(/T22:00:00\.000Z$/) } },
+      });
+      expect(asJson!.figures.availabilityPercent).toBeLessThan(100);
+      expect(asJson!.figures.budget.spentMinutes).toBeGreaterThan(0);
+      const withFiles = await runMaint(['services', 'status', '-f', join(dir, 'maint.yaml')], cliEnv);
+      expect(withFiles.stdout).toMatch(new RegExp(`^${service} +down +gold +\\d+\\.\\d{3}% of 99\\.9% +-?[\\d.]+ min of [\\d.]+ min +${service}-monthly \\S+`, 'm'));
 
       // Still down for a few rounds: no second incident, no second page.
       const downSince = (await rounds()).length;
@@ -178,8 +189,9 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
       expect((await serviceStatuses(store, [service]))[0]!.openIncident).toBeUndefined();
       const table = await runMaint(['services', 'status'], { ...cliEnv, TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS });
       expect(table.stderr).toBe('');
-      expect(table.stdout).toMatch(new RegExp(`^SERVICE +STATE +LAST ROUND +INCIDENT +PROBES$`, 'm'));
-      expect(table.stdout).toMatch(new RegExp(`^${service} +up +\\d{4}-\\d\\d-\\d\\dT[\\d:]+Z +- +home: ok \\d+ ms$`, 'm'));
+      expect(table.stdout).toMatch(new RegExp(`^SERVICE +STATE +TIER +THIS MONTH +BUDGET LEFT +NEXT WINDOW +LAST ROUND +INCIDENT +PROBES$`, 'm'));
+      // Without the files no tier or window is known: those columns say "-".
+      expect(table.stdout).toMatch(new RegExp(`^${service} +up +- +- +- +- +\\d{4}-\\d\\d-\\d\\dT[\\d:]+Z +- +home: ok \\d+ ms$`, 'm'));
       // Every round's result is in the store: the failures with their error, the rest ok.
       const all = await rounds();
       expect(all.filter((r) => !r.ok).every((r) => r.error?.includes('HTTP 503'))).toBe(true);
