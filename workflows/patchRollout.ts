@@ -3,7 +3,7 @@ import {
   isCancellation, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import { FAILURE } from '../policies/common/failures';
-import { toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rollout/types';
+import { rolloutWorkflowId, toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rollout/types';
 import { failuresTolerated, planTargetWaves, waveSettings, ZONE_TAG, type WavePlan } from '../policies/rollout/waves';
 import { inventoryReads as inventory, serviceWatch } from './activityProfiles';
 import { causeMessage } from './failures';
@@ -29,9 +29,7 @@ export interface RolloutCarry {
   zones?: string[];
 }
 
-export function rolloutWorkflowId(rolloutId: string): string {
-  return `rollout-${rolloutId}`;
-}
+export { rolloutWorkflowId };
 
 export function batchWorkflowId(rolloutId: string, wave: number, part: number): string {
   return `rollout-${rolloutId}-wave-${wave}-part-${part}`;
@@ -181,9 +179,10 @@ function handleMessages(r: Rollout): void {
   setHandler(cutoffSignal, ({ at }) => {
     r.notAfter = at;
   });
-  setHandler(pauseSignal, () => {
+  setHandler(pauseSignal, (request) => {
     if (r.finished()) return;
     r.paused = true;
+    if (request?.reason !== undefined && r.awaitingApproval === undefined) r.message = `paused: ${request.reason}`;
     if (r.awaitingApproval === undefined) r.status = 'paused';
     for (const child of r.running) void getExternalWorkflowHandle(child.workflowId).signal(pauseSignal).catch(() => undefined);
   });
@@ -191,6 +190,7 @@ function handleMessages(r: Rollout): void {
     if (r.finished()) return;
     r.paused = false;
     if (r.status === 'paused') r.status = 'running';
+    if (r.message?.startsWith('paused: ')) r.message = undefined;
     for (const child of r.running) void getExternalWorkflowHandle(child.workflowId).signal(resumeSignal).catch(() => undefined);
   });
   setHandler(

@@ -5,7 +5,7 @@ import type { IncidentTransition, ServiceCondition } from '../../policies/probes
 import type { Store } from '../../store';
 import { claimPage, incidentPages, linkIncident, recordPage, recordProbeRound, unreportedIncidents, type PageAction } from '../../store/incidents';
 import { runProbe } from './kinds';
-import { maintenanceInProgress } from './links';
+import { maintenanceInProgress, pauseRollout } from './links';
 import { page } from './paging';
 
 export interface ProbeDeps {
@@ -65,6 +65,8 @@ export function createProbeActivities(deps: ProbeDeps) {
           const link = deps.schedules ? await maintenanceInProgress(deps.schedules.client, plan) : {};
           await linkIncident(deps.store, incident.id, link);
           Object.assign(incident, link);
+          // The rollout running on the service now stops starting hosts until a person resumes it.
+          if (link.rolloutId !== undefined && deps.schedules) await pauseRollout(deps.schedules.client, link.rolloutId, `incident ${incident.id}: ${incident.summary}`);
         }
         for (const action of actions) {
           const triggerNotPaged = action === 'resolve' && (await incidentPages(deps.store, incident.id)).some((p) => p.action === 'trigger' && p.state === 'not-paged');

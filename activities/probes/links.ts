@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ServiceProbePlan } from '../../policies/probes/plan';
-import { windowStatusQuery } from '../../workflows/messages';
+import { rolloutWorkflowId } from '../../policies/rollout/types';
+import { pauseSignal, windowStatusQuery } from '../../workflows/messages';
 
 /** Workflow type of a window occurrence's run (workflows/maintenanceWindow.ts), by name: no workflow code in activities. */
 const WINDOW_RUN_TYPE = 'maintenanceWindowWorkflow';
@@ -25,4 +26,9 @@ export async function maintenanceInProgress(client: Client, plan: Pick<ServicePr
     }
   }
   return {};
+}
+
+/** Pauses a rollout (no new host starts; hosts in flight finish): one that has ended meanwhile is fine. */
+export async function pauseRollout(client: Client, rolloutId: string, reason: string): Promise<void> {
+  await client.workflow.getHandle(rolloutWorkflowId(rolloutId)).signal(pauseSignal, { reason }).catch(() => undefined);
 }

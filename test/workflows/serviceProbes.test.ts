@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rolloutWorkflowId } from '../../policies/rollout/types';
+import { pausesQuery } from '../helpers/windowInProgressWorkflow';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -94,10 +96,11 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
     const windowQueue = uniqueTaskQueue('window');
     const windowWorker = await Worker.create({ connection: env.nativeConnection, namespace: 'default', taskQueue: windowQueue, workflowsPath: require.resolve('../helpers/windowInProgressWorkflow') });
     const windowRun = `window-${service}-monthly-20261208T2200Z`;
+    const rolloutId = `web-rollout-${engine}`;
     const status = {
       window: `${service}-monthly`, title: { nl: service, en: service }, services: [{ name: service, title: { nl: service, en: service } }],
       occurrence: { start: '2026-12-08T22:00:00.000Z', end: '2026-12-09T02:00:00.000Z', localStart: '2026-12-08 22:00', localEnd: '2026-12-09 02:00' },
-      end: '2026-12-09T02:00:00.000Z', phase: 'in-progress', tasks: [{ name: 'web', state: 'running', rolloutId: 'web-rollout-1' }], notices: [],
+      end: '2026-12-09T02:00:00.000Z', phase: 'in-progress', tasks: [{ name: 'web', state: 'running', rolloutId }], notices: [],
     };
     // A store config the CLI finds: MAINT_DATABASE_URL, or the data directory of the SQLite file.
     const cliEnv = config.engine === 'postgres' ? { MAINT_DATABASE_URL: config.url } : { MAINT_DATA_DIR: dirname(config.file), MAINT_DATABASE_URL: '' };
@@ -106,10 +109,11 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
     async function run(): Promise<void> {
       await windowWorker.runUntil(async () => {
         await env.client.workflow.start('maintenanceWindowWorkflow', { taskQueue: windowQueue, workflowId: windowRun, args: [{ status }], memo: { window: `${service}-monthly`, organisation: ORG } });
+        await env.client.workflow.start('patchRolloutWorkflow', { taskQueue: windowQueue, workflowId: rolloutWorkflowId(rolloutId) });
         try {
           await scenario();
         } finally {
-          await Promise.all([windowRun, workflowId].map((id) => env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
+          await Promise.all([windowRun, workflowId, rolloutWorkflowId(rolloutId)].map((id) => env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
         }
       });
     }
@@ -133,7 +137,13 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
       }, 60_000);
       expect(opened!.resolvedAt).toBeUndefined();
       // Linked (before it was paged) to the window run in progress on the service and its rollout.
-      expect(await incident(store, opened!.id)).toMatchObject({ windowRun, rolloutId: 'web-rollout-1' });
+      expect(await incident(store, opened!.id)).toMatchObject({ windowRun, rolloutId });
+      // The rollout running on the service was paused, saying why.
+      const pauses = await until('the rollout paused', async () => {
+        const got = await env.client.workflow.getHandle(rolloutWorkflowId(rolloutId)).query(pausesQuery);
+        return got.length > 0 ? got : undefined;
+      }, 30_000);
+      expect(pauses).toEqual([`incident ${opened!.id}: ${opened!.summary}`]);
       expect(opened!.summary).toContain(`${service} is down: probes failed 3 rounds in a row`);
       expect(opened!.failures).toEqual([{ probe: 'home', error: `${shop.url} → HTTP 503 maintenance (expected 200)` }]);
       // Exactly three failed rounds before it opened.
@@ -147,7 +157,7 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
       expect(cli.code).toBe(1);
       const [asJson] = JSON.parse(cli.stdout) as Array<{ figures: { availabilityPercent: number; budget: { spentMinutes: number; allowedMinutes: number } } }>;
       expect(asJson).toMatchObject({
-        service, state: 'down', openIncident: { id: opened!.id, windowRun, rolloutId: 'web-rollout-1' }, probes: [{ name: 'home', kind: 'http', last: { ok: false } }],
+        service, state: 'down', openIncident: { id: opened!.id, windowRun, rolloutId }, probes: [{ name: 'home', kind: 'http', last: { ok: false } }],
         // With the files: its tier, this month's availability from the store's results, the budget spent by the outage, the next window.
         figures: { tier: 'gold', targetPercent: 99.9, month: new Date().toISOString().slice(0, 7), nextWindow: { name: `${service}-monthly`, start: expect.stringMatching(/T22:00:00\.000Z$/) } },
       });
@@ -173,7 +183,7 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
           summary: opened!.summary, source: new URL(shop.url).host, severity: 'critical', component: service, timestamp: new Date(opened!.openedAt).toISOString(),
           custom_details: {
             organisation: ORG, service, incident: opened!.id, opened_at: new Date(opened!.openedAt).toISOString(), failures: opened!.failures,
-            maintenance_window_run: windowRun, rollout: 'web-rollout-1',
+            maintenance_window_run: windowRun, rollout: rolloutId,
           },
         },
       });
@@ -184,7 +194,7 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
       ]);
       const [resolved] = await incidents(store, service);
       expect(resolved!.resolvedAt).toBeGreaterThan(opened!.openedAt);
-      expect(resolved).toMatchObject({ windowRun, rolloutId: 'web-rollout-1', linkedAt: expect.any(Number) });
+      expect(resolved).toMatchObject({ windowRun, rolloutId, linkedAt: expect.any(Number) });
       expect((await serviceStatuses(store, [service]))[0]).toMatchObject({ state: 'up' });
       expect((await serviceStatuses(store, [service]))[0]!.openIncident).toBeUndefined();
       const table = await runMaint(['services', 'status'], { ...cliEnv, TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS });
