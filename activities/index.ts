@@ -9,6 +9,7 @@ import type { EmailSender } from './notices/email';
 import { createPatchActivities } from './patch';
 import { createProbeActivities } from './probes';
 import { createGateActivities } from './gate';
+import { createBudgetActivities } from './windows/budgets';
 import { createLeaseActivities } from './leases';
 import { createScheduleActivities, type ScheduleDeps } from './windows/schedules';
 import { createWindowActivities } from './windows/preflight';
@@ -45,6 +46,7 @@ export function createDomainActivities(deps: ActivityDeps) {
       ...createScheduleActivities(deps.schedules),
       ...createProbeActivities(deps),
       ...createLeaseActivities(),
+      ...createBudgetActivities(deps),
     },
   } satisfies Record<ActivityDomain, object>;
 }

@@ -14,7 +14,7 @@ import { jsonSchema, SCHEMAS } from './schema';
 import { applyCommand } from './apply';
 import { codecServerCommand, DEFAULT_CODEC_PORT } from './codecServer';
 import { depsScan, depsStatus } from './deps';
-import { noticesPreview, serveFeeds, windowsCancel, windowsExtend, windowsList, windowsNext, windowsStatus } from './windows';
+import { noticesPreview, serveFeeds, windowsCancel, windowsOverride, windowsExtend, windowsList, windowsNext, windowsStatus } from './windows';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -193,6 +193,15 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { reason: string; json?: boolean }) => {
       process.exitCode = await windowsCancel({ name, reason: opts.reason, ...(opts.json ? { json: true } : {}) });
+    });
+  windows
+    .command('override')
+    .description("Let the announced or running occurrence run its routine tasks although one of its services has spent this month's error budget (recorded in the audit trail).")
+    .argument('<name>', 'window name')
+    .requiredOption('--reason <text>', 'why (recorded)')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, opts: { reason: string; json?: boolean }) => {
+      process.exitCode = await windowsOverride({ name, reason: opts.reason, ...(opts.json ? { json: true } : {}) });
     });
   windows
     .command('extend')

@@ -7,7 +7,7 @@ import { isKnownTimezone } from '../policies/windows/schema';
 import { nextOccurrences } from '../policies/windows/occurrences';
 import { connectClient, withClient, type Connected } from '../control/connection';
 import { loadOrganisation } from '../control/organisation';
-import { appliedPlans, cancelWindow, extendWindow, windowRuns } from '../control/windowRuns';
+import { appliedPlans, cancelWindow, extendWindow, overrideErrorBudget, windowRuns } from '../control/windowRuns';
 import { startFeedServer } from '../web/server';
 import { auditAction } from './db';
 import { CliError, EXIT } from './errors';
@@ -127,6 +127,14 @@ export async function windowsCancel(opts: { name: string; reason: string; json?:
   const status = await withClient((c) => cancelWindow(c.client, opts.name, { reason: opts.reason, by }));
   await auditAction({ actor: by, action: 'cancel', subject: `window ${status.window}`, reason: opts.reason, detail: { occurrence: status.occurrence.start } });
   process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : `cancelled: ${status.window} ${status.occurrence.localStart}; customers who were told get a "cancelled" notice\n`);
+  return EXIT.ok;
+}
+
+export async function windowsOverride(opts: { name: string; reason: string; json?: boolean }): Promise<number> {
+  const by = process.env.USER ?? 'cli';
+  const status = await withClient((c) => overrideErrorBudget(c.client, opts.name, { reason: opts.reason, by }));
+  await auditAction({ actor: by, action: 'override', subject: `window ${status.window}`, reason: opts.reason, detail: { occurrence: status.occurrence.start, override: 'error budget' } });
+  process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : `override: ${status.window} ${status.occurrence.localStart} runs its routine tasks although an error budget is spent (recorded in the audit trail)\n`);
   return EXIT.ok;
 }
 

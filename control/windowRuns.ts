@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { MANAGED_BY, type WindowPlan, type WindowStatus } from '../policies/windows/types';
 import { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
-import { cancelWindowUpdate, extendWindowUpdate, windowStatusQuery } from '../workflows/messages';
+import { cancelWindowUpdate, overrideBudgetUpdate, extendWindowUpdate, windowStatusQuery } from '../workflows/messages';
 import { InvalidInputError } from './errors';
 import { appliedPlan } from './windowSchedule';
 
@@ -83,6 +83,11 @@ export interface WindowChange {
  */
 export async function cancelWindow(client: Client, window: string, change: WindowChange): Promise<WindowStatus> {
   return updateCurrentRun(client, window, (handle) => handle.executeUpdate(cancelWindowUpdate, { args: [change] }));
+}
+
+/** Lets the announced or running occurrence's routine tasks run although a service's error budget is spent. */
+export async function overrideErrorBudget(client: Client, window: string, change: { by: string; reason: string }): Promise<WindowStatus> {
+  return updateCurrentRun(client, window, (handle) => handle.executeUpdate(overrideBudgetUpdate, { args: [change] }));
 }
 
 /** Moves the end (and cutoff) of the running occurrence to `until`, or later by `byMs`; customers get an "extended" notice. */

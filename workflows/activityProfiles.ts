@@ -133,3 +133,6 @@ export function serviceWatch(gate: NonNullable<RolloutPolicy['serviceGate']>) {
     retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
   });
 }
+
+/** Reading this month's error budgets of a window's services from the store. */
+export const budgetReads = profile('control', { startToCloseTimeout: '2 minutes', retry: { initialInterval: '2 seconds', maximumAttempts: 5 } });

@@ -3,12 +3,12 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { FAILURE } from '../policies/common/failures';
 import type { NoticeContext, NoticeKind } from '../policies/notices/render';
 import { taskTargets } from '../policies/windows/tasks';
-import type { NoticeRecipient, WindowPhase, WindowPlan, WindowRunInput, WindowStatus, WindowTaskState } from '../policies/windows/types';
+import type { NoticeRecipient, SpentBudget, WindowPhase, WindowPlan, WindowRunInput, WindowStatus, WindowTaskState } from '../policies/windows/types';
 import type { Occurrence } from '../policies/windows/schema';
 import { nextOccurrences, occurrenceAt } from '../policies/windows/occurrences';
-import { NOTICE_ATTEMPTS, noticeDelivery as notices, scheduleUpkeep as schedules, windowChecks as checks } from './activityProfiles';
+import { budgetReads, NOTICE_ATTEMPTS, noticeDelivery as notices, scheduleUpkeep as schedules, windowChecks as checks } from './activityProfiles';
 import { chunk, mapWithConcurrency } from './concurrency';
-import { cancelWindowUpdate, cutoffSignal, extendWindowUpdate, windowStatusQuery } from './messages';
+import { cancelWindowUpdate, cutoffSignal, extendWindowUpdate, overrideBudgetUpdate, windowStatusQuery } from './messages';
 import { runWindowTask } from './windowTasks';
 
 export { windowTaskRolloutId } from './windowTasks/rollout';
@@ -33,6 +33,8 @@ class WindowRun {
   readonly tasks: WindowStatus['tasks'];
   /** The child workflow of the task running now: cancel and extend move its cutoff. */
   runningTask: string | undefined;
+  /** Set by `maint windows override`: routine tasks run although an error budget is spent. */
+  budgetOverride: { by: string; reason: string } | undefined;
 
   constructor(readonly input: WindowRunInput, readonly occurrence: Occurrence) {
     this.start = Date.parse(occurrence.start);
@@ -57,6 +59,7 @@ class WindowRun {
       ...(reason !== undefined ? { reason } : {}),
       ...(preflight !== undefined ? { preflight } : {}),
       ...(finishedAt !== undefined ? { finishedAt } : {}),
+      ...(this.budgetOverride !== undefined ? { budgetOverride: this.budgetOverride } : {}),
     };
   }
 
@@ -105,6 +108,16 @@ function handleMessages(w: WindowRun): void {
     } },
   );
   setHandler(
+    overrideBudgetUpdate,
+    ({ by, reason: why }) => {
+      w.budgetOverride = { by, reason: why };
+      return w.status();
+    },
+    { validator: (_request) => {
+      if (w.over() || w.cancelled) throw ApplicationFailure.nonRetryable(`window ${plan.name} (${occurrence.localStart}) has already ended: ${w.phase}`, FAILURE.WindowOver);
+    } },
+  );
+  setHandler(
     extendWindowUpdate,
     async ({ until, reason: why }) => {
       w.end = Date.parse(until);
@@ -147,6 +160,11 @@ async function alert(w: WindowRun, what: string, subject: string, text: string):
   });
 }
 
+/** "the error budget of shop (gold, 99.95% this month) is spent: 31.2 of 21.6 min". */
+function budgetSpent(b: SpentBudget): string {
+  return `the error budget of ${b.service} (${b.tier}, ${b.targetPercent}% in ${b.month}) is spent: ${b.spentMinutes.toFixed(1)} of ${b.allowedMinutes.toFixed(1)} min`;
+}
+
 /** Sleeps until `at` (epoch ms); true when cancelled meanwhile. */
 async function sleepUntil(w: WindowRun, at: number): Promise<boolean> {
   const ms = at - Date.now();
@@ -186,6 +204,7 @@ async function beforeTheStart(w: WindowRun): Promise<boolean> {
 async function runTasks(w: WindowRun): Promise<boolean> {
   const { plan, occurrence } = w;
   let rolledBack = false;
+  let spent: SpentBudget[] | undefined;
   for (const [i, task] of plan.tasks.entries()) {
     const t = w.tasks[i]!;
     if (w.cancelled) {
@@ -197,6 +216,16 @@ async function runTasks(w: WindowRun): Promise<boolean> {
       t.state = 'postponed';
       t.message = `not started: the window's cutoff (${new Date(cutoff).toISOString()}) had passed`;
       continue;
+    }
+    // Error-budget gating: a routine task waits for a month with budget left; a security task runs.
+    if (plan.errorBudgets && (task.urgency ?? 'routine') === 'routine' && w.budgetOverride === undefined) {
+      spent ??= await budgetReads.spentErrorBudgets({ budgets: plan.errorBudgets, timing: plan.timing, occurrenceStart: occurrence.start });
+      if (spent.length > 0) {
+        t.state = 'postponed';
+        t.deferred = true;
+        t.message = `postponed: ${spent.map(budgetSpent).join('; ')}; a routine task waits for budget (urgency: security tasks still run; maint windows override ${plan.name} --reason "…" runs it anyway)`;
+        continue;
+      }
     }
     let outcome;
     try {
@@ -231,8 +260,9 @@ async function conclude(w: WindowRun, rolledBack: boolean): Promise<void> {
     await notify(w, 'rolled-back', { finishedAt });
   } else {
     w.phase = 'completed';
-    const postponed = w.tasks.filter((x) => x.state === 'postponed').map((x) => x.name);
-    await notify(w, 'completed', { finishedAt, ...(postponed.length > 0 ? { postponed } : {}) });
+    const postponed = w.tasks.filter((x) => x.state === 'postponed' && !x.deferred).map((x) => x.name);
+    const deferred = w.tasks.filter((x) => x.deferred).map((x) => x.name);
+    await notify(w, 'completed', { finishedAt, ...(postponed.length > 0 ? { postponed } : {}), ...(deferred.length > 0 ? { deferred } : {}) });
   }
 }
 

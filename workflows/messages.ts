@@ -27,6 +27,8 @@ export const cutoffSignal = defineSignal<[{ at: number }]>('cutoff');
 export const windowStatusQuery = defineQuery<WindowStatus>('windowStatus');
 /** Cancels the occurrence: before the start nothing runs; during it no further task or wave starts. Customers are told. */
 export const cancelWindowUpdate = defineUpdate<WindowStatus, [{ reason: string; by?: string }]>('cancelWindow');
+/** Lets the occurrence's routine tasks run although a service's error budget is spent (recorded in the audit trail by the CLI). */
+export const overrideBudgetUpdate = defineUpdate<WindowStatus, [{ by: string; reason: string }]>('overrideBudget');
 /** Moves the end (and the cutoff with it) later; customers get an "extended" notice. */
 export const extendWindowUpdate = defineUpdate<WindowStatus, [{ until: string; reason: string; by?: string }]>('extendWindow');
 

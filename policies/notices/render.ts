@@ -24,6 +24,8 @@ export interface NoticeContext {
   reason?: string;
   /** Tasks that could not start before the cutoff (completed notices say so). */
   postponed?: string[];
+  /** Routine tasks postponed to protect this month's availability (an error budget is spent). */
+  deferred?: string[];
   /** When the work ended (completed / rolled back / stopped early). */
   finishedAt?: string;
   /** Cancelled after the work had begun: the notice says what was done stays, not that nothing changes. */
@@ -49,6 +51,7 @@ interface Phrases {
   impact: string;
   reason: string;
   postponed(tasks: string): string;
+  deferred(tasks: string): string;
   /** The lead of a "cancelled" notice sent after the work had begun. */
   stoppedEarly(services: string, finished: string): string;
   followUp: Partial<Record<NoticeKind, string>>;
@@ -85,6 +88,7 @@ const PHRASES: Record<Language, Phrases> = {
     impact: 'Expected impact',
     reason: 'Reason',
     postponed: (t) => `Part of the work (${t}) could not start before the end of the maintenance window; it has been postponed to a next window, which we will announce as usual.`,
+    deferred: (t) => `Routine work (${t}) has been postponed to protect the availability we promise you this month; we will announce its new date as usual. Security updates were not postponed.`,
     stoppedEarly: (s, f) => `We stopped the maintenance on ${s} early, at ${f}; the rest of it has been cancelled. Everything done until then was checked, and your service works normally. We will plan the remaining work again and let you know in advance.`,
     followUp: {
       scheduled: 'We will let you know when the work starts and when it is finished.',
@@ -122,6 +126,7 @@ const PHRASES: Record<Language, Phrases> = {
     impact: 'Verwachte impact',
     reason: 'Reden',
     postponed: (t) => `Een deel van de werkzaamheden (${t}) kon niet meer binnen het onderhoudsvenster beginnen; dit is uitgesteld naar een volgend venster, dat wij zoals gebruikelijk vooraf aankondigen.`,
+    deferred: (t) => `Routinematig onderhoud (${t}) is uitgesteld om de beschikbaarheid te beschermen die wij u deze maand beloven; de nieuwe datum kondigen wij zoals gebruikelijk aan. Beveiligingsupdates zijn niet uitgesteld.`,
     stoppedEarly: (s, f) => `Wij hebben het onderhoud aan ${s} om ${f} vroegtijdig beëindigd; de rest ervan gaat niet door. Alles wat tot dan is gedaan, is gecontroleerd en uw dienst werkt normaal. Het resterende werk plannen wij opnieuw en wij laten het u vooraf weten.`,
     followUp: {
       scheduled: 'Wij laten u weten wanneer de werkzaamheden beginnen en wanneer ze klaar zijn.',
@@ -174,6 +179,7 @@ export function renderNotice(ctx: NoticeContext): RenderedNotice {
   }
   if ((ctx.kind === 'extended' || ctx.kind === 'cancelled') && ctx.reason) facts.push([p.reason, ctx.reason]);
   if (ctx.kind === 'completed' && ctx.postponed && ctx.postponed.length > 0) paragraphs.push(p.postponed(ctx.postponed.join(', ')));
+  if (ctx.kind === 'completed' && ctx.deferred && ctx.deferred.length > 0) paragraphs.push(p.deferred(ctx.deferred.join(', ')));
   const followUp = p.followUp[ctx.kind];
   const tail = [followUp, ctx.organisation.statusPage ? p.statusPage(ctx.organisation.statusPage) : undefined, p.contact(ctx.organisation.contact.email, ctx.organisation.contact.phone)].filter(
     (x): x is string => x !== undefined,

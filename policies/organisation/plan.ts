@@ -106,8 +106,13 @@ export function planOrganisation(files: LoadedOrganisationFile[], attachments: (
       channels: [...channels.values()].map((c) => c.item).filter((c) => [...recipients.values(), ...operations].some((r) => r.channel === c.name)),
       recipients: [...recipients.values()],
       operations,
-      tasks: rollouts.map((r) => ({ kind: 'rollout' as const, name: r.policy.name, policy: r.policy, targets: r.targets })),
+      tasks: rollouts.map((r, i) => ({ kind: 'rollout' as const, name: r.policy.name, policy: r.policy, targets: r.targets, urgency: w.tasks[i]?.urgency ?? 'routine' })),
     };
+    const budgets = affected.flatMap((s) => {
+      const tier = s.tier !== undefined ? tiers.get(s.tier)?.item : undefined;
+      return tier && s.probes.length > 0 ? [{ service: s.name, tier, probeIntervalMs: s.probeInterval }] : [];
+    });
+    if (budgets.length > 0) plan.errorBudgets = budgets;
     plans.push({ ...plan, configHash: '' });
   }
   for (const p of slaTierProblems(plans, [...services.values()].map((s) => s.item), [...tiers.values()].map((t) => t.item), now)) {

@@ -1,5 +1,5 @@
 import type { NoticeKind } from '../notices/render';
-import type { Channel, Language, LocalizedText } from '../organisation/schema';
+import type { Channel, Language, LocalizedText, SlaTier } from '../organisation/schema';
 import type { Occurrence, WindowTiming } from './schema';
 import type { WindowTaskPlan } from './tasks';
 
@@ -37,6 +37,8 @@ export interface WindowPlan {
   recipients: NoticeRecipient[];
   operations: NoticeRecipient[];
   tasks: WindowTaskPlan[];
+  /** The window's services with an SLA tier and probes: a routine task waits while one has spent its error budget. */
+  errorBudgets?: ErrorBudgetPlan[];
   /** sha256 of the rest: `maint apply` changes a schedule only when this changes. */
   configHash: string;
 }
@@ -73,7 +75,9 @@ export interface WindowStatus {
   end: string;
   phase: WindowPhase;
   reason?: string;
-  tasks: Array<{ name: string; state: WindowTaskState; rolloutId?: string; message?: string }>;
+  tasks: Array<{ name: string; state: WindowTaskState; rolloutId?: string; message?: string; /** Postponed because an error budget is spent. */ deferred?: boolean }>;
+  /** `maint windows override`: routine tasks run although an error budget is spent. */
+  budgetOverride?: { by: string; reason: string };
   notices: Array<{ kind: NoticeKind; sentAt: string; delivered: number; failed: number }>;
   preflight?: { at: string; ok: boolean; problems: string[] };
   finishedAt?: string;
@@ -92,4 +96,22 @@ export function windowScheduleId(window: string): string {
  */
 export function windowRunId(window: string, occurrenceStart: string): string {
   return `window-${window}-${occurrenceStart.replace(/[-:]/g, '').replace(/\.\d+/, '')}`;
+}
+
+/** A service whose error budget gates a window's routine tasks. */
+export interface ErrorBudgetPlan {
+  service: string;
+  tier: SlaTier;
+  probeIntervalMs: number;
+}
+
+/** A service whose error budget is spent this month (what postponed a routine task). */
+export interface SpentBudget {
+  service: string;
+  tier: string;
+  month: string;
+  targetPercent: number;
+  availabilityPercent: number | null;
+  allowedMinutes: number;
+  spentMinutes: number;
 }
