@@ -26,6 +26,7 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
   const now = new Date();
   const organisation = await loadOrganisation(opts.files, now);
   const plans = organisation.windows;
+  for (const warning of organisation.warnings) process.stderr.write(`warning: ${warning}\n`);
   const dependencies = dependencySetup(organisation);
   return withClient(async (c) => {
     const changes = await planChanges(c.client, plans, c.env.MAINT_TASK_QUEUE, now);

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { FAILURE } from '../../policies/common/failures';
+import { redact } from '../../policies/common/redact';
 
 /**
  * A webhook URL as errors may show it: scheme and host only. Slack's and most webhooks' URLs carry
@@ -16,6 +17,17 @@ export function describeUrl(url: string): string {
 }
 
 /**
+ * Takes the URL and any other secret out of an error and its causes (message and stack) in place:
+ * the error becomes the cause of ours, and causes are kept in failures, so in histories.
+ */
+function scrub(err: unknown, url: string): void {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    e.message = redact(e.message.split(url).join(describeUrl(url)));
+    if (e.stack !== undefined) e.stack = redact(e.stack.split(url).join(describeUrl(url)));
+  }
+}
+
+/**
  * POSTs JSON. 2xx is delivered; 408/429/5xx and network errors are retried by the activity's
  * retry policy (backoff); any other 4xx is the receiver refusing for good.
  */
@@ -27,6 +39,7 @@ export async function postJson(url: string, body: unknown, options: { secret?: s
   try {
     response = await fetch(url, { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(15_000) });
   } catch (err) {
+    scrub(err, url);
     throw new Error(`${options.what}: ${describeUrl(url)} did not answer (${(err as Error).cause ? String((err as Error).cause) : (err as Error).message})`, { cause: err });
   }
   await response.body?.cancel();

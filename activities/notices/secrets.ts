@@ -16,3 +16,10 @@ export function readSecret(ref: { env?: string; file?: string }, what: string): 
   }
   return undefined;
 }
+
+/** The URL a webhook or Slack channel posts to: written in the channel, or read now from the variable or file it names. */
+export function channelUrl(channel: { name: string; url?: string; urlEnv?: string; urlFile?: string }): string {
+  const url = channel.url ?? readSecret({ env: channel.urlEnv, file: channel.urlFile }, `channel ${channel.name}`);
+  if (url === undefined) throw new Error(`channel ${channel.name}: names no url, urlEnv or urlFile`);
+  return url;
+}

@@ -26,6 +26,17 @@ const secretRefFields = {
   secretFile: z.string().min(1).optional().describe('File on the worker holding the secret (e.g. a mounted Kubernetes secret).'),
 };
 
+/**
+ * Where a webhook or Slack URL comes from: written (`url`, for URLs that are no secret) or named
+ * (`urlEnv` / `urlFile`, read by the worker when it sends, so the URL never travels in a payload).
+ */
+const urlRefFields = {
+  url: httpUrl.optional().describe('The URL itself; only for URLs that carry no secret (a Slack webhook URL does: use urlEnv or urlFile).'),
+  urlEnv: envName.optional().describe('Environment variable of the worker holding the URL.'),
+  urlFile: z.string().min(1).optional().describe('File on the worker holding the URL.'),
+};
+const URL_REFS = ['url', 'urlEnv', 'urlFile'] as const;
+
 export const channelSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     name: name('customer-mail'),
@@ -44,15 +55,21 @@ export const channelSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     name: name('partner-hooks'),
     kind: z.literal('webhook'),
-    url: httpUrl,
+    ...urlRefFields,
     ...secretRefFields,
   }).describe('POSTs the notice as JSON with an X-Maint-Signature: sha256=<HMAC of the body> header.'),
   z.strictObject({
     name: name('ops-chat'),
     kind: z.literal('slack'),
-    url: httpUrl.describe('A Slack-compatible incoming webhook URL (Slack, Mattermost, Rocket.Chat).'),
-  }),
-]);
+    ...urlRefFields,
+  }).describe('A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat).'),
+]).superRefine((channel, ctx) => {
+  if (channel.kind === 'email') return;
+  const given = URL_REFS.filter((key) => channel[key] !== undefined);
+  if (given.length !== 1) {
+    ctx.addIssue({ code: 'custom', path: [given[1] ?? 'url'], message: `expected exactly one of url, urlEnv, urlFile${given.length > 1 ? ` (got ${given.join(', ')})` : ''}` });
+  }
+});
 export type Channel = z.output<typeof channelSchema>;
 
 export const subscriberSchema = z.strictObject({

@@ -1,6 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createNoticeActivities, type SendNoticesInput } from '../../activities/notices';
 import type { Channel } from '../../policies/organisation/schema';
@@ -8,6 +11,7 @@ import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { testStore } from '../helpers/temporal';
 
 interface Received {
+  path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
 }
@@ -20,7 +24,7 @@ async function startReceiver() {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      received.push({ headers: req.headers, body });
+      received.push({ path: req.url ?? '', headers: req.headers, body });
       res.writeHead(status).end();
     });
   });
@@ -146,6 +150,24 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
     expect(result).toEqual({ delivered: 1, failed: [] });
     const message = JSON.parse(receiver.received[before]!.body) as { text: string };
     expect(message.text).toMatch(/^\*Maintenance started: Web shop\*\nDear Ops,\n\nThe maintenance on Web shop has started\. We expect to finish by Saturday 12 December 2026, 01:00 UTC\./);
+  });
+
+  it('reads a Slack or webhook URL named by urlEnv / urlFile when it sends: the input carries only the reference', async () => {
+    const notices = createNoticeActivities({ store: await testStore() });
+    const dir = mkdtempSync(join(tmpdir(), 'maint-url-'));
+    writeFileSync(join(dir, 'hook-url'), `${receiver.url}/from-file\n`);
+    process.env.TEST_CHAT_URL = `${receiver.url}/from-env`;
+    const before = receiver.received.length;
+    const refs: Channel[] = [
+      { name: 'chat', kind: 'slack', urlEnv: 'TEST_CHAT_URL' },
+      { name: 'hook', kind: 'webhook', urlFile: join(dir, 'hook-url'), secretEnv: 'TEST_PARTNER_SECRET' },
+    ];
+    const recipients = [{ key: 'chat:Ops', name: 'Ops', channel: 'chat', language: 'en' as const, timezone: 'UTC' }, { key: 'hook:Partner', name: 'Partner', channel: 'hook', language: 'en' as const, timezone: 'UTC' }];
+    expect(await notices.sendNotices({ ...input('started'), keyPrefix: 'refs/started', channels: refs, recipients })).toEqual({ delivered: 2, failed: [] });
+    expect(receiver.received.slice(before).map((r) => r.path)).toEqual(['/hook/from-env', '/hook/from-file']);
+    delete process.env.TEST_CHAT_URL;
+    const missing: Awaited<ReturnType<typeof notices.sendNotices>> = await new MockActivityEnvironment({ attempt: 6 }).run(notices.sendNotices, { ...input('started', 6), keyPrefix: 'refs/missing', channels: refs.slice(0, 1), recipients: recipients.slice(0, 1) });
+    expect(missing.failed).toEqual([{ recipient: 'Ops', error: expect.stringContaining('channel chat: environment variable TEST_CHAT_URL is not set on the worker') }]);
   });
 
   it('retries what failed (mail server busy, receiver 503) and reports failures only on the final attempt', async () => {
