@@ -4,6 +4,7 @@ import { FAILURE } from '../../policies/common/failures';
 import { shellQuote, withRemoteTimeout } from '../../policies/common/shell';
 import { PRIVATE_JOB_DIR } from '../../policies/inventory/become';
 import { SshError, type CommandResult, type HostShell } from './ssh';
+import { redact } from '../../policies/common/redact';
 
 /** Where jobs keep their state on a host by default; survives our SSH session, not a reboot of /tmp-on-tmpfs. */
 export const JOB_DIR = '/var/tmp/maint-jobs';
@@ -125,7 +126,7 @@ export async function runJob(shell: HostShell, key: string, command: string, opt
     // 97 with a reason: the directory itself is wrong (not absolute, not private): a retry finds it just as wrong.
     const reason = answer.stderr.trim().split('\n').pop() ?? '';
     if (answer.exitCode === 97 && reason !== '') throw ApplicationFailure.nonRetryable(`${reason} (job ${key})`, FAILURE.HostCommandFailed);
-    if (answer.exitCode !== 0) throw new Error(`cannot run a job in the job directory (${JOB_DIR}, or ${PRIVATE_JOB_DIR} through become as root, unless $MAINT_JOB_DIR says otherwise; exit ${answer.exitCode}): ${answer.stderr.trim()}`);
+    if (answer.exitCode !== 0) throw new Error(`cannot run a job in the job directory (${JOB_DIR}, or ${PRIVATE_JOB_DIR} through become as root, unless $MAINT_JOB_DIR says otherwise; exit ${answer.exitCode}): ${redact(answer.stderr.trim())}`);
     return answer.stdout;
   };
   const deadline = Date.now() + (options.timeoutSeconds + 30) * 1000;
