@@ -35,7 +35,7 @@ export class EmailSender {
     const key = JSON.stringify(channel);
     let transport = this.transports.get(key);
     if (!transport) {
-      const pass = readSecret({ env: channel.smtp.passwordEnv, file: channel.smtp.passwordFile }, `channel ${channel.name}`);
+      const pass = readSecret({ env: channel.smtp.passwordEnv, file: channel.smtp.passwordFile, settings: { env: 'smtp.passwordEnv', file: 'smtp.passwordFile' } }, `channel ${channel.name}`);
       transport = nodemailer.createTransport({
         host: channel.smtp.host,
         port: channel.smtp.port,

@@ -21,6 +21,8 @@ export const FAILURE = {
   // Notices.
   NoticeInvalid: 'NoticeInvalid',
   NoticeRejected: 'NoticeRejected',
+  /** A channel or credential names a secret file or variable the worker does not allow (MAINT_SECRET_DIRS, MAINT_SECRET_ENV_PREFIX). */
+  SecretRefused: 'SecretRefused',
   // Dependency runs: Renovate, the checkout, GitHub.
   RenovateMissing: 'RenovateMissing',
   RenovateTimeout: 'RenovateTimeout',

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,6 +168,33 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
     delete process.env.TEST_CHAT_URL;
     const missing: Awaited<ReturnType<typeof notices.sendNotices>> = await new MockActivityEnvironment({ attempt: 6 }).run(notices.sendNotices, { ...input('started', 6), keyPrefix: 'refs/missing', channels: refs.slice(0, 1), recipients: recipients.slice(0, 1) });
     expect(missing.failed).toEqual([{ recipient: 'Ops', error: expect.stringContaining('channel chat: environment variable TEST_CHAT_URL is not set on the worker') }]);
+  });
+
+  it('refuses a secret outside MAINT_SECRET_DIRS (symlinks resolved) or without MAINT_SECRET_ENV_PREFIX, naming the channel and the setting, and sends nothing', async () => {
+    const notices = createNoticeActivities({ store: await testStore() });
+    const allowed = mkdtempSync(join(tmpdir(), 'maint-allowed-'));
+    const outside = mkdtempSync(join(tmpdir(), 'maint-outside-'));
+    writeFileSync(join(outside, 'id_ed25519'), 'PRIVATE KEY');
+    symlinkSync(join(outside, 'id_ed25519'), join(allowed, 'looks-allowed'));
+    writeFileSync(join(allowed, 'password'), 'ok');
+    process.env.MAINT_SECRET_DIRS = allowed;
+    process.env.MAINT_SECRET_ENV_PREFIX = 'TEST_ALLOWED_';
+    const before = { mails: smtp.messages.length, hooks: receiver.received.length };
+    try {
+      const mail = (smtp: Record<string, string>): Channel => ({ name: 'mail', kind: 'email', smtp: { host: '127.0.0.1', port: 2, secure: false, user: 'maint', ...smtp }, from: 'Acme <m@acme.example>' });
+      const one = (channel: Channel, key: string) => ({ ...input('started', 6), keyPrefix: `refused/${key}`, channels: [channel], recipients: input('started').recipients.slice(channel.kind === 'email' ? 0 : 2, channel.kind === 'email' ? 1 : 3) });
+      type Result = Awaited<ReturnType<typeof notices.sendNotices>>;
+      const run = async (channel: Channel, key: string): Promise<Result> => new MockActivityEnvironment({ attempt: 1 }).run(notices.sendNotices, one(channel, key));
+      expect((await run(mail({ passwordFile: join(outside, 'id_ed25519') }), 'file')).failed[0]!.error).toBe(`channel mail: smtp.passwordFile: refused: ${join(outside, 'id_ed25519')} is not in MAINT_SECRET_DIRS (${allowed})`);
+      expect((await run(mail({ passwordFile: join(allowed, 'looks-allowed') }), 'link')).failed[0]!.error).toBe(`channel mail: smtp.passwordFile: refused: ${join(allowed, 'looks-allowed')} (${join(outside, 'id_ed25519')}) is not in MAINT_SECRET_DIRS (${allowed})`);
+      expect((await run({ name: 'hook', kind: 'webhook', url: receiver.url, secretEnv: 'TEST_PARTNER_SECRET' }, 'env')).failed[0]!.error).toBe('channel hook: secretEnv: refused: TEST_PARTNER_SECRET does not start with TEST_ALLOWED_ (MAINT_SECRET_ENV_PREFIX)');
+      expect((await run({ name: 'hook', kind: 'webhook', url: receiver.url, secretEnv: 'MAINT_PAYLOAD_KEY' }, 'own')).failed[0]!.error).toBe('channel hook: secretEnv: refused: MAINT_PAYLOAD_KEY is the worker\'s own configuration, not a channel secret');
+      expect((await run({ name: 'hook', kind: 'webhook', urlFile: join(outside, 'id_ed25519') }, 'url')).failed[0]!.error).toMatch(/^channel hook: urlFile: refused: .* is not in MAINT_SECRET_DIRS/);
+      expect([smtp.messages.length - before.mails, receiver.received.length - before.hooks]).toEqual([0, 0]);
+    } finally {
+      delete process.env.MAINT_SECRET_DIRS;
+      delete process.env.MAINT_SECRET_ENV_PREFIX;
+    }
   });
 
   it('retries what failed (mail server busy, receiver 503) and reports failures only on the final attempt', async () => {
