@@ -57,7 +57,8 @@ export const channelSchema = z.discriminatedUnion('kind', [
     kind: z.literal('webhook'),
     ...urlRefFields,
     ...secretRefFields,
-  }).describe('POSTs the notice as JSON with an X-Maint-Signature: sha256=<HMAC of the body> header.'),
+    unsigned: z.literal(true).optional().describe('Send without a signature (the receiver cannot tell a forged notice); otherwise secretEnv or secretFile is required.'),
+  }).describe('POSTs the notice as JSON, signed: X-Maint-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">.'),
   z.strictObject({
     name: name('ops-chat'),
     kind: z.literal('slack'),
@@ -69,6 +70,11 @@ export const channelSchema = z.discriminatedUnion('kind', [
   if (given.length !== 1) {
     ctx.addIssue({ code: 'custom', path: [given[1] ?? 'url'], message: `expected exactly one of url, urlEnv, urlFile${given.length > 1 ? ` (got ${given.join(', ')})` : ''}` });
   }
+  if (channel.kind !== 'webhook') return;
+  const signed = channel.secretEnv !== undefined || channel.secretFile !== undefined;
+  if (channel.secretEnv !== undefined && channel.secretFile !== undefined) ctx.addIssue({ code: 'custom', path: ['secretFile'], message: 'expected one of secretEnv, secretFile (got both)' });
+  if (!signed && channel.unsigned !== true) ctx.addIssue({ code: 'custom', path: ['secretEnv'], message: 'is required: receivers verify X-Maint-Signature with it (or set unsigned: true to send unsigned notices)' });
+  if (signed && channel.unsigned === true) ctx.addIssue({ code: 'custom', path: ['unsigned'], message: 'contradicts secretEnv/secretFile; remove one' });
 });
 export type Channel = z.output<typeof channelSchema>;
 

@@ -1,6 +1,7 @@
+import * as crypto from 'node:crypto';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,15 @@ import { createNoticeActivities, type SendNoticesInput } from '../../activities/
 import type { Channel } from '../../policies/organisation/schema';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { testStore } from '../helpers/temporal';
+
+/** The README's verification snippet, run as written (README "Channel secrets and signatures"). */
+const verifyMaintSignature = (() => {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  const code = /```js\n(\/\/ Verify X-Maint-Signature[\s\S]*?)```/.exec(readme)?.[1];
+  if (code === undefined) throw new Error('README: no X-Maint-Signature verification snippet');
+  const load = new Function('require', `${code}\nreturn verifyMaintSignature;`) as (req: (m: string) => unknown) => (header: unknown, body: string, secret: string, now?: number) => boolean;
+  return load((m) => (m === 'node:crypto' ? crypto : undefined));
+})();
 
 interface Received {
   path: string;
@@ -137,7 +147,9 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
 
     expect(receiver.received).toHaveLength(1);
     const hook = receiver.received[0]!;
-    expect(hook.headers['x-maint-signature']).toBe(`sha256=${createHmac('sha256', secret).update(hook.body).digest('hex')}`);
+    // The old signature, kept for one release under its new name (README "Channel secrets and signatures").
+    expect(hook.headers['x-maint-signature-256']).toBe(`sha256=${createHmac('sha256', secret).update(hook.body).digest('hex')}`);
+    expect(verifyMaintSignature(hook.headers['x-maint-signature'], hook.body, secret)).toBe(true);
     expect(hook.headers['x-maint-delivery']).toMatch(/^[0-9a-f]{32}$/);
     expect(JSON.parse(hook.body)).toMatchObject({ kind: 'scheduled', window: 'web', title: 'Web shop', start: '2026-12-11T21:00:00.000Z', language: 'en', subject: 'Scheduled maintenance: Web shop on 11 December 2026' });
   });
@@ -189,11 +201,63 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
       expect((await run(mail({ passwordFile: join(allowed, 'looks-allowed') }), 'link')).failed[0]!.error).toBe(`channel mail: smtp.passwordFile: refused: ${join(allowed, 'looks-allowed')} (${join(outside, 'id_ed25519')}) is not in MAINT_SECRET_DIRS (${allowed})`);
       expect((await run({ name: 'hook', kind: 'webhook', url: receiver.url, secretEnv: 'TEST_PARTNER_SECRET' }, 'env')).failed[0]!.error).toBe('channel hook: secretEnv: refused: TEST_PARTNER_SECRET does not start with TEST_ALLOWED_ (MAINT_SECRET_ENV_PREFIX)');
       expect((await run({ name: 'hook', kind: 'webhook', url: receiver.url, secretEnv: 'MAINT_PAYLOAD_KEY' }, 'own')).failed[0]!.error).toBe('channel hook: secretEnv: refused: MAINT_PAYLOAD_KEY is the worker\'s own configuration, not a channel secret');
-      expect((await run({ name: 'hook', kind: 'webhook', urlFile: join(outside, 'id_ed25519') }, 'url')).failed[0]!.error).toMatch(/^channel hook: urlFile: refused: .* is not in MAINT_SECRET_DIRS/);
+      expect((await run({ name: 'hook', kind: 'webhook', urlFile: join(outside, 'id_ed25519'), unsigned: true }, 'url')).failed[0]!.error).toMatch(/^channel hook: urlFile: refused: .* is not in MAINT_SECRET_DIRS/);
       expect([smtp.messages.length - before.mails, receiver.received.length - before.hooks]).toEqual([0, 0]);
     } finally {
       delete process.env.MAINT_SECRET_DIRS;
       delete process.env.MAINT_SECRET_ENV_PREFIX;
+    }
+  });
+
+  it('signs webhooks so that a receiver running the README snippet accepts them and refuses a replay older than 5 minutes; never follows a redirect; refuses an unsigned channel unless it says unsigned: true', async () => {
+    let skewMs = 0;
+    const accepted: string[] = [];
+    const verifying = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        if (req.url === '/moved') return void res.writeHead(302, { location: `http://127.0.0.1:${(verifying.address() as { port: number }).port}/elsewhere` }).end();
+        if (req.url === '/elsewhere') accepted.push('followed a redirect');
+        const ok = verifyMaintSignature(req.headers['x-maint-signature'], body, secret, Date.now() + skewMs);
+        if (ok) accepted.push(body);
+        res.writeHead(ok ? 200 : 401).end();
+      });
+    });
+    await new Promise<void>((r) => verifying.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(verifying.address() as { port: number }).port}`;
+    try {
+      const notices = createNoticeActivities({ store: await testStore() });
+      const recipients = input('started').recipients.slice(2);
+      const hook = (fields: Partial<Extract<Channel, { kind: 'webhook' }>>): Channel[] => [{ name: 'hook', kind: 'webhook', url: `${base}/hook`, secretEnv: 'TEST_PARTNER_SECRET', ...fields }];
+      type Result = Awaited<ReturnType<typeof notices.sendNotices>>;
+      const send = async (key: string, channels: Channel[]): Promise<Result> => new MockActivityEnvironment({ attempt: 6 }).run(notices.sendNotices, { ...input('started', 6), keyPrefix: `signed/${key}`, channels, recipients });
+
+      const before = receiver.received.length;
+      expect(await send('first', hook({ url: receiver.url }))).toEqual({ delivered: 1, failed: [] });
+      const captured = receiver.received[before]!;
+      expect(captured.headers['x-maint-signature']).toMatch(/^t=\d{10},v1=[0-9a-f]{64}$/);
+      expect(await send('verified', hook({}))).toEqual({ delivered: 1, failed: [] });
+      expect(accepted).toHaveLength(1);
+
+      // The captured request, replayed: accepted within the tolerance, refused after it, and a changed body never.
+      const replay = async (body: string) => (await fetch(`${base}/hook`, { method: 'POST', headers: { 'x-maint-signature': String(captured.headers['x-maint-signature']) }, body })).status;
+      expect(await replay(captured.body)).toBe(200);
+      expect(await replay(captured.body.replace('started', 'cancelled'))).toBe(401);
+      skewMs = 5 * 60_000 + 5_000;
+      expect(await replay(captured.body)).toBe(401);
+      skewMs = 0;
+
+      const moved = await send('moved', hook({ url: `${base}/moved` }));
+      expect(moved.failed).toEqual([{ recipient: 'Partner', error: expect.stringContaining('answered with a redirect (HTTP 302), which is not followed') }]);
+      expect(accepted).not.toContain('followed a redirect');
+
+      const { secretEnv: _, ...withoutSecret } = hook({})[0] as Extract<Channel, { kind: 'webhook' }>;
+      expect((await send('unsigned', [withoutSecret])).failed).toEqual([{ recipient: 'Partner', error: expect.stringContaining('names no secretEnv or secretFile (set unsigned: true to send unsigned)') }]);
+      const open = await send('open', [{ ...withoutSecret, url: receiver.url, unsigned: true }]);
+      expect(open).toEqual({ delivered: 1, failed: [] });
+      expect(receiver.received.at(-1)!.headers['x-maint-signature']).toBeUndefined();
+    } finally {
+      await new Promise<void>((r) => verifying.close(() => r()));
     }
   });
 

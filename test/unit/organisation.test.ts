@@ -141,7 +141,7 @@ describe('window launches', () => {
     const org = parse(`${HEAD}organisation: {name: Acme, contact: {email: s@acme.example}}
 channels:
   - {name: slack, kind: slack, url: "https://hooks.slack.com/services/T0/B0/secret"}
-  - {name: token, kind: webhook, url: "https://partner.example/hook?token=abc"}
+  - {name: token, kind: webhook, url: "https://partner.example/hook?token=abc", unsigned: true}
   - {name: plain, kind: webhook, url: "https://partner.example/hook", secretEnv: PARTNER_SECRET}
   - {name: ref, kind: slack, urlEnv: MAINT_SLACK_URL}
 `);
@@ -150,5 +150,13 @@ channels:
     expect(warnings[0]).toMatch(/^maint\.yaml: channels\[0\]\.url: a Slack webhook URL is a secret; .*channel "slack".* urlEnv or urlFile/);
     expect(warnings[1]).toMatch(/^maint\.yaml: channels\[1\]\.url: this URL carries a secret/);
     expect(warnings.join()).not.toMatch(/T0\/B0|token=abc/);
+  });
+
+  it('requires a webhook channel to sign (secretEnv or secretFile) unless it says unsigned: true', () => {
+    const hook = (fields: string) => `${HEAD}organisation: {name: Acme, contact: {email: s@acme.example}}\nchannels:\n  - {name: hook, kind: webhook, url: "https://partner.example/hook"${fields}}\n`;
+    expect(problems(hook(''))).toContain('channels[0].secretEnv: is required: receivers verify X-Maint-Signature with it (or set unsigned: true to send unsigned notices)');
+    expect(problems(hook(', secretEnv: S, secretFile: /run/secrets/s'))).toContain('channels[0].secretFile: expected one of secretEnv, secretFile (got both)');
+    expect(problems(hook(', secretEnv: S, unsigned: true'))).toContain('channels[0].unsigned: contradicts secretEnv/secretFile; remove one');
+    expect(parse(hook(', unsigned: true')).channels[0]).toMatchObject({ unsigned: true });
   });
 });
