@@ -37,6 +37,20 @@ const urlRefFields = {
 };
 const URL_REFS = ['url', 'urlEnv', 'urlFile'] as const;
 
+export const SMTP_TLS = ['required', 'starttls', 'none'] as const;
+export type SmtpTls = (typeof SMTP_TLS)[number];
+
+/** Loopback: 127.0.0.0/8, ::1, localhost (a relay on the same machine; nothing crosses a network). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** How an e-mail channel uses TLS: as it says, else required except to a loopback host (STARTTLS when offered). */
+export function smtpTlsMode(smtp: { host: string; tls?: SmtpTls | undefined }): SmtpTls {
+  return smtp.tls ?? (isLoopbackHost(smtp.host) ? 'starttls' : 'required');
+}
+
 export const channelSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     name: name('customer-mail'),
@@ -44,7 +58,8 @@ export const channelSchema = z.discriminatedUnion('kind', [
     smtp: z.strictObject({
       host: z.string().min(1),
       port: z.number().int().min(1).max(65535).default(587),
-      secure: z.boolean().default(false).describe('TLS from the first byte (port 465); otherwise STARTTLS when offered.'),
+      secure: z.boolean().default(false).describe('TLS from the first byte (port 465); otherwise STARTTLS, as `tls` says.'),
+      tls: z.enum(SMTP_TLS).optional().describe('required: TLS or no mail (a server offering no STARTTLS fails the send); starttls: STARTTLS when offered; none: never. Default: required, starttls for loopback hosts.'),
       user: z.string().min(1).optional(),
       passwordEnv: envName.optional(),
       passwordFile: z.string().min(1).optional(),
@@ -65,7 +80,10 @@ export const channelSchema = z.discriminatedUnion('kind', [
     ...urlRefFields,
   }).describe('A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat).'),
 ]).superRefine((channel, ctx) => {
-  if (channel.kind === 'email') return;
+  if (channel.kind === 'email') {
+    if (channel.smtp.secure && channel.smtp.tls === 'none') ctx.addIssue({ code: 'custom', path: ['smtp', 'tls'], message: 'contradicts secure: true (TLS from the first byte); remove one' });
+    return;
+  }
   const given = URL_REFS.filter((key) => channel[key] !== undefined);
   if (given.length !== 1) {
     ctx.addIssue({ code: 'custom', path: [given[1] ?? 'url'], message: `expected exactly one of url, urlEnv, urlFile${given.length > 1 ? ` (got ${given.join(', ')})` : ''}` });

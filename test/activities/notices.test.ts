@@ -261,6 +261,18 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
     }
   });
 
+  it('fails the send with a clear error when smtp.tls is required and the server (a real smtp-server) offers no STARTTLS; tls: none sends in plain text', async () => {
+    const notices = createNoticeActivities({ store: await testStore() });
+    const before = smtp.messages.length;
+    const mail = (tls: 'required' | 'none'): Channel[] => [{ name: 'mail', kind: 'email', smtp: { host: '127.0.0.1', port: smtp.port, secure: false, tls }, from: 'Acme <maintenance@acme.example>' }];
+    const one = (tls: 'required' | 'none') => ({ ...input('started', 6), keyPrefix: `tls/${tls}`, channels: mail(tls), recipients: input('started').recipients.slice(0, 1) });
+    const required: Awaited<ReturnType<typeof notices.sendNotices>> = await new MockActivityEnvironment({ attempt: 6 }).run(notices.sendNotices, one('required'));
+    expect(required.failed).toEqual([{ recipient: 'Bakkerij Jansen', error: expect.stringContaining(`channel mail: 127.0.0.1:${smtp.port} offers no STARTTLS (or it failed) and smtp.tls is required: nothing was sent`) }]);
+    expect(smtp.messages.length).toBe(before);
+    expect(await notices.sendNotices(one('none'))).toEqual({ delivered: 1, failed: [] });
+    expect(smtp.messages.length).toBe(before + 1);
+  });
+
   it('retries what failed (mail server busy, receiver 503) and reports failures only on the final attempt', async () => {
     const notices = createNoticeActivities({ store: await testStore() });
     const before = { mails: smtp.messages.length, hooks: receiver.received.length };

@@ -1,5 +1,5 @@
 import { PolicyError } from '../../policies/common/errors';
-import { organisationSchema } from '../../policies/organisation/schema';
+import { isLoopbackHost, organisationSchema, smtpTlsMode } from '../../policies/organisation/schema';
 import { channelWarnings, planOrganisation, type LoadedOrganisationFile } from '../../policies/organisation/plan';
 import { parsePolicyText } from '../../policies/common/parse';
 import { overlappingLaunches, scheduleCalendars, windowLaunches } from '../../policies/windows/launches';
@@ -158,5 +158,18 @@ channels:
     expect(problems(hook(', secretEnv: S, secretFile: /run/secrets/s'))).toContain('channels[0].secretFile: expected one of secretEnv, secretFile (got both)');
     expect(problems(hook(', secretEnv: S, unsigned: true'))).toContain('channels[0].unsigned: contradicts secretEnv/secretFile; remove one');
     expect(parse(hook(', unsigned: true')).channels[0]).toMatchObject({ unsigned: true });
+  });
+
+  it('requires TLS for SMTP by default, except to loopback hosts; tls: none contradicts secure: true', () => {
+    for (const host of ['127.0.0.1', '127.8.9.10', '::1', '[::1]', 'localhost', 'LOCALHOST', 'relay.localhost']) expect([host, isLoopbackHost(host)]).toEqual([host, true]);
+    for (const host of ['smtp.acme.example', '10.0.0.1', '128.0.0.1', '127.0.0.1.nip.io', 'localhost.example', '::2']) expect([host, isLoopbackHost(host)]).toEqual([host, false]);
+    expect(smtpTlsMode({ host: 'smtp.acme.example' })).toBe('required');
+    expect(smtpTlsMode({ host: '127.0.0.1' })).toBe('starttls');
+    expect(smtpTlsMode({ host: 'smtp.acme.example', tls: 'none' })).toBe('none');
+    expect(smtpTlsMode({ host: 'localhost', tls: 'required' })).toBe('required');
+    const mail = (smtp: string) => `${HEAD}organisation: {name: Acme, contact: {email: s@acme.example}}\nchannels:\n  - {name: mail, kind: email, smtp: {host: smtp.acme.example${smtp}}, from: "Acme <m@acme.example>"}\n`;
+    expect(problems(mail(', port: 465, secure: true, tls: none'))).toContain('channels[0].smtp.tls: contradicts secure: true (TLS from the first byte); remove one');
+    expect(problems(mail(', tls: always'))).toContain('channels[0].smtp.tls');
+    expect(parse(mail(', tls: starttls')).channels[0]).toMatchObject({ smtp: { tls: 'starttls' } });
   });
 });
