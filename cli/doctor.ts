@@ -133,7 +133,7 @@ function secretLimitsCheck(env: Environment): DoctorCheck {
     name: 'channel-secrets',
     ok: true,
     detail: `warning: organisation files may make this worker read ${open.join(' and ')} as a channel secret${limits.length > 0 ? `; limited: ${limits.join(', ')}` : ''}`,
-    hint: 'see "Channel secrets" in the README',
+    hint: 'see "Channel secrets and signatures" in the README',
   };
 }
 
