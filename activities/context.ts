@@ -12,9 +12,35 @@ export function activityContext(): Context | undefined {
   }
 }
 
+/** The details each running activity last heartbeat with: what the timer of {@link heartbeatWhile} repeats. */
+const lastDetails = new WeakMap<Context, unknown>();
+
 /** Heartbeats the running activity with its step; does nothing outside an activity. */
 export function heartbeat(details?: unknown): void {
-  activityContext()?.heartbeat(details);
+  const ctx = activityContext();
+  if (ctx === undefined) return;
+  lastDetails.set(ctx, details);
+  ctx.heartbeat(details);
+}
+
+/** How often {@link heartbeatWhile} heartbeats: well within every host profile's heartbeatTimeout. */
+export const HEARTBEAT_EVERY_MS = 10_000;
+
+/**
+ * Runs `work`, heartbeating every `everyMs` until it settles, with the details last sent (so a
+ * retry still resumes from them): one SSH command may run for minutes (apt-get update, a job's
+ * poll), and a worker that died meanwhile is noticed within the heartbeat timeout, not at the end
+ * of the step's start-to-close timeout. Outside an activity it just runs `work`.
+ */
+export async function heartbeatWhile<T>(work: () => Promise<T>, everyMs = HEARTBEAT_EVERY_MS): Promise<T> {
+  const ctx = activityContext();
+  if (ctx === undefined) return work();
+  const timer = setInterval(() => ctx.heartbeat(lastDetails.get(ctx)), everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** The running activity's info (attempt, heartbeat details, workflow execution); undefined outside one. */

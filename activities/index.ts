@@ -7,6 +7,7 @@ import { createInventoryActivities } from './inventory';
 import { createNoticeActivities } from './notices';
 import type { EmailSender } from './notices/email';
 import { createPatchActivities } from './patch';
+import { createProbeActivities } from './probes';
 import { createGateActivities } from './gate';
 import { createLeaseActivities } from './leases';
 import { createScheduleActivities, type ScheduleDeps } from './windows/schedules';
@@ -42,6 +43,7 @@ export function createDomainActivities(deps: ActivityDeps) {
       ...createInventoryActivities(),
       ...createNoticeActivities(deps),
       ...createScheduleActivities(deps.schedules),
+      ...createProbeActivities(deps),
       ...createLeaseActivities(),
     },
   } satisfies Record<ActivityDomain, object>;

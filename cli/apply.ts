@@ -1,6 +1,7 @@
 import { withClient } from '../control/connection';
 import { dependencySetup, syncDependencySchedule } from '../control/dependencies';
 import { loadOrganisation } from '../control/organisation';
+import { applyProbeChanges, organisationName, planProbeChanges, serviceProbePlans } from '../control/probes';
 import { applyChanges, planChanges, type PlannedChange } from '../control/windows';
 import type { WindowPlan } from '../policies/windows/types';
 import { auditAction } from './db';
@@ -26,8 +27,10 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
   const now = new Date();
   const organisation = await loadOrganisation(opts.files, now);
   const plans = organisation.windows;
-  for (const warning of organisation.warnings) process.stderr.write(`warning: ${warning}\n`);
+  for (const warning of organisation.warnings) process.stderr.write(`maint: warning: ${warning}\n`);
   const dependencies = dependencySetup(organisation);
+  const probes = serviceProbePlans(organisation);
+  const orgName = organisationName(organisation);
   return withClient(async (c) => {
     const changes = await planChanges(c.client, plans, c.env.MAINT_TASK_QUEUE, now);
     if (!opts.dryRun) {
@@ -35,9 +38,12 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
       await auditAction({ actor: process.env.USER ?? 'cli', action: 'apply', subject: `organisation ${opts.files.join(' ')}`, detail: { changes: changes.filter((ch) => ch.action !== 'unchanged').map((ch) => `${ch.action} ${ch.scheduleId}`) } });
     }
     const deps = await syncDependencySchedule(c.client, dependencies, c.env.MAINT_TASK_QUEUE, !!opts.dryRun);
+    const probeChanges = await planProbeChanges(c.client, orgName, probes, c.env.MAINT_TASK_QUEUE);
+    if (!opts.dryRun) await applyProbeChanges(c.client, orgName, probes, probeChanges, c.env.MAINT_TASK_QUEUE);
     const depsLine = deps.action === 'none' ? '' : `\ndependency scan: ${deps.scheduleId} ${deps.action}${deps.description ? `: ${deps.description}` : ''}`;
-    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes, dependencySchedule: deps }, null, 2)}\n`);
-    else process.stdout.write(`${renderChanges(changes, plans)}${depsLine}${opts.dryRun ? '\n(dry run: nothing applied)' : ''}\n`);
+    const probeLines = probeChanges.map((p) => `\nservice probes: ${p.workflowId} ${p.action}: ${p.description}`).join('');
+    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes, dependencySchedule: deps, probes: probeChanges, warnings: organisation.warnings }, null, 2)}\n`);
+    else process.stdout.write(`${renderChanges(changes, plans)}${depsLine}${probeLines}${opts.dryRun ? '\n(dry run: nothing applied)' : ''}\n`);
     return EXIT.ok;
   });
 }

@@ -6,6 +6,7 @@ import { runDev } from './dev';
 import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
 import { registerAuditCommand } from './audit';
 import { registerDbCommands } from './db';
+import { registerServicesCommands } from './services';
 import { EXIT, exitCodeOf } from './errors';
 import { hostsFacts, hostsLeases, hostsRelease } from './hosts';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
@@ -264,6 +265,7 @@ export function buildProgram(): Command {
 
   registerDbCommands(program);
   registerAuditCommand(program);
+  registerServicesCommands(program);
 
   program
     .command('schema')

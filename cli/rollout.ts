@@ -4,7 +4,7 @@ import { withClient } from '../control/connection';
 import { checkRolloutId, controlRollout, listRollouts, newRolloutId, previewRollout, rolloutProgress, rolloutResult, startRollout, type RolloutContext, type RolloutControl } from '../control/rollouts';
 import { loadRollout, rolloutTargets } from '../control/targets';
 import type { RolloutProgress, RolloutReport } from '../policies/rollout/types';
-import { planWaves } from '../policies/rollout/waves';
+import { planTargetWaves, waveSettings, ZONE_TAG } from '../policies/rollout/waves';
 import { EXIT } from './errors';
 import { warnWithoutWorker } from './hosts';
 import { renderPlan, renderProgress } from './rolloutView';
@@ -31,10 +31,10 @@ export async function rolloutStart(opts: StartOptions): Promise<number> {
     const ctx = context(c);
     if (opts.dryRun) {
       const previews = await previewRollout(ctx, { rolloutId, policy, hosts });
-      const plan = planWaves(hosts.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
+      const { hosts: ordered, waves: plan } = planTargetWaves(hosts, waveSettings(policy), (h) => h.tags[ZONE_TAG]);
       process.stdout.write(opts.json
-        ? `${JSON.stringify({ rolloutId, dryRun: true, waves: plan.map((w) => ({ ...w, hosts: hosts.slice(w.start, w.start + w.size).map((h) => h.name) })), hosts: previews }, null, 2)}\n`
-        : `${renderPlan(rolloutId, plan, hosts, previews)}\n`);
+        ? `${JSON.stringify({ rolloutId, dryRun: true, waves: plan.map((w) => ({ ...w, hosts: ordered.slice(w.start, w.start + w.size).map((h) => h.name) })), hosts: previews }, null, 2)}\n`
+        : `${renderPlan(rolloutId, plan, ordered, previews)}\n`);
       return previews.some((p) => p.error !== undefined) ? EXIT.failed : EXIT.ok;
     }
     const handle = await startRollout(ctx, { rolloutId, policy, targets });

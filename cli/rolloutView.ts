@@ -37,7 +37,7 @@ export function renderPlan(rolloutId: string, plan: WavePlan[], hosts: ResolvedH
   const byName = new Map(previews.map((p) => [p.name, p]));
   const lines = [`dry run of rollout ${rolloutId}: ${hosts.length} host(s) in ${plan.length} wave(s); nothing was changed`, ''];
   for (const w of plan) {
-    lines.push(`wave ${w.index}${w.canary ? ' (canary)' : ''}: ${w.size} host(s), at most ${w.parallelism} at once`);
+    lines.push(`wave ${w.index}${w.canary ? ' (canary)' : ''}${w.zone !== undefined ? ` in zone ${w.zone}` : ''}: ${w.size} host(s), at most ${w.parallelism} at once`);
     for (const h of hosts.slice(w.start, w.start + w.size)) {
       const preview = byName.get(h.name);
       const what = preview?.error !== undefined ? `cannot preview: ${preview.error.split('\n')[0]}`

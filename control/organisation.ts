@@ -26,7 +26,7 @@ export interface Organisation {
   files: LoadedOrganisationFile[];
   /** Every window, with the hash of its plan (what `maint apply` compares with the schedule's). */
   windows: WindowPlan[];
-  /** What is valid but unwise (e.g. a secret written in a channel URL), for the command to print. */
+  /** What the files allow but people should know ("file: path: message"), e.g. windows allowed to overlap. */
   warnings: string[];
 }
 
@@ -64,8 +64,9 @@ export async function loadOrganisation(files: string[], now: Date = new Date()):
   if (errors.length > 0) throw new InvalidInputError(errors.join('\n'));
 
   let plans: WindowPlan[];
+  let warnings: string[];
   try {
-    plans = planOrganisation(loaded, (w) => attachments.get(w.name)!, now);
+    ({ windows: plans, warnings } = planOrganisation(loaded, (w) => attachments.get(w.name)!, now));
   } catch (err) {
     throw new InvalidInputError((err as Error).message);
   }
@@ -75,7 +76,7 @@ export async function loadOrganisation(files: string[], now: Date = new Date()):
     if (overlap) errors.push(formatProblems(at.file, [{ path: `windows[${at.index}].notices.leadTimes`, message: overlap }]));
   }
   if (errors.length > 0) throw new InvalidInputError(errors.join('\n'));
-  return { name: plans[0]?.organisation.name ?? '', files: loaded, windows: plans.map((p) => ({ ...p, configHash: hashPlan(p) })), warnings: channelWarnings(loaded) };
+  return { name: plans[0]?.organisation.name ?? '', files: loaded, windows: plans.map((p) => ({ ...p, configHash: hashPlan(p) })), warnings: [...warnings, ...channelWarnings(loaded)] };
 }
 
 async function readAttachments(w: WindowDefinition, file: string, index: number, now: Date): Promise<WindowAttachments> {

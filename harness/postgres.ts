@@ -35,9 +35,9 @@ let databases = 0;
  * `postgres` user when this process is root (initdb refuses root). The server is a child of this
  * process, tracked (harness/processes.ts) so that it dies with a crashed test file; `stop()`
  * removes everything. It runs in the foreground rather than under `pg_ctl start`, which would
- * detach it from us. fsync is off: the tests kill clients, never the server.
+ * detach it from us. fsync is off unless `durable` (benchmarks): the tests kill clients, never the server.
  */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const bin = postgresBin();
   if (!bin) throw new Error('PostgreSQL is not installed: scripts/test.sh installs Debian\'s postgresql package; or `apt-get install postgresql`');
   const asRoot = process.getuid?.() === 0;
@@ -74,7 +74,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       const out = openSync(logFile, 'a');
       server = track(spawn(join(bin, 'postgres'), [
         '-D', data, '-p', String(port), '-k', root,
-        '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=32MB', '-c', 'max_connections=100',
+        '-c', 'listen_addresses=127.0.0.1', ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off']), '-c', 'shared_buffers=32MB', '-c', 'max_connections=100',
       ], { env, stdio: ['ignore', out, out], ...owner }));
       closeSync(out);
       const url = `postgresql://maint@127.0.0.1:${port}/maint`;

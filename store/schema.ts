@@ -8,6 +8,10 @@ import type { Generated } from 'kysely';
 export interface StoreSchema {
   notice_deliveries: NoticeDeliveriesTable;
   audit_events: AuditEventsTable;
+  probe_results: ProbeResultsTable;
+  probe_trackers: ProbeTrackersTable;
+  incidents: IncidentsTable;
+  incident_pages: IncidentPagesTable;
 }
 
 /** One row per notice that went out (or was handed over): see activities/notices/ledger.ts. */
@@ -35,4 +39,59 @@ export interface AuditEventsTable {
   reason: string | null;
   /** JSON. */
   detail: string | null;
+}
+
+/** One probe's answer in one round (store/probes.ts). Booleans are 0/1 on both engines. */
+export interface ProbeResultsTable {
+  /** `<service>/<round start ms>`: with `probe`, the key a retried round writes under. */
+  round_id: string;
+  probe: string;
+  service: string;
+  /** When the probe ran. */
+  at: number;
+  ok: number;
+  degraded: number;
+  latency_ms: number | null;
+  error: string | null;
+  /** The task queue whose worker ran it. */
+  location: string;
+}
+
+/** Per service: policies/probes/incidents.ts `IncidentTracker` and the last round's condition. */
+export interface ProbeTrackersTable {
+  service: string;
+  down_rounds: number;
+  recovered_rounds: number;
+  open_incident: string | null;
+  last_round: string | null;
+  last_round_at: number | null;
+  condition: 'up' | 'degraded' | 'down' | null;
+}
+
+/** A service down for `incidents.after` rounds in a row (store/incidents.ts). */
+export interface IncidentsTable {
+  id: string;
+  service: string;
+  opened_at: number;
+  resolved_at: number | null;
+  /** The page's dedup_key (the incident id). */
+  dedup_key: string;
+  summary: string;
+  /** The maintenance window run in progress on the service when it opened. */
+  window_run: string | null;
+  /** The rollout that run was running then. */
+  rollout_id: string | null;
+  linked_at: number | null;
+  /** JSON: the failing probes' errors. */
+  detail: string | null;
+}
+
+/** The ledger of pages: at most one trigger and one resolve per incident. */
+export interface IncidentPagesTable {
+  incident_id: string;
+  action: 'trigger' | 'resolve';
+  /** `sending`: posted, no answer recorded yet; `not-paged`: no paging configured then. */
+  state: 'sending' | 'sent' | 'not-paged';
+  at: number;
+  attempts: number;
 }

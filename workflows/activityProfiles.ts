@@ -5,8 +5,9 @@
  */
 import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
 import type { DomainActivities } from '../activities';
-import { NON_RETRYABLE } from '../policies/common/failures';
+import { FAILURE, NON_RETRYABLE } from '../policies/common/failures';
 import { activityTaskQueue, type ActivityDomain } from '../policies/common/taskQueues';
+import type { ServiceProbePlan } from '../policies/probes/plan';
 import type { RolloutPolicy } from '../policies/rollout/policy';
 
 /**
@@ -42,12 +43,19 @@ export const hostPreviews = profile('hosts', {
 
 const hostStepRetry = { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE.hostSteps] };
 
-/** Quick read-only steps of a rollout on a host (preflight, recording versions). */
+/** Quick read-only steps of a rollout on a host (preflight). */
 export const hostChecks = profile('hosts', { startToCloseTimeout: '2 minutes', heartbeatTimeout: '45 seconds', retry: hostStepRetry });
 
-/** The steps of a rollout on a host, with timeouts from its policy. */
+/**
+ * The steps of a rollout on a host, with timeouts from its policy. Each SSH step heartbeats on a
+ * timer (every 10 s, activities/context.ts heartbeatWhile) while a command runs, so a worker that
+ * died is noticed within the heartbeat timeout, however long the policy lets a command run.
+ */
 export function hostSteps(policy: RolloutPolicy) {
   return {
+    // Recording versions refreshes the package lists first (apt-get update, dnf check-update
+    // --refresh): minutes on a slow mirror, so the policy's command timeout, not a fixed 2 minutes.
+    recording: profile('hosts', { startToCloseTimeout: policy.commandTimeout + 60_000, heartbeatTimeout: '30 seconds', retry: hostStepRetry }),
     // Steps that change the host: a cancelled workflow waits for them to finish before it rolls back.
     changing: profile('hosts', {
       startToCloseTimeout: policy.commandTimeout + 60_000, heartbeatTimeout: '20 seconds', retry: hostStepRetry,
@@ -93,6 +101,26 @@ export const githubWrites = profile('dependencies', {
 
 // A dry run reads GitHub once: an unreachable GitHub must not hold the plan back for every retry.
 export const dryRunGitHubReads = profile('dependencies', { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 1 } });
+
+/**
+ * A round of a service's probes, on the workers of its `probeFrom` queue (default: the control
+ * queue). A round no worker picks up in time is given up: the next round is the next try.
+ */
+export function probeRounds(plan: Pick<ServiceProbePlan, 'probeFrom' | 'probes' | 'intervalMs'>) {
+  const longest = Math.max(1000, ...plan.probes.map((p) => p.timeout));
+  return proxyActivities<DomainActivities['control']>({
+    taskQueue: plan.probeFrom ?? activityTaskQueue(workflowInfo().taskQueue, 'control'),
+    startToCloseTimeout: longest + 30_000,
+    scheduleToCloseTimeout: longest + 30_000 + plan.intervalMs,
+    retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  });
+}
+
+/** Linking and paging incidents; the ledger in the store keeps retries from paging twice. */
+export const incidentReports = profile('control', {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [FAILURE.PageRejected] },
+});
 
 /** The lease workflow's upkeep and starting it: quick calls to Temporal itself, retried until the server answers. */
 export const leaseUpkeep = profile('control', { startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '10 seconds' } });

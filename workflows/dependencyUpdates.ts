@@ -86,6 +86,10 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
     };
     try {
       const published = await github.publishDependencyPullRequest({ plan, pr, body: renderPullRequestBody(pr, outlook, now) });
+      if (published.leftAlone !== undefined) {
+        Object.assign(report, { ...(published.number > 0 ? { number: published.number, url: published.url } : {}), outcome: 'left-alone', error: `left alone: ${published.leftAlone}; delete the branch to let maint recreate it` });
+        continue;
+      }
       Object.assign(report, { number: published.number, url: published.url, outcome: published.created ? 'created' : published.changed ? 'updated' : 'unchanged' });
       for (const warning of published.warnings) summary.problems.push({ level: 'warning', message: `PR #${published.number} (${pr.branch}): ${warning}` });
       if (!pr.automerge) continue;

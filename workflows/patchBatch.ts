@@ -162,7 +162,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
       await hook(host, 'drain');
       await hook(host, 'pre');
       set(host, 'patching');
-      record = await hostChecks.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
+      record = await steps.recording.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
       set(host, 'patching', { record });
       const applied = await steps.changing.applyPatch({ ...rollout, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
       report(host).attempts += applied.alreadyApplied ? 0 : 1;

@@ -3,8 +3,8 @@ import {
   isCancellation, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import { FAILURE } from '../policies/common/failures';
-import { toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rollout/types';
-import { failuresTolerated, planWaves, type WavePlan } from '../policies/rollout/waves';
+import { rolloutWorkflowId, toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rollout/types';
+import { failuresTolerated, planTargetWaves, waveSettings, ZONE_TAG, type WavePlan } from '../policies/rollout/waves';
 import { inventoryReads as inventory, serviceWatch } from './activityProfiles';
 import { causeMessage } from './failures';
 import { chunk, mapWithConcurrency } from './concurrency';
@@ -25,11 +25,11 @@ export interface RolloutCarry {
   batches: string[];
   notes?: string[];
   notAfter?: number;
+  /** With zone-aware waves: the zone of each host of `reports`. */
+  zones?: string[];
 }
 
-export function rolloutWorkflowId(rolloutId: string): string {
-  return `rollout-${rolloutId}`;
-}
+export { rolloutWorkflowId };
 
 export function batchWorkflowId(rolloutId: string, wave: number, part: number): string {
   return `rollout-${rolloutId}-wave-${wave}-part-${part}`;
@@ -53,6 +53,8 @@ class Rollout {
   readonly execution = workflowInfo().firstExecutionRunId;
   // Until the targets are known, the plan is empty (handlers are registered before the first await).
   names: string[] = [];
+  /** With zone-aware waves, the zone of each of `names`. */
+  zones: string[] | undefined;
   plan: WavePlan[] = [];
   tolerated = 0;
   readonly reports = new Map<string, HostOutcome>();
@@ -90,18 +92,28 @@ class Rollout {
     return this.abortReason !== undefined;
   }
 
-  /** The host names when known without reading the inventory: carried over, or inline targets. */
-  knownNames(): string[] | undefined {
+  /** The hosts (with their zones) when known without reading the inventory: carried over, or inline targets. */
+  knownTargets(): Array<{ name: string; zone?: string }> | undefined {
     const { targets } = this.input;
-    return this.carried ? this.carried.reports.map((r) => r.name) : targets.kind === 'inline' ? targets.hosts.map((h) => h.name) : undefined;
+    const zones = this.carried?.zones;
+    if (this.carried) return this.carried.reports.map((r, i) => ({ name: r.name, ...(zones ? { zone: zones[i]! } : {}) }));
+    return targets.kind === 'inline' ? targets.hosts.map((h) => ({ name: h.name, zone: h.tags[ZONE_TAG] })) : undefined;
   }
 
-  initialise(targetNames: string[]): void {
+  /** The hosts by reference, read by the worker: with zone-aware waves, with their zones. */
+  async listTargets(): Promise<Array<{ name: string; zone?: string }>> {
+    const { targets } = this.input;
+    return this.policy.waves.byZone ? inventory.listTargetZones(targets) : (await inventory.listTargetNames(targets)).map((name) => ({ name }));
+  }
+
+  initialise(targets: Array<{ name: string; zone?: string }>): void {
     const { policy } = this;
-    this.names = targetNames;
-    this.plan = planWaves(targetNames.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
-    this.tolerated = failuresTolerated(policy.failureThreshold, targetNames.length);
-    for (const [i, name] of targetNames.entries()) this.reports.set(name, { name, wave: this.plan.findIndex((w) => i >= w.start && i < w.start + w.size), state: 'pending', attempts: 0 });
+    const { hosts, waves } = planTargetWaves(targets, waveSettings(policy), (t) => t.zone);
+    this.names = hosts.map((h) => h.name);
+    if (policy.waves.byZone) this.zones = hosts.map((h) => h.zone ?? '');
+    this.plan = waves;
+    this.tolerated = failuresTolerated(policy.failureThreshold, hosts.length);
+    for (const [i, name] of this.names.entries()) this.reports.set(name, { name, wave: this.plan.findIndex((w) => i >= w.start && i < w.start + w.size), state: 'pending', attempts: 0 });
     for (const r of this.carried?.reports ?? []) this.reports.set(r.name, r);
   }
 
@@ -155,6 +167,7 @@ class Rollout {
       nextWave: this.currentWave + 1, reports: this.names.map((n) => this.reports.get(n)!), failures: this.failures, approvedWaves: [...this.approved],
       paused: this.paused, batches: this.batches, notes: this.notes,
       ...(this.notAfter !== undefined ? { notAfter: this.notAfter } : {}),
+      ...(this.zones !== undefined ? { zones: this.zones } : {}),
     };
   }
 }
@@ -166,9 +179,10 @@ function handleMessages(r: Rollout): void {
   setHandler(cutoffSignal, ({ at }) => {
     r.notAfter = at;
   });
-  setHandler(pauseSignal, () => {
+  setHandler(pauseSignal, (request) => {
     if (r.finished()) return;
     r.paused = true;
+    if (request?.reason !== undefined && r.awaitingApproval === undefined) r.message = `paused: ${request.reason}`;
     if (r.awaitingApproval === undefined) r.status = 'paused';
     for (const child of r.running) void getExternalWorkflowHandle(child.workflowId).signal(pauseSignal).catch(() => undefined);
   });
@@ -176,6 +190,7 @@ function handleMessages(r: Rollout): void {
     if (r.finished()) return;
     r.paused = false;
     if (r.status === 'paused') r.status = 'running';
+    if (r.message?.startsWith('paused: ')) r.message = undefined;
     for (const child of r.running) void getExternalWorkflowHandle(child.workflowId).signal(resumeSignal).catch(() => undefined);
   });
   setHandler(
@@ -317,10 +332,10 @@ async function awaitApproval(r: Rollout, wave: WavePlan): Promise<boolean> {
  */
 export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutCarry): Promise<RolloutReport> {
   const r = new Rollout(input, carry);
-  const known = r.knownNames();
+  const known = r.knownTargets();
   if (known) r.initialise(known);
   handleMessages(r);
-  if (!known) r.initialise(await inventory.listTargetNames(input.targets));
+  if (!known) r.initialise(await r.listTargets());
 
   for (; r.currentWave < r.plan.length; r.currentWave++) {
     const wave = r.plan[r.currentWave]!;

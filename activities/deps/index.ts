@@ -39,6 +39,8 @@ export interface PublishResult {
   commitSha: string;
   /** What GitHub refused without failing the PR (a reviewer who is not a collaborator). */
   warnings: string[];
+  /** Someone else pushed to the branch: nothing was written, the PR was left as it is. */
+  leftAlone?: string;
 }
 
 const ref = (plan: RepositoryPlan): RepositoryRef => ({ owner: plan.owner, repo: plan.name });
@@ -127,6 +129,11 @@ export function createDependencyActivities(deps: DependencyDeps) {
       if (files.length === 0) throw ApplicationFailure.nonRetryable(`${plan.repo}: ${pr.branch}: the base branch already has these versions`, FAILURE.NothingToChange);
       heartbeat('commit');
       const commit = await github.commitFiles(ref(plan), { baseBranch: plan.baseBranch, branch: pr.branch, message: pr.title, files }).catch(permanent);
+      if (commit.foreign !== undefined) {
+        const pulls = await github.listManagedPullRequests(ref(plan), pr.branch).catch(permanent);
+        const open = pulls.find((p) => p.branch === pr.branch && p.state === 'open');
+        return { number: open?.number ?? 0, url: open?.url ?? '', created: false, changed: false, commitSha: commit.commitSha, warnings: [], leftAlone: commit.foreign };
+      }
       heartbeat('pull request');
       const opened = await github.upsertPullRequest(ref(plan), {
         branch: pr.branch, baseBranch: plan.baseBranch, title: pr.title, body: input.body, labels: plan.policy.labels, reviewers: plan.policy.reviewers,
@@ -137,7 +144,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
     /** Merges when every check on `sha` is green; otherwise says why not. */
     async mergeDependencyPullRequest(input: { plan: RepositoryPlan; number: number; sha: string; title: string }): Promise<{ merged: boolean; reason?: string }> {
       const port = await deps.github(input.plan);
-      const verdict = await port.checks(ref(input.plan), input.sha).catch(permanent);
+      const verdict = await port.checks(ref(input.plan), input.sha, input.plan.baseBranch).catch(permanent);
       if (verdict.state !== 'success') {
         return { merged: false, reason: verdict.state === 'none' ? 'no checks reported yet' : `checks ${verdict.state}${verdict.details.length ? ` (${verdict.details.join('; ')})` : ''}` };
       }

@@ -80,6 +80,19 @@ interface PullSummary {
 
 const GREEN = new Set(['success', 'neutral', 'skipped']);
 
+/** The trailer our commits end with: `Maint-Deps-Branch: maint-deps/npm-lodash`. */
+const COMMIT_TRAILER = 'Maint-Deps-Branch';
+
+/**
+ * Whether a PR branch's head is a commit we made: it carries our trailer for that branch, or it is
+ * one from before the trailer (a one-line "Update …" message on a single parent, as we wrote them).
+ * Anything else is a person's push, which we never push over (Renovate's rule).
+ */
+function isOurCommit(commit: { message: string; parents: unknown[] }, branch: string): boolean {
+  if (commit.message.split('\n').some((line) => line.trim() === `${COMMIT_TRAILER}: ${branch}`)) return true;
+  return commit.parents.length === 1 && !commit.message.trim().includes('\n') && /^Update /.test(commit.message);
+}
+
 export function createGitHub(options: GitHubOptions): GitHubClient {
   const baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
   const warn = options.warn ?? ((message: string) => process.stderr.write(`github: ${message}\n`));
@@ -172,11 +185,16 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     const existing = await branchHead(ref, input.branch);
     if (existing) {
       const head = await call(ref, `read commit ${existing}`, () => octokit.rest.git.getCommit({ owner, repo, commit_sha: existing }));
+      if (!isOurCommit(head.data, input.branch)) {
+        const subject = head.data.message.split('\n')[0] ?? '';
+        return { commitSha: existing, changed: false, foreign: `the branch's head ${existing.slice(0, 7)} ("${subject.slice(0, 80)}" by ${head.data.author.name}) is not ours: someone pushed to it` };
+      }
       const onSameBase = head.data.parents.length === 1 && head.data.parents[0]!.sha === baseHead;
       if (onSameBase && head.data.tree.sha === tree.data.sha) return { commitSha: existing, changed: false };
     }
 
-    const commit = await call(ref, `create commit for ${where}`, () => octokit.rest.git.createCommit({ owner, repo, message: input.message, tree: tree.data.sha, parents: [baseHead] }));
+    const message = `${input.message}\n\n${COMMIT_TRAILER}: ${input.branch}`;
+    const commit = await call(ref, `create commit for ${where}`, () => octokit.rest.git.createCommit({ owner, repo, message, tree: tree.data.sha, parents: [baseHead] }));
     const sha = commit.data.sha;
     const update = () => call(ref, `move ${where}`, () => octokit.rest.git.updateRef({ owner, repo, ref: `heads/${input.branch}`, sha, force: true }));
     if (existing) {
@@ -262,7 +280,20 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
       }));
   }
 
-  async function checks(ref: RepositoryRef, sha: string) {
+  /** The checks the branch's protection requires (none when unprotected); undefined when the token may not read it. */
+  async function requiredChecks(ref: RepositoryRef, branch: string): Promise<string[] | undefined> {
+    try {
+      const { data } = await octokit.rest.repos.getStatusChecksProtection({ owner: ref.owner, repo: ref.repo, branch });
+      return [...new Set([...(data.contexts ?? []), ...(data.checks ?? []).map((c) => c.context)])];
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404) return [];
+      if (status === 403) return undefined;
+      throw explain(ref, `read the required checks of ${branch}`, err);
+    }
+  }
+
+  async function checks(ref: RepositoryRef, sha: string, baseBranch?: string) {
     const { owner, repo } = ref;
     const statuses: Array<{ context: string; state: string }> = [];
     for (let page = 1; ; page++) {
@@ -273,10 +304,15 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     const runs = await call(ref, `read check runs of ${sha}`, () => octokit.paginate(octokit.rest.checks.listForRef, { owner, repo, ref: sha, per_page: 100 }));
 
     const details = [...statuses.map((s) => `${s.context}: ${s.state}`), ...runs.map((r) => `${r.name}: ${r.conclusion ?? r.status}`)];
+    const required = baseBranch === undefined ? [] : await requiredChecks(ref, baseBranch);
+    const reported = new Set([...statuses.map((s) => s.context), ...runs.map((r) => r.name)]);
+    const missing = (required ?? []).filter((name) => !reported.has(name));
+    for (const name of missing) details.push(`${name}: not reported yet (required by ${baseBranch}'s branch protection)`);
+    if (required === undefined) details.push(`required checks of ${baseBranch} unknown: the token may not read its branch protection (403)`);
     const failed = statuses.some((s) => s.state === 'failure' || s.state === 'error') || runs.some((r) => r.status === 'completed' && !GREEN.has(r.conclusion ?? ''));
-    const waiting = statuses.some((s) => s.state === 'pending') || runs.some((r) => r.status !== 'completed');
+    const waiting = missing.length > 0 || statuses.some((s) => s.state === 'pending') || runs.some((r) => r.status !== 'completed');
     // A failure is final for this commit even while other checks still run: say so at once.
-    const state: ChecksState = details.length === 0 ? 'none' : failed ? 'failure' : waiting ? 'pending' : 'success';
+    const state: ChecksState = reported.size === 0 && missing.length === 0 ? 'none' : failed ? 'failure' : waiting ? 'pending' : 'success';
     return { state, details };
   }
 

@@ -46,11 +46,13 @@ export interface GitHubPort {
    * One commit on `branch` holding `files` on top of the current head of `baseBranch` (Git Data API:
    * blobs, tree with base_tree, commit, then create or force-update the ref). When the branch already
    * holds exactly that tree on top of the same base, nothing is written and `changed` is false.
+   * When the branch's head is not a commit of ours (a person pushed to it), nothing is written
+   * either: `foreign` says whose it is, and the caller leaves the PR alone.
    */
   commitFiles(
     ref: RepositoryRef,
     input: { baseBranch: string; branch: string; message: string; files: FileChange[] },
-  ): Promise<{ commitSha: string; changed: boolean }>;
+  ): Promise<{ commitSha: string; changed: boolean; foreign?: string }>;
   /** Pull requests (any state) whose head branch starts with `branchPrefix`, newest first. */
   listManagedPullRequests(ref: RepositoryRef, branchPrefix: string): Promise<ManagedPullRequest[]>;
   /**
@@ -61,8 +63,11 @@ export interface GitHubPort {
     ref: RepositoryRef,
     input: { branch: string; baseBranch: string; title: string; body: string; labels: string[]; reviewers: string[] },
   ): Promise<{ number: number; url: string; created: boolean; warnings?: string[] }>;
-  /** Combined commit status and check runs of a commit. */
-  checks(ref: RepositoryRef, sha: string): Promise<ChecksVerdict>;
+  /**
+   * Combined commit status and check runs of a commit; with `baseBranch`, also the checks its branch
+   * protection requires: one not reported yet keeps the verdict `pending` (never `success`).
+   */
+  checks(ref: RepositoryRef, sha: string, baseBranch?: string): Promise<ChecksVerdict>;
   /** Merge (squash) when the head is still `sha`; false with a reason when GitHub refuses. */
   mergePullRequest(
     ref: RepositoryRef,

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { PERMANENT_SSH_FAILURES } from '../../policies/common/failures';
-import { activityContext } from '../context';
+import { activityContext, heartbeat, heartbeatWhile } from '../context';
 import type { HostShell, SshConnector, SshTarget } from './ssh';
 import { SshError } from './ssh';
 
@@ -9,17 +9,19 @@ const PERMANENT: ReadonlySet<string> = new Set(PERMANENT_SSH_FAILURES);
 
 /**
  * Runs `work` on an open, verified connection to `target` and always closes it. Heartbeats its
- * step, follows activity cancellation, and turns SSH errors into Temporal failures with a `type`
- * (permanent ones non-retryable) so workflows can branch on them.
+ * step, and on a timer while it runs (one SSH command may take minutes), follows activity
+ * cancellation, and turns SSH errors into Temporal failures with a `type` (permanent ones
+ * non-retryable) so workflows can branch on them.
  */
 export async function withHost<T>(ssh: SshConnector, target: SshTarget, work: (shell: HostShell) => Promise<T>): Promise<T> {
   const ctx = activityContext();
-  ctx?.heartbeat({ step: 'connecting', host: target.name });
+  heartbeat({ step: 'connecting', host: target.name });
   let shell: HostShell | undefined;
   try {
     shell = await ssh.connect(target, ctx ? { signal: ctx.cancellationSignal } : {});
-    ctx?.heartbeat({ step: 'connected', host: target.name });
-    return await work(shell);
+    heartbeat({ step: 'connected', host: target.name });
+    const open = shell;
+    return await heartbeatWhile(() => work(open));
   } catch (err) {
     throw toFailure(err);
   } finally {

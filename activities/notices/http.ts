@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
-import { FAILURE } from '../../policies/common/failures';
+import { FAILURE, type FailureType } from '../../policies/common/failures';
 import { redact } from '../../policies/common/redact';
 
 /**
@@ -44,7 +44,7 @@ function scrub(err: unknown, url: string): void {
  * POSTs JSON. 2xx is delivered; 408/429/5xx and network errors are retried by the activity's
  * retry policy (backoff); any other 4xx is the receiver refusing for good.
  */
-export async function postJson(url: string, body: unknown, options: { secret?: string; deliveryId: string; what: string }): Promise<number> {
+export async function postJson(url: string, body: unknown, options: { secret?: string; deliveryId: string; what: string; rejected?: FailureType }): Promise<number> {
   const payload = JSON.stringify(body);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'maint-notices/1', 'x-maint-delivery': options.deliveryId };
   if (options.secret !== undefined) Object.assign(headers, signatureHeaders(options.secret, payload, Math.floor(Date.now() / 1000)));
@@ -59,11 +59,11 @@ export async function postJson(url: string, body: unknown, options: { secret?: s
   await response.body?.cancel();
   if (response.ok) return response.status;
   if (response.status >= 300 && response.status < 400) {
-    throw ApplicationFailure.nonRetryable(`${options.what}: ${describeUrl(url)} answered with a redirect (HTTP ${response.status}), which is not followed; give the channel the final URL`, FAILURE.NoticeRejected);
+    throw ApplicationFailure.nonRetryable(`${options.what}: ${describeUrl(url)} answered with a redirect (HTTP ${response.status}), which is not followed; give the channel the final URL`, options.rejected ?? FAILURE.NoticeRejected);
   }
   const message = `${options.what}: ${describeUrl(url)} answered HTTP ${response.status}`;
   if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-    throw ApplicationFailure.nonRetryable(message, FAILURE.NoticeRejected);
+    throw ApplicationFailure.nonRetryable(message, options.rejected ?? FAILURE.NoticeRejected);
   }
   throw new Error(message);
 }

@@ -9,13 +9,14 @@ import { renderCommand, type TemplateValues } from '../../policies/common/templa
 import { activityInfo, heartbeat } from '../context';
 import { runHealthCheck } from '../health';
 import { readHostFacts } from '../hosts/facts';
-import { runJob } from '../hosts/jobs';
-import type { HostShell, SshConnector, SshTarget } from '../hosts/ssh';
+import { BOOT_ID_COMMAND, forgetJob, jobDirRefusal, runJob } from '../hosts/jobs';
+import type { CommandResult, HostShell, SshConnector, SshTarget } from '../hosts/ssh';
 import { withHost, toFailure } from '../hosts/withHost';
-import { keepRecordScript, readKeptRecord, readRecordsScript, type KeptRecordStep } from './keptRecord';
+import { keepRecordScript, readKeptRecord, readRecordsScript, type KeptRecordFound, type KeptRecordStep } from './keptRecord';
 import { strategyFor } from './strategies';
 import { changeChecked, HostCommandError, runChecked, type PlannedChange, type StrategyContext, type VersionRecord } from './strategy';
 import { FAILURE } from '../../policies/common/failures';
+import { transientHostProblem } from '../../policies/rollout/packages/transient';
 
 export interface HostStepInput {
   rolloutId: string;
@@ -43,12 +44,19 @@ function strategyContext(shell: HostShell, input: HostStepInput, commandTimeoutM
     rolloutId: input.rolloutId,
     commandTimeoutSeconds: Math.ceil(commandTimeoutMs / 1000),
     heartbeat: (step) => heartbeat({ step, host: input.host.name }),
-    runChange: (step, command, then) =>
-      runJob(shell, `${jobScope()}.${input.host.name}.${step}`, command, {
+    runChange: async (step, command, then) => {
+      const key = `${jobScope()}.${input.host.name}.${step}`;
+      const result = await runJob(shell, key, command, {
         timeoutSeconds: Math.ceil(commandTimeoutMs / 1000),
         onWait: () => heartbeat({ step, host: input.host.name, waiting: true }),
+        host: input.host.name,
         ...(then !== undefined ? { then } : {}),
-      }),
+      });
+      // Failed for a passing reason (a held lock, a mirror down): the retry must run it again, not
+      // be handed this result (see permanent()).
+      if (result.exitCode !== 0 && transientHostProblem(result.stderr || result.stdout) !== undefined) await forgetJob(shell, key, input.host.name);
+      return result;
+    },
   };
 }
 
@@ -80,9 +88,10 @@ function sharingFirstSession(shell: HostShell, host: string, prelude: { script: 
       run: async (command, options = {}) => {
         if (output !== undefined) return shell.run(command, options);
         if (prelude.stdin !== undefined && options.stdin !== undefined) throw new Error('sharingFirstSession: the first command cannot have its own stdin');
-        const result = await shell.run(`( ${prelude.script} ) || exit 96\necho ${marker}\n${command}`, { ...options, become: true, ...(prelude.stdin !== undefined ? { stdin: prelude.stdin } : {}) });
+        // 97 (the job directory's refusal: a link, someone else's file) passes through; any other failure is 96.
+        const result = await shell.run(`( ${prelude.script} ) || { [ $? = 97 ] && exit 97; exit 96; }\necho ${marker}\n${command}`, { ...options, become: true, ...(prelude.stdin !== undefined ? { stdin: prelude.stdin } : {}) });
         const at = result.stdout.indexOf(`${marker}\n`);
-        if (at < 0) throw new HostCommandError(host, prelude.what, result.exitCode, result.stderr || result.stdout);
+        if (at < 0) throw hostStateFailure(host, prelude.what, result);
         output = result.stdout.slice(0, at);
         return { ...result, stdout: result.stdout.slice(at + marker.length + 1) };
       },
@@ -90,14 +99,36 @@ function sharingFirstSession(shell: HostShell, host: string, prelude: { script: 
   };
 }
 
-/** A failed host command is permanent for this step: retrying apt with the same input fails the same way. */
+/**
+ * A failed host command is permanent for this step: retrying apt with the same input fails the same
+ * way. Unless what it printed says the failure is passing (another apt holds the dpkg lock, the
+ * mirror cannot be reached): then the step is retried with the profile's backoff.
+ */
 function permanent(err: unknown): unknown {
-  if (err instanceof HostCommandError) return ApplicationFailure.nonRetryable(err.message, FAILURE.HostCommandFailed);
+  if (err instanceof HostCommandError) {
+    const passing = transientHostProblem(err.stderr);
+    if (passing !== undefined) return ApplicationFailure.retryable(`${err.message}\n(${passing}: retried)`, FAILURE.HostCommandTransient);
+    return ApplicationFailure.nonRetryable(err.message, FAILURE.HostCommandFailed);
+  }
   return toFailure(err);
 }
 
-/** The kernel's boot id; $MAINT_BOOT_ID_FILE (set by simulated hosts) stands in for it where set. */
-const BOOT_ID_COMMAND = 'cat "${MAINT_BOOT_ID_FILE:-/proc/sys/kernel/random/boot_id}"';
+/** A script in the job directory failed: exit 97 is its refusal (permanent, saying which file), anything else a failed command. */
+function hostStateFailure(host: string, what: string, result: CommandResult): Error {
+  const reason = jobDirRefusal(result);
+  if (reason !== undefined) return ApplicationFailure.nonRetryable(`${host}: cannot ${what}: ${reason}`, FAILURE.HostStateInvalid);
+  return new HostCommandError(host, what, result.exitCode, result.stderr || result.stdout);
+}
+
+/** The version records kept on the host for this step ({@link readRecordsScript}), read and validated. */
+async function readKept(shell: HostShell, input: RecordStepInput, output?: string): Promise<KeptRecordFound> {
+  if (output === undefined) {
+    const answer = await shell.run(readRecordsScript(input), { timeoutSeconds: 30, become: true });
+    if (answer.exitCode !== 0) throw hostStateFailure(input.host.name, 'read the version record in the job directory', answer);
+    output = answer.stdout;
+  }
+  return readKeptRecord(output, input);
+}
 
 export function createPatchActivities(deps: { ssh: SshConnector }) {
   const onHost = <T>(input: HostStepInput, work: (shell: HostShell) => Promise<T>): Promise<T> =>
@@ -145,7 +176,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
         const readStored = readRecordsScript(input);
         const first = sharingFirstSession(shell, input.host.name, { script: readStored, what: 'read the version record in the job directory' });
         const record = await strategyFor(input.strategy).record(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy);
-        const kept = readKeptRecord(first.output() ?? (await shell.run(readStored, { timeoutSeconds: 30, become: true })).stdout, input);
+        const kept = await readKept(shell, input, first.output());
         if (kept.kind === 'ours') return kept.record;
         return kept.kind === 'foreign' ? { ...record, ignoredRecord: kept.found } : record;
       });
@@ -172,7 +203,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
       return onHost(input, async (shell) => {
         let record = input.record;
         if (record === undefined) {
-          const kept = readKeptRecord((await shell.run(readRecordsScript(input), { timeoutSeconds: 30, become: true })).stdout, input);
+          const kept = await readKept(shell, input);
           if (kept.kind !== 'ours') {
             const why = kept.kind === 'none' ? 'none is kept there' : `the one kept there is not this execution's (${kept.found})`;
             throw ApplicationFailure.nonRetryable(`${input.host.name}: no version record of rollout ${input.rolloutId} on the host: ${why}; nothing to roll back to`, FAILURE.RecordMissing);

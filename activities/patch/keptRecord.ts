@@ -1,7 +1,9 @@
-import { z } from 'zod';
+import { ApplicationFailure } from '@temporalio/activity';
+import { FAILURE } from '../../policies/common/failures';
+import { keptRecordSchema as KeptRecord, versionRecordSchema as VersionRecordSchema } from '../../policies/rollout/hostState';
 import type { VersionRecord } from '../../policies/rollout/types';
 import { shellQuote } from '../../policies/common/shell';
-import { CHECK_JOB_DIR, JOB_DIR_SH } from '../hosts/jobs';
+import { CHECK_JOB_DIR } from '../hosts/jobs';
 
 /**
  * The version record applyPatch keeps on a host, before anything changes: what a rollback restores
@@ -9,13 +11,9 @@ import { CHECK_JOB_DIR, JOB_DIR_SH } from '../hosts/jobs';
  * bound to the rollout execution that wrote it, in its file name and its content: rollout ids are
  * chosen by people or derived from windows, so another rollout with the same id (another
  * namespace, a rebuilt Temporal database) must never take it for its own "before", nor replace it.
+ * Read back, it is validated (policies/rollout/hostState.ts): this execution's file holding anything
+ * but this execution's record is a permanent error naming the host and the file.
  */
-const VersionRecordSchema = z.object({
-  before: z.record(z.string(), z.string()),
-  target: z.record(z.string(), z.string()),
-  transactionId: z.string().optional(),
-});
-const KeptRecord = z.object({ rolloutId: z.string(), host: z.string(), execution: z.string().min(1), record: VersionRecordSchema });
 
 /**
  * Whose record: `execution` is the rollout's first run id. Batches started by versions before
@@ -28,22 +26,21 @@ const safe = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '_');
 const prefix = (step: KeptRecordStep) => safe(`${step.rolloutId}.${step.host.name}.`);
 const fileName = (step: KeptRecordStep) => `${prefix(step)}${step.execution !== undefined ? `${safe(step.execution)}.` : ''}record.json`;
 
-/** Where a host keeps this execution's version record, as a shell word. */
-export function recordFile(step: KeptRecordStep): string {
-  return `${JOB_DIR_SH}/${shellQuote(fileName(step))}`;
-}
-
 /**
- * A script that prints this execution's record (if any), a NUL, then the name and content of one
- * record another execution of the same rollout id kept for this host (if any).
+ * A script that prints the job directory's path, a NUL, this execution's record (if the file is
+ * there: `=` then its content), a NUL, then the name and content of one record another execution of
+ * the same rollout id kept for this host (if any). Ends with exit 97 (saying which) where one of
+ * them is a symbolic link or someone else's file.
  */
 export function readRecordsScript(step: KeptRecordStep): string {
   const ours = shellQuote(fileName(step));
   return [
     CHECK_JOB_DIR,
-    `cd ${JOB_DIR_SH} 2>/dev/null || { printf '\\0'; exit 0; }`,
-    `cat ${ours} 2>/dev/null; printf '\\0'`,
-    `for f in ${shellQuote(prefix(step))}*record.json; do if [ -f "$f" ] && [ "$f" != ${ours} ]; then printf '%s\\n' "$f"; cat "$f"; break; fi; done`,
+    `printf '%s\\0' "$maint_job_dir"`,
+    `cd "$maint_job_dir" || exit 97`,
+    `maint_check ${ours}`,
+    `if [ -f ./${ours} ]; then printf =; cat ./${ours}; fi; printf '\\0'`,
+    `for f in ${shellQuote(prefix(step))}*record.json; do if [ "$f" != ${ours} ] && { [ -e "$f" ] || [ -L "$f" ]; }; then maint_check "$f"; if [ -f "$f" ]; then printf '%s\\n' "$f"; cat "./$f"; break; fi; fi; done`,
   ].join('\n');
 }
 
@@ -53,14 +50,15 @@ export function readRecordsScript(step: KeptRecordStep): string {
  */
 export function keepRecordScript(step: KeptRecordStep, record: VersionRecord): { script: string; stdin: string } {
   const { ignoredRecord: _ignored, ...kept } = record;
-  const file = recordFile(step);
-  const keep = `cat > ${file}.tmp && mv ${file}.tmp ${file}`;
-  const mkdir = `${CHECK_JOB_DIR}\nmkdir -p ${JOB_DIR_SH}`;
-  if (step.execution === undefined) return { script: `${mkdir} && if [ ! -s ${file} ]; then ${keep}; else cat > /dev/null; fi`, stdin: JSON.stringify(kept) };
+  const name = shellQuote(fileName(step));
+  // Never through a link (maint_write, see activities/hosts/jobs.ts); the check refuses one there.
+  const keep = `maint_write ${name}`;
+  const enter = `${CHECK_JOB_DIR}\ncd "$maint_job_dir" && maint_check ${name}`;
+  if (step.execution === undefined) return { script: `${enter} && if [ ! -s ./${name} ]; then ${keep}; else cat > /dev/null; fi`, stdin: JSON.stringify(kept) };
   // Ours and readable: kept. Empty or damaged (a disk that filled up): written again.
   const ours = shellQuote(`"execution":${JSON.stringify(step.execution)}`);
   return {
-    script: `${mkdir} && if [ -s ${file} ] && grep -qF ${ours} ${file}; then cat > /dev/null; else ${keep}; fi`,
+    script: `${enter} && if [ -s ./${name} ] && grep -qF -- ${ours} ./${name}; then cat > /dev/null; else ${keep}; fi`,
     stdin: JSON.stringify({ rolloutId: step.rolloutId, host: step.host.name, execution: step.execution, record: kept }),
   };
 }
@@ -71,15 +69,23 @@ export type KeptRecordFound =
   /** `found` says what was there and why it is not this execution's. */
   | { kind: 'foreign'; found: string };
 
-/** What {@link readRecordsScript} printed means for this execution. */
+/**
+ * What {@link readRecordsScript} printed means for this execution. This execution's own file must
+ * hold this execution's record: anything else there (not JSON, another format, another rollout's or
+ * execution's, empty) is a permanent error naming the host and the file, never taken for "before"
+ * nor silently replaced by what the host has now.
+ */
 export function readKeptRecord(output: string, step: KeptRecordStep): KeptRecordFound {
-  const at = output.indexOf('\0');
-  const oursText = (at < 0 ? output : output.slice(0, at)).trim();
-  const other = at < 0 ? '' : output.slice(at + 1);
-  if (oursText !== '') {
-    const ours = parse(oursText, step, step.execution);
+  const [dir = '', oursPart = '', ...rest] = output.split('\0');
+  const other = rest.join('\0');
+  if (oursPart.startsWith('=')) {
+    const ours = parse(oursPart.slice(1).trim(), step, step.execution);
     if (ours.kind === 'ours') return ours;
-    if (other.trim() === '') return ours;
+    const why = ours.kind === 'foreign' ? ours.found.replace(/, ignored$/, '') : 'nothing';
+    throw ApplicationFailure.nonRetryable(
+      `${step.host.name}: ${dir}/${fileName(step)} should hold this rollout execution's version record but holds ${why}: refusing to take it for the versions before the patch (remove it only if nothing of this rollout is left to roll back)`,
+      FAILURE.HostStateInvalid,
+    );
   }
   if (other.trim() === '') return { kind: 'none' };
   const newline = other.indexOf('\n');
@@ -93,7 +99,7 @@ function parse(text: string, step: KeptRecordStep, execution: string | undefined
   try {
     json = JSON.parse(text);
   } catch {
-    return { kind: 'foreign', found: 'an unreadable version record (not JSON), ignored' };
+    return { kind: 'foreign', found: text === '' ? 'an empty version record, ignored' : 'an unreadable version record (not JSON), ignored' };
   }
   const kept = KeptRecord.safeParse(json);
   if (!kept.success) {

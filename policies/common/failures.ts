@@ -11,6 +11,10 @@ export const FAILURE = {
   CommandTimedOut: 'CommandTimedOut',
   ConnectionLost: 'ConnectionLost',
   HostCommandFailed: 'HostCommandFailed',
+  /** A command failed for a passing reason (a held dpkg lock, an unreachable mirror): retried with backoff. */
+  HostCommandTransient: 'HostCommandTransient',
+  /** The runner's own state on the host (job directory, job files, version records) is wrong or tampered with. */
+  HostStateInvalid: 'HostStateInvalid',
   PreflightFailed: 'PreflightFailed',
   RecordMissing: 'RecordMissing',
   RebootTimedOut: 'RebootTimedOut',
@@ -23,6 +27,8 @@ export const FAILURE = {
   NoticeRejected: 'NoticeRejected',
   /** A channel or credential names a secret file or variable the worker does not allow (MAINT_SECRET_DIRS, MAINT_SECRET_ENV_PREFIX). */
   SecretRefused: 'SecretRefused',
+  // Paging (activities/probes/paging).
+  PageRejected: 'PageRejected',
   // Dependency runs: Renovate, the checkout, GitHub.
   RenovateMissing: 'RenovateMissing',
   RenovateTimeout: 'RenovateTimeout',
@@ -52,9 +58,9 @@ export const NON_RETRYABLE = {
   /** Read-only facts of a host. */
   hostFacts: [...PERMANENT_SSH_FAILURES],
   /** Dry-run previews: a command that fails once fails again. */
-  hostPreview: [...PERMANENT_SSH_FAILURES, FAILURE.HostCommandFailed],
+  hostPreview: [...PERMANENT_SSH_FAILURES, FAILURE.HostCommandFailed, FAILURE.HostStateInvalid],
   /** The steps of a rollout on a host: a failed command, health check, reboot or preflight is the host's verdict. */
-  hostSteps: [...PERMANENT_SSH_FAILURES, FAILURE.HostCommandFailed, FAILURE.HealthCheckFailed, FAILURE.RebootTimedOut, FAILURE.PreflightFailed],
+  hostSteps: [...PERMANENT_SSH_FAILURES, FAILURE.HostCommandFailed, FAILURE.HostStateInvalid, FAILURE.HealthCheckFailed, FAILURE.RebootTimedOut, FAILURE.PreflightFailed],
   /** Reading an inventory source: unavailable or invalid is reported, not waited out. */
   inventory: [FAILURE.InventoryUnavailable, FAILURE.InventoryInvalid],
 } as const satisfies Record<string, readonly FailureType[]>;

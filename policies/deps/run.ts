@@ -12,6 +12,8 @@ export type PullRequestOutcome =
   | 'created'
   | 'updated'
   | 'unchanged'
+  /** Someone else pushed to the PR's branch: we neither push over it nor merge it (Renovate's rule). */
+  | 'left-alone'
   | 'merged'
   | 'would-create'
   | 'would-update'

@@ -6,6 +6,7 @@ import type { RolloutPolicy } from '../rollout/policy';
 import type { TargetSet } from '../rollout/types';
 import type { NoticeRecipient, OrganisationInfo, WindowPlan } from '../windows/types';
 import type { Blackout } from '../windows/schema';
+import { overlappingWindows } from '../windows/overlaps';
 
 export interface LoadedOrganisationFile {
   file: string;
@@ -22,12 +23,19 @@ export interface WindowAttachments {
 
 type Located<T> = { file: string; path: string; item: T };
 
+/** The window plans of the organisation files, and what `maint apply` warns about (each "file: path: message"). */
+export interface OrganisationPlan {
+  windows: WindowPlan[];
+  warnings: string[];
+}
+
 /**
  * Joins the organisation files into one set of window plans. Names are unique across files,
- * every reference resolves and no window breaks its services' SLA tiers (checked from `now`), or
- * nothing is returned: the error names each file and path.
+ * every reference resolves, no window breaks its services' SLA tiers and no two windows over the
+ * same service run at the same time (both checked from `now`; overlapping runs are only a warning
+ * when one of the two windows allows it), or nothing is returned: the error names each file and path.
  */
-export function planOrganisation(files: LoadedOrganisationFile[], attachments: (window: WindowDefinition) => WindowAttachments, now: Date): WindowPlan[] {
+export function planOrganisation(files: LoadedOrganisationFile[], attachments: (window: WindowDefinition) => WindowAttachments, now: Date): OrganisationPlan {
   const problems = new Map<string, PolicyProblem[]>();
   const report = (file: string, path: string, message: string) => problems.set(file, [...(problems.get(file) ?? []), { path, message }]);
 
@@ -107,8 +115,18 @@ export function planOrganisation(files: LoadedOrganisationFile[], attachments: (
     const at = windows.get(p.window)!;
     report(at.file, `${at.path}.${p.field}`, p.message);
   }
+  const warnings: string[] = [];
+  const timed = [...windows.values()].map((at, i) => ({ ...at, services: at.item.services, timing: plans[i]!.timing }));
+  for (const { earlier, later, services: shared, overlap } of overlappingWindows(timed, now)) {
+    const [a, b] = [earlier.item.name, later.item.name];
+    const utc = (iso: string) => iso.replace(/\.000Z$/, 'Z');
+    const message = `window "${b}" overlaps window "${a}" (${earlier.file} ${earlier.path}) on service${shared.length === 1 ? '' : 's'} ${shared.join(', ')}: `
+      + `first ${utc(overlap.from)} to ${utc(overlap.until)} UTC ("${a}" runs ${utc(overlap.a.start)} to ${utc(overlap.a.end)}, "${b}" ${utc(overlap.b.start)} to ${utc(overlap.b.end)})`;
+    if (earlier.item.allowOverlap || later.item.allowOverlap) warnings.push(`${later.file}: ${later.path}: ${message}`);
+    else report(later.file, later.path, `${message}; move one of them, or set allowOverlap: true on one if they may run at the same time`);
+  }
   if (problems.size > 0) throw combined(problems);
-  return plans;
+  return { windows: plans, warnings };
 }
 
 /**

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { dependenciesSchema } from '../deps/schema';
 import { durationSchema } from '../common/durations';
+import { envName, httpUrl, lowerName } from '../common/fields';
+import { organisationProbeFields, serviceProbeFields } from '../probes/schema';
 import { cronExpressionProblem } from '../windows/occurrences';
 import { windowTimingFields, timezoneSchema } from '../windows/schema';
 import { taskSchema } from '../windows/tasks';
 import { parseAllowedWindow, type AllowedWindow } from '../availability/allowedWindows';
 
-const name = (example: string) => z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, `expected a lower-case name with digits and "-", like ${example}`);
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name like MAINT_SMTP_PASSWORD');
+const name = lowerName;
 const email = z.email('expected an e-mail address like ops@example.com');
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 
 export const LANGUAGES = ['nl', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -144,6 +144,7 @@ export const serviceSchema = z.strictObject({
   name: name('webshop'),
   title: localizedTextSchema.optional().describe('What customers call it, e.g. {nl: Webwinkel, en: Web shop}.'),
   subscribers: z.array(subscriberSchema).default([]),
+  ...serviceProbeFields,
   tier: z.string().min(1).optional().describe('Name of its SLA tier under `slaTiers`.'),
 });
 
@@ -154,6 +155,7 @@ export const windowSchema = z
     ...windowTimingFields,
     blackoutCalendars: z.array(z.string().min(1)).default([]).describe('.ics files (relative to this file) whose events are blackouts.'),
     services: z.array(z.string().min(1)).min(1).describe('Affected services (names under `services`).'),
+    allowOverlap: z.boolean().default(false).describe('Runs of this window may overlap runs of another window over the same service: `maint apply` warns instead of refusing.'),
     impact: localizedTextSchema.optional().describe('Expected impact in customers\' words; a sensible default is used.'),
     notices: z
       .strictObject({
@@ -199,6 +201,7 @@ export const organisationSchema = z
       .describe('Where pre-flight failures and rollbacks are reported (operations, not customers).'),
     services: z.array(serviceSchema).default([]),
     windows: z.array(windowSchema).default([]),
+    ...organisationProbeFields,
     dependencies: dependenciesSchema.optional().describe('Dependency and base-image update PRs (at most one file may hold this section).'),
   })
   .describe('An organisation\'s services, maintenance windows and notice channels (apiVersion maint/v1, kind Organisation). Several files may each hold a part.');

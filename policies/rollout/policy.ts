@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { durationSchema, timeoutSchema, timerDurationSchema } from '../common/durations';
+import { regexSchema } from '../common/fields';
 import { hostSourceSchema } from '../inventory/sources';
 import { tagKeySchema } from '../inventory/hosts';
 import { becomeSchema } from '../inventory/become';
 import { parseSelector } from '../inventory/selector';
 import type { PolicyProblem } from '../common/errors';
 import { templateTags, unknownTemplateVariables } from '../common/templates';
-import { countOrPercentSchema, positiveCountOrPercentSchema, waveProblems } from './waves';
+import { countOrPercentSchema, orderByZone, positiveCountOrPercentSchema, waveProblems, waveSettings, ZONE_TAG } from './waves';
 
 /** A command template: `{{host.name}}`-style variables only (see templates.ts); values are shell-quoted. */
 const commandTemplate = z
@@ -56,14 +57,7 @@ export const healthCheckSchema = z.discriminatedUnion('kind', [
     kind: z.literal('http'),
     url: urlTemplate.describe('Fetched from the worker, e.g. http://{{host.address}}:8080/health'),
     expectStatus: z.number().int().min(100).max(599).default(200),
-    bodyMatches: z.string().refine((re) => {
-      try {
-        new RegExp(re);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'expected a valid regular expression').optional().describe('Regular expression the body must match, e.g. "version={{target}}" is not expanded: write the literal.'),
+    bodyMatches: regexSchema.optional().describe('Regular expression the body must match, e.g. "version={{target}}" is not expanded: write the literal.'),
   }),
   z.strictObject({
     kind: z.literal('tcp'),
@@ -106,6 +100,7 @@ export const rolloutPolicySchema = z
       .strictObject({
         canary: z.number().int().nonnegative().default(0).describe('Hosts in the first, canary wave.'),
         batches: z.array(positiveCountOrPercentSchema).min(1).default(['100%']).describe('Batch sizes after the canary, Ansible-style: [1, "10%", "50%", "100%"]; the last repeats.'),
+        byZone: z.boolean().default(false).describe('Zone by zone (GCP-style): hosts ordered by their `az` tag (zones in the order of their first host), no wave holds hosts of two zones, so at most one zone is touched at a time; the canary comes from the first zone. Every targeted host needs an `az` tag.'),
       })
       .prefault({}),
     maxUnavailable: positiveCountOrPercentSchema.default(1).describe('At most this many hosts out of service at once.'),
@@ -189,19 +184,35 @@ function policyTemplates(policy: RolloutPolicy): Array<[string, string]> {
   return out;
 }
 
+type TaggedHost = { name: string; tags: Record<string, string> };
+
+/** "N of the M targeted hosts has/have no tag "T" (up to 5 names)", or undefined when every host has it. */
+function missingTag(hosts: readonly TaggedHost[], tag: string): string | undefined {
+  const without = hosts.filter((h) => !Object.hasOwn(h.tags, tag)).map((h) => h.name);
+  if (without.length === 0) return undefined;
+  const names = without.length > 5 ? `${without.slice(0, 5).join(', ')} and ${without.length - 5} more` : without.join(', ');
+  return `${without.length} of the ${hosts.length} targeted hosts ${without.length === 1 ? 'has' : 'have'} no tag "${tag}" (${names})`;
+}
+
+/** With `waves.byZone`, the hosts that have no zone, as a problem at that path (the worker checks targets it reads itself too). */
+export function missingZones(hosts: readonly TaggedHost[]): PolicyProblem | undefined {
+  const missing = missingTag(hosts, ZONE_TAG);
+  return missing === undefined ? undefined : { path: 'waves.byZone', message: `zone-aware waves need the zone of every host: ${missing}` };
+}
+
 /**
  * What the policy cannot do with these hosts, found before anything starts: a canary larger than
- * the fleet, and `{{host.tags.NAME}}` where a targeted host has no such tag (it would fail there
- * at run time).
+ * the fleet (with `waves.byZone`: than the first zone, or hosts without a zone), and
+ * `{{host.tags.NAME}}` where a targeted host has no such tag (it would fail there at run time).
  */
-export function targetProblems(policy: RolloutPolicy, hosts: ReadonlyArray<{ name: string; tags: Record<string, string> }>): PolicyProblem[] {
-  const problems = waveProblems(hosts.length, { canary: policy.waves.canary, batches: policy.waves.batches, maxUnavailable: policy.maxUnavailable });
+export function targetProblems(policy: RolloutPolicy, hosts: readonly TaggedHost[]): PolicyProblem[] {
+  const unzoned = policy.waves.byZone ? missingZones(hosts) : undefined;
+  const zones = policy.waves.byZone && !unzoned ? orderByZone(hosts.map((h) => h.tags[ZONE_TAG]!), (zone) => zone) : undefined;
+  const problems = [...(unzoned ? [unzoned] : []), ...waveProblems(hosts.length, waveSettings(policy), zones)];
   for (const [path, template] of policyTemplates(policy)) {
     for (const tag of new Set(templateTags(template))) {
-      const without = hosts.filter((h) => !Object.hasOwn(h.tags, tag)).map((h) => h.name);
-      if (without.length === 0) continue;
-      const names = without.length > 5 ? `${without.slice(0, 5).join(', ')} and ${without.length - 5} more` : without.join(', ');
-      problems.push({ path, message: `{{host.tags.${tag}}}: ${without.length} of the ${hosts.length} targeted hosts ${without.length === 1 ? 'has' : 'have'} no tag "${tag}" (${names})` });
+      const missing = missingTag(hosts, tag);
+      if (missing !== undefined) problems.push({ path, message: `{{host.tags.${tag}}}: ${missing}` });
     }
   }
   return problems;

@@ -147,3 +147,8 @@ export interface BatchResult {
   halted: boolean;
   aborted: boolean;
 }
+
+/** The workflow id of a rollout: `rollout-<id>` (the CLI, windows and incidents address it by this). */
+export function rolloutWorkflowId(rolloutId: string): string {
+  return `rollout-${rolloutId}`;
+}

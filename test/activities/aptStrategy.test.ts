@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 // cache, sources and logs; files unpacked under it), and each test proves that before anything runs.
 // Each test gets a host of its own: beforeEach empties that directory, republishes both repositories
 // and installs the old versions, so no test starts from what an earlier one left.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -14,6 +14,9 @@ import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { runJob } from '../../activities/hosts/jobs';
 import { NodeSshConnector, type HostShell } from '../../activities/hosts/ssh';
+import { createPatchActivities } from '../../activities/patch';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { aptStrategy } from '../../activities/patch/strategies/apt';
 import type { StrategyContext, VersionRecord } from '../../activities/patch/strategy';
 import type { Strategy } from '../../policies/rollout/policy';
@@ -41,6 +44,31 @@ const PACKAGES: DemoPackage[] = [
 ];
 
 const APT_GET = 'apt-get -y -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confold -o APT::Keep-Downloaded-Packages=true';
+
+/**
+ * Holds `path` locked as apt and dpkg lock it (an fcntl write lock: flock(1) takes another kind of
+ * lock, which apt does not see), as a running unattended-upgrades would; resolves once it is held.
+ * `release()` ends the holder.
+ */
+async function holdAptLock(path: string): Promise<{ release: () => Promise<void> }> {
+  const holder: ChildProcess = spawn('python3', ['-c', [
+    'import fcntl, sys, time',
+    'f = open(sys.argv[1], "a")',
+    'fcntl.lockf(f, fcntl.LOCK_EX)',
+    'print("held", flush=True)',
+    'time.sleep(600)',
+  ].join('\n'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout!.once('data', () => resolve());
+    holder.once('exit', (code) => reject(new Error(`the lock holder exited with ${code}`)));
+  });
+  return {
+    release: () => new Promise<void>((resolve) => {
+      holder.once('exit', () => resolve());
+      holder.kill('SIGKILL');
+    }),
+  };
+}
 
 describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
   let sandbox: string;
@@ -382,4 +410,36 @@ describe('apt strategy on a real apt/dpkg (sandboxed) over SSH', () => {
     needrestart(['NEEDRESTART-VER: 3.6', 'NEEDRESTART-KCUR: 6.1.0-18-amd64', 'NEEDRESTART-KEXP: 6.1.0-21-amd64', 'NEEDRESTART-KSTA: 3', 'NEEDRESTART-SVC: ssh.service']);
     expect(await aptStrategy.rebootRequired(ctx, ALL)).toBe(true);
   });
+  it('waits for another apt holding the dpkg lock (DPkg::Lock::Timeout) and then patches, instead of failing', async () => {
+    const record = await aptStrategy.record(ctx, SECURITY);
+    const lock = await holdAptLock(join(root, 'var/lib/dpkg/lock-frontend'));
+    const since = Date.now();
+    const released = new Promise<void>((resolve) => setTimeout(() => void lock.release().then(resolve), 4000));
+    try {
+      expect(await aptStrategy.apply(ctx, SECURITY, record)).toEqual({ installed: { 'maint-sec': '1:1.0.1' }, alreadyApplied: false, record });
+      expect(Date.now() - since).toBeGreaterThanOrEqual(3500); // it waited for the lock
+      expect(await installed()).toEqual({ 'maint-demo': '1.0.0', 'maint-sec': '1:1.0.1' });
+    } finally {
+      await released;
+    }
+  }, 120_000);
+
+  it('fails recording for now, retryable, while another apt holds the lists lock (apt-get update does not wait), and records once it is free', async () => {
+    const host = fleet.hosts[0]!;
+    const patch = createPatchActivities({ ssh: new NodeSshConnector() });
+    const runId = randomUUID();
+    const input = { rolloutId: `${ctx.rolloutId}-${testCases}`, execution: runId, host, strategy: SECURITY, commandTimeoutMs: 120_000 };
+    const attempt = (n: number) => new MockActivityEnvironment({ attempt: n, workflowExecution: { workflowId: `rollout-batch-${runId}`, runId } }, { logger: new DefaultLogger('ERROR') });
+    const lock = await holdAptLock(join(root, 'var/lib/apt/lists/lock'));
+    try {
+      await expect(attempt(1).run(patch.recordVersions, input)).rejects.toMatchObject({
+        type: 'HostCommandTransient', nonRetryable: false,
+        message: expect.stringContaining(`(the lock ${join(root, 'var/lib/apt/lists/lock')} is held by another process (an apt or dpkg run): retried)`),
+      });
+    } finally {
+      await lock.release();
+    }
+    // Temporal's retry, after the backoff: the lock is free now.
+    expect(await attempt(2).run(patch.recordVersions, input)).toEqual({ before: { 'maint-sec': '1:1.0.0' }, target: { 'maint-sec': '1:1.0.1' } });
+  }, 120_000);
 });

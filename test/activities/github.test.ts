@@ -87,6 +87,23 @@ describe('GitHub adapter (real Octokit against the stateful GitHub fake)', () =>
     expect(await fake.readFile(ref.owner, ref.repo, 'deps/lodash', 'package.json')).toContain('4.17.21');
   });
 
+  it('never pushes over a commit a person pushed to the PR branch; its own older commits (without the trailer) it still moves', async () => {
+    const ref = await newRepo();
+    const ours = await github.commitFiles(ref, { baseBranch: 'main', branch: 'deps/lodash', message: 'Update lodash to 4.17.21', files: bump });
+    expect((await fake.log(ref.owner, ref.repo, 'deps/lodash'))[0]!.subject).toBe('Update lodash to 4.17.21');
+    const human = await fake.pushCommit(ref.owner, ref.repo, 'deps/lodash', { 'package-lock.json': '{}\n' }, 'Fix the lock file by hand');
+    const again = await github.commitFiles(ref, { baseBranch: 'main', branch: 'deps/lodash', message: 'Update lodash to 4.17.21', files: bump });
+    expect(again).toEqual({ commitSha: human, changed: false, foreign: expect.stringMatching(new RegExp(`^the branch's head ${human.slice(0, 7)} \\("Fix the lock file by hand" by .+\\) is not ours: someone pushed to it$`)) });
+    expect(await github.branchHead(ref, 'deps/lodash')).toBe(human);
+    expect((await fake.log(ref.owner, ref.repo, 'deps/lodash')).map((c) => c.sha)).toEqual([human, ours.commitSha, expect.any(String)]);
+
+    // A branch whose head is a one-line "Update …" commit on the base (what maint wrote before the trailer) is ours.
+    await fake.pushCommit(ref.owner, ref.repo, 'deps/legacy', { 'package.json': '{}\n' }, 'Update lodash to 4.17.19');
+    const moved = await github.commitFiles(ref, { baseBranch: 'main', branch: 'deps/legacy', message: 'Update lodash to 4.17.21', files: bump });
+    expect(moved.changed).toBe(true);
+    expect(moved.foreign).toBeUndefined();
+  });
+
   it('updates the one open PR of a branch in place instead of opening a second one; labels and reviewers are added', async () => {
     const ref = await newRepo(['alice']);
     await github.commitFiles(ref, { baseBranch: 'main', branch: 'deps/lodash', message: 'Update lodash', files: bump });
@@ -226,6 +243,21 @@ describe('GitHub adapter (real Octokit against the stateful GitHub fake)', () =>
     const failed = await verdict();
     expect(failed.state).toBe('failure');
     expect(failed.details).toEqual(expect.arrayContaining(['lint: failure', 'slow: queued']));
+  });
+
+  it("keeps the verdict pending while a check the base branch's protection requires has not reported", async () => {
+    const ref = await newRepo();
+    const sha = (await github.branchHead(ref, 'main'))!;
+    fake.setStatus(ref.owner, ref.repo, sha, { context: 'ci/test', state: 'success' });
+    // Unprotected: what reported is all there is.
+    expect(await github.checks(ref, sha, 'main')).toEqual({ state: 'success', details: ['ci/test: success'] });
+    fake.protectBranch(ref.owner, ref.repo, 'main', ['ci/test', 'security/scan']);
+    expect(await github.checks(ref, sha, 'main')).toEqual({ state: 'pending', details: ['ci/test: success', "security/scan: not reported yet (required by main's branch protection)"] });
+    // Nothing reported at all, but required checks: pending, not "none".
+    const other = await fake.pushCommit(ref.owner, ref.repo, 'main', { 'x.txt': 'x\n' }, 'Another commit');
+    expect((await github.checks(ref, other, 'main')).state).toBe('pending');
+    fake.addCheckRun(ref.owner, ref.repo, sha, { name: 'security/scan', conclusion: 'success' });
+    expect(await github.checks(ref, sha, 'main')).toEqual({ state: 'success', details: ['ci/test: success', 'security/scan: success'] });
   });
 
   it('squash-merges a green PR: the base branch holds the change (also in a git clone over HTTP) and the PR shows as merged', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -144,5 +145,96 @@ describe('patch activities on a real sshd host', () => {
     } finally {
       rmSync(blocker, { recursive: true, force: true });
     }
+  });
+  it('never reads or writes a version record through a symbolic link planted at its path, and changes nothing', async () => {
+    const host = fleet.hosts[0]!;
+    writeFileSync(join(host.dir, 'version'), '1.0.0\n');
+    rmSync(join(host.dir, 'applies'), { force: true });
+    const rolloutId = `test-patch-${randomUUID()}`;
+    const input = { rolloutId, execution: randomUUID(), host, strategy, commandTimeoutMs: 60_000 };
+    const path = join(host.jobDir, `${rolloutId}.${host.name}.${input.execution}.record.json`);
+    const outside = mkdtempSync(join(tmpdir(), 'maint-victim-'));
+    const victim = join(outside, 'shadow');
+    writeFileSync(victim, '{"rolloutId":"forged"}\n');
+    try {
+      const record = await inExecution().recordVersions(input);
+      // Planted by another local user: a link to a file of root's.
+      symlinkSync(victim, path);
+      lchownSync(path, 65534, 65534);
+      const refusal = `${path} is a symbolic link, not the runner's: refusing to follow it (someone else put it there; remove it)`;
+      await expect(inExecution().applyPatch({ ...input, record })).rejects.toMatchObject({ type: 'HostStateInvalid', nonRetryable: true, message: `patch-1: cannot store the version record in the job directory: ${refusal}` });
+      await expect(inExecution().recordVersions(input)).rejects.toMatchObject({ type: 'HostStateInvalid', message: `patch-1: cannot read the version record in the job directory: ${refusal}` });
+      await expect(inExecution().rollbackHost(input)).rejects.toMatchObject({ type: 'HostStateInvalid', message: `patch-1: cannot read the version record in the job directory: ${refusal}` });
+      expect(readFileSync(victim, 'utf8')).toBe('{"rolloutId":"forged"}\n');
+      expect(readFileSync(join(host.dir, 'version'), 'utf8').trim()).toBe('1.0.0');
+      expect(existsSync(join(host.dir, 'applies'))).toBe(false);
+    } finally {
+      rmSync(path, { force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses, naming the host and the file, a record of its own execution that holds anything else, instead of taking the host as it is now for "before"', async () => {
+    const host = fleet.hosts[0]!;
+    writeFileSync(join(host.dir, 'version'), '2.0.0\n'); // patched already: "before" must come from the record
+    const rolloutId = `test-patch-${randomUUID()}`;
+    const input = { rolloutId, execution: randomUUID(), host, strategy, commandTimeoutMs: 60_000 };
+    const path = join(host.jobDir, `${rolloutId}.${host.name}.${input.execution}.record.json`);
+    const cases: Array<[string, string]> = [
+      ['{"before": {"version": "1.0', 'an unreadable version record (not JSON)'],
+      ['', 'an empty version record'],
+      [JSON.stringify({ rolloutId, host: host.name, execution: 'another-run', record: { before: { version: '0.1.0' }, target: {} } }), `a version record left by another execution of rollout ${rolloutId} (run another-run, before: version 0.1.0)`],
+      [JSON.stringify({ rolloutId, host: host.name, execution: input.execution, record: { before: 'everything' } }), 'a version record in an unknown format (record.before: '],
+    ];
+    try {
+      for (const [content, holds] of cases) {
+        writeFileSync(path, content);
+        const refused = { type: 'HostStateInvalid', nonRetryable: true, message: expect.stringContaining(`patch-1: ${path} should hold this rollout execution's version record but holds ${holds}`) };
+        await expect(inExecution().recordVersions(input)).rejects.toMatchObject(refused);
+        await expect(inExecution().rollbackHost(input)).rejects.toMatchObject(refused);
+      }
+      expect(readFileSync(join(host.dir, 'version'), 'utf8').trim()).toBe('2.0.0');
+    } finally {
+      rmSync(path, { force: true });
+    }
+  });
+
+  it('heartbeats on a timer while one SSH command runs, with the details it last sent', async () => {
+    const host = fleet.hosts[0]!;
+    writeFileSync(join(host.dir, 'version'), '1.0.0\n');
+    const slow: Strategy = { ...strategy, check: 'sleep 11; cat "$MAINT_HOST_DIR/version"' };
+    const runId = randomUUID();
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `rollout-batch-${runId}`, runId } }, { logger: new DefaultLogger('ERROR') });
+    const beats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => beats.push(details));
+    const record = await env.run(patch.recordVersions, { rolloutId: `test-patch-${randomUUID()}`, execution: randomUUID(), host, strategy: slow, commandTimeoutMs: 60_000 });
+    expect(record).toEqual({ before: { version: '1.0.0' }, target: { version: '2.0.0' } });
+    expect(beats.slice(0, 2)).toEqual([{ step: 'connecting', host: 'patch-1' }, { step: 'connected', host: 'patch-1' }]);
+    // At least one beat from the timer (every 10 s) while `sleep 11` ran, repeating the last details.
+    expect(beats.length).toBeGreaterThanOrEqual(3);
+    expect(beats.slice(2).every((d) => JSON.stringify(d) === JSON.stringify({ step: 'connected', host: 'patch-1' }))).toBe(true);
+  }, 60_000);
+  it('runs a change again on the retry when it failed for a passing reason (a held lock), instead of handing back the recorded failure', async () => {
+    const host = fleet.hosts[0]!;
+    writeFileSync(join(host.dir, 'version'), '1.0.0\n');
+    rmSync(join(host.dir, 'applies'), { force: true });
+    rmSync(join(host.dir, 'locked-once'), { force: true });
+    // The first run finds the dpkg lock held, as when unattended-upgrades runs; the next does not.
+    const flaky: Strategy = {
+      ...strategy,
+      apply: `if [ ! -e "$MAINT_HOST_DIR/locked-once" ]; then touch "$MAINT_HOST_DIR/locked-once"; echo 'E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)' >&2; exit 100; fi; ${strategy.apply}`,
+    };
+    const rolloutId = `test-patch-${randomUUID()}`;
+    const input = { rolloutId, execution: randomUUID(), host, strategy: flaky, commandTimeoutMs: 60_000 };
+    const activities = inExecution();
+    const record = await activities.recordVersions(input);
+    await expect(activities.applyPatch({ ...input, record })).rejects.toMatchObject({
+      type: 'HostCommandTransient', nonRetryable: false,
+      message: expect.stringContaining('(the lock /var/lib/dpkg/lock-frontend is held by another process (an apt or dpkg run): retried)'),
+    });
+    expect(readFileSync(join(host.dir, 'version'), 'utf8').trim()).toBe('1.0.0');
+    // The retry (same execution, so the same job key) runs the command again and patches.
+    expect(await activities.applyPatch({ ...input, record })).toEqual({ installed: { version: '2.0.0' }, alreadyApplied: false, record });
+    expect(readFileSync(join(host.dir, 'applies'), 'utf8')).toBe('applied\n');
   });
 });

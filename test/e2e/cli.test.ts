@@ -57,6 +57,17 @@ describe('maint CLI against `maint dev` and real sshd hosts', () => {
     }
   });
 
+  it('refuses zone-aware waves (waves.byZone) over hosts without an az tag, also with --dry-run, naming the path, the count and the hosts', async () => {
+    writeFileSync(join(dir, 'zones-inventory.yaml'), fleet.inventoryYaml((h, i) => (i === 1 ? { tags: { ...h.tags, az: 'eu-west-1a' } } : {})));
+    const policy = join(dir, 'zones.yaml');
+    writeFileSync(policy, 'apiVersion: maint/v1\nkind: RolloutPolicy\nname: web\ntargets: {inventory: zones-inventory.yaml}\nstrategy: {kind: apt, packages: security}\nwaves: {byZone: true}\n');
+    for (const args of [['rollout', 'start', '-f', policy, '--dry-run'], ['rollout', 'start', '-f', policy]]) {
+      const result = await runMaint(args, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${policy}: waves.byZone: zone-aware waves need the zone of every host: 2 of the 3 targeted hosts have no tag "az" (web-1, web-3)`);
+    }
+  });
+
   it('runs facts through `maint dev`, survives a restart, and doctor follows the server', async () => {
     const inventory = join(dir, 'inventory.yaml');
     // web-3 pins web-1's key: it must be reported failed with the reason.

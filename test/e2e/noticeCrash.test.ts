@@ -108,7 +108,7 @@ describe('notices survive SIGKILL of the worker mid-sending', () => {
     try {
       const start = DateTime.now().setZone('Europe/Amsterdam').minus({ minutes: 1 }).startOf('minute');
       const file = join(dir, 'maint.yaml');
-      const [plan] = planOrganisation([{ file, content: parsePolicyText(org(smtp.port, start), file, organisationSchema) }], () => ({ rollouts: [], calendarBlackouts: [] }), new Date());
+      const [plan] = planOrganisation([{ file, content: parsePolicyText(org(smtp.port, start), file, organisationSchema) }], () => ({ rollouts: [], calendarBlackouts: [] }), new Date()).windows;
       const taskQueue = uniqueTaskQueue('notice-crash');
       // The restarted worker finds the ledger in its data directory (SQLite); two workers on different
       // data directories share it through PostgreSQL, as workers on different machines do.

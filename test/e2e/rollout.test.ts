@@ -64,6 +64,25 @@ describe('maint rollout with a worker process and 6 real sshd hosts', () => {
     expect(fx.hosts.map((_h, i) => fx.applyCount(i))).toEqual(Array(6).fill(0));
   });
 
+  it('dry run with waves.byZone shows each wave in one zone, zones in the order of their first host (az from a Pulumi stack)', async () => {
+    workers.push(startWorkerProcess(env));
+    writeFileSync(join(dir, 'zones-outputs.json'), JSON.stringify({
+      inventory: fx.fleet.hosts.map((h, i) => ({
+        id: `i-0${i}`, name: h.name, address: h.address, port: h.port, user: h.user, hostKeyFingerprint: h.hostKey,
+        az: `eu-west-1${'baa'[i % 3]}`, tags: { Role: 'web', healthPort: h.tags.healthPort! },
+      })),
+    }));
+    const file = writePolicy('zones.yaml', `targets: {source: {kind: pulumi-outputs-file, file: zones-outputs.json, identityFile: ${JSON.stringify(fx.fleet.clientKey)}}}\nwaves: {canary: 1, batches: ["50%"], byZone: true}\nmaxUnavailable: 2\n`);
+    const result = await runMaint(['rollout', 'start', '-f', file, '--dry-run'], env);
+    expect(result.code).toBe(0);
+    const waves = [...result.stdout.matchAll(/^wave (\d+)(?: \(canary\))? in zone (\S+): (\d+) host\(s\)/gm)].map((m) => [Number(m[1]), m[2], Number(m[3])]);
+    // Zone b: host-1, host-4; zone a: the other four. Batches of 50% (3 hosts) end at the zone's end.
+    expect(waves).toEqual([[0, 'eu-west-1b', 1], [1, 'eu-west-1b', 1], [2, 'eu-west-1a', 3], [3, 'eu-west-1a', 1]]);
+    expect(result.stdout).toMatch(/wave 1 in zone eu-west-1b: 1 host\(s\), at most 1 at once\n {2}host-4 /);
+    expect(result.stdout).toMatch(/wave 2 in zone eu-west-1a: 3 host\(s\), at most 2 at once\n {2}host-2 .*\n {2}host-3 .*\n {2}host-5 /);
+    expect(fx.hosts.map((_h, i) => fx.applyCount(i))).toEqual(Array(6).fill(0));
+  });
+
   it('patches exactly the hosts a pulumi-outputs-file source selects (PatchGroup=web-a)', async () => {
     workers.push(startWorkerProcess(env));
     // What `pulumi stack output --json` prints for a fleet: hosts 1, 3, 5 in patch group web-a.

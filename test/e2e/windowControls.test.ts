@@ -50,6 +50,7 @@ ${windows.includes('weekly') ? `
     recurrence: {kind: once, at: "${at}"}
     duration: 1h
     services: [db-${id}]
+    allowOverlap: true
     notices: {leadTimes: [1h]}
     preflight: false
 ` : ''}`;

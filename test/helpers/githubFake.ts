@@ -51,6 +51,8 @@ export interface GitHubFake {
   log(owner: string, repo: string, branch: string): Promise<Array<{ sha: string; subject: string; parents: string[] }>>;
   setStatus(owner: string, repo: string, sha: string, status: { context: string; state: FakeStatus['state']; description?: string }): void;
   addCheckRun(owner: string, repo: string, sha: string, run: { name: string; status?: FakeCheckRun['status']; conclusion?: FakeCheckRun['conclusion'] }): void;
+  /** Branch protection requiring these status checks on `branch` (an empty list: protected, nothing required). */
+  protectBranch(owner: string, repo: string, branch: string, requiredChecks: string[]): void;
   /** Opens a PR as someone else would (a developer, another worker); the head branch must exist. */
   openPullRequest(owner: string, repo: string, input: { head: string; base?: string; title: string; body?: string }): Promise<number>;
   /** Closes a PR without merging, as a developer would in the web UI. */
@@ -117,6 +119,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       nextNumber: 1,
       statuses: new Map(),
       checkRuns: new Map(),
+      requiredChecks: new Map(),
       tagDates: new Map(),
     });
     return { headSha };
@@ -159,6 +162,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
 
     setStatus: (owner, name, sha, status) => void addStatus(state, repoOf(owner, name), sha, status),
     addCheckRun: (owner, name, sha, run) => void addCheckRun(state, repoOf(owner, name), sha, run),
+    protectBranch: (owner, name, branch, requiredChecks) => void repoOf(owner, name).requiredChecks.set(branch, requiredChecks),
 
     async openPullRequest(owner, name, input) {
       const repo = repoOf(owner, name);

@@ -40,7 +40,7 @@ const problems = (text: string) => {
   }
   throw new Error('expected the file to be rejected');
 };
-const plan = (files: LoadedOrganisationFile[], now = new Date('2026-11-01T00:00:00Z')) => planOrganisation(files, () => ({ rollouts: [], calendarBlackouts: [] }), now);
+const plan = (files: LoadedOrganisationFile[], now = new Date('2026-11-01T00:00:00Z')) => planOrganisation(files, () => ({ rollouts: [], calendarBlackouts: [] }), now).windows;
 
 describe('organisation file', () => {
   it('reads defaults a user can rely on: lead times 5d and 24h, pre-flight 24h, language en, Amsterdam time', () => {

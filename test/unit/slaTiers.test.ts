@@ -31,7 +31,7 @@ const window = (name: string, recurrence: string, duration: string, extra = '') 
 ${extra}`;
 
 const parse = (text: string) => parsePolicyText(text, 'maint.yaml', organisationSchema);
-const plan = (text: string, now = NOW) => planOrganisation([{ file: 'maint.yaml', content: parse(text) }], () => ({ rollouts: [], calendarBlackouts: [] }), now);
+const plan = (text: string, now = NOW) => planOrganisation([{ file: 'maint.yaml', content: parse(text) }], () => ({ rollouts: [], calendarBlackouts: [] }), now).windows;
 const refusal = (fn: () => unknown): string => {
   try {
     fn();
@@ -169,9 +169,9 @@ describe('maint apply refuses windows that break their services\' tiers', () => 
   });
 
   it('counts overlapping runs once and a run across a month end in each month for its part there', () => {
-    // Two windows both Tuesdays 22:00-23:00: 1h a week, not 2h; max 5h a month holds.
+    // Two windows both Tuesdays 22:00-23:00 (allowed to overlap): 1h a week, not 2h; max 5h a month holds.
     const overlapping = HEAD + GOLD.replace('maxMaintenancePerMonth: 4h', 'maxMaintenancePerMonth: 5h') + SERVICES + 'windows:\n'
-      + window('a', '{kind: weekly, days: [tue], at: "22:00"}', '1h') + window('b', '{kind: weekly, days: [tue], at: "22:00"}', '1h');
+      + window('a', '{kind: weekly, days: [tue], at: "22:00"}', '1h') + window('b', '{kind: weekly, days: [tue], at: "22:00"}', '1h', '    allowOverlap: true\n');
     expect(plan(overlapping)).toHaveLength(2);
     // Thu 2026-12-31 22:00 for 6h: 2h in December, 4h in January; max 3h → only January is over.
     const newYear = HEAD + GOLD.replace('maxMaintenancePerMonth: 4h', 'maxMaintenancePerMonth: 3h').replace('Mon-Fri 22:00-06:00', 'Thu 22:00-06:00') + SERVICES + 'windows:\n'

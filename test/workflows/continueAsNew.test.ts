@@ -229,4 +229,33 @@ describe(`continue-as-new: a rollout over ${HOSTS} simulated ssh2 hosts in ${WAV
     const recorded = new Map([[pausedAcross.from, 'paused-then-continued'], [pausedAcross.to, 'started-paused'], [runs[runs.length - 1]!.runId, 'last']]);
     recordHistories([...recorded].map(([runId, what]) => ({ workflowId, runId, file: `continue-as-new-rollout-run-${what}` })), { address: env!.address, cli: cliPath });
   }, 600_000);
+
+  it('zone-aware waves keep their zones across continue-as-new', async () => {
+    const { client } = env!;
+    // 60 hosts, zone b (18, the first host's) and a (42) interleaved; batches of 5 end at each zone's end.
+    const hosts: ResolvedHost[] = fleet!.hosts.slice(0, 60).map(({ name, address, port, user, hostKey, identityFile, tags, healthUrl }, i) => ({
+      name, address, port, user, hostKey, identityFile: identityFile!, tags: { ...tags, healthPort: new URL(healthUrl).port, az: i % 7 < 2 ? 'b' : 'a' },
+    }));
+    const policy = parsePolicyText(POLICY.replace(`waves: {batches: [${WAVE}]}`, 'waves: {batches: [5], byZone: true}').replace(`maxUnavailable: ${WAVE}`, 'maxUnavailable: 5'), 'policy.yaml', rolloutPolicySchema);
+    const taskQueue = uniqueTaskQueue('continue-as-new-zones');
+    const rolloutId = `can-zones-${taskQueue}`;
+    const worker = await createWorker({
+      connection: env!.nativeConnection, namespace: 'default', taskQueue,
+      deps: { ssh: new NodeSshConnector(), store: await testStore() }, workflowBundle: await workflowBundle(), shutdownGraceTime: '2 seconds',
+    });
+    const { report, firstRunId } = await worker.runUntil(async () => {
+      const handle = await client.workflow.start<typeof patchRolloutWorkflow>('patchRolloutWorkflow', {
+        taskQueue, workflowId: rolloutWorkflowId(rolloutId), args: [{ rolloutId, policy, targets: { kind: 'inline', hosts } }],
+      });
+      return { report: (await handle.result()) as RolloutReport, firstRunId: handle.firstExecutionRunId };
+    });
+    expect((await client.workflow.getHandle(rolloutWorkflowId(rolloutId), firstRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+    expect(report.status).toBe('completed');
+    // Planned without zones after continuing as new, this would be 12 waves of 5, one of them spanning both zones.
+    expect(report.waves.map((w) => w.size)).toEqual([5, 5, 5, 3, 5, 5, 5, 5, 5, 5, 5, 5, 2]);
+    const zoneOf = new Map(hosts.map((h) => [h.name, h.tags.az!]));
+    expect(report.hosts.map((h) => zoneOf.get(h.name))).toEqual([...Array<string>(18).fill('b'), ...Array<string>(42).fill('a')]);
+    for (const w of report.waves) expect(new Set(report.hosts.filter((h) => h.wave === w.index).map((h) => zoneOf.get(h.name))).size).toBe(1);
+    expect(report.hosts.every((h) => h.state === 'healthy')).toBe(true);
+  }, 300_000);
 });

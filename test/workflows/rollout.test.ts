@@ -132,8 +132,12 @@ describe('patch rollouts on 6 real sshd hosts', () => {
       await new Promise((r) => setTimeout(r, 1500));
       expect([1, 2, 3, 4, 5].map((i) => fx.applyCount(i))).toEqual([0, 0, 0, 0, 0]);
       await expect(handle.executeUpdate(approveUpdate, { args: [{}] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('is not waiting for approval (status: paused)') } });
+      // A pause with a reason (an incident on the service) says why; resuming clears it.
+      await handle.signal(pauseSignal, { reason: 'incident shop-1: shop is down' });
+      expect((await waitForProgress(handle, (p) => p.message !== undefined)).message).toBe('paused: incident shop-1: shop is down');
 
       await handle.signal(resumeSignal);
+      expect((await handle.query(progressQuery)).message).toBeUndefined();
       const report: RolloutReport = await handle.result();
       expect(report.status).toBe('completed');
       expect(fx.hosts.map((_h, i) => fx.version(i))).toEqual(Array(6).fill('2.0.0'));

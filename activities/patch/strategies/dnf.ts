@@ -56,7 +56,7 @@ function atBefore(installed: Installed, key: string, before: string): boolean {
 
 async function checkUpdate(ctx: StrategyContext, packages: 'all' | 'security' | string[], refresh: boolean) {
   const command = dnfCheckUpdateCommand(packages, { refresh });
-  const result = await ctx.shell.run(command, { timeoutSeconds: 600, become: true });
+  const result = await ctx.shell.run(command, { timeoutSeconds: ctx.commandTimeoutSeconds, become: true });
   if (result.exitCode !== 0 && result.exitCode !== 100) throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
   return checkUpdateHasUpdates(result.exitCode) ? parseDnfCheckUpdate(result.stdout) : [];
 }
@@ -71,7 +71,7 @@ async function plan(ctx: StrategyContext, s: DnfStrategy, installed: Installed, 
   const target = await offered(ctx, s, installed, refresh);
   if (Object.keys(target).length === 0) return target;
   const command = dnfUpgradePreviewCommand(target);
-  const result = await ctx.shell.run(command, { timeoutSeconds: 600, become: true });
+  const result = await ctx.shell.run(command, { timeoutSeconds: ctx.commandTimeoutSeconds, become: true });
   const transaction = parseDnfTransactionTable(result.stdout);
   if (transaction === undefined && !(result.exitCode === 0 && /^Nothing to do\.$/m.test(result.stdout))) {
     throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);

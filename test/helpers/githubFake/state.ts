@@ -54,6 +54,8 @@ export interface FakeRepository {
   nextNumber: number;
   statuses: Map<string, FakeStatus[]>;
   checkRuns: Map<string, FakeCheckRun[]>;
+  /** Branch protection: the status checks each protected branch requires (absent: not protected). */
+  requiredChecks: Map<string, string[]>;
   /** Release dates of tags set through setTags (GraphQL `committedDate`); tags themselves are refs/tags/*. */
   tagDates: Map<string, string>;
 }

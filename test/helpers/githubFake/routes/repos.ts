@@ -12,6 +12,16 @@ export const repoRoutes: Route[] = [
     return repo ? json(200, repoJson(repo, ctx.apiUrl, ctx.webUrl)) : notFound();
   }),
 
+  // Registered before the branch route, whose *branch would swallow "/protection/…".
+  route('GET', '/repos/:owner/:repo/branches/*branch/protection/required_status_checks', async (ctx) => {
+    const repo = findRepo(ctx);
+    if (!repo) return notFound();
+    const required = repo.requiredChecks.get(ctx.params.branch!);
+    if (!required) return failure(404, 'Branch not protected');
+    const base = `${ctx.apiUrl}/repos/${repo.owner}/${repo.name}/branches/${ctx.params.branch}/protection/required_status_checks`;
+    return json(200, { url: base, strict: false, contexts: required, contexts_url: `${base}/contexts`, checks: required.map((context) => ({ context, app_id: null })) });
+  }),
+
   route('GET', '/repos/:owner/:repo/branches/*branch', async (ctx) => {
     const repo = findRepo(ctx);
     if (!repo) return notFound();
