@@ -49,6 +49,7 @@ export async function runDoctorChecks(envVars: NodeJS.ProcessEnv = process.env):
   else checks.push({ name: 'temporal-server', ok: false, detail: 'not checked: the environment is invalid' });
 
   checks.push(sshCredentialCheck(env, envVars));
+  if (env) checks.push(secretLimitsCheck(env));
   return checks;
 }
 
@@ -115,6 +116,25 @@ function sshCredentialCheck(env: Environment | undefined, envVars: NodeJS.Proces
     if (envVars.SSH_AUTH_SOCK) return { name: 'ssh-key', ok: true, detail: `ssh-agent at ${envVars.SSH_AUTH_SOCK} (no readable ${keyFile})` };
     return { name: 'ssh-key', ok: false, detail: `${keyFile} is not readable and SSH_AUTH_SOCK is unset`, hint: 'set MAINT_SSH_IDENTITY_FILE, identityFile in the inventory, or start an ssh-agent' };
   }
+}
+
+/** Where channels may read secrets from; unrestricted is allowed but named, with what to set. */
+function secretLimitsCheck(env: Environment): DoctorCheck {
+  const open = [
+    ...(env.MAINT_SECRET_DIRS === undefined ? ['any file the worker can read (set MAINT_SECRET_DIRS)'] : []),
+    ...(env.MAINT_SECRET_ENV_PREFIX === undefined ? ['any variable but its own configuration (set MAINT_SECRET_ENV_PREFIX)'] : []),
+  ];
+  const limits = [
+    ...(env.MAINT_SECRET_DIRS !== undefined ? [`files in ${env.MAINT_SECRET_DIRS.join(':')}`] : []),
+    ...(env.MAINT_SECRET_ENV_PREFIX !== undefined ? [`variables ${env.MAINT_SECRET_ENV_PREFIX}*`] : []),
+  ];
+  if (open.length === 0) return { name: 'channel-secrets', ok: true, detail: `channels may read ${limits.join(' and ')}` };
+  return {
+    name: 'channel-secrets',
+    ok: true,
+    detail: `warning: organisation files may make this worker read ${open.join(' and ')} as a channel secret${limits.length > 0 ? `; limited: ${limits.join(', ')}` : ''}`,
+    hint: 'see "Channel secrets and signatures" in the README',
+  };
 }
 
 export function renderDoctor(checks: DoctorCheck[]): string {

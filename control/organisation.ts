@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { formatProblems } from '../policies/common/errors';
 import { organisationSchema, type WindowDefinition } from '../policies/organisation/schema';
-import { planOrganisation, type LoadedOrganisationFile, type WindowAttachments } from '../policies/organisation/plan';
+import { channelWarnings, planOrganisation, type LoadedOrganisationFile, type WindowAttachments } from '../policies/organisation/plan';
 import { rolloutPolicySchema } from '../policies/rollout/policy';
 import type { WindowPlan } from '../policies/windows/types';
 import { blackoutsFromICalendar } from '../policies/windows/blackoutCalendar';
@@ -76,7 +76,7 @@ export async function loadOrganisation(files: string[], now: Date = new Date()):
     if (overlap) errors.push(formatProblems(at.file, [{ path: `windows[${at.index}].notices.leadTimes`, message: overlap }]));
   }
   if (errors.length > 0) throw new InvalidInputError(errors.join('\n'));
-  return { name: plans[0]?.organisation.name ?? '', files: loaded, windows: plans.map((p) => ({ ...p, configHash: hashPlan(p) })), warnings };
+  return { name: plans[0]?.organisation.name ?? '', files: loaded, windows: plans.map((p) => ({ ...p, configHash: hashPlan(p) })), warnings: [...warnings, ...channelWarnings(loaded)] };
 }
 
 async function readAttachments(w: WindowDefinition, file: string, index: number, now: Date): Promise<WindowAttachments> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RepositoryPlan } from '../../policies/deps/resolve';
 import { networkEnvironment } from '../network';
+import { redact } from '../../policies/common/redact';
 
 const run = promisify(execFile);
 
@@ -38,7 +39,7 @@ export async function git(args: string[], opts: { cwd?: string; token?: string }
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     const detail = (e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ');
-    throw new CheckoutError(`git ${args[0]} failed: ${opts.token !== undefined ? detail.split(opts.token).join('***') : detail}`);
+    throw new CheckoutError(`git ${args[0]} failed: ${redact(opts.token !== undefined ? detail.split(opts.token).join('***') : detail)}`);
   }
 }
 

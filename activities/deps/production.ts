@@ -10,10 +10,10 @@ export function githubAuthFor(plan: RepositoryPlan): GitHubOptions['auth'] {
   const auth = plan.github.auth;
   if (!auth) throw new Error(`${plan.repo}: dependencies.github.auth is not configured`);
   if (auth.kind === 'token') {
-    const token = readSecret({ ...(auth.tokenEnv ? { env: auth.tokenEnv } : {}), ...(auth.tokenFile ? { file: auth.tokenFile } : {}) }, `${plan.repo}: GitHub token`);
+    const token = readSecret({ ...(auth.tokenEnv ? { env: auth.tokenEnv } : {}), ...(auth.tokenFile ? { file: auth.tokenFile } : {}), settings: { env: 'auth.tokenEnv', file: 'auth.tokenFile' } }, `${plan.repo}: GitHub token`);
     return { kind: 'token', token: token! };
   }
-  const privateKey = readSecret({ ...(auth.privateKeyEnv ? { env: auth.privateKeyEnv } : {}), ...(auth.privateKeyFile ? { file: auth.privateKeyFile } : {}) }, `${plan.repo}: GitHub App private key`);
+  const privateKey = readSecret({ ...(auth.privateKeyEnv ? { env: auth.privateKeyEnv } : {}), ...(auth.privateKeyFile ? { file: auth.privateKeyFile } : {}), settings: { env: 'auth.privateKeyEnv', file: 'auth.privateKeyFile' } }, `${plan.repo}: GitHub App private key`);
   return { kind: 'app', appId: auth.appId, installationId: auth.installationId, privateKey: privateKey! };
 }
 

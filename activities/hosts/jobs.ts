@@ -5,6 +5,7 @@ import { jobExitSchema } from '../../policies/rollout/hostState';
 import { shellQuote, withRemoteTimeout } from '../../policies/common/shell';
 import { PRIVATE_JOB_DIR } from '../../policies/inventory/become';
 import { SshError, type CommandResult, type HostShell } from './ssh';
+import { redact } from '../../policies/common/redact';
 
 /** Where jobs keep their state on a host by default; survives our SSH session, not a reboot of /tmp-on-tmpfs. */
 export const JOB_DIR = '/var/tmp/maint-jobs';
@@ -242,7 +243,7 @@ async function askJobDir(shell: HostShell, script: string[], timeoutSeconds: num
   const answer = await shell.run(script.join('\n'), { timeoutSeconds, become: true });
   const reason = jobDirRefusal(answer);
   if (reason !== undefined) throw ApplicationFailure.nonRetryable(`${reason} (${what})`, FAILURE.HostStateInvalid);
-  if (answer.exitCode !== 0) throw new Error(`${what}: cannot use the job directory (${JOB_DIR}, or ${PRIVATE_JOB_DIR} through become as root, unless $MAINT_JOB_DIR says otherwise; exit ${answer.exitCode}): ${answer.stderr.trim()}`);
+  if (answer.exitCode !== 0) throw new Error(`${what}: cannot use the job directory (${JOB_DIR}, or ${PRIVATE_JOB_DIR} through become as root, unless $MAINT_JOB_DIR says otherwise; exit ${answer.exitCode}): ${redact(answer.stderr.trim())}`);
   return answer.stdout;
 }
 

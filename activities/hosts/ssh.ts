@@ -6,6 +6,7 @@ import { withRemoteTimeout } from '../../policies/common/shell';
 import { becomeCommand, type Become } from '../../policies/inventory/become';
 import { sha256Fingerprint } from './fingerprint';
 import type { FAILURE } from '../../policies/common/failures';
+import { redact } from '../../policies/common/redact';
 
 /** Where and how to reach one host. The private key stays on the worker: only its path travels. */
 export interface SshTarget {
@@ -257,7 +258,7 @@ class NodeSshShell implements HostShell {
 }
 
 function abbreviate(command: string): string {
-  const first = command.split('\n')[0] ?? '';
+  const first = redact(command.split('\n')[0] ?? '');
   return first.length > 120 || command.includes('\n') ? `${first.slice(0, 120)}…` : first;
 }
 
@@ -270,13 +271,15 @@ export class HostCommandError extends Error {
     readonly exitCode: number,
     readonly stderr: string,
   ) {
-    const tailLines = stderr.trim().split('\n').slice(-5).join('\n');
-    super(`${host}: \`${command.length > 160 ? `${command.slice(0, 160)}…` : command}\` exited with ${exitCode}${tailLines ? `:\n${tailLines}` : ''}`);
+    const tailLines = redact(stderr.trim().split('\n').slice(-5).join('\n'));
+    // Redacted before it is shortened: a token cut in half no longer looks like one.
+    const shown = redact(command);
+    super(`${host}: \`${shown.length > 160 ? `${shown.slice(0, 160)}…` : shown}\` exited with ${exitCode}${tailLines ? `:\n${tailLines}` : ''}`);
   }
 }
 
-/** The last lines of stderr, for error messages. */
+/** The last lines of stderr, for error messages, redacted. */
 export function tail(stderr: string, lines = 5): string {
-  const text = stderr.trim().split('\n').slice(-lines).join('\n');
+  const text = redact(stderr.trim().split('\n').slice(-lines).join('\n'));
   return text ? `\n${text}` : '';
 }

@@ -1,6 +1,6 @@
 import { Transform, type Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Channel } from '../../policies/organisation/schema';
+import { smtpTlsMode, type Channel } from '../../policies/organisation/schema';
 import type { RenderedNotice } from '../../policies/notices/render';
 import { readSecret } from './secrets';
 
@@ -35,11 +35,14 @@ export class EmailSender {
     const key = JSON.stringify(channel);
     let transport = this.transports.get(key);
     if (!transport) {
-      const pass = readSecret({ env: channel.smtp.passwordEnv, file: channel.smtp.passwordFile }, `channel ${channel.name}`);
+      const tlsMode = smtpTlsMode(channel.smtp);
+      const pass = readSecret({ env: channel.smtp.passwordEnv, file: channel.smtp.passwordFile, settings: { env: 'smtp.passwordEnv', file: 'smtp.passwordFile' } }, `channel ${channel.name}`);
       transport = nodemailer.createTransport({
         host: channel.smtp.host,
         port: channel.smtp.port,
         secure: channel.smtp.secure,
+        // required: STARTTLS or no mail (nodemailer fails the send when the server offers none); none: plain text.
+        ...(tlsMode === 'required' ? { requireTLS: true } : tlsMode === 'none' ? { ignoreTLS: true } : {}),
         ...(channel.smtp.user !== undefined ? { auth: { user: channel.smtp.user, pass: pass ?? '' } } : {}),
         connectionTimeout: 15_000,
         greetingTimeout: 15_000,
@@ -72,6 +75,11 @@ export class EmailSender {
       html: notice.html,
       messageId: `<${messageId}@maint>`,
       headers: { 'Content-Language': notice.language },
+    }).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== 'ETLS' || channel.smtp.secure) throw err;
+      const tls = channel.smtp.tls === undefined ? 'required (the default for a host that is not loopback)' : channel.smtp.tls;
+      throw new Error(`channel ${channel.name}: ${channel.smtp.host}:${channel.smtp.port} offers no STARTTLS (or it failed) and smtp.tls is ${tls}: nothing was sent; ` +
+        'use a server with TLS, secure: true for TLS from the first byte, or tls: starttls / none to send in plain text', { cause: err });
     });
     return info.messageId;
   }

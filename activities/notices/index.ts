@@ -8,6 +8,7 @@ import type { Store } from '../../store';
 import { EmailSender } from './email';
 import { deliveryId, NoticeLedger } from './ledger';
 import { FAILURE } from '../../policies/common/failures';
+import { redact } from '../../policies/common/redact';
 
 export interface NoticeDeps {
   /** Holds the ledger of sent notices (shared by the workers of one deployment when it is PostgreSQL). */
@@ -118,7 +119,7 @@ export function createNoticeActivities(deps: NoticeDeps) {
         } catch (err) {
           const permanent = err instanceof ApplicationFailure && err.nonRetryable;
           retryable ||= !permanent;
-          failed.push({ recipient: recipient.name, error: (err as Error).message.slice(0, 300) });
+          failed.push({ recipient: recipient.name, error: redact((err as Error).message).slice(0, 300) });
         }
       }
       if (retryable && currentAttempt() < input.finalAttempt) {

@@ -41,6 +41,53 @@ export function payloadKeyList(text: string): { keys: string[] } | { error: stri
   return { keys };
 }
 
+/** MAINT_SECRET_DIRS: absolute directories separated by ":" (like PATH). */
+const secretDirs = z
+  .string()
+  .transform((value, ctx): string[] => {
+    const dirs = value.split(':').map((d) => d.trim()).filter((d) => d !== '');
+    const relative = dirs.filter((d) => !d.startsWith('/'));
+    if (dirs.length === 0 || relative.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `expected absolute directories separated by ":", e.g. /run/secrets:/etc/maint/secrets${relative.length > 0 ? ` (not absolute: ${relative.join(', ')})` : ''}` });
+      return z.NEVER;
+    }
+    return dirs.map((d) => (d.length > 1 ? d.replace(/\/+$/, '') : d));
+  })
+  .optional()
+  .describe('Directories a channel\'s secret file (passwordFile, secretFile, urlFile) must be in, after symlinks are resolved, separated by ":". Unset: any file the worker can read (`maint doctor` warns).');
+
+const secretEnvPrefix = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected the start of a variable name, e.g. MAINT_CHANNEL_')
+  .optional()
+  .describe('Prefix every variable a channel names (passwordEnv, secretEnv, urlEnv) must have. Unset: any variable but the worker\'s own configuration (`maint doctor` warns).');
+
+/** Where channels may read secrets from on this worker (MAINT_SECRET_DIRS, MAINT_SECRET_ENV_PREFIX). */
+export interface SecretLimits {
+  dirs?: string[];
+  envPrefix?: string;
+}
+
+/** The limits as the environment sets them; an invalid value is refused with the variable named. */
+export function secretLimits(env: Record<string, string | undefined>): SecretLimits {
+  const dirs = secretDirs.safeParse(env.MAINT_SECRET_DIRS || undefined);
+  if (!dirs.success) throw new EnvironmentError(`MAINT_SECRET_DIRS: ${dirs.error.issues[0]!.message}`);
+  const prefix = secretEnvPrefix.safeParse(env.MAINT_SECRET_ENV_PREFIX || undefined);
+  if (!prefix.success) throw new EnvironmentError(`MAINT_SECRET_ENV_PREFIX: ${prefix.error.issues[0]!.message}`);
+  return { ...(dirs.data !== undefined ? { dirs: dirs.data } : {}), ...(prefix.data !== undefined ? { envPrefix: prefix.data } : {}) };
+}
+
+/**
+ * Why a channel may not read variable `name` (undefined: it may). The worker's own configuration
+ * (TEMPORAL_*, the MAINT_* variables described here) is never a channel secret, whatever the
+ * prefix: an organisation file must not make the worker send its payload key or API key away.
+ */
+export function secretEnvProblem(name: string, limits: SecretLimits): string | undefined {
+  if (name.startsWith('TEMPORAL_') || Object.hasOwn(environmentSchema.shape, name)) return `${name} is the worker's own configuration, not a channel secret`;
+  if (limits.envPrefix !== undefined && !name.startsWith(limits.envPrefix)) return `${name} does not start with ${limits.envPrefix} (MAINT_SECRET_ENV_PREFIX)`;
+  return undefined;
+}
+
 /**
  * Configuration read from the environment by the worker, `maint dev` and the CLI. Secrets (API
  * key, TLS key, payload keys, codec token) are read from the environment or from files and never
@@ -81,6 +128,8 @@ export const environmentSchema = z
     MAINT_PAYLOAD_DECRYPT_KEYS_FILE: z.string().min(1).optional().describe('File with decryption-only keys, one a line.'),
     MAINT_CODEC_TOKEN: z.string().min(16, 'expected at least 16 characters, e.g. from `openssl rand -hex 32`').optional().describe('Bearer token of `maint codec-server`.'),
     MAINT_CODEC_TOKEN_FILE: z.string().min(1).optional().describe('File holding MAINT_CODEC_TOKEN.'),
+    MAINT_SECRET_DIRS: secretDirs,
+    MAINT_SECRET_ENV_PREFIX: secretEnvPrefix,
   })
   .superRefine((env, ctx) => {
     if ((env.TEMPORAL_TLS_CERT_PATH === undefined) !== (env.TEMPORAL_TLS_KEY_PATH === undefined)) {

@@ -25,6 +25,8 @@ export const FAILURE = {
   // Notices.
   NoticeInvalid: 'NoticeInvalid',
   NoticeRejected: 'NoticeRejected',
+  /** A channel or credential names a secret file or variable the worker does not allow (MAINT_SECRET_DIRS, MAINT_SECRET_ENV_PREFIX). */
+  SecretRefused: 'SecretRefused',
   // Paging (activities/probes/paging).
   PageRejected: 'PageRejected',
   // Dependency runs: Renovate, the checkout, GitHub.

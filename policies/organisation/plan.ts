@@ -1,4 +1,5 @@
 import { PolicyError, type PolicyProblem } from '../common/errors';
+import { redact } from '../common/redact';
 import type { Channel, OrganisationFile, SlaTier, Subscriber, WindowDefinition } from './schema';
 import { slaTierProblems } from '../availability/tiers';
 import type { RolloutPolicy } from '../rollout/policy';
@@ -131,6 +132,25 @@ export function planOrganisation(files: LoadedOrganisationFile[], attachments: (
   }
   if (problems.size > 0) throw combined(problems);
   return { windows: plans, warnings };
+}
+
+/**
+ * Warnings `maint apply` prints (the files stay valid): a webhook or Slack channel whose written
+ * `url` carries a secret (a Slack webhook URL, credentials, a query string) puts that secret into
+ * every workflow payload that carries the channel; urlEnv / urlFile keep it on the worker.
+ */
+export function channelWarnings(files: LoadedOrganisationFile[]): string[] {
+  const warnings: string[] = [];
+  for (const { file, content } of files) {
+    for (const [i, channel] of content.channels.entries()) {
+      if (channel.kind === 'email' || channel.url === undefined) continue;
+      const slack = /^https?:\/\/hooks\.slack\.com\//i.test(channel.url);
+      if (!slack && redact(channel.url) === channel.url) continue;
+      warnings.push(`${file}: channels[${i}].url: ${slack ? 'a Slack webhook URL is a secret' : 'this URL carries a secret (credentials or a query string)'}; ` +
+        `it travels in every workflow payload of channel "${channel.name}". Put it in the worker's environment or a file and name it with urlEnv or urlFile instead`);
+    }
+  }
+  return warnings;
 }
 
 function combined(problems: Map<string, PolicyProblem[]>): PolicyError {

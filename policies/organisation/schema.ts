@@ -26,6 +26,31 @@ const secretRefFields = {
   secretFile: z.string().min(1).optional().describe('File on the worker holding the secret (e.g. a mounted Kubernetes secret).'),
 };
 
+/**
+ * Where a webhook or Slack URL comes from: written (`url`, for URLs that are no secret) or named
+ * (`urlEnv` / `urlFile`, read by the worker when it sends, so the URL never travels in a payload).
+ */
+const urlRefFields = {
+  url: httpUrl.optional().describe('The URL itself; only for URLs that carry no secret (a Slack webhook URL does: use urlEnv or urlFile).'),
+  urlEnv: envName.optional().describe('Environment variable of the worker holding the URL.'),
+  urlFile: z.string().min(1).optional().describe('File on the worker holding the URL.'),
+};
+const URL_REFS = ['url', 'urlEnv', 'urlFile'] as const;
+
+export const SMTP_TLS = ['required', 'starttls', 'none'] as const;
+export type SmtpTls = (typeof SMTP_TLS)[number];
+
+/** Loopback: 127.0.0.0/8, ::1, localhost (a relay on the same machine; nothing crosses a network). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** How an e-mail channel uses TLS: as it says, else required except to a loopback host (STARTTLS when offered). */
+export function smtpTlsMode(smtp: { host: string; tls?: SmtpTls | undefined }): SmtpTls {
+  return smtp.tls ?? (isLoopbackHost(smtp.host) ? 'starttls' : 'required');
+}
+
 export const channelSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     name: name('customer-mail'),
@@ -33,7 +58,8 @@ export const channelSchema = z.discriminatedUnion('kind', [
     smtp: z.strictObject({
       host: z.string().min(1),
       port: z.number().int().min(1).max(65535).default(587),
-      secure: z.boolean().default(false).describe('TLS from the first byte (port 465); otherwise STARTTLS when offered.'),
+      secure: z.boolean().default(false).describe('TLS from the first byte (port 465); otherwise STARTTLS, as `tls` says.'),
+      tls: z.enum(SMTP_TLS).optional().describe('required: TLS or no mail (a server offering no STARTTLS fails the send); starttls: STARTTLS when offered; none: never. Default: required, starttls for loopback hosts.'),
       user: z.string().min(1).optional(),
       passwordEnv: envName.optional(),
       passwordFile: z.string().min(1).optional(),
@@ -44,15 +70,30 @@ export const channelSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     name: name('partner-hooks'),
     kind: z.literal('webhook'),
-    url: httpUrl,
+    ...urlRefFields,
     ...secretRefFields,
-  }).describe('POSTs the notice as JSON with an X-Maint-Signature: sha256=<HMAC of the body> header.'),
+    unsigned: z.literal(true).optional().describe('Send without a signature (the receiver cannot tell a forged notice); otherwise secretEnv or secretFile is required.'),
+  }).describe('POSTs the notice as JSON, signed: X-Maint-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">.'),
   z.strictObject({
     name: name('ops-chat'),
     kind: z.literal('slack'),
-    url: httpUrl.describe('A Slack-compatible incoming webhook URL (Slack, Mattermost, Rocket.Chat).'),
-  }),
-]);
+    ...urlRefFields,
+  }).describe('A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat).'),
+]).superRefine((channel, ctx) => {
+  if (channel.kind === 'email') {
+    if (channel.smtp.secure && channel.smtp.tls === 'none') ctx.addIssue({ code: 'custom', path: ['smtp', 'tls'], message: 'contradicts secure: true (TLS from the first byte); remove one' });
+    return;
+  }
+  const given = URL_REFS.filter((key) => channel[key] !== undefined);
+  if (given.length !== 1) {
+    ctx.addIssue({ code: 'custom', path: [given[1] ?? 'url'], message: `expected exactly one of url, urlEnv, urlFile${given.length > 1 ? ` (got ${given.join(', ')})` : ''}` });
+  }
+  if (channel.kind !== 'webhook') return;
+  const signed = channel.secretEnv !== undefined || channel.secretFile !== undefined;
+  if (channel.secretEnv !== undefined && channel.secretFile !== undefined) ctx.addIssue({ code: 'custom', path: ['secretFile'], message: 'expected one of secretEnv, secretFile (got both)' });
+  if (!signed && channel.unsigned !== true) ctx.addIssue({ code: 'custom', path: ['secretEnv'], message: 'is required: receivers verify X-Maint-Signature with it (or set unsigned: true to send unsigned notices)' });
+  if (signed && channel.unsigned === true) ctx.addIssue({ code: 'custom', path: ['unsigned'], message: 'contradicts secretEnv/secretFile; remove one' });
+});
 export type Channel = z.output<typeof channelSchema>;
 
 export const subscriberSchema = z.strictObject({

@@ -35,6 +35,12 @@ describe('health checks against real endpoints', () => {
     expect(await runHealthCheck(http(), ctx())).toEqual({ ok: false, detail: `http://127.0.0.1:${endpoint.port}/health → HTTP 503 draining (expected 200)` });
   });
 
+  it('http: redacts a token in the check URL and in the answer from what it reports (it ends up in histories)', async () => {
+    endpoint.set({ status: 401, body: 'denied: Authorization: Bearer leaked-bearer-1234' });
+    const outcome = await runHealthCheck(http({ url: 'http://127.0.0.1:{{host.tags.healthPort}}/health?token=check-secret' }), ctx());
+    expect(outcome).toEqual({ ok: false, detail: `http://127.0.0.1:${endpoint.port}/health?[redacted] → HTTP 401 denied: Authorization: [redacted] (expected 200)` });
+  });
+
   it('http: a server that never answers fails within the timeout', async () => {
     const sockets: Array<{ destroy(): void }> = [];
     const silent = createServer((socket) => void sockets.push(socket)).listen(0, '127.0.0.1');

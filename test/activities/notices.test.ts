@@ -1,13 +1,27 @@
+import * as crypto from 'node:crypto';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createNoticeActivities, type SendNoticesInput } from '../../activities/notices';
 import type { Channel } from '../../policies/organisation/schema';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { testStore } from '../helpers/temporal';
 
+/** The README's verification snippet, run as written (README "Channel secrets and signatures"). */
+const verifyMaintSignature = (() => {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  const code = /```js\n(\/\/ Verify X-Maint-Signature[\s\S]*?)```/.exec(readme)?.[1];
+  if (code === undefined) throw new Error('README: no X-Maint-Signature verification snippet');
+  const load = new Function('require', `${code}\nreturn verifyMaintSignature;`) as (req: (m: string) => unknown) => (header: unknown, body: string, secret: string, now?: number) => boolean;
+  return load((m) => (m === 'node:crypto' ? crypto : undefined));
+})();
+
 interface Received {
+  path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
 }
@@ -20,7 +34,7 @@ async function startReceiver() {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      received.push({ headers: req.headers, body });
+      received.push({ path: req.url ?? '', headers: req.headers, body });
       res.writeHead(status).end();
     });
   });
@@ -133,7 +147,9 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
 
     expect(receiver.received).toHaveLength(1);
     const hook = receiver.received[0]!;
-    expect(hook.headers['x-maint-signature']).toBe(`sha256=${createHmac('sha256', secret).update(hook.body).digest('hex')}`);
+    // The old signature, kept for one release under its new name (README "Channel secrets and signatures").
+    expect(hook.headers['x-maint-signature-256']).toBe(`sha256=${createHmac('sha256', secret).update(hook.body).digest('hex')}`);
+    expect(verifyMaintSignature(hook.headers['x-maint-signature'], hook.body, secret)).toBe(true);
     expect(hook.headers['x-maint-delivery']).toMatch(/^[0-9a-f]{32}$/);
     expect(JSON.parse(hook.body)).toMatchObject({ kind: 'scheduled', window: 'web', title: 'Web shop', start: '2026-12-11T21:00:00.000Z', language: 'en', subject: 'Scheduled maintenance: Web shop on 11 December 2026' });
   });
@@ -146,6 +162,115 @@ describe('notice delivery (real SMTP server, real webhook receiver)', () => {
     expect(result).toEqual({ delivered: 1, failed: [] });
     const message = JSON.parse(receiver.received[before]!.body) as { text: string };
     expect(message.text).toMatch(/^\*Maintenance started: Web shop\*\nDear Ops,\n\nThe maintenance on Web shop has started\. We expect to finish by Saturday 12 December 2026, 01:00 UTC\./);
+  });
+
+  it('reads a Slack or webhook URL named by urlEnv / urlFile when it sends: the input carries only the reference', async () => {
+    const notices = createNoticeActivities({ store: await testStore() });
+    const dir = mkdtempSync(join(tmpdir(), 'maint-url-'));
+    writeFileSync(join(dir, 'hook-url'), `${receiver.url}/from-file\n`);
+    process.env.TEST_CHAT_URL = `${receiver.url}/from-env`;
+    const before = receiver.received.length;
+    const refs: Channel[] = [
+      { name: 'chat', kind: 'slack', urlEnv: 'TEST_CHAT_URL' },
+      { name: 'hook', kind: 'webhook', urlFile: join(dir, 'hook-url'), secretEnv: 'TEST_PARTNER_SECRET' },
+    ];
+    const recipients = [{ key: 'chat:Ops', name: 'Ops', channel: 'chat', language: 'en' as const, timezone: 'UTC' }, { key: 'hook:Partner', name: 'Partner', channel: 'hook', language: 'en' as const, timezone: 'UTC' }];
+    expect(await notices.sendNotices({ ...input('started'), keyPrefix: 'refs/started', channels: refs, recipients })).toEqual({ delivered: 2, failed: [] });
+    expect(receiver.received.slice(before).map((r) => r.path)).toEqual(['/hook/from-env', '/hook/from-file']);
+    delete process.env.TEST_CHAT_URL;
+    const missing: Awaited<ReturnType<typeof notices.sendNotices>> = await new MockActivityEnvironment({ attempt: 6 }).run(notices.sendNotices, { ...input('started', 6), keyPrefix: 'refs/missing', channels: refs.slice(0, 1), recipients: recipients.slice(0, 1) });
+    expect(missing.failed).toEqual([{ recipient: 'Ops', error: expect.stringContaining('channel chat: environment variable TEST_CHAT_URL is not set on the worker') }]);
+  });
+
+  it('refuses a secret outside MAINT_SECRET_DIRS (symlinks resolved) or without MAINT_SECRET_ENV_PREFIX, naming the channel and the setting, and sends nothing', async () => {
+    const notices = createNoticeActivities({ store: await testStore() });
+    const allowed = mkdtempSync(join(tmpdir(), 'maint-allowed-'));
+    const outside = mkdtempSync(join(tmpdir(), 'maint-outside-'));
+    writeFileSync(join(outside, 'id_ed25519'), 'PRIVATE KEY');
+    symlinkSync(join(outside, 'id_ed25519'), join(allowed, 'looks-allowed'));
+    writeFileSync(join(allowed, 'password'), 'ok');
+    process.env.MAINT_SECRET_DIRS = allowed;
+    process.env.MAINT_SECRET_ENV_PREFIX = 'TEST_ALLOWED_';
+    const before = { mails: smtp.messages.length, hooks: receiver.received.length };
+    try {
+      const mail = (smtp: Record<string, string>): Channel => ({ name: 'mail', kind: 'email', smtp: { host: '127.0.0.1', port: 2, secure: false, user: 'maint', ...smtp }, from: 'Acme <m@acme.example>' });
+      const one = (channel: Channel, key: string) => ({ ...input('started', 6), keyPrefix: `refused/${key}`, channels: [channel], recipients: input('started').recipients.slice(channel.kind === 'email' ? 0 : 2, channel.kind === 'email' ? 1 : 3) });
+      type Result = Awaited<ReturnType<typeof notices.sendNotices>>;
+      const run = async (channel: Channel, key: string): Promise<Result> => new MockActivityEnvironment({ attempt: 1 }).run(notices.sendNotices, one(channel, key));
+      expect((await run(mail({ passwordFile: join(outside, 'id_ed25519') }), 'file')).failed[0]!.error).toBe(`channel mail: smtp.passwordFile: refused: ${join(outside, 'id_ed25519')} is not in MAINT_SECRET_DIRS (${allowed})`);
+      expect((await run(mail({ passwordFile: join(allowed, 'looks-allowed') }), 'link')).failed[0]!.error).toBe(`channel mail: smtp.passwordFile: refused: ${join(allowed, 'looks-allowed')} (${join(outside, 'id_ed25519')}) is not in MAINT_SECRET_DIRS (${allowed})`);
+      expect((await run({ name: 'hook', kind: 'webhook', url: receiver.url, secretEnv: 'TEST_PARTNER_SECRET' }, 'env')).failed[0]!.error).toBe('channel hook: secretEnv: refused: TEST_PARTNER_SECRET does not start with TEST_ALLOWED_ (MAINT_SECRET_ENV_PREFIX)');
+      expect((await run({ name: 'hook', kind: 'webhook', url: receiver.url, secretEnv: 'MAINT_PAYLOAD_KEY' }, 'own')).failed[0]!.error).toBe('channel hook: secretEnv: refused: MAINT_PAYLOAD_KEY is the worker\'s own configuration, not a channel secret');
+      expect((await run({ name: 'hook', kind: 'webhook', urlFile: join(outside, 'id_ed25519'), unsigned: true }, 'url')).failed[0]!.error).toMatch(/^channel hook: urlFile: refused: .* is not in MAINT_SECRET_DIRS/);
+      expect([smtp.messages.length - before.mails, receiver.received.length - before.hooks]).toEqual([0, 0]);
+    } finally {
+      delete process.env.MAINT_SECRET_DIRS;
+      delete process.env.MAINT_SECRET_ENV_PREFIX;
+    }
+  });
+
+  it('signs webhooks so that a receiver running the README snippet accepts them and refuses a replay older than 5 minutes; never follows a redirect; refuses an unsigned channel unless it says unsigned: true', async () => {
+    let skewMs = 0;
+    const accepted: string[] = [];
+    const verifying = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        if (req.url === '/moved') return void res.writeHead(302, { location: `http://127.0.0.1:${(verifying.address() as { port: number }).port}/elsewhere` }).end();
+        if (req.url === '/elsewhere') accepted.push('followed a redirect');
+        const ok = verifyMaintSignature(req.headers['x-maint-signature'], body, secret, Date.now() + skewMs);
+        if (ok) accepted.push(body);
+        res.writeHead(ok ? 200 : 401).end();
+      });
+    });
+    await new Promise<void>((r) => verifying.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(verifying.address() as { port: number }).port}`;
+    try {
+      const notices = createNoticeActivities({ store: await testStore() });
+      const recipients = input('started').recipients.slice(2);
+      const hook = (fields: Partial<Extract<Channel, { kind: 'webhook' }>>): Channel[] => [{ name: 'hook', kind: 'webhook', url: `${base}/hook`, secretEnv: 'TEST_PARTNER_SECRET', ...fields }];
+      type Result = Awaited<ReturnType<typeof notices.sendNotices>>;
+      const send = async (key: string, channels: Channel[]): Promise<Result> => new MockActivityEnvironment({ attempt: 6 }).run(notices.sendNotices, { ...input('started', 6), keyPrefix: `signed/${key}`, channels, recipients });
+
+      const before = receiver.received.length;
+      expect(await send('first', hook({ url: receiver.url }))).toEqual({ delivered: 1, failed: [] });
+      const captured = receiver.received[before]!;
+      expect(captured.headers['x-maint-signature']).toMatch(/^t=\d{10},v1=[0-9a-f]{64}$/);
+      expect(await send('verified', hook({}))).toEqual({ delivered: 1, failed: [] });
+      expect(accepted).toHaveLength(1);
+
+      // The captured request, replayed: accepted within the tolerance, refused after it, and a changed body never.
+      const replay = async (body: string) => (await fetch(`${base}/hook`, { method: 'POST', headers: { 'x-maint-signature': String(captured.headers['x-maint-signature']) }, body })).status;
+      expect(await replay(captured.body)).toBe(200);
+      expect(await replay(captured.body.replace('started', 'cancelled'))).toBe(401);
+      skewMs = 5 * 60_000 + 5_000;
+      expect(await replay(captured.body)).toBe(401);
+      skewMs = 0;
+
+      const moved = await send('moved', hook({ url: `${base}/moved` }));
+      expect(moved.failed).toEqual([{ recipient: 'Partner', error: expect.stringContaining('answered with a redirect (HTTP 302), which is not followed') }]);
+      expect(accepted).not.toContain('followed a redirect');
+
+      const { secretEnv: _, ...withoutSecret } = hook({})[0] as Extract<Channel, { kind: 'webhook' }>;
+      expect((await send('unsigned', [withoutSecret])).failed).toEqual([{ recipient: 'Partner', error: expect.stringContaining('names no secretEnv or secretFile (set unsigned: true to send unsigned)') }]);
+      const open = await send('open', [{ ...withoutSecret, url: receiver.url, unsigned: true }]);
+      expect(open).toEqual({ delivered: 1, failed: [] });
+      expect(receiver.received.at(-1)!.headers['x-maint-signature']).toBeUndefined();
+    } finally {
+      await new Promise<void>((r) => verifying.close(() => r()));
+    }
+  });
+
+  it('fails the send with a clear error when smtp.tls is required and the server (a real smtp-server) offers no STARTTLS; tls: none sends in plain text', async () => {
+    const notices = createNoticeActivities({ store: await testStore() });
+    const before = smtp.messages.length;
+    const mail = (tls: 'required' | 'none'): Channel[] => [{ name: 'mail', kind: 'email', smtp: { host: '127.0.0.1', port: smtp.port, secure: false, tls }, from: 'Acme <maintenance@acme.example>' }];
+    const one = (tls: 'required' | 'none') => ({ ...input('started', 6), keyPrefix: `tls/${tls}`, channels: mail(tls), recipients: input('started').recipients.slice(0, 1) });
+    const required: Awaited<ReturnType<typeof notices.sendNotices>> = await new MockActivityEnvironment({ attempt: 6 }).run(notices.sendNotices, one('required'));
+    expect(required.failed).toEqual([{ recipient: 'Bakkerij Jansen', error: expect.stringContaining(`channel mail: 127.0.0.1:${smtp.port} offers no STARTTLS (or it failed) and smtp.tls is required: nothing was sent`) }]);
+    expect(smtp.messages.length).toBe(before);
+    expect(await notices.sendNotices(one('none'))).toEqual({ delivered: 1, failed: [] });
+    expect(smtp.messages.length).toBe(before + 1);
   });
 
   it('retries what failed (mail server busy, receiver 503) and reports failures only on the final attempt', async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NodeSshConnector, SshError } from '../../activities/hosts/ssh';
+import { HostCommandError, NodeSshConnector, SshError } from '../../activities/hosts/ssh';
 import { createFactsActivities } from '../../activities/hosts/facts';
 import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 
@@ -46,6 +46,20 @@ describe('SSH to real OpenSSH hosts', () => {
       const started = Date.now();
       await expect(shell.run('sleep 60', { timeoutSeconds: 1 })).rejects.toMatchObject({ type: 'CommandTimedOut', message: expect.stringContaining('timed out after 1s: sleep 60') });
       expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      shell.close();
+    }
+  });
+
+  it('redacts secrets a failing command printed (tokens, credentials in URLs) from the error it makes', async () => {
+    const shell = await ssh.connect(fleet.hosts[0]!);
+    try {
+      const command = ': curl -H "Authorization: Bearer sekrit-bearer-value" https://deploy:hunter22@repo.example/x; echo "fatal: https://deploy:hunter22@repo.example/x ghp_0123456789abcdefghijABCDEFGHIJ0123" >&2; exit 7';
+      const result = await shell.run(command);
+      const error = new HostCommandError('web-1', command, result.exitCode, result.stderr);
+      expect(error.message).toContain('exited with 7');
+      expect(error.message).toContain('fatal: https://[redacted]@repo.example/x [redacted]');
+      for (const secret of ['sekrit-bearer-value', 'hunter22', 'ghp_0123']) expect(error.message).not.toContain(secret);
     } finally {
       shell.close();
     }

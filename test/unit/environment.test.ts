@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseEnvironment } from '../../policies/common/environment';
+import { parseEnvironment, secretEnvProblem, secretLimits } from '../../policies/common/environment';
 import { temporalTargetFromEnvironment } from '../../control/connection';
 import { createTestPki } from '../helpers/testPki';
 
@@ -55,5 +55,18 @@ describe('configuration from the environment', () => {
     );
     expect(() => parseEnvironment({ MAINT_HOSTS_CONCURRENCY: '0' })).toThrow(/MAINT_HOSTS_CONCURRENCY/);
     expect(parseEnvironment({}).MAINT_TASK_QUEUES).toEqual(['workflows', 'hosts', 'dependencies', 'control']);
+  });
+
+  it('limits channel secrets by MAINT_SECRET_DIRS and MAINT_SECRET_ENV_PREFIX, and never hands out the worker\'s own configuration', () => {
+    expect(secretLimits({})).toEqual({});
+    expect(secretLimits({ MAINT_SECRET_DIRS: '/run/secrets:/etc/maint/secrets/', MAINT_SECRET_ENV_PREFIX: 'MAINT_CHANNEL_' })).toEqual({ dirs: ['/run/secrets', '/etc/maint/secrets'], envPrefix: 'MAINT_CHANNEL_' });
+    expect(() => secretLimits({ MAINT_SECRET_DIRS: 'secrets:/run/secrets' })).toThrow('MAINT_SECRET_DIRS: expected absolute directories separated by ":", e.g. /run/secrets:/etc/maint/secrets (not absolute: secrets)');
+    expect(() => parseEnvironment({ MAINT_SECRET_ENV_PREFIX: 'maint-' })).toThrow(/MAINT_SECRET_ENV_PREFIX: expected the start of a variable name/);
+    expect(secretEnvProblem('PARTNER_SECRET', {})).toBeUndefined();
+    expect(secretEnvProblem('PARTNER_SECRET', { envPrefix: 'MAINT_CHANNEL_' })).toBe('PARTNER_SECRET does not start with MAINT_CHANNEL_ (MAINT_SECRET_ENV_PREFIX)');
+    expect(secretEnvProblem('MAINT_CHANNEL_SLACK_URL', { envPrefix: 'MAINT_CHANNEL_' })).toBeUndefined();
+    for (const own of ['MAINT_PAYLOAD_KEY', 'MAINT_CODEC_TOKEN', 'MAINT_DATABASE_URL', 'TEMPORAL_API_KEY', 'TEMPORAL_ANYTHING']) {
+      expect(secretEnvProblem(own, { envPrefix: 'MAINT_' })).toBe(`${own} is the worker's own configuration, not a channel secret`);
+    }
   });
 });

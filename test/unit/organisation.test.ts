@@ -1,6 +1,6 @@
 import { PolicyError } from '../../policies/common/errors';
-import { organisationSchema } from '../../policies/organisation/schema';
-import { planOrganisation, type LoadedOrganisationFile } from '../../policies/organisation/plan';
+import { isLoopbackHost, organisationSchema, smtpTlsMode } from '../../policies/organisation/schema';
+import { channelWarnings, planOrganisation, type LoadedOrganisationFile } from '../../policies/organisation/plan';
 import { parsePolicyText } from '../../policies/common/parse';
 import { overlappingLaunches, scheduleCalendars, windowLaunches } from '../../policies/windows/launches';
 
@@ -124,5 +124,52 @@ describe('window launches', () => {
     const [daily] = plan([{ file: 'maint.yaml', content: parse(HEAD + ORG + SERVICES + WINDOW.replace(/recurrence: .*/, 'recurrence: {kind: weekly, days: [mon, tue], at: "22:00"}')) }]);
     expect(overlappingLaunches(daily!, new Date('2026-11-23T12:00:00Z'))).toMatch(/^the run for 2026-11-24T22:00:00\+01:00 would begin \(notices\/pre-flight 7200 min ahead\) before the one of 2026-11-23T22:00:00\+01:00 ends/);
     expect(overlappingLaunches(web!, new Date('2026-11-23T12:00:00Z'))).toBeUndefined();
+  });
+
+  it('takes a webhook or Slack URL by reference (urlEnv / urlFile): exactly one of url, urlEnv, urlFile; the plan carries only the reference', () => {
+    const chat = (fields: string) => `${HEAD}organisation: {name: Acme, contact: {email: s@acme.example}}\nchannels:\n  - {name: chat, kind: slack${fields}}\n`;
+    expect(problems(chat(''))).toContain('channels[0].url: expected exactly one of url, urlEnv, urlFile');
+    expect(problems(chat(', url: "https://chat.example/x", urlEnv: CHAT_URL'))).toContain('channels[0].urlEnv: expected exactly one of url, urlEnv, urlFile (got url, urlEnv)');
+    expect(problems(chat(', urlEnv: chat-url'))).toContain('channels[0].urlEnv: expected an environment variable name');
+    const org = parse(`${chat(', urlEnv: MAINT_CHAT_URL')}services:\n  - {name: web, subscribers: [{name: Ops, channel: chat}]}\n${WINDOW.replace('[webshop, api]', '[web]')}`);
+    const [window] = plan([{ file: 'maint.yaml', content: org }]);
+    expect(window!.channels).toEqual([{ name: 'chat', kind: 'slack', urlEnv: 'MAINT_CHAT_URL' }]);
+    expect(parse(chat(', urlFile: /run/secrets/chat-url')).channels[0]).toEqual({ name: 'chat', kind: 'slack', urlFile: '/run/secrets/chat-url' });
+  });
+
+  it('warns about a written URL that is a secret (a Slack webhook, credentials, a query string), not about plain URLs or references', () => {
+    const org = parse(`${HEAD}organisation: {name: Acme, contact: {email: s@acme.example}}
+channels:
+  - {name: slack, kind: slack, url: "https://hooks.slack.com/services/T0/B0/secret"}
+  - {name: token, kind: webhook, url: "https://partner.example/hook?token=abc", unsigned: true}
+  - {name: plain, kind: webhook, url: "https://partner.example/hook", secretEnv: PARTNER_SECRET}
+  - {name: ref, kind: slack, urlEnv: MAINT_SLACK_URL}
+`);
+    const warnings = channelWarnings([{ file: 'maint.yaml', content: org }]);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^maint\.yaml: channels\[0\]\.url: a Slack webhook URL is a secret; .*channel "slack".* urlEnv or urlFile/);
+    expect(warnings[1]).toMatch(/^maint\.yaml: channels\[1\]\.url: this URL carries a secret/);
+    expect(warnings.join()).not.toMatch(/T0\/B0|token=abc/);
+  });
+
+  it('requires a webhook channel to sign (secretEnv or secretFile) unless it says unsigned: true', () => {
+    const hook = (fields: string) => `${HEAD}organisation: {name: Acme, contact: {email: s@acme.example}}\nchannels:\n  - {name: hook, kind: webhook, url: "https://partner.example/hook"${fields}}\n`;
+    expect(problems(hook(''))).toContain('channels[0].secretEnv: is required: receivers verify X-Maint-Signature with it (or set unsigned: true to send unsigned notices)');
+    expect(problems(hook(', secretEnv: S, secretFile: /run/secrets/s'))).toContain('channels[0].secretFile: expected one of secretEnv, secretFile (got both)');
+    expect(problems(hook(', secretEnv: S, unsigned: true'))).toContain('channels[0].unsigned: contradicts secretEnv/secretFile; remove one');
+    expect(parse(hook(', unsigned: true')).channels[0]).toMatchObject({ unsigned: true });
+  });
+
+  it('requires TLS for SMTP by default, except to loopback hosts; tls: none contradicts secure: true', () => {
+    for (const host of ['127.0.0.1', '127.8.9.10', '::1', '[::1]', 'localhost', 'LOCALHOST', 'relay.localhost']) expect([host, isLoopbackHost(host)]).toEqual([host, true]);
+    for (const host of ['smtp.acme.example', '10.0.0.1', '128.0.0.1', '127.0.0.1.nip.io', 'localhost.example', '::2']) expect([host, isLoopbackHost(host)]).toEqual([host, false]);
+    expect(smtpTlsMode({ host: 'smtp.acme.example' })).toBe('required');
+    expect(smtpTlsMode({ host: '127.0.0.1' })).toBe('starttls');
+    expect(smtpTlsMode({ host: 'smtp.acme.example', tls: 'none' })).toBe('none');
+    expect(smtpTlsMode({ host: 'localhost', tls: 'required' })).toBe('required');
+    const mail = (smtp: string) => `${HEAD}organisation: {name: Acme, contact: {email: s@acme.example}}\nchannels:\n  - {name: mail, kind: email, smtp: {host: smtp.acme.example${smtp}}, from: "Acme <m@acme.example>"}\n`;
+    expect(problems(mail(', port: 465, secure: true, tls: none'))).toContain('channels[0].smtp.tls: contradicts secure: true (TLS from the first byte); remove one');
+    expect(problems(mail(', tls: always'))).toContain('channels[0].smtp.tls');
+    expect(parse(mail(', tls: starttls')).channels[0]).toMatchObject({ smtp: { tls: 'starttls' } });
   });
 });

@@ -6,6 +6,7 @@ import { applyUpdatesToText } from '../../../policies/deps/fileChanges';
 import type { DetectedUpdate } from '../../../policies/deps/types';
 import { networkEnvironment } from '../../network';
 import type { ManagerArtifacts } from './artifacts';
+import { redact } from '../../../policies/common/redact';
 
 const run = promisify(execFile);
 
@@ -16,7 +17,7 @@ async function npmLockOnly(dir: string, registry: string | undefined): Promise<v
     await run('npm', args, { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...networkEnvironment() }, timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`npm install --package-lock-only in ${dir} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-4).join(' | ')}`, { cause: err });
+    throw new Error(`npm install --package-lock-only in ${dir} failed: ${redact((e.stderr ?? e.message).trim().split('\n').slice(-4).join(' | '))}`, { cause: err });
   }
 }
 

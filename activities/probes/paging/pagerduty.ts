@@ -10,7 +10,7 @@ import type { Pager } from './pager';
  * the worker, and never enters a workflow payload.
  */
 export const pagerDuty: Pager<Extract<PagingDefinition, { kind: 'pagerduty' }>> = async (paging, { action, incident, organisation, source }) => {
-  const routingKey = readSecret({ env: paging.routingKeySecretEnv, file: paging.routingKeySecretFile }, 'paging (pagerduty routing key)')!;
+  const routingKey = readSecret({ env: paging.routingKeySecretEnv, file: paging.routingKeySecretFile, settings: { env: 'routingKeySecretEnv', file: 'routingKeySecretFile' } }, 'paging (pagerduty routing key)')!;
   const body = action === 'trigger'
     ? {
       routing_key: routingKey,

@@ -1,0 +1,33 @@
+import { redact } from '../../policies/common/redact';
+
+describe('redact', () => {
+  const cases: Array<[string, string, string]> = [
+    ['plain text stays', 'host web-1 answered HTTP 503', 'host web-1 answered HTTP 503'],
+    ['URL without secrets stays', 'POST https://hooks.example.com/notice failed', 'POST https://hooks.example.com/notice failed'],
+    ['userinfo', 'cannot reach https://alice:hunter2@git.example.com/repo.git', 'cannot reach https://[redacted]@git.example.com/repo.git'],
+    ['token as user', 'fetch https://x-access-token:ghs_abc@github.com/o/r', 'fetch https://[redacted]@github.com/o/r'],
+    ['query string', 'GET http://10.0.0.1:8080/hook?token=abc&sig=def answered 401', 'GET http://10.0.0.1:8080/hook?[redacted] answered 401'],
+    ['slack webhook path', 'https://hooks.slack.com/services/T0001/B0001/XXXXsecretXXXX did not answer', 'https://hooks.slack.com/services/[redacted] did not answer'],
+    ['authorization header', 'Authorization: Bearer abc.def.ghi', 'Authorization: [redacted]'],
+    ['authorization in JSON', '{"authorization":"token ghp_x"}', '{"authorization":"[redacted]"}'],
+    ['x-…-token header', 'X-Vault-Token: s.8H3jk2l', 'X-Vault-Token: [redacted]'],
+    ['x-api-key header', 'x-api-key=abcdef123456', 'x-api-key=[redacted]'],
+    ['bearer anywhere', 'curl -H "auth: Bearer eyJhbGciOiJIUzI1NiJ9.e30.x"', 'curl -H "auth: Bearer [redacted]"'],
+    ['github classic token', 'remote: invalid credentials ghp_0123456789abcdefghijABCDEFGHIJ0123', 'remote: invalid credentials [redacted]'],
+    ['github fine-grained token', 'token github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz', 'token [redacted]'],
+    ['slack bot token', 'invalid_auth for xoxb-1234-5678-abcdefABCDEF', 'invalid_auth for [redacted]'],
+    ['slack user token', 'xoxp-1111-2222-3333-aaaa', '[redacted]'],
+    ['password= in command output', 'mysql: [Warning] using password=Secr3t! on the command line', 'mysql: [Warning] using password=[redacted] on the command line'],
+    ['env-style assignment', 'MAINT_CODEC_TOKEN=0123456789abcdef0123', 'MAINT_CODEC_TOKEN=[redacted]'],
+    ['yaml-style secret', 'smtp_password: hunter2', 'smtp_password: [redacted]'],
+    ['several in one line', 'https://u:p@a.example/x?k=v and Authorization: Basic dXNlcjpwYXNz', 'https://[redacted]@a.example/x?[redacted] and Authorization: [redacted]'],
+    ['multi-line output keeps other lines', 'line 1\nX-Auth-Token: abc\nline 3', 'line 1\nX-Auth-Token: [redacted]\nline 3'],
+  ];
+  it.each(cases)('%s', (_name, input, expected) => {
+    expect(redact(input)).toBe(expected);
+  });
+
+  it('is idempotent', () => {
+    for (const [, input] of cases) expect(redact(redact(input))).toBe(redact(input));
+  });
+});
