@@ -8,6 +8,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
   globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
+  // A data directory per test file (test/helpers/dataDir.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/dataDir.ts'],
   // Real servers on 2 cores: a slow-but-correct run must not be cut off; tests keep their own deadlines.
   testTimeout: 180_000,
   // Real servers (Temporal, sshd) and two cores: files run two at a time.

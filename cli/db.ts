@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseEnvironment } from '../policies/common/environment';
 import { MigrationError, openStore, storeConfig, StoreUnavailableError, type SchemaStatus, type Store } from '../store';
@@ -90,19 +89,19 @@ export function registerDbCommands(program: Command): void {
 }
 
 /**
- * Records a control action the command has just taken in the audit trail. The action stands
- * whatever happens here: a store that cannot take it (unreachable, not migrated) gets a warning.
+ * Records a control action the command has just taken in the audit trail of this machine's store
+ * (MAINT_DATABASE_URL, else SQLite in MAINT_DATA_DIR, migrated here if no worker has done it yet).
+ * The action stands whatever happens here: a store that cannot take it gets a warning.
  */
 export async function auditAction(event: Parameters<typeof recordAuditEvent>[1]): Promise<void> {
   const env = parseEnvironment(process.env);
-  const config = storeConfig(env, defaultDataDir(env));
-  if (config.engine === 'sqlite' && !existsSync(config.file)) {
-    // No worker has made this machine's store: the CLI does not make one just for this.
-    process.stderr.write(`warning: not recorded in the audit trail: no store at ${config.file} (a worker makes it; set MAINT_DATA_DIR or MAINT_DATABASE_URL as the workers have it)\n`);
-    return;
-  }
   try {
-    await withStore((store) => recordAuditEvent(store, event), { migrated: true });
+    const store = await openStore(storeConfig(env, defaultDataDir(env)));
+    try {
+      await recordAuditEvent(store, event);
+    } finally {
+      await store.close();
+    }
   } catch (err) {
     process.stderr.write(`warning: not recorded in the audit trail: ${(err as Error).message}\n`);
   }
