@@ -45,7 +45,7 @@ export function createDomainActivities(deps: ActivityDeps) {
       ...createNoticeActivities(deps),
       ...createScheduleActivities(deps.schedules),
       ...createProbeActivities(deps),
-      ...createLeaseActivities(),
+      ...createLeaseActivities(deps),
       ...createBudgetActivities(deps),
     },
   } satisfies Record<ActivityDomain, object>;

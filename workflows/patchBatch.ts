@@ -1,4 +1,4 @@
-import { CancellationScope, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { RolloutPolicy } from '../policies/rollout/policy';
 import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rollout/types';
@@ -25,11 +25,11 @@ function leftAs(report: HostReport): ReleaseOutcome {
 }
 
 /**
- * Leases of this batch's hosts (histories from before leases existed replay without them). Restores
- * always wait for their host; patching follows the policy's `onBusyHost`.
+ * Leases of this batch's hosts when its rollout asks for them (batches started before leases
+ * existed replay without). Restores always wait for their host; patching follows `onBusyHost`.
  */
-function batchLeases(policy: RolloutPolicy, rolloutId: string) {
-  const leases = patched('host-leases') ? new HostLeases(rolloutId) : undefined;
+function batchLeases(policy: RolloutPolicy, rolloutId: string, enabled: boolean | undefined) {
+  const leases = enabled ? new HostLeases(rolloutId) : undefined;
   return {
     /** The host's lease (true), or false when it is busy: the answer, in words. */
     async take(host: ResolvedHost, report: HostReport, onBusy = policy.onBusyHost ?? 'wait'): Promise<true | string> {
@@ -125,7 +125,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
   });
 
   const hook = (host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post') => runHook(steps, policy, rolloutId, host, name, 'patch');
-  const leases = batchLeases(policy, rolloutId);
+  const leases = batchLeases(policy, rolloutId, input.leases);
   const fail = (host: ResolvedHost, error: string) => {
     failures++;
     if (failures > input.failuresAllowed) halted = true;
@@ -218,9 +218,9 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
 }
 
 /** Rolls back hosts patched by earlier batches (rollback scope `all-patched`), from the records kept on each host. */
-export async function rollbackHostsWorkflow(input: RolloutRef & { policy: RolloutPolicy; names: string[]; targets: TargetSet; parallelism: number; wave: number }): Promise<HostReport[]> {
+export async function rollbackHostsWorkflow(input: RolloutRef & { policy: RolloutPolicy; names: string[]; targets: TargetSet; parallelism: number; wave: number; leases?: boolean }): Promise<HostReport[]> {
   const steps = hostSteps(input.policy);
-  const leases = batchLeases(input.policy, input.rolloutId);
+  const leases = batchLeases(input.policy, input.rolloutId, input.leases);
   const { hosts, missing } = await resolveHosts(input.targets, input.names, input.policy);
   const restored = await mapWithConcurrency(hosts, Math.max(1, input.parallelism), async (host) => {
     const report: HostReport = { name: host.name, wave: input.wave, state: 'healthy', attempts: 0 };

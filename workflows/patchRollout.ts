@@ -242,7 +242,7 @@ async function runWave(r: Rollout, wave: WavePlan): Promise<BatchResult[]> {
     r.batches.push(workflowId);
     const child = await startChild(patchBatchWorkflow, {
       workflowId,
-      args: [{ rolloutId, execution: r.execution, wave: wave.index, names: partNames, targets: r.targetsFor(partNames), policy: r.policy, parallelism: partParallelism, failuresAllowed: Math.max(0, r.tolerated - r.failures), paused: r.paused }],
+      args: [{ rolloutId, execution: r.execution, leases: true, wave: wave.index, names: partNames, targets: r.targetsFor(partNames), policy: r.policy, parallelism: partParallelism, failuresAllowed: Math.max(0, r.tolerated - r.failures), paused: r.paused }],
     });
     r.running.push(child);
     try {
@@ -299,7 +299,7 @@ async function haltAndRollBack(r: Rollout, wave: WavePlan, why: string, wholeWav
       r.batches.push(workflowId);
       const restored = await executeChild(rollbackHostsWorkflow, {
         workflowId,
-        args: [{ rolloutId, execution: r.execution, policy, names: partNames, targets: r.targetsFor(partNames), parallelism: r.plan[0]?.parallelism ?? 1, wave: -1 }],
+        args: [{ rolloutId, execution: r.execution, leases: true, policy, names: partNames, targets: r.targetsFor(partNames), parallelism: r.plan[0]?.parallelism ?? 1, wave: -1 }],
       });
       for (const h of restored) r.reports.set(h.name, { ...toOutcome(h), wave: r.reports.get(h.name)!.wave });
     }

@@ -127,6 +127,8 @@ export interface RolloutReport extends RolloutProgress {
 
 export interface BatchInput extends RolloutRef {
   wave: number;
+  /** Take a lease per host (workflows/hostLeases.ts); absent in batches started before leases existed. */
+  leases?: boolean;
   /** This batch's hosts, in order; resolved from `targets` when the batch starts. */
   names: string[];
   /** Inline: only this batch's hosts. By reference: the whole set. */

@@ -103,7 +103,7 @@ describe('payload encryption end to end: a worker with MAINT_PAYLOAD_KEY, real s
       const raw = await temporal(['workflow', 'show', '-w', id, '-o', 'json']);
       const payloads = payloadsIn(JSON.parse(raw));
       expect(payloads.length).toBeGreaterThan(0);
-      for (const p of payloads) expect(b64(p.metadata.encoding)).toBe('binary/encrypted');
+      for (const p of payloads) expect({ id, encoding: b64(p.metadata.encoding) }).toEqual({ id, encoding: 'binary/encrypted' });
       for (const secret of ['host-1', 'host-2', '127.0.0.1', String(relays[0]!.port), 'apply.log', 'MAINT_HOST_DIR', '/health']) {
         expect({ id, found: raw.includes(secret) || payloads.some((p) => b64(p.data).includes(secret)) ? secret : undefined }).toEqual({ id, found: undefined });
       }
