@@ -94,16 +94,25 @@ export function registerDbCommands(program: Command): void {
  * whatever happens here: a store that cannot take it (unreachable, not migrated) gets a warning.
  */
 export async function auditAction(event: Parameters<typeof recordAuditEvent>[1]): Promise<void> {
+  const notRecorded = (why: string) => {
+    process.stderr.write(`warning: not recorded in the audit trail: ${why}\n`);
+  };
+  try {
+    await withWorkersStore((store) => recordAuditEvent(store, event), notRecorded);
+  } catch (err) {
+    notRecorded((err as Error).message);
+  }
+}
+
+/**
+ * The workers' store (migrated), for what the CLI hands them through it. An SQLite store no
+ * worker has made yet is not made by the CLI: `missing` is called, with why, instead.
+ */
+export async function withWorkersStore<T>(use: (store: Store) => Promise<T>, missing: (why: string) => T): Promise<T> {
   const env = parseEnvironment(process.env);
   const config = storeConfig(env, defaultDataDir(env));
   if (config.engine === 'sqlite' && !existsSync(config.file)) {
-    // No worker has made this machine's store: the CLI does not make one just for this.
-    process.stderr.write(`warning: not recorded in the audit trail: no store at ${config.file} (a worker makes it; set MAINT_DATA_DIR or MAINT_DATABASE_URL as the workers have it)\n`);
-    return;
+    return missing(`no store at ${config.file} (a worker makes it; set MAINT_DATA_DIR or MAINT_DATABASE_URL as the workers have it)`);
   }
-  try {
-    await withStore((store) => recordAuditEvent(store, event), { migrated: true });
-  } catch (err) {
-    process.stderr.write(`warning: not recorded in the audit trail: ${(err as Error).message}\n`);
-  }
+  return withStore(use, { migrated: true });
 }
