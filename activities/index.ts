@@ -17,7 +17,7 @@ import { createWindowActivities } from './windows/preflight';
 /** Everything activities need from the outside world; tests pass real local services. */
 export interface ActivityDeps {
   ssh: SshConnector;
-  /** The store: the ledger of sent notices (idempotency across retries, worker crashes and workers). */
+  /** The store: the ledger of sent notices (idempotency across retries, worker crashes and workers), inventory snapshots, … */
   store: Store;
   email?: EmailSender;
   /** A Temporal client for keeping window schedules filled; absent: schedules are only refreshed by `maint apply`. */
@@ -41,7 +41,7 @@ export function createDomainActivities(deps: ActivityDeps) {
     },
     dependencies: createDependencyActivities(deps.dependencies ?? unconfiguredDependencies),
     control: {
-      ...createInventoryActivities(),
+      ...createInventoryActivities(deps),
       ...createNoticeActivities(deps),
       ...createScheduleActivities(deps.schedules),
       ...createProbeActivities(deps),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { parseEnvironment } from '../policies/common/environment';
 import { MigrationError, openStore, storeConfig, StoreUnavailableError, type SchemaStatus, type Store } from '../store';
 import { recordAuditEvent } from '../store/audit';
@@ -105,4 +106,17 @@ export async function auditAction(event: Parameters<typeof recordAuditEvent>[1])
   } catch (err) {
     process.stderr.write(`warning: not recorded in the audit trail: ${(err as Error).message}\n`);
   }
+}
+
+/**
+ * The workers' store (migrated), for what the CLI hands them through it. An SQLite store no
+ * worker has made yet is not made by the CLI: `missing` is called, with why, instead.
+ */
+export async function withWorkersStore<T>(use: (store: Store) => Promise<T>, missing: (why: string) => T): Promise<T> {
+  const env = parseEnvironment(process.env);
+  const config = storeConfig(env, defaultDataDir(env));
+  if (config.engine === 'sqlite' && !existsSync(config.file)) {
+    return missing(`no store at ${config.file} (a worker makes it; set MAINT_DATA_DIR or MAINT_DATABASE_URL as the workers have it)`);
+  }
+  return withStore(use, { migrated: true });
 }

@@ -1,9 +1,13 @@
-import { auditAction } from './db';
+import { auditAction, withWorkersStore } from './db';
 import type { Connected } from '../control/connection';
 import { withClient } from '../control/connection';
 import { checkRolloutId, controlRollout, listRollouts, newRolloutId, previewRollout, rolloutProgress, rolloutResult, startRollout, type RolloutContext, type RolloutControl } from '../control/rollouts';
-import { loadRollout, rolloutTargets } from '../control/targets';
-import type { RolloutProgress, RolloutReport } from '../policies/rollout/types';
+import { loadRollout, rolloutTargets, snapshotTargets } from '../control/targets';
+import { hostSourceUnit } from '../inventory';
+import type { ResolvedHost } from '../policies/inventory/hosts';
+import type { HostSource } from '../policies/inventory/sources';
+import type { RolloutPolicy } from '../policies/rollout/policy';
+import type { RolloutProgress, RolloutReport, TargetSet } from '../policies/rollout/types';
 import { planTargetWaves, waveSettings, ZONE_TAG } from '../policies/rollout/waves';
 import { EXIT } from './errors';
 import { warnWithoutWorker } from './hosts';
@@ -24,7 +28,6 @@ function context(c: Connected): RolloutContext {
 
 export async function rolloutStart(opts: StartOptions): Promise<number> {
   const { policy, hosts, source } = await loadRollout(opts.file);
-  const targets = rolloutTargets(policy, source, hosts);
   const rolloutId = opts.id !== undefined ? checkRolloutId(opts.id) : newRolloutId(policy.name);
   return withClient(async (c) => {
     await warnWithoutWorker(c, ['workflows', 'hosts', 'control']);
@@ -37,8 +40,7 @@ export async function rolloutStart(opts: StartOptions): Promise<number> {
         : `${renderPlan(rolloutId, plan, ordered, previews)}\n`);
       return previews.some((p) => p.error !== undefined) ? EXIT.failed : EXIT.ok;
     }
-    const handle = await startRollout(ctx, { rolloutId, policy, targets });
-    if (targets.kind !== 'inline' && !opts.json) process.stderr.write(`${hosts.length} hosts: the worker reads the source itself (it must see it too)\n`);
+    const handle = await startRollout(ctx, { rolloutId, policy, targets: await targetsToStart(policy, source, hosts, opts.json) });
     if (!opts.wait) {
       process.stdout.write(opts.json ? `${JSON.stringify({ rolloutId, workflowId: handle.workflowId })}\n` : `${rolloutId}\n`);
       if (!opts.json) process.stderr.write(`rollout started on ${hosts.length} host(s); follow it with: maint rollout status ${rolloutId} --watch\n`);
@@ -46,6 +48,23 @@ export async function rolloutStart(opts: StartOptions): Promise<number> {
     }
     if (!opts.json) process.stderr.write(`rollout ${rolloutId} started on ${hosts.length} host(s)\n`);
     return printReport(await rolloutResult(ctx, handle), opts.json);
+  });
+}
+
+/**
+ * Inline when few; beyond, a snapshot in the workers' store, so no worker needs the source's path.
+ * Without a store yet (SQLite no worker has made), the source, which every worker must then see.
+ */
+async function targetsToStart(policy: RolloutPolicy, source: HostSource, hosts: ResolvedHost[], quiet?: boolean): Promise<TargetSet> {
+  const targets = rolloutTargets(policy, source, hosts);
+  if (targets.kind === 'inline') return targets;
+  return withWorkersStore(async (store) => {
+    const snapshot = await snapshotTargets(store, policy, hosts);
+    if (!quiet) process.stderr.write(`${hosts.length} hosts: stored as inventory snapshot ${snapshot.id} in ${store.target}; workers read them from there (they must use this store)\n`);
+    return snapshot;
+  }, (why) => {
+    process.stderr.write(`warning: ${hosts.length} hosts passed by their source, not as a snapshot in the store: ${why}; every worker reads the source itself and must see ${hostSourceUnit(source).describe(source)}\n`);
+    return targets;
   });
 }
 

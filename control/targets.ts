@@ -6,6 +6,8 @@ import type { HostSource } from '../policies/inventory/sources';
 import { SelectorSyntaxError } from '../policies/inventory/selector';
 import { rolloutPolicySchema, targetProblems, type RolloutPolicy } from '../policies/rollout/policy';
 import { MAX_INLINE_TARGETS, type TargetSet } from '../policies/rollout/types';
+import type { Store } from '../store';
+import { writeInventorySnapshot } from '../store/inventorySnapshots';
 import { InvalidInputError, MissingToolError } from './errors';
 import { readPolicyFile } from './files';
 
@@ -39,12 +41,22 @@ export async function loadRollout(file: string): Promise<{ policy: RolloutPolicy
   return { policy, hosts, source };
 }
 
+const selectorOf = (policy: RolloutPolicy) => (policy.targets.selector !== undefined ? { selector: policy.targets.selector } : {});
+
 /**
- * What a rollout carries: up to MAX_INLINE_TARGETS hosts travel with it (any worker can run it);
- * beyond, or for a window's task (its hosts are read on the night), the source by reference: the
- * worker reads it itself, a batch at a time.
+ * What a rollout carries: up to `maxInline` hosts travel with it (any worker can run it); beyond,
+ * or for a window's task (its hosts are read on the night), the source by reference: the worker
+ * reads it itself, a batch at a time. {@link snapshotTargets} is the reference that needs no path.
  */
-export function rolloutTargets(policy: RolloutPolicy, source: HostSource, hosts?: ResolvedHost[]): TargetSet {
-  if (hosts !== undefined && hosts.length <= MAX_INLINE_TARGETS) return { kind: 'inline', hosts };
-  return { kind: 'source', source, ...(policy.targets.selector !== undefined ? { selector: policy.targets.selector } : {}) };
+export function rolloutTargets(policy: RolloutPolicy, source: HostSource, hosts?: ResolvedHost[], maxInline = MAX_INLINE_TARGETS): TargetSet {
+  if (hosts !== undefined && hosts.length <= maxInline) return { kind: 'inline', hosts };
+  return { kind: 'source', source, ...selectorOf(policy) };
+}
+
+/**
+ * The resolved hosts by reference to a snapshot in the store (content-addressed, written once):
+ * every worker that uses this store reads the same hosts, whatever files it can see.
+ */
+export async function snapshotTargets(store: Store, policy: RolloutPolicy, hosts: readonly ResolvedHost[]): Promise<Extract<TargetSet, { kind: 'snapshot' }>> {
+  return { kind: 'snapshot', id: await writeInventorySnapshot(store, hosts), count: hosts.length, ...selectorOf(policy) };
 }

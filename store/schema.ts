@@ -12,6 +12,7 @@ export interface StoreSchema {
   probe_trackers: ProbeTrackersTable;
   incidents: IncidentsTable;
   incident_pages: IncidentPagesTable;
+  inventory_snapshots: InventorySnapshotsTable;
 }
 
 /** One row per notice that went out (or was handed over): see activities/notices/ledger.ts. */
@@ -94,4 +95,14 @@ export interface IncidentPagesTable {
   state: 'sending' | 'sent' | 'not-paged';
   at: number;
   attempts: number;
+}
+
+/** The hosts a rollout targets, as the CLI resolved them (store/inventorySnapshots.ts). Never changed once written. */
+export interface InventorySnapshotsTable {
+  /** `sha256:<hex>` of `hosts`. */
+  id: string;
+  created_at: number;
+  host_count: number;
+  /** Canonical JSON: ResolvedHost[] in source order, every object's keys sorted. */
+  hosts: string;
 }

@@ -230,7 +230,7 @@ export async function rollbackHostsWorkflow(input: RolloutRef & { policy: Rollou
   return [...restored, ...missing.map((name): HostReport => ({ name, wave: input.wave, state: 'failed', attempts: 0, error: 'not rolled back: no longer in the inventory' }))];
 }
 
-/** Inline targets are picked right here; by reference, an activity reads the source now. The policy's `become` fills in. */
+/** Inline targets are picked right here; by reference, an activity reads the source now (or the snapshot). The policy's `become` fills in. */
 async function resolveHosts(targets: TargetSet, names: string[], policy: RolloutPolicy): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
   const { hosts, missing } = targets.kind === 'inline' ? pickHosts(targets.hosts, names) : await inventoryReads.resolveTargets({ targets, names });
   return { hosts: withPolicyBecome(hosts, policy.become), missing };

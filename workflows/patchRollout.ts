@@ -349,7 +349,9 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
       return r.report();
     }
     r.status = 'running';
-    if (input.targets.kind !== 'inline' && r.currentWave > 0) await noteJoinedHosts(r);
+    // Only a source can have grown: inline and snapshot targets are the list at start (and a snapshot's
+    // worker may not see the source at all). Histories before snapshots had only these two kinds.
+    if (input.targets.kind === 'source' && r.currentWave > 0) await noteJoinedHosts(r);
     const gate = r.policy.serviceGate;
     const results = gate ? await runGatedWave(r, wave, gate) : await runWave(r, wave);
 

@@ -2,6 +2,7 @@ import { hostReadiness } from '../../policies/inventory/facts';
 import type { ResolvedHost } from '../../policies/inventory/hosts';
 import type { TargetSet } from '../../policies/rollout/types';
 import { heartbeat } from '../context';
+import type { Store } from '../../store';
 import type { SshConnector } from '../hosts/ssh';
 import { readHostFacts } from '../hosts/facts';
 import { withHost } from '../hosts/withHost';
@@ -17,7 +18,7 @@ export interface WindowPreflightResult {
 /** Hosts checked at once: read-only SSH sessions, so more than a rollout's batch. */
 const PARALLEL_HOSTS = 8;
 
-export function createWindowActivities(deps: { ssh: SshConnector }) {
+export function createWindowActivities(deps: { ssh: SshConnector; store: Store }) {
   return {
     /**
      * A day ahead: every host of the window's tasks answers SSH with its pinned key, has free disk
@@ -29,7 +30,7 @@ export function createWindowActivities(deps: { ssh: SshConnector }) {
       const hosts: ResolvedHost[] = [];
       for (const targets of input.targets) {
         try {
-          for (const h of await allHosts(targets)) {
+          for (const h of await allHosts(targets, deps.store)) {
             if (seen.has(h.name)) continue;
             seen.add(h.name);
             hosts.push(h);

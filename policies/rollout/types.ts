@@ -80,10 +80,15 @@ export function publishedRolloutStatus(status: RecordedRolloutStatus): Exclude<R
  */
 export type TargetSet =
   | { kind: 'inline'; hosts: ResolvedHost[] }
-  /** `source` with absolute paths, read on the worker. */
-  | { kind: 'source'; source: HostSource; selector?: string };
+  /** `source` with absolute paths, read on the worker (a window's tasks: the hosts as they are on the night). */
+  | { kind: 'source'; source: HostSource; selector?: string }
+  /**
+   * The hosts the CLI resolved, stored in the store under the sha256 of their bytes: any worker
+   * sharing the CLI's store reads them, whatever paths it sees. Fixed at start, like inline hosts.
+   */
+  | { kind: 'snapshot'; id: `sha256:${string}`; count: number; /** The selector they were picked by (for people). */ selector?: string };
 
-/** Above this many hosts the CLI passes targets by reference (payloads stay far below Temporal's limits). */
+/** Above this many hosts the CLI passes targets by snapshot or source (payloads stay far below Temporal's limits). */
 export const MAX_INLINE_TARGETS = 1000;
 
 export interface RolloutInput {

@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
+import { readHosts, snapshotTargets } from '../../control/targets';
 import type { TargetSet } from '../../policies/rollout/types';
+import type { Store } from '../../store';
 import { rolloutWorkflowId, type patchRolloutWorkflow } from '../../workflows/patchRollout';
 import { createWorker } from '../../worker';
 import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
@@ -19,24 +21,28 @@ describe('zone-aware waves on 6 real sshd hosts in 3 zones', () => {
   let env: TestWorkflowEnvironment;
   let fx: RolloutFixture;
   let inventoryFile: string;
+  // The workers' store, which the CLI step writes snapshots to (as with a shared MAINT_DATABASE_URL).
+  let store: Store;
 
   beforeAll(async () => {
     env = await connectTestEnv();
     fx = await startRolloutFixture(6);
     for (const [i, host] of fx.hosts.entries()) host.tags.az = ZONES[i]!;
     inventoryFile = join(mkdtempSync(join(tmpdir(), 'maint-zones-')), 'inventory.yaml');
+    store = await testStore();
   });
   beforeEach(() => {
     fx.reset();
   });
   afterAll(async () => {
     await fx?.stop();
+    await store?.close();
     await env?.teardown();
   });
 
   async function run(targets: TargetSet) {
     const taskQueue = uniqueTaskQueue('zones');
-    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), store: await testStore() }, workflowBundle: await workflowBundle() });
+    const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), store }, workflowBundle: await workflowBundle() });
     return worker.runUntil(async () => {
       const rolloutId = `zones-${taskQueue}`;
       const handle = await env.client.workflow.start<typeof patchRolloutWorkflow>('patchRolloutWorkflow', {
@@ -46,14 +52,20 @@ describe('zone-aware waves on 6 real sshd hosts in 3 zones', () => {
     });
   }
 
-  it.each<[string, () => TargetSet]>([
+  it.each<[string, () => TargetSet | Promise<TargetSet>]>([
     ['inline', () => ({ kind: 'inline', hosts: fx.hosts })],
     ['by reference (the worker reads the zones)', () => {
       writeFileSync(inventoryFile, fx.fleet.inventoryYaml((h, i) => ({ tags: { ...h.tags, az: ZONES[i]! } })));
       return { kind: 'source', source: { kind: 'static', file: inventoryFile } };
     }],
+    ['by snapshot in the store (the inventory file is gone when the worker reads it)', async () => {
+      writeFileSync(inventoryFile, fx.fleet.inventoryYaml((h, i) => ({ tags: { ...h.tags, az: ZONES[i]! } })));
+      const targets = await snapshotTargets(store, fx.policy(POLICY), await readHosts({ kind: 'static', file: inventoryFile }));
+      rmSync(inventoryFile);
+      return targets;
+    }],
   ])('%s: patches zone by zone; hosts of two zones are never out of service at once', async (_how, targets) => {
-    const report = await run(targets());
+    const report = await run(await targets());
     expect(report.status).toBe('completed');
     expect(report.hosts.map((h) => [h.name, h.wave])).toEqual([['host-1', 0], ['host-3', 1], ['host-6', 1], ['host-2', 2], ['host-5', 2], ['host-4', 3]]);
     expect(report.waves.map((w) => w.size)).toEqual([1, 2, 2, 1]);
