@@ -30,7 +30,10 @@ export const tagKeySchema = z
 export const tagValueSchema = z
   .string()
   .max(256)
-  .refine((value) => !value.startsWith('-'), 'a tag value cannot begin with "-": commands would read it as an option');
+  .refine((value) => !value.startsWith('-'), 'a tag value cannot begin with "-": commands would read it as an option')
+  // In a URL path ({{host.tags.pool}} in a health URL) "." and ".." are dot segments, removed by
+  // every URL parser however they are encoded: /hosts/../health would become /health.
+  .refine((value) => !/^(\.|\.\.)$/.test(value), 'a tag value cannot be "." or "..": in a URL path it would move to another path');
 
 export const tagsSchema = z
   .record(tagKeySchema, tagValueSchema)

@@ -69,6 +69,7 @@ describe('bad input that used to get through: a clear error naming file, path an
   it.each<[string, string, string]>([
     ['a YAML alias bomb in an inventory', `${INVENTORY}${BOMB}`, 'inventory.yaml:8:8: d[0]: YAML aliases here expand to more than 100 copies'],
     ['a tag value beginning with "-" (a hook would read it as an option)', INVENTORY.replace('{role: web}', '{role: web, pool: "-rf"}'), 'inventory.yaml:4:125: hosts[0].tags.pool: a tag value cannot begin with "-": commands would read it as an option'],
+    ['a tag value ".." (a dot segment in a health URL path)', INVENTORY.replace('{role: web}', '{role: web, pool: ".."}'), 'hosts[0].tags.pool: a tag value cannot be "." or "..": in a URL path it would move to another path'],
   ])('inventory: %s', (_what, text, expected) => {
     expect(rejection(text, inventorySchema, 'inventory.yaml')).toContain(expected);
   });

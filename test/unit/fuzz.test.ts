@@ -83,7 +83,8 @@ describe('fuzzing what users write', () => {
 
   it('a hostile tag, name or version reaches the shell as exactly one word, and a URL cannot change its structure', () => {
     fc.assert(
-      fc.property(hostile.filter((s) => !s.includes('\u0000') && s.length < 5000), (value) => {
+      // "." and ".." are refused as tag values (inventory schema): URL parsers remove such path segments however encoded.
+      fc.property(hostile.filter((s) => !s.includes('\u0000') && s.length < 5000 && s !== '.' && s !== '..'), (value) => {
         const command = renderCommand('printf %s {{host.tags.evil}}', { host: { name: 'h', address: '127.0.0.1', port: 22, user: 'u', tags: { evil: value } }, target: value });
         // Run by a real POSIX shell: it prints the value back, byte for byte, and runs nothing else.
         expect(execFileSync('/bin/sh', ['-c', command], { encoding: 'utf8' })).toBe(value);
