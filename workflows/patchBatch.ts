@@ -31,7 +31,7 @@ function leftAs(report: HostReport): ReleaseOutcome {
 function batchLeases(policy: RolloutPolicy, rolloutId: string, enabled: boolean | undefined) {
   const leases = enabled ? new HostLeases(rolloutId) : undefined;
   return {
-    /** The host's lease (true), or false when it is busy: the answer, in words. */
+    /** The host's lease (true), or, when another rollout has it and `onBusy` is not `wait`, that answer in words. */
     async take(host: ResolvedHost, report: HostReport, onBusy = policy.onBusyHost ?? 'wait'): Promise<true | string> {
       if (!leases) return true;
       const state = report.state;
