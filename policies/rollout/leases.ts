@@ -178,9 +178,19 @@ export class LeaseBook {
   /** Every budget group someone holds, waits for or left a host down in, with what counts against it. */
   budgets(): BudgetUse[] {
     const keys = new Map<string, number>();
-    const claims = [...this.leases.values(), ...this.down.values(), ...this.waiting].flatMap((x) => x.budgets);
-    for (const c of claims) keys.set(c.key, Math.min(keys.get(c.key) ?? Infinity, c.maxUnavailable));
+    for (const c of this.claims()) keys.set(c.key, Math.min(keys.get(c.key) ?? Infinity, c.maxUnavailable));
     return [...keys].sort(([a], [b]) => a.localeCompare(b)).map(([key, maxUnavailable]) => ({ key, maxUnavailable, unavailable: this.unavailableIn(key) }));
+  }
+
+  private claims(): BudgetClaim[] {
+    return [...this.leases.values(), ...this.down.values(), ...this.waiting].flatMap((x) => x.budgets);
+  }
+
+  /** The strictest limit anyone holding, waiting or left down in the group declares (while they are around). */
+  private limitFor(claim: BudgetClaim): number {
+    let limit = claim.maxUnavailable;
+    for (const c of this.claims()) if (c.key === claim.key && c.maxUnavailable < limit) limit = c.maxUnavailable;
+    return limit;
   }
 
   private grant(req: LeaseRequest): void {
@@ -218,8 +228,7 @@ export class LeaseBook {
     const held = this.leases.get(req.host);
     if (held && !sameHolder(held.holder, req.holder)) return `${req.host} is leased by rollout ${held.holder.rolloutId}`;
     for (const claim of req.budgets) {
-      // The strictest limit anyone declares for the group applies while they are around.
-      const limit = Math.min(claim.maxUnavailable, ...this.budgets().filter((b) => b.key === claim.key).map((b) => b.maxUnavailable));
+      const limit = this.limitFor(claim);
       const out = this.unavailableIn(claim.key).filter((u) => u.host !== req.host);
       if (out.length + 1 > limit) {
         const list = out.slice(0, 5).map((u) => `${u.host} (${u.why.split(':')[0]})`).join(', ');

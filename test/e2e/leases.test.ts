@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { runMaint, startWorkerProcess } from '../helpers/cli';
+import { runMaint, startWorkerProcess, stopWorkerProcesses } from '../helpers/cli';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { until as waitUntil } from '../helpers/until';
@@ -55,14 +55,7 @@ describe('host leases and disruption budgets across concurrent rollouts (worker 
     client = new Client({ connection });
   });
   beforeEach(() => fx.reset());
-  afterEach(async () => {
-    for (const w of workers.splice(0)) {
-      if (w.exitCode === null && w.signalCode === null) {
-        w.kill('SIGTERM');
-        await new Promise((r) => w.once('exit', r));
-      }
-    }
-  });
+  afterEach(() => stopWorkerProcesses(workers));
   afterAll(async () => {
     await connection?.close();
     await fx?.stop();

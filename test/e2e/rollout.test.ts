@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runMaint, startWorkerProcess } from '../helpers/cli';
+import { runMaint, startWorkerProcess, stopWorkerProcesses } from '../helpers/cli';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { until as waitUntil } from '../helpers/until';
@@ -24,14 +24,7 @@ describe('maint rollout with a worker process and 6 real sshd hosts', () => {
   });
   // Each test starts from the fleet as the fixture made it, whatever the tests before it changed.
   beforeEach(() => fx.reset());
-  afterEach(async () => {
-    for (const w of workers.splice(0)) {
-      if (w.exitCode === null && w.signalCode === null) {
-        w.kill('SIGTERM');
-        await new Promise((r) => w.once('exit', r));
-      }
-    }
-  });
+  afterEach(() => stopWorkerProcesses(workers));
   afterAll(async () => {
     await fx?.stop();
   });

@@ -99,3 +99,13 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess & { out
   child.stderr?.on('data', collect);
   return Object.assign(child, { output: () => output });
 }
+
+/** Stops the worker processes still running (SIGTERM, then waits for each to exit) and empties the list. */
+export async function stopWorkerProcesses(workers: ChildProcess[]): Promise<void> {
+  for (const w of workers.splice(0)) {
+    if (w.exitCode === null && w.signalCode === null) {
+      w.kill('SIGTERM');
+      await new Promise((r) => w.once('exit', r));
+    }
+  }
+}
