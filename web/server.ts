@@ -73,7 +73,8 @@ export async function startFeedServer(source: FeedSource, options: { port: numbe
           send(res, 404, 'text/plain; charset=utf-8', 'not found: try /maintenance.json, /maintenance.ics or /maintenance.atom\n');
         }
       } catch (err) {
-        send(res, 503, 'text/plain; charset=utf-8', `maintenance status is unavailable right now (${(err as Error).message.split('\n')[0]})\n`);
+        // Not cached by calendars or proxies, and asked again soon: the next ask may well be answered.
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '5' }).end(`maintenance status is unavailable right now (${(err as Error).message.split('\n')[0]})\n`);
       }
     })();
   });

@@ -209,6 +209,9 @@ ${window(`other-${id}`, `other-${id}`, shopStart)}`);
       return r.status === 503 ? r : undefined;
     }, 120_000);
     expect(down.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    // Calendars and proxies must not keep the outage for the feeds' 30 s: they are told to ask again soon.
+    expect(down.headers.get('cache-control')).toBe('no-store');
+    expect(down.headers.get('retry-after')).toBe('5');
     expect(await down.text()).toMatch(/^maintenance status is unavailable right now \(.+\)\n$/);
     expect((await get('/')).status).toBe(503);
     expect(serve.child.exitCode).toBeNull();
