@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: brings everything it needs (Node 24, npm packages, the Temporal CLI,
-# OpenSSH's sshd, Renovate, verdaccio, docker-registry, dnf/rpm, PostgreSQL), type-checks, lints and runs the whole Jest
+# OpenSSH's sshd, Renovate, verdaccio, docker-registry, dnf/rpm, PostgreSQL, Chromium), type-checks, lints and runs the whole Jest
 # suite against real servers.
 # Extra arguments go to Jest (e.g. `bash scripts/test.sh test/unit`).
 set -euo pipefail
@@ -16,6 +16,8 @@ ensure_os_packages /usr/bin/sudo sudo visudo sudo
 # test/activities/dnfStrategy.test.ts: Debian's dnf 4, rpm (rpmbuild), createrepo_c/modifyrepo_c and the
 # needs-restarting plugin (checked by its directory: dnf plugins are not executables).
 ensure_os_packages dnf dnf rpmbuild rpm createrepo_c createrepo-c /usr/lib/python3/dist-packages/dnf-plugins dnf-plugins-core
+# test/e2e/console*.test.ts, statusPage: Debian's Chromium driven by playwright-core (Playwright's own download cannot work offline); poppler for reading PDFs.
+ensure_os_packages /usr/bin/chromium chromium pdftotext poppler-utils
 ensure_renovate
 ensure_verdaccio
 ensure_build
