@@ -41,7 +41,9 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
     const probeChanges = await planProbeChanges(c.client, orgName, probes, c.env.MAINT_TASK_QUEUE);
     if (!opts.dryRun) await applyProbeChanges(c.client, orgName, probes, probeChanges, c.env.MAINT_TASK_QUEUE);
     const depsLine = deps.action === 'none' ? '' : `\ndependency scan: ${deps.scheduleId} ${deps.action}${deps.description ? `: ${deps.description}` : ''}`;
-    const probeLines = probeChanges.map((p) => `\nservice probes: ${p.workflowId} ${p.action}: ${p.description}`).join('');
+    const unchangedProbes = probeChanges.filter((p) => p.action === 'unchanged').length;
+    const probeLines = probeChanges.filter((p) => p.action !== 'unchanged').map((p) => `\nservice probes: ${p.service} ${p.action}: ${p.description} (${p.workflowId})`).join('')
+      + (unchangedProbes > 0 ? `\nservice probes: ${unchangedProbes} unchanged` : '');
     if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes, dependencySchedule: deps, probes: probeChanges, warnings: organisation.warnings }, null, 2)}\n`);
     else process.stdout.write(`${renderChanges(changes, plans)}${depsLine}${probeLines}${opts.dryRun ? '\n(dry run: nothing applied)' : ''}\n`);
     return EXIT.ok;

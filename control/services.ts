@@ -10,7 +10,7 @@ import { MANAGED_BY } from '../policies/windows/types';
 import type { Store } from '../store';
 import { serviceProbeState, type Incident } from '../store/incidents';
 import { latestRound, probeResults } from '../store/probes';
-import { serviceProbeWorkflow } from '../workflows/serviceProbe';
+import { serviceProbesWorkflow } from '../workflows/serviceProbe';
 
 /** What `maint services status` shows of one service (more columns join it: tier, availability, budget, next window). */
 export interface ServiceStatus {
@@ -26,12 +26,12 @@ export interface ServiceStatus {
   openIncident?: Incident;
 }
 
-/** The services whose probe workflows run now (memo `service`), when no files are given. */
+/** The services whose probe workflows run now (memo `services`), when no files are given. */
 export async function probedServices(client: Client): Promise<string[]> {
   const services = new Set<string>();
-  for await (const w of client.workflow.list({ query: `WorkflowType = '${serviceProbeWorkflow.name}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${PROBE_WORKFLOW_PREFIX}'` })) {
+  for await (const w of client.workflow.list({ query: `WorkflowType = '${serviceProbesWorkflow.name}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${PROBE_WORKFLOW_PREFIX}'` })) {
     const memo = (w.memo ?? {}) as Record<string, unknown>;
-    if (memo.managedBy === MANAGED_BY && typeof memo.service === 'string') services.add(memo.service);
+    if (memo.managedBy === MANAGED_BY && typeof memo.services === 'object' && memo.services !== null) for (const service of Object.keys(memo.services)) services.add(service);
   }
   return [...services].sort();
 }

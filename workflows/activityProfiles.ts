@@ -7,7 +7,7 @@ import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityI
 import type { DomainActivities } from '../activities';
 import { FAILURE, NON_RETRYABLE } from '../policies/common/failures';
 import { activityTaskQueue, type ActivityDomain } from '../policies/common/taskQueues';
-import type { ServiceProbePlan } from '../policies/probes/plan';
+import type { ProbeGroupPlan } from '../policies/probes/plan';
 import type { RolloutPolicy } from '../policies/rollout/policy';
 
 /**
@@ -103,15 +103,15 @@ export const githubWrites = profile('dependencies', {
 export const dryRunGitHubReads = profile('dependencies', { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 1 } });
 
 /**
- * A round of a service's probes, on the workers of its `probeFrom` queue (default: the control
- * queue). A round no worker picks up in time is given up: the next round is the next try.
+ * A round of a probe group's services, on the workers of its `probeFrom` queue (default: the
+ * control queue). A round no worker picks up in time is given up: the next round is the next try.
  */
-export function probeRounds(plan: Pick<ServiceProbePlan, 'probeFrom' | 'probes' | 'intervalMs'>) {
-  const longest = Math.max(1000, ...plan.probes.map((p) => p.timeout));
+export function probeRounds(group: Pick<ProbeGroupPlan, 'probeFrom' | 'services' | 'intervalMs'>) {
+  const longest = Math.max(1000, ...group.services.flatMap((s) => s.probes.map((p) => p.timeout)));
   return proxyActivities<DomainActivities['control']>({
-    taskQueue: plan.probeFrom ?? activityTaskQueue(workflowInfo().taskQueue, 'control'),
+    taskQueue: group.probeFrom ?? activityTaskQueue(workflowInfo().taskQueue, 'control'),
     startToCloseTimeout: longest + 30_000,
-    scheduleToCloseTimeout: longest + 30_000 + plan.intervalMs,
+    scheduleToCloseTimeout: longest + 30_000 + group.intervalMs,
     retry: { initialInterval: '1 second', maximumAttempts: 3 },
   });
 }

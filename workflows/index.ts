@@ -6,5 +6,5 @@ export { previewRolloutWorkflow } from './previewRollout';
 export { maintenanceWindowWorkflow } from './maintenanceWindow';
 export { windowLaunchWorkflow } from './windowLaunch';
 export { dependencyUpdatesWorkflow, dependencyScanWorkflow } from './dependencyUpdates';
-export { serviceProbeWorkflow } from './serviceProbe';
+export { serviceProbesWorkflow } from './serviceProbe';
 export { hostLeasesWorkflow } from './hostLeases';

@@ -1,7 +1,7 @@
 // Signals, queries and updates of rollouts, defined once and shared by workflows and clients (CLI, web).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DependencyRunSummary } from '../policies/deps/run';
-import type { ServiceProbePlan } from '../policies/probes/plan';
+import type { ProbeGroupPlan } from '../policies/probes/plan';
 import type { BudgetUse, LeaseAnswer, LeaseBook, LeaseBookState, LeaseHolder, LeaseRequest, ReleaseOutcome } from '../policies/rollout/leases';
 import type { HostReport, RolloutProgress } from '../policies/rollout/types';
 import type { WindowStatus } from '../policies/windows/types';
@@ -35,8 +35,8 @@ export const extendWindowUpdate = defineUpdate<WindowStatus, [{ until: string; r
 /** What a dependency run has found and done so far (its result once finished). */
 export const dependencyRunQuery = defineQuery<DependencyRunSummary>('dependencyRun');
 
-/** `maint apply` → a service's probe workflow: probe with this plan from the next round on. */
-export const probePlanSignal = defineSignal<[ServiceProbePlan]>('probePlan');
+/** `maint apply` → a probe workflow: probe these services from the next round on (and its new memo). */
+export const probeGroupSignal = defineSignal<[ProbeGroupPlan, Record<string, unknown>]>('probeGroup');
 /** Batch → lease workflow: a host it is about to change (answered with {@link leaseAnswerSignal}). */
 export const leaseRequestSignal = defineSignal<[LeaseRequest]>('leaseRequest');
 /** Batch → lease workflow: done with the host (or no longer waiting for it), in or out of service. */

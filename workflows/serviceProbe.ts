@@ -1,10 +1,10 @@
-import { continueAsNew, isCancellation, log, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
-import type { ServiceProbePlan } from '../policies/probes/plan';
+import { isCancellation, log, makeContinueAsNewFunc, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import type { ProbeGroupPlan } from '../policies/probes/plan';
 import { incidentReports, probeRounds } from './activityProfiles';
-import { probePlanSignal } from './messages';
+import { probeGroupSignal } from './messages';
 
-export interface ServiceProbeInput {
-  plan: ServiceProbePlan;
+export interface ServiceProbesInput {
+  group: ProbeGroupPlan;
 }
 
 /**
@@ -14,36 +14,47 @@ export interface ServiceProbeInput {
 export const ROUNDS_PER_RUN = 200;
 
 /**
- * Probes one service, every `intervalMs`, for as long as it is in the organisation files: a
- * long-running workflow (id probeWorkflowId) that `maint apply` starts, signals a new plan
- * (probePlanSignal, memo configHash) and cancels when the service or its probes are gone. Each
- * round is one activity on the service's `probeFrom` queue that runs every probe and writes the
- * results and the incident transition to the store; a round that opens or resolves an incident
- * (or left one unreported) is followed by linking and paging it. State lives in the store, not
- * here, so a restarted or replaced workflow carries on where the last one stopped.
+ * Probes a group of services (policies/probes/plan.ts probeGroups: one location, one interval)
+ * every `intervalMs`, for as long as they are in the organisation files: a long-running workflow
+ * (id ProbeGroupPlan.id) that `maint apply` starts, signals a new plan (probeGroupSignal) and
+ * cancels when its group is gone. Each round is one activity on the group's `probeFrom` queue that
+ * runs every probe of every service and writes each service's results and incident transition to
+ * the store; a service whose round opened or resolved an incident (or left one unreported) is
+ * then linked and paged. State lives in the store, not here, so a restarted or replaced workflow
+ * (or a service moved to another group) carries on where the last one stopped.
  */
-export async function serviceProbeWorkflow(input: ServiceProbeInput): Promise<void> {
-  let plan = input.plan;
-  setHandler(probePlanSignal, (next) => {
-    plan = next;
-    upsertMemo({ configHash: next.configHash });
+export async function serviceProbesWorkflow(input: ServiceProbesInput): Promise<void> {
+  let { group } = input;
+  // The memo says which plan runs (control/probes.ts probeGroupMemo): `maint apply` compares it.
+  setHandler(probeGroupSignal, (next, memo) => {
+    group = next;
+    upsertMemo(memo);
   });
   try {
     for (let round = 0; round < ROUNDS_PER_RUN && !workflowInfo().continueAsNewSuggested; round++) {
       const at = Date.now();
       try {
-        const outcome = await probeRounds(plan).runProbeRound({ plan, roundId: `${plan.service}/${at}`, at });
-        if (outcome.transition.kind !== 'none' || outcome.unreported > 0) await incidentReports.reportIncidents({ plan });
+        const outcomes = await probeRounds(group).runProbeRounds({ plans: group.services, at });
+        for (const plan of group.services) {
+          const outcome = outcomes[plan.service];
+          if (outcome === undefined || (outcome.transition.kind === 'none' && outcome.unreported === 0)) continue;
+          // One service's paging failing (PagerDuty refusing its key) must not keep the others' from going out.
+          await incidentReports.reportIncidents({ plan }).catch((err: unknown) => {
+            if (isCancellation(err)) throw err;
+            log.warn('incident report failed', { service: plan.service, error: (err as Error).message });
+          });
+        }
       } catch (err) {
         if (isCancellation(err)) throw err;
-        // No worker at the location, the store down, PagerDuty refusing: the next round tries again.
-        log.warn('probe round failed', { service: plan.service, error: (err as Error).message });
+        // No worker at the location, the store down: the next round tries again.
+        log.warn('probe round failed', { group: group.id, error: (err as Error).message });
       }
-      await sleep(Math.max(0, at + plan.intervalMs - Date.now()));
+      await sleep(Math.max(0, at + group.intervalMs - Date.now()));
     }
   } catch (err) {
-    if (isCancellation(err)) return; // stopped by `maint apply`: the service has no probes any more
+    if (isCancellation(err)) return; // stopped by `maint apply`: the group has no services any more
     throw err;
   }
-  await continueAsNew<typeof serviceProbeWorkflow>({ plan });
+  // The next run keeps the memo as the last signal left it.
+  await makeContinueAsNewFunc<typeof serviceProbesWorkflow>({ memo: workflowInfo().memo })({ group });
 }

@@ -14,10 +14,10 @@ export interface ProbeDeps {
   schedules?: { client: Client };
 }
 
-export interface ProbeRoundInput {
-  plan: ServiceProbePlan;
-  /** `<service>/<round start ms>`: the same on every attempt. */
-  roundId: string;
+export interface ProbeRoundsInput {
+  /** The services of one probe group. */
+  plans: ServiceProbePlan[];
+  /** The round's start: each service's round id is `<service>/<at>`, the same on every attempt. */
   at: number;
 }
 
@@ -39,17 +39,24 @@ function probeSource(plan: ServiceProbePlan): string {
 export function createProbeActivities(deps: ProbeDeps) {
   return {
     /**
-     * One round of a service's probes, all at once, on a worker of the service's `probeFrom`
-     * queue: every result is written to the store with the round's incident transition, in one
-     * transaction keyed on the round id, so a retried round neither writes nor counts twice.
+     * One round of a probe group: every probe of every service at once, on a worker of the group's
+     * `probeFrom` queue. Each service's results are written to the store with its incident
+     * transition in one transaction keyed on its round id (`<service>/<at>`), so a retried round
+     * neither writes nor counts twice; a service whose write failed fails the round (after the
+     * others are written), and the retry writes just that one.
      */
-    async runProbeRound(input: ProbeRoundInput): Promise<ProbeRoundOutcome> {
-      const { plan } = input;
+    async runProbeRounds(input: ProbeRoundsInput): Promise<Record<string, ProbeRoundOutcome>> {
       const location = activityInfo()?.taskQueue ?? 'local';
-      const results = await Promise.all(plan.probes.map((p) => runProbe(plan.service, p)));
-      const recorded = await recordProbeRound(deps.store, { id: input.roundId, service: plan.service, at: input.at, location, results }, plan.incidents);
-      const unreported = (await unreportedIncidents(deps.store, plan.service)).length;
-      return { condition: recorded.condition, transition: recorded.transition, unreported };
+      const outcomes: Record<string, ProbeRoundOutcome> = {};
+      const settled = await Promise.allSettled(input.plans.map(async (plan) => {
+        const results = await Promise.all(plan.probes.map((p) => runProbe(plan.service, p)));
+        const recorded = await recordProbeRound(deps.store, { id: `${plan.service}/${input.at}`, service: plan.service, at: input.at, location, results }, plan.incidents);
+        const unreported = (await unreportedIncidents(deps.store, plan.service)).length;
+        outcomes[plan.service] = { condition: recorded.condition, transition: recorded.transition, unreported };
+      }));
+      const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`${input.plans[i]!.service}: ${(r.reason as Error).message}`] : []));
+      if (failed.length > 0) throw new Error(`probe round of ${failed.length} of ${input.plans.length} services not recorded: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? '; …' : ''}`);
+      return outcomes;
     },
 
     /**

@@ -19,10 +19,62 @@ export interface ServiceProbePlan {
   configHash: string;
 }
 
-/** `probe-acme-hosting-b-v-webshop`: the one probe workflow of a service. */
-export function probeWorkflowId(organisation: string, service: string): string {
-  const slug = organisation.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'organisation';
-  return `probe-${slug}-${service}`;
+/** Services one probe workflow probes, at most (about): the rounds of a group are one activity. */
+export const PROBE_GROUP_SIZE = 100;
+
+/**
+ * What one probe workflow runs: the services of an organisation probed from the same location at
+ * the same interval (or a shard of them). One workflow and one activity per round for all of them
+ * is what lets one worker probe a thousand services: per service, the events and tasks of a
+ * workflow of its own cost ten times the probes themselves (bench/probes).
+ */
+export interface ProbeGroupPlan {
+  organisation: string;
+  /** The group's workflow id (probeGroupId). */
+  id: string;
+  probeFrom?: string;
+  intervalMs: number;
+  services: ServiceProbePlan[];
+}
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+/** FNV-1a: a service's shard, the same wherever and whenever it is computed. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** `probe-acme-hosting-b-v-30s-1of1`, `probe-acme-hosting-b-v-probes-ams-30s-2of4`: one probe workflow. */
+export function probeGroupId(organisation: string, group: { probeFrom?: string; intervalMs: number; shard: number; shards: number }): string {
+  const from = group.probeFrom !== undefined ? `-${slug(group.probeFrom) || 'queue'}` : '';
+  return `probe-${slug(organisation) || 'organisation'}${from}-${group.intervalMs / 1000}s-${group.shard + 1}of${group.shards}`;
+}
+
+/**
+ * The probe workflows of an organisation: services grouped by location (`probeFrom`) and interval,
+ * each group split into a power of two of shards of about `size` services by a hash of the name,
+ * so a service stays in its workflow until its group doubles or halves.
+ */
+export function probeGroups(organisation: string, plans: ServiceProbePlan[], size = PROBE_GROUP_SIZE): ProbeGroupPlan[] {
+  const byKey = new Map<string, ServiceProbePlan[]>();
+  for (const plan of plans) {
+    const key = `${plan.probeFrom ?? ''}\u0000${plan.intervalMs}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), plan]);
+  }
+  const groups: ProbeGroupPlan[] = [];
+  for (const members of byKey.values()) {
+    const { probeFrom, intervalMs } = members[0]!;
+    let shards = 1;
+    while (shards * size < members.length) shards *= 2;
+    for (let shard = 0; shard < shards; shard++) {
+      const services = members.filter((p) => fnv1a(p.service) % shards === shard).sort((a, b) => (a.service < b.service ? -1 : 1));
+      if (services.length === 0) continue;
+      groups.push({ organisation, id: probeGroupId(organisation, { ...(probeFrom !== undefined ? { probeFrom } : {}), intervalMs, shard, shards }), ...(probeFrom !== undefined ? { probeFrom } : {}), intervalMs, services });
+    }
+  }
+  return groups.sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 export const PROBE_WORKFLOW_PREFIX = 'probe-';

@@ -6,6 +6,7 @@ import type { ServiceProbePlan } from '../../policies/probes/plan';
 import { openStore, type Store } from '../../store';
 import { claimPage, incident, incidentPages, recordProbeRound, serviceProbeState, unreportedIncidents } from '../../store/incidents';
 import { insertProbeResults, latestRound, probeResults } from '../../store/probes';
+import { startHealthEndpoint } from '../helpers/healthEndpoint';
 import { startPagerDutyReceiver, type PagerDutyReceiver } from '../helpers/pagerDutyReceiver';
 import { ENGINES, useEngine } from '../helpers/storeEngines';
 
@@ -65,6 +66,33 @@ describe.each(ENGINES)('probe results and incidents in the store on %s', (engine
     });
     expect(old[0]!.stale).toBe(true);
     expect(renderServices(old)).toMatch(/^shop +up \(stale\) +- +- +- +- +2026-12-01T00:01:30Z +- +home: ok 12 ms; db: no result yet$/m);
+  });
+
+  it('one round of a probe group probes every service and records each under its own round id; the round retried records nothing twice', async () => {
+    const [ok, broken] = await Promise.all([startHealthEndpoint({ status: 200, body: 'ok\n' }), startHealthEndpoint({ status: 503, body: 'down\n' })]);
+    try {
+      const member = (service: string, url: string): ServiceProbePlan => ({
+        organisation: 'Acme', service, intervalMs: 30_000, incidents: { after: 1, resolveAfter: 1 }, windows: [], configHash: service,
+        probes: [{ kind: 'http', name: 'home', url, expectStatus: 200, timeout: 2000 }],
+      });
+      const plans = [member('group-up', ok.url), member('group-down', broken.url)];
+      const activities = createProbeActivities({ store });
+      const at = T0 + 3_600_000;
+      const first = await activities.runProbeRounds({ plans, at });
+      expect(first).toEqual({
+        'group-up': { condition: 'up', transition: { kind: 'none' }, unreported: 0 },
+        'group-down': { condition: 'down', transition: { kind: 'open', incidentId: 'group-down-20261201T010000Z' }, unreported: 1 },
+      });
+      const again = await activities.runProbeRounds({ plans, at });
+      expect(again['group-down']).toEqual({ condition: 'down', transition: { kind: 'none' }, unreported: 1 });
+      for (const service of ['group-up', 'group-down']) {
+        // A result carries the time its probe answered; the round id carries the round's start.
+        const stored = (await probeResults(store, service, { from: 0, to: Date.now() + 1000 })).filter((r) => r.roundId?.startsWith(`${service}/`));
+        expect(stored.map((r) => [r.roundId, r.probe, r.ok])).toEqual([[`${service}/${at}`, 'home', service === 'group-up']]);
+      }
+    } finally {
+      await Promise.all([ok.close(), broken.close()]);
+    }
   });
 
   it('pages each trigger and resolve once through the ledger; a poster that died before the answer is sent again', async () => {

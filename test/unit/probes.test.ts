@@ -2,7 +2,7 @@ import { PolicyError } from '../../policies/common/errors';
 import { parsePolicyText } from '../../policies/common/parse';
 import { organisationSchema } from '../../policies/organisation/schema';
 import { incidentId, NO_INCIDENT, roundCondition, trackRound, type IncidentTracker, type ServiceCondition } from '../../policies/probes/incidents';
-import { planServiceProbes, probeWorkflowId } from '../../policies/probes/plan';
+import { planServiceProbes, probeGroups, type ServiceProbePlan } from '../../policies/probes/plan';
 
 const RULES = { after: 3, resolveAfter: 1 };
 const T0 = Date.UTC(2026, 11, 2, 3, 15, 0);
@@ -99,7 +99,44 @@ describe('services[].probes in the organisation file', () => {
         { name: 'dns', kind: 'dns', host: 'shop.example', recordType: 'A', timeout: 10_000, expect: ['192.0.2.10'] },
       ],
     }]);
-    expect(probeWorkflowId('Acme Hosting B.V.', 'webshop')).toBe('probe-acme-hosting-b-v-webshop');
+    expect(probeGroups('Acme Hosting B.V.', plans.map((p) => ({ ...p, configHash: 'h' }))).map((g) => [g.id, g.services.map((p) => p.service)])).toEqual([['probe-acme-hosting-b-v-30s-1of1', ['webshop']]]);
+  });
+
+  describe('probe groups: one workflow for the services of a location and interval, sharded by name', () => {
+    const plan = (service: string, over: Partial<ServiceProbePlan> = {}): ServiceProbePlan => ({
+      organisation: 'Acme', service, intervalMs: 30_000, incidents: { after: 3, resolveAfter: 1 }, windows: [], configHash: service,
+      probes: [{ name: 'home', kind: 'http', url: `https://${service}.example/`, expectStatus: 200, timeout: 1000 }], ...over,
+    });
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `svc-${i}`);
+
+    it('groups by location and interval, and names each group after them', () => {
+      const groups = probeGroups('Acme', [plan('shop'), plan('mail', { intervalMs: 60_000 }), plan('api'), plan('edge', { probeFrom: 'probes-ams' })]);
+      expect(groups.map((g) => [g.id, g.probeFrom, g.intervalMs, g.services.map((p) => p.service)])).toEqual([
+        ['probe-acme-30s-1of1', undefined, 30_000, ['api', 'shop']],
+        ['probe-acme-60s-1of1', undefined, 60_000, ['mail']],
+        ['probe-acme-probes-ams-30s-1of1', 'probes-ams', 30_000, ['edge']],
+      ]);
+    });
+
+    it('splits 1,000 services into 16 workflows of at most about 100, each service in exactly one', () => {
+      const groups = probeGroups('Acme', names(1000).map((n) => plan(n)));
+      expect(groups).toHaveLength(16);
+      expect(groups.map((g) => g.id)).toContain('probe-acme-30s-16of16');
+      const all = groups.flatMap((g) => g.services.map((p) => p.service));
+      expect(new Set(all).size).toBe(1000);
+      expect(all).toHaveLength(1000);
+      for (const g of groups) expect(g.services.length).toBeLessThanOrEqual(100);
+      expect(probeGroups('Acme', names(100).map((n) => plan(n)))).toHaveLength(1);
+      expect(probeGroups('Acme', names(101).map((n) => plan(n)))).toHaveLength(2);
+    });
+
+    it('keeps a service in its workflow while services come and go, until the group doubles', () => {
+      const where = (groups: ReturnType<typeof probeGroups>) => new Map(groups.flatMap((g) => g.services.map((p) => [p.service, g.id] as const)));
+      const before = where(probeGroups('Acme', names(300).map((n) => plan(n))));
+      const after = where(probeGroups('Acme', names(350).filter((n) => n !== 'svc-7').map((n) => plan(n))));
+      expect([...before].filter(([service, id]) => service !== 'svc-7' && after.get(service) !== id)).toEqual([]);
+      expect(new Set(before.values()).size).toBe(4);
+    });
   });
 
   it('names the file and path of each bad field', () => {

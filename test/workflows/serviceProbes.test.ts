@@ -11,7 +11,7 @@ import { renderServices } from '../../cli/services';
 import { loadOrganisation } from '../../control/organisation';
 import { applyProbeChanges, organisationName, planProbeChanges, serviceProbePlans, type ProbeChange } from '../../control/probes';
 import { serviceStatuses } from '../../control/services';
-import { probeWorkflowId } from '../../policies/probes/plan';
+import { probeGroupId } from '../../policies/probes/plan';
 import { openStore, type Store, type StoreConfig } from '../../store';
 import { incident, incidentPages, incidents } from '../../store/incidents';
 import { probeResults } from '../../store/probes';
@@ -89,8 +89,9 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
       deps: { ssh: new NodeSshConnector(), store, schedules: { client: env.client } },
     });
     const home = `      - {name: home, kind: http, url: "${shop.url}", bodyMatches: "^ok", latencyThreshold: 900ms, timeout: 1s}`;
-    const workflowId = probeWorkflowId(ORG, service);
-    expect(workflowId).toBe(`probe-acme-hosting-${engine}-b-v-${service}`);
+    // The services probed from one place at one interval share a workflow: here just this one.
+    const workflowId = probeGroupId(ORG, { intervalMs: 1000, shard: 0, shards: 1 });
+    expect(workflowId).toBe(`probe-acme-hosting-${engine}-b-v-1s-1of1`);
 
     // A run of the service's window, in progress, running a rollout: the incident links to both.
     const windowQueue = uniqueTaskQueue('window');
@@ -113,7 +114,8 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
         try {
           await scenario();
         } finally {
-          await Promise.all([windowRun, workflowId, rolloutWorkflowId(rolloutId)].map((id) => env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
+          const remoteId = probeGroupId(ORG, { probeFrom: `${taskQueue}-ams-control`, intervalMs: 1000, shard: 0, shards: 1 });
+          await Promise.all([windowRun, workflowId, remoteId, rolloutWorkflowId(rolloutId)].map((id) => env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
         }
       });
     }
@@ -208,30 +210,25 @@ describe.each(ENGINES)('service probes, incidents and paging (real Temporal, sto
       expect(all.filter((r) => !r.ok).length).toBeGreaterThanOrEqual(6);
       expect(all.filter((r) => r.ok).every((r) => r.latencyMs! >= 0 && r.error === undefined)).toBe(true);
 
-      // Changed probes: the running workflow takes the new plan; the same file again changes nothing.
       // Changed probes, run from another location (a worker serving only its control queue): the
-      // running workflow takes the new plan; the same file again changes nothing.
+      // service moves to that location's probe workflow, the first one stops; the same file again changes nothing.
       const location = `${taskQueue}-ams`;
+      const remoteId = probeGroupId(ORG, { probeFrom: `${location}-control`, intervalMs: 1000, shard: 0, shards: 1 });
       const remote = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: location, queues: ['control'], deps: { ssh: new NodeSshConnector(), store } });
       await remote.runUntil(async () => {
         const withTcp = `${home}\n      - {name: port, kind: tcp, host: 127.0.0.1, port: ${shop.port}, timeout: 1s}`;
         const yaml = organisationYaml(ORG, pd, service, withTcp, `${location}-control`);
-        expect(await apply(yaml, taskQueue)).toEqual([{ action: 'update', workflowId, service, description: `2 probes every 1s from ${location}-control` }]);
+        expect(await apply(yaml, taskQueue)).toEqual([
+          { action: 'update', workflowId: remoteId, service, description: `2 probes every 1s from ${location}-control` },
+          { action: 'stop', workflowId, service, description: `moved to ${remoteId}` },
+        ]);
         const fromThere = await until('a round from the other location', async () => {
           const found = (await rounds()).filter((r) => r.probe === 'port');
           return found.length > 0 ? found : undefined;
         }, 30_000);
         expect(fromThere[0]).toMatchObject({ ok: true, location: `${location}-control` });
-        await until('the memo to carry the new plan', async () => ((await apply(yaml, taskQueue))[0]!.action === 'unchanged' ? true : undefined), 30_000);
+        await until('the memo to carry the new plan', async () => ((await apply(yaml, taskQueue)).map((c) => c.action).join() === 'unchanged' ? true : undefined), 30_000);
       });
-
-      // The service loses its probes: its workflow is stopped.
-      const gone = `apiVersion: maint/v1
-kind: Organisation
-organisation: {name: ${ORG}, contact: {email: ops@acme.example}}
-services: [{name: ${service}}]
-`;
-      expect((await apply(gone, taskQueue)).map((c) => [c.action, c.workflowId])).toEqual([['stop', workflowId]]);
       await env.client.workflow.getHandle(workflowId).result();
       // About a dozen events a round: 200 rounds before continue-as-new stay far below 10,240.
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
@@ -242,8 +239,17 @@ services: [{name: ${service}}]
         v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v));
       expect(payloads).toContain('MAINT_TEST_PD_ROUTING_KEY');
       expect(payloads).not.toContain(ROUTING_KEY);
-      if (engine === 'sqlite') recordHistories([{ workflowId, file: 'service-probe-incident-update-stop' }]);
-      expect((await env.client.workflow.getHandle(workflowId).describe()).status.name).toBe('COMPLETED');
+
+      // The service loses its probes: its workflow is stopped.
+      const gone = `apiVersion: maint/v1
+kind: Organisation
+organisation: {name: ${ORG}, contact: {email: ops@acme.example}}
+services: [{name: ${service}}]
+`;
+      expect((await apply(gone, taskQueue)).map((c) => [c.action, c.workflowId])).toEqual([['stop', remoteId]]);
+      await env.client.workflow.getHandle(remoteId).result();
+      if (engine === 'sqlite') recordHistories([{ workflowId, file: 'service-probe-incident-moved' }, { workflowId: remoteId, file: 'service-probe-updated-stopped' }]);
+      for (const id of [workflowId, remoteId]) expect((await env.client.workflow.getHandle(id).describe()).status.name).toBe('COMPLETED');
     }
   });
 });
