@@ -57,36 +57,54 @@ export interface RecordedRound {
  * retried, and a crash leaves either all of it or none.
  */
 export async function recordProbeRound(store: Store, round: ProbeRound, rules: IncidentRules): Promise<RecordedRound> {
-  const condition = roundCondition(round.results);
+  return (await recordProbeRounds(store, [{ round, rules }]))[0]!;
+}
+
+/**
+ * The rounds of a probe group's services in one transaction (one commit, where a commit per
+ * service was what a round of a thousand services spent its time on): each as recordProbeRound.
+ */
+export async function recordProbeRounds(store: Store, rounds: Array<{ round: ProbeRound; rules: IncidentRules }>): Promise<RecordedRound[]> {
+  if (rounds.length === 0) return [];
   return store.db.transaction().execute(async (trx) => {
-    await insertProbeResults(trx, round.results.map((r) => ({ ...r, roundId: round.id, location: round.location })));
-    await trx.insertInto('probe_trackers').values({ service: round.service, down_rounds: 0, recovered_rounds: 0, open_incident: null, last_round: null, last_round_at: null, condition: null })
+    await insertProbeResults(trx, rounds.flatMap(({ round }) => round.results.map((r) => ({ ...r, roundId: round.id, location: round.location }))));
+    const services = rounds.map(({ round }) => round.service);
+    await trx.insertInto('probe_trackers').values(services.map((service) => ({ service, down_rounds: 0, recovered_rounds: 0, open_incident: null, last_round: null, last_round_at: null, condition: null })))
       .onConflict((oc) => oc.column('service').doNothing()).execute();
-    const select = trx.selectFrom('probe_trackers').selectAll().where('service', '=', round.service);
-    // SQLite's transactions hold the write lock from `begin immediate`; PostgreSQL locks the row.
-    const row = await (store.engine === 'postgres' ? select.forUpdate() : select).executeTakeFirstOrThrow();
-    const before: IncidentTracker = {
-      downRounds: Number(row.down_rounds), recoveredRounds: Number(row.recovered_rounds),
-      ...(row.open_incident !== null ? { openIncident: row.open_incident } : {}),
-      ...(row.last_round !== null ? { lastRound: row.last_round } : {}),
-    };
-    if (before.lastRound === round.id) return { condition, transition: { kind: 'none' }, counted: false };
-    const { tracker, transition } = trackRound(round.service, before, { id: round.id, at: round.at, condition }, rules);
-    await trx.updateTable('probe_trackers').set({
-      down_rounds: tracker.downRounds, recovered_rounds: tracker.recoveredRounds, open_incident: tracker.openIncident ?? null,
-      last_round: round.id, last_round_at: round.at, condition,
-    }).where('service', '=', round.service).execute();
-    if (transition.kind === 'open') {
-      const failures = round.results.filter((r) => !r.ok).map((r) => ({ probe: r.probe, error: r.error ?? 'failed' }));
-      const summary = `${round.service} is down: probes failed ${tracker.downRounds} rounds in a row (${failures.map((f) => `${f.probe}: ${f.error}`).join('; ')})`.slice(0, 1000);
-      await trx.insertInto('incidents').values({
-        id: transition.incidentId, service: round.service, opened_at: round.at, resolved_at: null, dedup_key: transition.incidentId,
-        summary, window_run: null, rollout_id: null, linked_at: null, detail: JSON.stringify({ failures }),
-      }).onConflict((oc) => oc.column('id').doNothing()).execute();
-    } else if (transition.kind === 'resolve') {
-      await trx.updateTable('incidents').set({ resolved_at: round.at }).where('id', '=', transition.incidentId).where('resolved_at', 'is', null).execute();
+    const select = trx.selectFrom('probe_trackers').selectAll().where('service', 'in', services);
+    // SQLite's transactions hold the write lock from `begin immediate`; PostgreSQL locks the rows.
+    const rows = new Map((await (store.engine === 'postgres' ? select.forUpdate() : select).execute()).map((row) => [row.service, row]));
+    const recorded: RecordedRound[] = [];
+    for (const { round, rules } of rounds) {
+      const condition = roundCondition(round.results);
+      const row = rows.get(round.service)!;
+      const before: IncidentTracker = {
+        downRounds: Number(row.down_rounds), recoveredRounds: Number(row.recovered_rounds),
+        ...(row.open_incident !== null ? { openIncident: row.open_incident } : {}),
+        ...(row.last_round !== null ? { lastRound: row.last_round } : {}),
+      };
+      if (before.lastRound === round.id) {
+        recorded.push({ condition, transition: { kind: 'none' }, counted: false });
+        continue;
+      }
+      const { tracker, transition } = trackRound(round.service, before, { id: round.id, at: round.at, condition }, rules);
+      await trx.updateTable('probe_trackers').set({
+        down_rounds: tracker.downRounds, recovered_rounds: tracker.recoveredRounds, open_incident: tracker.openIncident ?? null,
+        last_round: round.id, last_round_at: round.at, condition,
+      }).where('service', '=', round.service).execute();
+      if (transition.kind === 'open') {
+        const failures = round.results.filter((r) => !r.ok).map((r) => ({ probe: r.probe, error: r.error ?? 'failed' }));
+        const summary = `${round.service} is down: probes failed ${tracker.downRounds} rounds in a row (${failures.map((f) => `${f.probe}: ${f.error}`).join('; ')})`.slice(0, 1000);
+        await trx.insertInto('incidents').values({
+          id: transition.incidentId, service: round.service, opened_at: round.at, resolved_at: null, dedup_key: transition.incidentId,
+          summary, window_run: null, rollout_id: null, linked_at: null, detail: JSON.stringify({ failures }),
+        }).onConflict((oc) => oc.column('id').doNothing()).execute();
+      } else if (transition.kind === 'resolve') {
+        await trx.updateTable('incidents').set({ resolved_at: round.at }).where('id', '=', transition.incidentId).where('resolved_at', 'is', null).execute();
+      }
+      recorded.push({ condition, transition, counted: true });
     }
-    return { condition, transition, counted: true };
+    return recorded;
   });
 }
 
@@ -133,12 +151,14 @@ export type PageAction = 'trigger' | 'resolve';
  * never confirmed for an incident that is resolved. `sending` is not confirmed: the attempt that
  * posted it may have died before it heard the answer.
  */
-export async function unreportedIncidents(store: Store, service: string): Promise<Array<{ incident: Incident; actions: PageAction[] }>> {
+export async function unreportedIncidents(store: Store, service: string | string[]): Promise<Array<{ incident: Incident; actions: PageAction[] }>> {
   const confirmed = (eb: ExpressionBuilder<StoreSchema, 'incidents'>, action: PageAction) => eb.exists(
     eb.selectFrom('incident_pages').select('incident_pages.incident_id').whereRef('incident_pages.incident_id', '=', 'incidents.id')
       .where('incident_pages.action', '=', action).where('incident_pages.state', '<>', 'sending'),
   );
-  const rows = await store.db.selectFrom('incidents').selectAll('incidents').where('incidents.service', '=', service)
+  const services = typeof service === 'string' ? [service] : service;
+  if (services.length === 0) return [];
+  const rows = await store.db.selectFrom('incidents').selectAll('incidents').where('incidents.service', 'in', services)
     .where((eb) => eb.or([eb.not(confirmed(eb, 'trigger')), eb.and([eb('incidents.resolved_at', 'is not', null), eb.not(confirmed(eb, 'resolve'))])]))
     .orderBy('incidents.opened_at').execute();
   const out: Array<{ incident: Incident; actions: PageAction[] }> = [];

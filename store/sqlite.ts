@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver, type SqliteDatabase, type SqliteDialectConfig } from 'kysely';
 
 /**
@@ -28,6 +28,8 @@ export class NodeSqliteDialect extends SqliteDialect {
   }
 }
 
+const STATEMENT_CACHE_SIZE = 500;
+
 function openDatabase(file: string): SqliteDatabase {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   // A writer waits up to 10 s for another process's transaction instead of failing at once.
@@ -37,15 +39,29 @@ function openDatabase(file: string): SqliteDatabase {
   db.exec('pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on');
   const input = (parameters: ReadonlyArray<unknown>): SQLInputValue[] =>
     parameters.map((p) => (typeof p === 'boolean' ? Number(p) : p) as SQLInputValue);
+  // Prepared once per SQL text: preparing was the largest part of a probe round's store time
+  // (bench/probes/capacity.ts). Kysely's queries have a few hundred distinct texts; the oldest goes first.
+  const statements = new Map<string, { statement: StatementSync; reader: boolean }>();
+  const prepared = (text: string) => {
+    let entry = statements.get(text);
+    if (entry === undefined) {
+      const statement = db.prepare(text);
+      entry = { statement, reader: statement.columns().length > 0 };
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      statements.set(text, entry);
+    }
+    return entry;
+  };
   return {
     close: () => db.close(),
     prepare: (text) => {
-      const statement = db.prepare(text);
+      const { statement, reader } = prepared(text);
       return {
-        reader: statement.columns().length > 0,
+        reader,
         all: (parameters) => statement.all(...input(parameters)),
         run: (parameters) => statement.run(...input(parameters)),
-        iterate: (parameters) => statement.iterate(...input(parameters)),
+        // A statement of its own: an iterator left open must not be reset by the next use of the text.
+        iterate: (parameters) => db.prepare(text).iterate(...input(parameters)),
       };
     },
   };

@@ -3,7 +3,7 @@ import { activityInfo } from '../context';
 import type { ServiceProbePlan } from '../../policies/probes/plan';
 import type { IncidentTransition, ServiceCondition } from '../../policies/probes/incidents';
 import type { Store } from '../../store';
-import { claimPage, incidentPages, linkIncident, recordPage, recordProbeRound, unreportedIncidents, type PageAction } from '../../store/incidents';
+import { claimPage, incidentPages, linkIncident, recordPage, recordProbeRounds, unreportedIncidents, type PageAction } from '../../store/incidents';
 import { runProbe } from './kinds';
 import { maintenanceInProgress, pauseRollout } from './links';
 import { page } from './paging';
@@ -40,23 +40,20 @@ export function createProbeActivities(deps: ProbeDeps) {
   return {
     /**
      * One round of a probe group: every probe of every service at once, on a worker of the group's
-     * `probeFrom` queue. Each service's results are written to the store with its incident
-     * transition in one transaction keyed on its round id (`<service>/<at>`), so a retried round
-     * neither writes nor counts twice; a service whose write failed fails the round (after the
-     * others are written), and the retry writes just that one.
+     * `probeFrom` queue. The services' results and incident transitions are written to the store
+     * in one transaction, each keyed on its round id (`<service>/<at>`), so a retried round
+     * neither writes nor counts twice.
      */
     async runProbeRounds(input: ProbeRoundsInput): Promise<Record<string, ProbeRoundOutcome>> {
       const location = activityInfo()?.taskQueue ?? 'local';
-      const outcomes: Record<string, ProbeRoundOutcome> = {};
-      const settled = await Promise.allSettled(input.plans.map(async (plan) => {
-        const results = await Promise.all(plan.probes.map((p) => runProbe(plan.service, p)));
-        const recorded = await recordProbeRound(deps.store, { id: `${plan.service}/${input.at}`, service: plan.service, at: input.at, location, results }, plan.incidents);
-        const unreported = (await unreportedIncidents(deps.store, plan.service)).length;
-        outcomes[plan.service] = { condition: recorded.condition, transition: recorded.transition, unreported };
-      }));
-      const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [`${input.plans[i]!.service}: ${(r.reason as Error).message}`] : []));
-      if (failed.length > 0) throw new Error(`probe round of ${failed.length} of ${input.plans.length} services not recorded: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? '; …' : ''}`);
-      return outcomes;
+      const rounds = await Promise.all(input.plans.map(async (plan) => ({
+        rules: plan.incidents,
+        round: { id: `${plan.service}/${input.at}`, service: plan.service, at: input.at, location, results: await Promise.all(plan.probes.map((p) => runProbe(plan.service, p))) },
+      })));
+      const recorded = await recordProbeRounds(deps.store, rounds);
+      const unreported = new Map<string, number>();
+      for (const { incident } of await unreportedIncidents(deps.store, input.plans.map((p) => p.service))) unreported.set(incident.service, (unreported.get(incident.service) ?? 0) + 1);
+      return Object.fromEntries(input.plans.map((plan, i) => [plan.service, { condition: recorded[i]!.condition, transition: recorded[i]!.transition, unreported: unreported.get(plan.service) ?? 0 }]));
     },
 
     /**

@@ -2,7 +2,7 @@
  * How many services × probes one worker probes at a 30 s interval, and what it costs: a Temporal
  * dev server and one worker process of their own (`node dist/worker.js`, SQLite store), N services
  * of P http probes each against a local HTTP server, applied as `maint apply` does (one probe
- * workflow per service). After a warm-up of one interval plus 10 s, it measures for `--seconds`:
+ * workflow per group of about 100 services). After a warm-up of one interval plus 10 s, it measures for `--seconds`:
  * rounds done vs due, and the CPU of the worker and of Temporal, as a share of one core.
  *
  *   node dist/bench/probes/capacity.js [--services 1000] [--probes 1] [--interval 30] [--seconds 120] [--json]
