@@ -4,7 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { hostLeasesWorkflowId } from '../../workflows/hostLeases';
 import { runMaint, startWorkerProcess, stopWorkerProcesses } from '../helpers/cli';
+import { recordHistories } from '../helpers/replayHistories';
 import { maxConcurrentOutOfService, startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { until as waitUntil } from '../helpers/until';
@@ -129,6 +131,8 @@ describe('host leases and disruption budgets across concurrent rollouts (worker 
     expect(fx.hosts.map((_h, i) => fx.applyCount(i)).reduce((x, y) => x + y, 0)).toBe(5 + 4 + patchedByC);
     // Everything given back.
     expect(await leases()).toMatchObject({ leases: [], down: [], waiting: [] });
+    // The lease workflow's history so far (requests, grants, waits, releases of three rollouts) for the replay test.
+    recordHistories([{ workflowId: hostLeasesWorkflowId(env.MAINT_TASK_QUEUE!), file: 'host-leases-two-rollouts-and-a-skip' }]);
   }, 300_000);
 
   it('a host left out of service keeps counting against the budget until `maint hosts release`; the release is audited', async () => {

@@ -20,7 +20,7 @@ describe('workflow code replays committed histories', () => {
     expect(results.map((r) => r.file).sort()).toEqual(files.sort());
     expect(results.filter((r) => !r.ok)).toEqual([]);
     // What the committed histories cover: a history missing for one of these is a gap, not a pass.
-    expect([...new Set(results.map((r) => r.workflowType))]).toEqual(expect.arrayContaining(['patchRolloutWorkflow', 'patchBatchWorkflow', 'dependencyUpdatesWorkflow', 'dependencyScanWorkflow', 'maintenanceWindowWorkflow', 'windowLaunchWorkflow', 'serviceProbesWorkflow']));
+    expect([...new Set(results.map((r) => r.workflowType))]).toEqual(expect.arrayContaining(['patchRolloutWorkflow', 'patchBatchWorkflow', 'dependencyUpdatesWorkflow', 'dependencyScanWorkflow', 'maintenanceWindowWorkflow', 'windowLaunchWorkflow', 'serviceProbesWorkflow', 'hostLeasesWorkflow']));
     // A rollout chain across continue-as-new: a run that continued as new and one that a run continued into.
     const rollouts = results.filter((r) => r.workflowType === 'patchRolloutWorkflow');
     expect(rollouts.some((r) => r.continuedAsNew)).toBe(true);
