@@ -42,15 +42,24 @@ type Kind = 'range' | 'instant' | 'time';
 /**
  * A time as people read it, in their language and zone: "zaterdag 5 december om 22:00 CET – zondag
  * 6 december om 00:00 CET", "Saturday 5 December, 16:00–18:00 GMT-5". Self-contained (no imports,
- * no closures): the page's script carries this very function to the browser.
+ * no closures): the page's script carries this very function to the browser. The year is shown
+ * when it is not that of `nowMs`.
  */
-export function humanTime(kind: string, start: string, end: string | null, locale: string, timeZone: string): string {
+export function humanTime(kind: string, start: string, end: string | null, locale: string, timeZone: string, nowMs: number): string {
   const s = new Date(start);
   const yearOf = (d: Date) => new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' }).format(d);
-  const day = { weekday: 'long', day: 'numeric', month: 'long', ...(yearOf(s) === yearOf(new Date()) ? {} : { year: 'numeric' }) };
+  const day = { weekday: 'long', day: 'numeric', month: 'long', ...(yearOf(s) === yearOf(new Date(nowMs)) ? {} : { year: 'numeric' }) };
   const clock = { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
-  if (kind === 'range' && end) return new Intl.DateTimeFormat(locale, { ...day, ...clock, timeZone } as Intl.DateTimeFormatOptions).formatRange(s, new Date(end));
-  return new Intl.DateTimeFormat(locale, { ...(kind === 'time' ? {} : day), ...clock, timeZone } as Intl.DateTimeFormatOptions).format(s);
+  const format = (options: object) => new Intl.DateTimeFormat(locale, { ...options, timeZone } as Intl.DateTimeFormatOptions);
+  if (kind === 'range' && end) {
+    const e = new Date(end);
+    const offset = (d: Date) => new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value;
+    // Across a clock change ICU's range names one zone for both ends ("00:30–04:30 CEST" for 3 hours): each end gets its own.
+    if (offset(s) === offset(e)) return format({ ...day, ...clock }).formatRange(s, e);
+    const sameDay = new Intl.DateTimeFormat('en', { timeZone, dateStyle: 'short' }).format(s) === new Intl.DateTimeFormat('en', { timeZone, dateStyle: 'short' }).format(e);
+    return `${format({ ...day, ...clock }).format(s)}\u2009–\u2009${format(sameDay ? clock : { ...day, ...clock }).format(e)}`;
+  }
+  return format({ ...(kind === 'time' ? {} : day), ...clock }).format(s);
 }
 
 interface Words {
@@ -105,7 +114,7 @@ const WORDS: Record<Language, Words> = {
     today: 'Today',
     day: (date, p, checks, degraded) => (p === null ? `${date}: no data` : `${date}: ${p} available (${checks} checks${degraded > 0 ? `, ${degraded} slow` : ''})`),
     barLabel: 'Uptime per day, last 90 days',
-    inProgress: 'Maintenance in progress',
+    inProgress: 'In progress now',
     upcoming: 'Upcoming maintenance',
     noUpcoming: 'No maintenance planned in the next 60 days.',
     past: 'Past maintenance (90 days)',
@@ -142,7 +151,7 @@ const WORDS: Record<Language, Words> = {
     today: 'Vandaag',
     day: (date, p, checks, degraded) => (p === null ? `${date}: geen gegevens` : `${date}: ${p} beschikbaar (${checks} metingen${degraded > 0 ? `, ${degraded} traag` : ''})`),
     barLabel: 'Beschikbaarheid per dag, afgelopen 90 dagen',
-    inProgress: 'Onderhoud bezig',
+    inProgress: 'Nu bezig',
     upcoming: 'Gepland onderhoud',
     noUpcoming: 'Geen onderhoud gepland in de komende 60 dagen.',
     past: 'Eerder onderhoud (90 dagen)',
@@ -193,7 +202,7 @@ export function renderStatusPage(input: StatusPageInput): string {
     return s ? `?${s}` : '';
   };
   const when = (kind: Kind, start: string, end?: string) =>
-    html`<time datetime="${start}" data-when="${kind}"${end ? html` data-end="${end}"` : ''}>${humanTime(kind, start, end ?? null, locale, input.timezone)}</time>`;
+    html`<time datetime="${start}" data-when="${kind}"${end ? html` data-end="${end}"` : ''}>${humanTime(kind, start, end ?? null, locale, input.timezone, input.now)}</time>`;
 
   const now = input.now;
   const items = input.maintenance;
@@ -274,7 +283,7 @@ export function renderStatusPage(input: StatusPageInput): string {
   </div>
 </header>
 <main class="wrap">
-  ${overall ? html`<p class="banner b-${overall}" role="status"><span aria-hidden="true">${OVERALL_SYMBOL[overall]}</span> ${w.overall[overall]}</p>` : ''}
+  ${overall ? html`<p class="banner b-${overall}" role="status"><span aria-hidden="true">${OVERALL_SYMBOL[overall]}</span> ${w.overall[overall]}${overall === 'maintenance' ? `: ${[...new Set(inProgress.map((m) => m.title[input.lang]))].join(', ')}` : ''}</p>` : ''}
   ${inProgress.length > 0 ? html`<section aria-labelledby="now"><h2 id="now">${w.inProgress}</h2>${inProgress.map((m) => maintenanceCard(m, 'now'))}</section>` : ''}
   ${shown.length > 0 ? html`<section aria-labelledby="services"><h2 id="services">${w.services}</h2>
     ${input.servicesUnavailable ? html`<p class="note">${w.unavailable}</p>` : ''}
@@ -327,7 +336,7 @@ function clientScript(w: Words): string {
 var root=document.documentElement,zone;try{zone=Intl.DateTimeFormat().resolvedOptions().timeZone}catch(e){return}
 if(!zone||zone===root.getAttribute('data-tz'))return;
 var lang=root.lang,nav=(navigator.languages||[navigator.language]).filter(function(l){return l&&l.split('-')[0]===lang})[0],locale=nav||root.getAttribute('data-locale');
-var times=document.querySelectorAll('time[data-when]');for(var i=0;i<times.length;i++){var t=times[i];t.textContent=humanTime(t.getAttribute('data-when'),t.getAttribute('datetime'),t.getAttribute('data-end'),locale,zone)}
+var times=document.querySelectorAll('time[data-when]');for(var i=0;i<times.length;i++){var t=times[i];t.textContent=humanTime(t.getAttribute('data-when'),t.getAttribute('datetime'),t.getAttribute('data-end'),locale,zone,Date.now())}
 var parts=${timesIn}[0],note=document.querySelector('[data-tz-note]');if(note)note.textContent=parts[0]+zone+parts[1];root.setAttribute('data-tz',zone)})();`;
 }
 
@@ -370,14 +379,15 @@ h3{font-size:1rem;margin:0}
 .card{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--mnt);border-radius:.5rem;padding:.8rem 1rem;margin:0 0 .75rem}
 .m-completed{border-left-color:var(--up)}.m-rolled-back{border-left-color:var(--down)}.m-cancelled{border-left-color:var(--muted)}
 .card header{display:flex;flex-wrap:wrap;gap:.5rem;justify-content:space-between;align-items:baseline}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .9rem;margin:.5rem 0 0}
+dl{display:grid;grid-template-columns:minmax(6rem,10.5rem) 1fr;gap:.2rem .9rem;margin:.5rem 0 0}
 dt{color:var(--muted)}dd{margin:0}
-@media (max-width:34rem){dl{grid-template-columns:1fr}dt{margin-top:.3rem}.bar{height:1.6rem;gap:1px}h1{font-size:1.35rem}}
+@media (max-width:34rem){dl{grid-template-columns:1fr}dt{margin-top:.3rem}.bar{height:1.6rem;gap:1px}h1{font-size:1.35rem}.bar-legend{flex-wrap:wrap}.bar-legend span:nth-child(2){order:3;flex-basis:100%;text-align:left}}
 .links{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:0}
 .links a{display:inline-block;padding:.45rem .8rem;border:1px solid var(--line);border-radius:.4rem;background:var(--card);text-decoration:none}
 .links a:hover,.links a:focus{border-color:var(--link)}
 a:focus-visible{outline:2px solid var(--link);outline-offset:2px}
 footer{margin:2.5rem auto 2rem}
 footer p{margin:.3rem 0}
+footer a{white-space:nowrap}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;
