@@ -49,7 +49,7 @@ export function humanTime(kind: string, start: string, end: string | null, local
   const s = new Date(start);
   const yearOf = (d: Date) => new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' }).format(d);
   const day = { weekday: 'long', day: 'numeric', month: 'long', ...(yearOf(s) === yearOf(new Date(nowMs)) ? {} : { year: 'numeric' }) };
-  const clock = { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+  const clock = { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' };
   const format = (options: object) => new Intl.DateTimeFormat(locale, { ...options, timeZone } as Intl.DateTimeFormatOptions);
   if (kind === 'range' && end) {
     const e = new Date(end);
@@ -69,7 +69,7 @@ interface Words {
   services: string;
   checked: string;
   unavailable: string;
-  uptimeOver: (percent: string) => string;
+  uptimeOver: (percent: string, days: number) => string;
   noUptime: string;
   daysAgo: string;
   today: string;
@@ -108,7 +108,7 @@ const WORDS: Record<Language, Words> = {
     services: 'Services',
     checked: 'checked',
     unavailable: 'The state of the services cannot be read right now; maintenance below is up to date.',
-    uptimeOver: (p) => `${p} uptime over the last 90 days`,
+    uptimeOver: (p, days) => (days >= 90 ? `${p} uptime over the last 90 days` : `${p} uptime over the ${days} day${days === 1 ? '' : 's'} measured`),
     noUptime: 'No uptime measured yet',
     daysAgo: '90 days ago',
     today: 'Today',
@@ -145,7 +145,7 @@ const WORDS: Record<Language, Words> = {
     services: 'Diensten',
     checked: 'gemeten',
     unavailable: 'De staat van de diensten is nu niet te lezen; het onderhoud hieronder is actueel.',
-    uptimeOver: (p) => `${p} beschikbaar in de afgelopen 90 dagen`,
+    uptimeOver: (p, days) => (days >= 90 ? `${p} beschikbaar in de afgelopen 90 dagen` : `${p} beschikbaar over ${days === 1 ? 'de ene gemeten dag' : `de ${days} gemeten dagen`}`),
     noUptime: 'Nog geen beschikbaarheid gemeten',
     daysAgo: '90 dagen geleden',
     today: 'Vandaag',
@@ -218,7 +218,7 @@ export function renderStatusPage(input: StatusPageInput): string {
     .filter((m) => (m.status === 'completed' || m.status === 'rolled-back' || m.status === 'cancelled') && Date.parse(m.end) >= now - HISTORY_MS)
     .sort((a, b) => b.start.localeCompare(a.start));
   const maintained = new Set(inProgress.flatMap((m) => m.services.map((s) => s.name)));
-  const services = input.services.filter((s) => !input.service || s.name === input.service);
+  const services = input.services.filter((s) => !input.service || s.name === input.service).sort((a, b) => a.title[input.lang].localeCompare(b.title[input.lang], locale));
   const shown = services.map((s) => ({ s, state: shownState(s, maintained.has(s.name)) }));
 
   const monitored = shown.filter((x) => x.s.monitored);
@@ -254,7 +254,7 @@ export function renderStatusPage(input: StatusPageInput): string {
         ${s.checkedAt && s.monitored ? html`<p class="muted small">${w.checked} ${when('time', s.checkedAt)}</p>` : ''}
         ${s.monitored ? html`
           <ol class="bar" aria-label="${w.barLabel}">${raw(s.days.map((d) => String(dayCell(d, w, locale))).join(''))}</ol>
-          <div class="bar-legend small muted"><span>${w.daysAgo}</span><span>${total ? w.uptimeOver(total) : w.noUptime}</span><span>${w.today}</span></div>` : ''}
+          <div class="bar-legend small muted"><span>${w.daysAgo}</span><span>${total ? w.uptimeOver(total, measured.length) : w.noUptime}</span><span>${w.today}</span></div>` : ''}
       </li>`;
   };
 
@@ -379,7 +379,7 @@ h3{font-size:1rem;margin:0}
 .card{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--mnt);border-radius:.5rem;padding:.8rem 1rem;margin:0 0 .75rem}
 .m-completed{border-left-color:var(--up)}.m-rolled-back{border-left-color:var(--down)}.m-cancelled{border-left-color:var(--muted)}
 .card header{display:flex;flex-wrap:wrap;gap:.5rem;justify-content:space-between;align-items:baseline}
-dl{display:grid;grid-template-columns:minmax(6rem,10.5rem) 1fr;gap:.2rem .9rem;margin:.5rem 0 0}
+dl{display:grid;grid-template-columns:12rem 1fr;gap:.2rem .9rem;margin:.5rem 0 0}
 dt{color:var(--muted)}dd{margin:0}
 @media (max-width:34rem){dl{grid-template-columns:1fr}dt{margin-top:.3rem}.bar{height:1.6rem;gap:1px}h1{font-size:1.35rem}.bar-legend{flex-wrap:wrap}.bar-legend span:nth-child(2){order:3;flex-basis:100%;text-align:left}}
 .links{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:0}

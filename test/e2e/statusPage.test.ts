@@ -207,6 +207,7 @@ windows:
     expect(await bad.getAttribute('class')).toBe('d d-down');
     expect(await service(page, 'Webwinkel & kassa').locator('.bar-legend').textContent()).toMatch(/99,\d+% beschikbaar in de afgelopen 90 dagen/);
     expect(await service(page, 'API').locator('ol.bar > li.d-none').count()).toBeGreaterThanOrEqual(69);
+    expect(await service(page, 'API').locator('.bar-legend').textContent()).toMatch(/100% beschikbaar over de 2\d gemeten dagen/);
 
     // Upcoming: the next Saturday at 22:00 Amsterdam time, in Dutch words, with what changes.
     const saturday = nextSaturday();

@@ -89,6 +89,7 @@ describe('status page rendering', () => {
     const html = renderStatusPage(pageInput());
     const bars = html.match(/<ol class="bar" aria-label="Uptime per day, last 90 days">[\s\S]*?<\/ol>/g) ?? [];
     expect(bars).toHaveLength(2); // the unmonitored one has none
+    bars.reverse(); // sorted by title: API, Web shop
     expect(bars[0]!.match(/<li /g)).toHaveLength(90);
     // Three days ago 90 of 2,880 rounds failed: 96.87% (never rounded up).
     expect(bars[0]).toContain('<li class="d d-partial" title="29 Nov 2026: 96.87% available (2880 checks)"><span class="vh">29 Nov 2026: 96.87% available (2880 checks)</span></li>');
@@ -96,6 +97,7 @@ describe('status page rendering', () => {
     // The API has 40 days of history: the days before say "no data", not 100%.
     expect(bars[1]).toContain('<li class="d d-none" title="4 Sept 2026: no data">');
     expect(visibleText(html)).toContain('99.96% uptime over the last 90 days');
+    expect(visibleText(html)).toMatch(/99\.99% uptime over the 41 days measured/);
     const nl = renderStatusPage(pageInput({ lang: 'nl' }));
     expect(nl).toContain('title="29 nov 2026: 96,87% beschikbaar (2880 metingen)"');
     expect(visibleText(nl)).toContain('99,96% beschikbaar in de afgelopen 90 dagen');
