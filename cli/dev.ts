@@ -10,7 +10,7 @@ import { defaultDataDir, installRuntime, runWorker } from '../worker';
 import { CliError, EXIT } from './errors';
 import { startDevCodecServer } from './codecServer';
 import { findTemporalCli, TEMPORAL_CLI_HINT, TemporalServerExited, untilTemporalAnswers } from './temporalCli';
-import { startFeedsFor } from './windows';
+import { openStatusStore, startFeedsFor } from './windows';
 
 export interface DevOptions {
   port: number;
@@ -80,10 +80,12 @@ export async function runDev(options: DevOptions): Promise<number> {
     say(`Temporal Web UI      http://127.0.0.1:${uiPort}${codec ? ` (payloads encrypted; decoded through ${codec.url})` : ''}`);
     say(`Task queue           ${env.MAINT_TASK_QUEUE}`);
     const feedConnection = await Connection.connect({ address });
-    feeds = await startFeedsFor(new Client({ connection: feedConnection, namespace: env.TEMPORAL_NAMESPACE, ...converter }), { port: options.feedsPort ?? 7280 })
-      .then((f) => ({ ...f, close: async () => { await f.close(); await feedConnection.close(); } }))
+    const feedStore = await openStatusStore(dataDir);
+    feeds = await startFeedsFor(new Client({ connection: feedConnection, namespace: env.TEMPORAL_NAMESPACE, ...converter }), { port: options.feedsPort ?? 7280, ...(feedStore ? { store: feedStore } : {}) })
+      .then((f) => ({ ...f, close: async () => { await f.close(); await feedStore?.close(); await feedConnection.close(); } }))
       .catch(async (err: unknown) => {
         say(`Maintenance feeds    not started: ${(err as Error).message}`);
+        await feedStore?.close();
         await feedConnection.close();
         return undefined;
       });

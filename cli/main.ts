@@ -236,8 +236,9 @@ export function buildProgram(): Command {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--public-url <url>', 'the URL customers use, for links in the feeds')
     .option('--cache <duration>', 'reuse what Temporal answered this long for every request (default 3s)')
+    .option('--stale <duration>', 'while Temporal is slow or unreachable, keep serving an answer up to this old (default 10m)')
     .option('--organisation <name>', "whose maintenance the page shows (default: the one organisation applied to this namespace; required when there are several)")
-    .action(async (opts: { port: number; host: string; publicUrl?: string; cache?: string; organisation?: string }) => {
+    .action(async (opts: { port: number; host: string; publicUrl?: string; cache?: string; stale?: string; organisation?: string }) => {
       process.exitCode = await serveFeeds(opts);
     });
 

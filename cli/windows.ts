@@ -9,6 +9,10 @@ import { connectClient, withClient, type Connected } from '../control/connection
 import { loadOrganisation } from '../control/organisation';
 import { appliedPlans, cancelWindow, extendWindow, overrideErrorBudget, windowRuns } from '../control/windowRuns';
 import { startFeedServer } from '../web/server';
+import { publicStatusSource } from '../control/statusPage';
+import { parseEnvironment } from '../policies/common/environment';
+import { openStore, storeConfig, type Store } from '../store';
+import { defaultDataDir } from '../worker';
 import { auditAction } from './db';
 import { CliError, EXIT } from './errors';
 import { renderTable } from './table';
@@ -172,30 +176,35 @@ export async function noticesPreview(opts: { window: string; kind: string; lang:
 }
 
 /**
- * The public feeds backed by a Temporal client: applied schedules and window runs of the last 30
- * days, of one organisation when named (a status page is one organisation's; others' windows in the
- * same namespace are never shown on it).
+ * The public feeds and status page backed by a Temporal client and the store (probe results): applied
+ * schedules, window runs of the last 90 days and the services' probes, of one organisation when
+ * named (a status page is one organisation's; others' windows in the same namespace are never shown on it).
  */
-export function startFeedsFor(client: Connected['client'], opts: { port: number; host?: string; publicUrl?: string; cacheMs?: number; organisation?: string }) {
-  const organisation = opts.organisation;
+export function startFeedsFor(client: Connected['client'], opts: { port: number; host?: string; publicUrl?: string; cacheMs?: number; staleMs?: number; organisation?: string; store?: Store }) {
   return startFeedServer(
-    {
-      load: async () => {
-        const plans = await appliedPlans(client, organisation);
-        const scope = organisation !== undefined ? { organisation: { name: organisation, windows: plans.map((p) => p.name) } } : {};
-        return { plans, runs: (await windowRuns(client, { sinceDays: 30, ...scope })).map((r) => r.status) };
-      },
-    },
+    publicStatusSource(client, { ...(opts.organisation !== undefined ? { organisation: opts.organisation } : {}), ...(opts.store ? { store: opts.store } : {}) }),
     {
       port: opts.port, ...(opts.host !== undefined ? { host: opts.host } : {}), ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
-      ...(opts.cacheMs !== undefined ? { cacheMs: opts.cacheMs } : {}),
+      ...(opts.cacheMs !== undefined ? { cacheMs: opts.cacheMs } : {}), ...(opts.staleMs !== undefined ? { staleMs: opts.staleMs } : {}),
     },
   );
 }
 
+/** The store the workers write probe results to, opened as it is (the workers migrate it); undefined, with a warning, when it cannot be opened. */
+export async function openStatusStore(dataDir?: string): Promise<Store | undefined> {
+  const env = parseEnvironment(process.env);
+  try {
+    return await openStore(storeConfig(env, dataDir ?? defaultDataDir(env)), { migrate: false });
+  } catch (err) {
+    process.stderr.write(`status page: service states are not shown: ${(err as Error).message}\n`);
+    return undefined;
+  }
+}
+
 /** `maint serve`: the public feeds until SIGINT/SIGTERM. */
-export async function serveFeeds(opts: { port: number; host: string; publicUrl?: string; cache?: string; organisation?: string }): Promise<number> {
+export async function serveFeeds(opts: { port: number; host: string; publicUrl?: string; cache?: string; stale?: string; organisation?: string }): Promise<number> {
   if (opts.cache !== undefined && !/^(\d+(ms|s|m|h))+$/.test(opts.cache)) throw new CliError(EXIT.invalidInput, `--cache: expected a duration like 3s, 500ms or 1m, got "${opts.cache}"`);
+  if (opts.stale !== undefined && !/^(\d+(ms|s|m|h))+$/.test(opts.stale)) throw new CliError(EXIT.invalidInput, `--stale: expected a duration like 10m, 30s or 1h, got "${opts.stale}"`);
   const c = await connectClient();
   let organisation = opts.organisation;
   try {
@@ -209,13 +218,18 @@ export async function serveFeeds(opts: { port: number; host: string; publicUrl?:
     await c.close();
     throw err;
   }
-  const server = await startFeedsFor(c.client, { ...opts, ...(organisation !== undefined ? { organisation } : {}), ...(opts.cache !== undefined ? { cacheMs: parseDurationMs(opts.cache) } : {}) });
-  process.stderr.write(`maintenance feeds${organisation !== undefined ? ` of ${organisation}` : ''} on ${server.url}/ (maintenance.json, maintenance.ics, maintenance.atom; ?service=NAME&lang=nl)\n`);
+  const store = await openStatusStore();
+  const server = await startFeedsFor(c.client, {
+    ...opts, ...(organisation !== undefined ? { organisation } : {}), ...(opts.cache !== undefined ? { cacheMs: parseDurationMs(opts.cache) } : {}),
+    ...(opts.stale !== undefined ? { staleMs: parseDurationMs(opts.stale) } : {}), ...(store ? { store } : {}),
+  });
+  process.stderr.write(`maintenance feeds${organisation !== undefined ? ` of ${organisation}` : ''} on ${server.url}/ (status page; maintenance.json, maintenance.ics, maintenance.atom; ?service=NAME&lang=nl&tz=ZONE)\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   await server.close();
+  await store?.close();
   await c.close();
   return EXIT.ok;
 }

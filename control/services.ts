@@ -26,11 +26,12 @@ export interface ServiceStatus {
   openIncident?: Incident;
 }
 
-/** The services whose probe workflows run now (memo `services`), when no files are given. */
-export async function probedServices(client: Client): Promise<string[]> {
+/** The services whose probe workflows run now (memo `services`; of one organisation when named), when no files are given. */
+export async function probedServices(client: Client, organisation?: string): Promise<string[]> {
   const services = new Set<string>();
   for await (const w of client.workflow.list({ query: `WorkflowType = '${serviceProbesWorkflow.name}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH '${PROBE_WORKFLOW_PREFIX}'` })) {
     const memo = (w.memo ?? {}) as Record<string, unknown>;
+    if (organisation !== undefined && memo.organisation !== organisation) continue;
     if (memo.managedBy === MANAGED_BY && typeof memo.services === 'object' && memo.services !== null) for (const service of Object.keys(memo.services)) services.add(service);
   }
   return [...services].sort();

@@ -5,16 +5,37 @@ import { cancelWindowUpdate, overrideBudgetUpdate, extendWindowUpdate, windowSta
 import { InvalidInputError } from './errors';
 import { appliedPlan } from './windowSchedule';
 
-/** The window plans as applied (of one organisation, when named): read back from the schedules `maint apply` created. */
-export async function appliedPlans(client: Client, organisation?: string): Promise<WindowPlan[]> {
+/**
+ * Plans already read, by schedule id, with the schedule's note when it was read: `maint apply`
+ * writes the config hash into the note (control/windows.ts scheduleOptions), so a schedule listed
+ * with the same note runs the same plan and need not be described again.
+ */
+export type AppliedPlanCache = Map<string, { note: string; plan: WindowPlan }>;
+
+/**
+ * The window plans as applied (of one organisation, when named): read back from the schedules `maint apply` created.
+ * With a `cache`, a schedule whose note has not changed since it was read is not described again (one list call in all).
+ */
+export async function appliedPlans(client: Client, organisation?: string, cache?: AppliedPlanCache): Promise<WindowPlan[]> {
   const plans: WindowPlan[] = [];
+  const listed = new Set<string>();
   for await (const s of client.schedule.list()) {
     const memo = s.memo as Record<string, unknown> | undefined;
     if (memo?.managedBy !== MANAGED_BY) continue;
     if (organisation !== undefined && memo.organisation !== organisation) continue;
+    listed.add(s.scheduleId);
+    const note = s.state.note;
+    const known = cache?.get(s.scheduleId);
+    if (known && note !== undefined && known.note === note) {
+      plans.push(known.plan);
+      continue;
+    }
     const plan = appliedPlan(await client.schedule.getHandle(s.scheduleId).describe().catch(() => undefined));
-    if (plan) plans.push(plan);
+    if (!plan) continue;
+    plans.push(plan);
+    if (cache && note !== undefined) cache.set(s.scheduleId, { note, plan });
   }
+  for (const id of cache?.keys() ?? []) if (!listed.has(id)) cache!.delete(id);
   return plans.sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -29,10 +50,11 @@ export interface WindowRun {
  * answer the status query, finished ones return it as their result. Newest first. `organisation`
  * leaves out the runs of other organisations' windows.
  */
-export async function windowRuns(client: Client, options: { window?: string; organisation?: WindowsOf; sinceDays?: number; limit?: number } = {}): Promise<WindowRun[]> {
+export async function windowRuns(client: Client, options: { window?: string; organisation?: WindowsOf; sinceDays?: number; limit?: number; finished?: FinishedRunCache } = {}): Promise<WindowRun[]> {
   const since = new Date(Date.now() - (options.sinceDays ?? 60) * 86_400_000).toISOString();
   const query = `WorkflowType = '${maintenanceWindowWorkflow.name}' AND StartTime > '${since}'${options.window ? ` AND WorkflowId STARTS_WITH 'window-${options.window}-'` : ''}`;
   const runs: WindowRun[] = [];
+  const seen = new Set<string>();
   for await (const w of client.workflow.list({ query })) {
     if (runs.length >= (options.limit ?? 200)) break;
     const memo = (w.memo ?? {}) as Record<string, unknown>;
@@ -40,15 +62,31 @@ export async function windowRuns(client: Client, options: { window?: string; org
     if (options.organisation !== undefined && !belongsTo(options.organisation, memo)) continue;
     const handle = client.workflow.getHandle<typeof maintenanceWindowWorkflow>(w.workflowId, w.runId);
     const running = w.status.name === 'RUNNING';
+    const key = `${w.workflowId}/${w.runId}`;
+    const known = running ? undefined : options.finished?.get(key);
+    if (known) {
+      runs.push({ workflowId: w.workflowId, running, status: known });
+      seen.add(key);
+      continue;
+    }
     try {
       const status = running ? await handle.query(windowStatusQuery) : await handle.result();
       runs.push({ workflowId: w.workflowId, running, status });
+      if (!running && options.finished) {
+        options.finished.set(key, status);
+        seen.add(key);
+      }
     } catch {
       // Failed or terminated runs, or a query no worker answers right now: left out of the list.
     }
   }
+  // Runs that fell out of the period (or the list) are forgotten: the cache holds what the last list held.
+  for (const key of options.finished?.keys() ?? []) if (!seen.has(key)) options.finished!.delete(key);
   return runs.sort((a, b) => b.status.occurrence.start.localeCompare(a.status.occurrence.start));
 }
+
+/** What finished runs returned, by `workflowId/runId`: a closed workflow's result never changes, so it is fetched once. */
+export type FinishedRunCache = Map<string, WindowStatus>;
 
 /**
  * The run of a window that `maint windows cancel/extend` act on: the one in progress; else the

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { HOUR_MS, type ProbeRoundBucket } from '../policies/availability/daily';
 import type { ProbeResult } from '../policies/availability/types';
 import type { Store } from './index';
 import type { ProbeResultsTable, StoreSchema } from './schema';
@@ -50,4 +51,29 @@ export async function probeResults(store: Store, service: string, range: { from:
     .where('service', '=', service).where('at', '>=', range.from).where('at', '<', range.to)
     .orderBy('at').orderBy('probe').execute();
   return rows.map(fromRow);
+}
+
+/** One service's probe rounds that began within one hour, counted in the database (policies/availability/daily.ts). */
+export interface HourlyProbeRounds extends ProbeRoundBucket {
+  service: string;
+}
+
+/**
+ * Per service and hour with `from <= at < to`: how many rounds, how many down (a probe failed),
+ * how many degraded (none failed, one slow). Aggregated in SQL, so 90 days of 30-second rounds
+ * come back as 2,160 rows per service, not a million results.
+ */
+export async function hourlyProbeRounds(store: Store, services: readonly string[], range: { from: number; to: number }): Promise<HourlyProbeRounds[]> {
+  if (services.length === 0) return [];
+  const { rows } = await sql<{ service: string; hour: number | string; rounds: number | string; down: number | string; degraded: number | string }>`
+    select service, hour, count(*) as rounds, sum(down) as down, sum(case when down = 0 then slow else 0 end) as degraded
+    from (
+      select service, round_id, min(at) / ${sql.lit(HOUR_MS)} as hour, max(1 - ok) as down, max(degraded) as slow
+      from probe_results
+      where service in (${sql.join(services)}) and at >= ${range.from} and at < ${range.to}
+      group by service, round_id
+    ) as rounds
+    group by service, hour
+    order by service, hour`.execute(store.db);
+  return rows.map((r) => ({ service: r.service, hour: Number(r.hour) * HOUR_MS, rounds: Number(r.rounds), down: Number(r.down), degraded: Number(r.degraded) }));
 }

@@ -21,6 +21,8 @@ export interface PublicMaintenance {
   impact?: LocalizedText;
   /** Cancel or extension reason, as given to customers. */
   reason?: string;
+  /** When the run ended (completed, rolled back, cancelled): the real time, not the planned end. */
+  finishedAt?: string;
   updated: string;
 }
 
@@ -60,6 +62,7 @@ export function publicMaintenance(plans: WindowPlan[], runs: WindowStatus[], now
       id, window: run.window, title: run.title, services: run.services, start: run.occurrence.start, end: run.end, status,
       ...(impact !== undefined ? { impact } : {}),
       ...(run.reason !== undefined && (status === 'cancelled' || run.end !== run.occurrence.end) ? { reason: run.reason } : {}),
+      ...(run.finishedAt !== undefined && status !== 'in-progress' && status !== 'scheduled' ? { finishedAt: run.finishedAt } : {}),
       updated: run.finishedAt ?? run.notices[run.notices.length - 1]?.sentAt ?? run.occurrence.start,
     });
   }

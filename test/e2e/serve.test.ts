@@ -15,6 +15,7 @@ const SHOP = `shop-${id}`;
 const API = `api-${id}`;
 const ORG = `Smith & Daughters ${id}`;
 const CACHE_MS = 10_000;
+const STALE_MS = 60_000;
 
 /** A Temporal dev server of this file's own (the real binary, persisted to a file), so the test can stop it and start it again. */
 function startTemporal(port: number, dbFilename: string): Promise<TestWorkflowEnvironment> {
@@ -23,12 +24,16 @@ function startTemporal(port: number, dbFilename: string): Promise<TestWorkflowEn
   });
 }
 
+/** ICU writes thin spaces around the dash of a time range: compared as plain spaces. */
+const plain = (s: string) => s.replace(/[\u2009\u202f]/g, ' ');
+
 const until = <T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000) => waitUntil(what, probe, timeoutMs, 250);
 
 /**
  * The real `maint serve` process in front of a real Temporal server holding two applied windows:
  * the status page, the JSON/iCal/Atom feeds with their `?service=` and `/services/NAME/` filters,
- * the answer cache (`--cache`), 503 while Temporal is down, and recovery when it is back.
+ * the answer cache (`--cache`), the last answer while Temporal is down (`--stale`) and a 503 after
+ * that, and recovery when it is back.
  */
 describe('maint serve', () => {
   let temporal: TestWorkflowEnvironment | undefined;
@@ -73,7 +78,7 @@ ${window(SHOP, SHOP, shopStart)}${window(API, API, apiStart)}`);
     const applied = await runMaint(['apply', '-f', org], env);
     if (applied.code !== 0) throw new Error(`maint apply failed: ${applied.stderr}`);
     const port = await freePort();
-    serve = startMaint(['serve', '--port', String(port), '--public-url', 'https://status.smith.example', '--cache', `${CACHE_MS / 1000}s`], env);
+    serve = startMaint(['serve', '--port', String(port), '--public-url', 'https://status.smith.example', '--cache', `${CACHE_MS / 1000}s`, '--stale', `${STALE_MS / 1000}s`], env);
     await serve.waitFor(new RegExp(`maintenance feeds of ${ORG} on http://127\\.0\\.0\\.1:\\d+/`));
     base = `http://127.0.0.1:${port}`;
     // Schedules show up in Temporal's list a moment after they are created.
@@ -89,18 +94,31 @@ ${window(SHOP, SHOP, shopStart)}${window(API, API, apiStart)}`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('cache-control')).toBe('public, max-age=30');
-    const html = await page.text();
-    expect(html).toContain(`<title>Smith &amp; Daughters ${id} — Maintenance</title>`);
-    expect(html).toContain('<a href="maintenance.ics?lang=en">iCal</a> · <a href="maintenance.atom?lang=en">Atom</a> · <a href="maintenance.json">JSON</a>');
-    const rows = html.match(/<tr><td>.*<\/td><\/tr>/g) ?? [];
-    expect(rows).toEqual([
-      `<tr><td>Scheduled</td><td>Web shop &amp; tills</td><td>Web shop &amp; tills</td><td><time datetime="${shopStart.toUTC().toISO()}">${shopStart.toUTC().toISO()}</time></td><td><time datetime="${shopStart.plus({ hours: 2 }).toUTC().toISO()}">${shopStart.plus({ hours: 2 }).toUTC().toISO()}</time></td></tr>`,
-      `<tr><td>Scheduled</td><td>API</td><td>API</td><td><time datetime="${apiStart.toUTC().toISO()}">${apiStart.toUTC().toISO()}</time></td><td><time datetime="${apiStart.plus({ hours: 2 }).toUTC().toISO()}">${apiStart.plus({ hours: 2 }).toUTC().toISO()}</time></td></tr>`,
-    ]);
-    const nl = await (await get(`/?lang=nl&service=${SHOP}`)).text();
-    expect(nl).toContain('<html lang="nl">');
-    expect(nl).toContain(`<h1>Smith &amp; Daughters ${id} — Onderhoud</h1>`);
-    expect(nl.match(/<tr><td>.*<\/td><\/tr>/g)).toEqual([expect.stringMatching(/^<tr><td>Gepland<\/td><td>Webwinkel &amp; kassa<\/td>/)]);
+    const html = plain(await page.text());
+    expect(html).toContain('<html lang="en" data-locale="en-GB" data-tz="Europe/Amsterdam">');
+    expect(html).toContain(`<title>Smith &amp; Daughters ${id} — Status and maintenance</title>`);
+    expect(html).toContain('<a href="maintenance.ics?lang=en">Calendar (iCal)</a>');
+    expect(html).toContain('<a href="maintenance.atom?lang=en">Feed (Atom)</a>');
+    expect(html).toContain('<a href="mailto:support@smith.example?subject=Please%20send%20me%20maintenance%20notices">E-mail notices</a>');
+    // Human times in the windows' zone (the browser's script may move them to the reader's), the instant in datetime.
+    const zone = (at: DateTime) => at.setLocale('en-GB').toFormat('ZZZZ');
+    const day = (at: DateTime, locale: string) => `${at.setLocale(locale).toFormat('cccc d LLLL')}${at.year === DateTime.now().setZone('Europe/Amsterdam').year ? '' : ` ${at.year}`}`;
+    expect(html).toContain(`<time datetime="${shopStart.toUTC().toISO()}" data-when="range" data-end="${shopStart.plus({ hours: 2 }).toUTC().toISO()}">${day(shopStart, 'en-GB')} at 22:00 ${zone(shopStart)} – ${day(shopStart.plus({ hours: 2 }), 'en-GB')} at 00:00 ${zone(shopStart)}</time>`);
+    expect(html).toContain(`<time datetime="${apiStart.toUTC().toISO()}" data-when="range"`);
+    expect(html).toContain('<dt>What changes for you</dt><dd>The tills may be slow for a moment.</dd>');
+    // No probes in this file: said so, not guessed.
+    expect(html.match(/<span aria-hidden="true">–<\/span> Not monitored/g)).toHaveLength(2);
+    expect(html.match(/<article class="card m-scheduled"/g)).toHaveLength(2);
+    const nl = plain(await (await get(`/?lang=nl&service=${SHOP}`)).text());
+    expect(nl).toContain('<html lang="nl"');
+    expect(nl).toContain('<h1>Status en onderhoud</h1>');
+    expect(nl.match(/<article class="card m-scheduled"[\s\S]*?<\/article>/g)).toEqual([expect.stringContaining('<h3>Webwinkel &amp; kassa</h3><span class="badge s-scheduled"><span aria-hidden="true">◷</span> Gepland</span>')]);
+    expect(nl).toContain(`${day(shopStart, 'nl')} om 22:00 ${zone(shopStart)}`);
+    // ?tz= moves the times on the server, and the page says so.
+    const ny = plain(await (await get('/?tz=America/New_York')).text());
+    const inNewYork = shopStart.setZone('America/New_York');
+    expect(ny).toContain(`${day(inNewYork, 'en-GB')}, ${inNewYork.toFormat('HH:mm')}–${inNewYork.plus({ hours: 2 }).toFormat('HH:mm')} GMT${inNewYork.offset / 60}`);
+    expect(ny).toContain('Times in America/New_York.');
 
     const all = await json('/maintenance.json');
     expect(all.organisation).toBe(ORG);
@@ -134,7 +152,7 @@ ${window(SHOP, SHOP, shopStart)}${window(API, API, apiStart)}`);
 
     const missing = await get('/status.html');
     expect(missing.status).toBe(404);
-    expect(await missing.text()).toBe('not found: try /maintenance.json, /maintenance.ics or /maintenance.atom\n');
+    expect(await missing.text()).toBe('not found: try /, /maintenance.json, /maintenance.ics or /maintenance.atom\n');
     const post = await get('/maintenance.json', { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
@@ -182,32 +200,49 @@ ${window(`other-${id}`, `other-${id}`, shopStart)}`);
   });
 
   it('answers from what Temporal said for --cache: a change shows after that, and requests meanwhile share one answer', async () => {
-    // `updated` of an upcoming occurrence is when the answer was made: wait for a fresh one.
-    const snapshot = async () => (await json('/maintenance.json')).maintenance;
+    type Answer = { generatedAt: string; maintenance: PublicMaintenance[] };
+    const answer = async () => (await (await get('/maintenance.json')).json()) as Answer;
+    // generatedAt is when the answer was read from Temporal: wait for a fresh one.
     const fresh = await until('a fresh answer', async () => {
-      const m = await snapshot();
-      return Date.now() - Date.parse(m[0]!.updated) < 1_000 ? m : undefined;
+      const a = await answer();
+      return Date.now() - Date.parse(a.generatedAt) < 1_000 ? a : undefined;
     });
     await temporal!.client.schedule.getHandle(`window-${API}`).delete();
     // Within the cache time the same answer, the deleted window still in it.
-    const cached = await snapshot();
+    const cached = await answer();
     expect(cached).toEqual(fresh);
-    // After it, Temporal is asked again; requests that arrive together get one answer.
-    await new Promise((r) => setTimeout(r, Date.parse(fresh[0]!.updated) + CACHE_MS + 200 - Date.now()));
-    const together = await Promise.all(Array.from({ length: 8 }, () => snapshot()));
-    expect(together[0]!.map((m) => m.window)).toEqual([SHOP]);
-    expect(new Set(together.map((m) => m[0]!.updated)).size).toBe(1);
-    expect(together.every((m) => JSON.stringify(m) === JSON.stringify(together[0]))).toBe(true);
-    expect(Date.parse(together[0]![0]!.updated)).toBeGreaterThan(Date.parse(fresh[0]!.updated));
+    // After it, Temporal is asked again and the deletion shows, not before.
+    const changed = await until('the deletion in the feed', async () => {
+      const a = await answer();
+      return a.maintenance.every((m) => m.window !== API) ? a : undefined;
+    });
+    expect(changed.maintenance.map((m) => m.window)).toEqual([SHOP]);
+    expect(Date.parse(changed.generatedAt) - Date.parse(fresh.generatedAt)).toBeGreaterThanOrEqual(CACHE_MS);
+    // Requests that arrive together get one answer.
+    const together = await Promise.all(Array.from({ length: 8 }, () => answer()));
+    expect(new Set(together.map((a) => a.generatedAt)).size).toBe(1);
+    expect(together.every((a) => JSON.stringify(a) === JSON.stringify(together[0]))).toBe(true);
   });
 
-  it('answers 503 while Temporal is unreachable, and recovers when it is back, without a restart', async () => {
+  it('serves the last answer for --stale while Temporal is unreachable, then 503, and recovers when it is back, without a restart', async () => {
+    // A fresh answer, then Temporal goes away: for --stale the last answer is still served (stale-while-revalidate).
+    const last = await until('a fresh answer', async () => {
+      const a = (await (await get('/maintenance.json')).json()) as { generatedAt: string; maintenance: PublicMaintenance[] };
+      return Date.now() - Date.parse(a.generatedAt) < 1_000 ? a : undefined;
+    });
     await temporal!.teardown();
     temporal = undefined;
+    await new Promise((r) => setTimeout(r, CACHE_MS));
+    const stale = await get('/maintenance.json');
+    expect(stale.status).toBe(200);
+    expect(((await stale.json()) as { generatedAt: string }).generatedAt).toBe(last.generatedAt);
+    expect(plain(await (await get('/')).text())).toContain('Web shop &amp; tills');
+    // Older than --stale: no answer rather than an old one.
     const down = await until('a 503', async () => {
       const r = await get(`/maintenance.ics?service=${SHOP}`);
       return r.status === 503 ? r : undefined;
-    }, 120_000);
+    }, 180_000);
+    expect(Date.now() - Date.parse(last.generatedAt)).toBeGreaterThanOrEqual(STALE_MS);
     expect(down.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     // Calendars and proxies must not keep the outage for the feeds' 30 s: they are told to ask again soon.
     expect(down.headers.get('cache-control')).toBe('no-store');

@@ -221,7 +221,11 @@ ${windows.join('')}`;
     const atom = await (await fetch(`${feeds.url}/maintenance.atom`)).text();
     expect(atom).toContain('<title type="html"><![CDATA[Rolled back: Email]]></title>');
     expect(atom).toContain('<link rel="alternate" href="https://status.acme.example/"/>');
-    for (const body of [JSON.stringify(await feed()), ics, atom]) {
+    // The status page says the same, in words, and leaks nothing either.
+    const page = await (await fetch(`${feeds.url}/?lang=nl`)).text();
+    expect(page).toContain('<span aria-hidden="true">↺</span> Teruggedraaid');
+    expect(page).toContain('<span aria-hidden="true">✓</span> Afgerond');
+    for (const body of [JSON.stringify(await feed()), ics, atom, page]) {
       for (const leak of ['host-1', 'host-4', '127.0.0.1', 'mail-patch', 'web-patch']) expect(body).not.toContain(leak);
     }
 
