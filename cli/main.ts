@@ -7,6 +7,7 @@ import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
 import { registerAuditCommand } from './audit';
 import { registerDbCommands } from './db';
 import { registerServicesCommands } from './services';
+import { registerConsoleCommands } from './console';
 import { EXIT, exitCodeOf } from './errors';
 import { hostsFacts, hostsLeases, hostsRelease } from './hosts';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
@@ -275,6 +276,7 @@ export function buildProgram(): Command {
   registerDbCommands(program);
   registerAuditCommand(program);
   registerServicesCommands(program);
+  registerConsoleCommands(program, integer);
 
   program
     .command('schema')

@@ -161,10 +161,11 @@ export interface RolloutListing {
   closed: string | null;
 }
 
-/** Rollouts, newest first (a rollout that continued as new counts once). */
-export async function listRollouts(client: Client, limit: number): Promise<RolloutListing[]> {
+/** Rollouts, newest first (a rollout that continued as new counts once); those of one task queue (a deployment) when named. */
+export async function listRollouts(client: Client, limit: number, options: { taskQueue?: string; running?: boolean } = {}): Promise<RolloutListing[]> {
   const rows: RolloutListing[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = '${patchRolloutWorkflow.name}'`, pageSize: 100 })) {
+  const query = [`WorkflowType = '${patchRolloutWorkflow.name}'`, ...(options.taskQueue !== undefined ? [`TaskQueue = '${options.taskQueue.replace(/'/g, "\\'")}'`] : []), ...(options.running ? [`ExecutionStatus = 'Running'`] : [])].join(' AND ');
+  for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
     if (wf.status.name === 'CONTINUED_AS_NEW') continue;
     rows.push({ rolloutId: wf.workflowId.replace(/^rollout-/, ''), status: wf.status.name.toLowerCase(), started: wf.startTime.toISOString(), closed: wf.closeTime?.toISOString() ?? null });
     if (rows.length >= limit) break;
