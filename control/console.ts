@@ -15,7 +15,7 @@ import { InvalidInputError } from './errors';
 import { hostLeases } from './hosts';
 import type { Organisation } from './organisation';
 import { serviceProbePlans } from './probes';
-import { checkRolloutId, controlRollout, listRollouts, rolloutProgress, type RolloutContext } from './rollouts';
+import { checkRolloutId, controlRollout, listRollouts, rolloutProgress, type BatchResultCache, type RolloutContext } from './rollouts';
 import { probedServices, serviceFigures, serviceStatuses, type ServiceFigures, type ServiceStatus } from './services';
 import { windowRuns } from './windowRuns';
 
@@ -25,6 +25,8 @@ export interface ConsoleContext {
   store: Store;
   /** From `maint console -f`: tiers, windows and probes of the services (figures need them). */
   organisation?: Organisation;
+  /** Finished batches' results (versions), kept across the pages' polls; made on first use. */
+  batchResults?: BatchResultCache;
 }
 
 export interface ConsoleIdentityRef {
@@ -40,7 +42,10 @@ export const RECENT_MS = 60 * 60_000;
 export type RolloutCardOrError = RolloutCard | { rolloutId: string; unreadable: string };
 
 export async function rolloutCardOf(ctx: ConsoleContext, rolloutId: string): Promise<RolloutCard> {
-  const { progress, finished } = await rolloutProgress(rolloutContext(ctx), checkRolloutId(rolloutId));
+  ctx.batchResults ??= new Map();
+  // Bounded: a long-running console forgets old batches (they are read again if still shown).
+  if (ctx.batchResults.size > 5000) ctx.batchResults.clear();
+  const { progress, finished } = await rolloutProgress(rolloutContext(ctx), checkRolloutId(rolloutId), { versionsWhileRunning: ctx.batchResults });
   return rolloutCard(progress, finished);
 }
 

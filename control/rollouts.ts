@@ -97,11 +97,14 @@ async function batchResult(ctx: RolloutContext, workflowId: string): Promise<Bat
   return undefined;
 }
 
+/** Results of finished batch workflows, kept by a long-running client (the console) across reads. */
+export type BatchResultCache = Map<string, BatchResult | HostReport[]>;
+
 /**
  * The rollout's progress with live host states of the batches in flight; the result, with
  * versions, once it has finished (or decided its outcome and is closing).
  */
-export async function rolloutProgress(ctx: RolloutContext, rolloutId: string): Promise<{ progress: RolloutProgress; finished: boolean }> {
+export async function rolloutProgress(ctx: RolloutContext, rolloutId: string, options: { versionsWhileRunning?: BatchResultCache } = {}): Promise<{ progress: RolloutProgress; finished: boolean }> {
   const handle = ctx.client.workflow.getHandle<typeof patchRolloutWorkflow>(rolloutWorkflowId(rolloutId));
   let description;
   try {
@@ -118,6 +121,18 @@ export async function rolloutProgress(ctx: RolloutContext, rolloutId: string): P
     throw failingWorkflowTask(rolloutId, description.raw.pendingWorkflowTask?.attempt ?? 0) ?? err;
   });
   if (!['running', 'paused', 'awaiting-approval'].includes(progress.status)) return { progress: await withVersions(ctx, progress), finished: true };
+  const cache = options.versionsWhileRunning;
+  if (cache) {
+    // Versions of the batches that have finished (their results never change: read once, kept).
+    const results = await Promise.all(progress.batches.filter((id) => !(progress.runningBatches ?? []).includes(id)).map(async (id) => {
+      if (!cache.has(id)) {
+        const result = await batchResult(ctx, id);
+        if (result !== undefined) cache.set(id, result);
+      }
+      return cache.get(id);
+    }));
+    progress = mergeVersions(progress, results);
+  }
   for (const id of progress.runningBatches ?? []) {
     const live = await ctx.client.workflow.getHandle(id).query(batchProgressQuery).catch(() => []);
     progress = mergeLive(progress, live);
