@@ -40,7 +40,7 @@ ul.hosts li .n { font-weight: 600; } ul.hosts li .v { color: var(--muted); font-
 ul.hosts li.h-healthy { border-left-color: var(--ok); } ul.hosts li.h-failed { border-left-color: var(--bad); }
 ul.hosts li.h-rolled-back, ul.hosts li.h-rolling-back { border-left-color: var(--warn); }
 ul.hosts li.h-draining, ul.hosts li.h-patching, ul.hosts li.h-rebooting, ul.hosts li.h-verifying, ul.hosts li.h-preflight { border-left-color: var(--busy); }
-ul.hosts li.h-skipped { opacity: .75; border-left-style: dashed; }
+ul.hosts li.h-skipped { color: var(--muted); background: var(--bg); }
 .controls { display: flex; gap: 8px; flex-wrap: wrap; margin: 8px 0; }
 .button, button { font: inherit; padding: 6px 14px; border-radius: 6px; border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; text-decoration: none; display: inline-block; }
 .button.primary, button.primary { background: var(--busy); border-color: var(--busy); color: #fff; }

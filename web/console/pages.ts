@@ -55,7 +55,7 @@ export function time(iso: string | number | undefined): Html | string {
 }
 
 const STATE_ICON: Record<HostCell['state'], string> = {
-  pending: '○', waiting: '⏸', preflight: '…', draining: '⇣', patching: '⟳', rebooting: '⏻', verifying: '?',
+  pending: '○', waiting: '⏸', preflight: '…', draining: '⇣', patching: '⟳', rebooting: '⏻', verifying: '◐',
   healthy: '✓', failed: '✗', 'rolling-back': '↺', 'rolled-back': '↩', skipped: '–',
 };
 
@@ -84,7 +84,7 @@ export function rolloutSection(card: RolloutCardOrError, viewer: Viewer, level: 
   if ('unreadable' in card) return html`<article class="card" data-rollout="${card.rolloutId}"><h3>${card.rolloutId}</h3><p class="notice error">unreadable: ${card.unreadable}</p></article>`;
   const heading = level === 'h1' ? html`<h1>Rollout ${card.rolloutId}</h1>` : html`<h3><a href="/rollouts/${card.rolloutId}">${card.rolloutId}</a></h3>`;
   return html`<article class="card" data-rollout="${card.rolloutId}" data-status="${card.status}" aria-label="rollout ${card.rolloutId}">
-<header>${heading}<span class="status s-${card.status}">${card.status}</span><span class="muted">policy ${card.policy} · ${card.hosts.length} hosts · wave ${card.currentWave} of ${card.waves.length - 1} · failures ${card.failures}/${card.failuresTolerated} tolerated</span></header>
+<header>${heading}<span class="status s-${card.status}">${card.status}</span><span class="muted">policy ${card.policy} · ${card.hosts.length} hosts in ${card.waves.length} waves${card.finished ? '' : ` · at wave ${Math.min(card.currentWave, card.waves.length - 1)}`} · ${card.failures} failed of ${card.failuresTolerated} tolerated</span></header>
 ${card.message ? html`<p class="notice">${card.message}</p>` : ''}
 ${controlsOf(card, viewer)}
 <ol class="waves" aria-label="Waves">${card.waves.map(waveBar)}</ol>
