@@ -35,35 +35,60 @@ export interface ConsoleCommandOptions {
   files?: string[];
 }
 
-/** Starts the console until SIGINT/SIGTERM; `started` hears its address and a first-run admin password. */
-export async function runConsole(opts: ConsoleCommandOptions, env = parseEnvironment(process.env), wait = true): Promise<{ url: string; close(): Promise<void> }> {
+export interface RunningConsole {
+  url: string;
+  usersFile: string;
+  /** Made on the first run (the file had no admin): shown once. */
+  firstAdmin?: { name: string; password: string };
+  close(): Promise<void>;
+}
+
+/** Starts the console on the environment's Temporal and store (`maint console`, `maint dev`). */
+export async function startConsoleFor(opts: ConsoleCommandOptions, envVars: NodeJS.ProcessEnv = process.env): Promise<RunningConsole> {
   if (opts.publicUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(opts.publicUrl)) throw new CliError(EXIT.invalidInput, `--public-url: expected an origin such as https://console.example.com, got "${opts.publicUrl}"`);
-  const file = consoleUsersFile(env);
-  const first = await ensureFirstAdmin(file);
+  const env = parseEnvironment(envVars);
+  const usersFile = consoleUsersFile(env);
+  const firstAdmin = await ensureFirstAdmin(usersFile);
   const organisation = opts.files ? await loadOrganisation(opts.files) : undefined;
-  const temporal = await connectClient();
-  const store = await openStore(storeConfig(env, defaultDataDir(env)));
+  const temporal = await connectClient(envVars);
+  const store = await openStore(storeConfig(env, defaultDataDir(env))).catch(async (err: unknown) => {
+    await temporal.close();
+    throw err;
+  });
+  const publicUrl = opts.publicUrl?.replace(/\/$/, '');
   const server = await startConsole({
     context: { temporal, store, ...(organisation ? { organisation } : {}) },
-    access: new ConsoleAccess(file), host: opts.host, port: opts.port,
-    ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl.replace(/\/$/, '') } : {}),
+    access: new ConsoleAccess(usersFile), host: opts.host, port: opts.port,
+    ...(publicUrl !== undefined ? { publicUrl } : {}),
   });
-  const url = opts.publicUrl?.replace(/\/$/, '') ?? server.url;
-  process.stderr.write(`operations console on ${url}/ (users: ${file})\n`);
-  if (first) process.stderr.write(`first run: sign in as "${first.name}" with password ${first.password} (shown once; change it with \`maint console user add admin --role admin\`)\n`);
-  const close = async () => {
-    await server.close();
-    await store.close();
-    await temporal.close();
+  return {
+    url: publicUrl ?? server.url, usersFile, ...(firstAdmin ? { firstAdmin } : {}),
+    async close() {
+      await server.close();
+      await store.close();
+      await temporal.close();
+    },
   };
-  if (wait) {
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await close();
-  }
-  return { url, close };
+}
+
+/** The lines that tell a person where the console is and, on the first run, how to sign in. */
+export function consoleBanner(running: RunningConsole): string[] {
+  return [
+    `Operations console   ${running.url}/  (users: ${running.usersFile})`,
+    ...(running.firstAdmin ? [`                     first run: sign in as "${running.firstAdmin.name}" with password ${running.firstAdmin.password} (shown once; \`maint console user add\` for more)`] : []),
+  ];
+}
+
+/** `maint console`: serves until SIGINT/SIGTERM. */
+export async function runConsole(opts: ConsoleCommandOptions): Promise<number> {
+  const running = await startConsoleFor(opts);
+  for (const line of consoleBanner(running)) process.stderr.write(`${line}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await running.close();
+  return EXIT.ok;
 }
 
 export function registerConsoleCommands(program: Command, integer: (name: string, min: number, max: number) => (value: string) => number): void {
@@ -76,8 +101,7 @@ export function registerConsoleCommands(program: Command, integer: (name: string
     .option('--public-url <url>', 'the URL people use (https: Secure cookies; forms must come from it)')
     .option('-f, --file <maint.yaml>', 'organisation files: service tiers, budgets and windows for the pages', collect)
     .action(async (opts: { port: number; host: string; publicUrl?: string; file?: string[] }) => {
-      await runConsole({ port: opts.port, host: opts.host, ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}), ...(opts.file ? { files: opts.file } : {}) });
-      process.exitCode = EXIT.ok;
+      process.exitCode = await runConsole({ port: opts.port, host: opts.host, ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}), ...(opts.file ? { files: opts.file } : {}) });
     });
   consoleCommand
     .command('user')
