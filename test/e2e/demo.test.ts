@@ -24,7 +24,7 @@ describe('maint demo (the README\'s first command)', () => {
       expect(final).toMatch(/web-12 +3 +skipped/);
 
       // The console runs with it: its address and a first-run admin password are printed; signed in, it shows the rollout.
-      const banner = /Operations console   (http:\/\/127\.0\.0\.1:\d+)\/ .*\n +first run: sign in as "admin" with password (\S+) /.exec(out);
+      const banner = /Operations console {3}(http:\/\/127\.0\.0\.1:\d+)\/ .*\n +first run: sign in as "admin" with password (\S+) /.exec(out);
       expect(banner?.[1]).toBe(`http://127.0.0.1:${consolePort}`);
       const browser = await launchBrowser();
       try {
