@@ -46,13 +46,14 @@ rollback:
  * real rollout on it, in which web-7 fails its health check after patching: its batch is rolled
  * back and the rollout halts. Progress is shown live; the files stay usable from another terminal.
  */
-export async function runDemo(options: { port: number; dataDir?: string }): Promise<number> {
+export async function runDemo(options: { port: number; dataDir?: string; consolePort?: number }): Promise<number> {
   let fleet: SimulatedFleet | undefined;
   const dataDir = options.dataDir ?? defaultDataDir(parseEnvironment(process.env));
   try {
     return await runDev({
       port: options.port,
       dataDir,
+      ...(options.consolePort !== undefined ? { consolePort: options.consolePort } : {}),
       onReady: async (address) => {
         fleet = await startSimulatedFleet({
           count: 12,
@@ -81,6 +82,7 @@ export async function runDemo(options: { port: number; dataDir?: string }): Prom
         await rolloutStatus(rolloutId, { watch: true, intervalMs: 500 });
         say();
         say(`demo: web-7's batch was rolled back to 1.0.0 and verified healthy; the rollout halted before touching the rest.`);
+        say('demo: follow it in the operations console too (address and first-run password above): hosts, waves, the rolled-back batch.');
         say(`demo: see every step in the Temporal Web UI (link above). From another terminal, with TEMPORAL_ADDRESS=${address}:`);
         say(`        node bin/maint.js rollout status ${rolloutId}`);
         say(`        node bin/maint.js rollout start -f ${dir}/policy.yaml --dry-run`);

@@ -11,6 +11,7 @@ import { CliError, EXIT } from './errors';
 import { startDevCodecServer } from './codecServer';
 import { findTemporalCli, TEMPORAL_CLI_HINT, TemporalServerExited, untilTemporalAnswers } from './temporalCli';
 import { openStatusStore, startFeedsFor } from './windows';
+import { consoleBanner, startConsoleFor, type RunningConsole } from './console';
 
 export interface DevOptions {
   port: number;
@@ -18,6 +19,8 @@ export interface DevOptions {
   dataDir?: string;
   /** Port of the public maintenance feeds (`maint serve`); default 7280. */
   feedsPort?: number;
+  /** Port of the operations console (`maint console`); default 7281. */
+  consolePort?: number;
   /** Called once the server is up and the worker polls; the demo uses it. */
   onReady?: (address: string) => Promise<void>;
 }
@@ -71,6 +74,7 @@ export async function runDev(options: DevOptions): Promise<number> {
   process.once('SIGTERM', earlyStop);
 
   let feeds: { url: string; close(): Promise<void> } | undefined;
+  let operationsConsole: RunningConsole | undefined;
   try {
     await waitForServer(address, server, logFile);
     process.removeListener('SIGINT', earlyStop);
@@ -90,6 +94,13 @@ export async function runDev(options: DevOptions): Promise<number> {
         return undefined;
       });
     if (feeds) say(`Maintenance feeds    ${feeds.url}/  (maintenance.json, maintenance.ics, maintenance.atom)`);
+    // Started before the worker: both migrate the store, one after the other.
+    operationsConsole = await startConsoleFor({ port: options.consolePort ?? 7281, host: '127.0.0.1' }, { ...process.env, TEMPORAL_ADDRESS: address, MAINT_DATA_DIR: dataDir })
+      .catch((err: unknown) => {
+        say(`Operations console   not started: ${(err as Error).message}`);
+        return undefined;
+      });
+    if (operationsConsole) for (const line of consoleBanner(operationsConsole)) say(line);
     say('Press Ctrl-C to stop the worker and the server.');
     installRuntime(env.MAINT_LOG_LEVEL);
     const workerEnv = { ...env, TEMPORAL_ADDRESS: address, MAINT_DATA_DIR: dataDir }; // --data-dir holds the store too
@@ -105,6 +116,7 @@ export async function runDev(options: DevOptions): Promise<number> {
     return EXIT.ok;
   } finally {
     await feeds?.close();
+    await operationsConsole?.close();
     await codec?.close();
     await stopServer(server);
     say('Temporal dev server stopped');

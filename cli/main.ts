@@ -7,6 +7,7 @@ import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
 import { registerAuditCommand } from './audit';
 import { registerDbCommands } from './db';
 import { registerServicesCommands } from './services';
+import { registerConsoleCommands } from './console';
 import { EXIT, exitCodeOf } from './errors';
 import { hostsFacts, hostsLeases, hostsRelease } from './hosts';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
@@ -37,8 +38,9 @@ export function buildProgram(): Command {
     .option('--ui-port <port>', 'Web UI port (default: port + 1000)', integer('--ui-port', 1, 65535))
     .option('--data-dir <dir>', 'where temporal.db lives (default: $MAINT_DATA_DIR or ~/.local/share/maint)')
     .option('--feeds-port <port>', 'public maintenance feeds (as `maint serve`)', integer('--feeds-port', 1, 65535), 7280)
-    .action(async (opts: { port: number; uiPort?: number; dataDir?: string; feedsPort: number }) => {
-      process.exitCode = await runDev({ port: opts.port, feedsPort: opts.feedsPort, ...(opts.uiPort !== undefined ? { uiPort: opts.uiPort } : {}), ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}) });
+    .option('--console-port <port>', 'the operations console (as `maint console`)', integer('--console-port', 1, 65535), 7281)
+    .action(async (opts: { port: number; uiPort?: number; dataDir?: string; feedsPort: number; consolePort: number }) => {
+      process.exitCode = await runDev({ port: opts.port, feedsPort: opts.feedsPort, consolePort: opts.consolePort, ...(opts.uiPort !== undefined ? { uiPort: opts.uiPort } : {}), ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}) });
     });
 
   program
@@ -46,8 +48,9 @@ export function buildProgram(): Command {
     .description('`maint dev` plus a simulated fleet of 12 hosts and a real workflow run on it; Ctrl-C stops everything.')
     .option('--port <port>', 'Temporal frontend port', integer('--port', 1, 65535), 7233)
     .option('--data-dir <dir>', 'where temporal.db lives (default: $MAINT_DATA_DIR or ~/.local/share/maint)')
-    .action(async (opts: { port: number; dataDir?: string }) => {
-      process.exitCode = await runDemo({ port: opts.port, ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}) });
+    .option('--console-port <port>', 'the operations console (as `maint console`)', integer('--console-port', 1, 65535), 7281)
+    .action(async (opts: { port: number; dataDir?: string; consolePort: number }) => {
+      process.exitCode = await runDemo({ port: opts.port, consolePort: opts.consolePort, ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}) });
     });
 
   program
@@ -276,6 +279,7 @@ export function buildProgram(): Command {
   registerDbCommands(program);
   registerAuditCommand(program);
   registerServicesCommands(program);
+  registerConsoleCommands(program, integer);
 
   program
     .command('schema')

@@ -97,11 +97,14 @@ async function batchResult(ctx: RolloutContext, workflowId: string): Promise<Bat
   return undefined;
 }
 
+/** Results of finished batch workflows, kept by a long-running client (the console) across reads. */
+export type BatchResultCache = Map<string, BatchResult | HostReport[]>;
+
 /**
  * The rollout's progress with live host states of the batches in flight; the result, with
  * versions, once it has finished (or decided its outcome and is closing).
  */
-export async function rolloutProgress(ctx: RolloutContext, rolloutId: string): Promise<{ progress: RolloutProgress; finished: boolean }> {
+export async function rolloutProgress(ctx: RolloutContext, rolloutId: string, options: { versionsWhileRunning?: BatchResultCache } = {}): Promise<{ progress: RolloutProgress; finished: boolean }> {
   const handle = ctx.client.workflow.getHandle<typeof patchRolloutWorkflow>(rolloutWorkflowId(rolloutId));
   let description;
   try {
@@ -118,6 +121,18 @@ export async function rolloutProgress(ctx: RolloutContext, rolloutId: string): P
     throw failingWorkflowTask(rolloutId, description.raw.pendingWorkflowTask?.attempt ?? 0) ?? err;
   });
   if (!['running', 'paused', 'awaiting-approval'].includes(progress.status)) return { progress: await withVersions(ctx, progress), finished: true };
+  const cache = options.versionsWhileRunning;
+  if (cache) {
+    // Versions of the batches that have finished (their results never change: read once, kept).
+    const results = await Promise.all(progress.batches.filter((id) => !(progress.runningBatches ?? []).includes(id)).map(async (id) => {
+      if (!cache.has(id)) {
+        const result = await batchResult(ctx, id);
+        if (result !== undefined) cache.set(id, result);
+      }
+      return cache.get(id);
+    }));
+    progress = mergeVersions(progress, results);
+  }
   for (const id of progress.runningBatches ?? []) {
     const live = await ctx.client.workflow.getHandle(id).query(batchProgressQuery).catch(() => []);
     progress = mergeLive(progress, live);
@@ -161,10 +176,11 @@ export interface RolloutListing {
   closed: string | null;
 }
 
-/** Rollouts, newest first (a rollout that continued as new counts once). */
-export async function listRollouts(client: Client, limit: number): Promise<RolloutListing[]> {
+/** Rollouts, newest first (a rollout that continued as new counts once); those of one task queue (a deployment) when named. */
+export async function listRollouts(client: Client, limit: number, options: { taskQueue?: string; running?: boolean } = {}): Promise<RolloutListing[]> {
   const rows: RolloutListing[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = '${patchRolloutWorkflow.name}'`, pageSize: 100 })) {
+  const query = [`WorkflowType = '${patchRolloutWorkflow.name}'`, ...(options.taskQueue !== undefined ? [`TaskQueue = '${options.taskQueue.replace(/'/g, "\\'")}'`] : []), ...(options.running ? [`ExecutionStatus = 'Running'`] : [])].join(' AND ');
+  for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
     if (wf.status.name === 'CONTINUED_AS_NEW') continue;
     rows.push({ rolloutId: wf.workflowId.replace(/^rollout-/, ''), status: wf.status.name.toLowerCase(), started: wf.startTime.toISOString(), closed: wf.closeTime?.toISOString() ?? null });
     if (rows.length >= limit) break;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Store } from './index';
 
 /** The control actions the audit trail records. */
@@ -29,10 +30,28 @@ export async function recordAuditEvent(store: Store, event: Omit<AuditEvent, 'at
   }).execute();
 }
 
-/** The trail, oldest first: events at or after `since`, the newest `limit` of them. */
-export async function auditEvents(store: Store, options: { since?: string; limit?: number } = {}): Promise<AuditEvent[]> {
+/** Which events to read: all given filters hold (`subject` is a part of it, `actor` the whole name). */
+export interface AuditFilter {
+  since?: string;
+  until?: string;
+  actor?: string;
+  action?: AuditAction;
+  subject?: string;
+  limit?: number;
+}
+
+/** The trail, oldest first: events at or after `since` (before `until`) that match, the newest `limit` of them. */
+export async function auditEvents(store: Store, options: AuditFilter = {}): Promise<AuditEvent[]> {
   let query = store.db.selectFrom('audit_events').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(options.limit ?? 1000);
   if (options.since !== undefined) query = query.where('at', '>=', Date.parse(options.since));
+  if (options.until !== undefined) query = query.where('at', '<', Date.parse(options.until));
+  if (options.actor !== undefined) query = query.where('actor', '=', options.actor);
+  if (options.action !== undefined) query = query.where('action', '=', options.action);
+  if (options.subject !== undefined) {
+    const pattern = `%${options.subject.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    // The same escape on SQLite (none by default) and PostgreSQL (backslash by default).
+    query = query.where(sql<boolean>`subject like ${pattern} escape '\\'`);
+  }
   const rows = await query.execute();
   return rows.reverse().map((row) => ({
     at: new Date(row.at).toISOString(),

@@ -115,6 +115,7 @@ export const environmentSchema = z
     MAINT_DEPENDENCIES_CONCURRENCY: concurrency('dependencies'),
     MAINT_CONTROL_CONCURRENCY: concurrency('control'),
     MAINT_DATA_DIR: z.string().min(1).optional().describe('Where `maint dev` keeps temporal.db (default ~/.local/share/maint).'),
+    MAINT_CONSOLE_USERS: z.string().min(1).optional().describe('The console\'s users and script tokens file (default $MAINT_DATA_DIR/console-users.yaml): `maint console user add`, `maint console token add`.'),
     MAINT_DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgresql://user[:password]@host[:port]/database')

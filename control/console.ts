@@ -1,0 +1,162 @@
+/**
+ * What the operations console shows and does, as the client side has it: rollouts in flight as
+ * cards (waves, hosts, the controls they accept and their consequences), windows running now,
+ * open incidents, services out of budget, host leases, the audit trail; and the controls, each
+ * recorded in the audit trail with the identity that gave it. `web/console/` only serves this.
+ */
+import { rolloutCard, type RolloutCard } from '../policies/console/rolloutCard';
+import type { RolloutControlAction } from '../policies/console/rolloutControls';
+import type { WindowStatus } from '../policies/windows/types';
+import type { Store } from '../store';
+import { auditEvents, recordAuditEvent, type AuditEvent, type AuditFilter } from '../store/audit';
+import type { Incident } from '../store/incidents';
+import type { Connected } from './connection';
+import { InvalidInputError } from './errors';
+import { hostLeases } from './hosts';
+import type { Organisation } from './organisation';
+import { serviceProbePlans } from './probes';
+import { checkRolloutId, controlRollout, listRollouts, rolloutProgress, type BatchResultCache, type RolloutContext } from './rollouts';
+import { probedServices, serviceFigures, serviceStatuses, type ServiceFigures, type ServiceStatus } from './services';
+import { windowRuns } from './windowRuns';
+
+/** What the console works with: Temporal (one deployment: its task queue), the store, and optionally the organisation files. */
+export interface ConsoleContext {
+  temporal: Connected;
+  store: Store;
+  /** From `maint console -f`: tiers, windows and probes of the services (figures need them). */
+  organisation?: Organisation;
+  /** Finished batches' results (versions), kept across the pages' polls; made on first use. */
+  batchResults?: BatchResultCache;
+}
+
+export interface ConsoleIdentityRef {
+  name: string;
+  via: string;
+}
+
+const rolloutContext = (ctx: ConsoleContext): RolloutContext => ({ client: ctx.temporal.client, taskQueue: ctx.temporal.env.MAINT_TASK_QUEUE });
+
+/** Rollouts finished this recently stay on the Now page, so the outcome of a control is seen. */
+export const RECENT_MS = 60 * 60_000;
+
+export type RolloutCardOrError = RolloutCard | { rolloutId: string; unreadable: string };
+
+export async function rolloutCardOf(ctx: ConsoleContext, rolloutId: string): Promise<RolloutCard> {
+  ctx.batchResults ??= new Map();
+  // Bounded: a long-running console forgets old batches (they are read again if still shown).
+  if (ctx.batchResults.size > 5000) ctx.batchResults.clear();
+  const { progress, finished } = await rolloutProgress(rolloutContext(ctx), checkRolloutId(rolloutId), { versionsWhileRunning: ctx.batchResults });
+  return rolloutCard(progress, finished);
+}
+
+/** The deployment's rollouts running now, and those that finished within {@link RECENT_MS}, newest first. */
+export async function currentRollouts(ctx: ConsoleContext, now = Date.now()): Promise<RolloutCardOrError[]> {
+  const listed = await listRollouts(ctx.temporal.client, 50, { taskQueue: ctx.temporal.env.MAINT_TASK_QUEUE });
+  const shown = listed.filter((r) => r.status === 'running' || (r.closed !== null && now - Date.parse(r.closed) < RECENT_MS));
+  return Promise.all(shown.map((r) => rolloutCardOf(ctx, r.rolloutId).catch((err: unknown): RolloutCardOrError => ({ rolloutId: r.rolloutId, unreadable: (err as Error).message }))));
+}
+
+export interface ServiceLine extends ServiceStatus {
+  figures?: ServiceFigures;
+}
+
+/** Every probed service with its state, open incident and (with the files) its SLA figures. */
+export async function serviceLines(ctx: ConsoleContext): Promise<ServiceLine[]> {
+  const plans = ctx.organisation ? serviceProbePlans(ctx.organisation) : undefined;
+  const services = plans ?? (await probedServices(ctx.temporal.client));
+  const [statuses, figures] = await Promise.all([
+    serviceStatuses(ctx.store, services),
+    ctx.organisation && plans ? serviceFigures(ctx.store, ctx.organisation, plans) : Promise.resolve(new Map<string, ServiceFigures>()),
+  ]);
+  return statuses.map((s) => (figures.has(s.service) ? { ...s, figures: figures.get(s.service)! } : s));
+}
+
+export interface NowOverview {
+  generatedAt: string;
+  rollouts: RolloutCardOrError[];
+  windows: Array<{ workflowId: string; status: WindowStatus }>;
+  incidents: Incident[];
+  outOfBudget: Array<{ service: string; figures: ServiceFigures }>;
+  /** Parts that could not be read, by part: the rest of the page stands. */
+  unavailable: Record<string, string>;
+}
+
+/** The Now page: each part read on its own, so one that fails (no worker answers, no store) leaves the others. */
+export async function nowOverview(ctx: ConsoleContext): Promise<NowOverview> {
+  const unavailable: Record<string, string> = {};
+  const part = <T>(name: string, read: Promise<T>, fallback: T) => read.catch((err: unknown) => {
+    unavailable[name] = (err as Error).message.split('\n')[0]!;
+    return fallback;
+  });
+  const [rollouts, runs, services] = await Promise.all([
+    part('rollouts', currentRollouts(ctx), []),
+    part('windows', windowRuns(ctx.temporal.client, { sinceDays: 3, ...(ctx.organisation?.name ? { organisation: { name: ctx.organisation.name, windows: ctx.organisation.windows.map((w) => w.name) } } : {}) }), []),
+    part('services', serviceLines(ctx), []),
+  ]);
+  return {
+    generatedAt: new Date().toISOString(),
+    rollouts,
+    windows: runs.filter((r) => r.running && r.status.phase === 'in-progress').map((r) => ({ workflowId: r.workflowId, status: r.status })),
+    incidents: services.flatMap((s) => (s.openIncident ? [s.openIncident] : [])),
+    outOfBudget: services.flatMap((s) => (s.figures && s.figures.budget.leftMinutes <= 0 ? [{ service: s.service, figures: s.figures }] : [])),
+    unavailable,
+  };
+}
+
+/**
+ * Pauses, resumes, approves or aborts a rollout for a signed-in person or a script, and records it
+ * in the audit trail with their identity. A refused control is an OperationFailedError and is not recorded.
+ */
+export async function controlRolloutAs(ctx: ConsoleContext, rolloutId: string, action: RolloutControlAction, who: ConsoleIdentityRef, reason?: string): Promise<{ approvedWave?: number }> {
+  checkRolloutId(rolloutId);
+  const given = reason?.trim() ? reason.trim() : action === 'abort' ? 'aborted from the console' : undefined;
+  const result = await controlRollout(rolloutContext(ctx), rolloutId, action, { by: who.name, ...(given !== undefined ? { reason: given } : {}) });
+  await recordAuditEvent(ctx.store, {
+    actor: who.name, action, subject: `rollout ${rolloutId}`,
+    ...(given !== undefined ? { reason: given } : {}),
+    detail: { via: `console (${who.via})`, ...(result.approvedWave !== undefined ? { approvedWave: result.approvedWave } : {}) },
+  });
+  return result;
+}
+
+export async function auditTrail(ctx: ConsoleContext, filter: AuditFilter): Promise<AuditEvent[]> {
+  for (const [key, value] of [['since', filter.since], ['until', filter.until]] as const) {
+    if (value !== undefined && Number.isNaN(Date.parse(value))) throw new InvalidInputError(`${key}: expected a date (2026-12-01 or 2026-12-01T08:00:00Z), got "${value}"`);
+  }
+  return (await auditEvents(ctx.store, filter)).reverse();
+}
+
+export interface HostLine {
+  name: string;
+  /** The rollout holding its lease now. */
+  leasedBy?: string;
+  leasedSince?: string;
+  /** Left out of service (a failed restore): why. */
+  down?: string;
+  /** Rollouts shown on the console that touched it, with its state in each. */
+  rollouts: Array<{ rolloutId: string; state: string; before?: string; after?: string }>;
+}
+
+/** Hosts as the leases and the current rollouts know them (an inventory and compliance columns join later). */
+export async function hostLines(ctx: ConsoleContext): Promise<{ hosts: HostLine[]; unavailable: Record<string, string> }> {
+  const unavailable: Record<string, string> = {};
+  const [leases, rollouts] = await Promise.all([
+    hostLeases(ctx.temporal).catch((err: unknown) => {
+      unavailable.leases = (err as Error).message;
+      return { leases: [], down: [], waiting: [], budgets: [] };
+    }),
+    currentRollouts(ctx).catch((err: unknown) => {
+      unavailable.rollouts = (err as Error).message;
+      return [];
+    }),
+  ]);
+  const byName = new Map<string, HostLine>();
+  const line = (name: string) => byName.get(name) ?? byName.set(name, { name, rollouts: [] }).get(name)!;
+  for (const card of rollouts) {
+    if ('unreadable' in card) continue;
+    for (const h of card.hosts) line(h.name).rollouts.push({ rolloutId: card.rolloutId, state: h.state, ...(h.before !== undefined ? { before: h.before } : {}), ...(h.after !== undefined ? { after: h.after } : {}) });
+  }
+  for (const l of leases.leases) Object.assign(line(l.host), { leasedBy: l.holder.rolloutId, leasedSince: new Date(l.since).toISOString() });
+  for (const d of leases.down) line(d.host).down = d.reason;
+  return { hosts: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })), unavailable };
+}

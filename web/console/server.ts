@@ -1,0 +1,233 @@
+/**
+ * The operations console (`maint console`): Hono on Node's HTTP server, bound to 127.0.0.1 unless
+ * told. Pages for people (signed in with a password: an opaque session id in an HttpOnly,
+ * SameSite=Strict cookie, Secure behind an https public URL) and JSON under /api/ for the pages
+ * and for scripts (a bearer token). Every state-changing request of a session carries its CSRF
+ * token and comes from the console's own origin; roles decide what each identity may do.
+ */
+import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { TemporalUnreachableError } from '../../control/connection';
+import type { ConsoleAccess, ConsoleIdentity } from '../../control/consoleAccess';
+import { auditTrail, controlRolloutAs, hostLines, nowOverview, rolloutCardOf, serviceLines, type ConsoleContext } from '../../control/console';
+import { InvalidInputError, OperationFailedError } from '../../control/errors';
+import { allows, type ConsolePermission } from '../../policies/console/roles';
+import type { RolloutControlAction } from '../../policies/console/rolloutControls';
+import { AUDIT_ACTIONS } from '../../store/audit';
+import { listen, type Listening } from '../listen';
+import { CONSOLE_CSS, CONSOLE_JS } from './assets';
+import { auditPage, confirmPage, errorPage, hostsPage, loginPage, nowLive, nowPage, rolloutPage, rolloutSection, servicesPage, type Viewer } from './pages';
+import { csrfMatches, SessionBook, type ConsoleSession } from './session';
+
+export interface ConsoleOptions {
+  context: ConsoleContext;
+  access: ConsoleAccess;
+  /** The URL people use (links, the origin forms must come from, Secure cookies when https). */
+  publicUrl?: string;
+}
+
+type Env = { Variables: { identity: ConsoleIdentity; session: ConsoleSession | undefined } };
+
+const rolloutIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,120}$/, 'expected a rollout id');
+const actionSchema = z.enum(['pause', 'resume', 'approve', 'abort']);
+const controlBodySchema = z.strictObject({ reason: z.string().max(500).optional() });
+const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'expected a date such as 2026-12-01 or 2026-12-01T08:00:00Z');
+const auditQuerySchema = z.strictObject({
+  actor: z.string().max(100).optional(),
+  action: z.enum(AUDIT_ACTIONS).optional(),
+  subject: z.string().max(200).optional(),
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).optional(),
+});
+
+/** Query strings: empty fields (an untouched form input) count as absent. */
+const presentQuery = (c: Context) => Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''));
+
+function validationMessage(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
+}
+
+class HttpProblem extends Error {
+  constructor(readonly status: 400 | 401 | 403 | 404 | 409 | 503, message: string) {
+    super(message);
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new HttpProblem(400, `${what}: ${validationMessage(result.error)}`);
+  return result.data;
+}
+
+function problemOf(err: unknown): HttpProblem {
+  if (err instanceof HttpProblem) return err;
+  if (err instanceof InvalidInputError) return new HttpProblem(/^no rollout/.test(err.message) ? 404 : 400, err.message);
+  if (err instanceof OperationFailedError) return new HttpProblem(409, err.message);
+  if (err instanceof TemporalUnreachableError) return new HttpProblem(503, err.message.split('\n')[0]!);
+  return new HttpProblem(503, `not available right now: ${(err as Error).message.split('\n')[0]}`);
+}
+
+export function consoleApp(options: ConsoleOptions): Hono<Env> {
+  const { context: ctx, access } = options;
+  const sessions = new SessionBook();
+  const secure = options.publicUrl?.startsWith('https://') ?? false;
+  const cookieName = secure ? '__Host-maint-session' : 'maint-session';
+  const publicOrigin = options.publicUrl !== undefined ? new URL(options.publicUrl).origin : undefined;
+  const app = new Hono<Env>();
+  const isApi = (c: Context) => c.req.path.startsWith('/api/');
+  const viewerOf = (c: Context<Env>): Viewer => ({ identity: c.get('identity'), csrf: c.get('session')?.csrf ?? '' });
+
+  /** The request comes from the console's own pages: its Origin (or, without one, its Referer) is ours. */
+  const sameOrigin = (c: Context) => {
+    const origin = c.req.header('origin') ?? (c.req.header('referer') ? new URL(c.req.header('referer')!).origin : undefined);
+    return origin !== undefined && (origin === new URL(c.req.url).origin || origin === publicOrigin);
+  };
+
+  app.onError((err, c) => {
+    const problem = problemOf(err);
+    if (isApi(c)) return c.json({ error: problem.message }, problem.status);
+    const identity = c.get('identity') as ConsoleIdentity | undefined;
+    return c.html(errorPage(identity ? viewerOf(c) : undefined, problem.status, problem.message), problem.status);
+  });
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('content-security-policy', "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    c.header('x-content-type-options', 'nosniff');
+    c.header('referrer-policy', 'same-origin');
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
+  });
+
+  app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
+  app.get('/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }));
+
+  const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)[^\s]*$/.test(next) ? next : '/');
+  app.get('/login', (c) => c.html(loginPage({ next: safeNext(c.req.query('next')) })));
+  app.post('/login', async (c) => {
+    // No session yet, so no token to carry: a sign-in from another site's page is refused by its origin.
+    if (!sameOrigin(c)) return c.html(loginPage({ error: 'Sign-in refused: the form did not come from this console.', next: '/' }), 403);
+    const form = await c.req.parseBody();
+    const next = safeNext(form.next);
+    const identity = typeof form.name === 'string' && typeof form.password === 'string' ? await access.signIn(form.name, form.password) : undefined;
+    if (!identity) return c.html(loginPage({ error: 'Wrong user name or password.', next }), 401);
+    const session = sessions.open(identity);
+    setCookie(c, cookieName, session.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
+    return c.redirect(next, 303);
+  });
+
+  // Who is asking: a script's bearer token, else the browser's session. Nobody: 401 (API) or the sign-in page.
+  app.use('*', async (c, next) => {
+    const auth = c.req.header('authorization');
+    if (auth !== undefined) {
+      const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
+      const identity = token !== undefined ? access.bearer(token) : undefined;
+      if (!identity) return c.json({ error: 'unknown bearer token' }, 401, { 'www-authenticate': 'Bearer' });
+      c.set('identity', identity);
+      c.set('session', undefined);
+      return next();
+    }
+    const session = sessions.find(getCookie(c, cookieName));
+    if (!session) {
+      if (isApi(c) || c.req.path.startsWith('/live/')) return c.json({ error: 'sign in first (a session cookie), or send Authorization: Bearer <token>' }, 401);
+      return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
+    }
+    c.set('identity', session.identity);
+    c.set('session', session);
+    return next();
+  });
+
+  // CSRF: a browser's state-changing request carries the session's token (form field or header) and comes from our origin.
+  app.use('*', async (c, next) => {
+    const session = c.get('session');
+    if (session && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
+      let token = c.req.header('x-csrf-token');
+      if (token === undefined && (c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
+        const field = (await c.req.parseBody())._csrf;
+        token = typeof field === 'string' ? field : undefined;
+      }
+      if (!csrfMatches(session, token) || !sameOrigin(c)) throw new HttpProblem(403, 'refused: this request carries no valid CSRF token of your session or does not come from the console itself (reload the page and try again)');
+    }
+    return next();
+  });
+
+  const need = (permission: ConsolePermission): MiddlewareHandler<Env> => async (c, next) => {
+    const identity = c.get('identity');
+    if (!allows(identity.role, permission)) throw new HttpProblem(403, `${identity.name} (${identity.role}) may not do this: it needs the role ${permission === 'read' ? 'viewer' : permission === 'control-rollout' || permission === 'control-window' ? 'operator' : 'admin'}`);
+    return next();
+  };
+
+  app.post('/logout', (c) => {
+    const session = c.get('session');
+    if (session) sessions.close(session.id);
+    deleteCookie(c, cookieName, { path: '/', secure });
+    return c.redirect('/login', 303);
+  });
+
+  // Pages.
+  app.get('/', need('read'), async (c) => c.html(nowPage(await nowOverview(ctx), viewerOf(c))));
+  app.get('/live/now', need('read'), async (c) => c.html(nowLive(await nowOverview(ctx), viewerOf(c))));
+  app.get('/rollouts/:id', need('read'), async (c) => {
+    const card = await rolloutCardOf(ctx, parse(rolloutIdSchema, c.req.param('id'), 'rollout id'));
+    const done = c.req.query('done');
+    return c.html(rolloutPage(card, viewerOf(c), done !== undefined ? `${done.slice(0, 200)}` : undefined));
+  });
+  app.get('/live/rollouts/:id', need('read'), async (c) => c.html(rolloutSection(await rolloutCardOf(ctx, parse(rolloutIdSchema, c.req.param('id'), 'rollout id')), viewerOf(c), 'h1')));
+  app.get('/rollouts/:id/confirm/:action', need('control-rollout'), async (c) => {
+    const action = parse(actionSchema, c.req.param('action'), 'action');
+    const card = await rolloutCardOf(ctx, parse(rolloutIdSchema, c.req.param('id'), 'rollout id'));
+    const control = card.controls.find((k) => k.action === action);
+    if (!control) throw new HttpProblem(409, `rollout ${card.rolloutId} is ${card.status}: it does not accept ${action} now`);
+    return c.html(confirmPage(card, control, viewerOf(c)));
+  });
+  app.post('/rollouts/:id/:action', need('control-rollout'), async (c) => {
+    const rolloutId = parse(rolloutIdSchema, c.req.param('id'), 'rollout id');
+    const action: RolloutControlAction = parse(actionSchema, c.req.param('action'), 'action');
+    const form = await c.req.parseBody();
+    const reason = typeof form.reason === 'string' ? form.reason.slice(0, 500) : undefined;
+    const { approvedWave } = await controlRolloutAs(ctx, rolloutId, action, c.get('identity'), reason);
+    const done = action === 'approve' ? `Approved: the rollout goes on after wave ${approvedWave}.` : action === 'abort' ? 'Aborting: the batch in flight is being rolled back.' : action === 'pause' ? 'Paused.' : 'Resumed.';
+    return c.redirect(`/rollouts/${rolloutId}?done=${encodeURIComponent(done)}`, 303);
+  });
+  app.get('/audit', need('read'), async (c) => {
+    const filter = parse(auditQuerySchema, presentQuery(c), 'audit filter');
+    return c.html(auditPage(await auditTrail(ctx, filter), filter, viewerOf(c)));
+  });
+  app.get('/hosts', need('read'), async (c) => c.html(hostsPage(await hostLines(ctx), viewerOf(c))));
+  app.get('/services', need('read'), async (c) => c.html(servicesPage(await serviceLines(ctx), viewerOf(c))));
+
+  // JSON API (README "Console API"): the same data and controls, for the pages' scripts and for scripts with a token.
+  app.get('/api/whoami', (c) => c.json({ name: c.get('identity').name, role: c.get('identity').role, via: c.get('identity').via }));
+  app.get('/api/now', need('read'), async (c) => c.json(await nowOverview(ctx)));
+  app.get('/api/rollouts/:id', need('read'), async (c) => c.json(await rolloutCardOf(ctx, parse(rolloutIdSchema, c.req.param('id'), 'rollout id'))));
+  app.post('/api/rollouts/:id/:action', need('control-rollout'), async (c) => {
+    const rolloutId = parse(rolloutIdSchema, c.req.param('id'), 'rollout id');
+    const action = parse(actionSchema, c.req.param('action'), 'action');
+    const text = await c.req.text();
+    let body: unknown = {};
+    if (text.trim() !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new HttpProblem(400, 'body: expected JSON such as {"reason": "…"}');
+      }
+    }
+    const { reason } = parse(controlBodySchema, body, 'body');
+    return c.json({ rolloutId, action, ...(await controlRolloutAs(ctx, rolloutId, action, c.get('identity'), reason)) });
+  });
+  app.get('/api/audit', need('read'), async (c) => c.json({ events: await auditTrail(ctx, parse(auditQuerySchema, presentQuery(c), 'query')) }));
+  app.get('/api/hosts', need('read'), async (c) => c.json(await hostLines(ctx)));
+  app.get('/api/services', need('read'), async (c) => c.json({ services: await serviceLines(ctx) }));
+  app.notFound((c) => (isApi(c) ? c.json({ error: `no endpoint ${c.req.method} ${c.req.path}` }, 404) : c.html(errorPage(c.get('identity') ? viewerOf(c) : undefined, 404, `no page ${c.req.path}`), 404)));
+  return app;
+}
+
+/** Serves the console on host:port (127.0.0.1 and a free port unless told). */
+export async function startConsole(options: ConsoleOptions & { host?: string; port?: number }): Promise<Listening> {
+  const app = consoleApp(options);
+  const handle = getRequestListener(app.fetch);
+  return listen(createServer((req, res) => void handle(req, res)), options.port, options.host);
+}
