@@ -52,3 +52,22 @@ export function availableSince(update: Pick<PendingUpdate, 'publishedAt'>, first
   const known = [update.publishedAt, firstSeenAt].filter((t): t is number => t !== undefined);
   return known.length === 0 ? now : Math.min(...known);
 }
+
+/** What the workflow keeps per host: counts, not package lists (those are in the store). */
+export interface ScanSummary {
+  host: string;
+  ok: boolean;
+  pending: number;
+  securityPending: number;
+  rebootRequired: boolean;
+  held: number;
+  error?: string;
+}
+
+export function summarizeScan(scan: HostScan): ScanSummary {
+  if (!scan.ok) return { host: scan.host, ok: false, pending: 0, securityPending: 0, rebootRequired: false, held: 0, error: scan.error };
+  return {
+    host: scan.host, ok: true, pending: scan.updates.length, securityPending: scan.updates.filter((u) => u.classification === 'security').length,
+    rebootRequired: scan.rebootRequired, held: scan.updates.filter((u) => u.held).length,
+  };
+}
