@@ -1,6 +1,7 @@
 import type { ActivityDomain } from '../policies/common/taskQueues';
 import type { Store } from '../store';
 import type { SshConnector } from './hosts/ssh';
+import { createComplianceActivities } from './compliance';
 import { createDependencyActivities, type DependencyDeps } from './deps';
 import { createFactsActivities } from './hosts/facts';
 import { createInventoryActivities } from './inventory';
@@ -38,6 +39,7 @@ export function createDomainActivities(deps: ActivityDeps) {
       ...createPatchActivities(deps),
       ...createWindowActivities(deps),
       ...createGateActivities(),
+      ...createComplianceActivities(deps),
     },
     dependencies: createDependencyActivities(deps.dependencies ?? unconfiguredDependencies),
     control: {

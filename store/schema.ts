@@ -13,6 +13,8 @@ export interface StoreSchema {
   incidents: IncidentsTable;
   incident_pages: IncidentPagesTable;
   inventory_snapshots: InventorySnapshotsTable;
+  compliance_scans: ComplianceScansTable;
+  compliance_first_seen: ComplianceFirstSeenTable;
 }
 
 /** One row per notice that went out (or was handed over): see activities/notices/ledger.ts. */
@@ -105,4 +107,31 @@ export interface InventorySnapshotsTable {
   host_count: number;
   /** Canonical JSON: ResolvedHost[] in source order, every object's keys sorted. */
   hosts: string;
+}
+
+/** One compliance scan of one host (store/compliance.ts). Booleans are 0/1 on both engines. */
+export interface ComplianceScansTable {
+  /** `<scan id>/<host>`. */
+  id: string;
+  /** The scan run (`maint hosts scan`, a scheduled scan) this host was scanned in. */
+  scan_id: string;
+  host: string;
+  at: number;
+  ok: number;
+  manager: 'apt' | 'dnf' | null;
+  /** Why the scan failed (ok = 0). */
+  error: string | null;
+  reboot_required: number;
+  pending: number;
+  security_pending: number;
+  /** JSON: PendingUpdate[]. */
+  updates: string;
+}
+
+/** When a scan of a host first saw a version offered for a package: its age when the repository gives no date. */
+export interface ComplianceFirstSeenTable {
+  host: string;
+  package: string;
+  version: string;
+  first_seen_at: number;
 }

@@ -34,6 +34,13 @@ export const hostFacts = profile('hosts', {
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE.hostFacts] },
 });
 
+/** A compliance scan of one host: read-only SSH, recorded in the store; an unreachable host is a result, not a failure. */
+export const hostScans = profile('hosts', {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '60 seconds',
+  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 3 },
+});
+
 /** Dry runs: what a host would install. */
 export const hostPreviews = profile('hosts', {
   startToCloseTimeout: '3 minutes',

@@ -8,3 +8,4 @@ export { windowLaunchWorkflow } from './windowLaunch';
 export { dependencyUpdatesWorkflow, dependencyScanWorkflow } from './dependencyUpdates';
 export { serviceProbesWorkflow } from './serviceProbe';
 export { hostLeasesWorkflow } from './hostLeases';
+export { complianceScanWorkflow } from './complianceScan';

@@ -2,9 +2,10 @@ import { noticeDeliveries } from './0001-notice-deliveries';
 import { auditEvents } from './0002-audit-events';
 import { probes } from './0003-probes';
 import { inventorySnapshots } from './0004-inventory-snapshots';
+import { compliance } from './0005-compliance';
 import type { StoreMigration } from './types';
 
 export type { Engine, StoreMigration } from './types';
 
 /** Every migration, oldest first. A new one goes at the end, in a file of its own. */
-export const MIGRATIONS: readonly StoreMigration[] = [noticeDeliveries, auditEvents, probes, inventorySnapshots];
+export const MIGRATIONS: readonly StoreMigration[] = [noticeDeliveries, auditEvents, probes, inventorySnapshots, compliance];
