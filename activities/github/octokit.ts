@@ -4,6 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import type { ChecksState, FileChange, GitHubPort, ManagedPullRequest, RepositoryRef } from './port';
+import { redact } from '../../policies/common/redact';
 
 export type GitHubAuth =
   /** A personal access token (or any token GitHub accepts as `Authorization: token …`). */
@@ -95,7 +96,9 @@ function isOurCommit(commit: { message: string; parents: unknown[] }, branch: st
 
 export function createGitHub(options: GitHubOptions): GitHubClient {
   const baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
-  const warn = options.warn ?? ((message: string) => process.stderr.write(`github: ${message}\n`));
+  // Octokit's and the throttling plugin's warnings name request URLs (a query may carry a token): redacted before anyone sees them.
+  const warnRaw = options.warn ?? ((message: string) => process.stderr.write(`github: ${message}\n`));
+  const warn = (message: string) => warnRaw(redact(message));
   const maxWait = options.maxRateLimitWaitSeconds ?? 120;
   const GitHubOctokit = Octokit.plugin(retry, throttling);
 
@@ -151,7 +154,7 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     const status = statusOf(err);
     const message = githubMessage(err);
     const permanent = status !== undefined && ([400, 401, 404, 410, 422].includes(status) || (status === 403 && !/rate limit/i.test(message)));
-    return new GitHubError(`GitHub ${ref.owner}/${ref.repo}: ${what}: ${status ?? 'no answer'} ${message}`, status, message, permanent);
+    return new GitHubError(redact(`GitHub ${ref.owner}/${ref.repo}: ${what}: ${status ?? 'no answer'} ${message}`), status, redact(message), permanent);
   }
 
   async function branchHead(ref: RepositoryRef, branch: string): Promise<string | null> {
