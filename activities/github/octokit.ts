@@ -5,6 +5,7 @@ import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import type { ChecksState, FileChange, GitHubPort, ManagedPullRequest, RepositoryRef } from './port';
 import { redact } from '../../policies/common/redact';
+import { mergePullRequestText, pullRequestSection } from '../../policies/deps/prBody';
 
 export type GitHubAuth =
   /** A personal access token (or any token GitHub accepts as `Authorization: token …`). */
@@ -228,7 +229,7 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     let created = false;
     if (!current) {
       try {
-        current = (await octokit.rest.pulls.create({ owner, repo, head: input.branch, base: input.baseBranch, title: input.title, body: input.body })).data;
+        current = (await octokit.rest.pulls.create({ owner, repo, head: input.branch, base: input.baseBranch, title: input.title, body: pullRequestSection(input.body, input.title) })).data;
         created = true;
       } catch (err) {
         // Opened meanwhile, or by our own earlier attempt whose answer was lost: update that one.
@@ -238,9 +239,11 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
       }
     }
     const pull = current;
-    if (!created && (pull.title !== input.title || (pull.body ?? '') !== input.body || pull.base.ref !== input.baseBranch)) {
+    // Our section of the body is rewritten; a person's text around it and a title they changed are kept.
+    const text = mergePullRequestText({ title: pull.title, body: pull.body ?? '' }, input);
+    if (!created && (pull.title !== text.title || (pull.body ?? '') !== text.body || pull.base.ref !== input.baseBranch)) {
       await call(ref, `update ${where} #${pull.number}`, () =>
-        octokit.rest.pulls.update({ owner, repo, pull_number: pull.number, title: input.title, body: input.body, base: input.baseBranch }),
+        octokit.rest.pulls.update({ owner, repo, pull_number: pull.number, title: text.title, body: text.body, base: input.baseBranch }),
       );
     }
     const haveLabels = new Set(pull.labels.map((l) => (typeof l === 'string' ? l : l.name)));
