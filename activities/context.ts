@@ -1,4 +1,5 @@
 import { Context, type Info } from '@temporalio/activity';
+import { redact } from '../policies/common/redact';
 
 /**
  * The running activity's context, or undefined when the code runs outside an activity (CLI
@@ -48,9 +49,10 @@ export function activityInfo(): Info | undefined {
   return activityContext()?.info;
 }
 
-/** A warning in the activity's log, or on stderr outside an activity. */
+/** A warning in the activity's log, or on stderr outside an activity; redacted either way (a custom Runtime logger may not). */
 export function warn(message: string): void {
   const ctx = activityContext();
-  if (ctx) ctx.log.warn(message);
-  else process.stderr.write(`${message}\n`);
+  const safe = redact(message);
+  if (ctx) ctx.log.warn(safe);
+  else process.stderr.write(`${safe}\n`);
 }

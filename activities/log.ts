@@ -1,11 +1,14 @@
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/worker';
+import { redact } from '../policies/common/redact';
 
 const ORDER: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 const KEEP = ['workflowId', 'workflowType', 'activityType', 'attempt', 'taskQueue'] as const;
 
 /**
  * One line per event, `time LEVEL message key=value …`, for the Temporal runtime's logs: readable in
- * a terminal, greppable in a journal. Task tokens and payloads are left out on purpose.
+ * a terminal, greppable in a journal. Task tokens and payloads are left out on purpose, and every
+ * line passes redact(): activities log through it (Context.log) and their messages and errors may
+ * name URLs with tokens, Authorization headers or command output.
  */
 export class LineLogger implements Logger {
   constructor(
@@ -18,7 +21,7 @@ export class LineLogger implements Logger {
     const fields = KEEP.flatMap((k) => (meta?.[k] !== undefined ? [`${k}=${String(meta[k])}`] : []));
     const error = meta?.error;
     if (error instanceof Error) fields.push(`error=${JSON.stringify(error.message)}`);
-    this.write(`${new Date().toISOString()} ${level} ${message}${fields.length ? ` ${fields.join(' ')}` : ''}`);
+    this.write(redact(`${new Date().toISOString()} ${level} ${message}${fields.length ? ` ${fields.join(' ')}` : ''}`));
   }
   trace(message: string, meta?: LogMetadata): void { this.log('TRACE', message, meta); }
   debug(message: string, meta?: LogMetadata): void { this.log('DEBUG', message, meta); }

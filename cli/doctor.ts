@@ -6,6 +6,8 @@ import { expandHome } from '../activities/hosts/ssh';
 import { describeTransport, explainConnectFailure } from '../control/tlsDiagnosis';
 import { payloadKeyringFromEnvironment } from '../control/codec';
 import { clientConnectionOptions, temporalTargetFromEnvironment } from '../control/connection';
+import { loadDependencies } from '../control/dependencies';
+import { checkGitHubTokens } from '../control/githubToken';
 import { EXIT } from './errors';
 import { findTemporalCli, TEMPORAL_CLI_HINT } from './temporalCli';
 
@@ -19,7 +21,7 @@ export interface DoctorCheck {
 const MIN_NODE = [24, 11] as const;
 
 /** Every check runs, whatever failed before it; each says ok/fail and, on failure, what to do. */
-export async function runDoctorChecks(envVars: NodeJS.ProcessEnv = process.env): Promise<DoctorCheck[]> {
+export async function runDoctorChecks(envVars: NodeJS.ProcessEnv = process.env, options: { files?: string[] } = {}): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   const nodeOk = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
@@ -50,7 +52,24 @@ export async function runDoctorChecks(envVars: NodeJS.ProcessEnv = process.env):
 
   checks.push(sshCredentialCheck(env, envVars));
   if (env) checks.push(secretLimitsCheck(env));
+  if (options.files !== undefined && options.files.length > 0) checks.push(...(await githubTokenChecks(options.files, envVars)));
   return checks;
+}
+
+/** With organisation files: the GitHub credentials of their `dependencies` (a classic token with admin scopes is a warning). */
+async function githubTokenChecks(files: string[], envVars: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
+  let plans;
+  try {
+    plans = (await loadDependencies(files)).repositories;
+  } catch (err) {
+    return [{ name: 'github-token', ok: false, detail: firstLine(err) }];
+  }
+  const findings = await checkGitHubTokens(plans, envVars);
+  return findings.map((f) => ({
+    name: 'github-token', ok: f.ok,
+    detail: `${f.repositories.join(', ')}: ${f.detail}`,
+    ...(f.ok && !f.detail.startsWith('warning:') ? {} : { hint: 'see "GitHub credentials" in the README' }),
+  }));
 }
 
 async function temporalChecks(env: Environment, checks: DoctorCheck[]): Promise<void> {

@@ -26,6 +26,7 @@ function integer(name: string, min: number, max: number) {
 }
 
 export function buildProgram(): Command {
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
   const program = new Command('maint')
     .description('Maintenance Orchestrator: maintenance windows, rolling patches over SSH, upgrade PRs and customer notices, on Temporal.')
     .showHelpAfterError('(run with --help for usage)')
@@ -64,10 +65,11 @@ export function buildProgram(): Command {
 
   program
     .command('doctor')
-    .description('Check Node, the Temporal CLI, the environment, the server, the namespace, a worker and SSH credentials.')
+    .description('Check Node, the Temporal CLI, the environment, the server, the namespace, a worker and SSH credentials; with -f, the GitHub credentials of the files\' dependencies too.')
+    .option('-f, --file <maint.yaml>', 'organisation file whose dependencies.github credentials to check; repeat for several', collect)
     .option('--json', 'print the checks as JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const checks = await runDoctorChecks();
+    .action(async (opts: { json?: boolean; file?: string[] }) => {
+      const checks = await runDoctorChecks(process.env, { ...(opts.file ? { files: opts.file } : {}) });
       process.stdout.write(opts.json ? `${JSON.stringify(checks, null, 2)}\n` : `${renderDoctor(checks)}\n`);
       process.exitCode = doctorExitCode(checks);
     });
@@ -147,7 +149,6 @@ export function buildProgram(): Command {
       process.exitCode = await rolloutList(opts);
     });
 
-  const collect = (value: string, previous: string[] = []) => [...previous, value];
   program
     .command('apply')
     .description('Validate organisation files (kind Organisation) and sync their maintenance windows to Temporal Schedules, like `terraform apply`; windows no longer in the files lose their schedule.')

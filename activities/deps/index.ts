@@ -15,6 +15,7 @@ import type { RenovateLookupInput } from '../renovate/config';
 import { CheckoutError, withCheckout } from './checkout';
 import { artifactsFor } from './managers';
 import { FAILURE } from '../../policies/common/failures';
+import { redact } from '../../policies/common/redact';
 
 export interface DependencyDeps {
   /** Scratch space for checkouts; each activity removes its own. */
@@ -71,7 +72,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
         // (and not reported once per package after every retry), the other managers are.
         const npmDown = plan.managers.includes('npm') ? await unreachable(plan.registries.npm) : undefined;
         const unscanned = npmDown !== undefined
-          ? [{ manager: 'npm', reason: `${plan.file ?? 'the organisation file'}: dependencies.registries.npm ${plan.registries.npm} is unreachable (${npmDown}); fix the URL or the registry` }]
+          ? [{ manager: 'npm', reason: redact(`${plan.file ?? 'the organisation file'}: dependencies.registries.npm ${plan.registries.npm} is unreachable (${npmDown}); fix the URL or the registry`) }]
           : [];
         const managers = plan.managers.filter((m) => !unscanned.some((u) => u.manager === m));
         const notScanned = (scan: RenovateScan): RenovateScan => (unscanned.length === 0 ? scan : {
@@ -171,7 +172,7 @@ async function unreachable(url: string | undefined): Promise<string | undefined>
 /** Any HTTP answer from the API URL within 5 s; one that fails is a non-retryable failure saying so. */
 async function probeGitHub(plan: RepositoryPlan): Promise<void> {
   const down = await unreachable(plan.github.baseUrl);
-  if (down !== undefined) throw ApplicationFailure.nonRetryable(`GitHub ${plan.github.baseUrl} (dependencies.github.baseUrl) is unreachable: ${down}`, 'GitHubUnreachable');
+  if (down !== undefined) throw ApplicationFailure.nonRetryable(redact(`GitHub ${plan.github.baseUrl} (dependencies.github.baseUrl) is unreachable: ${down}`), 'GitHubUnreachable');
 }
 
 async function changedFiles(dir: string, plan: RepositoryPlan, pr: PlannedPullRequest): Promise<FileChange[]> {

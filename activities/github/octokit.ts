@@ -4,6 +4,8 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import type { ChecksState, FileChange, GitHubPort, ManagedPullRequest, RepositoryRef } from './port';
+import { redact } from '../../policies/common/redact';
+import { mergePullRequestText, pullRequestSection } from '../../policies/deps/prBody';
 
 export type GitHubAuth =
   /** A personal access token (or any token GitHub accepts as `Authorization: token …`). */
@@ -95,7 +97,9 @@ function isOurCommit(commit: { message: string; parents: unknown[] }, branch: st
 
 export function createGitHub(options: GitHubOptions): GitHubClient {
   const baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
-  const warn = options.warn ?? ((message: string) => process.stderr.write(`github: ${message}\n`));
+  // Octokit's and the throttling plugin's warnings name request URLs (a query may carry a token): redacted before anyone sees them.
+  const warnRaw = options.warn ?? ((message: string) => process.stderr.write(`github: ${message}\n`));
+  const warn = (message: string) => warnRaw(redact(message));
   const maxWait = options.maxRateLimitWaitSeconds ?? 120;
   const GitHubOctokit = Octokit.plugin(retry, throttling);
 
@@ -151,7 +155,7 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     const status = statusOf(err);
     const message = githubMessage(err);
     const permanent = status !== undefined && ([400, 401, 404, 410, 422].includes(status) || (status === 403 && !/rate limit/i.test(message)));
-    return new GitHubError(`GitHub ${ref.owner}/${ref.repo}: ${what}: ${status ?? 'no answer'} ${message}`, status, message, permanent);
+    return new GitHubError(redact(`GitHub ${ref.owner}/${ref.repo}: ${what}: ${status ?? 'no answer'} ${message}`), status, redact(message), permanent);
   }
 
   async function branchHead(ref: RepositoryRef, branch: string): Promise<string | null> {
@@ -225,7 +229,7 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     let created = false;
     if (!current) {
       try {
-        current = (await octokit.rest.pulls.create({ owner, repo, head: input.branch, base: input.baseBranch, title: input.title, body: input.body })).data;
+        current = (await octokit.rest.pulls.create({ owner, repo, head: input.branch, base: input.baseBranch, title: input.title, body: pullRequestSection(input.body, input.title) })).data;
         created = true;
       } catch (err) {
         // Opened meanwhile, or by our own earlier attempt whose answer was lost: update that one.
@@ -235,9 +239,11 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
       }
     }
     const pull = current;
-    if (!created && (pull.title !== input.title || (pull.body ?? '') !== input.body || pull.base.ref !== input.baseBranch)) {
+    // Our section of the body is rewritten; a person's text around it and a title they changed are kept.
+    const text = mergePullRequestText({ title: pull.title, body: pull.body ?? '' }, input);
+    if (!created && (pull.title !== text.title || (pull.body ?? '') !== text.body || pull.base.ref !== input.baseBranch)) {
       await call(ref, `update ${where} #${pull.number}`, () =>
-        octokit.rest.pulls.update({ owner, repo, pull_number: pull.number, title: input.title, body: input.body, base: input.baseBranch }),
+        octokit.rest.pulls.update({ owner, repo, pull_number: pull.number, title: text.title, body: text.body, base: input.baseBranch }),
       );
     }
     const haveLabels = new Set(pull.labels.map((l) => (typeof l === 'string' ? l : l.name)));

@@ -10,6 +10,7 @@ import type { RenovateScan, ScanProblem } from '../../policies/deps/types';
 import { githubTokenHostRules, renovateConfig, type RenovateLookupInput } from './config';
 import { configValidationErrors, parseRenovateReport, scanFromReport, type RenovateReport } from './report';
 import { FAILURE } from '../../policies/common/failures';
+import { redact as redactSecrets } from '../../policies/common/redact';
 
 export type { RenovateLookupInput } from './config';
 
@@ -100,7 +101,8 @@ async function lookupOnce(cli: string, input: RenovateLookupInput, options: Reno
       ...(tokenRules.length ? { RENOVATE_HOST_RULES: JSON.stringify(tokenRules) } : {}),
     };
     const args = ['--platform=local', '--dry-run=lookup', '--report-type=file', `--report-path=${reportPath}`];
-    const redact = (text: string) => (input.githubToken ? text.split(input.githubToken).join('***') : text);
+    // The token itself (whatever its shape), then every other secret shape (URL credentials and queries, headers, tokens).
+    const redact = (text: string) => redactSecrets(input.githubToken ? text.split(input.githubToken).join('***') : text);
 
     const run = await runCli(cli, args, { cwd: input.checkoutDir, env, timeoutMs: options.timeoutMs ?? 600_000, heartbeatMs: options.heartbeatMs ?? 5000, ...(options.signal ? { signal: options.signal } : {}) });
     const tail = () => redact(run.lines.map(renderLogLine).join('\n'));
@@ -140,7 +142,8 @@ async function lookupOnce(cli: string, input: RenovateLookupInput, options: Reno
 }
 
 function validateInput(input: RenovateLookupInput): void {
-  const invalid = (message: string) => ApplicationFailure.nonRetryable(`Renovate lookup input: ${message}`, FAILURE.RenovateInputInvalid);
+  // A registry URL may carry credentials (https://user:token@…): the message goes into the history.
+  const invalid = (message: string) => ApplicationFailure.nonRetryable(`Renovate lookup input: ${redactSecrets(message)}`, FAILURE.RenovateInputInvalid);
   if (!isAbsolute(input.checkoutDir)) throw invalid(`checkoutDir must be absolute, got ${input.checkoutDir}`);
   if (!existsSync(input.checkoutDir) || !statSync(input.checkoutDir).isDirectory()) throw invalid(`checkoutDir ${input.checkoutDir} is not a directory`);
   if (input.managers.length === 0) throw invalid('no managers given');
@@ -200,7 +203,7 @@ function runCli(cli: string, args: string[], options: { cwd: string; env: NodeJS
           host,
           problem: {
             level: 'error',
-            message: `${origin} failed: ${cause} (${request}${count > 1 ? ` and ${count - 1} more requests` : ''}); lookups against it are incomplete${hint ? `: ${hint}` : ''}`,
+            message: redactSecrets(`${origin} failed: ${cause} (${request}${count > 1 ? ` and ${count - 1} more requests` : ''}); lookups against it are incomplete${hint ? `: ${hint}` : ''}`),
           },
         };
       }),

@@ -68,7 +68,8 @@ export function renderPullRequestBody(pr: PlannedPullRequest, outlook: MergeOutl
   lines.push('---');
   lines.push('**To ignore these versions,** close this PR without merging: they are not proposed again, and a newer version opens a new PR. '
     + 'To stop updating a package altogether, add it to `ignore` of its policy in the organisation file (`dependencies.policies`). '
-    + 'Pushing to this branch is fine, but the next run rewrites it while the PR is open.');
+    + 'If you push to this branch, this PR is left to you (no run pushes over your commit). '
+    + 'You may edit the title, and add text above or below this description: later runs keep both and rewrite only this part.');
   const proposed: ProposedUpdate[] = pr.updates.map((u) => ({ key: updateKey(u), to: u.newVersion, ...(u.newDigest ? { digest: u.newDigest } : {}) }));
   lines.push(`<!-- maint-deps:v1 ${JSON.stringify({ updates: proposed })} -->`);
   return lines.join('\n');
@@ -85,4 +86,43 @@ export function proposedUpdates(body: string): ProposedUpdate[] {
   } catch {
     return [];
   }
+}
+
+const SECTION_START = /<!-- maint-deps:section (\{.*?\}) -->\n?/s;
+const SECTION_END = /\n?<!-- maint-deps:section-end -->/;
+/** The marker of bodies written before sections: such a body is all ours. */
+const OLD_BODY = /<!-- maint-deps:v1 /;
+
+/**
+ * Our part of a PR body, between markers; the start marker records the title we set, so a later
+ * run can tell a title a person changed from one it wrote. (`--` is escaped: it would end the comment.)
+ */
+export function pullRequestSection(body: string, title: string): string {
+  return `<!-- maint-deps:section ${JSON.stringify({ title }).replace(/--/g, '-\\u002d')} -->\n${body}\n<!-- maint-deps:section-end -->`;
+}
+
+/**
+ * The title and body to write over an open PR: our section is replaced, whatever a person wrote
+ * before or after it stays; a title a person changed (not the one our section recorded) stays.
+ * A body without our section: an older one of ours (all ours) is replaced; anyone else's text is kept
+ * and our section follows it.
+ */
+export function mergePullRequestText(current: { title: string; body: string }, ours: { title: string; body: string }): { title: string; body: string } {
+  const section = pullRequestSection(ours.body, ours.title);
+  const start = SECTION_START.exec(current.body);
+  const end = start ? SECTION_END.exec(current.body.slice(start.index + start[0].length)) : null;
+  if (start && end) {
+    let recorded: string | undefined;
+    try {
+      const parsed = JSON.parse(start[1]!) as { title?: unknown };
+      if (typeof parsed.title === 'string') recorded = parsed.title;
+    } catch {
+      // an edited marker: the title is treated as ours
+    }
+    const before = current.body.slice(0, start.index);
+    const after = current.body.slice(start.index + start[0].length + end.index + end[0].length);
+    return { title: recorded !== undefined && current.title !== recorded ? current.title : ours.title, body: `${before}${section}${after}` };
+  }
+  if (current.body.trim() === '' || OLD_BODY.test(current.body)) return { title: ours.title, body: section };
+  return { title: ours.title, body: `${current.body.trimEnd()}\n\n${section}` };
 }

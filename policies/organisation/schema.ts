@@ -82,6 +82,9 @@ export const channelSchema = z.discriminatedUnion('kind', [
 ]).superRefine((channel, ctx) => {
   if (channel.kind === 'email') {
     if (channel.smtp.secure && channel.smtp.tls === 'none') ctx.addIssue({ code: 'custom', path: ['smtp', 'tls'], message: 'contradicts secure: true (TLS from the first byte); remove one' });
+    if (channel.smtp.passwordEnv !== undefined && channel.smtp.passwordFile !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['smtp', 'passwordFile'], message: 'expected one of passwordEnv, passwordFile (got both)' });
+    }
     return;
   }
   const given = URL_REFS.filter((key) => channel[key] !== undefined);

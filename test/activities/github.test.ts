@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Octokit } from '@octokit/rest';
 import { createGitHub, GitHubError, type GitHubClient } from '../../activities/github/octokit';
+import { pullRequestSection } from '../../policies/deps/prBody';
 import { startGitHubFake, type GitHubFake } from '../helpers/githubFake';
 
 const run = promisify(execFile);
@@ -116,7 +118,37 @@ describe('GitHub adapter (real Octokit against the stateful GitHub fake)', () =>
 
     const pulls = fake.listPullRequests(ref.owner, ref.repo);
     expect(pulls).toHaveLength(1);
-    expect(pulls[0]).toMatchObject({ state: 'open', headRef: 'deps/lodash', baseRef: 'main', title: 'Update lodash to 4.17.21 (security)', body: 'One update, now with notes.', labels: ['dependencies', 'security'], requestedReviewers: ['alice'] });
+    expect(pulls[0]).toMatchObject({ state: 'open', headRef: 'deps/lodash', baseRef: 'main', title: 'Update lodash to 4.17.21 (security)', body: pullRequestSection('One update, now with notes.', 'Update lodash to 4.17.21 (security)'), labels: ['dependencies', 'security'], requestedReviewers: ['alice'] });
+  });
+
+  it('keeps a person\'s edits to the PR: text above and below our marked section, and a title they changed', async () => {
+    const ref = await newRepo();
+    await github.commitFiles(ref, { baseBranch: 'main', branch: 'deps/lodash', message: 'Update lodash', files: bump });
+    const input = { branch: 'deps/lodash', baseBranch: 'main', title: 'Update lodash to 4.17.21', body: 'One update.', labels: [], reviewers: [] };
+    const opened = await github.upsertPullRequest(ref, input);
+    // A person edits the PR in GitHub (the real API call the web UI makes): a note above and below our section, and a new title.
+    const person = new Octokit({ baseUrl: fake.url, auth: TOKEN });
+    const [before] = fake.listPullRequests(ref.owner, ref.repo);
+    await person.rest.pulls.update({ owner: ref.owner, repo: ref.repo, pull_number: opened.number, title: 'lodash: needs QA sign-off first', body: `QA: Jan checks the checkout page.\n\n${before!.body}\n\nSigned off by: (pending)` });
+
+    await github.upsertPullRequest(ref, { ...input, body: 'One update, now with notes.' });
+    const [after] = fake.listPullRequests(ref.owner, ref.repo);
+    expect(after!.title).toBe('lodash: needs QA sign-off first');
+    expect(after!.body).toBe(`QA: Jan checks the checkout page.\n\n${pullRequestSection('One update, now with notes.', 'Update lodash to 4.17.21')}\n\nSigned off by: (pending)`);
+    expect(after!.body).not.toContain('One update.\n');
+
+    // Unchanged on our side: no write at all.
+    const patches = () => apiCalls('PATCH', new RegExp(`/repos/acme/${ref.repo}/pulls/${opened.number}$`)).length;
+    const writes = patches();
+    await github.upsertPullRequest(ref, { ...input, body: 'One update, now with notes.' });
+    expect(patches()).toBe(writes);
+
+    // A person's own PR on the branch (no section of ours): their text stays, ours follows it.
+    const ref2 = await newRepo();
+    await github.commitFiles(ref2, { baseBranch: 'main', branch: 'deps/lodash', message: 'Update lodash', files: bump });
+    await fake.openPullRequest(ref2.owner, ref2.repo, { head: 'deps/lodash', title: 'theirs', body: 'Opened by hand.' });
+    await github.upsertPullRequest(ref2, input);
+    expect(fake.listPullRequests(ref2.owner, ref2.repo)[0]).toMatchObject({ title: 'Update lodash to 4.17.21', body: `Opened by hand.\n\n${pullRequestSection('One update.', 'Update lodash to 4.17.21')}` });
   });
 
   it('reports a reviewer GitHub refuses as a warning and still opens the PR', async () => {
@@ -144,7 +176,7 @@ describe('GitHub adapter (real Octokit against the stateful GitHub fake)', () =>
     expect(apiCalls('POST', new RegExp(`/repos/acme/${ref.repo}/pulls$`)).map((r) => r.status)).toEqual([422]);
     const pulls = fake.listPullRequests(ref.owner, ref.repo);
     expect(pulls).toHaveLength(1);
-    expect(pulls[0]).toMatchObject({ number: pr.number, title: 'Update lodash', body: 'ours' });
+    expect(pulls[0]).toMatchObject({ number: pr.number, title: 'Update lodash', body: pullRequestSection('ours', 'Update lodash') });
   });
 
   it('does not duplicate anything when a POST landed but its answer was a 502 (the retry meets its own result)', async () => {
@@ -327,7 +359,7 @@ describe('GitHub adapter (real Octokit against the stateful GitHub fake)', () =>
 
     const listed = await github.listManagedPullRequests(ref, 'deps/');
     expect(listed).toHaveLength(106);
-    expect(listed[0]).toMatchObject({ number: open.number, state: 'open', title: 'Update lodash', body: 'the body', branch: 'deps/lodash' });
+    expect(listed[0]).toMatchObject({ number: open.number, state: 'open', title: 'Update lodash', body: pullRequestSection('the body', 'Update lodash'), branch: 'deps/lodash' });
     expect(listed.slice(1).every((p) => p.state === 'closed' && p.branch === 'deps/old' && p.closedAt !== undefined && p.mergedAt === undefined)).toBe(true);
     expect(listed.map((p) => p.number)).toEqual([...listed.map((p) => p.number)].sort((a, b) => b - a));
     expect(apiCalls('GET', new RegExp(`^/repos/acme/${ref.repo}/pulls$`)).filter((r) => r.query.includes('state=all'))).toHaveLength(2);

@@ -22,6 +22,8 @@ export interface GitHubFakeOptions {
   app?: { appId: number | string; privateKey: string; installationId: number };
   /** The user owning the token (author of PRs and API commits). */
   login?: string;
+  /** `token` is a classic PAT with these scopes (sent back as `X-OAuth-Scopes`); unset: a fine-grained token (no such header). */
+  tokenScopes?: string[];
 }
 
 export interface FakePullRequestSnapshot extends FakePull {
@@ -77,6 +79,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     repos: new Map(),
     login: options.login ?? 'maintenance-bot',
     tokens: new Map(options.token ? [[options.token, 'pat' as const]] : []),
+    ...(options.tokenScopes !== undefined ? { tokenScopes: options.tokenScopes } : {}),
     ...(options.app ? { app: { appId: String(options.app.appId), publicKey: createPublicKey(options.app.privateKey), installationId: options.app.installationId } } : {}),
     nextId: () => nextId++,
   };

@@ -1,5 +1,5 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
 export interface ReceivedMail {
   /** Envelope recipients (RCPT TO). */
@@ -12,6 +12,13 @@ export interface ReceivedMail {
   language?: string;
   /** The client's port: which process sent it, while its connection is open (test/e2e/noticeCrash.test.ts). */
   clientPort: number;
+  /** The user the client logged in as (servers started with `auth`). */
+  user?: string;
+}
+
+export interface TestSmtpServerOptions {
+  /** Require AUTH (PLAIN/LOGIN, allowed without TLS on loopback) with this user and password; others get 535. */
+  auth?: { user: string; password: string };
 }
 
 /** A real SMTP server on loopback (smtp-server) that keeps every message it accepts, parsed. */
@@ -31,13 +38,24 @@ export interface TestSmtpServer {
   close(): Promise<void>;
 }
 
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+export async function startSmtpServer(options: TestSmtpServerOptions = {}): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   let refusing = false;
   let answerHook: ((count: number) => void | Promise<void>) | undefined;
+  const { auth } = options;
   const server = new SMTPServer({
-    authOptional: true,
+    authOptional: auth === undefined,
     disabledCommands: ['STARTTLS'],
+    ...(auth !== undefined
+      ? {
+          allowInsecureAuth: true,
+          authMethods: ['PLAIN', 'LOGIN'],
+          onAuth(login, _session, callback) {
+            if (login.username === auth.user && login.password === auth.password) callback(null, { user: auth.user });
+            else callback(Object.assign(new Error('invalid username or password'), { responseCode: 535 }));
+          },
+        } satisfies SMTPServerOptions
+      : {}),
     logger: false,
     onRcptTo(_address, _session, callback) {
       if (refusing) callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
@@ -54,6 +72,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
             html: typeof mail.html === 'string' ? mail.html : '',
             messageId: mail.messageId ?? '',
             clientPort: session.remotePort,
+            ...(typeof session.user === 'string' ? { user: session.user } : {}),
             ...(typeof mail.headers.get('content-language') === 'string' ? { language: mail.headers.get('content-language') as string } : {}),
           });
           return answerHook?.(messages.length);

@@ -1,5 +1,5 @@
 import { planUpdates, type ExistingPullRequest, type ResolvedUpdatePolicy } from '../../policies/deps/plan';
-import { proposedUpdates, renderPullRequestBody } from '../../policies/deps/prBody';
+import { mergePullRequestText, proposedUpdates, pullRequestSection, renderPullRequestBody } from '../../policies/deps/prBody';
 import { planRepositories, resolvePolicy } from '../../policies/deps/resolve';
 import { dependenciesSchema } from '../../policies/deps/schema';
 import type { DetectedUpdate } from '../../policies/deps/types';
@@ -179,6 +179,44 @@ describe('PR body', () => {
     expect(dockerBody).toContain('`20.11-alpine@aaa` → `20.12-alpine@bbb`');
     expect(dockerBody).toContain('merged automatically inside maintenance window **weekly** (now open) once all checks are green');
     expect(proposedUpdates('a PR somebody else wrote')).toEqual([]);
+  });
+});
+
+describe('PR text over a person\'s edits (mergePullRequestText)', () => {
+  const ours = { title: 'Update lodash to 4.17.21', body: 'new body <!-- maint-deps:v1 {"updates":[]} -->' };
+  const written = pullRequestSection('old body', 'Update lodash to 4.17.20');
+
+  it('rewrites only our section; text before and after it stays', () => {
+    const merged = mergePullRequestText({ title: 'Update lodash to 4.17.20', body: `Note from QA.\n\n${written}\n\n- [ ] signed off` }, ours);
+    expect(merged).toEqual({ title: ours.title, body: `Note from QA.\n\n${pullRequestSection(ours.body, ours.title)}\n\n- [ ] signed off` });
+  });
+
+  it('keeps a title a person changed (not the one our section recorded), takes ours otherwise', () => {
+    expect(mergePullRequestText({ title: 'lodash: wait for QA', body: written }, ours).title).toBe('lodash: wait for QA');
+    expect(mergePullRequestText({ title: 'Update lodash to 4.17.20', body: written }, ours).title).toBe(ours.title);
+    // Once kept, it stays kept: the section now records our newest title, not theirs.
+    const once = mergePullRequestText({ title: 'lodash: wait for QA', body: written }, ours);
+    expect(mergePullRequestText(once, { ...ours, title: 'Update lodash to 4.17.22' }).title).toBe('lodash: wait for QA');
+  });
+
+  it('replaces a body of ours from before sections, and keeps anyone else\'s text above our section', () => {
+    expect(mergePullRequestText({ title: 'x', body: 'old <!-- maint-deps:v1 {"updates":[]} -->' }, ours)).toEqual({ title: ours.title, body: pullRequestSection(ours.body, ours.title) });
+    expect(mergePullRequestText({ title: 'x', body: '' }, ours).body).toBe(pullRequestSection(ours.body, ours.title));
+    expect(mergePullRequestText({ title: 'theirs', body: 'Opened by hand.\n' }, ours)).toEqual({ title: ours.title, body: `Opened by hand.\n\n${pullRequestSection(ours.body, ours.title)}` });
+  });
+
+  it('is stable: merging the same text again changes nothing, and the proposed updates are still found', () => {
+    const once = mergePullRequestText({ title: 'T', body: `a\n${written}\nb` }, ours);
+    expect(mergePullRequestText(once, ours)).toEqual(once);
+    expect(proposedUpdates(once.body)).toEqual([]);
+    const withUpdates = pullRequestSection('x <!-- maint-deps:v1 {"updates":[{"key":"npm:lodash","to":"4.17.21"}]} -->', 'T');
+    expect(proposedUpdates(withUpdates)).toEqual([{ key: 'npm:lodash', to: '4.17.21' }]);
+  });
+
+  it('escapes "--" in a recorded title (it would end the HTML comment)', () => {
+    const section = pullRequestSection('b', 'Update a --> b');
+    expect(section.split('\n')[0]).not.toMatch(/--.*-->.*-->/);
+    expect(mergePullRequestText({ title: 'Update a --> b', body: section }, { title: 'Update a --> c', body: 'b' }).title).toBe('Update a --> c');
   });
 });
 

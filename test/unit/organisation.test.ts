@@ -172,4 +172,11 @@ channels:
     expect(problems(mail(', tls: always'))).toContain('channels[0].smtp.tls');
     expect(parse(mail(', tls: starttls')).channels[0]).toMatchObject({ smtp: { tls: 'starttls' } });
   });
+
+  it('takes an SMTP password from one reference only: passwordEnv or passwordFile', () => {
+    const mail = (smtp: string) => `${HEAD}organisation: {name: Acme, contact: {email: s@acme.example}}\nchannels:\n  - {name: mail, kind: email, smtp: {host: smtp.acme.example, user: maint${smtp}}, from: "Acme <m@acme.example>"}\n`;
+    expect(problems(mail(', passwordEnv: MAINT_SMTP_PASSWORD, passwordFile: /run/secrets/smtp'))).toContain('channels[0].smtp.passwordFile: expected one of passwordEnv, passwordFile (got both)');
+    expect(parse(mail(', passwordFile: /run/secrets/smtp')).channels[0]).toMatchObject({ smtp: { passwordFile: '/run/secrets/smtp' } });
+    expect(parse(mail(', passwordEnv: MAINT_SMTP_PASSWORD')).channels[0]).toMatchObject({ smtp: { passwordEnv: 'MAINT_SMTP_PASSWORD' } });
+  });
 });

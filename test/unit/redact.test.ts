@@ -1,3 +1,5 @@
+import { LineLogger } from '../../activities/log';
+import { warn } from '../../activities/context';
 import { redact } from '../../policies/common/redact';
 
 describe('redact', () => {
@@ -29,5 +31,35 @@ describe('redact', () => {
 
   it('is idempotent', () => {
     for (const [, input] of cases) expect(redact(redact(input))).toBe(redact(input));
+  });
+});
+
+describe('the worker\'s log lines are redacted', () => {
+  it('LineLogger (the Temporal runtime\'s logger, so every activity\'s Context.log): message and error', () => {
+    const lines: string[] = [];
+    const logger = new LineLogger('INFO', (line) => lines.push(line));
+    logger.warn('notice to https://hooks.slack.com/services/T0/B0/s3cretpath failed', { activityType: 'sendNotices', attempt: 2 });
+    logger.error('lookup failed', { error: new Error('GET https://npm.acme.example/lodash?token=abc123 answered 401; Authorization: Bearer abcdef.ghijkl') });
+    logger.info('renovate: fetching https://x-access-token:ghs_0123456789abcdefghijABCDEF@github.com/acme/web.git');
+    logger.debug('not written at INFO');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/ WARN notice to https:\/\/hooks\.slack\.com\/services\/\[redacted\] failed activityType=sendNotices attempt=2$/);
+    expect(lines[1]).toContain('error="GET https://npm.acme.example/lodash?[redacted] answered 401; Authorization: [redacted]');
+    expect(lines[2]).toContain('fetching https://[redacted]@github.com/acme/web.git');
+    expect(lines.join('\n')).not.toMatch(/s3cretpath|abc123|abcdef\.ghijkl|ghs_0123/);
+  });
+
+  it('warn() outside an activity (CLI, tests) writes the redacted text to stderr', () => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      warn('registry https://maint:hunter2@npm.acme.example/ is slow');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual(['registry https://[redacted]@npm.acme.example/ is slow\n']);
   });
 });

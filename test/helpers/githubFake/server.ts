@@ -133,7 +133,8 @@ export function createFakeServer(state: FakeState, routes: Route[], log: Request
     const answer = ({ reply, injected }: { reply: Reply; injected: boolean }) => {
       entry.status = reply.status;
       entry.injected = injected;
-      send(res, reply);
+      // GitHub names a classic token's scopes on every answer to it, whatever the status.
+      send(res, kind === 'pat' && state.tokenScopes !== undefined ? { ...reply, headers: { ...reply.headers, 'x-oauth-scopes': state.tokenScopes.join(', ') } } : reply);
     };
     if (authRequired && !isAppTokenRequest && !kind) {
       req.resume();

@@ -68,6 +68,8 @@ export interface FakeState {
   login: string;
   /** Tokens the fake accepts and what they are; empty when the fake was created without a token or app. */
   tokens: Map<string, 'pat' | 'installation'>;
+  /** A classic PAT's scopes: answers to requests made with it carry them as `X-OAuth-Scopes` (as GitHub does); undefined: a fine-grained token, no header. */
+  tokenScopes?: string[];
   /** The GitHub App whose JWTs may ask for installation tokens. */
   app?: { appId: string; publicKey: KeyObject; installationId: number };
   nextId(): number;
