@@ -61,7 +61,7 @@ export function buildProgram(): Command {
 
   program
     .command('doctor')
-    .description('Check Node, the Temporal CLI, the environment, the server, the namespace, a worker and SSH credentials.')
+    .description('Check Node, the Temporal CLI, the environment, the server, the namespace, and for each queue this worker serves (MAINT_TASK_QUEUES) a polling worker and what it needs: SSH credentials (hosts), Renovate, git and npm (dependencies).')
     .option('--json', 'print the checks as JSON')
     .action(async (opts: { json?: boolean }) => {
       const checks = await runDoctorChecks();
