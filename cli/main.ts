@@ -259,9 +259,10 @@ export function buildProgram(): Command {
     .requiredOption('-f, --file <maint.yaml>', 'organisation file with a `dependencies` section; repeat for several', collect)
     .requiredOption('--repo <owner/name>', 'a repository under dependencies.repositories')
     .option('--dry-run', 'scan and plan only: print the PRs it would open or update; write nothing')
+    .option('--show-body', 'with --dry-run: also print the body of each PR it would write')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { file: string[]; repo: string; dryRun?: boolean; json?: boolean }) => {
-      process.exitCode = await depsScan({ files: opts.file, repo: opts.repo, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.json ? { json: true } : {}) });
+    .action(async (opts: { file: string[]; repo: string; dryRun?: boolean; showBody?: boolean; json?: boolean }) => {
+      process.exitCode = await depsScan({ files: opts.file, repo: opts.repo, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.showBody ? { showBody: true } : {}), ...(opts.json ? { json: true } : {}) });
     });
   deps
     .command('status')

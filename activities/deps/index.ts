@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { applyUpdatesToText } from '../../policies/deps/fileChanges';
 import { FileChangeError } from '../../policies/deps/managers/manager';
 import { BRANCH_PREFIX, type ExistingPullRequest, type PlannedPullRequest } from '../../policies/deps/plan';
-import { proposedUpdates } from '../../policies/deps/prBody';
+import { proposedUpdates, rebaseRequested } from '../../policies/deps/prBody';
 import type { RepositoryPlan } from '../../policies/deps/resolve';
 import type { RenovateScan } from '../../policies/deps/types';
 import type { ChecksVerdict, FileChange, GitHubPort, RepositoryRef } from '../github/port';
@@ -14,6 +14,7 @@ import { untrustedCertificateHint } from '../network';
 import type { RenovateLookupInput } from '../renovate/config';
 import { CheckoutError, withCheckout } from './checkout';
 import { artifactsFor } from './managers';
+import { attachReleaseNotes } from './releaseNotes';
 import { FAILURE } from '../../policies/common/failures';
 
 export interface DependencyDeps {
@@ -81,7 +82,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
         });
         if (managers.length === 0) return notScanned({ updates: [], problems: [], managers: [], renovateVersion: 'not run' });
         heartbeat('renovate');
-        return notScanned(await deps.renovate({
+        const scan = notScanned(await deps.renovate({
           checkoutDir: dir,
           managers,
           ...(plan.registries.npm !== undefined ? { npmRegistryUrl: plan.registries.npm } : {}),
@@ -90,6 +91,10 @@ export function createDependencyActivities(deps: DependencyDeps) {
           ...(token !== undefined ? { githubToken: token } : {}),
           ...(plan.policy.minimumReleaseAgeMs !== undefined ? { minimumReleaseAgeMs: plan.policy.minimumReleaseAgeMs } : {}),
         }));
+        // Release notes for the PR body, from the configured GitHub (without a token, none).
+        if (token === undefined) return scan;
+        heartbeat('release notes');
+        return { ...scan, updates: await attachReleaseNotes(scan.updates, plan, github) };
       }).catch(permanent);
     },
 
@@ -111,6 +116,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
           number: pr.number, url: pr.url, branch: pr.branch, state: pr.state, createdAt: pr.createdAt,
           ...(pr.closedAt !== undefined ? { closedAt: pr.closedAt } : {}),
           proposed: proposedUpdates(pr.body),
+          ...(pr.state === 'open' && rebaseRequested(pr.body) ? { rebaseRequested: true } : {}),
         })),
         open,
       };
@@ -128,7 +134,9 @@ export function createDependencyActivities(deps: DependencyDeps) {
       const files = await withCheckout(plan, deps.depsWorkDir, token, (dir) => changedFiles(dir, plan, pr)).catch(permanent);
       if (files.length === 0) throw ApplicationFailure.nonRetryable(`${plan.repo}: ${pr.branch}: the base branch already has these versions`, FAILURE.NothingToChange);
       heartbeat('commit');
-      const commit = await github.commitFiles(ref(plan), { baseBranch: plan.baseBranch, branch: pr.branch, message: pr.title, files }).catch(permanent);
+      const commit = await github.commitFiles(ref(plan), {
+        baseBranch: plan.baseBranch, branch: pr.branch, message: pr.title, files, ...(pr.existing?.rebase ? { overwriteForeign: true } : {}),
+      }).catch(permanent);
       if (commit.foreign !== undefined) {
         const pulls = await github.listManagedPullRequests(ref(plan), pr.branch).catch(permanent);
         const open = pulls.find((p) => p.branch === pr.branch && p.state === 'open');
