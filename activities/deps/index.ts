@@ -185,7 +185,8 @@ async function probeGitHub(plan: RepositoryPlan): Promise<void> {
 async function changedFiles(dir: string, plan: RepositoryPlan, pr: PlannedPullRequest): Promise<FileChange[]> {
   const byFile = new Map<string, PlannedPullRequest['updates']>();
   for (const u of pr.updates) byFile.set(u.packageFile, [...(byFile.get(u.packageFile) ?? []), u]);
-  const changes: FileChange[] = [];
+  // By path: a workspace's packages share the root's lockfile, refreshed once per package file; the last holds them all.
+  const changes = new Map<string, FileChange>();
   for (const [file, updates] of byFile) {
     const normalized = posix.normalize(file);
     if (normalized.startsWith('../') || posix.isAbsolute(normalized)) throw new FileChangeError(file, updates[0]!.depName, 'is outside the repository');
@@ -195,12 +196,13 @@ async function changedFiles(dir: string, plan: RepositoryPlan, pr: PlannedPullRe
     });
     const after = applyUpdatesToText(file, before, updates);
     if (after === before) continue;
-    changes.push(...await artifactsFor(updates[0]!.manager).updateArtifacts({
+    const artifacts = await artifactsFor(updates[0]!.manager).updateArtifacts({
       checkoutDir: dir, packageFileName: normalized, updatedDeps: updates, packageFileContent: before, newPackageFileContent: after,
       config: { registries: plan.registries, heartbeat },
-    }));
+    });
+    for (const change of artifacts) changes.set(change.path, change);
     await writeFile(path, after);
-    changes.push({ path: normalized, content: after });
+    changes.set(normalized, { path: normalized, content: after });
   }
-  return changes;
+  return [...changes.values()];
 }

@@ -13,7 +13,10 @@ const cache = new Map<string, { at: number; notes: ReleaseNotes | null }>();
 
 /** The web root of the configured GitHub (`https://github.com`, `https://ghe.example.com`), where source URLs of its repositories start. */
 export function githubWebRoot(plan: Pick<RepositoryPlan, 'github' | 'checkout' | 'repo'>): string {
-  if (plan.checkout.kind === 'github' && plan.checkout.cloneUrl.endsWith(`/${plan.repo}.git`)) return plan.checkout.cloneUrl.slice(0, -`/${plan.repo}.git`.length);
+  if (plan.checkout.kind === 'github' && plan.checkout.cloneUrl.endsWith(`/${plan.repo}.git`)) {
+    const clone = new URL(plan.checkout.cloneUrl.slice(0, -`/${plan.repo}.git`.length));
+    return `${clone.protocol}//${clone.host}${clone.pathname.replace(/\/$/, '')}`; // never credentials
+  }
   const api = new URL(plan.github.baseUrl);
   return api.hostname === 'api.github.com' ? 'https://github.com' : `${api.protocol}//${api.host}${api.pathname.replace(/\/api\/v3\/?$/, '').replace(/\/$/, '')}`;
 }
