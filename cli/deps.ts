@@ -2,12 +2,13 @@ import { withClient } from '../control/connection';
 import { latestRuns, loadDependencies, repositoryPlan, scanRepository } from '../control/dependencies';
 import type { DependencyRunSummary } from '../policies/deps/run';
 import { EXIT } from './errors';
+import { InvalidInputError } from '../control/errors';
 import { renderTable } from './table';
 
 const shortDigest = (value: string) => value.replace(/@(sha256:)?([0-9a-f]{12})[0-9a-f]{20,}/, '@$1$2…');
 
 /** The summary as a person reads it: PRs, what waits and why, and every problem Renovate reported. */
-export function renderRunSummary(s: DependencyRunSummary): string {
+export function renderRunSummary(s: DependencyRunSummary, options: { showBody?: boolean } = {}): string {
   const out: string[] = [];
   out.push(`${s.repo}${s.dryRun ? ' (dry run: nothing written)' : ''}, Renovate ${s.renovateVersion ?? '?'}, ${s.finishedAt || 'running'}`);
   if (s.managers.length > 0) out.push(`managers: ${s.managers.map((m) => `${m.manager} (${m.dependencies} deps in ${m.packageFiles.join(', ')})`).join('; ')}`);
@@ -16,13 +17,19 @@ export function renderRunSummary(s: DependencyRunSummary): string {
   out.push('');
   if (s.pullRequests.length === 0) out.push('No pull requests to open or update.');
   else {
-    out.push(renderTable(['PR', 'outcome', 'branch', 'updates', 'automerge'], s.pullRequests.map((p) => [
+    out.push(renderTable(['PR', 'outcome', 'title', 'branch', 'updates', 'automerge'], s.pullRequests.map((p) => [
       p.number !== undefined ? `#${p.number}` : '-',
       p.error ? `failed: ${p.error}` : p.outcome,
+      p.title,
       p.branch,
       p.updates.map((u) => `${u.depName} ${shortDigest(u.from)} → ${shortDigest(u.to)} (${u.type})`).join('\n'),
       p.automerge ?? '',
     ])));
+  }
+  if (options.showBody) {
+    for (const p of s.pullRequests.filter((pr) => pr.body !== undefined)) {
+      out.push('', `── ${p.title} (${p.branch}) ${'─'.repeat(8)}`, p.body!);
+    }
   }
   if (s.waiting?.length) {
     out.push('', 'Waiting for the limits (opened in this order as they allow):');
@@ -41,14 +48,15 @@ export function renderRunSummary(s: DependencyRunSummary): string {
 }
 
 /** `maint deps scan --repo owner/name [--dry-run]`: runs the repository's dependency workflow now and prints what it did. */
-export async function depsScan(opts: { files: string[]; repo: string; dryRun?: boolean; json?: boolean }): Promise<number> {
+export async function depsScan(opts: { files: string[]; repo: string; dryRun?: boolean; showBody?: boolean; json?: boolean }): Promise<number> {
+  if (opts.showBody && !opts.dryRun) throw new InvalidInputError('--show-body needs --dry-run (the PRs on GitHub show their own bodies)');
   const plan = repositoryPlan(await loadDependencies(opts.files), opts.repo);
   return withClient(async (c) => {
     const summary = await scanRepository(c.client, c.env.MAINT_TASK_QUEUE, plan, {
       ...(opts.dryRun ? { dryRun: true } : {}),
       onAlreadyRunning: () => process.stderr.write(`a run for ${plan.repo} is already going; waiting for it\n`),
     });
-    process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderRunSummary(summary)}\n`);
+    process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderRunSummary(summary, opts.showBody ? { showBody: true } : {})}\n`);
     const failed = summary.pullRequests.some((p) => p.outcome === 'failed') || summary.problems.some((p) => p.level === 'error');
     return failed ? EXIT.failed : EXIT.ok;
   });

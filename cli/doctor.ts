@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, realpathSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { parseEnvironment, type Environment } from '../policies/common/environment';
@@ -10,6 +10,8 @@ import { loadDependencies } from '../control/dependencies';
 import { checkGitHubTokens } from '../control/githubToken';
 import { EXIT } from './errors';
 import { findTemporalCli, TEMPORAL_CLI_HINT } from './temporalCli';
+import { activityTaskQueue, SERVED_QUEUES, type ServedQueue } from '../policies/common/taskQueues';
+import { bundledRenovatePath, renovateVersion } from '../activities/renovate/lookup';
 
 export interface DoctorCheck {
   name: string;
@@ -50,7 +52,12 @@ export async function runDoctorChecks(envVars: NodeJS.ProcessEnv = process.env, 
   if (env) await temporalChecks(env, checks);
   else checks.push({ name: 'temporal-server', ok: false, detail: 'not checked: the environment is invalid' });
 
-  checks.push(sshCredentialCheck(env, envVars));
+  // What a worker needs depends on what it serves (MAINT_TASK_QUEUES): SSH for host steps,
+  // Renovate, git and npm for dependency runs. A queue it does not serve is not held against it.
+  const served: readonly ServedQueue[] = env?.MAINT_TASK_QUEUES ?? SERVED_QUEUES;
+  if (served.includes('hosts')) checks.push(sshCredentialCheck(env, envVars));
+  else checks.push({ name: 'ssh-key', ok: true, detail: `not needed: this worker serves ${served.join(', ')}, not hosts (MAINT_TASK_QUEUES)` });
+  if (served.includes('dependencies')) checks.push(...dependencyToolChecks(envVars));
   if (env) checks.push(secretLimitsCheck(env));
   if (options.files !== undefined && options.files.length > 0) checks.push(...(await githubTokenChecks(options.files, envVars)));
   return checks;
@@ -70,6 +77,45 @@ async function githubTokenChecks(files: string[], envVars: NodeJS.ProcessEnv): P
     detail: `${f.repositories.join(', ')}: ${f.detail}`,
     ...(f.ok && !f.detail.startsWith('warning:') ? {} : { hint: 'see "GitHub credentials" in the README' }),
   }));
+}
+
+/** Renovate (pinned), git and npm: what a dependency run executes. Each named with where it was looked for. */
+function dependencyToolChecks(envVars: NodeJS.ProcessEnv): DoctorCheck[] {
+  const renovate = envVars.MAINT_RENOVATE_PATH ?? bundledRenovatePath();
+  const from = envVars.MAINT_RENOVATE_PATH !== undefined ? 'MAINT_RENOVATE_PATH' : '.tools/renovate';
+  const checks: DoctorCheck[] = [];
+  try {
+    accessSync(renovate, constants.X_OK);
+    // `renovate --version` runs the CLI itself (a broken install fails here, not in the first scan).
+    const version = execFileSync(process.execPath, [renovateScript(renovate), '--version'], { encoding: 'utf8', timeout: 60_000, env: { PATH: envVars.PATH ?? '', HOME: envVars.HOME ?? '' } }).trim();
+    const same = version === renovateVersion;
+    checks.push({
+      name: 'renovate', ok: true,
+      detail: `Renovate ${version} (${renovate}, from ${from})${same ? '' : `; warning: this code was tested with ${renovateVersion}`}`,
+    });
+  } catch (err) {
+    checks.push({
+      name: 'renovate', ok: false, detail: `${renovate} (from ${from}) ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `does not run: ${firstLine(err)}`}`,
+      hint: 'run scripts/bootstrap.sh (it installs the pinned Renovate into .tools/renovate) or set MAINT_RENOVATE_PATH',
+    });
+  }
+  for (const tool of ['git', 'npm'] as const) {
+    try {
+      const version = execFileSync(tool, ['--version'], { encoding: 'utf8', timeout: 30_000, env: { PATH: envVars.PATH ?? '', HOME: envVars.HOME ?? '' } }).trim();
+      checks.push({ name: tool, ok: true, detail: version });
+    } catch (err) {
+      checks.push({
+        name: tool, ok: false, detail: `${tool} is not on PATH or does not run: ${firstLine(err)}`,
+        hint: tool === 'git' ? 'install git: dependency runs clone repositories with it' : 'install npm (it comes with Node): dependency runs refresh package-lock.json with it',
+      });
+    }
+  }
+  return checks;
+}
+
+/** .bin/renovate is a `#!/usr/bin/env node` link: run its script with this Node, as the scan does. */
+function renovateScript(cli: string): string {
+  return realpathSync(cli);
 }
 
 async function temporalChecks(env: Environment, checks: DoctorCheck[]): Promise<void> {
@@ -100,13 +146,16 @@ async function temporalChecks(env: Environment, checks: DoctorCheck[]): Promise<
   try {
     await connection.withDeadline(Date.now() + 3_000, () => connection.workflowService.describeNamespace({ namespace: target.namespace }));
     checks.push({ name: 'namespace', ok: true, detail: `"${target.namespace}" exists` });
-    const queue = await connection.workflowService.describeTaskQueue({ namespace: target.namespace, taskQueue: { name: env.MAINT_TASK_QUEUE }, taskQueueType: 1 });
-    const pollers = (queue.pollers ?? []).length;
-    checks.push({
-      name: 'worker', ok: pollers > 0,
-      detail: pollers > 0 ? `${pollers} poller(s) on task queue "${env.MAINT_TASK_QUEUE}"` : `no worker polls task queue "${env.MAINT_TASK_QUEUE}"`,
-      ...(pollers > 0 ? {} : { hint: 'start `maint worker` (or `maint dev`) with the same MAINT_TASK_QUEUE' }),
-    });
+    for (const served of env.MAINT_TASK_QUEUES) {
+      const name = served === 'workflows' ? env.MAINT_TASK_QUEUE : activityTaskQueue(env.MAINT_TASK_QUEUE, served);
+      const queue = await connection.workflowService.describeTaskQueue({ namespace: target.namespace, taskQueue: { name }, taskQueueType: served === 'workflows' ? 1 : 2 });
+      const pollers = (queue.pollers ?? []).length;
+      checks.push({
+        name: `worker:${served}`, ok: pollers > 0,
+        detail: pollers > 0 ? `${pollers} poller(s) on task queue "${name}"` : `no worker polls task queue "${name}" (${served === 'workflows' ? 'workflows' : `${served} activities`})`,
+        ...(pollers > 0 ? {} : { hint: `start \`maint worker\` (or \`maint dev\`) with MAINT_TASK_QUEUE=${env.MAINT_TASK_QUEUE} and MAINT_TASK_QUEUES including ${served}` }),
+      });
+    }
   } catch (err) {
     checks.push({ name: 'namespace', ok: false, detail: `"${target.namespace}": ${firstLine(err)}`, hint: 'create it, or set TEMPORAL_NAMESPACE' });
   } finally {

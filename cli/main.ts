@@ -65,7 +65,7 @@ export function buildProgram(): Command {
 
   program
     .command('doctor')
-    .description('Check Node, the Temporal CLI, the environment, the server, the namespace, a worker and SSH credentials; with -f, the GitHub credentials of the files\' dependencies too.')
+    .description('Check Node, the Temporal CLI, the environment, the server, the namespace, and for each queue this worker serves (MAINT_TASK_QUEUES) a polling worker and what it needs: SSH credentials (hosts), Renovate, git and npm (dependencies); with -f, the GitHub credentials of the files\' dependencies too.')
     .option('-f, --file <maint.yaml>', 'organisation file whose dependencies.github credentials to check; repeat for several', collect)
     .option('--json', 'print the checks as JSON')
     .action(async (opts: { json?: boolean; file?: string[] }) => {
@@ -264,9 +264,10 @@ export function buildProgram(): Command {
     .requiredOption('-f, --file <maint.yaml>', 'organisation file with a `dependencies` section; repeat for several', collect)
     .requiredOption('--repo <owner/name>', 'a repository under dependencies.repositories')
     .option('--dry-run', 'scan and plan only: print the PRs it would open or update; write nothing')
+    .option('--show-body', 'with --dry-run: also print the body of each PR it would write')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { file: string[]; repo: string; dryRun?: boolean; json?: boolean }) => {
-      process.exitCode = await depsScan({ files: opts.file, repo: opts.repo, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.json ? { json: true } : {}) });
+    .action(async (opts: { file: string[]; repo: string; dryRun?: boolean; showBody?: boolean; json?: boolean }) => {
+      process.exitCode = await depsScan({ files: opts.file, repo: opts.repo, ...(opts.dryRun ? { dryRun: true } : {}), ...(opts.showBody ? { showBody: true } : {}), ...(opts.json ? { json: true } : {}) });
     });
   deps
     .command('status')

@@ -77,15 +77,20 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
       })),
     };
     summary.pullRequests.push(report);
-    if (input.dryRun) continue;
     const outlook: MergeOutlook = {
       automerge: pr.automerge, rollouts: plan.mergeWindow?.rollouts ?? [],
       ...(window ? { window } : {}),
       ...(state.open[pr.branch] ? { checks: state.open[pr.branch]!.checks } : {}),
       ...(plan.policy.minimumReleaseAgeMs !== undefined ? { minimumReleaseAgeMs: plan.policy.minimumReleaseAgeMs } : {}),
     };
+    const body = renderPullRequestBody(pr, outlook, now);
+    // A dry run shows the body it would write (`maint deps scan --dry-run --show-body`).
+    if (input.dryRun) {
+      report.body = body;
+      continue;
+    }
     try {
-      const published = await github.publishDependencyPullRequest({ plan, pr, body: renderPullRequestBody(pr, outlook, now) });
+      const published = await github.publishDependencyPullRequest({ plan, pr, body });
       if (published.leftAlone !== undefined) {
         Object.assign(report, { ...(published.number > 0 ? { number: published.number, url: published.url } : {}), outcome: 'left-alone', error: `left alone: ${published.leftAlone}; delete the branch to let maint recreate it` });
         continue;

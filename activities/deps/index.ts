@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { applyUpdatesToText } from '../../policies/deps/fileChanges';
 import { FileChangeError } from '../../policies/deps/managers/manager';
 import { BRANCH_PREFIX, type ExistingPullRequest, type PlannedPullRequest } from '../../policies/deps/plan';
-import { proposedUpdates } from '../../policies/deps/prBody';
+import { proposedUpdates, rebaseRequested } from '../../policies/deps/prBody';
 import type { RepositoryPlan } from '../../policies/deps/resolve';
 import type { RenovateScan } from '../../policies/deps/types';
 import type { ChecksVerdict, FileChange, GitHubPort, RepositoryRef } from '../github/port';
@@ -14,6 +14,7 @@ import { untrustedCertificateHint } from '../network';
 import type { RenovateLookupInput } from '../renovate/config';
 import { CheckoutError, withCheckout } from './checkout';
 import { artifactsFor } from './managers';
+import { attachReleaseNotes } from './releaseNotes';
 import { FAILURE } from '../../policies/common/failures';
 import { redact } from '../../policies/common/redact';
 
@@ -82,7 +83,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
         });
         if (managers.length === 0) return notScanned({ updates: [], problems: [], managers: [], renovateVersion: 'not run' });
         heartbeat('renovate');
-        return notScanned(await deps.renovate({
+        const scan = notScanned(await deps.renovate({
           checkoutDir: dir,
           managers,
           ...(plan.registries.npm !== undefined ? { npmRegistryUrl: plan.registries.npm } : {}),
@@ -91,6 +92,10 @@ export function createDependencyActivities(deps: DependencyDeps) {
           ...(token !== undefined ? { githubToken: token } : {}),
           ...(plan.policy.minimumReleaseAgeMs !== undefined ? { minimumReleaseAgeMs: plan.policy.minimumReleaseAgeMs } : {}),
         }));
+        // Release notes for the PR body, from the configured GitHub (without a token, none).
+        if (token === undefined) return scan;
+        heartbeat('release notes');
+        return { ...scan, updates: await attachReleaseNotes(scan.updates, plan, github) };
       }).catch(permanent);
     },
 
@@ -112,6 +117,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
           number: pr.number, url: pr.url, branch: pr.branch, state: pr.state, createdAt: pr.createdAt,
           ...(pr.closedAt !== undefined ? { closedAt: pr.closedAt } : {}),
           proposed: proposedUpdates(pr.body),
+          ...(pr.state === 'open' && rebaseRequested(pr.body) ? { rebaseRequested: true } : {}),
         })),
         open,
       };
@@ -129,7 +135,9 @@ export function createDependencyActivities(deps: DependencyDeps) {
       const files = await withCheckout(plan, deps.depsWorkDir, token, (dir) => changedFiles(dir, plan, pr)).catch(permanent);
       if (files.length === 0) throw ApplicationFailure.nonRetryable(`${plan.repo}: ${pr.branch}: the base branch already has these versions`, FAILURE.NothingToChange);
       heartbeat('commit');
-      const commit = await github.commitFiles(ref(plan), { baseBranch: plan.baseBranch, branch: pr.branch, message: pr.title, files }).catch(permanent);
+      const commit = await github.commitFiles(ref(plan), {
+        baseBranch: plan.baseBranch, branch: pr.branch, message: pr.title, files, ...(pr.existing?.rebase ? { overwriteForeign: true } : {}),
+      }).catch(permanent);
       if (commit.foreign !== undefined) {
         const pulls = await github.listManagedPullRequests(ref(plan), pr.branch).catch(permanent);
         const open = pulls.find((p) => p.branch === pr.branch && p.state === 'open');
@@ -178,7 +186,8 @@ async function probeGitHub(plan: RepositoryPlan): Promise<void> {
 async function changedFiles(dir: string, plan: RepositoryPlan, pr: PlannedPullRequest): Promise<FileChange[]> {
   const byFile = new Map<string, PlannedPullRequest['updates']>();
   for (const u of pr.updates) byFile.set(u.packageFile, [...(byFile.get(u.packageFile) ?? []), u]);
-  const changes: FileChange[] = [];
+  // By path: a workspace's packages share the root's lockfile, refreshed once per package file; the last holds them all.
+  const changes = new Map<string, FileChange>();
   for (const [file, updates] of byFile) {
     const normalized = posix.normalize(file);
     if (normalized.startsWith('../') || posix.isAbsolute(normalized)) throw new FileChangeError(file, updates[0]!.depName, 'is outside the repository');
@@ -188,12 +197,13 @@ async function changedFiles(dir: string, plan: RepositoryPlan, pr: PlannedPullRe
     });
     const after = applyUpdatesToText(file, before, updates);
     if (after === before) continue;
-    changes.push(...await artifactsFor(updates[0]!.manager).updateArtifacts({
+    const artifacts = await artifactsFor(updates[0]!.manager).updateArtifacts({
       checkoutDir: dir, packageFileName: normalized, updatedDeps: updates, packageFileContent: before, newPackageFileContent: after,
       config: { registries: plan.registries, heartbeat },
-    }));
+    });
+    for (const change of artifacts) changes.set(change.path, change);
     await writeFile(path, after);
-    changes.push({ path: normalized, content: after });
+    changes.set(normalized, { path: normalized, content: after });
   }
-  return changes;
+  return [...changes.values()];
 }

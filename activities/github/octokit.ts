@@ -170,7 +170,7 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     return null;
   }
 
-  async function commitFiles(ref: RepositoryRef, input: { baseBranch: string; branch: string; message: string; files: FileChange[] }) {
+  async function commitFiles(ref: RepositoryRef, input: { baseBranch: string; branch: string; message: string; files: FileChange[]; overwriteForeign?: boolean }) {
     const { owner, repo } = ref;
     const baseHead = await branchHead(ref, input.baseBranch);
     if (!baseHead) throw new GitHubError(`GitHub ${owner}/${repo}: base branch ${input.baseBranch} does not exist`, 404, 'Not Found', true);
@@ -189,7 +189,7 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     const existing = await branchHead(ref, input.branch);
     if (existing) {
       const head = await call(ref, `read commit ${existing}`, () => octokit.rest.git.getCommit({ owner, repo, commit_sha: existing }));
-      if (!isOurCommit(head.data, input.branch)) {
+      if (!isOurCommit(head.data, input.branch) && !input.overwriteForeign) {
         const subject = head.data.message.split('\n')[0] ?? '';
         return { commitSha: existing, changed: false, foreign: `the branch's head ${existing.slice(0, 7)} ("${subject.slice(0, 80)}" by ${head.data.author.name}) is not ours: someone pushed to it` };
       }
@@ -337,6 +337,16 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     }
   }
 
+  async function releaseByTag(ref: RepositoryRef, tag: string): Promise<{ url: string; name: string; body: string } | null> {
+    try {
+      const { data } = await octokit.rest.repos.getReleaseByTag({ owner: ref.owner, repo: ref.repo, tag });
+      return { url: data.html_url, name: data.name ?? tag, body: data.body ?? '' };
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw explain(ref, `read the release of tag ${tag}`, err);
+    }
+  }
+
   async function deleteBranch(ref: RepositoryRef, branch: string): Promise<void> {
     try {
       await octokit.rest.git.deleteRef({ owner: ref.owner, repo: ref.repo, ref: `heads/${branch}` });
@@ -352,5 +362,5 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     return auth.token;
   }
 
-  return { branchHead, commitFiles, listManagedPullRequests, upsertPullRequest, checks, mergePullRequest, deleteBranch, token };
+  return { branchHead, commitFiles, listManagedPullRequests, upsertPullRequest, checks, mergePullRequest, releaseByTag, deleteBranch, token };
 }

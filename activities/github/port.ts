@@ -47,11 +47,12 @@ export interface GitHubPort {
    * blobs, tree with base_tree, commit, then create or force-update the ref). When the branch already
    * holds exactly that tree on top of the same base, nothing is written and `changed` is false.
    * When the branch's head is not a commit of ours (a person pushed to it), nothing is written
-   * either: `foreign` says whose it is, and the caller leaves the PR alone.
+   * either: `foreign` says whose it is, and the caller leaves the PR alone — unless `overwriteForeign`
+   * (a reviewer asked for a rebase), which replaces it with our commit.
    */
   commitFiles(
     ref: RepositoryRef,
-    input: { baseBranch: string; branch: string; message: string; files: FileChange[] },
+    input: { baseBranch: string; branch: string; message: string; files: FileChange[]; overwriteForeign?: boolean },
   ): Promise<{ commitSha: string; changed: boolean; foreign?: string }>;
   /** Pull requests (any state) whose head branch starts with `branchPrefix`, newest first. */
   listManagedPullRequests(ref: RepositoryRef, branchPrefix: string): Promise<ManagedPullRequest[]>;
@@ -73,6 +74,8 @@ export interface GitHubPort {
     ref: RepositoryRef,
     input: { number: number; sha: string; title: string },
   ): Promise<{ merged: true } | { merged: false; reason: string }>;
+  /** The release published for `tag` (its page, title and Markdown body), or null when the tag has none. */
+  releaseByTag(ref: RepositoryRef, tag: string): Promise<{ url: string; name: string; body: string } | null>;
   /** Deletes a branch; a branch that is already gone is fine. */
   deleteBranch(ref: RepositoryRef, branch: string): Promise<void>;
 }

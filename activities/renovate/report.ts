@@ -23,6 +23,7 @@ const updateSchema = z.looseObject({
   releaseTimestamp: z.string().nullish(),
   registryUrl: z.string().nullish(),
   isVulnerabilityAlert: z.boolean().nullish(),
+  pendingVersions: z.array(z.string()).nullish(),
 });
 
 const depSchema = z.looseObject({
@@ -38,6 +39,11 @@ const depSchema = z.looseObject({
   registryUrl: z.string().nullish(),
   skipReason: z.string().nullish(),
   isVulnerabilityAlert: z.boolean().nullish(),
+  sourceUrl: z.string().nullish(),
+  homepage: z.string().nullish(),
+  changelogUrl: z.string().nullish(),
+  dependencyUrl: z.string().nullish(),
+  deprecationMessage: z.string().nullish(),
   warnings: z.array(z.looseObject({ topic: z.string().nullish(), message: z.string() })).nullish(),
   updates: z.array(updateSchema).nullish(),
 });
@@ -146,6 +152,7 @@ export function scanFromReport(report: RenovateReport, renovateVersion: string):
             problems.push({ level: 'warning', message: `not looked up: ${dep.skipReason}${dep.currentValue ? ` (${dep.currentValue})` : ''}`, packageFile: file.packageFile, depName });
           }
           const currentVersion = dep.currentVersion ?? dep.lockedVersion ?? undefined;
+          const links = linksOf(dep);
           for (const update of dep.updates ?? []) {
             const registryUrl = update.registryUrl ?? dep.registryUrl ?? undefined;
             const newValue = update.newValue ?? dep.currentValue ?? '';
@@ -167,6 +174,9 @@ export function scanFromReport(report: RenovateReport, renovateVersion: string):
               ...(update.releaseTimestamp ? { releaseTimestamp: update.releaseTimestamp } : {}),
               ...(registryUrl ? { registryUrl } : {}),
               ...(update.isVulnerabilityAlert || dep.isVulnerabilityAlert ? { vulnerabilityAlert: true } : {}),
+              ...(links ? { links } : {}),
+              ...(update.pendingVersions?.length ? { pendingVersions: update.pendingVersions } : {}),
+              ...(dep.deprecationMessage ? { deprecationMessage: dep.deprecationMessage.slice(0, 500) } : {}),
             });
           }
         }
@@ -174,4 +184,16 @@ export function scanFromReport(report: RenovateReport, renovateVersion: string):
     }
   }
   return { updates, problems, managers, renovateVersion };
+}
+
+/** Only http(s) links: a registry's metadata is written by package authors, and a PR body renders it. */
+function linksOf(dep: z.infer<typeof depSchema>): DetectedUpdate['links'] {
+  const web = (url: string | null | undefined) => (url && /^https?:\/\/[^\s<>()]+$/.test(url) ? url : undefined);
+  const links = {
+    ...(web(dep.sourceUrl) ? { source: web(dep.sourceUrl)! } : {}),
+    ...(web(dep.homepage) && web(dep.homepage) !== web(dep.sourceUrl) ? { homepage: web(dep.homepage)! } : {}),
+    ...(web(dep.changelogUrl) ? { changelog: web(dep.changelogUrl)! } : {}),
+    ...(web(dep.dependencyUrl) && web(dep.dependencyUrl) !== web(dep.sourceUrl) ? { registry: web(dep.dependencyUrl)! } : {}),
+  };
+  return Object.keys(links).length > 0 ? links : undefined;
 }

@@ -39,6 +39,8 @@ export interface ExistingPullRequest {
   createdAt: string;
   closedAt?: string;
   proposed: ProposedUpdate[];
+  /** A reviewer ticked the rebase/retry box of this open PR. */
+  rebaseRequested?: boolean;
 }
 
 export interface PlannedPullRequest {
@@ -46,8 +48,8 @@ export interface PlannedPullRequest {
   title: string;
   group?: string;
   updates: DetectedUpdate[];
-  /** The open PR on this branch, updated in place. */
-  existing?: { number: number; url: string };
+  /** The open PR on this branch, updated in place; `rebase`: its box was ticked, so the branch is rebuilt even over others' commits. */
+  existing?: { number: number; url: string; rebase?: boolean };
   /** All updates are of a type the policy automerges (merging still needs the window and green checks). */
   automerge: boolean;
 }
@@ -231,7 +233,7 @@ export function planUpdates(input: {
       title: titleFor(updates, group),
       ...(group !== undefined ? { group } : {}),
       updates,
-      ...(existing ? { existing: { number: existing.number, url: existing.url } } : {}),
+      ...(existing ? { existing: { number: existing.number, url: existing.url, ...(existing.rebaseRequested ? { rebase: true } : {}) } } : {}),
       automerge: automergeTypes !== undefined && policy.mergeWindow !== undefined && updates.every((u) => automergeTypes.includes(policyType(u))),
     });
   }

@@ -35,25 +35,115 @@ function localTime(iso: string, timezone: string): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(new Date(iso));
 }
 
+/** What the dependency is to its package, in a reviewer's words (Renovate's depType, per manager). */
+export function dependencyKind(u: Pick<DetectedUpdate, 'manager' | 'depType'>): string {
+  switch (u.depType) {
+    case 'dependencies': return 'production';
+    case 'devDependencies': return 'dev';
+    case 'peerDependencies': return 'peer';
+    case 'optionalDependencies': return 'optional';
+    case 'overrides':
+    case 'resolutions': return 'override';
+    case 'engines': return 'engine';
+    case 'final': return 'image';
+    case 'stage': return 'build stage';
+    case undefined: return u.manager;
+    default: return u.depType;
+  }
+}
+
+const link = (text: string, url: string | undefined) => (url !== undefined ? `[${text}](${url})` : undefined);
+
+function links(u: DetectedUpdate): string {
+  const l = u.links ?? {};
+  const parts = [
+    link('source', l.source), link('homepage', l.homepage), link('changelog', l.changelog), link('release notes', u.releaseNotes?.url),
+    link(u.datasource === 'npm' ? 'npm' : 'registry', l.registry),
+  ];
+  // npmjs packages only: npmdiff.dev reads the public registry.
+  if (u.datasource === 'npm' && u.registryUrl !== undefined && /^https:\/\/registry\.npmjs\.org\/?$/.test(u.registryUrl) && u.currentVersion !== undefined) {
+    parts.push(link('diff', `https://npmdiff.dev/${encodeURIComponent(u.depName)}/${u.currentVersion}/${u.newVersion}/`));
+  }
+  const present = parts.filter((p): p is string => p !== undefined);
+  return present.length > 0 ? present.join(' · ') : '-';
+}
+
+const REBASE_BOX = /^- \[( |x|X)\] <!-- maint-deps:rebase -->/m;
+
+/** Whether a reviewer ticked the rebase/retry box in one of our PR bodies. */
+export function rebaseRequested(body: string): boolean {
+  return /x/i.test(REBASE_BOX.exec(body)?.[1] ?? '');
+}
+
 /** The body a reviewing developer reads, with a hidden marker recording what it proposes. */
 export function renderPullRequestBody(pr: PlannedPullRequest, outlook: MergeOutlook, now: Date): string {
   const lines: string[] = [];
+  const security = pr.updates.filter((u) => u.vulnerabilityAlert);
   lines.push(pr.group !== undefined
     ? `This PR updates ${pr.updates.length} dependenc${pr.updates.length === 1 ? 'y' : 'ies'} of group **${pr.group}**.`
     : `This PR updates **${pr.updates[0]!.depName}** (${pr.updates[0]!.packageFile}).`);
   lines.push('');
-  lines.push('| Package | File | Type | Change | Age | Datasource |');
-  lines.push('| --- | --- | --- | --- | --- | --- |');
+  lines.push('| Package | File | Dependency | Update | Change | Age | Links |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- |');
   for (const u of pr.updates) {
-    lines.push(`| ${cell(u.depName)} | ${cell(u.packageFile)} | ${policyType(u)} | ${change(u)} | ${age(u, now)} | ${cell(u.datasource)} |`);
+    lines.push(`| ${cell(u.depName)} | ${cell(u.packageFile)} | ${dependencyKind(u)} | ${policyType(u)} | ${change(u)} | ${age(u, now)} | ${links(u)} |`);
   }
   lines.push('');
+  if (security.length > 0) {
+    lines.push('> [!IMPORTANT]');
+    lines.push(`> **Security update:** ${security.map((u) => code(u.depName)).join(', ')} ${security.length === 1 ? 'has' : 'have'} a known vulnerability that this version fixes.`);
+    lines.push('');
+  }
+  const majors = pr.updates.filter((u) => policyType(u) === 'major');
+  if (majors.length > 0) {
+    lines.push('> [!WARNING]');
+    lines.push(`> **Major update${majors.length === 1 ? '' : 's'}:** ${majors.map((u) => `${code(u.depName)} ${u.currentVersion ?? u.currentValue} → ${u.newVersion}`).join(', ')} may contain breaking changes. Read the release notes before merging.`);
+    lines.push('');
+  }
+  for (const u of pr.updates.filter((d) => d.deprecationMessage !== undefined)) {
+    lines.push('> [!CAUTION]');
+    lines.push(`> **${cell(u.depName)} is deprecated** on its registry: ${cell(u.deprecationMessage!)}`);
+    lines.push('');
+  }
+  const pending = pr.updates.filter((u) => u.pendingVersions?.length);
+  if (pending.length > 0) {
+    lines.push(`**Newer versions wait for minimumReleaseAge:** ${pending.map((u) => `${u.depName} ${u.pendingVersions!.join(', ')}`).join('; ')} (proposed once old enough).`);
+    lines.push('');
+  }
+
+  const notes = pr.updates.filter((u, i) => u.releaseNotes !== undefined && pr.updates.findIndex((o) => o.releaseNotes?.url === u.releaseNotes!.url) === i);
+  if (notes.length > 0) {
+    lines.push('### Release notes');
+    lines.push('');
+    for (const u of notes) {
+      const r = u.releaseNotes!;
+      lines.push(`<details${notes.length === 1 ? ' open' : ''}><summary>${escapeHtml(u.depName)} ${escapeHtml(r.name)}</summary>`);
+      lines.push('');
+      // A release's text is the package author's: no HTML comment of it may pose as our marker or rebase box.
+      lines.push(r.body.replace(/<!--[\s\S]*?(-->|$)/g, '').replace(/maint-deps:/g, 'maint-deps&#58;').replace(/<\/?details>/gi, '') || '_No text in this release._');
+      lines.push('');
+      lines.push(r.truncated ? `… [the whole release notes](${r.url})` : `[On GitHub](${r.url})`);
+      lines.push('');
+      lines.push('</details>');
+      lines.push('');
+    }
+  } else if (pr.updates.some((u) => u.links?.changelog ?? u.links?.source)) {
+    lines.push('Release notes: see the changelog or source links above (not on the GitHub this tool is configured with).');
+    lines.push('');
+  }
+
+  lines.push('### What was checked');
+  lines.push('');
   const min = outlook.minimumReleaseAgeMs;
-  lines.push(min === undefined ? '**Release age:** no minimum set.' : `**Release age:** every version here was released at least ${formatMs(min)} ago (minimumReleaseAge).`);
+  lines.push(min === undefined ? '- **Release age:** no minimum set.' : `- **Release age:** every version here was released at least ${formatMs(min)} ago (minimumReleaseAge)${security.length > 0 ? ', except security fixes, which do not wait' : ''}.`);
+  if (pr.updates.some((u) => u.manager === 'npm')) lines.push('- **Lockfile:** npm refreshed package-lock.json (where the package has one) with these exact versions, so `npm ci` installs what this PR names.');
   const checks = outlook.checks;
   lines.push(!checks || checks.state === 'none'
-    ? '**Checks:** none reported yet on this commit.'
-    : `**Checks:** ${checks.state}${checks.details.length > 0 ? ` (${checks.details.map(cell).join('; ')})` : ''}.`);
+    ? '- **Checks:** none reported yet on this commit.'
+    : `- **Checks:** ${checks.state}${checks.details.length > 0 ? ` (${checks.details.map(cell).join('; ')})` : ''}.`);
+  lines.push('');
+  lines.push('### Merging');
+  lines.push('');
   const w = outlook.window;
   if (w) {
     const when = w.open ? 'now open' : w.nextStart ? `next: ${localTime(w.nextStart, w.timezone)} – ${localTime(w.nextEnd!, w.timezone)}` : 'no upcoming occurrence';
@@ -65,14 +155,27 @@ export function renderPullRequestBody(pr: PlannedPullRequest, outlook: MergeOutl
   }
   if (outlook.rollouts.length > 0) lines.push(`**Ships with:** rollout${outlook.rollouts.length === 1 ? '' : 's'} ${outlook.rollouts.map(code).join(', ')} of window **${w?.name}**.`);
   lines.push('');
+  lines.push('### Rolling back');
+  lines.push('');
+  lines.push('- **Before merging:** close this PR without merging: these versions are not proposed again, and a newer version opens a new PR.');
+  lines.push('- **After merging:** revert the merge commit (the **Revert** button on this PR); the previous versions come back with their lockfile entries. '
+    + 'The next run proposes these versions again: close that PR to decline them, or add the package to `ignore` of its policy.');
+  lines.push('');
   lines.push('---');
-  lines.push('**To ignore these versions,** close this PR without merging: they are not proposed again, and a newer version opens a new PR. '
-    + 'To stop updating a package altogether, add it to `ignore` of its policy in the organisation file (`dependencies.policies`). '
-    + 'If you push to this branch, this PR is left to you (no run pushes over your commit). '
+  lines.push('');
+  lines.push('- [ ] <!-- maint-deps:rebase --> **Rebase/retry:** tick this box and the next run rebuilds this branch on the base branch, also over commits someone else pushed to it.');
+  lines.push('');
+  lines.push('Opened by **maint** (Maintenance Orchestrator) dependency updates, with Renovate finding the versions. '
+    + 'Configure it in the organisation file under `dependencies` (`policies`: updateTypes, ignore, allow, groups, minimumReleaseAge, limits, mergeWindow, automerge). '
+    + 'Pushing to this branch is fine: the next run then leaves the PR alone (tick the box above to hand it back). '
     + 'You may edit the title, and add text above or below this description: later runs keep both and rewrite only this part.');
   const proposed: ProposedUpdate[] = pr.updates.map((u) => ({ key: updateKey(u), to: u.newVersion, ...(u.newDigest ? { digest: u.newDigest } : {}) }));
   lines.push(`<!-- maint-deps:v1 ${JSON.stringify({ updates: proposed })} -->`);
   return lines.join('\n');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** What a PR body's marker says it proposed; none for PRs that are not ours or were edited beyond recognition. */

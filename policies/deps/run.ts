@@ -27,6 +27,8 @@ export interface PullRequestReport {
   number?: number;
   url?: string;
   updates: { depName: string; manager: string; packageFile: string; from: string; to: string; type: string }[];
+  /** The PR body a dry run would write (dry runs only). */
+  body?: string;
   /** Why an automerge PR was not merged this run: outside the window, checks pending or red. */
   automerge?: string;
   error?: string;

@@ -52,6 +52,34 @@ export interface DetectedUpdate {
   registryUrl?: string;
   /** Renovate's `isVulnerabilityAlert`: the update fixes a known vulnerability (such PRs are opened first). */
   vulnerabilityAlert?: boolean;
+  /** Where a reviewer reads about the package, from the registry's metadata (npm `repository`, `homepage`, …). */
+  links?: DependencyLinks;
+  /** Newer versions than newVersion that the policy's minimumReleaseAge still holds back (Renovate's pendingVersions). */
+  pendingVersions?: string[];
+  /** The registry's deprecation notice for the package, when it has one. */
+  deprecationMessage?: string;
+  /** Release notes of newVersion, when its source is on the configured GitHub (fetched at scan time, shortened). */
+  releaseNotes?: ReleaseNotes;
+}
+
+export interface DependencyLinks {
+  /** The source repository (npm `repository`, a Docker image's source label, the action's repository). */
+  source?: string;
+  homepage?: string;
+  changelog?: string;
+  /** The package's page on its registry. */
+  registry?: string;
+}
+
+export interface ReleaseNotes {
+  /** The release's page. */
+  url: string;
+  /** Its title (often the tag). */
+  name: string;
+  /** Markdown, shortened to a readable size. */
+  body: string;
+  /** The body was cut; the whole text is at `url`. */
+  truncated: boolean;
 }
 
 /** Something Renovate reported that a person must see: a host error, a dependency warning. */

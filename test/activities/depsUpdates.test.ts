@@ -1,7 +1,7 @@
 // Issue 21: dependency runs on real parts at the activity level — the real Renovate against a real
 // verdaccio, the real Octokit against the GitHub fake, real npm for lockfiles.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createDependencyActivities } from '../../activities/deps';
 import { productionDependencyDeps } from '../../activities/deps/production';
+import { Octokit } from '@octokit/rest';
 import { planUpdates } from '../../policies/deps/plan';
+import { renderPullRequestBody } from '../../policies/deps/prBody';
 import { resolvePolicy, type RepositoryPlan } from '../../policies/deps/resolve';
 import { freePort } from '../../harness/ports';
 import { startDockerRegistry } from '../helpers/dockerRegistry';
@@ -163,5 +165,90 @@ describe('dependency activities (real Renovate, verdaccio, npm and the GitHub fa
     expect(scan.unscanned).toEqual([{ manager: 'npm', reason }]);
     expect(scan.problems).toEqual([{ level: 'error', message: `npm not scanned: ${reason}` }]);
     expect(scan.updates).toEqual([]);
+  });
+
+  it('a PR body carries the package links and its GitHub release notes; a ticked rebase box takes the branch back from a person who pushed to it', async () => {
+    const source = `${github.url}/acme/notes-lib`;
+    await github.setRelease('acme', 'notes-lib', { tag: 'v2.1.0', name: 'notes-lib 2.1.0', body: `## Fixes\n- parses empty input\n${'- another line\n'.repeat(200)}` });
+    await npm.publish('notes-lib', '2.0.0', { publishedAt: ago(30), repository: source, homepage: 'https://notes.example.org' });
+    const files = await withLock({ name: 'notes', version: '1.0.0', private: true, dependencies: { 'notes-lib': '^2.0.0' } });
+    await github.createRepository({ owner: 'acme', name: 'notes', files });
+    await npm.publish('notes-lib', '2.1.0', { publishedAt: ago(3), repository: source, homepage: 'https://notes.example.org' });
+
+    const plan = planFor('notes');
+    const scan = await activities.scanRepository({ plan });
+    const update = scan.updates.find((u) => u.depName === 'notes-lib')!;
+    expect(update.links).toEqual({ source, homepage: 'https://notes.example.org' });
+    expect(update.releaseNotes).toEqual({
+      url: `${github.url}/acme/notes-lib/releases/tag/v2.1.0`, name: 'notes-lib 2.1.0', truncated: true,
+      body: expect.stringMatching(/^## Fixes\n- parses empty input\n(- another line\n)+- another line$/),
+    });
+    expect(update.releaseNotes!.body.length).toBeLessThanOrEqual(1500);
+
+    const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: [], now: new Date() });
+    const pr = planned.pullRequests[0]!;
+    const published = await activities.publishDependencyPullRequest({ plan, pr, body: renderPullRequestBody(pr, { automerge: false, rollouts: [] }, new Date()) });
+    const body = github.listPullRequests('acme', 'notes').find((p) => p.number === published.number)!.body;
+    expect(body).toContain(`| notes-lib | package.json | production | minor | \`^2.0.0\` → \`^2.1.0\` | 3 days | [source](${source}) · [homepage](https://notes.example.org) · [release notes](${github.url}/acme/notes-lib/releases/tag/v2.1.0) |`);
+    expect(body).toContain('<details open><summary>notes-lib notes-lib 2.1.0</summary>\n\n## Fixes\n- parses empty input\n');
+    expect(body).toContain(`… [the whole release notes](${github.url}/acme/notes-lib/releases/tag/v2.1.0)`);
+
+    // A person pushes to the branch: the next run leaves it alone...
+    const foreign = await github.pushCommit('acme', 'notes', pr.branch, { 'NOTES.md': 'mine\n' }, 'my own change');
+    const again = await activities.publishDependencyPullRequest({ plan, pr: { ...pr, existing: { number: published.number, url: published.url } }, body });
+    expect(again.leftAlone).toContain('is not ours: someone pushed to it');
+    expect(await github.branchHead('acme', 'notes', pr.branch)).toBe(foreign);
+
+    // ...until a reviewer ticks the rebase box: then the branch is rebuilt on the base, the box unticked.
+    const octokit = new Octokit({ baseUrl: github.url, auth: TOKEN });
+    await octokit.rest.pulls.update({ owner: 'acme', repo: 'notes', pull_number: published.number, body: body.replace('- [ ] <!-- maint-deps:rebase -->', '- [x] <!-- maint-deps:rebase -->') });
+    const state = await activities.listDependencyPullRequests({ plan });
+    expect(state.pullRequests.find((p) => p.number === published.number)?.rebaseRequested).toBe(true);
+    const replanned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: state.pullRequests, now: new Date() });
+    expect(replanned.pullRequests[0]!.existing).toEqual({ number: published.number, url: published.url, rebase: true });
+    const rebuilt = await activities.publishDependencyPullRequest({ plan, pr: replanned.pullRequests[0]!, body: renderPullRequestBody(replanned.pullRequests[0]!, { automerge: false, rollouts: [] }, new Date()) });
+    expect(rebuilt).toEqual(expect.objectContaining({ number: published.number, created: false, changed: true }));
+    expect(rebuilt.leftAlone).toBeUndefined();
+    const log = await github.log('acme', 'notes', pr.branch);
+    expect(log[0]!.sha).toBe(rebuilt.commitSha);
+    expect(log.map((c) => c.subject)).not.toContain('my own change');
+    expect(await github.readFile('acme', 'notes', pr.branch, 'NOTES.md')).toBeNull();
+    const after = await activities.listDependencyPullRequests({ plan });
+    expect(after.pullRequests.find((p) => p.number === published.number)?.rebaseRequested).toBeUndefined();
+  });
+
+  it('a package of an npm workspace gets the root lockfile refreshed: npm ci at the root installs the new version', async () => {
+    await npm.publish('ws-lib', '1.0.0', { publishedAt: ago(30) });
+    const dir = mkdtempSync(join(work, 'ws-'));
+    const root = { name: 'monorepo', version: '1.0.0', private: true, workspaces: ['packages/*'] };
+    const app = { name: '@mono/app', version: '1.0.0', dependencies: { 'ws-lib': '^1.0.0' } };
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify(root, null, 2)}\n`);
+    mkdirSync(join(dir, 'packages', 'app'), { recursive: true });
+    writeFileSync(join(dir, 'packages', 'app', 'package.json'), `${JSON.stringify(app, null, 2)}\n`);
+    await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', `--registry=${npm.url}`], { cwd: dir });
+    await github.createRepository({
+      owner: 'acme', name: 'mono', files: {
+        'package.json': readFileSync(join(dir, 'package.json'), 'utf8'), 'packages/app/package.json': readFileSync(join(dir, 'packages/app/package.json'), 'utf8'),
+        'package-lock.json': readFileSync(join(dir, 'package-lock.json'), 'utf8'), '.npmrc': `registry=${npm.url}\n`,
+      },
+    });
+    await npm.publish('ws-lib', '1.1.0', { publishedAt: ago(5) });
+
+    const plan = planFor('mono');
+    const scan = await activities.scanRepository({ plan });
+    const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: [], now: new Date() });
+    const pr = planned.pullRequests.find((p) => p.branch === 'maint/deps/npm-ws-lib')!;
+    expect(pr.updates.map((u) => [u.packageFile, u.newValue])).toEqual([['packages/app/package.json', '^1.1.0']]);
+    await activities.publishDependencyPullRequest({ plan, pr, body: 'test' });
+
+    expect(JSON.parse((await github.readFile('acme', 'mono', pr.branch, 'packages/app/package.json'))!).dependencies).toEqual({ 'ws-lib': '^1.1.0' });
+    const lock = JSON.parse((await github.readFile('acme', 'mono', pr.branch, 'package-lock.json'))!) as { packages: Record<string, { version?: string; dependencies?: Record<string, string> }> };
+    expect(lock.packages['node_modules/ws-lib']!.version).toBe('1.1.0');
+    expect(lock.packages['packages/app']!.dependencies).toEqual({ 'ws-lib': '^1.1.0' });
+    expect(await github.readFile('acme', 'mono', pr.branch, 'packages/app/package-lock.json')).toBeNull();
+    const clone = join(work, 'mono-clone');
+    await run('git', ['clone', '--quiet', '--branch', pr.branch, github.gitUrl('acme', 'mono'), clone]);
+    await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: clone });
+    expect(JSON.parse(readFileSync(join(clone, 'node_modules/ws-lib/package.json'), 'utf8')).version).toBe('1.1.0');
   });
 });

@@ -81,7 +81,9 @@ describe('maint CLI against `maint dev` and real sshd hosts', () => {
     expect(JSON.parse(doctor.stdout)).toEqual(expect.arrayContaining([
       expect.objectContaining({ name: 'temporal-server', ok: true }),
       expect.objectContaining({ name: 'namespace', ok: true }),
-      expect.objectContaining({ name: 'worker', ok: true }),
+      expect.objectContaining({ name: 'worker:workflows', ok: true }),
+      expect.objectContaining({ name: 'worker:dependencies', ok: true }),
+      expect.objectContaining({ name: 'renovate', ok: true }),
       expect.objectContaining({ name: 'ssh-key', ok: true }),
     ]));
     expect(doctor.code).toBe(0);

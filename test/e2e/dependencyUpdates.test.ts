@@ -228,8 +228,8 @@ dependencies:
     expect(scan.stdout).toContain('acme/webshop (dry run: nothing written)');
     expect(scan.stdout).toMatch(/existing PRs unknown \(cannot read the PRs on GitHub: GitHub http:\/\/127\.0\.0\.1:\d+ \(dependencies\.github\.baseUrl\) is unreachable: ECONNREFUSED\)/);
     // The limit lets the patch and the oldest minor through; the others are listed as waiting, in order.
-    expect(scan.stdout).toMatch(/would-create +maint\/deps\/dockerfile-.*-base/);
-    expect(scan.stdout).toMatch(/would-create +maint\/deps\/dockerfile-.*-library-node /);
+    expect(scan.stdout).toMatch(/would-create +Update base Docker tag to 1\.0\.1 +maint\/deps\/dockerfile-.*-base/);
+    expect(scan.stdout).toMatch(/would-create +Update library\/node Docker tag to 20\.12-alpine +maint\/deps\/dockerfile-.*-library-node /);
     expect(scan.stdout).toContain('Waiting for the limits (opened in this order as they allow):');
     expect(scan.stdout).toMatch(/maint\/deps\/group-npm-non-major +Update npm-non-major \(3 packages\) +0 update PRs were opened in the last hour and 2 more come before it in this run \(prsPerHour 2\)/);
     expect(scan.stdout.indexOf('maint/deps/group-npm-non-major')).toBeLessThan(scan.stdout.indexOf('maint/deps/npm-acme-util-major'));
@@ -279,8 +279,9 @@ dependencies:
     // What a reviewer reads.
     const pr = openPulls('webshop').find((p) => p.headRef === group.branch)!;
     expect(pr.title).toBe('Update npm-non-major (3 packages)');
-    expect(pr.body).toContain('| @acme/util | package.json | minor | `^1.2.3` → `^1.3.0` | 1 day | npm |');
-    expect(pr.body).toContain('| dev-tool | package.json | patch | `~3.0.0` → `~3.0.1` | 10 days | npm |');
+    expect(pr.body).toContain('| @acme/util | package.json | production | minor | `^1.2.3` → `^1.3.0` | 1 day | - |');
+    expect(pr.body).toContain('| dev-tool | package.json | dev | patch | `~3.0.0` → `~3.0.1` | 10 days | - |');
+    expect(pr.body).toContain('- [ ] <!-- maint-deps:rebase --> **Rebase/retry:**');
     expect(pr.body).toContain('maintenance window **next-month**');
     expect(pr.body).toContain('close this PR without merging');
     expect(pr.labels).toEqual(['dependencies']);
@@ -405,11 +406,15 @@ dependencies:
       const apiScan = await runMaint(['deps', 'scan', '-f', orgFile, '--repo', 'acme/api', '--json'], cliEnv);
       expect([apiScan.code, apiScan.stderr]).toEqual([0, '']);
       const apiRun = JSON.parse(apiScan.stdout) as DependencyRunSummary;
-      const scan = await runMaint(['deps', 'scan', '-f', orgFile, '--repo', 'acme/webshop', '--dry-run'], cliEnv);
+      const scan = await runMaint(['deps', 'scan', '-f', orgFile, '--repo', 'acme/webshop', '--dry-run', '--show-body'], cliEnv);
       expect(scan.stderr).toBe('');
       expect(scan.code).toBe(0);
       expect(scan.stdout).toContain('acme/webshop (dry run: nothing written), Renovate 44.121.2');
-      expect(scan.stdout).toMatch(/would-update +maint\/deps\/group-npm-non-major +@acme\/util \^1\.2\.3 → \^1\.3\.1 \(minor\)\n\s*dev-tool ~3\.0\.0 → ~3\.0\.1 \(patch\)/);
+      expect(scan.stdout).toMatch(/would-update +Update npm-non-major \(3 packages\) +maint\/deps\/group-npm-non-major +@acme\/util \^1\.2\.3 → \^1\.3\.1 \(minor\)\n\s*dev-tool ~3\.0\.0 → ~3\.0\.1 \(patch\)/);
+      // --show-body: each PR's title and the body it would write.
+      expect(scan.stdout).toContain('── Update npm-non-major (3 packages) (maint/deps/group-npm-non-major) ────────\nThis PR updates 3 dependencies of group **npm-non-major**.');
+      expect(scan.stdout).toContain('| @acme/util | package.json | production | minor | `^1.2.3` → `^1.3.1` | 2 days | - |');
+      expect(scan.stdout).toContain('### Rolling back');
       expect(scan.stdout).toMatch(/library\/node 20\.11-alpine@sha256:[0-9a-f]{12}… → 20\.12-alpine@sha256:[0-9a-f]{12}… \(minor\)/);
       expect(scan.stdout).not.toContain('Problems:');
       const status = await runMaint(['deps', 'status', '-f', orgFile], cliEnv);

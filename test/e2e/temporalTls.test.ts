@@ -77,7 +77,7 @@ describe('the worker, the CLI and maint doctor connect to Temporal over TLS', ()
 
     const doctor = await runMaint(['doctor'], env);
     expect(doctor.stdout).toContain(`temporal-server  reachable at ${mtls.address} ${transport} (server `);
-    expect(doctor.stdout).toMatch(/ok\s+worker\s+\d+ poller\(s\) on task queue/);
+    expect(doctor.stdout).toMatch(/ok\s+worker:workflows\s+\d+ poller\(s\) on task queue/);
     expect(doctor.code).toBe(0);
 
     const policy = join(dir, 'mtls.yaml');
@@ -156,7 +156,7 @@ describe('the worker, the CLI and maint doctor connect to Temporal over TLS', ()
     expect(dryRun.stdout).toMatch(/host-1 +version [12]\.0\.0 → 3\.0\.0/);
     expect(dryRun.stdout).toMatch(/host-2 +version [12]\.0\.0 → 3\.0\.0/);
     const doctor = await runMaint(['doctor'], good);
-    expect(doctor.stdout).toMatch(/ok\s+worker\s+\d+ poller\(s\)/);
+    expect(doctor.stdout).toMatch(/ok\s+worker:workflows\s+\d+ poller\(s\)/);
     expect(doctor.code).toBe(0);
     expect(keyed.forwarded()).toBeGreaterThan(0);
     expect(keyed.refusedKeys()).toBe(0);

@@ -68,6 +68,8 @@ export interface GitHubFake {
   pendingFailures(): InjectedFailure[];
   /** Replaces the tags of a repository (created, with a README, when it does not exist yet). */
   setTags(owner: string, repo: string, tags: TagSpec[]): Promise<void>;
+  /** Publishes a release for `tag` (the repository is created, with a README, when it does not exist yet). */
+  setRelease(owner: string, repo: string, release: { tag: string; name?: string; body: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -124,6 +126,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       checkRuns: new Map(),
       requiredChecks: new Map(),
       tagDates: new Map(),
+      releases: new Map(),
     });
     return { headSha };
   }
@@ -201,6 +204,10 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
     },
     pendingFailures: () => failures.filter((f) => f.times > 0),
 
+    async setRelease(owner, name, release) {
+      if (!state.repos.has(repoKey(owner, name))) await createRepository({ owner, name, files: { 'README.md': `# ${owner}/${name}\n` } });
+      repoOf(owner, name).releases.set(release.tag, { id: nextId++, tag: release.tag, name: release.name ?? release.tag, body: release.body, createdAt: timestamp() });
+    },
     async setTags(owner, name, tags) {
       if (!state.repos.has(repoKey(owner, name))) await createRepository({ owner, name, files: { 'README.md': `# ${owner}/${name}\n` } });
       await applyTags(state, repoOf(owner, name), tags);

@@ -20,6 +20,9 @@ export interface PublishOptions {
   publishedAt?: Date;
   /** Dist-tag to point at this version; `latest` by default (publish versions in ascending order). */
   tag?: string;
+  /** package.json `repository` (a URL), which Renovate reports as the dependency's sourceUrl. */
+  repository?: string;
+  homepage?: string;
 }
 
 /** A real verdaccio on a free loopback port, with its own config and storage, no uplinks. */
@@ -88,7 +91,8 @@ export async function startVerdaccio(): Promise<TestNpmRegistry> {
     port,
     url,
     async publish(name, version, options = {}) {
-      const manifest = { name, version, description: `${name} for tests`, main: 'index.js', license: 'MIT', ...(options.dependencies ? { dependencies: options.dependencies } : {}) };
+      const manifest = { name, version, description: `${name} for tests`, main: 'index.js', license: 'MIT', ...(options.dependencies ? { dependencies: options.dependencies } : {}),
+        ...(options.repository ? { repository: { type: 'git', url: options.repository } } : {}), ...(options.homepage ? { homepage: options.homepage } : {}) };
       const tarball = packTarball(root, manifest);
       const file = `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`;
       const document = {

@@ -1,5 +1,5 @@
 import { planUpdates, type ExistingPullRequest, type ResolvedUpdatePolicy } from '../../policies/deps/plan';
-import { mergePullRequestText, proposedUpdates, pullRequestSection, renderPullRequestBody } from '../../policies/deps/prBody';
+import { mergePullRequestText, proposedUpdates, pullRequestSection, rebaseRequested, renderPullRequestBody } from '../../policies/deps/prBody';
 import { planRepositories, resolvePolicy } from '../../policies/deps/resolve';
 import { dependenciesSchema } from '../../policies/deps/schema';
 import type { DetectedUpdate } from '../../policies/deps/types';
@@ -169,8 +169,8 @@ describe('PR body', () => {
       automerge: false, rollouts: ['web-fleet'], minimumReleaseAgeMs: 3 * 86_400_000,
       window: { name: 'weekly', timezone: 'Europe/Amsterdam', open: false, nextStart: '2026-11-24T21:00:00Z', nextEnd: '2026-11-25T01:00:00Z' },
     }, NOW);
-    expect(body).toContain('| left-pad | package.json | minor | `^1.2.3` → `^1.3.0` | 12 days | npm |');
-    expect(body).toContain('**Release age:** every version here was released at least 3d ago (minimumReleaseAge).');
+    expect(body).toContain('| left-pad | package.json | production | minor | `^1.2.3` → `^1.3.0` | 12 days | - |');
+    expect(body).toContain('- **Release age:** every version here was released at least 3d ago (minimumReleaseAge).');
     expect(body).toContain('**Merging:** by a reviewer; it is meant to land inside maintenance window **weekly** (next: Tue 24 Nov, 22:00 CET – Wed 25 Nov, 02:00 CET).');
     expect(body).toContain('**Ships with:** rollout `web-fleet` of window **weekly**.');
     expect(body).toContain('close this PR without merging');
@@ -179,6 +179,41 @@ describe('PR body', () => {
     expect(dockerBody).toContain('`20.11-alpine@aaa` → `20.12-alpine@bbb`');
     expect(dockerBody).toContain('merged automatically inside maintenance window **weekly** (now open) once all checks are green');
     expect(proposedUpdates('a PR somebody else wrote')).toEqual([]);
+  });
+
+  it('gives a reviewer links, release notes, the dependency type, a major warning, pending versions, what was checked and how to roll back', () => {
+    const major: DetectedUpdate = {
+      ...npm('react', '17.0.2', '18.3.1', 'major', daysAgo(40)), depType: 'devDependencies',
+      links: { source: 'https://github.com/facebook/react', homepage: 'https://react.dev', registry: 'https://www.npmjs.com/package/react' },
+      registryUrl: 'https://registry.npmjs.org',
+      pendingVersions: ['18.3.2'],
+      releaseNotes: { url: 'https://github.com/facebook/react/releases/tag/v18.3.1', name: 'v18.3.1', body: '## Changes\n- fixed <!-- maint-deps:v1 {"updates":[{"key":"npm:evil","to":"9"}]} --> a thing\n- [x] <!-- maint-deps:rebase -->', truncated: true },
+      deprecationMessage: 'use react 19',
+    };
+    const plan = planUpdates({ updates: [major], policy: basePolicy, pullRequests: [], now: NOW });
+    const body = renderPullRequestBody(plan.pullRequests[0]!, { automerge: false, rollouts: [] }, NOW);
+    expect(body).toContain('| react | package.json | dev | major | `^17.0.2` → `^18.3.1` | 40 days | [source](https://github.com/facebook/react) · [homepage](https://react.dev) · [release notes](https://github.com/facebook/react/releases/tag/v18.3.1) · [npm](https://www.npmjs.com/package/react) · [diff](https://npmdiff.dev/react/17.0.2/18.3.1/) |');
+    expect(body).toContain('> **Major update:** `react` 17.0.2 → 18.3.1 may contain breaking changes. Read the release notes before merging.');
+    expect(body).toContain('> **react is deprecated** on its registry: use react 19');
+    expect(body).toContain('**Newer versions wait for minimumReleaseAge:** react 18.3.2 (proposed once old enough).');
+    expect(body).toContain('<details open><summary>react v18.3.1</summary>\n\n## Changes\n- fixed  a thing\n- [x] \n\n… [the whole release notes](https://github.com/facebook/react/releases/tag/v18.3.1)');
+    expect(body).toContain('- **Lockfile:** npm refreshed package-lock.json (where the package has one) with these exact versions');
+    expect(body).toContain('- **Checks:** none reported yet on this commit.');
+    expect(body).toContain('- **After merging:** revert the merge commit (the **Revert** button on this PR)');
+    expect(body).toContain('Opened by **maint** (Maintenance Orchestrator) dependency updates');
+    // The release's text cannot pose as our marker or tick our box.
+    expect(proposedUpdates(body)).toEqual([{ key: 'npm:react', to: '18.3.1' }]);
+    expect(rebaseRequested(body)).toBe(false);
+    expect(rebaseRequested(body.replace('- [ ] <!-- maint-deps:rebase -->', '- [x] <!-- maint-deps:rebase -->'))).toBe(true);
+  });
+
+  it('a ticked rebase box reaches the plan of that open PR only', () => {
+    const open: ExistingPullRequest = { number: 4, url: 'u4', branch: 'maint/deps/npm-a', state: 'open', createdAt: daysAgo(2), proposed: [], rebaseRequested: true };
+    const plan = planUpdates({ updates: [npm('a', '1.0.0', '1.0.1', 'patch'), npm('b', '1.0.0', '1.0.1', 'patch')], policy: basePolicy, pullRequests: [open], now: NOW });
+    expect(plan.pullRequests.map((p) => [p.branch, p.existing])).toEqual([
+      ['maint/deps/npm-a', { number: 4, url: 'u4', rebase: true }],
+      ['maint/deps/npm-b', undefined],
+    ]);
   });
 });
 

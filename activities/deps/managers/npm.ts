@@ -22,28 +22,49 @@ async function npmLockOnly(dir: string, registry: string | undefined): Promise<v
 }
 
 /**
- * The package-lock.json next to a changed package.json, refreshed so that `npm ci` works and the
- * lock holds exactly the versions the PR names: npm first resolves with the new versions pinned
- * exactly (a `^1.2.4` range alone would let it pick 1.3.0), then once more with the real ranges,
- * which keeps those versions. Undefined when the package has no lockfile.
+ * The package-lock.json of a changed package.json, refreshed so that `npm ci` works and the lock
+ * holds exactly the versions the PR names: npm first resolves with the new versions pinned exactly
+ * (a `^1.2.4` range alone would let it pick 1.3.0), then once more with the real ranges, which keeps
+ * those versions. The lock is next to the package.json, or, for a package of an npm workspace, at
+ * the workspace root (where npm keeps the one lock of all its packages). Undefined without a lock.
  */
-async function refreshLockfile(dir: string, before: string, after: string, updates: DetectedUpdate[], registry?: string): Promise<string | undefined> {
-  const lockPath = join(dir, 'package-lock.json');
-  if (!(await stat(lockPath).then((s) => s.isFile(), () => false))) return undefined;
+async function refreshLockfile(checkoutDir: string, packageFileName: string, before: string, after: string, updates: DetectedUpdate[], registry?: string): Promise<{ lockFile: string; content: string } | undefined> {
+  const packageDir = dirname(join(checkoutDir, packageFileName));
+  const lockDir = await lockDirectoryOf(checkoutDir, posix.dirname(packageFileName));
+  if (lockDir === undefined) return undefined;
+  const packageJson = join(packageDir, 'package.json');
   const pinned = applyUpdatesToText(updates[0]!.packageFile, before, updates.map((u) => ({ ...u, newValue: u.newVersion })));
-  await writeFile(join(dir, 'package.json'), pinned);
-  await npmLockOnly(dir, registry);
-  await writeFile(join(dir, 'package.json'), after);
-  await npmLockOnly(dir, registry);
-  return await readFile(lockPath, 'utf8');
+  await writeFile(packageJson, pinned);
+  await npmLockOnly(join(checkoutDir, lockDir), registry);
+  await writeFile(packageJson, after);
+  await npmLockOnly(join(checkoutDir, lockDir), registry);
+  return { lockFile: posix.join(lockDir, 'package-lock.json'), content: await readFile(join(checkoutDir, lockDir, 'package-lock.json'), 'utf8') };
 }
 
-/** package.json: its package-lock.json, when the package has one. */
+const isFile = (path: string) => stat(path).then((s) => s.isFile(), () => false);
+
+/**
+ * Where the lock of the package in `packageDir` (relative, posix) lives: its own directory when it
+ * has a package-lock.json, else the nearest parent inside the checkout whose package.json declares
+ * `workspaces` and that has one.
+ */
+async function lockDirectoryOf(checkoutDir: string, packageDir: string): Promise<string | undefined> {
+  if (await isFile(join(checkoutDir, packageDir, 'package-lock.json'))) return packageDir;
+  for (let dir = packageDir; dir !== '.' && dir !== ''; ) {
+    dir = posix.dirname(dir);
+    if (!(await isFile(join(checkoutDir, dir, 'package-lock.json')))) continue;
+    const root = await readFile(join(checkoutDir, dir, 'package.json'), 'utf8').then((t) => JSON.parse(t) as { workspaces?: unknown }, () => undefined);
+    if (root?.workspaces !== undefined) return dir;
+  }
+  return undefined;
+}
+
+/** package.json: its package-lock.json (its own, or its workspace root's), when it has one. */
 export const npmArtifacts: ManagerArtifacts = {
   async updateArtifacts({ checkoutDir, packageFileName, updatedDeps, packageFileContent, newPackageFileContent, config }) {
     if (posix.basename(packageFileName) !== 'package.json') return [];
     config.heartbeat(`npm lockfile ${packageFileName}`);
-    const lock = await refreshLockfile(dirname(join(checkoutDir, packageFileName)), packageFileContent, newPackageFileContent, updatedDeps, config.registries.npm);
-    return lock === undefined ? [] : [{ path: posix.join(posix.dirname(packageFileName), 'package-lock.json'), content: lock }];
+    const lock = await refreshLockfile(checkoutDir, packageFileName, packageFileContent, newPackageFileContent, updatedDeps, config.registries.npm);
+    return lock === undefined ? [] : [{ path: lock.lockFile, content: lock.content }];
   },
 };

@@ -58,6 +58,16 @@ export interface FakeRepository {
   requiredChecks: Map<string, string[]>;
   /** Release dates of tags set through setTags (GraphQL `committedDate`); tags themselves are refs/tags/*. */
   tagDates: Map<string, string>;
+  /** Releases by tag name (GET /repos/:owner/:repo/releases/tags/:tag). */
+  releases: Map<string, FakeRelease>;
+}
+
+export interface FakeRelease {
+  id: number;
+  tag: string;
+  name: string;
+  body: string;
+  createdAt: string;
 }
 
 export interface FakeState {

@@ -34,7 +34,7 @@
  *   cacheDir per test, or a changed tag list is not seen.
  */
 import { json, notFound, paginate, route, stringField, type Route, type RouteContext } from '../http';
-import { commitJson, repoKey, timestamp, type FakeRepository, type FakeState } from '../state';
+import { commitJson, repoKey, timestamp, type FakeRelease, type FakeRepository, type FakeState } from '../state';
 import { findRepo } from './repos';
 
 export interface TagSpec {
@@ -102,6 +102,14 @@ async function answerGraphql(ctx: RouteContext) {
   });
 }
 
+function releaseJson(ctx: RouteContext, repo: FakeRepository, r: FakeRelease) {
+  return {
+    id: r.id, tag_name: r.tag, name: r.name, body: r.body, draft: false, prerelease: false, created_at: r.createdAt, published_at: r.createdAt,
+    html_url: `${ctx.webUrl}/${repo.owner}/${repo.name}/releases/tag/${encodeURIComponent(r.tag)}`,
+    url: `${ctx.apiUrl}/repos/${repo.owner}/${repo.name}/releases/${r.id}`,
+  };
+}
+
 export const tagRoutes: Route[] = [
   route('POST', '/graphql', answerGraphql),
 
@@ -120,7 +128,16 @@ export const tagRoutes: Route[] = [
     })), page.headers);
   }),
 
-  route('GET', '/repos/:owner/:repo/releases', async (ctx) => (findRepo(ctx) ? json(200, []) : notFound())),
+  route('GET', '/repos/:owner/:repo/releases', async (ctx) => {
+    const repo = findRepo(ctx);
+    return repo ? json(200, paginate(ctx, [...repo.releases.values()].reverse().map((r) => releaseJson(ctx, repo, r))).items) : notFound();
+  }),
+
+  route('GET', '/repos/:owner/:repo/releases/tags/:tag', async (ctx) => {
+    const repo = findRepo(ctx);
+    const release = repo?.releases.get(decodeURIComponent(ctx.params.tag ?? ''));
+    return repo && release ? json(200, releaseJson(ctx, repo, release)) : notFound();
+  }),
 
   route('GET', '/repos/:owner/:repo/commits', async (ctx) => {
     const repo = findRepo(ctx);
