@@ -5,7 +5,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
+import { freePort } from '../../harness/ports';
 import type { WindowStatus } from '../../policies/windows/types';
 import { runMaint, startMaint, type CliResult, type LongRunning } from '../helpers/cli';
 import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
@@ -53,9 +55,17 @@ async function startReceiver(answer: (req: Request, index: number) => number): P
   return { url: `http://127.0.0.1:${port}`, requests, accepted, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** The Temporal CLI against the test server. */
+/**
+ * A Temporal dev server of this file's own: its schedules hold encrypted payloads, which a client
+ * without the key cannot list (and this one, with the key, refuses others' plain ones), so they
+ * must not share a namespace with the other tests' schedules.
+ */
+let temporalServer: TestWorkflowEnvironment | undefined;
+let temporalAddress = '';
+
+/** The Temporal CLI against this file's server. */
 async function temporal(args: string[]): Promise<string> {
-  const { stdout } = await run(process.env.MAINT_TEST_TEMPORAL_CLI!, [...args, '--address', process.env.MAINT_TEST_TEMPORAL_ADDRESS!], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(process.env.MAINT_TEST_TEMPORAL_CLI!, [...args, '--address', temporalAddress], { maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
 
@@ -135,6 +145,11 @@ describe('no secret anywhere: a window with e-mail, signed webhook and Slack cha
   const none = (where: string) => ({ where, found: [] });
 
   beforeAll(async () => {
+    const port = await freePort();
+    temporalServer = await TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: process.env.MAINT_TEST_TEMPORAL_CLI! }, ip: '127.0.0.1', port, ui: false, extraArgs: ['--log-level', 'error'] },
+    });
+    temporalAddress = `127.0.0.1:${port}`;
     fx = await startRolloutFixture(1);
     smtp = await startSmtpServer({ auth: { user: 'maint', password: smtpPassword } });
     webhook = await startReceiver((req) => {
@@ -158,7 +173,7 @@ describe('no secret anywhere: a window with e-mail, signed webhook and Slack cha
     writeFileSync(join(dir, 'inventory.yaml'), fx.fleet.inventoryYaml());
     writeFileSync(join(dir, 'patch.yaml'), fx.policyYaml(`name: vault-patch-${suffix}\n`));
     const taskQueue = uniqueTaskQueue('no-secrets');
-    const common = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: taskQueue, MAINT_SECRET_DIRS: secretDir, MAINT_SECRET_ENV_PREFIX: 'ACME_' };
+    const common = { TEMPORAL_ADDRESS: temporalAddress, MAINT_TASK_QUEUE: taskQueue, MAINT_SECRET_DIRS: secretDir, MAINT_SECRET_ENV_PREFIX: 'ACME_' };
     // The CLI reads the key from a file, the worker from its environment: both references work.
     cliEnv = { ...common, MAINT_PAYLOAD_KEY: '', MAINT_PAYLOAD_KEY_FILE: join(secretDir, 'payload-key') };
     worker = startMaint(['worker'], {
@@ -172,6 +187,7 @@ describe('no secret anywhere: a window with e-mail, signed webhook and Slack cha
     await temporal(['schedule', 'delete', '-s', `window-${WINDOW}`]).catch(() => undefined);
     await Promise.all([smtp?.close(), webhook?.close(), slack?.close()]);
     await fx?.stop();
+    await temporalServer?.teardown();
   });
 
   it('runs the window (notices on every channel, the rollout), and no secret value is in a history, the schedule, the log, the CLI\'s output or a notice', async () => {
