@@ -10,6 +10,7 @@ import { DateTime } from 'luxon';
 import { freePort } from '../../harness/ports';
 import type { WindowStatus } from '../../policies/windows/types';
 import { runMaint, startMaint, type CliResult, type LongRunning } from '../helpers/cli';
+import { b64, payloadsIn } from '../helpers/payloads';
 import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { uniqueTaskQueue } from '../helpers/temporal';
@@ -69,17 +70,6 @@ async function temporal(args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Every payload (metadata and data) in the CLI's JSON of a history or schedule. */
-function payloadsIn(value: unknown, out: Array<{ metadata: Record<string, string>; data?: string }> = []): typeof out {
-  if (Array.isArray(value)) value.forEach((v) => payloadsIn(v, out));
-  else if (value !== null && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if (o.metadata !== undefined && typeof o.metadata === 'object' && ('data' in o || 'encoding' in (o.metadata as object))) out.push(o as never);
-    else Object.values(o).forEach((v) => payloadsIn(v, out));
-  }
-  return out;
-}
-const b64 = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('utf8');
 
 /**
  * One maintenance window with every kind of channel and a rollout on a real sshd host, run by a

@@ -9,6 +9,7 @@ import { EncryptionCodec, payloadKey } from '../../control/codec';
 import { freePort } from '../../harness/ports';
 import { rolloutWorkflowId } from '../../workflows/patchRollout';
 import { runMaint, startMaint, type LongRunning } from '../helpers/cli';
+import { b64, payloadsIn } from '../helpers/payloads';
 import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { until } from '../helpers/until';
@@ -36,17 +37,6 @@ async function temporal(args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Every payload (an object with metadata and data) in a history as the CLI prints it raw. */
-function payloadsIn(value: unknown, out: Array<{ metadata: Record<string, string>; data?: string }> = []): typeof out {
-  if (Array.isArray(value)) value.forEach((v) => payloadsIn(v, out));
-  else if (value !== null && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if (o.metadata !== undefined && typeof o.metadata === 'object' && ('data' in o || 'encoding' in (o.metadata as object))) out.push(o as never);
-    else Object.values(o).forEach((v) => payloadsIn(v, out));
-  }
-  return out;
-}
-const b64 = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('utf8');
 
 describe('payload encryption end to end: a worker with MAINT_PAYLOAD_KEY, real sshd hosts, the codec server', () => {
   let fx: RolloutFixture;
