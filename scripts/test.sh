@@ -13,6 +13,8 @@ ensure_os_packages ansible-playbook ansible-core /usr/bin/time time curl curl /u
 ensure_os_packages /usr/lib/postgresql/15/bin/initdb postgresql
 # test/workflows/become.test.ts: rollouts as a non-root user through Debian's real sudo.
 ensure_os_packages /usr/bin/sudo sudo visudo sudo
+# … and through OpenBSD's doas (Debian's opendoas): the same rollouts with `become: {method: doas}`.
+ensure_os_packages /usr/bin/doas opendoas
 # test/activities/dnfStrategy.test.ts: Debian's dnf 4, rpm (rpmbuild), createrepo_c/modifyrepo_c and the
 # needs-restarting plugin (checked by its directory: dnf plugins are not executables).
 ensure_os_packages dnf dnf rpmbuild rpm createrepo_c createrepo-c /usr/lib/python3/dist-packages/dnf-plugins dnf-plugins-core

@@ -6,15 +6,15 @@ const unixUser = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, 'expected a
 
 /**
  * Privilege escalation on a host (Ansible's `become`): commands that change the host run as
- * `user` through `method`, never asking for a password (`sudo -n`): a host whose sudo wants one
- * is failed in preflight instead of hanging.
+ * `user` through `method`, never asking for a password (`sudo -n`, `doas -n`): a host whose sudo
+ * or doas wants one is failed in preflight instead of hanging.
  */
 export const becomeSchema = z
   .strictObject({
-    method: z.literal('sudo').default('sudo').describe('How to become `user`: sudo (run non-interactively, `sudo -n`).'),
+    method: z.enum(['sudo', 'doas']).default('sudo').describe('How to become `user`: sudo or doas (OpenBSD\'s, Debian package opendoas), always non-interactively (`-n`).'),
     user: unixUser.default('root').describe('The user commands that change the host run as (default root).'),
   })
-  .describe('Run commands that change the host (apt, dnf, jobs, reboot, version records) through sudo as `user`. Needs a NOPASSWD sudoers rule for the SSH user.');
+  .describe('Run commands that change the host (apt, dnf, jobs, reboot, version records) through sudo or doas as `user`. Needs a NOPASSWD sudoers rule (`permit nopass` doas rule) for the SSH user.');
 
 export type Become = z.output<typeof becomeSchema>;
 
@@ -22,7 +22,8 @@ export type Become = z.output<typeof becomeSchema>;
 export const PRIVATE_JOB_DIR = '/var/lib/maint';
 
 /**
- * `command` as the become user, for the host's shell. sudo's env_reset drops the SSH session's
+ * `command` as the become user, for the host's shell. sudo's env_reset (and doas, which keeps only
+ * a few variables unless told) drops the SSH session's
  * environment, so the job directory ($MAINT_JOB_DIR, where the session sets it; as root by default
  * {@link PRIVATE_JOB_DIR}) is passed on explicitly, with MAINT_JOB_DIR_PRIVATE: the job runner then
  * refuses a directory that is not the become user's own (mode 0700, no symlink). Everything else
@@ -31,12 +32,19 @@ export const PRIVATE_JOB_DIR = '/var/lib/maint';
 export function becomeCommand(command: string, become: Become | undefined): string {
   if (become === undefined) return command;
   const jobDir = become.user === 'root' ? `\${MAINT_JOB_DIR:-${PRIVATE_JOB_DIR}}` : '${MAINT_JOB_DIR:-}';
-  return `sudo -n -u ${shellQuote(become.user)} -- env "MAINT_JOB_DIR=${jobDir}" MAINT_JOB_DIR_PRIVATE=1 sh -c ${shellQuote(command)}`;
+  return `${become.method} -n -u ${shellQuote(become.user)} -- env "MAINT_JOB_DIR=${jobDir}" MAINT_JOB_DIR_PRIVATE=1 sh -c ${shellQuote(command)}`;
 }
 
-/** A script printing `become=ok`, `become=missing` (no sudo) or `become=failed <sudo's first line>`. */
+/** The rule that lets `user` become `become.user` without a password, and where it goes. */
+function passwordlessRule(user: string, become: Become): string {
+  return become.method === 'doas'
+    ? `\`permit nopass ${user} as ${become.user}\` in /etc/doas.conf`
+    : `\`${user} ALL=(${become.user}) NOPASSWD: ALL\` in /etc/sudoers.d/maint`;
+}
+
+/** A script printing `become=ok`, `become=missing` (no sudo/doas) or `become=failed <its first line>`. */
 export function becomeProbeScript(become: Become): string {
-  return `if ! command -v sudo >/dev/null 2>&1; then echo become=missing; elif b=$(${becomeCommand('true', become)} 2>&1 < /dev/null); then echo become=ok; else printf 'become=failed %s\\n' "$(printf '%s\\n' "$b" | head -n 1)"; fi`;
+  return `if ! command -v ${become.method} >/dev/null 2>&1; then echo become=missing; elif b=$(${becomeCommand('true', become)} 2>&1 < /dev/null); then echo become=ok; else printf 'become=failed %s\\n' "$(printf '%s\\n' "$b" | head -n 1)"; fi`;
 }
 
 /**
@@ -45,11 +53,14 @@ export function becomeProbeScript(become: Become): string {
  */
 export function becomeProblem(host: string, user: string, become: Become, probe: string | undefined): string | undefined {
   if (probe === 'ok') return undefined;
-  const rule = `\`${user} ALL=(${become.user}) NOPASSWD: ALL\` in /etc/sudoers.d/maint`;
-  if (probe === 'missing') return `${host}: sudo is not installed, and the inventory says to become ${become.user} with it: install sudo and add a NOPASSWD rule for ${user} (e.g. ${rule})`;
+  const m = become.method;
+  const rule = passwordlessRule(user, become);
+  const what = m === 'doas' ? 'a nopass rule' : 'a NOPASSWD rule';
+  if (probe === 'missing') return `${host}: ${m} is not installed, and the inventory says to become ${become.user} with it: install ${m === 'doas' ? 'doas (Debian: opendoas)' : 'sudo'} and add ${what} for ${user} (e.g. ${rule})`;
   const said = (probe ?? '').replace(/^failed ?/, '').trim();
-  if (/password is required|a terminal is required/i.test(said)) {
-    return `sudo needs a password for ${user} on ${host}: add a NOPASSWD rule for ${user} (e.g. ${rule})`;
+  // sudo: "a password is required"; doas -n with a rule that is not nopass: "Authentication required".
+  if (/password is required|a terminal is required|authentication required/i.test(said)) {
+    return `${m} needs a password for ${user} on ${host}: add ${what} for ${user} (e.g. ${rule})`;
   }
-  return `sudo -n refused to run commands as ${become.user} for ${user} on ${host}${said ? ` (${said})` : ''}: add a NOPASSWD rule for ${user} (e.g. ${rule})`;
+  return `${m} -n refused to run commands as ${become.user} for ${user} on ${host}${said ? ` (${said})` : ''}: add ${what} for ${user} (e.g. ${rule})`;
 }

@@ -40,6 +40,7 @@ describe('become (privilege escalation)', () => {
       throw new Error('accepted');
     };
     expect(bad('{method: su}')).toEqual(['defaults.become.method']);
+    expect(bad('{method: pkexec}')).toEqual(['defaults.become.method']);
     expect(bad('{user: "root; id"}')).toEqual(['defaults.become.user']);
     expect(bad('{password: x}')).toEqual(['defaults.become.password']);
   });
@@ -65,6 +66,18 @@ describe('become (privilege escalation)', () => {
     expect(becomeProblem('web-1', 'ops', SUDO, 'failed Sorry, user ops is not allowed to execute')).toMatch(/^sudo -n refused to run commands as root for ops on web-1 \(Sorry, user ops is not allowed to execute\)/);
     // A facts read without the probe (an older worker's) is no proof that become works.
     expect(becomeProblem('web-1', 'ops', SUDO, undefined)).toMatch(/^sudo -n refused/);
+  });
+
+  it('runs a command through doas -n the same way, and says what to add to doas.conf', () => {
+    const DOAS = { method: 'doas' as const, user: 'root' };
+    expect(becomeCommand('id -u', DOAS)).toBe('doas -n -u root -- env "MAINT_JOB_DIR=${MAINT_JOB_DIR:-/var/lib/maint}" MAINT_JOB_DIR_PRIVATE=1 sh -c \'id -u\'');
+    expect(becomeProblem('web-1', 'ops', DOAS, 'failed doas: Authentication required')).toBe(
+      'doas needs a password for ops on web-1: add a nopass rule for ops (e.g. `permit nopass ops as root` in /etc/doas.conf)',
+    );
+    expect(becomeProblem('web-1', 'ops', DOAS, 'failed doas: Operation not permitted')).toBe(
+      'doas -n refused to run commands as root for ops on web-1 (doas: Operation not permitted): add a nopass rule for ops (e.g. `permit nopass ops as root` in /etc/doas.conf)',
+    );
+    expect(becomeProblem('web-1', 'ops', DOAS, 'missing')).toMatch(/^web-1: doas is not installed, .*install doas \(Debian: opendoas\) and add a nopass rule for ops/);
   });
 
   it('tries become in the facts script only where the host has one; hostReadiness reports it first', () => {

@@ -20,13 +20,17 @@ import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../h
  * what runs through `become` can change them. Each test's users are made for this file and
  * removed after it, with their sudoers drop-ins.
  */
-describe('become: rollouts as a non-root user through sudo', () => {
+describe('become: rollouts as a non-root user through sudo and doas', () => {
   let env: TestWorkflowEnvironment;
   let fx: RolloutFixture;
   /** Has `NAME ALL=(root) NOPASSWD: ALL`, as the README tells operators to add. */
   let ops: HostUser;
   /** Has no sudoers rule at all. */
   let nobody: HostUser;
+  /** Has `permit nopass NAME as root` in /etc/doas.conf (and no sudoers rule). */
+  let doasOps: HostUser;
+  /** Has `permit NAME as root` in /etc/doas.conf: doas -n refuses without a password. */
+  let doasPassword: HostUser;
   // The fixture's commands read $MAINT_HOST_DIR (the hosts' stand-in filesystem), which sudo's
   // env_reset would drop; the job directory ($MAINT_JOB_DIR) the runner passes on itself.
   const keepEnv = ['MAINT_HOST_DIR', 'MAINT_HOST_NAME'];
@@ -35,17 +39,21 @@ describe('become: rollouts as a non-root user through sudo', () => {
     env = await connectTestEnv();
     ops = createHostUser({ sudo: 'NOPASSWD', keepEnv });
     nobody = createHostUser();
-    fx = await startRolloutFixture(2, { user: ops.name, alsoUsers: [nobody.name] });
+    doasOps = createHostUser({ doas: 'nopass', keepEnv });
+    doasPassword = createHostUser({ doas: 'password', keepEnv });
+    fx = await startRolloutFixture(2, { user: ops.name, alsoUsers: [nobody.name, doasOps.name, doasPassword.name] });
   });
   beforeEach(() => fx.reset());
   afterAll(async () => {
     await fx?.stop();
     ops?.remove();
     nobody?.remove();
+    doasOps?.remove();
+    doasPassword?.remove();
     await env?.teardown();
   });
 
-  const asUser = (user: HostUser): ResolvedHost[] => fx.hosts.map((h) => ({ ...h, user: user.name, become: { method: 'sudo' as const, user: 'root' } }));
+  const asUser = (user: HostUser, method: 'sudo' | 'doas' = 'sudo'): ResolvedHost[] => fx.hosts.map((h) => ({ ...h, user: user.name, become: { method, user: 'root' } }));
 
   async function rollout(hosts: ResolvedHost[], overrides: string): Promise<RolloutReport> {
     const taskQueue = uniqueTaskQueue('become');
@@ -141,5 +149,31 @@ describe('become: rollouts as a non-root user through sudo', () => {
       expect(existsSync(fx.fleet.hosts[i]!.jobDir)).toBe(false);
     }
     expect(inDefaultJobDir(report.rolloutId)).toEqual([]);
+  });
+
+  it('patches and rolls back through doas as it does through sudo', async () => {
+    fx.makeUnhealthy(1, '2.0.0');
+    const report = await rollout(asUser(doasOps, 'doas'), 'waves: {canary: 1, batches: [1]}\nrollback: {scope: batch}\nfailureThreshold: 1\n');
+    expect(report.hosts.map((h) => [h.name, h.state])).toEqual([['host-1', 'healthy'], ['host-2', 'rolled-back']]);
+    expect([fx.version(0), fx.version(1)]).toEqual(['2.0.0', '1.0.0']);
+    expect([fx.applyCount(0), fx.applyCount(1)]).toEqual([1, 1]);
+    for (const host of fx.fleet.hosts) {
+      expect(statSync(join(host.dir, 'apply.log')).uid).toBe(0);
+      expect(readdirSync(host.jobDir).some((f) => f.endsWith('.record.json'))).toBe(true);
+      expect(statSync(host.jobDir).uid).toBe(0);
+      expect(statSync(host.jobDir).mode & 0o777).toBe(0o700);
+    }
+    expect(inDefaultJobDir(report.rolloutId)).toEqual([]);
+  });
+
+  it('fails a doas user whose rule is not nopass in preflight, saying what to add, before anything changes', async () => {
+    const report = await rollout(asUser(doasPassword, 'doas'), 'waves: {canary: 1, batches: [1]}\nfailureThreshold: 5\n');
+    for (const [i, h] of report.hosts.entries()) {
+      expect(h.state).toBe('failed');
+      expect(h.error).toContain(`doas needs a password for ${doasPassword.name} on ${h.name}: add a nopass rule for ${doasPassword.name} (e.g. \`permit nopass ${doasPassword.name} as root\` in /etc/doas.conf)`);
+      expect(fx.version(i)).toBe('1.0.0');
+      expect(fx.applyCount(i)).toBe(0);
+      expect(fx.outOfService(i)).toEqual([]);
+    }
   });
 });
