@@ -4,7 +4,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { formatProblems } from '../policies/common/errors';
 import { organisationSchema, type WindowDefinition } from '../policies/organisation/schema';
 import { channelWarnings, planOrganisation, type LoadedOrganisationFile, type WindowAttachments } from '../policies/organisation/plan';
-import { rolloutPolicySchema } from '../policies/rollout/policy';
+import { rolloutPolicySchema, targetProblems } from '../policies/rollout/policy';
 import type { WindowPlan } from '../policies/windows/types';
 import { blackoutsFromICalendar } from '../policies/windows/blackoutCalendar';
 import { overlappingLaunches } from '../policies/windows/launches';
@@ -92,7 +92,15 @@ async function readAttachments(w: WindowDefinition, file: string, index: number,
     }
     const source = policySource(policy, policyFile);
     // Fail now, not at 22:00 on the night: the inventory must be readable (a live source is read by the worker).
-    if (!hostSourceUnit(source).live) await readHosts(source, policy.targets.selector);
+    // and what the policy cannot do with those hosts (a canary larger than them, a missing tag) is
+    // said now too, as `maint rollout start` says it, instead of a clipped canary on the night.
+    if (!hostSourceUnit(source).live) {
+      const problems = targetProblems(policy, await readHosts(source, policy.targets.selector));
+      if (problems.length > 0) {
+        throw new InvalidInputError(`${formatProblems(file, [{ path: `windows[${index}].tasks[${i}].policy`, message: `cannot use ${task.policy} with the hosts it targets now` }])}
+${formatProblems(policyFile, problems)}`);
+      }
+    }
     // By reference: the hosts are read on the night, as they are then.
     rollouts.push({ policy, targets: rolloutTargets(policy, source) });
   }

@@ -38,10 +38,16 @@ export const dnfStrategySchema = z.strictObject({
   packages: packagesSchema,
 });
 
+/**
+ * A version label the command strategy puts in commands as {{target}} / {{previous}}: one shell word
+ * (templates quote it) that cannot be read as an option either, so it never begins with "-".
+ */
+export const VERSION_LABEL = /^[A-Za-z0-9][A-Za-z0-9._:+~-]{0,127}$/;
+
 export const commandStrategySchema = z
   .strictObject({
     kind: z.literal('command'),
-    target: z.string().regex(/^[A-Za-z0-9._:+~-]{1,128}$/, 'expected a version label like 2.0.0').describe('The version every host should end on; {{target}} in the commands.'),
+    target: z.string().regex(VERSION_LABEL, 'expected a version label like 2.0.0 (letters, digits and . _ : + ~ -, beginning with a letter or digit)').describe('The version every host should end on; {{target}} in the commands.'),
     check: commandTemplate.describe('Prints the installed version (first line of stdout). A host already at the target is not patched again.'),
     apply: commandTemplate.describe('Installs {{target}}.'),
     rollback: commandTemplate.describe('Puts back {{previous}}, the version `check` printed before apply.'),
@@ -112,7 +118,7 @@ export const rolloutPolicySchema = z
         interval: timerDurationSchema.prefault(2),
         timeout: timeoutSchema.prefault(5).describe('Per check attempt.'),
         consecutiveSuccesses: z.number().int().min(1).max(100).default(3),
-        deadline: durationSchema.prefault(120).describe('A host not healthy by then has failed.'),
+        deadline: durationSchema.refine((ms) => ms > 0, 'expected a deadline above 0: a host must have time to turn healthy (omit it for the default, 2m)').prefault(120).describe('A host not healthy by then has failed.'),
       })
       .prefault({}),
     hooks: z

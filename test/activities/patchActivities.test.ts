@@ -146,6 +146,17 @@ describe('patch activities on a real sshd host', () => {
       rmSync(blocker, { recursive: true, force: true });
     }
   });
+  it('refuses a version `check` prints that a rollback command would read as an option, before anything changes', async () => {
+    const host = fleet.hosts[0]!;
+    writeFileSync(join(host.dir, 'version'), '--no-preserve-root\n');
+    rmSync(join(host.dir, 'applies'), { force: true });
+    const input = { rolloutId: `test-patch-${randomUUID()}`, execution: randomUUID(), host, strategy, commandTimeoutMs: 60_000 };
+    await expect(inExecution().recordVersions(input)).rejects.toThrow(
+      `${host.name}: \`check\` printed "--no-preserve-root", which begins with "-": a rollback would pass it to your rollback command as {{previous}}, where it would read as an option; refusing before anything changes`,
+    );
+    expect(readFileSync(join(host.dir, 'version'), 'utf8').trim()).toBe('--no-preserve-root');
+    expect(existsSync(join(host.dir, 'applies'))).toBe(false);
+  });
   it('never reads or writes a version record through a symbolic link planted at its path, and changes nothing', async () => {
     const host = fleet.hosts[0]!;
     writeFileSync(join(host.dir, 'version'), '1.0.0\n');

@@ -7,6 +7,10 @@ import { inventorySchema } from '../../policies/inventory/hosts';
 import { pulumiOutputsSchema } from '../../policies/inventory/pulumiOutputs';
 import { rolloutPolicySchema, targetProblems } from '../../policies/rollout/policy';
 import { renderCommand, renderHost, renderUrl } from '../../policies/common/templates';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadOrganisation } from '../../control/organisation';
 
 const POLICY = `apiVersion: maint/v1
 kind: RolloutPolicy
@@ -56,6 +60,8 @@ describe('bad input that used to get through: a clear error naming file, path an
     ['commandTimeout: 0 (would disable the remote timeout)', `${POLICY}commandTimeout: 0\n`, 'policy.yaml:6:17: commandTimeout: expected a timeout above 0 (omit it for the default)'],
     ['a health check timeout of 0', `${POLICY}health: {timeout: 0s}\n`, 'policy.yaml:6:19: health.timeout: expected a timeout above 0'],
     ['a reboot timeout of 0', `${POLICY}reboot: {mode: always, timeout: 0ms}\n`, 'policy.yaml:6:33: reboot.timeout: expected a timeout above 0'],
+    ['a command target beginning with "-" (an option to the apply command)', POLICY.replace('strategy: {kind: apt, packages: security}', 'strategy: {kind: command, target: "-rf", check: cat v, apply: "install {{target}}", rollback: "install {{previous}}"}') + '\n', 'strategy.target: expected a version label like 2.0.0 (letters, digits and . _ : + ~ -, beginning with a letter or digit)'],
+    ['a health deadline of 0 (every host would fail at once)', `${POLICY}health: {deadline: 0}\n`, 'policy.yaml:6:20: health.deadline: expected a deadline above 0'],
     ['a service gate with a command check', `${POLICY}serviceGate: {checks: [{kind: command, command: "true"}]}\n`, 'serviceGate.checks[0].kind: a service gate watches the service from the worker: http or tcp checks only'],
     ['a service gate on one host', `${POLICY}serviceGate: {checks: [{kind: http, url: "http://{{host.address}}/"}]}\n`, 'serviceGate.checks[0].url: a service gate watches the whole service, not one host: no {{host.…}}'],
     ['a service gate tcp check without its host', `${POLICY}serviceGate: {checks: [{kind: tcp, port: 443}]}\n`, 'serviceGate.checks[0].host: a service gate watches the whole service, not one host: no {{host.…}} (a tcp check needs its `host`)'],
@@ -100,6 +106,38 @@ describe('a policy that does not fit the hosts it targets: refused before anythi
 
   it('a canary as large as the fleet, and tags every host has, are fine', () => {
     expect(planMessage('waves: {canary: 3}\nhooks: {drain: "lbctl remove {{host.tags.role}}"}\n')).toBe('');
+  });
+});
+
+describe("a window's rollout task whose policy does not fit its hosts: maint apply refuses it (was: a clipped canary on the night)", () => {
+  it('names the organisation file and task, then the policy file and what does not fit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'maint-badtask-'));
+    try {
+      writeFileSync(join(dir, 'inventory.yaml'), `apiVersion: maint/v1\nkind: Inventory\nhosts:\n  - {name: web-1, address: 10.0.0.5, hostKey: '${KEY}', tags: {role: web}}\n  - {name: web-2, address: 10.0.0.6, hostKey: '${KEY}', tags: {role: web}}\n`);
+      writeFileSync(join(dir, 'roll.yaml'), `${POLICY}waves: {canary: 3}\n`);
+      const org = join(dir, 'maint.yaml');
+      writeFileSync(org, `apiVersion: maint/v1
+kind: Organisation
+organisation: {name: Acme, contact: {email: support@acme.example}}
+services: [{name: shop}]
+windows:
+  - name: shop-nightly
+    timezone: UTC
+    recurrence: {kind: weekly, days: [tue], at: "22:00"}
+    duration: 2h
+    services: [shop]
+    notices: {leadTimes: [1h]}
+    tasks: [{kind: rollout, policy: roll.yaml}]
+`);
+      await expect(loadOrganisation([org])).rejects.toThrow(
+        `${org} is invalid (1 problem):\n  ${org}: windows[0].tasks[0].policy: cannot use roll.yaml with the hosts it targets now\n`
+        + `${join(dir, 'roll.yaml')} is invalid (1 problem):\n  ${join(dir, 'roll.yaml')}: waves.canary: a canary of 3 hosts is more than the 2 hosts the targets select: expected at most 2`,
+      );
+      writeFileSync(join(dir, 'roll.yaml'), `${POLICY}waves: {canary: 2}\n`);
+      expect((await loadOrganisation([org])).windows.map((w) => w.name)).toEqual(['shop-nightly']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

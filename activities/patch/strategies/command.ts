@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { ApplicationFailure } from '@temporalio/activity';
+import { FAILURE } from '../../../policies/common/failures';
 import type { commandStrategySchema } from '../../../policies/rollout/policy';
 import { renderCommand } from '../../../policies/common/templates';
 import { changeThenRunChecked, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
@@ -36,6 +38,14 @@ export const commandStrategy: PatchStrategy<CommandStrategy> = {
 
   async record(ctx, s): Promise<VersionRecord> {
     const current = await installed(ctx, s);
+    // What `check` prints now is what a rollback puts back as {{previous}}: one shell word whatever
+    // it holds (templates quote it), but one beginning with "-" a command would take for an option.
+    if (current.startsWith('-')) {
+      throw ApplicationFailure.nonRetryable(
+        `${ctx.host.name}: \`check\` printed ${JSON.stringify(current.slice(0, 80))}, which begins with "-": a rollback would pass it to your rollback command as {{previous}}, where it would read as an option; refusing before anything changes`,
+        FAILURE.HostStateInvalid,
+      );
+    }
     return { before: { [COMPONENT]: current }, target: current === s.target ? {} : { [COMPONENT]: s.target } } satisfies VersionRecord;
   },
 
