@@ -1,4 +1,5 @@
 import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleOptions, type ScheduleUpdateOptions } from '@temporalio/client';
+import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { MANAGED_BY } from '../policies/windows/types';
 
 /**
@@ -8,6 +9,43 @@ import { MANAGED_BY } from '../policies/windows/types';
  * is updated in place, so its id, history and next runs stay.
  */
 export type ScheduleChange = 'create' | 'update' | 'unchanged';
+
+/** A listed schedule: its id, memo and note. */
+export interface ListedSchedule {
+  scheduleId: string;
+  memo: Record<string, unknown>;
+  note: string | undefined;
+}
+
+/**
+ * Every schedule of the namespace with its memo, like `client.schedule.list()` — except that a
+ * schedule whose memo this client cannot decode (encrypted with a key it lacks, or in clear where it
+ * requires encryption: another deployment's) is left out and counted in `undecodable`, instead of
+ * failing the whole list. `maint apply` and `maint serve` of one deployment then never stop working
+ * because another one shares the namespace; their own schedules are always looked up by id too,
+ * where a decoding failure is reported.
+ */
+export async function listSchedules(client: Client): Promise<{ schedules: ListedSchedule[]; undecodable: string[] }> {
+  const schedules: ListedSchedule[] = [];
+  const undecodable: string[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listSchedules({ namespace: client.options.namespace, ...(nextPageToken ? { nextPageToken } : {}) });
+    for (const raw of page.schedules ?? []) {
+      const scheduleId = raw.scheduleId ?? '';
+      let memo: Record<string, unknown> | undefined;
+      try {
+        memo = await decodeMapFromPayloads(client.options.loadedDataConverter, raw.memo?.fields);
+      } catch {
+        undecodable.push(scheduleId);
+        continue;
+      }
+      schedules.push({ scheduleId, memo: memo ?? {}, note: raw.info?.notes ?? undefined });
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return { schedules, undecodable };
+}
 
 /** The schedule as described now, when it exists and `maint apply` made it; else undefined. */
 export async function describeManaged(client: Client, scheduleId: string): Promise<ScheduleDescription | undefined> {

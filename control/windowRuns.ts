@@ -4,6 +4,7 @@ import { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
 import { cancelWindowUpdate, overrideBudgetUpdate, extendWindowUpdate, windowStatusQuery } from '../workflows/messages';
 import { InvalidInputError } from './errors';
 import { appliedPlan } from './windowSchedule';
+import { listSchedules } from './schedules';
 
 /**
  * Plans already read, by schedule id, with the schedule's note when it was read: `maint apply`
@@ -19,12 +20,12 @@ export type AppliedPlanCache = Map<string, { note: string; plan: WindowPlan }>;
 export async function appliedPlans(client: Client, organisation?: string, cache?: AppliedPlanCache): Promise<WindowPlan[]> {
   const plans: WindowPlan[] = [];
   const listed = new Set<string>();
-  for await (const s of client.schedule.list()) {
-    const memo = s.memo as Record<string, unknown> | undefined;
-    if (memo?.managedBy !== MANAGED_BY) continue;
+  for (const s of (await listSchedules(client)).schedules) {
+    const { memo } = s;
+    if (memo.managedBy !== MANAGED_BY) continue;
     if (organisation !== undefined && memo.organisation !== organisation) continue;
     listed.add(s.scheduleId);
-    const note = s.state.note;
+    const { note } = s;
     const known = cache?.get(s.scheduleId);
     if (known && note !== undefined && known.note === note) {
       plans.push(known.plan);

@@ -8,7 +8,7 @@ import { launchLeadMs, windowLaunches, type WindowLaunch } from '../policies/win
 import { MANAGED_BY, windowRunId, windowScheduleId, type WindowPlan, type WindowRunInput } from '../policies/windows/types';
 import { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
 import { windowLaunchWorkflow } from '../workflows/windowLaunch';
-import { deleteSchedule, describeManaged, scheduleChange, writeSchedule, type ScheduleChange } from './schedules';
+import { deleteSchedule, describeManaged, listSchedules, scheduleChange, writeSchedule, type ScheduleChange } from './schedules';
 import { appliedPlan, windowScheduleSpec } from './windowSchedule';
 
 export interface PlannedChange {
@@ -26,8 +26,8 @@ export interface PlannedChange {
 /** Window schedules this organisation manages (memo managedBy=maint and the same organisation name); not the dependency scan. */
 async function existingSchedules(client: Client, organisation: string): Promise<string[]> {
   const out: string[] = [];
-  for await (const s of client.schedule.list()) {
-    const memo = (s.memo ?? {}) as Record<string, unknown>;
+  for (const s of (await listSchedules(client)).schedules) {
+    const { memo } = s;
     if (memo.managedBy === MANAGED_BY && memo.organisation === organisation && s.scheduleId.startsWith(windowScheduleId(''))) out.push(s.scheduleId);
   }
   return out;
