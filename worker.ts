@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type TelemetryOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, createDomainActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
@@ -17,6 +17,7 @@ import { dataConverterOption } from './control/codec';
 import { clientConnectionOptions, nativeConnectionOptions, temporalTargetFromEnvironment, unreachable } from './control/connection';
 import { describeTransport } from './control/tlsDiagnosis';
 import { parseEnvironment, type Environment } from './policies/common/environment';
+import { redact } from './policies/common/redact';
 import { activityTaskQueue, DEFAULT_CONCURRENCY, SERVED_QUEUES, type ServedQueue } from './policies/common/taskQueues';
 import { openStore, storeConfig, type Store } from './store';
 
@@ -117,14 +118,38 @@ export class WorkerGroup {
   }
 }
 
-/** Installs the Temporal runtime once per process: quiet core logs, graceful stop on SIGINT/SIGTERM. */
-export function installRuntime(logLevel: Environment['MAINT_LOG_LEVEL']): void {
+/**
+ * Installs the Temporal runtime once per process: quiet core logs, graceful stop on SIGINT/SIGTERM,
+ * and metrics when configured — Temporal's own (schedule-to-start latency, slots, sticky cache, …)
+ * and ours (`maint_*`, activities/metrics.ts and the workflows' counters) through one exporter:
+ * a Prometheus `/metrics` endpoint (MAINT_METRICS_PROMETHEUS) or an OTLP collector (MAINT_METRICS_OTLP).
+ */
+export function installRuntime(env: Pick<Environment, 'MAINT_LOG_LEVEL' | 'MAINT_METRICS_PROMETHEUS' | 'MAINT_METRICS_OTLP'>): void {
+  const logLevel = env.MAINT_LOG_LEVEL;
   const level = logLevel === 'trace' ? 'TRACE' : logLevel === 'debug' ? 'DEBUG' : logLevel === 'error' || logLevel === 'fatal' || logLevel === 'silent' ? 'ERROR' : 'WARN';
   Runtime.install({
     logger: new LineLogger(level),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) }, ...metricsOption(env) },
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
+}
+
+/** Buckets (seconds) for our SSH histograms: a handshake takes milliseconds to seconds, a command up to the step's timeout. */
+const HISTOGRAM_BUCKETS: Record<string, number[]> = {
+  maint_ssh_connect: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+  maint_ssh_command: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+};
+
+function metricsOption(env: Pick<Environment, 'MAINT_METRICS_PROMETHEUS' | 'MAINT_METRICS_OTLP'>): Pick<TelemetryOptions, 'metrics'> {
+  // Counters end in _total and durations are in seconds, as Prometheus' naming conventions ask.
+  const common = { useSecondsForDurations: true, histogramBucketOverrides: HISTOGRAM_BUCKETS };
+  if (env.MAINT_METRICS_PROMETHEUS !== undefined) {
+    return { metrics: { prometheus: { bindAddress: env.MAINT_METRICS_PROMETHEUS, countersTotalSuffix: true, unitSuffix: true, ...common } } };
+  }
+  if (env.MAINT_METRICS_OTLP !== undefined) {
+    return { metrics: { otel: { url: env.MAINT_METRICS_OTLP, http: /^https?:/.test(env.MAINT_METRICS_OTLP), ...common } } };
+  }
+  return {};
 }
 
 /** Runs a worker until SIGINT/SIGTERM; in-flight activities get the grace time to finish. */
@@ -161,6 +186,8 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     const where = `in namespace "${target.namespace}" at ${target.address}${transport ? ` ${transport}` : ''}`;
     if (env.MAINT_TASK_QUEUES.includes('workflows')) log(`worker: polling task queue "${env.MAINT_TASK_QUEUE}" ${where}`);
     if (domains.length > 0) log(`worker: polling activity task queue${domains.length > 1 ? 's' : ''} ${domains.join(', ')} ${where}`);
+    if (env.MAINT_METRICS_PROMETHEUS !== undefined) log(`worker: metrics at http://${env.MAINT_METRICS_PROMETHEUS}/metrics`);
+    if (env.MAINT_METRICS_OTLP !== undefined) log(`worker: metrics pushed to ${redact(env.MAINT_METRICS_OTLP)}`);
     const running = worker.run();
     onPolling?.();
     await running;
@@ -174,7 +201,7 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
 
 if (require.main === module) {
   const env = parseEnvironment(process.env);
-  installRuntime(env.MAINT_LOG_LEVEL);
+  installRuntime(env);
   runWorker(env).catch((err: unknown) => {
     console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

@@ -122,6 +122,10 @@ export const environmentSchema = z
       .optional()
       .describe('PostgreSQL for the store (notice deliveries), shared by every worker. Unset: SQLite in MAINT_DATA_DIR (store.db), for one worker. Its password is never logged.'),
     MAINT_SSH_IDENTITY_FILE: z.string().min(1).optional().describe('SSH private key used when the inventory names none (default ~/.ssh/id_ed25519).'),
+    MAINT_METRICS_PROMETHEUS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port to serve /metrics on, e.g. 127.0.0.1:9464').optional()
+      .describe('Serve the worker\'s metrics (Temporal\'s and maint_*) for Prometheus at http://HOST:PORT/metrics.'),
+    MAINT_METRICS_OTLP: z.string().regex(/^(grpcs?|https?):\/\/\S+$/, 'expected an OTLP collector URL, e.g. grpc://127.0.0.1:4317 or http://127.0.0.1:4318/v1/metrics').optional()
+      .describe('Push the worker\'s metrics to an OpenTelemetry collector (OTLP/gRPC; http(s):// URLs use OTLP/HTTP).'),
     MAINT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     MAINT_PAYLOAD_KEY: z.string().regex(PAYLOAD_KEY, PAYLOAD_KEY_EXPECTED).optional().describe('Key that encrypts every payload (and decrypts).'),
     MAINT_PAYLOAD_KEY_FILE: z.string().min(1).optional().describe('File holding MAINT_PAYLOAD_KEY.'),
@@ -139,6 +143,9 @@ export const environmentSchema = z
         path: [env.TEMPORAL_TLS_CERT_PATH === undefined ? 'TEMPORAL_TLS_CERT_PATH' : 'TEMPORAL_TLS_KEY_PATH'],
         message: 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH',
       });
+    }
+    if (env.MAINT_METRICS_PROMETHEUS !== undefined && env.MAINT_METRICS_OTLP !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['MAINT_METRICS_OTLP'], message: 'set MAINT_METRICS_PROMETHEUS or MAINT_METRICS_OTLP, not both (the Temporal runtime exports metrics one way)' });
     }
     if (env.TEMPORAL_API_KEY !== undefined && env.TEMPORAL_API_KEY_FILE !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['TEMPORAL_API_KEY_FILE'], message: 'set TEMPORAL_API_KEY or TEMPORAL_API_KEY_FILE, not both' });
