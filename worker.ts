@@ -55,7 +55,29 @@ export interface CreateWorkerOptions {
   shutdownGraceTime?: string;
   /** Payload encryption (control/codec.ts `dataConverterOption`); none: payloads in clear. */
   dataConverter?: DataConverter;
+  /** Worker tuning (MAINT_WORKER_*); unset ones keep the SDK's defaults. */
+  tuning?: WorkerTuning;
 }
+
+/** The Temporal Worker options a deployment may tune at scale (README "Worker metrics" and bench/README). */
+export interface WorkerTuning {
+  maxCachedWorkflows?: number | undefined;
+  maxConcurrentWorkflowTaskExecutions?: number | undefined;
+  maxConcurrentWorkflowTaskPolls?: number | undefined;
+  maxConcurrentActivityTaskPolls?: number | undefined;
+}
+
+/** The tuning MAINT_WORKER_* asks for. */
+export function workerTuning(env: Environment): WorkerTuning {
+  return {
+    maxCachedWorkflows: env.MAINT_WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: env.MAINT_WORKER_WORKFLOW_TASKS,
+    maxConcurrentWorkflowTaskPolls: env.MAINT_WORKER_WORKFLOW_POLLERS,
+    maxConcurrentActivityTaskPolls: env.MAINT_WORKER_ACTIVITY_POLLERS,
+  };
+}
+
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export function workflowsPath(): string {
   return require.resolve('./workflows');
@@ -72,15 +94,17 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const domains = createDomainActivities(options.deps);
   const common = { connection: options.connection, namespace: options.namespace, shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) };
+  const { maxConcurrentActivityTaskPolls, ...workflowTuning } = options.tuning ?? {};
+  const activityPolls = defined({ maxConcurrentActivityTaskPolls });
   const workers: Worker[] = [];
   for (const queue of queues) {
     const maxConcurrentActivityTaskExecutions = options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue];
     workers.push(await (queue === 'workflows'
       ? Worker.create({
-        ...common, taskQueue: options.taskQueue, maxConcurrentActivityTaskExecutions, activities: createActivities(options.deps),
+        ...common, ...defined(workflowTuning), ...activityPolls, taskQueue: options.taskQueue, maxConcurrentActivityTaskExecutions, activities: createActivities(options.deps),
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
       })
-      : Worker.create({ ...common, taskQueue: activityTaskQueue(options.taskQueue, queue), maxConcurrentActivityTaskExecutions, activities: domains[queue] })));
+      : Worker.create({ ...common, ...activityPolls, taskQueue: activityTaskQueue(options.taskQueue, queue), maxConcurrentActivityTaskExecutions, activities: domains[queue] })));
   }
   return new WorkerGroup(workers);
 }
@@ -179,7 +203,7 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     const worker = await createWorker({
       connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, store, schedules),
       queues: env.MAINT_TASK_QUEUES, concurrency: { workflows: env.MAINT_WORKFLOWS_CONCURRENCY, hosts: env.MAINT_HOSTS_CONCURRENCY, dependencies: env.MAINT_DEPENDENCIES_CONCURRENCY, control: env.MAINT_CONTROL_CONCURRENCY },
-      ...(dataConverter ? { dataConverter } : {}),
+      ...(dataConverter ? { dataConverter } : {}), tuning: workerTuning(env),
     });
     const transport = describeTransport(target, env);
     const domains = env.MAINT_TASK_QUEUES.filter((q) => q !== 'workflows').map((q) => `"${activityTaskQueue(env.MAINT_TASK_QUEUE, q)}"`);

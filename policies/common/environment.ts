@@ -88,6 +88,9 @@ export function secretEnvProblem(name: string, limits: SecretLimits): string | u
   return undefined;
 }
 
+/** A tuning option of the Temporal Worker: unset keeps the SDK's default. */
+const workerOption = (min: number, max: number, description: string) => z.coerce.number().int().min(min).max(max).optional().describe(description);
+
 /**
  * Configuration read from the environment by the worker, `maint dev` and the CLI. Secrets (API
  * key, TLS key, payload keys, codec token) are read from the environment or from files and never
@@ -114,6 +117,10 @@ export const environmentSchema = z
     MAINT_HOSTS_CONCURRENCY: concurrency('hosts'),
     MAINT_DEPENDENCIES_CONCURRENCY: concurrency('dependencies'),
     MAINT_CONTROL_CONCURRENCY: concurrency('control'),
+    MAINT_WORKER_MAX_CACHED_WORKFLOWS: workerOption(0, 100_000, 'Workflows a worker keeps in its sticky cache (SDK default: from the memory it has; 0 turns the cache off).'),
+    MAINT_WORKER_WORKFLOW_TASKS: workerOption(2, 10_000, 'Workflow tasks one worker runs at once (SDK default 40).'),
+    MAINT_WORKER_WORKFLOW_POLLERS: workerOption(2, 1_000, 'Concurrent polls for workflow tasks (SDK default 10).'),
+    MAINT_WORKER_ACTIVITY_POLLERS: workerOption(1, 1_000, 'Concurrent polls for activity tasks, per served activity queue (SDK default 10).'),
     MAINT_DATA_DIR: z.string().min(1).optional().describe('Where `maint dev` keeps temporal.db (default ~/.local/share/maint).'),
     MAINT_CONSOLE_USERS: z.string().min(1).optional().describe('The console\'s users and script tokens file (default $MAINT_DATA_DIR/console-users.yaml): `maint console user add`, `maint console token add`.'),
     MAINT_DATABASE_URL: z
