@@ -148,11 +148,11 @@ export class WorkerGroup {
  * and ours (`maint_*`, activities/metrics.ts and the workflows' counters) through one exporter:
  * a Prometheus `/metrics` endpoint (MAINT_METRICS_PROMETHEUS) or an OTLP collector (MAINT_METRICS_OTLP).
  */
-export function installRuntime(env: Pick<Environment, 'MAINT_LOG_LEVEL' | 'MAINT_METRICS_PROMETHEUS' | 'MAINT_METRICS_OTLP'>): void {
+export function installRuntime(env: Pick<Environment, 'MAINT_LOG_LEVEL' | 'MAINT_LOG_FORMAT' | 'MAINT_METRICS_PROMETHEUS' | 'MAINT_METRICS_OTLP'>): void {
   const logLevel = env.MAINT_LOG_LEVEL;
   const level = logLevel === 'trace' ? 'TRACE' : logLevel === 'debug' ? 'DEBUG' : logLevel === 'error' || logLevel === 'fatal' || logLevel === 'silent' ? 'ERROR' : 'WARN';
   Runtime.install({
-    logger: new LineLogger(level),
+    logger: new LineLogger(level, undefined, env.MAINT_LOG_FORMAT),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) }, ...metricsOption(env) },
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
@@ -176,8 +176,14 @@ function metricsOption(env: Pick<Environment, 'MAINT_METRICS_PROMETHEUS' | 'MAIN
   return {};
 }
 
+/** The worker's own lines (store, polling, stopped) on stderr, as JSON objects too with MAINT_LOG_FORMAT=json. */
+export function lifecycleLog(env: Pick<Environment, 'MAINT_LOG_FORMAT'>): (line: string) => void {
+  if (env.MAINT_LOG_FORMAT === 'json') return (line) => console.error(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: line }));
+  return (line) => console.error(line);
+}
+
 /** Runs a worker until SIGINT/SIGTERM; in-flight activities get the grace time to finish. */
-export async function runWorker(env: Environment, log: (line: string) => void = (l) => console.error(l), onPolling?: () => void): Promise<void> {
+export async function runWorker(env: Environment, log: (line: string) => void = lifecycleLog(env), onPolling?: () => void): Promise<void> {
   const target = temporalTargetFromEnvironment(env);
   const { dataConverter } = dataConverterOption(env);
   const connect = async <T>(what: () => Promise<T>): Promise<T> => {

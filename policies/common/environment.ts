@@ -134,6 +134,7 @@ export const environmentSchema = z
     MAINT_METRICS_OTLP: z.string().regex(/^(grpcs?|https?):\/\/\S+$/, 'expected an OTLP collector URL, e.g. grpc://127.0.0.1:4317 or http://127.0.0.1:4318/v1/metrics').optional()
       .describe('Push the worker\'s metrics to an OpenTelemetry collector (OTLP/gRPC; http(s):// URLs use OTLP/HTTP).'),
     MAINT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    MAINT_LOG_FORMAT: z.enum(['line', 'json']).default('line').describe('The worker\'s log lines: `time LEVEL message key=value` or one JSON object a line.'),
     MAINT_PAYLOAD_KEY: z.string().regex(PAYLOAD_KEY, PAYLOAD_KEY_EXPECTED).optional().describe('Key that encrypts every payload (and decrypts).'),
     MAINT_PAYLOAD_KEY_FILE: z.string().min(1).optional().describe('File holding MAINT_PAYLOAD_KEY.'),
     MAINT_PAYLOAD_DECRYPT_KEYS: z.string().optional().describe('More keys accepted for decryption only (rotation), separated by commas.'),

@@ -9,7 +9,7 @@ import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixt
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { until } from '../helpers/until';
 
-describe('worker metrics for Prometheus (MAINT_METRICS_PROMETHEUS) during a rollout on real sshd hosts', () => {
+describe('worker metrics for Prometheus (MAINT_METRICS_PROMETHEUS) and JSON logs during a rollout on real sshd hosts', () => {
   let fx: RolloutFixture;
   const workers: ChildProcess[] = [];
 
@@ -21,13 +21,15 @@ describe('worker metrics for Prometheus (MAINT_METRICS_PROMETHEUS) during a roll
     await fx?.stop();
   });
 
-  it('serves Temporal\'s worker metrics and ours: hosts by outcome as the rollout reported them, SSH latency by step', async () => {
+  it('serves Temporal\'s worker metrics and ours (hosts by outcome as the rollout reported them, SSH latency by step) and logs JSON naming rollout and batch', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'maint-metrics-e2e-'));
     writeFileSync(join(dir, 'inventory.yaml'), fx.fleet.inventoryYaml());
     const port = await freePort();
-    const env = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: uniqueTaskQueue('e2e-metrics'), MAINT_SSH_IDENTITY_FILE: fx.fleet.clientKey, MAINT_METRICS_PROMETHEUS: `127.0.0.1:${port}` };
+    const env = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: uniqueTaskQueue('e2e-metrics'), MAINT_SSH_IDENTITY_FILE: fx.fleet.clientKey, MAINT_METRICS_PROMETHEUS: `127.0.0.1:${port}`, MAINT_LOG_FORMAT: 'json', MAINT_LOG_LEVEL: 'debug' };
     const worker = startWorkerProcess(env);
     workers.push(worker);
+    let logged = '';
+    worker.stderr?.on('data', (d: Buffer) => void (logged += d.toString()));
     await until('the worker to say where its metrics are', () => worker.output().includes(`worker: metrics at http://127.0.0.1:${port}/metrics`) || undefined, 60_000);
 
     // host-3 fails its health checks on 2.0.0: rolled back, and (rollback scope batch) host-2 of its batch too.
@@ -65,5 +67,12 @@ describe('worker metrics for Prometheus (MAINT_METRICS_PROMETHEUS) during a roll
     expect(type('temporal_worker_task_slots_available')).toBe('gauge');
     expect(type('temporal_activity_schedule_to_start_latency_seconds')).toBe('histogram');
     expect(sampleSum(families, 'temporal_activity_schedule_to_start_latency_seconds_count')).toBeGreaterThan(0);
+
+    // MAINT_LOG_FORMAT=json: every line the worker wrote is one JSON object; the activities' name their rollout and batch.
+    const events = logged.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events[0]).toMatchObject({ level: 'info', msg: expect.stringMatching(/^worker: store /) });
+    const applied = events.filter((e) => e.activityType === 'applyPatch');
+    expect(applied.length).toBeGreaterThanOrEqual(3);
+    for (const e of applied) expect(e).toMatchObject({ rolloutId: expect.stringMatching(/^rollout-test-rollout-/), batch: expect.stringMatching(/^wave-\d+-part-\d+$/), taskQueue: `${env.MAINT_TASK_QUEUE}-hosts` });
   }, 180_000);
 });
