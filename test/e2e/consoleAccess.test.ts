@@ -56,6 +56,7 @@ describe('console sign-in: OpenID Connect against a real provider, local users b
     const users = join(dir, 'console-users.yaml');
     await setConsoleUser(users, { name: 'olivia', role: 'operator', password: 'olivia-operates' });
     await setConsoleUser(users, { name: 'admin', role: 'admin', password: 'the-first-admin' });
+    await setConsoleUser(users, { name: 'rita', role: 'viewer', password: 'rita-reads-a-lot' });
     port = await freePort();
     url = `http://127.0.0.1:${port}`;
     idp = await startOidcProvider({
@@ -102,6 +103,15 @@ describe('console sign-in: OpenID Connect against a real provider, local users b
     const r = await fetch('/api/whoami');
     return { status: r.status, body: await r.json() as Record<string, unknown> };
   });
+  async function signInLocally(page: Page, name: string, password: string): Promise<number | undefined> {
+    await page.goto(`${url}/login`);
+    await page.getByLabel('User name').fill(name);
+    await page.getByLabel('Password').fill(password);
+    const [answer] = await Promise.all([page.waitForResponse((r) => r.url() === `${url}/login` && r.request().method() === 'POST'), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
+    await page.waitForLoadState();
+    return answer.status();
+  }
+
   /** Through the console's sign-in page to the provider's login and consent pages. */
   async function throughProvider(page: Page, login: string): Promise<void> {
     await page.goto(`${url}/`);
@@ -192,4 +202,19 @@ describe('console sign-in: OpenID Connect against a real provider, local users b
     expect(replay?.status()).toBe(400);
     expect((await whoami(tampered)).status).toBe(401);
   }, 240_000);
+
+  it('password sign-in: after 5 failures an account waits, with a message that says how long, even for the right password; other accounts from the same address do not', async () => {
+    const page = await freshPage();
+    for (let i = 1; i <= 5; i++) {
+      expect(await signInLocally(page, 'rita', `wrong-guess-${i}`)).toBe(401);
+      await expect(page.getByRole('alert').textContent()).resolves.toBe('Wrong user name or password.');
+    }
+    expect(await signInLocally(page, 'rita', 'rita-reads-a-lot')).toBe(429);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/^Too many failed sign-ins for rita: try again in \d+ s \(after \d\d:\d\d:\d\d UTC\)\. Each further failure doubles the wait\.$/);
+    await screenshot(page, 'console-sign-in-rate-limited');
+    expect((await whoami(page)).status).toBe(401);
+    const other = await freshPage();
+    expect(await signInLocally(other, 'olivia', 'olivia-operates')).toBe(303);
+    expect((await whoami(other)).body).toMatchObject({ name: 'olivia' });
+  }, 120_000);
 });

@@ -7,6 +7,7 @@
  */
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
@@ -16,6 +17,7 @@ import type { OidcSignIn } from '../../control/consoleOidc';
 import { auditTrail, controlRolloutAs, hostLines, nowOverview, rolloutCardOf, serviceLines, type ConsoleContext } from '../../control/console';
 import { InvalidInputError, OperationFailedError } from '../../control/errors';
 import { allows, type ConsolePermission } from '../../policies/console/roles';
+import { SignInLimiter, waitText } from '../../policies/console/signInLimit';
 import type { RolloutControlAction } from '../../policies/console/rolloutControls';
 import { AUDIT_ACTIONS } from '../../store/audit';
 import { listen, type Listening } from '../listen';
@@ -30,6 +32,8 @@ export interface ConsoleOptions {
   publicUrl?: string;
   /** OpenID Connect sign-in (MAINT_CONSOLE_OIDC_*), beside the local users. */
   oidc?: OidcSignIn;
+  /** The rate limit of password sign-in (default: policies/console/signInLimit.ts SIGN_IN_LIMITS). */
+  signInLimiter?: SignInLimiter;
 }
 
 type Env = { Variables: { identity: ConsoleIdentity; session: ConsoleSession | undefined } };
@@ -77,6 +81,7 @@ function problemOf(err: unknown): HttpProblem {
 export function consoleApp(options: ConsoleOptions): Hono<Env> {
   const { context: ctx, access } = options;
   const sessions = new SessionBook();
+  const limiter = options.signInLimiter ?? new SignInLimiter();
   const secure = options.publicUrl?.startsWith('https://') ?? false;
   const cookieName = secure ? '__Host-maint-session' : 'maint-session';
   const publicOrigin = options.publicUrl !== undefined ? new URL(options.publicUrl).origin : undefined;
@@ -144,8 +149,22 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     if (!sameOrigin(c)) return c.html(login({ error: 'Sign-in refused: the form did not come from this console.', next: '/' }), 403);
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
-    const identity = typeof form.name === 'string' && typeof form.password === 'string' ? await access.signIn(form.name, form.password) : undefined;
-    if (!identity) return c.html(login({ error: 'Wrong user name or password.', next }), 401);
+    const name = typeof form.name === 'string' ? form.name.slice(0, 200) : '';
+    // The peer's address: behind a proxy every client shares the proxy's, so the per-address limit is the proxy's.
+    const address = getConnInfo(c).remote.address ?? 'unknown';
+    const now = Date.now();
+    const wait = limiter.check(name, address, now);
+    if (wait) {
+      const until = new Date(now + wait.retryAfterMs).toISOString().slice(11, 19);
+      const who = wait.reason === 'account' ? `for ${name}` : `from your address (${address})`;
+      return c.html(login({ error: `Too many failed sign-ins ${who}: try again in ${waitText(wait.retryAfterMs)} (after ${until} UTC). Each further failure doubles the wait.`, next }), 429, { 'retry-after': String(Math.ceil(wait.retryAfterMs / 1000)) });
+    }
+    const identity = typeof form.password === 'string' && name !== '' ? await access.signIn(name, form.password) : undefined;
+    if (!identity) {
+      limiter.failed(name, address, now);
+      return c.html(login({ error: 'Wrong user name or password.', next }), 401);
+    }
+    limiter.succeeded(name);
     const session = sessions.open(identity);
     setCookie(c, cookieName, session.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
     return c.redirect(next, 303);
