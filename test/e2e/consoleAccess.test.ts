@@ -217,4 +217,30 @@ describe('console sign-in: OpenID Connect against a real provider, local users b
     expect(await signInLocally(other, 'olivia', 'olivia-operates')).toBe(303);
     expect((await whoami(other)).body).toMatchObject({ name: 'olivia' });
   }, 120_000);
+
+  it('sessions survive a restart of `maint console`; after sign-out, the old cookie signs nobody in, before or after a restart', async () => {
+    const page = await freshPage();
+    expect(await signInLocally(page, 'admin', 'the-first-admin')).toBe(303);
+    expect((await whoami(page)).body).toMatchObject({ name: 'admin', role: 'admin' });
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'maint-session')!;
+
+    await stopConsoleProcess();
+    await startConsoleProcess();
+    await page.goto(`${url}/`);
+    expect(page.url()).toBe(`${url}/`);
+    await expect(page.locator('header.top .who').textContent()).resolves.toContain('admin (admin)');
+    // The CSRF token of the forms still belongs to the session: signing out works.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${url}/login`);
+    expect((await whoami(page)).status).toBe(401);
+
+    // The browser forgot the cookie; one that kept it (a copy) gets nowhere, now or after a restart.
+    await page.context().addCookies([cookie]);
+    expect((await whoami(page)).status).toBe(401);
+    await stopConsoleProcess();
+    await startConsoleProcess();
+    await page.goto(`${url}/`);
+    await page.waitForURL(`${url}/login?next=%2F`);
+    expect((await whoami(page)).status).toBe(401);
+  }, 240_000);
 });

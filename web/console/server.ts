@@ -80,7 +80,7 @@ function problemOf(err: unknown): HttpProblem {
 
 export function consoleApp(options: ConsoleOptions): Hono<Env> {
   const { context: ctx, access } = options;
-  const sessions = new SessionBook();
+  const sessions = new SessionBook(ctx.store);
   const limiter = options.signInLimiter ?? new SignInLimiter();
   const secure = options.publicUrl?.startsWith('https://') ?? false;
   const cookieName = secure ? '__Host-maint-session' : 'maint-session';
@@ -139,7 +139,7 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     const outcome = await options.oidc.finish(getCookie(c, oidcCookie), new URL(c.req.url).search);
     deleteCookie(c, oidcCookie, { path: '/', secure });
     if ('refused' in outcome) return c.html(login({ error: outcome.refused, next: '/' }), outcome.status);
-    const session = sessions.open(outcome.identity);
+    const session = await sessions.open(outcome.identity);
     setCookie(c, cookieName, session.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
     // Not a redirect: a SameSite=Strict cookie is not sent on a redirect chain another site began; a page of ours moves on.
     return c.html(oidcContinuePage(outcome.next));
@@ -165,7 +165,7 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
       return c.html(login({ error: 'Wrong user name or password.', next }), 401);
     }
     limiter.succeeded(name);
-    const session = sessions.open(identity);
+    const session = await sessions.open(identity);
     setCookie(c, cookieName, session.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
     return c.redirect(next, 303);
   });
@@ -181,7 +181,7 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
       c.set('session', undefined);
       return next();
     }
-    const session = sessions.find(getCookie(c, cookieName));
+    const session = await sessions.find(getCookie(c, cookieName));
     if (!session) {
       if (isApi(c) || c.req.path.startsWith('/live/')) return c.json({ error: 'sign in first (a session cookie), or send Authorization: Bearer <token>' }, 401);
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
@@ -211,9 +211,9 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     return next();
   };
 
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
     const session = c.get('session');
-    if (session) sessions.close(session.id);
+    if (session) await sessions.close(session.id);
     deleteCookie(c, cookieName, { path: '/', secure });
     return c.redirect('/login', 303);
   });
