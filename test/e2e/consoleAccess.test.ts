@@ -213,6 +213,13 @@ describe('console sign-in: OpenID Connect against a real provider, local users b
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/^Too many failed sign-ins for rita: try again in \d+ s \(after \d\d:\d\d:\d\d UTC\)\. Each further failure doubles the wait\.$/);
     await screenshot(page, 'console-sign-in-rate-limited');
     expect((await whoami(page)).status).toBe(401);
+    // Where a sign-in goes next is a path of the console's, never another site (`//host`, `/\\host`).
+    for (const next of ['//evil.example/', '/%5Cevil.example/', '/%5C%5Cevil.example/']) {
+      await page.goto(`${url}/login?next=${next}`);
+      expect(await page.locator('input[name="next"]').inputValue()).toBe('/');
+    }
+    await page.goto(`${url}/login?next=%2Faudit%3Factor%3Dolivia`);
+    expect(await page.locator('input[name="next"]').inputValue()).toBe('/audit?actor=olivia');
     const other = await freshPage();
     expect(await signInLocally(other, 'olivia', 'olivia-operates')).toBe(303);
     expect((await whoami(other)).body).toMatchObject({ name: 'olivia' });

@@ -113,7 +113,8 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
   app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
   app.get('/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }));
 
-  const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)[^\s]*$/.test(next) ? next : '/');
+  // A path of ours: not `//host` nor `/\host` (browsers read a backslash as a slash: another site).
+  const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(next) ? next : '/');
   const sso = options.oidc !== undefined ? { provider: options.oidc.provider } : undefined;
   const login = (o: { error?: string; next: string }) => loginPage({ ...o, ...(sso ? { sso } : {}) });
   app.get('/login', (c) => c.html(login({ next: safeNext(c.req.query('next')) })));
