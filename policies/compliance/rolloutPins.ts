@@ -96,3 +96,11 @@ export function nothingApprovedMessage(baseline: string, hosts: readonly HostApp
   const withheld = hosts.reduce((n, h) => n + h.withheld, 0);
   return `baseline ${baseline} approves nothing to install on ${hosts.length === 1 ? 'the host' : `any of the ${hosts.length} hosts`}${withheld > 0 ? ` (${withheld} pending update${withheld === 1 ? '' : 's'} not approved yet)` : ''}`;
 }
+
+/** "web-1: openssl 3.0.14 → 3.0.15 (security)", or "web-1: nothing approved (2 pending not approved yet or held)". */
+export function approvalLine(h: HostApproval): string {
+  if (!h.ok) return `${h.host}: not scanned (${h.error ?? 'unknown error'})`;
+  const later = h.withheld > 0 ? ` (${h.withheld} pending not approved yet or held)` : '';
+  if (h.approved.length === 0) return `${h.host}: nothing approved${later}`;
+  return `${h.host}: ${h.approved.map((u) => `${u.package} ${u.from} → ${u.to} (${u.classification})`).join(', ')}${later}`;
+}
