@@ -1,8 +1,9 @@
-import { CancellationScope, condition, isCancellation, metricMeter, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, metricMeter, setHandler } from '@temporalio/workflow';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { RolloutPolicy } from '../policies/rollout/policy';
+import { FAILURE } from '../policies/common/failures';
 import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rollout/types';
-import { healthTarget } from '../policies/rollout/strategies';
+import { healthTarget, strategyBaseline } from '../policies/rollout/strategies';
 import { budgetClaims, type ReleaseOutcome } from '../policies/rollout/leases';
 import { pickHosts, withPolicyBecome } from '../policies/rollout/targets';
 import { hostChecks, hostSteps, inventoryReads, type HostSteps as Steps } from './activityProfiles';
@@ -168,12 +169,13 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
     let record: VersionRecord | undefined;
     try {
       set(host, 'preflight');
+      const pinned = baselineTarget(input, host.name);
       await hostChecks.preflightHost({ rolloutId, host });
       set(host, 'draining', { outOfServiceFrom: Date.now() });
       await hook(host, 'drain');
       await hook(host, 'pre');
       set(host, 'patching');
-      record = await steps.recording.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
+      record = await steps.recording.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout, ...(pinned !== undefined ? { pinned } : {}) });
       set(host, 'patching', { record });
       const applied = await steps.changing.applyPatch({ ...rollout, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
       report(host).attempts += applied.alreadyApplied ? 0 : 1;
@@ -229,6 +231,17 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
   return { hosts: [...reports.values()], failures, halted, aborted };
 }
 
+/**
+ * With `packages: {baseline}`, the versions the wave's preflight fixed for the host; a host whose
+ * scan failed fails here, before it is drained. Undefined for other strategies.
+ */
+function baselineTarget(input: BatchInput, host: string): Record<string, string> | undefined {
+  if (strategyBaseline(input.policy.strategy) === undefined) return undefined;
+  const target = input.baselineTargets?.[host];
+  if (target !== undefined) return target;
+  throw ApplicationFailure.nonRetryable(`${host}: ${input.baselineErrors?.[host] ?? 'the baseline preflight decided no versions for this host'}; nothing was changed`, FAILURE.PreflightFailed);
+}
+
 /** Rolls back hosts patched by earlier batches (rollback scope `all-patched`), from the records kept on each host. */
 export async function rollbackHostsWorkflow(input: RolloutRef & { policy: RolloutPolicy; names: string[]; targets: TargetSet; parallelism: number; wave: number; leases?: boolean }): Promise<HostReport[]> {
   const steps = hostSteps(input.policy);
@@ -245,7 +258,7 @@ export async function rollbackHostsWorkflow(input: RolloutRef & { policy: Rollou
 }
 
 /** Inline targets are picked right here; by reference, an activity reads the source now (or the snapshot). The policy's `become` fills in. */
-async function resolveHosts(targets: TargetSet, names: string[], policy: RolloutPolicy): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
+export async function resolveHosts(targets: TargetSet, names: string[], policy: RolloutPolicy): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
   const { hosts, missing } = targets.kind === 'inline' ? pickHosts(targets.hosts, names) : await inventoryReads.resolveTargets({ targets, names });
   return { hosts: withPolicyBecome(hosts, policy.become), missing };
 }
