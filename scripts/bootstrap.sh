@@ -74,7 +74,7 @@ npm_ci() {
     if grep -qi -e "in sync" -e "lock file" -e "EUSAGE" "$log"; then
       rm -f "$log"
       bootstrap_fail "$what: package.json and package-lock.json disagree, npm ci refuses to install (nothing was installed from an unlocked version)" \
-        "run \`npm install\` in ${dir#"$MAINT_ROOT"/} to update package-lock.json on purpose, review and commit it"
+        "run \`npm install\` in ${dir} to update package-lock.json on purpose, review and commit it"
     fi
     rm -f "$log"
     bootstrap_fail "$what: npm ci failed (see above)" "check that the npm registry is reachable (npm ping)"
@@ -100,12 +100,14 @@ lock_drift() {
 }
 
 refuse_lock_drift() {
-  local dir="$1" drift
+  local dir="$1" drift where
   drift="$(lock_drift "$dir")"
   [ -z "$drift" ] && return
   echo "$drift" | sed 's/^/bootstrap:   /' >&2
-  bootstrap_fail "${dir#"$MAINT_ROOT"/}/package.json and its package-lock.json disagree (above): refusing to install unlocked versions" \
-    "run \`npm install\` there to update package-lock.json on purpose, review and commit both"
+  where="${dir#"$MAINT_ROOT"}"
+  where="${where#/}"
+  bootstrap_fail "${where:+$where/}package.json and its package-lock.json disagree (above): refusing to install unlocked versions" \
+    "run \`npm install\` in ${where:-the checkout} to update package-lock.json on purpose, review and commit both"
 }
 
 ensure_node_modules() {
