@@ -10,7 +10,7 @@ import { RESULT_STANDS_FOR_INTERVALS } from '../policies/availability/monthly';
 import { monthInterval } from '../policies/availability/months';
 import { firstSeenKey } from '../policies/compliance/baseline';
 import { availableSince } from '../policies/compliance/types';
-import type { DependencyRunSummary } from '../policies/deps/run';
+import { dependencyRunId, type DependencyRunSummary } from '../policies/deps/run';
 import type { Language } from '../policies/organisation/schema';
 import { buildMonthlyReport } from '../policies/report/model';
 import type { KnownUpdate, MonthlyReport, ReportCustomer, ReportInput, RolloutInput, ServiceInput } from '../policies/report/types';
@@ -20,6 +20,7 @@ import { firstSeenTimes, hostScansBetween } from '../store/compliance';
 import { incidentsOpenedBetween } from '../store/incidents';
 import { hourlyProbeRounds, probeResults } from '../store/probes';
 import { dependencyUpdatesWorkflow } from '../workflows/dependencyUpdates';
+import { dependencySetup } from './dependencies';
 import { InvalidInputError } from './errors';
 import type { Organisation } from './organisation';
 import { serviceProbePlans } from './probes';
@@ -144,8 +145,8 @@ export async function gatherMonthlyReport(deps: { client: Client; store: Store; 
     availableSince: availableSince(u, firstSeen.get(s.host)?.get(firstSeenKey(u.package, u.candidate)), s.at),
   })) : []));
 
-  const hasDependencies = organisation.files.some((f) => f.content.dependencies !== undefined);
-  const dependencyRuns = hasDependencies ? await dependencyRunsBetween(client, { from: month.start - 90 * DAY_MS, to: month.end }) : undefined;
+  const repositories = dependencySetup(organisation)?.repositories.map((r) => r.repo);
+  const dependencyRuns = repositories ? await dependencyRunsBetween(client, repositories, { from: month.start - 90 * DAY_MS, to: month.end }) : undefined;
 
   const next = monthInterval(nextMonthKey(scope.month), customer.timezone);
   const nextMonth = windows.flatMap((w) => occurrencesBetween(w.timing, new Date(next.start), new Date(next.end))
@@ -160,10 +161,11 @@ export async function gatherMonthlyReport(deps: { client: Client; store: Store; 
   return buildMonthlyReport(input);
 }
 
-/** The dependency runs that completed in the range (their results: what each PR's outcome was). */
-async function dependencyRunsBetween(client: Client, range: { from: number; to: number }): Promise<DependencyRunSummary[]> {
-  const query = `WorkflowType = '${dependencyUpdatesWorkflow.name}' AND ExecutionStatus = 'Completed' AND CloseTime >= '${new Date(range.from).toISOString()}'`;
+/** The runs of these repositories (workflow id deps-<owner>-<name>, one per run) that finished in the range: what each PR's outcome was. */
+async function dependencyRunsBetween(client: Client, repositories: readonly string[], range: { from: number; to: number }): Promise<DependencyRunSummary[]> {
   const out: DependencyRunSummary[] = [];
+  for (const repo of repositories) {
+  const query = `WorkflowType = '${dependencyUpdatesWorkflow.name}' AND WorkflowId = '${dependencyRunId(repo)}' AND ExecutionStatus = 'Completed' AND CloseTime >= '${new Date(range.from).toISOString()}'`;
   for await (const w of client.workflow.list({ query })) {
     try {
       const summary = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as DependencyRunSummary;
@@ -171,6 +173,7 @@ async function dependencyRunsBetween(client: Client, range: { from: number; to: 
     } catch {
       // Unreadable (another deployment's key): left out.
     }
+  }
   }
   return out;
 }

@@ -111,9 +111,12 @@ const VEGA_NUMBER_LOCALE: Record<Language, object> = {
 type VegaLiteSpec = Record<string, unknown>;
 
 /** One Vega-Lite spec as an SVG string, rendered without a browser. */
+let charting: Promise<{ vega: typeof import('vega'); vl: typeof import('vega-lite') }> | undefined;
+
 async function svg(spec: VegaLiteSpec, lang: Language): Promise<string> {
-  // Both are ESM with top-level await: imported, not required.
-  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+  // Both are ESM with top-level await: imported (not required), once, one after the other (they share modules).
+  charting ??= (async () => ({ vega: await import('vega'), vl: await import('vega-lite') }))();
+  const { vega, vl } = await charting;
   const compiled = vl.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 640, height: 160, background: 'white', config: { font: 'sans-serif' }, ...spec } as never).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', locale: { number: VEGA_NUMBER_LOCALE[lang] } } as never);
   try {

@@ -41,7 +41,7 @@ export function buildMonthlyReport(input: ReportInput): MonthlyReport {
   const names = new Set(input.services.map((s) => s.name));
   const customerRuns = runs.filter((r) => r.services.some((s) => names.has(s.name)));
   const rolloutIds = new Set(customerRuns.flatMap((r) => r.tasks.flatMap((t) => (t.rolloutId !== undefined ? [t.rolloutId] : []))));
-  const rollouts = input.rollouts.filter((r) => rolloutIds.has(r.rolloutId));
+  const rollouts = input.rollouts.filter((r) => rolloutIds.has(r.rolloutId)).sort((a, b) => (a.finishedAt ?? Infinity) - (b.finishedAt ?? Infinity) || a.rolloutId.localeCompare(b.rolloutId));
   return {
     month: input.month,
     from: iso(month.start),
