@@ -91,29 +91,7 @@ export async function gatherMonthlyReport(deps: { client: Client; store: Store; 
   }
   const { customer, services: names } = reportSubject(organisation, scope);
   const month = monthInterval(scope.month, customer.timezone);
-  const definitions = new Map(organisation.files.flatMap((f) => f.content.services.map((s) => [s.name, s] as const)));
-  const tiers = new Map(organisation.files.flatMap((f) => f.content.slaTiers.map((t) => [t.name, t] as const)));
-  const probes = new Map(serviceProbePlans(organisation).map((p) => [p.service, p]));
-
-  // A day of margin each side: the tier's months may be in another zone than the customer's.
-  const range = { from: month.start - DAY_MS, to: month.end + DAY_MS };
-  const incidents = await incidentsOpenedBetween(store, names, range);
-  const services: ServiceInput[] = [];
-  for (const name of names) {
-    const def = definitions.get(name)!;
-    const tier = def.tier !== undefined ? tiers.get(def.tier) : undefined;
-    const plan = probes.get(name);
-    const results = plan ? await probeResults(store, name, { from: range.from - RESULT_STANDS_FOR_INTERVALS * plan.intervalMs, to: range.to }) : [];
-    const hourly = plan ? await hourlyProbeRounds(store, [name], { from: month.end - 91 * DAY_MS, to: month.end + HOUR_MS }) : [];
-    services.push({
-      name, title: def.title ?? { nl: name, en: name },
-      ...(tier ? { tier } : {}),
-      ...(plan ? { probeIntervalMs: plan.intervalMs } : {}),
-      results: results.map(({ roundId: _r, location: _l, ...r }) => r),
-      hourlyRounds: hourly,
-      incidents: incidents.filter((i) => i.service === name),
-    });
-  }
+  const services = await readServiceInputs(store, organisation, names, month);
 
   const windows = organisation.windows.filter((w) => w.services.some((s) => names.includes(s.name)));
   const sinceDays = Math.ceil((now - month.start) / DAY_MS) + 40;
@@ -159,6 +137,35 @@ export async function gatherMonthlyReport(deps: { client: Client; store: Store; 
     ...(dependencyRuns ? { dependencyRuns } : {}), nextMonth,
   };
   return buildMonthlyReport(input);
+}
+
+/** Per service: its tier, probe interval, probe results, hourly rounds (90 days) and incidents of the month, from the store. */
+export async function readServiceInputs(store: Store, organisation: Organisation, names: readonly string[], month: { start: number; end: number }): Promise<ServiceInput[]> {
+  const definitions = new Map(organisation.files.flatMap((f) => f.content.services.map((s) => [s.name, s] as const)));
+  const tiers = new Map(organisation.files.flatMap((f) => f.content.slaTiers.map((t) => [t.name, t] as const)));
+  const probes = new Map(serviceProbePlans(organisation).map((p) => [p.service, p]));
+
+  // A day of margin each side: the tier's months may be in another zone than the customer's.
+  const range = { from: month.start - DAY_MS, to: month.end + DAY_MS };
+  const incidents = await incidentsOpenedBetween(store, names, range);
+  const services: ServiceInput[] = [];
+  for (const name of names) {
+    const def = definitions.get(name)!;
+    const tier = def.tier !== undefined ? tiers.get(def.tier) : undefined;
+    const plan = probes.get(name);
+    const results = plan ? await probeResults(store, name, { from: range.from - RESULT_STANDS_FOR_INTERVALS * plan.intervalMs, to: range.to }) : [];
+    const hourly = plan ? await hourlyProbeRounds(store, [name], { from: month.end - 91 * DAY_MS, to: month.end + HOUR_MS }) : [];
+    services.push({
+      name, title: def.title ?? { nl: name, en: name },
+      ...(tier ? { tier } : {}),
+      ...(plan ? { probeIntervalMs: plan.intervalMs } : {}),
+      results: results.map(({ roundId: _r, location: _l, ...r }) => r),
+      hourlyRounds: hourly,
+      incidents: incidents.filter((i) => i.service === name),
+    });
+  }
+
+  return services;
 }
 
 /** The runs of these repositories (workflow id deps-<owner>-<name>, one per run) that finished in the range: what each PR's outcome was. */
