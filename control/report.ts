@@ -172,15 +172,15 @@ export async function readServiceInputs(store: Store, organisation: Organisation
 async function dependencyRunsBetween(client: Client, repositories: readonly string[], range: { from: number; to: number }): Promise<DependencyRunSummary[]> {
   const out: DependencyRunSummary[] = [];
   for (const repo of repositories) {
-  const query = `WorkflowType = '${dependencyUpdatesWorkflow.name}' AND WorkflowId = '${dependencyRunId(repo)}' AND ExecutionStatus = 'Completed' AND CloseTime >= '${new Date(range.from).toISOString()}'`;
-  for await (const w of client.workflow.list({ query })) {
-    try {
-      const summary = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as DependencyRunSummary;
-      if (Date.parse(summary.finishedAt) < range.to) out.push(summary);
-    } catch {
-      // Unreadable (another deployment's key): left out.
+    const query = `WorkflowType = '${dependencyUpdatesWorkflow.name}' AND WorkflowId = '${dependencyRunId(repo)}' AND ExecutionStatus = 'Completed' AND CloseTime >= '${new Date(range.from).toISOString()}'`;
+    for await (const w of client.workflow.list({ query })) {
+      try {
+        const summary = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as DependencyRunSummary;
+        if (Date.parse(summary.finishedAt) < range.to) out.push(summary);
+      } catch {
+        // Unreadable (another deployment's key): left out.
+      }
     }
-  }
   }
   return out;
 }
