@@ -7,6 +7,7 @@ import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
 import { registerAuditCommand } from './audit';
 import { registerDbCommands } from './db';
 import { registerServicesCommands } from './services';
+import { registerReportCommand } from './report';
 import { registerConsoleCommands } from './console';
 import { EXIT, exitCodeOf } from './errors';
 import { hostsFacts, hostsLeases, hostsRelease } from './hosts';
@@ -281,6 +282,7 @@ export function buildProgram(): Command {
   registerDbCommands(program);
   registerAuditCommand(program);
   registerServicesCommands(program);
+  registerReportCommand(program);
   registerConsoleCommands(program, integer);
 
   program

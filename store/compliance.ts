@@ -81,3 +81,13 @@ export async function hostScanHistory(store: Store, host: string, limit = 100): 
     .where('host', '=', host).orderBy('at', 'desc').limit(limit).execute();
   return rows.map((r) => ({ at: Number(r.at), ok: Number(r.ok) === 1, pending: Number(r.pending), securityPending: Number(r.security_pending), rebootRequired: Number(r.reboot_required) === 1 }));
 }
+
+/** The hosts' scans with `from <= at < to`, oldest first, with their package lists (what the monthly report judges). */
+export async function hostScansBetween(store: Store, hosts: readonly string[], range: { from: number; to: number }): Promise<HostScan[]> {
+  const out: HostScan[] = [];
+  for (const part of chunks(hosts)) {
+    const rows = await store.db.selectFrom('compliance_scans').selectAll().where('host', 'in', part).where('at', '>=', range.from).where('at', '<', range.to).orderBy('at').execute();
+    out.push(...rows.map(fromRow));
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
