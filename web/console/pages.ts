@@ -5,6 +5,9 @@
 import { html } from 'hono/html';
 import type { ConsoleIdentity } from '../../control/consoleAccess';
 import type { HostLine, NowOverview, RolloutCardOrError, ServiceLine } from '../../control/console';
+import type { OccurrenceView } from '../../control/calendar';
+import type { CalendarDay, CalendarEntry, CalendarModel } from '../../policies/console/calendar';
+import { EXTEND_CHOICES_MIN, type OfferedWindowControl } from '../../policies/console/windowControls';
 import { allows } from '../../policies/console/roles';
 import type { HostCell, RolloutCard, WaveBar } from '../../policies/console/rolloutCard';
 import type { OfferedControl } from '../../policies/console/rolloutControls';
@@ -18,7 +21,7 @@ export interface Viewer {
   csrf: string;
 }
 
-const PAGES = [['/', 'Now'], ['/hosts', 'Hosts'], ['/services', 'Services'], ['/audit', 'Audit']] as const;
+const PAGES = [['/', 'Now'], ['/calendar', 'Calendar'], ['/hosts', 'Hosts'], ['/services', 'Services'], ['/audit', 'Audit']] as const;
 
 export function layout(title: string, viewer: Viewer | undefined, current: string, body: Html): Html {
   return html`<!doctype html>
@@ -156,4 +159,73 @@ export function servicesPage(lines: ServiceLine[], viewer: Viewer): Html {
 <td>${s.figures ? `${s.figures.availabilityPercent === null ? 'no data' : `${s.figures.availabilityPercent.toFixed(3)}%`} of ${s.figures.targetPercent}%` : '—'}</td>
 <td>${s.figures ? `${minutes(s.figures.budget.leftMinutes)} of ${minutes(s.figures.budget.allowedMinutes)}` : '—'}</td>
 <td>${s.openIncident ? `${s.openIncident.summary} (since ${new Date(s.openIncident.openedAt).toISOString()})` : '—'}</td><td>${time(s.lastRoundAt)}</td></tr>`) : html`<tr><td colspan="7" class="muted">No service has probes.</td></tr>`}</tbody></table>`);
+}
+
+const WEEKDAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+export const occurrenceHref = (window: string, start: string) => `/windows/${encodeURIComponent(window)}/occurrences/${encodeURIComponent(start)}`;
+
+function calendarEntry(e: CalendarEntry): Html {
+  const title = [e.windowTime, `services: ${e.services.join(', ')}`, `run: ${e.state}`, `${e.notices} notice${e.notices === 1 ? '' : 's'} sent`, e.blackout ? `blacked out: ${e.blackout}` : '', ...e.conflicts.map((c) => `conflict: ${c.message}`)].filter(Boolean).join('\n');
+  return html`<li class="occ${e.blackout ? ' blacked' : ''}${e.conflicts.length ? ' conflict' : ''}" data-window="${e.window}" data-start="${e.start}" data-state="${e.state}"${e.conflicts.length ? html` data-conflicts="${e.conflicts.map((c) => c.kind).join(' ')}"` : ''}>
+<a href="${occurrenceHref(e.window, e.start)}" title="${title}"><span class="t">${e.viewerStart}–${e.viewerEnd}</span> <strong>${e.window}</strong></a>
+<span class="muted small">${e.blackout ? `blacked out · ` : ''}${e.state}${e.notices ? ` · ${e.notices} notice${e.notices === 1 ? '' : 's'}` : ''}</span>${e.conflicts.length ? html` <span class="flag">⚠ ${e.conflicts.length === 1 ? 'conflict' : `${e.conflicts.length} conflicts`}</span>` : ''}</li>`;
+}
+
+function calendarDay(d: CalendarDay): Html {
+  return html`<td class="${[d.inPeriod ? '' : 'out', d.today ? 'today' : '', d.shaded.length ? 'shaded' : ''].filter(Boolean).join(' ')}" data-date="${d.date}"${d.today ? html` aria-current="date"` : ''}>
+<div class="day"><span class="date">${d.label}</span>${d.today ? html` <span class="muted small">today</span>` : ''}</div>
+${d.offsetChange ? html`<p class="small tzchange">Clocks change: ${d.offsetChange}</p>` : ''}
+${d.shaded.map((r) => html`<p class="small blackout">⊘ No maintenance: ${r}</p>`)}
+${d.entries.length ? html`<ul class="occs">${d.entries.map(calendarEntry)}</ul>` : ''}</td>`;
+}
+
+export function calendarPage(m: CalendarModel & { timezoneChosen: boolean; unavailable: Record<string, string> }, viewer: Viewer): Html {
+  const q = (over: Record<string, string>) => `/calendar?${new URLSearchParams({ view: m.view, date: m.date, tz: m.timezone, ...over }).toString()}`;
+  const conflicting = m.weeks.flat().flatMap((d) => d.entries.filter((e) => e.conflicts.length).map((e) => ({ d, e })));
+  return layout('Calendar', viewer, '/calendar', html`<div class="calendar-head"${m.timezoneChosen ? '' : html` data-tz-auto="${m.timezone}"`}><h1>${m.title}</h1>
+<nav class="controls" aria-label="Calendar period"><a class="button" href="${q({ date: m.previous })}" rel="prev">← Previous</a><a class="button" href="${q({ date: m.next })}" rel="next">Next →</a>
+<a class="button" href="${q({ view: 'month' })}"${m.view === 'month' ? html` aria-current="true"` : ''}>Month</a><a class="button" href="${q({ view: 'week' })}"${m.view === 'week' ? html` aria-current="true"` : ''}>Week</a></nav>
+<form class="filters" method="get" action="/calendar"><input type="hidden" name="view" value="${m.view}"><input type="hidden" name="date" value="${m.date}">
+<label>Timezone<input name="tz" value="${m.timezone}" size="22"></label><button type="submit">Show</button></form></div>
+<p class="muted" id="tz-note">Times in <strong>${m.timezone}</strong>; hover or focus an occurrence for the window's own zone. ⊘ marks blackouts and freezes, ⚠ conflicts.</p>
+${Object.entries(m.unavailable).map(([part, why]) => html`<p class="notice error">${part} not available: ${why}</p>`)}
+${m.conflicts ? html`<p class="notice error" role="status">${m.conflicts} occurrence${m.conflicts === 1 ? '' : 's'} in conflict in this ${m.view}.</p>` : ''}
+<table class="calendar cal-${m.view}"><caption class="sr-only">Maintenance windows, ${m.title}, times in ${m.timezone}</caption>
+<thead><tr>${WEEKDAY_NAMES.map((n) => html`<th scope="col">${n}</th>`)}</tr></thead>
+<tbody>${m.weeks.map((w) => html`<tr>${w.map(calendarDay)}</tr>`)}</tbody></table>
+${conflicting.length ? html`<section class="card" aria-labelledby="h-conflicts"><h2 id="h-conflicts">Conflicts</h2><ul>${conflicting.map(({ d, e }) => html`<li><a href="${occurrenceHref(e.window, e.start)}">${e.window}</a> ${d.label} ${e.viewerStart}: ${e.conflicts.map((c) => c.message).join('; ')}</li>`)}</ul></section>` : ''}`);
+}
+
+const WINDOW_LABEL: Record<OfferedWindowControl['action'], string> = { cancel: 'Cancel run', extend: 'Extend', override: 'Override error budget' };
+
+export function occurrencePage(v: OccurrenceView, viewer: Viewer, done?: string): Html {
+  const href = occurrenceHref(v.window, v.occurrence.start);
+  const status = v.run?.status;
+  const controls = v.controls.filter((c) => allows(viewer.identity.role, c.permission));
+  return layout(`${v.window} ${v.occurrence.localStart}`, viewer, '/calendar', html`${done ? html`<p class="notice ok" role="status">${done}</p>` : ''}
+<section class="card" aria-labelledby="h-occ" data-run="${v.runId}" data-phase="${status?.phase ?? 'not started'}"><header><h1 id="h-occ">Window ${v.window}</h1>${status ? html`<span class="status s-${status.phase}">${status.phase}</span>` : ''}</header>
+<p><strong>${v.windowTime}</strong> · ${time(v.occurrence.start)} to ${time(status?.end ?? v.occurrence.end)}</p>
+<p class="muted">Services: ${v.services.join(', ')} · run ${v.runId}${status?.reason ? ` · ${status.reason}` : ''}${status?.budgetOverride ? ` · error budget overridden by ${status.budgetOverride.by}: ${status.budgetOverride.reason}` : ''}</p>
+${v.runNote ? html`<p class="notice">${v.runNote[0]!.toUpperCase()}${v.runNote.slice(1)}.</p>` : ''}
+${controls.length ? html`<div class="controls" role="group" aria-label="Controls of this run">${controls.map((c) => html`<a class="button${c.action === 'cancel' ? ' danger' : ''}" href="${href}/confirm/${c.action}">${WINDOW_LABEL[c.action]}…</a>`)}</div>` : ''}
+${status ? html`<h2>Tasks</h2>${status.tasks.length ? html`<ul>${status.tasks.map((t) => html`<li>${t.name}: <strong>${t.state}</strong>${t.rolloutId ? html` (rollout <a href="/rollouts/${t.rolloutId}">${t.rolloutId}</a>)` : ''}${t.message ? ` — ${t.message}` : ''}</li>`)}</ul>` : html`<p class="muted">No tasks.</p>`}` : ''}
+</section>
+<section class="card" aria-labelledby="h-notices"><h2 id="h-notices">Notices: who was told what, when</h2>
+<table><thead><tr><th scope="col">Sent</th><th scope="col">Notice</th><th scope="col">To</th><th scope="col">Channel</th><th scope="col">State</th></tr></thead>
+<tbody>${v.notices.length ? v.notices.map((n) => html`<tr><td>${time(n.sentAt)}</td><td>${n.kind}</td><td>${n.recipient}${n.to ? html` <span class="muted">&lt;${n.to}&gt;</span>` : ''}</td><td>${n.channel}</td><td>${n.state === 'sent' ? 'sent' : 'handed over (unconfirmed)'}</td></tr>`) : html`<tr><td colspan="5" class="muted">No notice has gone out for this occurrence.</td></tr>`}</tbody></table></section>
+<p><a href="/calendar?date=${v.occurrence.localStart.slice(0, 10)}">Back to the calendar</a></p>`);
+}
+
+export function windowConfirmPage(v: OccurrenceView, control: OfferedWindowControl, viewer: Viewer): Html {
+  const href = occurrenceHref(v.window, v.occurrence.start);
+  return layout(`${WINDOW_LABEL[control.action]} ${v.window}?`, viewer, '/calendar', html`<section class="card" aria-labelledby="confirm"><h1 id="confirm">${WINDOW_LABEL[control.action]}: window ${v.window}, ${v.windowTime}?</h1>
+<p class="consequence" id="consequence">${control.consequence[0]!.toUpperCase()}${control.consequence.slice(1)}.</p>
+<p class="muted">Run ${v.runId}, ${v.run?.status.phase}. Recorded in the audit trail as ${viewer.identity.name}.</p>
+<form class="stack" method="post" action="${href}/${control.action}" aria-describedby="consequence">
+<input type="hidden" name="_csrf" value="${viewer.csrf}">
+${control.action === 'extend' ? html`<label>Extend by<select name="minutes">${EXTEND_CHOICES_MIN.map((m) => html`<option value="${m}">${m < 60 ? `${m} minutes` : `${m / 60} hour${m === 60 ? '' : 's'}`}</option>`)}</select></label>` : ''}
+<label>Reason (required; ${control.action === 'override' ? 'kept in the run and the audit trail' : 'customers read it in the notice'})<input name="reason" maxlength="500" required></label>
+<div class="controls"><button class="${control.action === 'cancel' ? 'danger' : 'primary'}" type="submit">Yes, ${control.action}</button><a class="button" href="${href}">Back</a></div>
+</form></section>`);
 }
