@@ -48,7 +48,7 @@ ul.hosts li.h-skipped { color: var(--muted); background: var(--bg); }
 @media (prefers-color-scheme: dark) { .button.primary, button.primary, .button.danger, button.danger { color: #111; } }
 table { border-collapse: collapse; width: 100%; background: var(--card); }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-weight: 600; background: var(--bg); }
+th { font-weight: 600; background: var(--bg); } tbody th { background: transparent; }
 form.filters { display: flex; gap: 10px; flex-wrap: wrap; align-items: end; margin-bottom: 12px; }
 form.filters label, form.stack label { display: flex; flex-direction: column; font-size: .85rem; gap: 2px; }
 input, select, textarea { font: inherit; padding: 5px 8px; border: 1px solid var(--muted); border-radius: 5px; background: var(--card); color: var(--fg); }
@@ -75,6 +75,15 @@ ul.occs li.conflict { border-left-color: var(--bad); } .flag { color: var(--bad)
 .calendar-head { display: flex; gap: 16px; align-items: end; flex-wrap: wrap; } .calendar-head h1 { margin-right: auto; }
 .controls a[aria-current="true"] { font-weight: 700; box-shadow: inset 0 -3px 0 var(--busy); }
 .status.s-scheduled, .status.s-in-progress { color: var(--busy); } .status.s-cancelled, .status.s-missed { color: var(--bad); }
+.pill { display: inline-block; padding: 0 7px; border-radius: 9px; border: 1px solid currentColor; font-size: .82rem; font-weight: 600; white-space: nowrap; }
+.pill.p-ok { color: var(--ok); } .pill.p-bad { color: var(--bad); } .pill.p-warn { color: var(--warn); } .pill.p-idle { color: var(--idle); }
+td.num { font-variant-numeric: tabular-nums; }
+tr.uptime-row td { border-bottom: 2px solid var(--line); padding-top: 0; }
+ol.uptime { list-style: none; margin: 0; padding: 0; display: flex; gap: 1px; height: 26px; }
+ol.uptime li.d { flex: 1 1 0; min-width: 2px; border-radius: 1px; background: var(--line); }
+ol.uptime li.d-up { background: var(--ok); } ol.uptime li.d-degraded { background: var(--busy); }
+ol.uptime li.d-partial { background: var(--warn); } ol.uptime li.d-down { background: var(--bad); }
+.uptime-legend { display: flex; justify-content: space-between; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 14px; }
 `;
 

@@ -6,6 +6,8 @@ import { html } from 'hono/html';
 import type { ConsoleIdentity } from '../../control/consoleAccess';
 import type { HostLine, NowOverview, RolloutCardOrError, ServiceLine } from '../../control/console';
 import type { OccurrenceView } from '../../control/calendar';
+import type { DayAvailability } from '../../policies/availability/daily';
+import { formatPercent } from '../../policies/availability/daily';
 import type { CalendarDay, CalendarEntry, CalendarModel } from '../../policies/console/calendar';
 import { EXTEND_CHOICES_MIN, type OfferedWindowControl } from '../../policies/console/windowControls';
 import { allows } from '../../policies/console/roles';
@@ -143,22 +145,46 @@ export function auditPage(events: AuditEvent[], filter: AuditFilter, viewer: Vie
 <tbody>${events.length ? events.map((e) => html`<tr><td>${time(e.at)}</td><td>${e.actor}</td><td>${e.action}</td><td>${e.subject}</td><td>${e.reason ?? ''}</td><td class="muted">${e.detail ? Object.entries(e.detail).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ') : ''}</td></tr>`) : html`<tr><td colspan="6" class="muted">No action matches.</td></tr>`}</tbody></table>`);
 }
 
+function complianceCells(h: HostLine): Html {
+  const c = h.compliance;
+  const cls = c.status === 'up to date' ? 'ok' : c.status === 'never scanned' ? 'idle' : c.status === 'updates pending' ? 'warn' : 'bad';
+  return html`<td><span class="pill p-${cls}" title="${c.error ?? ''}">${c.status}</span>${c.scannedAt !== undefined ? html`<br><span class="muted small">scanned ${time(c.scannedAt)}</span>` : ''}</td>
+<td class="num">${c.securityPending ?? '—'}${c.pending !== undefined ? html` <span class="muted small">of ${c.pending}</span>` : ''}</td>
+<td>${c.rebootRequired === undefined ? '—' : c.rebootRequired ? html`<strong>yes</strong>` : 'no'}</td>
+<td>${c.lastPatchedBy !== undefined ? html`by ${time(c.lastPatchedBy)}` : '—'}</td>`;
+}
+
 export function hostsPage(lines: { hosts: HostLine[]; unavailable: Record<string, string> }, viewer: Viewer): Html {
   return layout('Hosts', viewer, '/hosts', html`<h1>Hosts</h1>
-<p class="muted">Hosts of the deployment's leases and of the rollouts on the Now page. Compliance (pending security updates, reboot pending, last patched) joins when hosts report it.</p>
+<p class="muted">Hosts of the compliance scans (<code>maint hosts scan</code>), the deployment's leases and the rollouts on the Now page. Security updates: pending security updates of all pending; last patched: the scan that first saw fewer pending updates.</p>
 ${Object.entries(lines.unavailable).map(([part, why]) => html`<p class="notice error">${part} not available: ${why}</p>`)}
-<table><thead><tr><th scope="col">Host</th><th scope="col">Lease holder</th><th scope="col">Out of service</th><th scope="col">Rollouts (state, before → after)</th></tr></thead>
-<tbody>${lines.hosts.length ? lines.hosts.map((h) => html`<tr><td>${h.name}</td><td>${h.leasedBy ? html`<a href="/rollouts/${h.leasedBy}">${h.leasedBy}</a> since ${time(h.leasedSince)}` : '—'}</td><td>${h.down ?? '—'}</td>
-<td>${h.rollouts.length ? h.rollouts.map((r) => html`<a href="/rollouts/${r.rolloutId}">${r.rolloutId}</a>: ${r.state}${r.before || r.after ? ` (${r.before ?? '?'} → ${r.after ?? '?'})` : ''}<br>`) : '—'}</td></tr>`) : html`<tr><td colspan="4" class="muted">No host is leased or in a current rollout.</td></tr>`}</tbody></table>`);
+<table class="hosts-table"><thead><tr><th scope="col">Host</th><th scope="col">Compliance</th><th scope="col">Security updates</th><th scope="col">Reboot pending</th><th scope="col">Last patched</th><th scope="col">Lease holder</th><th scope="col">Out of service</th><th scope="col">Rollouts (state, before → after)</th></tr></thead>
+<tbody>${lines.hosts.length ? lines.hosts.map((h) => html`<tr data-host="${h.name}"><th scope="row">${h.name}</th>${complianceCells(h)}<td>${h.leasedBy ? html`<a href="/rollouts/${h.leasedBy}">${h.leasedBy}</a> since ${time(h.leasedSince)}` : '—'}</td><td>${h.down ?? '—'}</td>
+<td>${h.rollouts.length ? h.rollouts.map((r) => html`<a href="/rollouts/${r.rolloutId}">${r.rolloutId}</a>: ${r.state}${r.before || r.after ? ` (${r.before ?? '?'} → ${r.after ?? '?'})` : ''}<br>`) : '—'}</td></tr>`) : html`<tr><td colspan="8" class="muted">No host is scanned, leased or in a current rollout.</td></tr>`}</tbody></table>`);
+}
+
+/** One day of a service's uptime bar, as the public status page draws it (policies/availability/daily.ts counts it). */
+function uptimeDay(d: DayAvailability): Html {
+  const level = d.availabilityPercent === null ? 'none' : d.downRounds > 0 ? (d.availabilityPercent < 95 ? 'down' : 'partial') : d.degradedRounds > 0 ? 'degraded' : 'up';
+  const label = `${d.day}: ${d.availabilityPercent === null ? 'no data' : `${formatPercent(d.availabilityPercent, 'en-GB')} up`}${d.rounds ? ` (${d.rounds} rounds${d.downRounds ? `, ${d.downRounds} down` : ''}${d.degradedRounds ? `, ${d.degradedRounds} slow` : ''})` : ''}`;
+  return html`<li class="d d-${level}" title="${label}" data-day="${d.day}" data-level="${level}"><span class="sr-only">${label}</span></li>`;
 }
 
 export function servicesPage(lines: ServiceLine[], viewer: Viewer): Html {
   return layout('Services', viewer, '/services', html`<h1>Services</h1>
 <table><thead><tr><th scope="col">Service</th><th scope="col">State</th><th scope="col">Tier</th><th scope="col">This month</th><th scope="col">Budget left</th><th scope="col">Open incident</th><th scope="col">Last round</th></tr></thead>
-<tbody>${lines.length ? lines.map((s) => html`<tr><td>${s.service}</td><td>${s.state}${s.stale ? ' (stale)' : ''}</td><td>${s.figures?.tier ?? '—'}</td>
-<td>${s.figures ? `${s.figures.availabilityPercent === null ? 'no data' : `${s.figures.availabilityPercent.toFixed(3)}%`} of ${s.figures.targetPercent}%` : '—'}</td>
-<td>${s.figures ? `${minutes(s.figures.budget.leftMinutes)} of ${minutes(s.figures.budget.allowedMinutes)}` : '—'}</td>
-<td>${s.openIncident ? `${s.openIncident.summary} (since ${new Date(s.openIncident.openedAt).toISOString()})` : '—'}</td><td>${time(s.lastRoundAt)}</td></tr>`) : html`<tr><td colspan="7" class="muted">No service has probes.</td></tr>`}</tbody></table>`);
+<tbody>${lines.length ? lines.map((s) => {
+    const measured = s.days.filter((d) => d.rounds > 0);
+    const rounds = measured.reduce((n, d) => n + d.rounds, 0);
+    const total = rounds > 0 ? formatPercent((100 * measured.reduce((n, d) => n + d.rounds - d.downRounds, 0)) / rounds, 'en-GB') : undefined;
+    const budgetLeft = s.figures ? s.figures.budget.leftMinutes : undefined;
+    return html`<tr data-service="${s.service}"><th scope="row">${s.service}</th><td>${s.state}${s.stale ? ' (stale)' : ''}</td><td>${s.figures?.tier ?? '—'}</td>
+<td>${s.figures ? html`${s.figures.availabilityPercent === null ? 'no data' : `${s.figures.availabilityPercent.toFixed(3)}%`} <span class="muted">of ${s.figures.targetPercent}% target</span>${s.figures.availabilityPercent !== null && s.figures.availabilityPercent < s.figures.targetPercent ? html` <span class="flag">below target</span>` : ''}` : '—'}</td>
+<td>${s.figures ? html`<span${budgetLeft! <= 0 ? html` class="flag"` : ''}>${minutes(s.figures.budget.leftMinutes)}</span> of ${minutes(s.figures.budget.allowedMinutes)}${budgetLeft! <= 0 ? ' (spent)' : ''}` : '—'}</td>
+<td>${s.openIncident ? html`<span class="flag">open</span> ${s.openIncident.summary} (since ${time(s.openIncident.openedAt)})${s.openIncident.rolloutId ? html`, during rollout <a href="/rollouts/${s.openIncident.rolloutId}">${s.openIncident.rolloutId}</a>` : ''}` : '—'}</td><td>${time(s.lastRoundAt)}</td></tr>
+<tr class="uptime-row"><td colspan="7"><ol class="uptime" aria-label="Uptime of ${s.service} per day, last ${s.days.length} days, oldest first">${s.days.map(uptimeDay)}</ol>
+<div class="uptime-legend small muted"><span>${s.days.length} days ago</span><span>${total ? `${total} uptime over the ${measured.length} day${measured.length === 1 ? '' : 's'} measured` : 'No uptime measured yet'}</span><span>today</span></div></td></tr>`;
+  }) : html`<tr><td colspan="7" class="muted">No service has probes.</td></tr>`}</tbody></table>`);
 }
 
 const WEEKDAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
