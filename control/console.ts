@@ -12,6 +12,8 @@ import { hostComplianceColumns, type HostComplianceColumns } from '../policies/c
 import { dailyAvailability, dailyRangeStart, type DayAvailability } from '../policies/availability/daily';
 import { hostScanHistory, latestHostScans, scannedHosts } from '../store/compliance';
 import { hourlyProbeRounds } from '../store/probes';
+import { dependencyRepositoryView, type DependencyRepositoryView } from '../policies/console/dependencies';
+import { dependencySetup, latestRuns } from './dependencies';
 import { auditEvents, recordAuditEvent, type AuditEvent, type AuditFilter } from '../store/audit';
 import type { Incident } from '../store/incidents';
 import type { Connected } from './connection';
@@ -204,4 +206,24 @@ export async function hostLines(ctx: ConsoleContext): Promise<{ hosts: HostLine[
     }
   }
   return { hosts: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })), unavailable };
+}
+
+/**
+ * The Dependencies page: each repository of the organisation files' `dependencies` section, its
+ * latest run, its open upgrade PRs and what waits and why. Without such files, `note` says how to get them.
+ */
+export async function dependencyOverview(ctx: ConsoleContext): Promise<{ repositories: DependencyRepositoryView[]; note?: string }> {
+  const setup = ctx.organisation ? dependencySetup(ctx.organisation) : undefined;
+  if (!setup) return { repositories: [], note: ctx.organisation ? 'The organisation files have no `dependencies` section.' : 'Start the console with the organisation files (maint console -f maint.yaml) to see their dependencies.' };
+  const runs = new Map((await latestRuns(ctx.temporal.client, setup.repositories)).map((r) => [r.repo, r]));
+  return {
+    repositories: setup.repositories.map((plan) => {
+      const run = runs.get(plan.repo);
+      return dependencyRepositoryView({
+        repo: plan.repo, baseBranch: plan.baseBranch, state: run?.state ?? 'never run',
+        ...(plan.mergeWindow ? { mergeWindow: plan.mergeWindow.name } : {}),
+        ...(run?.summary ? { summary: run.summary } : {}),
+      });
+    }),
+  };
 }

@@ -37,6 +37,12 @@ services:
     title: {nl: API, en: API}
     probes: [{name: ping, kind: http, url: "https://api.example.com/"}]
     probeInterval: 1h
+dependencies:
+  github: { baseUrl: "http://127.0.0.1:9", auth: { kind: token, tokenEnv: MAINT_CONSOLE_PAGES_GITHUB_TOKEN } }
+  repositories:
+    - { repo: acme/shop-${id}, managers: [npm] }
+  policies:
+    - minimumReleaseAge: 3d
 `;
 
 const update = (pkg: string, classification: PendingUpdate['classification']): PendingUpdate =>
@@ -126,5 +132,18 @@ describe('the console\'s Hosts and Services pages in Chromium, from the store', 
     expect((await api.locator('td').allTextContents()).slice(0, 4)).toEqual(['unknown', '—', '—', '—']);
     await expect(api.locator('+ tr.uptime-row .uptime-legend').textContent()).resolves.toContain('No uptime measured yet');
     await screenshot(page, 'console-services-uptime');
+  });
+
+  it('lists the repositories of the dependencies section, each with its latest run, open PRs and what waits', async () => {
+    await page.getByRole('link', { name: 'Dependencies' }).click();
+    const repo = page.locator(`section[data-repo="acme/shop-${id}"]`);
+    await expect(repo.locator('h2').textContent()).resolves.toBe(`acme/shop-${id}`);
+    await expect(repo.locator('.status').textContent()).resolves.toBe('never run');
+    await expect(repo.locator('header .muted').textContent()).resolves.toContain('no merge window: PRs are merged by people');
+    expect(await repo.locator('h3').allTextContents()).toEqual(['Open upgrade PRs (0)', 'What waits, and why (0)']);
+    await screenshot(page, 'console-dependencies');
+    // The same, for scripts.
+    const api = await page.evaluate(async () => (await fetch('/api/dependencies')).json()) as { repositories: Array<{ repo: string; state: string }> };
+    expect(api.repositories.map((r) => [r.repo, r.state])).toEqual([[`acme/shop-${id}`, 'never run']]);
   });
 });

@@ -8,6 +8,7 @@ import type { HostLine, NowOverview, RolloutCardOrError, ServiceLine } from '../
 import type { OccurrenceView } from '../../control/calendar';
 import type { DayAvailability } from '../../policies/availability/daily';
 import { formatPercent } from '../../policies/availability/daily';
+import type { DependencyRepositoryView } from '../../policies/console/dependencies';
 import type { CalendarDay, CalendarEntry, CalendarModel } from '../../policies/console/calendar';
 import { EXTEND_CHOICES_MIN, type OfferedWindowControl } from '../../policies/console/windowControls';
 import { allows } from '../../policies/console/roles';
@@ -23,7 +24,7 @@ export interface Viewer {
   csrf: string;
 }
 
-const PAGES = [['/', 'Now'], ['/calendar', 'Calendar'], ['/hosts', 'Hosts'], ['/services', 'Services'], ['/audit', 'Audit']] as const;
+const PAGES = [['/', 'Now'], ['/calendar', 'Calendar'], ['/hosts', 'Hosts'], ['/services', 'Services'], ['/dependencies', 'Dependencies'], ['/audit', 'Audit']] as const;
 
 export function layout(title: string, viewer: Viewer | undefined, current: string, body: Html): Html {
   return html`<!doctype html>
@@ -254,4 +255,19 @@ ${control.action === 'extend' ? html`<label>Extend by<select name="minutes">${EX
 <label>Reason (required; ${control.action === 'override' ? 'kept in the run and the audit trail' : 'customers read it in the notice'})<input name="reason" maxlength="500" required></label>
 <div class="controls"><button class="${control.action === 'cancel' ? 'danger' : 'primary'}" type="submit">Yes, ${control.action}</button><a class="button" href="${href}">Back</a></div>
 </form></section>`);
+}
+
+export function dependenciesPage(o: { repositories: DependencyRepositoryView[]; note?: string }, viewer: Viewer): Html {
+  const prLink = (p: { number?: number; url?: string; title: string }) => (p.url && /^https?:\/\//.test(p.url) ? html`<a href="${p.url}">#${p.number} ${p.title}</a>` : p.title);
+  return layout('Dependencies', viewer, '/dependencies', html`<h1>Dependencies</h1>
+${o.note ? html`<p class="notice">${o.note}</p>` : ''}
+${o.repositories.map((r) => html`<section class="card" aria-labelledby="repo-${r.repo.replace(/[^a-zA-Z0-9-]/g, '-')}" data-repo="${r.repo}">
+<header><h2 id="repo-${r.repo.replace(/[^a-zA-Z0-9-]/g, '-')}">${r.repo}</h2><span class="status">${r.state}</span><span class="muted">base ${r.baseBranch}${r.mergeWindow ? ` · merges in window ${r.mergeWindow}` : ' · no merge window: PRs are merged by people'}${r.finishedAt ? html` · last run ${time(r.finishedAt)}` : ''}${r.dryRun ? ' (dry run)' : ''}</span></header>
+${r.problems.length ? html`<ul class="notice error">${r.problems.map((p) => html`<li>${p}</li>`)}</ul>` : ''}
+<h3>Open upgrade PRs (${r.openPullRequests.length})</h3>
+${r.openPullRequests.length ? html`<ul class="prs">${r.openPullRequests.map((p) => html`<li data-branch="${p.branch}">${prLink(p)} <span class="muted small">${p.outcome} · ${p.updates.join(', ')}</span></li>`)}</ul>` : html`<p class="muted">None.</p>`}
+${r.merged.length ? html`<h3>Merged by the last run</h3><ul>${r.merged.map((p) => html`<li>${prLink(p)}</li>`)}</ul>` : ''}
+<h3>What waits, and why (${r.waiting.length})</h3>
+${r.waiting.length ? html`<table class="waiting"><thead><tr><th scope="col">What</th><th scope="col">Waits for</th><th scope="col">Why</th></tr></thead><tbody>${r.waiting.map((w) => html`<tr data-kind="${w.kind}"><td>${w.what}</td><td><span class="pill p-warn">${w.kind}</span></td><td>${w.why}</td></tr>`)}</tbody></table>` : html`<p class="muted">Nothing waits.</p>`}
+</section>`)}`);
 }

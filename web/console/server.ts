@@ -13,14 +13,14 @@ import { z } from 'zod';
 import { TemporalUnreachableError } from '../../control/connection';
 import type { ConsoleAccess, ConsoleIdentity } from '../../control/consoleAccess';
 import { controlWindowAs, occurrenceView, windowCalendar } from '../../control/calendar';
-import { auditTrail, controlRolloutAs, hostLines, nowOverview, rolloutCardOf, serviceLines, type ConsoleContext } from '../../control/console';
+import { dependencyOverview, auditTrail, controlRolloutAs, hostLines, nowOverview, rolloutCardOf, serviceLines, type ConsoleContext } from '../../control/console';
 import { InvalidInputError, OperationFailedError } from '../../control/errors';
 import { allows, PERMISSIONS, type ConsolePermission } from '../../policies/console/roles';
 import type { RolloutControlAction } from '../../policies/console/rolloutControls';
 import { AUDIT_ACTIONS } from '../../store/audit';
 import { listen, type Listening } from '../listen';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
-import { auditPage, calendarPage, confirmPage, errorPage, occurrenceHref, occurrencePage, windowConfirmPage, hostsPage, loginPage, nowLive, nowPage, rolloutPage, rolloutSection, servicesPage, type Viewer } from './pages';
+import { auditPage, calendarPage, dependenciesPage, confirmPage, errorPage, occurrenceHref, occurrencePage, windowConfirmPage, hostsPage, loginPage, nowLive, nowPage, rolloutPage, rolloutSection, servicesPage, type Viewer } from './pages';
 import { csrfMatches, SessionBook, type ConsoleSession } from './session';
 
 export interface ConsoleOptions {
@@ -240,6 +240,7 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     const done = action === 'cancel' ? 'Cancelled: customers who were told get a "cancelled" notice.' : action === 'extend' ? `Extended: the window now ends ${status.end}.` : 'Error budget overridden: the routine tasks run.';
     return c.redirect(`${occurrenceHref(window, start)}?done=${encodeURIComponent(done)}`, 303);
   });
+  app.get('/dependencies', need('read'), async (c) => c.html(dependenciesPage(await dependencyOverview(ctx), viewerOf(c))));
   app.get('/hosts', need('read'), async (c) => c.html(hostsPage(await hostLines(ctx), viewerOf(c))));
   app.get('/services', need('read'), async (c) => c.html(servicesPage(await serviceLines(ctx), viewerOf(c))));
 
@@ -263,6 +264,7 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     const { reason, minutes } = parse(windowControlBodySchema, await jsonBody(c), 'body');
     return c.json(await controlWindowAs(ctx, window, start, action, c.get('identity'), { reason, ...(minutes !== undefined ? { extendMinutes: minutes } : {}) }));
   });
+  app.get('/api/dependencies', need('read'), async (c) => c.json(await dependencyOverview(ctx)));
   app.get('/api/hosts', need('read'), async (c) => c.json(await hostLines(ctx)));
   app.get('/api/services', need('read'), async (c) => c.json({ services: await serviceLines(ctx) }));
   app.notFound((c) => (isApi(c) ? c.json({ error: `no endpoint ${c.req.method} ${c.req.path}` }, 404) : c.html(errorPage(c.get('identity') ? viewerOf(c) : undefined, 404, `no page ${c.req.path}`), 404)));
