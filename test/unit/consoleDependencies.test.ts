@@ -1,5 +1,6 @@
 import { dependencyRepositoryView } from '../../policies/console/dependencies';
 import type { DependencyRunSummary } from '../../policies/deps/run';
+import { dependenciesPage } from '../../web/console/pages';
 
 const update = (depName: string, from: string, to: string) => ({ depName, manager: 'npm', packageFile: 'package.json', from, to, type: 'minor' });
 
@@ -46,5 +47,17 @@ describe('the console\'s dependencies view of a repository', () => {
     expect(dependencyRepositoryView({ repo: 'acme/api', baseBranch: 'main', state: 'never run' })).toEqual({
       repo: 'acme/api', baseBranch: 'main', state: 'never run', dryRun: false, openPullRequests: [], merged: [], waiting: [], problems: [],
     });
+  });
+
+  it('renders each wait with its kind and reason, escaped; only http(s) PR addresses become links', async () => {
+    const hostile = { ...summary, pullRequests: [{ ...summary.pullRequests[0]!, title: '<img src=x onerror=alert(1)>', url: 'javascript:alert(1)' }, summary.pullRequests[1]!] };
+    const view = dependencyRepositoryView({ repo: 'acme/shop', baseBranch: 'main', mergeWindow: 'deps-nightly', state: 'completed', summary: hostile });
+    const text = String(await dependenciesPage({ repositories: [view] }, { identity: { name: 'victor', role: 'viewer', via: 'password' }, csrf: 't' }));
+    expect(text).toContain('<a href="https://github.example/acme/shop/pull/8">#8 Update react to 18.3.1</a>');
+    expect(text).not.toContain('javascript:');
+    expect(text).not.toContain('<img');
+    expect(text).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(text).toMatch(/<tr data-kind="checks"><td>merge of #8 Update react to 18.3.1<\/td><td><span class="pill p-warn">checks<\/span><\/td><td>not merged: checks pending \(ci\/test\)<\/td><\/tr>/);
+    expect(text).toContain('What waits, and why (5)');
   });
 });
