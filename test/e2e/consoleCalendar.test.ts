@@ -217,6 +217,13 @@ describe('the console calendar and window controls in Chromium', () => {
     await operator.goto(`${server.url}${occurrence}`);
     // An operator may cancel and extend; overriding an error budget is an admin's (and this window has none).
     expect(await operator.locator('.controls[aria-label="Controls of this run"] a').allTextContents()).toEqual(['Cancel run…', 'Extend…']);
+    const operatorCsrf = await operator.locator('form[action="/logout"] input[name="_csrf"]').inputValue();
+    const override = await operator.evaluate(async ([path, token]) => {
+      const r = await fetch(path!, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token! }, body: '{"reason": "x"}' });
+      return { status: r.status, body: await r.text() };
+    }, [`/api${occurrence}/override`, operatorCsrf] as const);
+    expect(override.status).toBe(403);
+    expect(JSON.parse(override.body).error).toMatch(/olivia \(operator\) may not do this: it needs the role admin/);
     await operator.getByRole('link', { name: 'Cancel run…' }).click();
     await expect(operator.locator('#consequence').textContent()).resolves.toBe('Cancel calls the occurrence off before it begins: no task runs, and the customers who were told get a "cancelled" notice.');
     await operator.getByLabel(/Reason/).fill('supplier postponed the upgrade');
