@@ -59,7 +59,7 @@ export function buildProgram(): Command {
     .description('Run a worker against TEMPORAL_ADDRESS (a cluster or Temporal Cloud); SIGINT/SIGTERM stop it gracefully.')
     .action(async () => {
       const env = parseEnvironment(process.env);
-      installRuntime(env.MAINT_LOG_LEVEL);
+      installRuntime(env);
       await runWorker(env);
     });
 

@@ -38,6 +38,8 @@ export interface ConsoleContext {
 export interface ConsoleIdentityRef {
   name: string;
   via: string;
+  /** OpenID Connect: `<sub>@<provider>`, recorded with the action. */
+  subject?: string;
 }
 
 const rolloutContext = (ctx: ConsoleContext): RolloutContext => ({ client: ctx.temporal.client, taskQueue: ctx.temporal.env.MAINT_TASK_QUEUE });
@@ -140,7 +142,7 @@ export async function controlRolloutAs(ctx: ConsoleContext, rolloutId: string, a
   await recordAuditEvent(ctx.store, {
     actor: who.name, action, subject: `rollout ${rolloutId}`,
     ...(given !== undefined ? { reason: given } : {}),
-    detail: { via: `console (${who.via})`, ...(result.approvedWave !== undefined ? { approvedWave: result.approvedWave } : {}) },
+    detail: { via: `console (${who.via})`, ...(who.subject !== undefined ? { subject: who.subject } : {}), ...(result.approvedWave !== undefined ? { approvedWave: result.approvedWave } : {}) },
   });
   return result;
 }

@@ -1,4 +1,4 @@
-import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, metricMeter, setHandler } from '@temporalio/workflow';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { RolloutPolicy } from '../policies/rollout/policy';
 import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rollout/types';
@@ -11,6 +11,17 @@ import { causeMessage } from './failures';
 import { HostLeases } from './leaseClient';
 import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from './messages';
 
+
+/**
+ * Counts each host a batch finished in `maint_hosts_total` by outcome (healthy, rolled-back, failed,
+ * skipped), strategy kind and policy name; a host an `all-patched` rollback restores later counts
+ * again as rolled-back. Emitted by the workflow (never during replay), so a host counts once however
+ * often its activities were retried; rollout ids stay out of the tags (unbounded).
+ */
+function countHosts(policy: RolloutPolicy, hosts: readonly HostReport[]): void {
+  const counter = metricMeter.createCounter('maint_hosts', 'hosts', 'Hosts a rollout finished, by outcome, strategy and policy');
+  for (const h of hosts) counter.add(1, { outcome: h.state, strategy: policy.strategy.kind, policy: policy.name });
+}
 
 /** `phase` tells apart the same hook run while patching and again while restoring (its job key on the host). */
 async function runHook(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post', phase: 'patch' | 'restore'): Promise<void> {
@@ -214,6 +225,7 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
     await mapWithConcurrency(toRestore, Math.max(1, input.parallelism), (h) => restoreLeased(leases, steps, policy, rollout, h, report(h)));
   }
   for (const h of hosts) if (report(h).state === 'pending' || report(h).state === 'waiting') set(h, 'skipped', { error: aborted ? 'rollout aborted' : 'rollout halted' });
+  countHosts(policy, [...reports.values()]);
   return { hosts: [...reports.values()], failures, halted, aborted };
 }
 
@@ -227,7 +239,9 @@ export async function rollbackHostsWorkflow(input: RolloutRef & { policy: Rollou
     await restoreLeased(leases, steps, input.policy, { rolloutId: input.rolloutId, execution: input.execution }, host, report);
     return report;
   });
-  return [...restored, ...missing.map((name): HostReport => ({ name, wave: input.wave, state: 'failed', attempts: 0, error: 'not rolled back: no longer in the inventory' }))];
+  const reports = [...restored, ...missing.map((name): HostReport => ({ name, wave: input.wave, state: 'failed', attempts: 0, error: 'not rolled back: no longer in the inventory' }))];
+  countHosts(input.policy, reports);
+  return reports;
 }
 
 /** Inline targets are picked right here; by reference, an activity reads the source now (or the snapshot). The policy's `become` fills in. */

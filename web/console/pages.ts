@@ -39,14 +39,22 @@ ${viewer ? html`<nav aria-label="Pages"><ul>${PAGES.map(([href, name]) => html`<
 <main id="main">${body}</main></body></html>`;
 }
 
-export function loginPage(options: { error?: string; next: string }): Html {
+export function loginPage(options: { error?: string; next: string; sso?: { provider: string } }): Html {
   return layout('Sign in', undefined, '/login', html`<section class="card login" aria-labelledby="signin"><h1 id="signin">Sign in</h1>
 ${options.error ? html`<p class="notice error" role="alert">${options.error}</p>` : ''}
+${options.sso ? html`<p><a class="button primary" href="/login/oidc?next=${encodeURIComponent(options.next)}">Sign in with ${options.sso.provider}</a></p><p class="muted">or with a local user of this console:</p>` : ''}
 <form class="stack" method="post" action="/login">
 <input type="hidden" name="next" value="${options.next}">
 <label>User name<input name="name" autocomplete="username" required autofocus></label>
 <label>Password<input name="password" type="password" autocomplete="current-password" required></label>
 <button class="primary" type="submit">Sign in</button></form></section>`);
+}
+
+/** After an OpenID Connect sign-in: a page of the console's own moves on to where they were going. */
+export function oidcContinuePage(next: string): Html {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${next}"><title>Signed in · maint console</title><link rel="stylesheet" href="/assets/console.css"></head>
+<body><main id="main"><p>Signed in. <a href="${next}">Continue</a></p></main></body></html>`;
 }
 
 export function errorPage(viewer: Viewer | undefined, status: number, message: string): Html {

@@ -7,27 +7,34 @@
  */
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { TemporalUnreachableError } from '../../control/connection';
 import type { ConsoleAccess, ConsoleIdentity } from '../../control/consoleAccess';
 import { controlWindowAs, occurrenceView, windowCalendar } from '../../control/calendar';
+import type { OidcSignIn } from '../../control/consoleOidc';
 import { dependencyOverview, auditTrail, controlRolloutAs, hostLines, nowOverview, rolloutCardOf, serviceLines, type ConsoleContext } from '../../control/console';
 import { InvalidInputError, OperationFailedError } from '../../control/errors';
 import { allows, PERMISSIONS, type ConsolePermission } from '../../policies/console/roles';
+import { SignInLimiter, waitText } from '../../policies/console/signInLimit';
 import type { RolloutControlAction } from '../../policies/console/rolloutControls';
 import { AUDIT_ACTIONS } from '../../store/audit';
 import { listen, type Listening } from '../listen';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
-import { auditPage, calendarPage, dependenciesPage, confirmPage, errorPage, occurrenceHref, occurrencePage, windowConfirmPage, hostsPage, loginPage, nowLive, nowPage, rolloutPage, rolloutSection, servicesPage, type Viewer } from './pages';
+import { auditPage, calendarPage, dependenciesPage, confirmPage, errorPage, occurrenceHref, occurrencePage, windowConfirmPage, hostsPage, loginPage, oidcContinuePage, nowLive, nowPage, rolloutPage, rolloutSection, servicesPage, type Viewer } from './pages';
 import { csrfMatches, SessionBook, type ConsoleSession } from './session';
 
 export interface ConsoleOptions {
   context: ConsoleContext;
   access: ConsoleAccess;
-  /** The URL people use (links, the origin forms must come from, Secure cookies when https). */
+  /** The URL people use (links, the origin forms must come from, Secure cookies when https; OpenID Connect's redirect URI). */
   publicUrl?: string;
+  /** OpenID Connect sign-in (MAINT_CONSOLE_OIDC_*), beside the local users. */
+  oidc?: OidcSignIn;
+  /** The rate limit of password sign-in (default: policies/console/signInLimit.ts SIGN_IN_LIMITS). */
+  signInLimiter?: SignInLimiter;
 }
 
 type Env = { Variables: { identity: ConsoleIdentity; session: ConsoleSession | undefined } };
@@ -89,7 +96,8 @@ function problemOf(err: unknown): HttpProblem {
 
 export function consoleApp(options: ConsoleOptions): Hono<Env> {
   const { context: ctx, access } = options;
-  const sessions = new SessionBook();
+  const sessions = new SessionBook(ctx.store);
+  const limiter = options.signInLimiter ?? new SignInLimiter();
   const secure = options.publicUrl?.startsWith('https://') ?? false;
   const cookieName = secure ? '__Host-maint-session' : 'maint-session';
   const publicOrigin = options.publicUrl !== undefined ? new URL(options.publicUrl).origin : undefined;
@@ -121,16 +129,60 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
   app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
   app.get('/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }));
 
-  const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)[^\s]*$/.test(next) ? next : '/');
-  app.get('/login', (c) => c.html(loginPage({ next: safeNext(c.req.query('next')) })));
+  // A path of ours: not `//host` nor `/\host` (browsers read a backslash as a slash: another site).
+  const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(next) ? next : '/');
+  const sso = options.oidc !== undefined ? { provider: options.oidc.provider } : undefined;
+  const login = (o: { error?: string; next: string }) => loginPage({ ...o, ...(sso ? { sso } : {}) });
+  app.get('/login', (c) => c.html(login({ next: safeNext(c.req.query('next')) })));
+
+  // OpenID Connect: the provider's page signs them in and sends the browser back to the callback. What the
+  // callback must match (state, nonce, PKCE verifier) stays on the server; the browser holds its id in a
+  // cookie that is SameSite=Lax, since the way back is a navigation from the provider's site.
+  const oidcCookie = secure ? '__Host-maint-oidc' : 'maint-oidc';
+  app.get('/login/oidc', async (c) => {
+    if (!options.oidc) return c.html(errorPage(undefined, 404, 'OpenID Connect sign-in is not configured (MAINT_CONSOLE_OIDC_ISSUER)'), 404);
+    const redirectUri = `${publicOrigin ?? new URL(c.req.url).origin}/login/oidc/callback`;
+    let begun: { pendingId: string; url: string };
+    try {
+      begun = await options.oidc.begin(redirectUri, safeNext(c.req.query('next')));
+    } catch (err) {
+      return c.html(login({ error: `The identity provider ${options.oidc.provider} does not answer: ${(err as Error).message}. Try again, or sign in with a local user.`, next: safeNext(c.req.query('next')) }), 502);
+    }
+    setCookie(c, oidcCookie, begun.pendingId, { httpOnly: true, sameSite: 'Lax', secure, path: '/', maxAge: 600 });
+    return c.redirect(begun.url, 303);
+  });
+  app.get('/login/oidc/callback', async (c) => {
+    if (!options.oidc) return c.html(errorPage(undefined, 404, 'OpenID Connect sign-in is not configured (MAINT_CONSOLE_OIDC_ISSUER)'), 404);
+    const outcome = await options.oidc.finish(getCookie(c, oidcCookie), new URL(c.req.url).search);
+    deleteCookie(c, oidcCookie, { path: '/', secure });
+    if ('refused' in outcome) return c.html(login({ error: outcome.refused, next: '/' }), outcome.status);
+    const session = await sessions.open(outcome.identity);
+    setCookie(c, cookieName, session.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
+    // Not a redirect: a SameSite=Strict cookie is not sent on a redirect chain another site began; a page of ours moves on.
+    return c.html(oidcContinuePage(outcome.next));
+  });
   app.post('/login', async (c) => {
     // No session yet, so no token to carry: a sign-in from another site's page is refused by its origin.
-    if (!sameOrigin(c)) return c.html(loginPage({ error: 'Sign-in refused: the form did not come from this console.', next: '/' }), 403);
+    if (!sameOrigin(c)) return c.html(login({ error: 'Sign-in refused: the form did not come from this console.', next: '/' }), 403);
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
-    const identity = typeof form.name === 'string' && typeof form.password === 'string' ? await access.signIn(form.name, form.password) : undefined;
-    if (!identity) return c.html(loginPage({ error: 'Wrong user name or password.', next }), 401);
-    const session = sessions.open(identity);
+    const name = typeof form.name === 'string' ? form.name.slice(0, 200) : '';
+    // The peer's address: behind a proxy every client shares the proxy's, so the per-address limit is the proxy's.
+    const address = getConnInfo(c).remote.address ?? 'unknown';
+    const now = Date.now();
+    const wait = limiter.check(name, address, now);
+    if (wait) {
+      const until = new Date(now + wait.retryAfterMs).toISOString().slice(11, 19);
+      const who = wait.reason === 'account' ? `for ${name}` : `from your address (${address})`;
+      return c.html(login({ error: `Too many failed sign-ins ${who}: try again in ${waitText(wait.retryAfterMs)} (after ${until} UTC). Each further failure doubles the wait.`, next }), 429, { 'retry-after': String(Math.ceil(wait.retryAfterMs / 1000)) });
+    }
+    const identity = typeof form.password === 'string' && name !== '' ? await access.signIn(name, form.password) : undefined;
+    if (!identity) {
+      limiter.failed(name, address, now);
+      return c.html(login({ error: 'Wrong user name or password.', next }), 401);
+    }
+    limiter.succeeded(name);
+    const session = await sessions.open(identity);
     setCookie(c, cookieName, session.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
     return c.redirect(next, 303);
   });
@@ -146,7 +198,7 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
       c.set('session', undefined);
       return next();
     }
-    const session = sessions.find(getCookie(c, cookieName));
+    const session = await sessions.find(getCookie(c, cookieName));
     if (!session) {
       if (isApi(c) || c.req.path.startsWith('/live/')) return c.json({ error: 'sign in first (a session cookie), or send Authorization: Bearer <token>' }, 401);
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
@@ -179,9 +231,9 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     return next();
   };
 
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
     const session = c.get('session');
-    if (session) sessions.close(session.id);
+    if (session) await sessions.close(session.id);
     deleteCookie(c, cookieName, { path: '/', secure });
     return c.redirect('/login', 303);
   });
