@@ -17,13 +17,15 @@ import { maintenanceWindowWorkflow } from '../workflows/maintenanceWindow';
 import { windowStatusQuery } from '../workflows/messages';
 import type { ConsoleContext, ConsoleIdentityRef } from './console';
 import { InvalidInputError, OperationFailedError } from './errors';
-import { appliedPlans, cancelWindow, currentRun, extendWindow, overrideErrorBudget, windowRuns, type AppliedPlanCache } from './windowRuns';
+import { appliedPlans, cancelWindow, currentRun, extendWindow, overrideErrorBudget, windowRuns, type AppliedPlanCache, type FinishedRunCache } from './windowRuns';
 
 const DAY_MS = 86_400_000;
 /** Notices go out up to this long before an occurrence (the longest lead times people write). */
 const NOTICE_LOOKBACK_MS = 120 * DAY_MS;
 
 const planCaches = new WeakMap<ConsoleContext, AppliedPlanCache>();
+/** Finished runs' results, fetched once per console (a closed workflow's result never changes). */
+const finishedRuns = new WeakMap<ConsoleContext, FinishedRunCache>();
 
 /** The windows as applied, of the console's organisation when it was started with its files. */
 export async function consolePlans(ctx: ConsoleContext): Promise<WindowPlan[]> {
@@ -70,7 +72,7 @@ export async function windowCalendar(ctx: ConsoleContext, query: CalendarQuery, 
   const notices: Record<string, number> = {};
   const scope = ctx.organisation?.name ? { organisation: { name: ctx.organisation.name, windows: plans.map((p) => p.name) } } : {};
   await Promise.all([
-    windowRuns(ctx.temporal.client, { sinceDays: Math.max(1, Math.ceil((now - from + NOTICE_LOOKBACK_MS) / DAY_MS)), limit: 1000, ...scope })
+    windowRuns(ctx.temporal.client, { sinceDays: Math.max(1, Math.ceil((now - from + NOTICE_LOOKBACK_MS) / DAY_MS)), limit: 1000, finished: finishedRuns.get(ctx) ?? finishedRuns.set(ctx, new Map()).get(ctx)!, ...scope })
       .then((list) => { for (const r of list) runs[r.workflowId] = r.status.phase; })
       .catch((err: unknown) => { unavailable.runs = (err as Error).message.split('\n')[0]!; }),
     noticeDeliveriesBetween(ctx.store, { from: from - NOTICE_LOOKBACK_MS, to })
