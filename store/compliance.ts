@@ -91,3 +91,9 @@ export async function hostScansBetween(store: Store, hosts: readonly string[], r
   }
   return out.sort((a, b) => a.at - b.at);
 }
+
+/** Every host with a scan in the store, by name. */
+export async function scannedHosts(store: Store): Promise<string[]> {
+  const rows = await store.db.selectFrom('compliance_scans').select('host').distinct().orderBy('host').execute();
+  return rows.map((r) => r.host);
+}

@@ -13,16 +13,17 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { TemporalUnreachableError } from '../../control/connection';
 import type { ConsoleAccess, ConsoleIdentity } from '../../control/consoleAccess';
+import { controlWindowAs, occurrenceView, windowCalendar } from '../../control/calendar';
 import type { OidcSignIn } from '../../control/consoleOidc';
-import { auditTrail, controlRolloutAs, hostLines, nowOverview, rolloutCardOf, serviceLines, type ConsoleContext } from '../../control/console';
+import { dependencyOverview, auditTrail, controlRolloutAs, hostLines, nowOverview, rolloutCardOf, serviceLines, type ConsoleContext } from '../../control/console';
 import { InvalidInputError, OperationFailedError } from '../../control/errors';
-import { allows, type ConsolePermission } from '../../policies/console/roles';
+import { allows, PERMISSIONS, type ConsolePermission } from '../../policies/console/roles';
 import { SignInLimiter, waitText } from '../../policies/console/signInLimit';
 import type { RolloutControlAction } from '../../policies/console/rolloutControls';
 import { AUDIT_ACTIONS } from '../../store/audit';
 import { listen, type Listening } from '../listen';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
-import { auditPage, confirmPage, errorPage, hostsPage, loginPage, oidcContinuePage, nowLive, nowPage, rolloutPage, rolloutSection, servicesPage, type Viewer } from './pages';
+import { auditPage, calendarPage, dependenciesPage, confirmPage, errorPage, occurrenceHref, occurrencePage, windowConfirmPage, hostsPage, loginPage, oidcContinuePage, nowLive, nowPage, rolloutPage, rolloutSection, servicesPage, type Viewer } from './pages';
 import { csrfMatches, SessionBook, type ConsoleSession } from './session';
 
 export interface ConsoleOptions {
@@ -40,6 +41,10 @@ type Env = { Variables: { identity: ConsoleIdentity; session: ConsoleSession | u
 
 const rolloutIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,120}$/, 'expected a rollout id');
 const actionSchema = z.enum(['pause', 'resume', 'approve', 'abort']);
+const windowNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,120}$/, 'expected a window name');
+const windowActionSchema = z.enum(['cancel', 'extend', 'override']);
+const calendarQuerySchema = z.strictObject({ view: z.enum(['month', 'week']).optional(), date: z.string().max(20).optional(), tz: z.string().max(64).optional() });
+const windowControlBodySchema = z.strictObject({ reason: z.string().min(1).max(500), minutes: z.number().int().min(1).max(1440).optional() });
 const controlBodySchema = z.strictObject({ reason: z.string().max(500).optional() });
 const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'expected a date such as 2026-12-01 or 2026-12-01T08:00:00Z');
 const auditQuerySchema = z.strictObject({
@@ -58,6 +63,17 @@ function validationMessage(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
 }
 
+/** A JSON body ({} when empty); anything else is a 400. */
+async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpProblem(400, 'body: expected JSON such as {"reason": "…"}');
+  }
+}
+
 class HttpProblem extends Error {
   constructor(readonly status: 400 | 401 | 403 | 404 | 409 | 503, message: string) {
     super(message);
@@ -72,7 +88,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 
 function problemOf(err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err;
-  if (err instanceof InvalidInputError) return new HttpProblem(/^no rollout/.test(err.message) ? 404 : 400, err.message);
+  if (err instanceof InvalidInputError) return new HttpProblem(/^no (rollout|window|occurrence|page)\b/.test(err.message) ? 404 : 400, err.message);
   if (err instanceof OperationFailedError) return new HttpProblem(409, err.message);
   if (err instanceof TemporalUnreachableError) return new HttpProblem(503, err.message.split('\n')[0]!);
   return new HttpProblem(503, `not available right now: ${(err as Error).message.split('\n')[0]}`);
@@ -206,9 +222,12 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     return next();
   });
 
-  const need = (permission: ConsolePermission): MiddlewareHandler<Env> => async (c, next) => {
+  const needs = (c: Context<Env>, permission: ConsolePermission) => {
     const identity = c.get('identity');
-    if (!allows(identity.role, permission)) throw new HttpProblem(403, `${identity.name} (${identity.role}) may not do this: it needs the role ${permission === 'read' ? 'viewer' : permission === 'control-rollout' || permission === 'control-window' ? 'operator' : 'admin'}`);
+    if (!allows(identity.role, permission)) throw new HttpProblem(403, `${identity.name} (${identity.role}) may not do this: it needs the role ${PERMISSIONS[permission]}`);
+  };
+  const need = (permission: ConsolePermission): MiddlewareHandler<Env> => async (c, next) => {
+    needs(c, permission);
     return next();
   };
 
@@ -248,6 +267,32 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     const filter = parse(auditQuerySchema, presentQuery(c), 'audit filter');
     return c.html(auditPage(await auditTrail(ctx, filter), filter, viewerOf(c)));
   });
+  app.get('/calendar', need('read'), async (c) => c.html(calendarPage(await windowCalendar(ctx, parse(calendarQuerySchema, presentQuery(c), 'calendar query')), viewerOf(c))));
+  const occurrenceOf = (c: Context) => [parse(windowNameSchema, c.req.param('window'), 'window'), c.req.param('start') ?? ''] as const;
+  app.get('/windows/:window/occurrences/:start', need('read'), async (c) => {
+    const done = c.req.query('done');
+    return c.html(occurrencePage(await occurrenceView(ctx, ...occurrenceOf(c)), viewerOf(c), done !== undefined ? done.slice(0, 200) : undefined));
+  });
+  app.get('/windows/:window/occurrences/:start/confirm/:action', need('control-window'), async (c) => {
+    const action = parse(windowActionSchema, c.req.param('action'), 'action');
+    const view = await occurrenceView(ctx, ...occurrenceOf(c));
+    const control = view.controls.find((k) => k.action === action);
+    if (!control) throw new HttpProblem(409, `window ${view.window} (${view.occurrence.localStart}) does not accept ${action} now${view.run ? ` (its run is ${view.run.status.phase})` : ''}`);
+    needs(c, control.permission);
+    return c.html(windowConfirmPage(view, control, viewerOf(c)));
+  });
+  app.post('/windows/:window/occurrences/:start/:action', need('control-window'), async (c) => {
+    const [window, start] = occurrenceOf(c);
+    const action = parse(windowActionSchema, c.req.param('action'), 'action');
+    if (action === 'override') needs(c, 'override');
+    const form = await c.req.parseBody();
+    const reason = typeof form.reason === 'string' ? form.reason.slice(0, 500) : undefined;
+    const minutes = typeof form.minutes === 'string' ? Number(form.minutes) : undefined;
+    const status = await controlWindowAs(ctx, window, start, action, c.get('identity'), { ...(reason !== undefined ? { reason } : {}), ...(minutes !== undefined ? { extendMinutes: minutes } : {}) });
+    const done = action === 'cancel' ? 'Cancelled: customers who were told get a "cancelled" notice.' : action === 'extend' ? `Extended: the window now ends ${status.end}.` : 'Error budget overridden: the routine tasks run.';
+    return c.redirect(`${occurrenceHref(window, start)}?done=${encodeURIComponent(done)}`, 303);
+  });
+  app.get('/dependencies', need('read'), async (c) => c.html(dependenciesPage(await dependencyOverview(ctx), viewerOf(c))));
   app.get('/hosts', need('read'), async (c) => c.html(hostsPage(await hostLines(ctx), viewerOf(c))));
   app.get('/services', need('read'), async (c) => c.html(servicesPage(await serviceLines(ctx), viewerOf(c))));
 
@@ -258,19 +303,20 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
   app.post('/api/rollouts/:id/:action', need('control-rollout'), async (c) => {
     const rolloutId = parse(rolloutIdSchema, c.req.param('id'), 'rollout id');
     const action = parse(actionSchema, c.req.param('action'), 'action');
-    const text = await c.req.text();
-    let body: unknown = {};
-    if (text.trim() !== '') {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new HttpProblem(400, 'body: expected JSON such as {"reason": "…"}');
-      }
-    }
-    const { reason } = parse(controlBodySchema, body, 'body');
+    const { reason } = parse(controlBodySchema, await jsonBody(c), 'body');
     return c.json({ rolloutId, action, ...(await controlRolloutAs(ctx, rolloutId, action, c.get('identity'), reason)) });
   });
   app.get('/api/audit', need('read'), async (c) => c.json({ events: await auditTrail(ctx, parse(auditQuerySchema, presentQuery(c), 'query')) }));
+  app.get('/api/calendar', need('read'), async (c) => c.json(await windowCalendar(ctx, parse(calendarQuerySchema, presentQuery(c), 'query'))));
+  app.get('/api/windows/:window/occurrences/:start', need('read'), async (c) => c.json(await occurrenceView(ctx, ...occurrenceOf(c))));
+  app.post('/api/windows/:window/occurrences/:start/:action', need('control-window'), async (c) => {
+    const [window, start] = occurrenceOf(c);
+    const action = parse(windowActionSchema, c.req.param('action'), 'action');
+    if (action === 'override') needs(c, 'override');
+    const { reason, minutes } = parse(windowControlBodySchema, await jsonBody(c), 'body');
+    return c.json(await controlWindowAs(ctx, window, start, action, c.get('identity'), { reason, ...(minutes !== undefined ? { extendMinutes: minutes } : {}) }));
+  });
+  app.get('/api/dependencies', need('read'), async (c) => c.json(await dependencyOverview(ctx)));
   app.get('/api/hosts', need('read'), async (c) => c.json(await hostLines(ctx)));
   app.get('/api/services', need('read'), async (c) => c.json({ services: await serviceLines(ctx) }));
   app.notFound((c) => (isApi(c) ? c.json({ error: `no endpoint ${c.req.method} ${c.req.path}` }, 404) : c.html(errorPage(c.get('identity') ? viewerOf(c) : undefined, 404, `no page ${c.req.path}`), 404)));
