@@ -74,6 +74,16 @@ export default tseslint.config(
     },
   },
   {
+    // The monthly report e-mail prints the very page `maint report` renders.
+    files: ['activities/reports/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        noImportsFrom(['cli', 'test', 'bench'], 'activities/ may not import the faces (cli/) or tests.'),
+        { group: ['**/web/**', '!**/web/report', '!**/web/reportPdf'], message: 'activities/reports/ may use the report renderers of web/ only.' },
+      ] }],
+    },
+  },
+  {
     files: ['control/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [

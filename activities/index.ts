@@ -9,6 +9,7 @@ import { createNoticeActivities } from './notices';
 import type { EmailSender } from './notices/email';
 import { createPatchActivities } from './patch';
 import { createProbeActivities } from './probes';
+import { createReportActivities } from './reports';
 import { createGateActivities } from './gate';
 import { createBudgetActivities } from './windows/budgets';
 import { createLeaseActivities } from './leases';
@@ -49,6 +50,7 @@ export function createDomainActivities(deps: ActivityDeps) {
       ...createProbeActivities(deps),
       ...createLeaseActivities(deps),
       ...createBudgetActivities(deps),
+      ...createReportActivities(deps),
     },
   } satisfies Record<ActivityDomain, object>;
 }

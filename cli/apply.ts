@@ -2,6 +2,7 @@ import { withClient } from '../control/connection';
 import { dependencySetup, syncDependencySchedule } from '../control/dependencies';
 import { loadOrganisation } from '../control/organisation';
 import { applyProbeChanges, organisationName, planProbeChanges, serviceProbePlans } from '../control/probes';
+import { applyReportChanges, planReportChanges, reportSchedulePlans } from '../control/reports';
 import { applyChanges, planChanges, type PlannedChange } from '../control/windows';
 import type { WindowPlan } from '../policies/windows/types';
 import { auditAction } from './db';
@@ -30,6 +31,7 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
   for (const warning of organisation.warnings) process.stderr.write(`maint: warning: ${warning}\n`);
   const dependencies = dependencySetup(organisation);
   const probes = serviceProbePlans(organisation);
+  const reports = reportSchedulePlans(organisation);
   const orgName = organisationName(organisation);
   return withClient(async (c) => {
     const changes = await planChanges(c.client, plans, c.env.MAINT_TASK_QUEUE, now);
@@ -40,12 +42,15 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
     const deps = await syncDependencySchedule(c.client, dependencies, c.env.MAINT_TASK_QUEUE, !!opts.dryRun);
     const probeChanges = await planProbeChanges(c.client, orgName, probes, c.env.MAINT_TASK_QUEUE);
     if (!opts.dryRun) await applyProbeChanges(c.client, orgName, probes, probeChanges, c.env.MAINT_TASK_QUEUE);
+    const reportChanges = await planReportChanges(c.client, organisation, orgName, reports, c.env.MAINT_TASK_QUEUE);
+    if (!opts.dryRun) await applyReportChanges(c.client, organisation, orgName, reports, reportChanges, c.env.MAINT_TASK_QUEUE);
+    const reportLines = reportChanges.map((r) => `\nmonthly report: ${r.customer} ${r.action}${r.description ? `: ${r.description}` : ''} (${r.scheduleId})`).join('');
     const depsLine = deps.action === 'none' ? '' : `\ndependency scan: ${deps.scheduleId} ${deps.action}${deps.description ? `: ${deps.description}` : ''}`;
     const unchangedProbes = probeChanges.filter((p) => p.action === 'unchanged').length;
     const probeLines = probeChanges.filter((p) => p.action !== 'unchanged').map((p) => `\nservice probes: ${p.service} ${p.action}: ${p.description} (${p.workflowId})`).join('')
       + (unchangedProbes > 0 ? `\nservice probes: ${unchangedProbes} unchanged` : '');
-    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes, dependencySchedule: deps, probes: probeChanges, warnings: organisation.warnings }, null, 2)}\n`);
-    else process.stdout.write(`${renderChanges(changes, plans)}${depsLine}${probeLines}${opts.dryRun ? '\n(dry run: nothing applied)' : ''}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes, dependencySchedule: deps, probes: probeChanges, reports: reportChanges, warnings: organisation.warnings }, null, 2)}\n`);
+    else process.stdout.write(`${renderChanges(changes, plans)}${depsLine}${probeLines}${reportLines}${opts.dryRun ? '\n(dry run: nothing applied)' : ''}\n`);
     return EXIT.ok;
   });
 }

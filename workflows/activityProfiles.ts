@@ -89,6 +89,13 @@ export const noticeDelivery = profile('control', {
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: NOTICE_ATTEMPTS },
 });
 
+/** Gathering, printing and e-mailing a monthly report; the ledger keeps retries from sending it twice. */
+export const reportDelivery = profile('control', {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '5 minutes',
+  retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', maximumAttempts: 8 },
+});
+
 /** Topping up a window schedule's launch times. */
 export const scheduleUpkeep = profile('control', { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
 

@@ -10,3 +10,4 @@ export { serviceProbesWorkflow } from './serviceProbe';
 export { hostLeasesWorkflow } from './hostLeases';
 export { complianceScanWorkflow } from './complianceScan';
 export { baselinePlanWorkflow } from './baselinePlan';
+export { monthlyReportWorkflow } from './monthlyReport';

@@ -6,6 +6,13 @@ import { readSecret } from './secrets';
 
 type EmailChannel = Extract<Channel, { kind: 'email' }>;
 
+/** A file attached to an e-mail (the monthly report's PDF). */
+export interface MailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+}
+
 /** Per message: called once the whole message is written; the final "." that commits it waits for it. */
 interface CommitHook {
   maintBeforeCommit?: () => Promise<void>;
@@ -63,7 +70,7 @@ export class EmailSender {
    * message is written and the final "." waits for it: after it, the server may accept the message
    * even if this process dies before it hears the answer.
    */
-  async send(channel: EmailChannel, to: string, notice: RenderedNotice & { language: string }, messageId: string, beforeCommit?: () => Promise<void>): Promise<string> {
+  async send(channel: EmailChannel, to: string, notice: RenderedNotice & { language: string; attachments?: MailAttachment[] }, messageId: string, beforeCommit?: () => Promise<void>): Promise<string> {
     const hook: CommitHook = beforeCommit !== undefined ? { maintBeforeCommit: beforeCommit } : {};
     const info = await this.transport(channel).sendMail({
       ...hook,
@@ -73,6 +80,7 @@ export class EmailSender {
       subject: notice.subject,
       text: notice.text,
       html: notice.html,
+      ...(notice.attachments !== undefined ? { attachments: notice.attachments } : {}),
       messageId: `<${messageId}@maint>`,
       headers: { 'Content-Language': notice.language },
     }).catch((err: unknown) => {

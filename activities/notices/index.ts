@@ -5,7 +5,7 @@ import type { NoticeRecipient } from '../../policies/windows/types';
 import { channelFor } from './channels';
 import { activityInfo, heartbeat, warn } from '../context';
 import type { Store } from '../../store';
-import { EmailSender } from './email';
+import { EmailSender, type MailAttachment } from './email';
 import { deliveryId, NoticeLedger } from './ledger';
 import { FAILURE } from '../../policies/common/failures';
 import { redact } from '../../policies/common/redact';
@@ -58,12 +58,19 @@ export interface NoticeDelivery {
 /** Outside an activity there is no next attempt: report at once. */
 const currentAttempt = (): number => activityInfo()?.attempt ?? Number.MAX_SAFE_INTEGER;
 
-export function createNoticeActivities(deps: NoticeDeps) {
+/** A message of a notice channel: the rendered notice and, for e-mail, its attachments. */
+export type DeliveredMessage = RenderedNotice & { attachments?: MailAttachment[] };
+
+/**
+ * Delivers one message once per ledger key (notices, alerts, monthly reports), counting each
+ * outcome by channel kind in `maint_notices`.
+ */
+export function createDelivery(deps: NoticeDeps) {
   const ledger = new NoticeLedger(deps.store);
   const email = deps.email ?? new EmailSender();
 
   /** Delivers once per key (the ledger), counting each outcome by channel kind in `maint_notices`. */
-  const deliver = async (key: string, channel: Channel, recipient: NoticeRecipient, message: RenderedNotice, json: Record<string, unknown>): Promise<NoticeDelivery> => {
+  const deliver = async (key: string, channel: Channel, recipient: NoticeRecipient, message: DeliveredMessage, json: Record<string, unknown>): Promise<NoticeDelivery> => {
     try {
       const delivery = await deliverOnce(key, channel, recipient, message, json);
       metrics.notice(channel.kind, delivery.alreadySent ? 'already-sent' : delivery.unconfirmed ? 'unconfirmed' : 'sent');
@@ -74,7 +81,7 @@ export function createNoticeActivities(deps: NoticeDeps) {
     }
   };
 
-  const deliverOnce = async (key: string, channel: Channel, recipient: NoticeRecipient, message: RenderedNotice, json: Record<string, unknown>): Promise<NoticeDelivery> => {
+  const deliverOnce = async (key: string, channel: Channel, recipient: NoticeRecipient, message: DeliveredMessage, json: Record<string, unknown>): Promise<NoticeDelivery> => {
     const earlier = await ledger.entry(key);
     if (earlier?.state === 'handed-over') {
       warn(`notice to ${recipient.name} via ${channel.name} was being handed to the mail server when an earlier attempt stopped; not sending it again (delivery unconfirmed; Message-ID <${deliveryId(key)}@maint>)`);
@@ -98,6 +105,12 @@ export function createNoticeActivities(deps: NoticeDeps) {
     await ledger.record(key, sentAt, { channel: channel.name, kind: json.kind });
     return { key, sentAt, alreadySent: false };
   };
+
+  return { deliver, ledger };
+}
+
+export function createNoticeActivities(deps: NoticeDeps) {
+  const { deliver } = createDelivery(deps);
 
   return {
     /**

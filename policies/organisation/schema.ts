@@ -183,6 +183,14 @@ export const windowSchema = z
   });
 export type WindowDefinition = z.output<typeof windowSchema>;
 
+/** The monthly operations review e-mailed to each customer (a Temporal Schedule per customer, kept by `maint apply`). */
+export const reportsSchema = z.strictObject({
+  dayOfMonth: z.number().int().min(1).max(28).default(2).describe('Day of the month the previous month\'s report is sent (1-28). Default 2.'),
+  at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a local time like 08:00').default('08:00').describe('Local time (the customer\'s timezone) it is sent. Default 08:00.'),
+  customers: z.array(z.string().min(1)).min(1).optional().describe('Subscriber names to send it to; default every subscriber with an e-mail subscription.'),
+});
+export type ReportsSettings = z.output<typeof reportsSchema>;
+
 export const organisationSchema = z
   .strictObject({
     apiVersion: z.literal('maint/v1'),
@@ -206,6 +214,7 @@ export const organisationSchema = z
     services: z.array(serviceSchema).default([]),
     windows: z.array(windowSchema).default([]),
     ...organisationProbeFields,
+    reports: reportsSchema.optional().describe('Monthly reports e-mailed to customers (at most one file may hold this section).'),
     dependencies: dependenciesSchema.optional().describe('Dependency and base-image update PRs (at most one file may hold this section).'),
   })
   .describe('An organisation\'s services, maintenance windows and notice channels (apiVersion maint/v1, kind Organisation). Several files may each hold a part.');

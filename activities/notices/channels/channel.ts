@@ -1,12 +1,13 @@
 import type { Channel } from '../../../policies/organisation/schema';
 import type { RenderedNotice } from '../../../policies/notices/render';
 import type { NoticeRecipient } from '../../../policies/windows/types';
-import type { EmailSender } from '../email';
+import type { EmailSender, MailAttachment } from '../email';
 
 /** One notice to one recipient, ready to go out. */
 export interface NoticeMessage {
   recipient: NoticeRecipient;
-  message: RenderedNotice;
+  /** Attachments are sent by e-mail channels only. */
+  message: RenderedNotice & { attachments?: MailAttachment[] };
   /** The notice as data (kind, window, times, …), for channels that post JSON. */
   json: Record<string, unknown>;
   /** Stable per notice: e-mail Message-ID and webhook X-Maint-Delivery, so receivers can de-duplicate. */
