@@ -132,7 +132,7 @@ export async function gatherMonthlyReport(deps: { client: Client; store: Store; 
     .map((o) => ({ window: w.name, title: w.title, start: o.start, end: o.end, services: w.services.map((s) => s.name).filter((s) => names.includes(s)) })));
 
   const input: ReportInput = {
-    month: scope.month, generatedAt: now, organisation: organisation.windows[0]?.organisation ?? { name: organisation.name, contact: { email: '' } },
+    month: scope.month, generatedAt: now, organisation: organisation.windows[0]?.organisation ?? organisation.files.find((f) => f.content.organisation !== undefined)?.content.organisation ?? { name: organisation.name, contact: { email: '' } },
     customer, services, windowRuns: runs, rollouts, knownUpdates, hosts: hostList, scans,
     ...(dependencyRuns ? { dependencyRuns } : {}), nextMonth,
   };

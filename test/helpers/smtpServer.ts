@@ -9,6 +9,8 @@ export interface ReceivedMail {
   text: string;
   html: string;
   messageId: string;
+  /** Attached files, as received. */
+  attachments: Array<{ filename: string; contentType: string; content: Buffer }>;
   language?: string;
   /** The client's port: which process sent it, while its connection is open (test/e2e/noticeCrash.test.ts). */
   clientPort: number;
@@ -71,6 +73,7 @@ export async function startSmtpServer(options: TestSmtpServerOptions = {}): Prom
             text: mail.text ?? '',
             html: typeof mail.html === 'string' ? mail.html : '',
             messageId: mail.messageId ?? '',
+            attachments: mail.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content })),
             clientPort: session.remotePort,
             ...(typeof session.user === 'string' ? { user: session.user } : {}),
             ...(typeof mail.headers.get('content-language') === 'string' ? { language: mail.headers.get('content-language') as string } : {}),

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NodeSshConnector } from '../../activities/hosts/ssh';
+import { loadOrganisation, type Organisation } from '../../control/organisation';
+import { organisationName } from '../../control/probes';
+import { applyReportChanges, planReportChanges, reportSchedulePlans } from '../../control/reports';
+import { monthInterval } from '../../policies/availability/months';
+import { previousMonth, reportDeliveryKey } from '../../policies/report/schedule';
+import type { Store } from '../../store';
+import { insertProbeResults, type RecordedProbeResult } from '../../store/probes';
+import { NoticeLedger } from '../../activities/notices/ledger';
+import type { MonthlyReportInput } from '../../workflows/monthlyReport';
+import { createWorker, type WorkerGroup } from '../../worker';
+import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
+import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { until } from '../helpers/until';
+
+const MIN = 60_000;
+const TZ = 'Europe/Amsterdam';
+
+/**
+ * The monthly report e-mail end to end: `maint apply`'s plan creates the customer's schedule,
+ * the schedule is triggered as on the 2nd at 08:00, a real worker gathers the previous month from
+ * the store, prints the PDF with Chromium and sends it to a real SMTP server; triggered again, the
+ * notice ledger sends nothing more.
+ */
+describe('the monthly report e-mail', () => {
+  const id = randomUUID().slice(0, 6);
+  const CUSTOMER = `Bakkerij Jansen ${id}`;
+  const SHOP = `webshop-${id}`;
+  let env: TestWorkflowEnvironment;
+  let store: Store;
+  let smtp: TestSmtpServer;
+  let worker: WorkerGroup;
+  let workerRun: Promise<void>;
+  let organisation: Organisation;
+  let file: string;
+  const taskQueue = uniqueTaskQueue('reportmail');
+  // The month the schedule reports when it fires now, and in it one hour down (6 failed 10-minute probes).
+  const month = previousMonth(Date.now(), TZ);
+  const { start, end } = monthInterval(month, TZ);
+  const outage = start + 10 * 24 * 60 * MIN;
+
+  const writeFile = (reports: string) => writeFileSync(file, `
+apiVersion: maint/v1
+kind: Organisation
+organisation: {name: "Acme ${id}", contact: {email: support@acme.example}}
+channels:
+  - {name: customer-mail, kind: email, smtp: {host: 127.0.0.1, port: ${smtp.port}}, from: "Acme <maintenance@acme.example>"}
+slaTiers:
+  - {name: gold, availability: 99.9%, timezone: ${TZ}}
+services:
+  - name: ${SHOP}
+    title: {nl: Webwinkel, en: Web shop}
+    tier: gold
+    probeInterval: 10m
+    probes: [{name: homepage, kind: http, url: "https://shop.example/health"}]
+    subscribers:
+      - {name: ${CUSTOMER}, channel: customer-mail, to: it@jansen.example, language: nl, timezone: ${TZ}}
+${reports}
+`);
+
+  beforeAll(async () => {
+    env = await connectTestEnv();
+    store = await testStore();
+    smtp = await startSmtpServer();
+    file = join(mkdtempSync(join(tmpdir(), 'maint-reportmail-')), 'maint.yaml');
+    writeFile('reports: {dayOfMonth: 2, at: "08:00"}');
+    organisation = await loadOrganisation([file]);
+    const results: RecordedProbeResult[] = [];
+    for (let t = start - 20 * MIN; t < end; t += 10 * MIN) {
+      const down = t >= outage && t < outage + 60 * MIN;
+      results.push({ service: SHOP, probe: 'homepage', at: t, ok: !down, ...(down ? { error: 'HTTP 502' } : { latencyMs: 80 }), roundId: `${SHOP}/${t}`, location: 'maint-control' });
+    }
+    await insertProbeResults(store.db, results);
+    worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), store, schedules: { client: env.client } }, workflowBundle: await workflowBundle() });
+    workerRun = worker.run();
+  }, 120_000);
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await workerRun;
+    await smtp?.close();
+    await store?.close();
+  });
+
+  test('apply creates the schedule, a run e-mails the PDF once, a second run sends nothing, removing the section deletes it', async () => {
+    const plans = reportSchedulePlans(organisation);
+    const orgName = organisationName(organisation);
+    const changes = await planReportChanges(env.client, organisation, orgName, plans, taskQueue);
+    expect(changes).toEqual([{ action: 'create', scheduleId: expect.stringMatching(/^report-bakkerij-jansen-/), customer: CUSTOMER, description: `day 2 at 08:00 ${TZ} to it@jansen.example` }]);
+    await applyReportChanges(env.client, organisation, orgName, plans, changes, taskQueue);
+    const { scheduleId } = changes[0]!;
+    const handle = env.client.schedule.getHandle(scheduleId);
+    const schedule = await handle.describe();
+    expect(schedule.spec.calendars).toEqual([expect.objectContaining({ dayOfMonth: [{ start: 2, end: 2, step: 1 }], hour: [{ start: 8, end: 8, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] })]);
+    expect(schedule.spec.timezone).toBe(TZ);
+    expect((schedule.action.args?.[0] as MonthlyReportInput).report.customer).toBe(CUSTOMER);
+    // Applied again: nothing to do.
+    expect((await planReportChanges(env.client, organisation, orgName, plans, taskQueue)).map((c) => c.action)).toEqual(['unchanged']);
+
+    // As on the 2nd at 08:00.
+    await handle.trigger();
+    const [mail] = await smtp.waitFor((m) => m.length >= 1, 'the report e-mail', 180_000);
+    expect(mail!.to).toEqual(['it@jansen.example']);
+    expect(mail!.subject).toBe(`Maandelijks operationeel overzicht ${month} — Acme ${id}`);
+    expect(mail!.attachments).toHaveLength(1);
+    expect(mail!.attachments[0]!.contentType).toBe('application/pdf');
+    expect(mail!.attachments[0]!.content.subarray(0, 4).toString('latin1')).toBe('%PDF');
+    // The availability of the month, worked out by hand: one hour down of the month's minutes, in Dutch.
+    const percent = 100 * (1 - 60 / ((end - start) / MIN));
+    const figure = `${new Intl.NumberFormat('nl-NL', { minimumFractionDigits: 3, maximumFractionDigits: 3 }).format(Math.floor(percent * 1000) / 1000)}%`;
+    expect(mail!.html).toContain(figure);
+    expect(mail!.html).toContain(CUSTOMER);
+    expect(mail!.text).toContain(figure);
+    expect(await new NoticeLedger(store).sentAt(reportDeliveryKey(CUSTOMER, month))).toBeDefined();
+    const run = async (n: number) => {
+      const action = await until(`run ${n + 1} of the schedule`, async () => (await handle.describe()).info.recentActions[n]?.action, 60_000);
+      return env.client.workflow.getHandle(action.workflow.workflowId, action.workflow.firstExecutionRunId).result() as Promise<{ alreadySent: boolean; month: string }>;
+    };
+    expect(await run(0)).toMatchObject({ alreadySent: false, month });
+
+    // Fired again (a catch-up, a manual trigger): the run finds the ledger entry and sends nothing.
+    await handle.trigger();
+    expect(await run(1)).toMatchObject({ alreadySent: true, month });
+    expect(smtp.messages).toHaveLength(1);
+
+    // Without a reports section, apply deletes the schedule.
+    writeFile('');
+    const without = await loadOrganisation([file]);
+    const removal = await planReportChanges(env.client, without, orgName, reportSchedulePlans(without), taskQueue);
+    expect(removal).toEqual([expect.objectContaining({ action: 'delete', scheduleId, customer: CUSTOMER })]);
+    await applyReportChanges(env.client, without, orgName, [], removal, taskQueue);
+    await expect(handle.describe()).rejects.toThrow();
+  }, 300_000);
+});
