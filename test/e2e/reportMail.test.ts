@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
-import { loadOrganisation, type Organisation } from '../../control/organisation';
-import { organisationName } from '../../control/probes';
-import { applyReportChanges, planReportChanges, reportSchedulePlans } from '../../control/reports';
+import { describeManaged } from '../../control/schedules';
 import { monthInterval } from '../../policies/availability/months';
 import { previousMonth, reportDeliveryKey } from '../../policies/report/schedule';
 import type { Store } from '../../store';
@@ -14,6 +12,7 @@ import { insertProbeResults, type RecordedProbeResult } from '../../store/probes
 import { NoticeLedger } from '../../activities/notices/ledger';
 import type { MonthlyReportInput } from '../../workflows/monthlyReport';
 import { createWorker, type WorkerGroup } from '../../worker';
+import { runMaint } from '../helpers/cli';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { until } from '../helpers/until';
@@ -22,7 +21,7 @@ const MIN = 60_000;
 const TZ = 'Europe/Amsterdam';
 
 /**
- * The monthly report e-mail end to end: `maint apply`'s plan creates the customer's schedule,
+ * The monthly report e-mail end to end: `maint apply` creates the customer's schedule,
  * the schedule is triggered as on the 2nd at 08:00, a real worker gathers the previous month from
  * the store, prints the PDF with Chromium and sends it to a real SMTP server; triggered again, the
  * notice ledger sends nothing more.
@@ -36,7 +35,6 @@ describe('the monthly report e-mail', () => {
   let smtp: TestSmtpServer;
   let worker: WorkerGroup;
   let workerRun: Promise<void>;
-  let organisation: Organisation;
   let file: string;
   const taskQueue = uniqueTaskQueue('reportmail');
   // The month the schedule reports when it fires now, and in it one hour down (6 failed 10-minute probes).
@@ -69,7 +67,6 @@ ${reports}
     smtp = await startSmtpServer();
     file = join(mkdtempSync(join(tmpdir(), 'maint-reportmail-')), 'maint.yaml');
     writeFile('reports: {dayOfMonth: 2, at: "08:00"}');
-    organisation = await loadOrganisation([file]);
     const results: RecordedProbeResult[] = [];
     for (let t = start - 20 * MIN; t < end; t += 10 * MIN) {
       const down = t >= outage && t < outage + 60 * MIN;
@@ -88,19 +85,23 @@ ${reports}
   });
 
   test('apply creates the schedule, a run e-mails the PDF once, a second run sends nothing, removing the section deletes it', async () => {
-    const plans = reportSchedulePlans(organisation);
-    const orgName = organisationName(organisation);
-    const changes = await planReportChanges(env.client, organisation, orgName, plans, taskQueue);
-    expect(changes).toEqual([{ action: 'create', scheduleId: expect.stringMatching(/^report-bakkerij-jansen-/), customer: CUSTOMER, description: `day 2 at 08:00 ${TZ} to it@jansen.example` }]);
-    await applyReportChanges(env.client, organisation, orgName, plans, changes, taskQueue);
-    const { scheduleId } = changes[0]!;
+    const cliEnv = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: taskQueue, MAINT_DATA_DIR: mkdtempSync(join(tmpdir(), 'maint-reportmail-cli-')) };
+    const scheduleId = `report-bakkerij-jansen-${id}`;
+    const line = (action: string) => `monthly report: ${CUSTOMER} ${action}: day 2 at 08:00 ${TZ} to it@jansen.example (${scheduleId})`;
+    const dry = await runMaint(['apply', '-f', file, '--dry-run'], cliEnv);
+    expect(dry.stdout).toContain(line('create'));
+    expect(dry.stdout).toContain('(dry run: nothing applied)');
+    expect(await describeManaged(env.client, scheduleId)).toBeUndefined();
+    const applied = await runMaint(['apply', '-f', file], cliEnv);
+    expect([applied.code, applied.stderr]).toEqual([0, '']);
+    expect(applied.stdout).toContain(line('create'));
     const handle = env.client.schedule.getHandle(scheduleId);
     const schedule = await handle.describe();
     expect(schedule.spec.calendars).toEqual([expect.objectContaining({ dayOfMonth: [{ start: 2, end: 2, step: 1 }], hour: [{ start: 8, end: 8, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] })]);
     expect(schedule.spec.timezone).toBe(TZ);
     expect((schedule.action.args?.[0] as MonthlyReportInput).report.customer).toBe(CUSTOMER);
     // Applied again: nothing to do.
-    expect((await planReportChanges(env.client, organisation, orgName, plans, taskQueue)).map((c) => c.action)).toEqual(['unchanged']);
+    expect((await runMaint(['apply', '-f', file, '--dry-run'], cliEnv)).stdout).toContain(line('unchanged'));
 
     // As on the 2nd at 08:00.
     await handle.trigger();
@@ -130,10 +131,8 @@ ${reports}
 
     // Without a reports section, apply deletes the schedule.
     writeFile('');
-    const without = await loadOrganisation([file]);
-    const removal = await planReportChanges(env.client, without, orgName, reportSchedulePlans(without), taskQueue);
-    expect(removal).toEqual([expect.objectContaining({ action: 'delete', scheduleId, customer: CUSTOMER })]);
-    await applyReportChanges(env.client, without, orgName, [], removal, taskQueue);
+    const removed = await runMaint(['apply', '-f', file], cliEnv);
+    expect(removed.stdout).toContain(`monthly report: ${CUSTOMER} delete (${scheduleId})`);
     await expect(handle.describe()).rejects.toThrow();
   }, 300_000);
 });
