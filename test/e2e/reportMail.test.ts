@@ -129,6 +129,12 @@ ${reports}
     expect(await run(1)).toMatchObject({ alreadySent: true, month });
     expect(smtp.messages).toHaveLength(1);
 
+    // Another time: the same schedule is updated in place.
+    writeFile('reports: {dayOfMonth: 3, at: "09:30"}');
+    const updated = await runMaint(['apply', '-f', file], cliEnv);
+    expect(updated.stdout).toContain(`monthly report: ${CUSTOMER} update: day 3 at 09:30 ${TZ} to it@jansen.example (${scheduleId})`);
+    expect((await handle.describe()).spec.calendars).toEqual([expect.objectContaining({ dayOfMonth: [{ start: 3, end: 3, step: 1 }], hour: [{ start: 9, end: 9, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] })]);
+
     // Without a reports section, apply deletes the schedule.
     writeFile('');
     const removed = await runMaint(['apply', '-f', file], cliEnv);
