@@ -162,9 +162,11 @@ export function planUpdates(input: {
   const declined = new Map<string, { number: number }>();
   for (const pr of input.pullRequests) {
     if (pr.state !== 'closed') continue;
-    for (const p of pr.proposed) declined.set(`${p.key}@${p.to}@${p.digest ?? ''}`, { number: pr.number });
+    // On its branch only: a per-package PR closed because its update moved into a group declines nothing in the group.
+    for (const p of pr.proposed) declined.set(`${pr.branch}@${p.key}@${p.to}@${p.digest ?? ''}`, { number: pr.number });
   }
 
+  const eligible: DetectedUpdate[] = [];
   const candidates: DetectedUpdate[] = [];
   for (const u of input.updates) {
     const type = policyType(u);
@@ -178,11 +180,14 @@ export function planUpdates(input: {
     } else if (policy.minimumReleaseAgeMs !== undefined && now.getTime() - Date.parse(u.releaseTimestamp!) < policy.minimumReleaseAgeMs) {
       const ready = new Date(Date.parse(u.releaseTimestamp!) + policy.minimumReleaseAgeMs);
       hold(u, 'pending-release-age', `${u.newVersion} was released ${u.releaseTimestamp}; waits until ${ready.toISOString()} (minimumReleaseAge ${formatMs(policy.minimumReleaseAgeMs)})`);
-    } else {
-      const closed = declined.get(`${updateKey(u)}@${u.newVersion}@${u.newDigest ?? ''}`);
-      if (closed) hold(u, 'closed-pr', `PR #${closed.number} proposing ${u.newVersion} was closed without merging; ignored until a newer version appears`);
-      else candidates.push(u);
-    }
+    } else eligible.push(u);
+  }
+  // The branch each update would be on, to compare with the branches of closed PRs.
+  const predicted = assignGroups(eligible, policy.groups, policy.defaultGroups ?? ALL_DEFAULT_GROUPS, policyType);
+  for (const u of eligible) {
+    const closed = declined.get(`${branchFor(u, predicted.get(u))}@${updateKey(u)}@${u.newVersion}@${u.newDigest ?? ''}`);
+    if (closed) hold(u, 'closed-pr', `PR #${closed.number} proposing ${u.newVersion} was closed without merging; ignored until a newer version appears`);
+    else candidates.push(u);
   }
 
   // One target per dependency occurrence, and a major apart (as Renovate's separateMajorMinor): the newest allowed candidate.

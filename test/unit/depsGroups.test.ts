@@ -177,6 +177,20 @@ describe('default groups: which update lands in which group', () => {
     expect(body).toContain('This PR updates 2 dependencies of group **monorepo-eslint**. A default group (same source github.com/eslint/eslint); `defaultGroups: false` in the policy switches default groups off.');
   });
 
+  it('upgrading with a per-package PR open: closing it once its update is in a group declines nothing; closing the group PR does', () => {
+    const updates = [dep('@x/a', 'minor'), dep('@x/b', 'patch')];
+    const closed = (branch: string, number: number) => ({
+      number, url: `https://github.example/acme/web/pull/${number}`, branch, state: 'closed' as const, createdAt: '2026-11-01T00:00:00Z', closedAt: '2026-11-20T00:00:00Z',
+      proposed: [{ key: 'npm:@x/a', to: '1.1.0' }],
+    });
+    const old = planUpdates({ updates, policy: policy(), pullRequests: [closed('maint/deps/npm-x-a', 3)], now: NOW });
+    expect(old.pullRequests.map((p) => [p.branch, p.updates.map((u) => u.depName)])).toEqual([['maint/deps/group-scope-x', ['@x/a', '@x/b']]]);
+    expect(old.held).toEqual([]);
+    const group = planUpdates({ updates, policy: policy(), pullRequests: [closed('maint/deps/group-scope-x', 4)], now: NOW });
+    expect(group.pullRequests.map((p) => [p.branch, p.updates.map((u) => u.depName)])).toEqual([['maint/deps/npm-x-b', ['@x/b']]]);
+    expect(group.held).toEqual([expect.objectContaining({ reason: 'closed-pr', detail: 'PR #4 proposing 1.1.0 was closed without merging; ignored until a newer version appears' })]);
+  });
+
   it('reads source repositories the ways registries write them', () => {
     for (const url of ['https://github.com/eslint/eslint', 'git+https://github.com/eslint/eslint.git', 'git://github.com/eslint/eslint.git', 'git@github.com:eslint/eslint.git',
       'https://github.com/eslint/eslint/tree/main/packages/js', 'HTTPS://GitHub.com/ESLint/eslint/', 'git+ssh://git@github.com/eslint/eslint.git']) {
