@@ -81,3 +81,9 @@ export async function hostScanHistory(store: Store, host: string, limit = 100): 
     .where('host', '=', host).orderBy('at', 'desc').limit(limit).execute();
   return rows.map((r) => ({ at: Number(r.at), ok: Number(r.ok) === 1, pending: Number(r.pending), securityPending: Number(r.security_pending), rebootRequired: Number(r.reboot_required) === 1 }));
 }
+
+/** Every host the store has a scan of, by name (what `maint hosts compliance` shows without an inventory). */
+export async function scannedHosts(store: Store): Promise<string[]> {
+  const rows = await store.db.selectFrom('compliance_scans').select('host').distinct().orderBy('host').execute();
+  return rows.map((r) => r.host);
+}
