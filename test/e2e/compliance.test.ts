@@ -9,7 +9,9 @@ import type { HostCompliance, ComplianceSummary } from '../../policies/complianc
 import type { ScanSummary } from '../../policies/compliance/types';
 import { installOnSandbox, startAptSandbox, type AptSandbox } from '../helpers/aptSandbox';
 import { runMaint, startMaint, type LongRunning } from '../helpers/cli';
+import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import { uniqueTaskQueue } from '../helpers/temporal';
+import { until } from '../helpers/until';
 
 const DAY = 86_400_000;
 const T = Date.now();
@@ -126,4 +128,43 @@ describe('maint hosts scan / hosts compliance on real apt hosts over SSH', () =>
     expect(unknownService.stderr).toContain('--service shop: no host of');
     expect(unknownService.stderr).toContain('(services there: db, web)');
   }, 120_000);
+
+  it('maint apply keeps a schedule per `compliance:` inventory: dry-run shows it, apply creates it once, a triggered run records new scans, removing it deletes it', async () => {
+    const org = join(dir, 'maint.yaml');
+    const head = `apiVersion: maint/v1\nkind: Organisation\norganisation: {name: Compliance e2e ${env.MAINT_TASK_QUEUE}, contact: {email: ops@example.com}}\n`;
+    writeFileSync(org, `${head}compliance:\n  - {inventory: inventory.yaml, schedule: {cron: "0 5 * * *", timezone: Europe/Amsterdam}}\n`);
+    const line = (action: string) => new RegExp(`^compliance scan: (compliance-inventory-[0-9a-f]{8}) ${action}: scans ${inventory.replace(/[.]/g, '\\.')} at "0 5 \\* \\* \\*" \\(Europe/Amsterdam\\)$`, 'm');
+    const connection = await Connection.connect({ address: process.env.MAINT_TEST_TEMPORAL_ADDRESS! });
+    const client = new Client({ connection });
+    try {
+      const dry = await runMaint(['apply', '-f', org, '--dry-run'], env);
+      expect(dry.code).toBe(0);
+      const scheduleId = line('create').exec(dry.stdout)?.[1];
+      expect(scheduleId).toBeDefined();
+      await expect(client.schedule.getHandle(scheduleId!).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+
+      expect((await runMaint(['apply', '-f', org], env)).stdout).toMatch(line('create'));
+      const described = await client.schedule.getHandle(scheduleId!).describe();
+      expect(described.spec.timezone).toBe('Europe/Amsterdam');
+      expect(described.action.type === 'startWorkflow' && described.action.workflowType).toBe('complianceScanWorkflow');
+      expect((await runMaint(['apply', '-f', org], env)).stdout).toMatch(line('unchanged'));
+
+      // The schedule's run scans the inventory (read by the worker) and records every host again.
+      const scannedAt = async () => Object.fromEntries((JSON.parse((await runMaint(['hosts', 'compliance', '-f', inventory, '--json'], env)).stdout) as Report).hosts.map((h) => [h.host, h.scannedAt ?? 0]));
+      const before = await scannedAt();
+      await client.schedule.getHandle(scheduleId!).trigger();
+      const after = await until('the scheduled scan to record web-1, api-1 and db-1', async () => {
+        const now = await scannedAt();
+        return ['web-1', 'api-1', 'db-1'].every((h) => now[h]! > before[h]!) ? now : undefined;
+      }, 90_000, 1000);
+      expect(Object.keys(after).sort()).toEqual(['api-1', 'db-1', 'web-1']);
+
+      writeFileSync(org, head);
+      const removed = await runMaint(['apply', '-f', org], env);
+      expect(removed.stdout).toContain(`compliance scan: ${scheduleId} delete`);
+      await expect(client.schedule.getHandle(scheduleId!).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    } finally {
+      await connection.close();
+    }
+  }, 180_000);
 });
