@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type TelemetryOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, createDomainActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
@@ -17,6 +17,7 @@ import { dataConverterOption } from './control/codec';
 import { clientConnectionOptions, nativeConnectionOptions, temporalTargetFromEnvironment, unreachable } from './control/connection';
 import { describeTransport } from './control/tlsDiagnosis';
 import { parseEnvironment, type Environment } from './policies/common/environment';
+import { redact } from './policies/common/redact';
 import { activityTaskQueue, DEFAULT_CONCURRENCY, SERVED_QUEUES, type ServedQueue } from './policies/common/taskQueues';
 import { openStore, storeConfig, type Store } from './store';
 
@@ -54,7 +55,29 @@ export interface CreateWorkerOptions {
   shutdownGraceTime?: string;
   /** Payload encryption (control/codec.ts `dataConverterOption`); none: payloads in clear. */
   dataConverter?: DataConverter;
+  /** Worker tuning (MAINT_WORKER_*); unset ones keep the SDK's defaults. */
+  tuning?: WorkerTuning;
 }
+
+/** The Temporal Worker options a deployment may tune at scale (README "Worker metrics" and bench/README). */
+export interface WorkerTuning {
+  maxCachedWorkflows?: number | undefined;
+  maxConcurrentWorkflowTaskExecutions?: number | undefined;
+  maxConcurrentWorkflowTaskPolls?: number | undefined;
+  maxConcurrentActivityTaskPolls?: number | undefined;
+}
+
+/** The tuning MAINT_WORKER_* asks for. */
+export function workerTuning(env: Environment): WorkerTuning {
+  return {
+    maxCachedWorkflows: env.MAINT_WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: env.MAINT_WORKER_WORKFLOW_TASKS,
+    maxConcurrentWorkflowTaskPolls: env.MAINT_WORKER_WORKFLOW_POLLERS,
+    maxConcurrentActivityTaskPolls: env.MAINT_WORKER_ACTIVITY_POLLERS,
+  };
+}
+
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export function workflowsPath(): string {
   return require.resolve('./workflows');
@@ -71,15 +94,17 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const domains = createDomainActivities(options.deps);
   const common = { connection: options.connection, namespace: options.namespace, shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) };
+  const { maxConcurrentActivityTaskPolls, ...workflowTuning } = options.tuning ?? {};
+  const activityPolls = defined({ maxConcurrentActivityTaskPolls });
   const workers: Worker[] = [];
   for (const queue of queues) {
     const maxConcurrentActivityTaskExecutions = options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue];
     workers.push(await (queue === 'workflows'
       ? Worker.create({
-        ...common, taskQueue: options.taskQueue, maxConcurrentActivityTaskExecutions, activities: createActivities(options.deps),
+        ...common, ...defined(workflowTuning), ...activityPolls, taskQueue: options.taskQueue, maxConcurrentActivityTaskExecutions, activities: createActivities(options.deps),
         ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
       })
-      : Worker.create({ ...common, taskQueue: activityTaskQueue(options.taskQueue, queue), maxConcurrentActivityTaskExecutions, activities: domains[queue] })));
+      : Worker.create({ ...common, ...activityPolls, taskQueue: activityTaskQueue(options.taskQueue, queue), maxConcurrentActivityTaskExecutions, activities: domains[queue] })));
   }
   return new WorkerGroup(workers);
 }
@@ -117,18 +142,48 @@ export class WorkerGroup {
   }
 }
 
-/** Installs the Temporal runtime once per process: quiet core logs, graceful stop on SIGINT/SIGTERM. */
-export function installRuntime(logLevel: Environment['MAINT_LOG_LEVEL']): void {
+/**
+ * Installs the Temporal runtime once per process: quiet core logs, graceful stop on SIGINT/SIGTERM,
+ * and metrics when configured — Temporal's own (schedule-to-start latency, slots, sticky cache, …)
+ * and ours (`maint_*`, activities/metrics.ts and the workflows' counters) through one exporter:
+ * a Prometheus `/metrics` endpoint (MAINT_METRICS_PROMETHEUS) or an OTLP collector (MAINT_METRICS_OTLP).
+ */
+export function installRuntime(env: Pick<Environment, 'MAINT_LOG_LEVEL' | 'MAINT_LOG_FORMAT' | 'MAINT_METRICS_PROMETHEUS' | 'MAINT_METRICS_OTLP'>): void {
+  const logLevel = env.MAINT_LOG_LEVEL;
   const level = logLevel === 'trace' ? 'TRACE' : logLevel === 'debug' ? 'DEBUG' : logLevel === 'error' || logLevel === 'fatal' || logLevel === 'silent' ? 'ERROR' : 'WARN';
   Runtime.install({
-    logger: new LineLogger(level),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    logger: new LineLogger(level, undefined, env.MAINT_LOG_FORMAT),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) }, ...metricsOption(env) },
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
 }
 
+/** Buckets (seconds) for our SSH histograms: a handshake takes milliseconds to seconds, a command up to the step's timeout. */
+const HISTOGRAM_BUCKETS: Record<string, number[]> = {
+  maint_ssh_connect: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+  maint_ssh_command: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+};
+
+function metricsOption(env: Pick<Environment, 'MAINT_METRICS_PROMETHEUS' | 'MAINT_METRICS_OTLP'>): Pick<TelemetryOptions, 'metrics'> {
+  // Counters end in _total and durations are in seconds, as Prometheus' naming conventions ask.
+  const common = { useSecondsForDurations: true, histogramBucketOverrides: HISTOGRAM_BUCKETS };
+  if (env.MAINT_METRICS_PROMETHEUS !== undefined) {
+    return { metrics: { prometheus: { bindAddress: env.MAINT_METRICS_PROMETHEUS, countersTotalSuffix: true, unitSuffix: true, ...common } } };
+  }
+  if (env.MAINT_METRICS_OTLP !== undefined) {
+    return { metrics: { otel: { url: env.MAINT_METRICS_OTLP, http: /^https?:/.test(env.MAINT_METRICS_OTLP), ...common } } };
+  }
+  return {};
+}
+
+/** The worker's own lines (store, polling, stopped) on stderr, as JSON objects too with MAINT_LOG_FORMAT=json. */
+export function lifecycleLog(env: Pick<Environment, 'MAINT_LOG_FORMAT'>): (line: string) => void {
+  if (env.MAINT_LOG_FORMAT === 'json') return (line) => console.error(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: line }));
+  return (line) => console.error(line);
+}
+
 /** Runs a worker until SIGINT/SIGTERM; in-flight activities get the grace time to finish. */
-export async function runWorker(env: Environment, log: (line: string) => void = (l) => console.error(l), onPolling?: () => void): Promise<void> {
+export async function runWorker(env: Environment, log: (line: string) => void = lifecycleLog(env), onPolling?: () => void): Promise<void> {
   const target = temporalTargetFromEnvironment(env);
   const { dataConverter } = dataConverterOption(env);
   const connect = async <T>(what: () => Promise<T>): Promise<T> => {
@@ -154,13 +209,15 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     const worker = await createWorker({
       connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, store, schedules),
       queues: env.MAINT_TASK_QUEUES, concurrency: { workflows: env.MAINT_WORKFLOWS_CONCURRENCY, hosts: env.MAINT_HOSTS_CONCURRENCY, dependencies: env.MAINT_DEPENDENCIES_CONCURRENCY, control: env.MAINT_CONTROL_CONCURRENCY },
-      ...(dataConverter ? { dataConverter } : {}),
+      ...(dataConverter ? { dataConverter } : {}), tuning: workerTuning(env),
     });
     const transport = describeTransport(target, env);
     const domains = env.MAINT_TASK_QUEUES.filter((q) => q !== 'workflows').map((q) => `"${activityTaskQueue(env.MAINT_TASK_QUEUE, q)}"`);
     const where = `in namespace "${target.namespace}" at ${target.address}${transport ? ` ${transport}` : ''}`;
     if (env.MAINT_TASK_QUEUES.includes('workflows')) log(`worker: polling task queue "${env.MAINT_TASK_QUEUE}" ${where}`);
     if (domains.length > 0) log(`worker: polling activity task queue${domains.length > 1 ? 's' : ''} ${domains.join(', ')} ${where}`);
+    if (env.MAINT_METRICS_PROMETHEUS !== undefined) log(`worker: metrics at http://${env.MAINT_METRICS_PROMETHEUS}/metrics`);
+    if (env.MAINT_METRICS_OTLP !== undefined) log(`worker: metrics pushed to ${redact(env.MAINT_METRICS_OTLP)}`);
     const running = worker.run();
     onPolling?.();
     await running;
@@ -174,7 +231,7 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
 
 if (require.main === module) {
   const env = parseEnvironment(process.env);
-  installRuntime(env.MAINT_LOG_LEVEL);
+  installRuntime(env);
   runWorker(env).catch((err: unknown) => {
     console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

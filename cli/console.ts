@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { connectClient } from '../control/connection';
 import { addConsoleToken, ConsoleAccess, ensureFirstAdmin, setConsoleUser } from '../control/consoleAccess';
+import { OidcSignIn, oidcSettings } from '../control/consoleOidc';
 import { loadOrganisation } from '../control/organisation';
 import { parseEnvironment, type Environment } from '../policies/common/environment';
 import { consoleRoleSchema, type ConsoleRole } from '../policies/console/roles';
@@ -38,6 +39,8 @@ export interface ConsoleCommandOptions {
 export interface RunningConsole {
   url: string;
   usersFile: string;
+  /** OpenID Connect sign-in's provider, when configured. */
+  oidcIssuer?: string;
   /** Made on the first run (the file had no admin): shown once. */
   firstAdmin?: { name: string; password: string };
   close(): Promise<void>;
@@ -48,6 +51,7 @@ export async function startConsoleFor(opts: ConsoleCommandOptions, envVars: Node
   if (opts.publicUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(opts.publicUrl)) throw new CliError(EXIT.invalidInput, `--public-url: expected an origin such as https://console.example.com, got "${opts.publicUrl}"`);
   const env = parseEnvironment(envVars);
   const usersFile = consoleUsersFile(env);
+  const oidc = oidcSettings(env);
   const firstAdmin = await ensureFirstAdmin(usersFile);
   const organisation = opts.files ? await loadOrganisation(opts.files) : undefined;
   const temporal = await connectClient(envVars);
@@ -60,9 +64,10 @@ export async function startConsoleFor(opts: ConsoleCommandOptions, envVars: Node
     context: { temporal, store, ...(organisation ? { organisation } : {}) },
     access: new ConsoleAccess(usersFile), host: opts.host, port: opts.port,
     ...(publicUrl !== undefined ? { publicUrl } : {}),
+    ...(oidc ? { oidc: new OidcSignIn(oidc) } : {}),
   });
   return {
-    url: publicUrl ?? server.url, usersFile, ...(firstAdmin ? { firstAdmin } : {}),
+    url: publicUrl ?? server.url, usersFile, ...(oidc ? { oidcIssuer: oidc.issuer } : {}), ...(firstAdmin ? { firstAdmin } : {}),
     async close() {
       await server.close();
       await store.close();
@@ -74,7 +79,7 @@ export async function startConsoleFor(opts: ConsoleCommandOptions, envVars: Node
 /** The lines that tell a person where the console is and, on the first run, how to sign in. */
 export function consoleBanner(running: RunningConsole): string[] {
   return [
-    `Operations console   ${running.url}/  (users: ${running.usersFile})`,
+    `Operations console   ${running.url}/  (users: ${running.usersFile}${running.oidcIssuer ? `; OpenID Connect: ${running.oidcIssuer}, redirect URI ${running.url}/login/oidc/callback` : ''})`,
     ...(running.firstAdmin ? [`                     first run: sign in as "${running.firstAdmin.name}" with password ${running.firstAdmin.password} (shown once; \`maint console user add\` for more)`] : []),
   ];
 }

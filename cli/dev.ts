@@ -102,7 +102,7 @@ export async function runDev(options: DevOptions): Promise<number> {
       });
     if (operationsConsole) for (const line of consoleBanner(operationsConsole)) say(line);
     say('Press Ctrl-C to stop the worker and the server.');
-    installRuntime(env.MAINT_LOG_LEVEL);
+    installRuntime(env);
     const workerEnv = { ...env, TEMPORAL_ADDRESS: address, MAINT_DATA_DIR: dataDir }; // --data-dir holds the store too
     let polling!: () => void;
     const isPolling = new Promise<void>((resolve) => (polling = resolve));

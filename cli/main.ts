@@ -7,6 +7,7 @@ import { doctorExitCode, renderDoctor, runDoctorChecks } from './doctor';
 import { registerAuditCommand } from './audit';
 import { registerDbCommands } from './db';
 import { registerServicesCommands } from './services';
+import { registerReportCommand } from './report';
 import { registerConsoleCommands } from './console';
 import { EXIT, exitCodeOf } from './errors';
 import { hostsFacts, hostsLeases, hostsRelease } from './hosts';
@@ -60,7 +61,7 @@ export function buildProgram(): Command {
     .description('Run a worker against TEMPORAL_ADDRESS (a cluster or Temporal Cloud); SIGINT/SIGTERM stop it gracefully.')
     .action(async () => {
       const env = parseEnvironment(process.env);
-      installRuntime(env.MAINT_LOG_LEVEL);
+      installRuntime(env);
       await runWorker(env);
     });
 
@@ -306,6 +307,7 @@ export function buildProgram(): Command {
   registerDbCommands(program);
   registerAuditCommand(program);
   registerServicesCommands(program);
+  registerReportCommand(program);
   registerConsoleCommands(program, integer);
 
   program

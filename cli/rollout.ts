@@ -9,6 +9,7 @@ import type { HostSource } from '../policies/inventory/sources';
 import type { RolloutPolicy } from '../policies/rollout/policy';
 import type { RolloutProgress, RolloutReport, TargetSet } from '../policies/rollout/types';
 import { planTargetWaves, waveSettings, ZONE_TAG } from '../policies/rollout/waves';
+import { strategyBaseline } from '../policies/rollout/strategies';
 import { EXIT } from './errors';
 import { warnWithoutWorker } from './hosts';
 import { renderPlan, renderProgress } from './rolloutView';
@@ -33,11 +34,12 @@ export async function rolloutStart(opts: StartOptions): Promise<number> {
     await warnWithoutWorker(c, ['workflows', 'hosts', 'control']);
     const ctx = context(c);
     if (opts.dryRun) {
-      const previews = await previewRollout(ctx, { rolloutId, policy, hosts });
+      // In wave order: a baseline's versions are fixed by the first host to have them approved, as the rollout does.
       const { hosts: ordered, waves: plan } = planTargetWaves(hosts, waveSettings(policy), (h) => h.tags[ZONE_TAG]);
+      const previews = await previewRollout(ctx, { rolloutId, policy, hosts: ordered });
       process.stdout.write(opts.json
         ? `${JSON.stringify({ rolloutId, dryRun: true, waves: plan.map((w) => ({ ...w, hosts: ordered.slice(w.start, w.start + w.size).map((h) => h.name) })), hosts: previews }, null, 2)}\n`
-        : `${renderPlan(rolloutId, plan, ordered, previews)}\n`);
+        : `${renderPlan(rolloutId, plan, ordered, previews, strategyBaseline(policy.strategy)?.baseline)}\n`);
       return previews.some((p) => p.error !== undefined) ? EXIT.failed : EXIT.ok;
     }
     const handle = await startRollout(ctx, { rolloutId, policy, targets: await targetsToStart(policy, source, hosts, opts.json) });

@@ -33,7 +33,17 @@ export function renderProgress(p: RolloutProgress): string {
   return lines.join('\n');
 }
 
-export function renderPlan(rolloutId: string, plan: WavePlan[], hosts: ResolvedHost[], previews: HostPreview[]): string {
+/** A baseline host's line: each approved update (old → new, security or other), then what it pulls in. */
+function baselineChanges(preview: HostPreview): string {
+  const { approved, withheld } = preview.baseline!;
+  const later = withheld > 0 ? ` (${withheld} pending update${withheld === 1 ? '' : 's'} not approved yet or held)` : '';
+  if (approved.length === 0) return `nothing approved by the baseline${later}`;
+  const names = new Set(approved.map((u) => u.package));
+  const pulled = (preview.changes ?? []).filter((c) => !names.has(c.package)).map((c) => `${c.package} ${c.from || '(none)'} → ${c.to || '(removed)'} (dependency)`);
+  return [...approved.map((u) => `${u.package} ${u.from} → ${u.to} (${u.classification})`), ...pulled].join(', ') + later;
+}
+
+export function renderPlan(rolloutId: string, plan: WavePlan[], hosts: ResolvedHost[], previews: HostPreview[], baselineName?: string): string {
   const byName = new Map(previews.map((p) => [p.name, p]));
   const lines = [`dry run of rollout ${rolloutId}: ${hosts.length} host(s) in ${plan.length} wave(s); nothing was changed`, ''];
   for (const w of plan) {
@@ -41,10 +51,13 @@ export function renderPlan(rolloutId: string, plan: WavePlan[], hosts: ResolvedH
     for (const h of hosts.slice(w.start, w.start + w.size)) {
       const preview = byName.get(h.name);
       const what = preview?.error !== undefined ? `cannot preview: ${preview.error.split('\n')[0]}`
+        : preview?.baseline !== undefined ? baselineChanges(preview)
         : !preview?.changes || preview.changes.length === 0 ? 'already up to date'
         : preview.changes.map((c) => `${c.package} ${c.from || '(none)'} → ${c.to}`).join(', ');
       lines.push(`  ${h.name.padEnd(20)} ${what}`);
     }
   }
+  const nothing = baselineName !== undefined && previews.length > 0 && previews.every((p) => p.error === undefined && p.baseline !== undefined && p.baseline.approved.length === 0);
+  if (nothing) lines.push('', `baseline ${baselineName} approves nothing to install on ${previews.length === 1 ? 'the host' : `any of the ${previews.length} hosts`}: a rollout now would touch no host`);
   return lines.join('\n');
 }

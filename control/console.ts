@@ -8,6 +8,12 @@ import { rolloutCard, type RolloutCard } from '../policies/console/rolloutCard';
 import type { RolloutControlAction } from '../policies/console/rolloutControls';
 import type { WindowStatus } from '../policies/windows/types';
 import type { Store } from '../store';
+import { hostComplianceColumns, type HostComplianceColumns } from '../policies/console/hostCompliance';
+import { dailyAvailability, dailyRangeStart, type DayAvailability } from '../policies/availability/daily';
+import { hostScanHistory, latestHostScans, scannedHosts } from '../store/compliance';
+import { hourlyProbeRounds } from '../store/probes';
+import { dependencyRepositoryView, type DependencyRepositoryView } from '../policies/console/dependencies';
+import { dependencySetup, latestRuns } from './dependencies';
 import { auditEvents, recordAuditEvent, type AuditEvent, type AuditFilter } from '../store/audit';
 import type { Incident } from '../store/incidents';
 import type { Connected } from './connection';
@@ -32,6 +38,8 @@ export interface ConsoleContext {
 export interface ConsoleIdentityRef {
   name: string;
   via: string;
+  /** OpenID Connect: `<sub>@<provider>`, recorded with the action. */
+  subject?: string;
 }
 
 const rolloutContext = (ctx: ConsoleContext): RolloutContext => ({ client: ctx.temporal.client, taskQueue: ctx.temporal.env.MAINT_TASK_QUEUE });
@@ -58,7 +66,11 @@ export async function currentRollouts(ctx: ConsoleContext, now = Date.now()): Pr
 
 export interface ServiceLine extends ServiceStatus {
   figures?: ServiceFigures;
+  /** Uptime of the last {@link UPTIME_DAYS} days (calendar days in its tier's timezone, else UTC), oldest first. */
+  days: DayAvailability[];
 }
+
+export const UPTIME_DAYS = 90;
 
 /** Every probed service with its state, open incident and (with the files) its SLA figures. */
 export async function serviceLines(ctx: ConsoleContext): Promise<ServiceLine[]> {
@@ -68,7 +80,23 @@ export async function serviceLines(ctx: ConsoleContext): Promise<ServiceLine[]> 
     serviceStatuses(ctx.store, services),
     ctx.organisation && plans ? serviceFigures(ctx.store, ctx.organisation, plans) : Promise.resolve(new Map<string, ServiceFigures>()),
   ]);
-  return statuses.map((s) => (figures.has(s.service) ? { ...s, figures: figures.get(s.service)! } : s));
+  const now = Date.now();
+  const tierZones = new Map<string, string>();
+  for (const { content } of ctx.organisation?.files ?? []) {
+    for (const s of content.services) {
+      const tier = content.slaTiers.find((t) => t.name === s.tier);
+      if (tier) tierZones.set(s.name, tier.timezone);
+    }
+  }
+  const zoneOf = (service: string) => tierZones.get(service) ?? 'UTC';
+  const names = statuses.map((s) => s.service);
+  const from = Math.min(...names.map((n) => dailyRangeStart(now, UPTIME_DAYS, zoneOf(n))), now);
+  const buckets = await hourlyProbeRounds(ctx.store, names, { from, to: now + 3_600_000 });
+  return statuses.map((s) => ({
+    ...s,
+    ...(figures.has(s.service) ? { figures: figures.get(s.service)! } : {}),
+    days: dailyAvailability(buckets.filter((b) => b.service === s.service), { now, days: UPTIME_DAYS, timezone: zoneOf(s.service) }),
+  }));
 }
 
 export interface NowOverview {
@@ -114,7 +142,7 @@ export async function controlRolloutAs(ctx: ConsoleContext, rolloutId: string, a
   await recordAuditEvent(ctx.store, {
     actor: who.name, action, subject: `rollout ${rolloutId}`,
     ...(given !== undefined ? { reason: given } : {}),
-    detail: { via: `console (${who.via})`, ...(result.approvedWave !== undefined ? { approvedWave: result.approvedWave } : {}) },
+    detail: { via: `console (${who.via})`, ...(who.subject !== undefined ? { subject: who.subject } : {}), ...(result.approvedWave !== undefined ? { approvedWave: result.approvedWave } : {}) },
   });
   return result;
 }
@@ -135,9 +163,14 @@ export interface HostLine {
   down?: string;
   /** Rollouts shown on the console that touched it, with its state in each. */
   rollouts: Array<{ rolloutId: string; state: string; before?: string; after?: string }>;
+  /** From its latest compliance scans (`maint hosts scan`). */
+  compliance: HostComplianceColumns;
 }
 
-/** Hosts as the leases and the current rollouts know them (an inventory and compliance columns join later). */
+/** Scans read per host for "last patched". */
+const HISTORY_SCANS = 30;
+
+/** Hosts as the leases, the current rollouts and the compliance scans know them, with their compliance columns. */
 export async function hostLines(ctx: ConsoleContext): Promise<{ hosts: HostLine[]; unavailable: Record<string, string> }> {
   const unavailable: Record<string, string> = {};
   const [leases, rollouts] = await Promise.all([
@@ -150,13 +183,49 @@ export async function hostLines(ctx: ConsoleContext): Promise<{ hosts: HostLine[
       return [];
     }),
   ]);
+  const scanned = await scannedHosts(ctx.store).catch((err: unknown) => {
+    unavailable.compliance = (err as Error).message.split('\n')[0]!;
+    return [];
+  });
   const byName = new Map<string, HostLine>();
-  const line = (name: string) => byName.get(name) ?? byName.set(name, { name, rollouts: [] }).get(name)!;
+  const line = (name: string) => byName.get(name) ?? byName.set(name, { name, rollouts: [], compliance: { status: 'never scanned' } }).get(name)!;
+  for (const name of scanned) line(name);
   for (const card of rollouts) {
     if ('unreadable' in card) continue;
     for (const h of card.hosts) line(h.name).rollouts.push({ rolloutId: card.rolloutId, state: h.state, ...(h.before !== undefined ? { before: h.before } : {}), ...(h.after !== undefined ? { after: h.after } : {}) });
   }
   for (const l of leases.leases) Object.assign(line(l.host), { leasedBy: l.holder.rolloutId, leasedSince: new Date(l.since).toISOString() });
   for (const d of leases.down) line(d.host).down = d.reason;
+  if (unavailable.compliance === undefined) {
+    try {
+      const names = [...byName.keys()];
+      const latest = await latestHostScans(ctx.store, names);
+      await Promise.all(names.filter((n) => latest.has(n)).map(async (n) => {
+        byName.get(n)!.compliance = hostComplianceColumns(latest.get(n), await hostScanHistory(ctx.store, n, HISTORY_SCANS));
+      }));
+    } catch (err) {
+      unavailable.compliance = (err as Error).message.split('\n')[0]!;
+    }
+  }
   return { hosts: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })), unavailable };
+}
+
+/**
+ * The Dependencies page: each repository of the organisation files' `dependencies` section, its
+ * latest run, its open upgrade PRs and what waits and why. Without such files, `note` says how to get them.
+ */
+export async function dependencyOverview(ctx: ConsoleContext): Promise<{ repositories: DependencyRepositoryView[]; note?: string }> {
+  const setup = ctx.organisation ? dependencySetup(ctx.organisation) : undefined;
+  if (!setup) return { repositories: [], note: ctx.organisation ? 'The organisation files have no `dependencies` section.' : 'Start the console with the organisation files (maint console -f maint.yaml) to see their dependencies.' };
+  const runs = new Map((await latestRuns(ctx.temporal.client, setup.repositories)).map((r) => [r.repo, r]));
+  return {
+    repositories: setup.repositories.map((plan) => {
+      const run = runs.get(plan.repo);
+      return dependencyRepositoryView({
+        repo: plan.repo, baseBranch: plan.baseBranch, state: run?.state ?? 'never run',
+        ...(plan.mergeWindow ? { mergeWindow: plan.mergeWindow.name } : {}),
+        ...(run?.summary ? { summary: run.summary } : {}),
+      });
+    }),
+  };
 }

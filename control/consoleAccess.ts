@@ -78,8 +78,10 @@ export async function ensureFirstAdmin(file: string): Promise<{ name: string; pa
 export interface ConsoleIdentity {
   name: string;
   role: ConsoleRole;
-  /** How they proved it: a password (a session) or a bearer token (a script). */
+  /** How they proved it: a password or OpenID Connect (a session), or a bearer token (a script). */
   via: 'password' | 'token' | 'oidc';
+  /** OpenID Connect: `<sub>@<provider host>`, the identity the provider vouches for (the name is its e-mail or user name). */
+  subject?: string;
 }
 
 /** Checks sign-ins against the file, re-read when it changes (so `user add` needs no restart). */

@@ -10,6 +10,7 @@ import { blackoutsFromICalendar } from '../policies/windows/blackoutCalendar';
 import { overlappingLaunches } from '../policies/windows/launches';
 import { hostSourceUnit } from '../inventory';
 import { InvalidInputError } from './errors';
+import { withBaseline } from './baselines';
 import { readPolicyFile } from './files';
 import { policySource, readHosts, rolloutTargets } from './targets';
 
@@ -86,7 +87,7 @@ async function readAttachments(w: WindowDefinition, file: string, index: number,
     const policyFile = relative(task.policy);
     let policy;
     try {
-      policy = readPolicyFile(policyFile, rolloutPolicySchema);
+      policy = withBaseline(readPolicyFile(policyFile, rolloutPolicySchema), policyFile);
     } catch (err) {
       throw new InvalidInputError(`${formatProblems(file, [{ path: `windows[${index}].tasks[${i}].policy`, message: `cannot use ${task.policy}` }])}\n${(err as Error).message}`);
     }

@@ -9,6 +9,7 @@ import { MAX_INLINE_TARGETS, type TargetSet } from '../policies/rollout/types';
 import type { Store } from '../store';
 import { writeInventorySnapshot } from '../store/inventorySnapshots';
 import { InvalidInputError, MissingToolError } from './errors';
+import { withBaseline } from './baselines';
 import { readPolicyFile } from './files';
 
 /** The policy's source with its paths made absolute (relative paths are relative to the policy file). */
@@ -30,7 +31,7 @@ export async function readHosts(source: HostSource, selector?: string): Promise<
 
 /** Reads a rollout policy and the hosts it targets; every file is validated before anything starts. */
 export async function loadRollout(file: string): Promise<{ policy: RolloutPolicy; hosts: ResolvedHost[]; source: HostSource }> {
-  const policy = readPolicyFile(file, rolloutPolicySchema);
+  const policy = withBaseline(readPolicyFile(file, rolloutPolicySchema), file);
   const source = policySource(policy, file);
   const hosts = await readHosts(source, policy.targets.selector);
   if (hosts.length === 0) {

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as tls from '@pulumi/tls';
-import { fingerprintOfPublicKey, hostKeyUserData } from './hostKeys';
+import { fingerprintOfPublicKey, hostKeyParameterName, hostKeyUserData, regionOfArn } from './hostKeys';
 
 /** The stack configuration (see Pulumi.example.yaml). */
 export interface FleetConfig {
@@ -42,7 +42,8 @@ export function readConfig(): FleetConfig {
 /**
  * A patchable fleet: hosts spread over the zones, IMDSv2 only, tagged for patch groups and windows,
  * SSH only from the orchestrator's CIDR, behind an ALB target group with a health check, with SSH
- * host keys generated here so the `inventory` output pins them.
+ * host keys generated here so the `inventory` output pins them. Each private host key lives only in
+ * its host's SSM SecureString; the host reads it at first boot with a role allowed that one parameter.
  */
 export function createFleet(cfg: FleetConfig) {
   const name = cfg.service;
@@ -96,6 +97,33 @@ export function createFleet(cfg: FleetConfig) {
         PatchGroup: cfg.patchGroups[index % cfg.patchGroups.length]!,
         MaintenanceWindow: cfg.maintenanceWindow,
       };
+      // The private key goes to one place: this SecureString (encrypted with the account's default
+      // aws/ssm KMS key). User data names the parameter; the instance role may read only it.
+      const hostKeyParameter = new aws.ssm.Parameter(`${hostName}-hostkey`, {
+        name: hostKeyParameterName(cfg.service, hostName),
+        type: 'SecureString',
+        value: pulumi.secret(hostKey.privateKeyOpenssh),
+        description: `SSH host private key (ed25519) of ${hostName}, read by its cloud-init`,
+        tags: { Service: cfg.service, Name: hostName },
+      });
+      const role = new aws.iam.Role(`${hostName}-host`, {
+        description: `${hostName}: reads its own SSH host key from SSM Parameter Store`,
+        assumeRolePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+        tags: { Service: cfg.service, Name: hostName },
+      });
+      // No kms:Decrypt statement: the AWS managed key aws/ssm lets SSM decrypt for any principal of
+      // the account that may read the parameter.
+      new aws.iam.RolePolicy(`${hostName}-hostkey`, {
+        role: role.id,
+        policy: hostKeyParameter.arn.apply((arn) => JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: arn }],
+        })),
+      });
+      const profile = new aws.iam.InstanceProfile(`${hostName}-host`, { role: role.name, tags: { Service: cfg.service, Name: hostName } });
       const instance = new aws.ec2.Instance(hostName, {
         ami: cfg.ami,
         instanceType: cfg.instanceType,
@@ -103,7 +131,9 @@ export function createFleet(cfg: FleetConfig) {
         vpcSecurityGroupIds: [hostSg.id],
         keyName: keyPair.keyName,
         metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', instanceMetadataTags: 'enabled' },
-        userData: pulumi.all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh]).apply(([priv, pub]) => hostKeyUserData(priv, pub)),
+        iamInstanceProfile: profile.name,
+        userData: pulumi.all([hostKeyParameter.name, hostKeyParameter.arn, hostKey.publicKeyOpenssh])
+          .apply(([parameterName, arn, publicKeyOpenssh]) => hostKeyUserData({ parameterName, region: regionOfArn(arn), publicKeyOpenssh })),
         userDataReplaceOnChange: false,
         tags,
       }, {
@@ -111,7 +141,7 @@ export function createFleet(cfg: FleetConfig) {
         ignoreChanges: ['ami'],
       });
       new aws.lb.TargetGroupAttachment(hostName, { targetGroupArn: targetGroup.arn, targetId: instance.id, port: cfg.appPort });
-      return { hostName, az, tags, instance, hostKey };
+      return { hostName, az, tags, instance, hostKey, hostKeyParameter, role };
     }),
   );
 

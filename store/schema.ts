@@ -15,6 +15,19 @@ export interface StoreSchema {
   inventory_snapshots: InventorySnapshotsTable;
   compliance_scans: ComplianceScansTable;
   compliance_first_seen: ComplianceFirstSeenTable;
+  console_sessions: ConsoleSessionsTable;
+}
+
+/** A signed-in browser of the console (store/consoleSessions.ts). */
+export interface ConsoleSessionsTable {
+  /** Hex SHA-256 of the session id the cookie holds. */
+  id_sha256: string;
+  name: string;
+  role: string;
+  via: string;
+  subject: string | null;
+  created_at: number;
+  seen_at: number;
 }
 
 /** One row per notice that went out (or was handed over): see activities/notices/ledger.ts. */

@@ -317,6 +317,12 @@ ${input.timezoneChosen ? '' : html`<script>${raw(clientScript(w))}</script>`}
 const MAINTENANCE_SYMBOL: Record<PublicMaintenance['status'], string> = { scheduled: '◷', 'in-progress': '⚙', completed: '✓', 'rolled-back': '↺', cancelled: '✕' };
 const OVERALL_SYMBOL: Record<keyof Words['overall'], string> = { up: '✓', degraded: '!', down: '✕', maintenance: '⚙', unknown: '?' };
 
+/** The 90-day uptime bar of one service as the status page draws it (the monthly report shows the same), with its CSS in {@link UPTIME_BAR_STYLE}. */
+export function uptimeBar(days: readonly DayAvailability[], lang: Language): string {
+  const w = WORDS[lang];
+  return String(html`<ol class="bar" aria-label="${w.barLabel}">${raw(days.map((d) => String(dayCell(d, w, LOCALE[lang]))).join(''))}</ol>` as HtmlEscapedString);
+}
+
 function dayCell(d: DayAvailability, w: Words, locale: string) {
   const date = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${d.day}T00:00:00Z`));
   const percent = d.availabilityPercent === null ? null : formatPercent(d.availabilityPercent, locale);
@@ -339,6 +345,18 @@ var lang=root.lang,nav=(navigator.languages||[navigator.language]).filter(functi
 var times=document.querySelectorAll('time[data-when]');for(var i=0;i<times.length;i++){var t=times[i];t.textContent=humanTime(t.getAttribute('data-when'),t.getAttribute('datetime'),t.getAttribute('data-end'),locale,zone,Date.now())}
 var parts=${timesIn}[0],note=document.querySelector('[data-tz-note]');if(note)note.textContent=parts[0]+zone+parts[1];root.setAttribute('data-tz',zone)})();`;
 }
+
+/** The uptime bar's rules (and the screen-reader text of its days), shared with the monthly report. Colours come from the page's --up/--deg/--down/--none. */
+export const UPTIME_BAR_STYLE = `.bar{display:flex;gap:2px;list-style:none;margin:.6rem 0 .2rem;padding:0;height:2rem;align-items:stretch}
+.d{flex:1 1 0;min-width:1px;border-radius:1px;background:var(--up)}
+.d-none{background:var(--none)}
+.d-degraded{background:var(--deg)}
+.d-partial{background:repeating-linear-gradient(135deg,var(--deg) 0 3px,var(--down) 3px 6px)}
+.d-down{background:repeating-linear-gradient(135deg,var(--down) 0 3px,transparent 3px 5px),var(--down)}
+.d:hover{opacity:.7}
+.bar-legend{display:flex;justify-content:space-between;gap:.5rem}
+.bar-legend span:nth-child(2){text-align:center}
+.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}`;
 
 const STYLE = `
 :root{--bg:#f6f7f9;--fg:#1b1f24;--muted:#59636e;--card:#fff;--line:#d8dee4;--up:#1a7f37;--deg:#9a6700;--down:#cf222e;--mnt:#0969da;--none:#d0d7de;--link:#0969da}
@@ -367,15 +385,7 @@ h3{font-size:1rem;margin:0}
 .badge{display:inline-flex;gap:.3rem;align-items:center;font-size:.875rem;font-weight:600;white-space:nowrap}
 .st-up,.s-completed{color:var(--up)}.st-degraded{color:var(--deg)}.st-down,.s-rolled-back{color:var(--down)}.st-maintenance,.s-in-progress,.s-scheduled{color:var(--mnt)}
 .st-stale,.st-noData,.st-notMonitored,.s-cancelled{color:var(--muted)}
-.bar{display:flex;gap:2px;list-style:none;margin:.6rem 0 .2rem;padding:0;height:2rem;align-items:stretch}
-.d{flex:1 1 0;min-width:1px;border-radius:1px;background:var(--up)}
-.d-none{background:var(--none)}
-.d-degraded{background:var(--deg)}
-.d-partial{background:repeating-linear-gradient(135deg,var(--deg) 0 3px,var(--down) 3px 6px)}
-.d-down{background:repeating-linear-gradient(135deg,var(--down) 0 3px,transparent 3px 5px),var(--down)}
-.d:hover{opacity:.7}
-.bar-legend{display:flex;justify-content:space-between;gap:.5rem}
-.bar-legend span:nth-child(2){text-align:center}
+${UPTIME_BAR_STYLE}
 .card{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--mnt);border-radius:.5rem;padding:.8rem 1rem;margin:0 0 .75rem}
 .m-completed{border-left-color:var(--up)}.m-rolled-back{border-left-color:var(--down)}.m-cancelled{border-left-color:var(--muted)}
 .card header{display:flex;flex-wrap:wrap;gap:.5rem;justify-content:space-between;align-items:baseline}

@@ -9,3 +9,4 @@ export { dependencyUpdatesWorkflow, dependencyScanWorkflow } from './dependencyU
 export { serviceProbesWorkflow } from './serviceProbe';
 export { hostLeasesWorkflow } from './hostLeases';
 export { complianceScanWorkflow } from './complianceScan';
+export { baselinePlanWorkflow } from './baselinePlan';

@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, executeChild, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { FAILURE } from '../policies/common/failures';
 import type { NoticeContext, NoticeKind } from '../policies/notices/render';
@@ -6,10 +6,14 @@ import { taskTargets } from '../policies/windows/tasks';
 import type { NoticeRecipient, SpentBudget, WindowPhase, WindowPlan, WindowRunInput, WindowStatus, WindowTaskState } from '../policies/windows/types';
 import type { Occurrence } from '../policies/windows/schema';
 import { nextOccurrences, occurrenceAt } from '../policies/windows/occurrences';
-import { budgetReads, NOTICE_ATTEMPTS, noticeDelivery as notices, scheduleUpkeep as schedules, windowChecks as checks } from './activityProfiles';
+import { budgetReads, inventoryReads, NOTICE_ATTEMPTS, noticeDelivery as notices, scheduleUpkeep as schedules, windowChecks as checks } from './activityProfiles';
 import { chunk, mapWithConcurrency } from './concurrency';
 import { cancelWindowUpdate, cutoffSignal, extendWindowUpdate, overrideBudgetUpdate, windowStatusQuery } from './messages';
 import { runWindowTask } from './windowTasks';
+import { approvalLine, approvedPackageNames, nothingApprovedMessage, type HostApproval } from '../policies/compliance/rolloutPins';
+import { strategyBaseline } from '../policies/rollout/strategies';
+import { previewRolloutWorkflow } from './previewRollout';
+import { windowTaskRolloutId } from './windowTasks/rollout';
 
 export { windowTaskRolloutId } from './windowTasks/rollout';
 
@@ -134,6 +138,13 @@ function handleMessages(w: WindowRun): void {
   );
 }
 
+/** What the "scheduled" notice names (`notices.describeUpdates`): the approved packages of every baseline task's hosts. */
+async function updatesToName(w: WindowRun): Promise<Partial<NoticeContext>> {
+  const tasks = await baselinePreviews(w, 'scheduled');
+  const names = approvedPackageNames(tasks.flatMap((t) => t.hosts));
+  return names.security.length + names.other.length > 0 ? { updates: names } : {};
+}
+
 /** Sends one kind of notice to every recipient; a recipient that cannot be reached does not stop the window. */
 async function notify(w: WindowRun, kind: NoticeKind, extra: Partial<NoticeContext> = {}): Promise<void> {
   const { plan } = w;
@@ -172,6 +183,53 @@ async function sleepUntil(w: WindowRun, at: number): Promise<boolean> {
   return w.cancelled;
 }
 
+/** Hosts resolved per inventory read for a baseline preview. */
+const PREVIEW_RESOLVE_CHUNK = 200;
+
+/**
+ * What the patch baselines of the window's rollout tasks will install, per task and host, from a
+ * read-only scan now (the dry run of each task). Tasks without `packages: {baseline}` are left out.
+ */
+async function baselinePreviews(w: WindowRun, step: string): Promise<Array<{ task: number; name: string; baseline: string; hosts: HostApproval[] }>> {
+  const out = [];
+  for (const [i, task] of w.plan.tasks.entries()) {
+    const baseline = strategyBaseline(task.policy.strategy);
+    if (baseline === undefined) continue;
+    const names = await inventoryReads.listTargetNames(task.targets);
+    const hosts = [];
+    for (const part of chunk(names, PREVIEW_RESOLVE_CHUNK)) hosts.push(...(await inventoryReads.resolveTargets({ targets: task.targets, names: part })).hosts);
+    const previews = await executeChild(previewRolloutWorkflow, {
+      workflowId: `${workflowInfo().workflowId}-${step}-baseline-${i + 1}`,
+      args: [{ rolloutId: windowTaskRolloutId(w.plan.name, w.occurrence.start, i), strategy: task.policy.strategy, hosts }],
+    });
+    out.push({
+      task: i, name: task.name, baseline: baseline.baseline,
+      hosts: previews.map((p): HostApproval => (p.baseline !== undefined && p.error === undefined
+        ? { host: p.name, ok: true, approved: p.baseline.approved, withheld: p.baseline.withheld }
+        : { host: p.name, ok: false, error: p.error ?? 'no preview', approved: [], withheld: 0 })),
+    });
+  }
+  return out;
+}
+
+/**
+ * The pre-flight's part for baseline tasks: per host what will be installed (in the window's
+ * status), and an alert to operations for a task with nothing approved on any host (it will touch no host).
+ */
+async function preflightBaselines(w: WindowRun): Promise<string[]> {
+  const { plan, occurrence } = w;
+  const installs: string[] = [];
+  for (const t of await baselinePreviews(w, 'preflight')) {
+    installs.push(...t.hosts.map((h) => `task ${t.task + 1} (${t.name}) ${approvalLine(h)}`));
+    const nothing = nothingApprovedMessage(t.baseline, t.hosts);
+    if (nothing !== undefined) {
+      await alert(w, `nothing-approved-${t.task}`, `window ${plan.name} (${occurrence.localStart}): task ${t.task + 1} (${t.name}) has nothing approved to install`,
+        `${nothing}: the rollout will touch no host unless updates are approved by then.\n\nmaint rollout start -f <policy> --dry-run shows the baseline's decisions per host.`);
+    }
+  }
+  return installs;
+}
+
 /** Before the start: notices at their lead times and the pre-flight, in time order. True when customers were told. */
 async function beforeTheStart(w: WindowRun): Promise<boolean> {
   const { plan, occurrence, start } = w;
@@ -188,12 +246,13 @@ async function beforeTheStart(w: WindowRun): Promise<boolean> {
     if (await sleepUntil(w, event.at)) break;
     if (event.step === 'preflight') {
       const result = await checks.preflightWindowHosts({ targets: taskTargets(plan.tasks) });
-      w.preflight = { at: new Date().toISOString(), ok: result.problems.length === 0, problems: result.problems.slice(0, 50) };
+      const installs = plan.tasks.some((t) => strategyBaseline(t.policy.strategy) !== undefined) ? await preflightBaselines(w) : [];
+      w.preflight = { at: new Date().toISOString(), ok: result.problems.length === 0, problems: result.problems.slice(0, 50), ...(installs.length > 0 ? { installs: installs.slice(0, 200) } : {}) };
       if (result.problems.length > 0) {
         await alert(w, 'preflight', `pre-flight of window ${plan.name} (${occurrence.localStart}): ${result.problems.length} problem(s)`, `${result.problems.join('\n')}\n\n${result.hosts} host(s) checked. Fix these before the window starts, or cancel it: maint windows cancel ${plan.name} --reason "…"`);
       }
     } else if (plan.recipients.length > 0 || event.step === 'scheduled') {
-      await notify(w, event.step);
+      await notify(w, event.step, event.step === 'scheduled' && plan.describeUpdates ? await updatesToName(w) : {});
       announced = true;
     }
   }

@@ -1,8 +1,9 @@
-import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, metricMeter, setHandler } from '@temporalio/workflow';
 import type { ResolvedHost } from '../policies/inventory/hosts';
 import type { RolloutPolicy } from '../policies/rollout/policy';
+import { FAILURE } from '../policies/common/failures';
 import type { BatchInput, BatchResult, HostPhase, HostReport, RolloutRef, TargetSet, VersionRecord } from '../policies/rollout/types';
-import { healthTarget } from '../policies/rollout/strategies';
+import { healthTarget, strategyBaseline } from '../policies/rollout/strategies';
 import { budgetClaims, type ReleaseOutcome } from '../policies/rollout/leases';
 import { pickHosts, withPolicyBecome } from '../policies/rollout/targets';
 import { hostChecks, hostSteps, inventoryReads, type HostSteps as Steps } from './activityProfiles';
@@ -11,6 +12,17 @@ import { causeMessage } from './failures';
 import { HostLeases } from './leaseClient';
 import { abortBatchSignal, batchProgressQuery, pauseSignal, resumeSignal } from './messages';
 
+
+/**
+ * Counts each host a batch finished in `maint_hosts_total` by outcome (healthy, rolled-back, failed,
+ * skipped), strategy kind and policy name; a host an `all-patched` rollback restores later counts
+ * again as rolled-back. Emitted by the workflow (never during replay), so a host counts once however
+ * often its activities were retried; rollout ids stay out of the tags (unbounded).
+ */
+function countHosts(policy: RolloutPolicy, hosts: readonly HostReport[]): void {
+  const counter = metricMeter.createCounter('maint_hosts', 'hosts', 'Hosts a rollout finished, by outcome, strategy and policy');
+  for (const h of hosts) counter.add(1, { outcome: h.state, strategy: policy.strategy.kind, policy: policy.name });
+}
 
 /** `phase` tells apart the same hook run while patching and again while restoring (its job key on the host). */
 async function runHook(steps: Steps, policy: RolloutPolicy, rolloutId: string, host: ResolvedHost, name: 'drain' | 'undrain' | 'pre' | 'post', phase: 'patch' | 'restore'): Promise<void> {
@@ -157,12 +169,13 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
     let record: VersionRecord | undefined;
     try {
       set(host, 'preflight');
+      const pinned = baselineTarget(input, host.name);
       await hostChecks.preflightHost({ rolloutId, host });
       set(host, 'draining', { outOfServiceFrom: Date.now() });
       await hook(host, 'drain');
       await hook(host, 'pre');
       set(host, 'patching');
-      record = await steps.recording.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout });
+      record = await steps.recording.recordVersions({ ...rollout, host, strategy: policy.strategy, commandTimeoutMs: policy.commandTimeout, ...(pinned !== undefined ? { pinned } : {}) });
       set(host, 'patching', { record });
       const applied = await steps.changing.applyPatch({ ...rollout, host, strategy: policy.strategy, record, commandTimeoutMs: policy.commandTimeout });
       report(host).attempts += applied.alreadyApplied ? 0 : 1;
@@ -214,7 +227,19 @@ export async function patchBatchWorkflow(input: BatchInput): Promise<BatchResult
     await mapWithConcurrency(toRestore, Math.max(1, input.parallelism), (h) => restoreLeased(leases, steps, policy, rollout, h, report(h)));
   }
   for (const h of hosts) if (report(h).state === 'pending' || report(h).state === 'waiting') set(h, 'skipped', { error: aborted ? 'rollout aborted' : 'rollout halted' });
+  countHosts(policy, [...reports.values()]);
   return { hosts: [...reports.values()], failures, halted, aborted };
+}
+
+/**
+ * With `packages: {baseline}`, the versions the wave's preflight fixed for the host; a host whose
+ * scan failed fails here, before it is drained. Undefined for other strategies.
+ */
+function baselineTarget(input: BatchInput, host: string): Record<string, string> | undefined {
+  if (strategyBaseline(input.policy.strategy) === undefined) return undefined;
+  const target = input.baselineTargets?.[host];
+  if (target !== undefined) return target;
+  throw ApplicationFailure.nonRetryable(`${host}: ${input.baselineErrors?.[host] ?? 'the baseline preflight decided no versions for this host'}; nothing was changed`, FAILURE.PreflightFailed);
 }
 
 /** Rolls back hosts patched by earlier batches (rollback scope `all-patched`), from the records kept on each host. */
@@ -227,11 +252,13 @@ export async function rollbackHostsWorkflow(input: RolloutRef & { policy: Rollou
     await restoreLeased(leases, steps, input.policy, { rolloutId: input.rolloutId, execution: input.execution }, host, report);
     return report;
   });
-  return [...restored, ...missing.map((name): HostReport => ({ name, wave: input.wave, state: 'failed', attempts: 0, error: 'not rolled back: no longer in the inventory' }))];
+  const reports = [...restored, ...missing.map((name): HostReport => ({ name, wave: input.wave, state: 'failed', attempts: 0, error: 'not rolled back: no longer in the inventory' }))];
+  countHosts(input.policy, reports);
+  return reports;
 }
 
 /** Inline targets are picked right here; by reference, an activity reads the source now (or the snapshot). The policy's `become` fills in. */
-async function resolveHosts(targets: TargetSet, names: string[], policy: RolloutPolicy): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
+export async function resolveHosts(targets: TargetSet, names: string[], policy: RolloutPolicy): Promise<{ hosts: ResolvedHost[]; missing: string[] }> {
   const { hosts, missing } = targets.kind === 'inline' ? pickHosts(targets.hosts, names) : await inventoryReads.resolveTargets({ targets, names });
   return { hosts: withPolicyBecome(hosts, policy.become), missing };
 }

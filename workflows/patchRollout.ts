@@ -3,13 +3,17 @@ import {
   isCancellation, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import { FAILURE } from '../policies/common/failures';
-import { rolloutWorkflowId, toOutcome, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rollout/types';
+import { rolloutWorkflowId, toOutcome, type BatchInput, type BatchResult, type HostOutcome, type RolloutInput, type RolloutProgress, type RolloutReport, type RolloutStatus, type TargetSet } from '../policies/rollout/types';
 import { failuresTolerated, planTargetWaves, waveSettings, ZONE_TAG, type WavePlan } from '../policies/rollout/waves';
 import { inventoryReads as inventory, serviceWatch } from './activityProfiles';
 import { causeMessage } from './failures';
 import { chunk, mapWithConcurrency } from './concurrency';
 import { abortBatchSignal, abortUpdate, approveUpdate, cutoffSignal, pauseSignal, progressQuery, resumeSignal } from './messages';
 import { patchBatchWorkflow, rollbackHostsWorkflow } from './patchBatch';
+import { baselinePlanWorkflow } from './baselinePlan';
+import type { PatchBaseline } from '../policies/compliance/baseline';
+import { pinWave, type HostApproval } from '../policies/compliance/rolloutPins';
+import { strategyBaseline } from '../policies/rollout/strategies';
 
 /** A batch child never holds more hosts than this, so every history stays far below Temporal's limits. */
 export const MAX_HOSTS_PER_BATCH_WORKFLOW = 50;
@@ -27,6 +31,18 @@ export interface RolloutCarry {
   notAfter?: number;
   /** With zone-aware waves: the zone of each host of `reports`. */
   zones?: string[];
+  /** With `packages: {baseline}`: the versions fixed so far and what the preflight scans found. */
+  baseline?: BaselineProgress;
+}
+
+/** What a baseline rollout's preflight scans decided so far (carried over continue-as-new). */
+interface BaselineProgress {
+  /** package → version, fixed for the rest of the rollout. */
+  pins: Record<string, string>;
+  /** Hosts scanned, and of those, hosts with something approved; pending updates not approved. */
+  scanned: number;
+  withUpdates: number;
+  withheld: number;
 }
 
 export { rolloutWorkflowId };
@@ -68,10 +84,16 @@ class Rollout {
   notAfter: number | undefined;
   abortReason: string | undefined;
   message: string | undefined;
+  /** Set when the baseline approved nothing on any host: the rollout touched none (a window tells operations). */
+  nothingToInstall: string | undefined;
   awaitingApproval: number | undefined;
   /** Set when the service gate tripped in the current wave: what failed. No further batch starts. */
   gateTripped: string | undefined;
   running: Array<ChildWorkflowHandle<typeof patchBatchWorkflow>> = [];
+  baseline: BaselineProgress | undefined;
+  /** The current wave's approved versions per host (baseline rollouts), and why a host could not be scanned. */
+  waveTargets: Record<string, Record<string, string>> = {};
+  waveErrors: Record<string, string> = {};
 
   constructor(readonly input: RolloutInput, private readonly carried?: RolloutCarry) {
     this.batches = [...(carried?.batches ?? [])];
@@ -82,6 +104,7 @@ class Rollout {
     this.failures = carried?.failures ?? 0;
     this.currentWave = carried?.nextWave ?? 0;
     this.notAfter = carried?.notAfter ?? input.notAfter;
+    this.baseline = carried?.baseline;
   }
 
   get policy() {
@@ -147,13 +170,14 @@ class Rollout {
   }
 
   progress(): RolloutProgress {
-    const { notes, message, running } = this;
+    const { notes, message, running, nothingToInstall } = this;
     return {
       rolloutId: this.input.rolloutId, policy: this.policy.name, status: this.status, currentWave: this.currentWave,
       waves: this.plan.map((w) => ({ index: w.index, size: w.size, canary: w.canary, state: this.waveState(w) })),
       hosts: [...this.reports.values()], failures: this.failures, failuresTolerated: this.tolerated, batches: [...this.batches],
       ...(notes.length > 0 ? { notes: [...notes] } : {}),
       ...(message !== undefined ? { message } : {}),
+      ...(nothingToInstall !== undefined ? { nothingToInstall } : {}),
       ...(running.length > 0 ? { runningBatches: running.map((c) => c.workflowId) } : {}),
     };
   }
@@ -168,6 +192,7 @@ class Rollout {
       paused: this.paused, batches: this.batches, notes: this.notes,
       ...(this.notAfter !== undefined ? { notAfter: this.notAfter } : {}),
       ...(this.zones !== undefined ? { zones: this.zones } : {}),
+      ...(this.baseline !== undefined ? { baseline: this.baseline } : {}),
     };
   }
 }
@@ -231,7 +256,9 @@ async function noteJoinedHosts(r: Rollout): Promise<void> {
 /** Runs one wave as batch children of at most {@link MAX_HOSTS_PER_BATCH_WORKFLOW} hosts, sharing the wave's maxUnavailable budget. */
 async function runWave(r: Rollout, wave: WavePlan): Promise<BatchResult[]> {
   const { rolloutId } = r.input;
-  const parts = chunk(r.names.slice(wave.start, wave.start + wave.size), MAX_HOSTS_PER_BATCH_WORKFLOW);
+  const names = r.names.slice(wave.start, wave.start + wave.size).filter((n) => r.reports.get(n)!.state === 'pending');
+  if (names.length === 0) return [];
+  const parts = chunk(names, MAX_HOSTS_PER_BATCH_WORKFLOW);
   const concurrentParts = Math.min(parts.length, wave.parallelism);
   const partParallelism = Math.max(1, Math.floor(wave.parallelism / concurrentParts));
   return mapWithConcurrency(parts, concurrentParts, async (partNames, part): Promise<BatchResult> => {
@@ -242,7 +269,10 @@ async function runWave(r: Rollout, wave: WavePlan): Promise<BatchResult[]> {
     r.batches.push(workflowId);
     const child = await startChild(patchBatchWorkflow, {
       workflowId,
-      args: [{ rolloutId, execution: r.execution, leases: true, wave: wave.index, names: partNames, targets: r.targetsFor(partNames), policy: r.policy, parallelism: partParallelism, failuresAllowed: Math.max(0, r.tolerated - r.failures), paused: r.paused }],
+      args: [{
+        rolloutId, execution: r.execution, leases: true, wave: wave.index, names: partNames, targets: r.targetsFor(partNames), policy: r.policy, parallelism: partParallelism,
+        failuresAllowed: Math.max(0, r.tolerated - r.failures), paused: r.paused, ...baselineFor(r, partNames),
+      }],
     });
     r.running.push(child);
     try {
@@ -254,6 +284,47 @@ async function runWave(r: Rollout, wave: WavePlan): Promise<BatchResult[]> {
       r.running = r.running.filter((c) => c !== child);
     }
   });
+}
+
+/** A batch's part of the wave's baseline plan: the pinned versions of its hosts, and the scans that failed. */
+function baselineFor(r: Rollout, names: string[]): Pick<BatchInput, 'baselineTargets' | 'baselineErrors'> {
+  if (r.baseline === undefined) return {};
+  const pick = <T>(from: Record<string, T>) => Object.fromEntries(names.filter((n) => Object.hasOwn(from, n)).map((n) => [n, from[n]!]));
+  return { baselineTargets: pick(r.waveTargets), baselineErrors: pick(r.waveErrors) };
+}
+
+/**
+ * Preflight of a wave with `packages: {baseline}`: its hosts are scanned read-only (children of at
+ * most {@link MAX_HOSTS_PER_BATCH_WORKFLOW} hosts) and the versions fixed ({@link pinWave}): a
+ * package's version is the one the first host of the rollout to have it approved got (the canary's),
+ * for every later host too. Hosts with nothing approved are skipped, saying so; they are never drained.
+ */
+async function planBaselineWave(r: Rollout, wave: WavePlan, baseline: PatchBaseline): Promise<void> {
+  const { rolloutId } = r.input;
+  const names = r.names.slice(wave.start, wave.start + wave.size).filter((n) => r.reports.get(n)!.state === 'pending');
+  const approvals: HostApproval[] = [];
+  for (const [part, partNames] of chunk(names, MAX_HOSTS_PER_BATCH_WORKFLOW).entries()) {
+    const workflowId = `rollout-${rolloutId}-wave-${wave.index}-baseline-part-${part}`;
+    approvals.push(...(await executeChild(baselinePlanWorkflow, {
+      workflowId,
+      args: [{ scanId: workflowId, baseline, names: partNames, targets: r.targetsFor(partNames), policy: r.policy, parallelism: wave.parallelism }],
+    })));
+  }
+  const progress = r.baseline ?? { pins: {}, scanned: 0, withUpdates: 0, withheld: 0 };
+  const pinned = pinWave(progress.pins, approvals);
+  r.waveTargets = pinned.targets;
+  r.waveErrors = Object.fromEntries(approvals.filter((a) => !a.ok).map((a) => [a.host, `the baseline preflight scan failed: ${a.error ?? 'unknown error'}`]));
+  for (const a of approvals) {
+    if (a.ok && a.approved.length === 0) {
+      Object.assign(r.reports.get(a.host)!, { state: 'skipped', error: `nothing to install: baseline ${baseline.name} approves none of its pending updates${a.withheld > 0 ? ` (${a.withheld} not approved yet or held)` : ''}` });
+    }
+  }
+  r.notes.push(...pinned.notes.slice(0, Math.max(0, 20 - r.notes.length)));
+  r.baseline = {
+    pins: pinned.pins, scanned: progress.scanned + approvals.length,
+    withUpdates: progress.withUpdates + approvals.filter((a) => !a.ok || a.approved.length > 0).length,
+    withheld: progress.withheld + approvals.reduce((n, a) => n + a.withheld, 0),
+  };
 }
 
 /**
@@ -352,6 +423,8 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
     // Only a source can have grown: inline and snapshot targets are the list at start (and a snapshot's
     // worker may not see the source at all). Histories before snapshots had only these two kinds.
     if (input.targets.kind === 'source' && r.currentWave > 0) await noteJoinedHosts(r);
+    const baseline = strategyBaseline(r.policy.strategy)?.definition;
+    if (baseline !== undefined) await planBaselineWave(r, wave, baseline);
     const gate = r.policy.serviceGate;
     const results = gate ? await runGatedWave(r, wave, gate) : await runWave(r, wave);
 
@@ -381,6 +454,11 @@ export async function patchRolloutWorkflow(input: RolloutInput, carry?: RolloutC
     r.status = 'aborted';
   } else {
     r.status = r.failures > 0 ? 'completed-with-failures' : 'completed';
+    if (r.baseline !== undefined && r.baseline.withUpdates === 0) {
+      const name = strategyBaseline(r.policy.strategy)?.baseline ?? '';
+      r.nothingToInstall = `baseline ${name} approves nothing to install on ${r.baseline.scanned === 1 ? 'the host' : `any of the ${r.baseline.scanned} hosts`}${r.baseline.withheld > 0 ? ` (${r.baseline.withheld} pending update(s) not approved yet or held)` : ''}: no host was touched`;
+      r.message = r.nothingToInstall;
+    }
   }
   return r.report();
 }

@@ -1,6 +1,8 @@
+import type { PatchBaseline } from '../../policies/compliance/baseline';
+import { hostApproval, type HostApproval } from '../../policies/compliance/rolloutPins';
 import { summarizeScan, type HostScan, type ScanSummary } from '../../policies/compliance/types';
 import type { Store } from '../../store';
-import { recordHostScan } from '../../store/compliance';
+import { firstSeenTimes, recordHostScan } from '../../store/compliance';
 import { heartbeat } from '../context';
 import { HostCommandError, type HostShell, type SshConnector, type SshTarget } from '../hosts/ssh';
 import { withHost } from '../hosts/withHost';
@@ -28,6 +30,17 @@ export async function scanHost(shell: HostShell, host: string, options: { refres
 
 export function createComplianceActivities(deps: { ssh: SshConnector; store: Store; now?: () => number }) {
   const now = deps.now ?? Date.now;
+  const scanRecorded = async (input: ScanHostInput): Promise<HostScan> => {
+    let scan: HostScan;
+    try {
+      scan = await withHost(deps.ssh, input.target, (shell) => scanHost(shell, input.target.name, { refresh: input.refresh ?? false, timeoutSeconds: 300, now }));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      scan = { host: input.target.name, at: now(), ok: false, error: message.length > 500 ? `${message.slice(0, 499)}…` : message };
+    }
+    await recordHostScan(deps.store, input.scanId, scan);
+    return scan;
+  };
   return {
     /**
      * Scans one host's pending updates and pending reboot, and records the result in the store
@@ -35,15 +48,18 @@ export function createComplianceActivities(deps: { ssh: SshConnector; store: Sto
      * Never throws for the host's sake: an unreachable host is a result, so one does not stop a scan run.
      */
     async scanHostCompliance(input: ScanHostInput): Promise<ScanSummary> {
-      let scan: HostScan;
-      try {
-        scan = await withHost(deps.ssh, input.target, (shell) => scanHost(shell, input.target.name, { refresh: input.refresh ?? false, timeoutSeconds: 300, now }));
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        scan = { host: input.target.name, at: now(), ok: false, error: message.length > 500 ? `${message.slice(0, 499)}…` : message };
-      }
-      await recordHostScan(deps.store, input.scanId, scan);
-      return summarizeScan(scan);
+      return summarizeScan(await scanRecorded(input));
+    },
+
+    /**
+     * A rollout's preflight with `packages: {baseline}`: scans the host read-only (recorded in the
+     * store like any scan, under the rollout's scan id) and judges its pending updates against the
+     * baseline, first-seen times included. A failed scan is a result (`ok: false`, with why).
+     */
+    async approveBaselineUpdates(input: Omit<ScanHostInput, 'refresh'> & { baseline: PatchBaseline }): Promise<HostApproval> {
+      const scan = await scanRecorded(input);
+      const firstSeen = (await firstSeenTimes(deps.store, [scan.host])).get(scan.host) ?? new Map<string, number>();
+      return hostApproval(scan, input.baseline, firstSeen, now());
     },
   };
 }

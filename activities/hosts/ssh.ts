@@ -7,6 +7,7 @@ import { becomeCommand, type Become } from '../../policies/inventory/become';
 import { sha256Fingerprint } from './fingerprint';
 import type { FAILURE } from '../../policies/common/failures';
 import { redact } from '../../policies/common/redact';
+import { metrics, outcomeOf } from '../metrics';
 
 /** Where and how to reach one host. The private key stays on the worker: only its path travels. */
 export interface SshTarget {
@@ -117,11 +118,14 @@ export class NodeSshConnector implements SshConnector {
 
   async connect(target: SshTarget, options: { signal?: AbortSignal } = {}): Promise<HostShell> {
     const release = await this.perHost.acquire(`${target.address}:${target.port}`);
+    const started = Date.now();
     try {
       const shell = await this.open(target, options);
+      metrics.sshConnect(started, 'ok');
       return { run: (command, runOptions) => shell.run(command, runOptions), close: () => { shell.close(); release(); } };
     } catch (err) {
       release();
+      metrics.sshConnect(started, outcomeOf(err));
       throw err;
     }
   }
@@ -223,6 +227,18 @@ class NodeSshShell implements HostShell {
   ) {}
 
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    const started = Date.now();
+    try {
+      const result = await this.runTimed(command, options);
+      metrics.sshCommand(started, 'ok');
+      return result;
+    } catch (err) {
+      metrics.sshCommand(started, outcomeOf(err));
+      throw err;
+    }
+  }
+
+  private async runTimed(command: string, options: RunOptions): Promise<CommandResult> {
     const timeoutSeconds = options.timeoutSeconds ?? this.defaultTimeoutSeconds;
     let timedOut = false;
     // The remote `timeout -k 10s` gets the first chance; the local timer is the backstop.

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { PERMANENT_SSH_FAILURES } from '../../policies/common/failures';
 import { activityContext, heartbeat, heartbeatWhile } from '../context';
+import { hostScope } from '../log';
 import type { HostShell, SshConnector, SshTarget } from './ssh';
 import { SshError } from './ssh';
 
@@ -13,7 +14,11 @@ const PERMANENT: ReadonlySet<string> = new Set(PERMANENT_SSH_FAILURES);
  * cancellation, and turns SSH errors into Temporal failures with a `type` (permanent ones
  * non-retryable) so workflows can branch on them.
  */
-export async function withHost<T>(ssh: SshConnector, target: SshTarget, work: (shell: HostShell) => Promise<T>): Promise<T> {
+export function withHost<T>(ssh: SshConnector, target: SshTarget, work: (shell: HostShell) => Promise<T>): Promise<T> {
+  return hostScope.run(target.name, () => onHost(ssh, target, work));
+}
+
+async function onHost<T>(ssh: SshConnector, target: SshTarget, work: (shell: HostShell) => Promise<T>): Promise<T> {
   const ctx = activityContext();
   heartbeat({ step: 'connecting', host: target.name });
   let shell: HostShell | undefined;

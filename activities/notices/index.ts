@@ -9,6 +9,7 @@ import { EmailSender } from './email';
 import { deliveryId, NoticeLedger } from './ledger';
 import { FAILURE } from '../../policies/common/failures';
 import { redact } from '../../policies/common/redact';
+import { metrics } from '../metrics';
 
 export interface NoticeDeps {
   /** Holds the ledger of sent notices (shared by the workers of one deployment when it is PostgreSQL). */
@@ -61,7 +62,19 @@ export function createNoticeActivities(deps: NoticeDeps) {
   const ledger = new NoticeLedger(deps.store);
   const email = deps.email ?? new EmailSender();
 
+  /** Delivers once per key (the ledger), counting each outcome by channel kind in `maint_notices`. */
   const deliver = async (key: string, channel: Channel, recipient: NoticeRecipient, message: RenderedNotice, json: Record<string, unknown>): Promise<NoticeDelivery> => {
+    try {
+      const delivery = await deliverOnce(key, channel, recipient, message, json);
+      metrics.notice(channel.kind, delivery.alreadySent ? 'already-sent' : delivery.unconfirmed ? 'unconfirmed' : 'sent');
+      return delivery;
+    } catch (err) {
+      metrics.notice(channel.kind, 'failed');
+      throw err;
+    }
+  };
+
+  const deliverOnce = async (key: string, channel: Channel, recipient: NoticeRecipient, message: RenderedNotice, json: Record<string, unknown>): Promise<NoticeDelivery> => {
     const earlier = await ledger.entry(key);
     if (earlier?.state === 'handed-over') {
       warn(`notice to ${recipient.name} via ${channel.name} was being handed to the mail server when an earlier attempt stopped; not sending it again (delivery unconfirmed; Message-ID <${deliveryId(key)}@maint>)`);

@@ -14,7 +14,7 @@ import type { CommandResult, HostShell, SshConnector, SshTarget } from '../hosts
 import { withHost, toFailure } from '../hosts/withHost';
 import { keepRecordScript, readKeptRecord, readRecordsScript, type KeptRecordFound, type KeptRecordStep } from './keptRecord';
 import { strategyFor } from './strategies';
-import { changeChecked, HostCommandError, runChecked, type PlannedChange, type StrategyContext, type VersionRecord } from './strategy';
+import { changeChecked, HostCommandError, runChecked, type HostPlanOptions, type PlannedChange, type StrategyContext, type VersionRecord } from './strategy';
 import { FAILURE } from '../../policies/common/failures';
 import { transientHostProblem } from '../../policies/rollout/packages/transient';
 
@@ -130,6 +130,10 @@ async function readKept(shell: HostShell, input: RecordStepInput, output?: strin
   return readKeptRecord(output, input);
 }
 
+function pinnedOption(input: { pinned?: Record<string, string> }): HostPlanOptions {
+  return input.pinned !== undefined ? { pinned: input.pinned } : {};
+}
+
 export function createPatchActivities(deps: { ssh: SshConnector }) {
   const onHost = <T>(input: HostStepInput, work: (shell: HostShell) => Promise<T>): Promise<T> =>
     withHost(deps.ssh, sshTarget(input.host), async (shell) => {
@@ -161,8 +165,9 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
       });
     },
 
-    async previewPatch(input: HostStepInput & { strategy: Strategy }): Promise<PlannedChange[]> {
-      return onHost(input, (shell) => strategyFor(input.strategy).preview(strategyContext(shell, input, 120_000), input.strategy));
+    /** `pinned`: with `packages: {baseline}`, the versions the baseline approves on this host. */
+    async previewPatch(input: HostStepInput & { strategy: Strategy; pinned?: Record<string, string> }): Promise<PlannedChange[]> {
+      return onHost(input, (shell) => strategyFor(input.strategy).preview(strategyContext(shell, input, 120_000), input.strategy, pinnedOption(input)));
     },
 
     /**
@@ -170,12 +175,12 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
      * the host (write-once: a retry never replaces the first, true "before"), so a rollback needs
      * nothing but the rollout id and the host; once there, it is what this returns.
      */
-    async recordVersions(input: RecordStepInput & { strategy: Strategy; commandTimeoutMs: number }): Promise<VersionRecord> {
+    async recordVersions(input: RecordStepInput & { strategy: Strategy; commandTimeoutMs: number; pinned?: Record<string, string> }): Promise<VersionRecord> {
       return onHost(input, async (shell) => {
         // The record kept on the host, if an earlier attempt stored one, is read in the strategy's first session.
         const readStored = readRecordsScript(input);
         const first = sharingFirstSession(shell, input.host.name, { script: readStored, what: 'read the version record in the job directory' });
-        const record = await strategyFor(input.strategy).record(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy);
+        const record = await strategyFor(input.strategy).record(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy, pinnedOption(input));
         const kept = await readKept(shell, input, first.output());
         if (kept.kind === 'ours') return kept.record;
         return kept.kind === 'foreign' ? { ...record, ignoredRecord: kept.found } : record;

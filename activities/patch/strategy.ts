@@ -33,15 +33,23 @@ export interface StrategyContext {
 }
 
 /**
+ * What the rollout decided for this host beyond the policy: with `packages: {baseline}`, the exact
+ * package=version set to install (the rollout's preflight scan, versions fixed for the rollout).
+ */
+export interface HostPlanOptions {
+  pinned?: Record<string, string>;
+}
+
+/**
  * One way of patching a host (apt, dnf, user commands, …): one implementation per file in
  * strategies/, registered in strategies/index.ts. Every method must be safe to run twice: a retry
  * after a worker crash repeats whatever step was in flight.
  */
 export interface PatchStrategy<S extends Strategy = Strategy> {
   /** What would change on this host, read-only (`--dry-run`). */
-  preview(ctx: StrategyContext, strategy: S): Promise<PlannedChange[]>;
+  preview(ctx: StrategyContext, strategy: S, options?: HostPlanOptions): Promise<PlannedChange[]>;
   /** Records installed versions of everything the patch will change, before anything changes. */
-  record(ctx: StrategyContext, strategy: S): Promise<VersionRecord>;
+  record(ctx: StrategyContext, strategy: S, options?: HostPlanOptions): Promise<VersionRecord>;
   /** Installs `record.target`. Must detect "already installed" and then change nothing. Returns the versions now installed. */
   apply(ctx: StrategyContext, strategy: S, record: VersionRecord): Promise<{ installed: Record<string, string>; alreadyApplied: boolean; record: VersionRecord }>;
   /** Puts back exactly `record.before`. Safe to repeat. Returns the versions now installed. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OIDC_CLAIM_PATH, parseOidcRoleMapping } from '../console/oidc';
 import { DEFAULT_CONCURRENCY, SERVED_QUEUES, type ServedQueue } from './taskQueues';
 
 const concurrency = (queue: ServedQueue) =>
@@ -88,6 +89,9 @@ export function secretEnvProblem(name: string, limits: SecretLimits): string | u
   return undefined;
 }
 
+/** A tuning option of the Temporal Worker: unset keeps the SDK's default. */
+const workerOption = (min: number, max: number, description: string) => z.coerce.number().int().min(min).max(max).optional().describe(description);
+
 /**
  * Configuration read from the environment by the worker, `maint dev` and the CLI. Secrets (API
  * key, TLS key, payload keys, codec token) are read from the environment or from files and never
@@ -114,15 +118,37 @@ export const environmentSchema = z
     MAINT_HOSTS_CONCURRENCY: concurrency('hosts'),
     MAINT_DEPENDENCIES_CONCURRENCY: concurrency('dependencies'),
     MAINT_CONTROL_CONCURRENCY: concurrency('control'),
+    MAINT_WORKER_MAX_CACHED_WORKFLOWS: workerOption(0, 100_000, 'Workflows a worker keeps in its sticky cache (SDK default: from the memory it has; 0 turns the cache off).'),
+    MAINT_WORKER_WORKFLOW_TASKS: workerOption(2, 10_000, 'Workflow tasks one worker runs at once (SDK default 40).'),
+    MAINT_WORKER_WORKFLOW_POLLERS: workerOption(2, 1_000, 'Concurrent polls for workflow tasks (SDK default 10).'),
+    MAINT_WORKER_ACTIVITY_POLLERS: workerOption(1, 1_000, 'Concurrent polls for activity tasks, per served activity queue (SDK default 10).'),
     MAINT_DATA_DIR: z.string().min(1).optional().describe('Where `maint dev` keeps temporal.db (default ~/.local/share/maint).'),
     MAINT_CONSOLE_USERS: z.string().min(1).optional().describe('The console\'s users and script tokens file (default $MAINT_DATA_DIR/console-users.yaml): `maint console user add`, `maint console token add`.'),
+    MAINT_CONSOLE_OIDC_ISSUER: z
+      .string()
+      .regex(/^(https:\/\/[^\s/]+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(\/\S*)?$/, 'expected the issuer URL of the identity provider, https://… (http:// only on 127.0.0.1 or localhost), e.g. https://keycloak.example.com/realms/ops')
+      .optional()
+      .describe('OpenID Connect sign-in for the console: the identity provider\'s issuer URL (its /.well-known/openid-configuration is read). Unset: local users only.'),
+    MAINT_CONSOLE_OIDC_CLIENT_ID: z.string().min(1).optional().describe('The console\'s client id at the identity provider.'),
+    MAINT_CONSOLE_OIDC_CLIENT_SECRET: z.string().min(1).optional().describe('The client secret (confidential client); unset with no file: a public client (PKCE only).'),
+    MAINT_CONSOLE_OIDC_CLIENT_SECRET_FILE: z.string().min(1).optional().describe('File holding MAINT_CONSOLE_OIDC_CLIENT_SECRET.'),
+    MAINT_CONSOLE_OIDC_ROLES_CLAIM: z.string().regex(OIDC_CLAIM_PATH, 'expected a claim name or dotted path, e.g. groups, roles or realm_access.roles').default('groups')
+      .describe('The ID token claim whose values are mapped to roles (default groups).'),
+    MAINT_CONSOLE_OIDC_ROLES: z.string().optional().describe('Claim value → role: group=role pairs separated by commas, e.g. maint-admins=admin,maint-operators=operator,staff=viewer.'),
+    MAINT_CONSOLE_OIDC_SCOPES: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'expected scopes separated by single spaces, e.g. "openid email profile groups"').default('openid email profile')
+      .describe('Scopes asked for (default "openid email profile"; add what makes the provider send the roles claim).'),
     MAINT_DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgresql://user[:password]@host[:port]/database')
       .optional()
       .describe('PostgreSQL for the store (notice deliveries), shared by every worker. Unset: SQLite in MAINT_DATA_DIR (store.db), for one worker. Its password is never logged.'),
     MAINT_SSH_IDENTITY_FILE: z.string().min(1).optional().describe('SSH private key used when the inventory names none (default ~/.ssh/id_ed25519).'),
+    MAINT_METRICS_PROMETHEUS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port to serve /metrics on, e.g. 127.0.0.1:9464').optional()
+      .describe('Serve the worker\'s metrics (Temporal\'s and maint_*) for Prometheus at http://HOST:PORT/metrics.'),
+    MAINT_METRICS_OTLP: z.string().regex(/^(grpcs?|https?):\/\/\S+$/, 'expected an OTLP collector URL, e.g. grpc://127.0.0.1:4317 or http://127.0.0.1:4318/v1/metrics').optional()
+      .describe('Push the worker\'s metrics to an OpenTelemetry collector (OTLP/gRPC; http(s):// URLs use OTLP/HTTP).'),
     MAINT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    MAINT_LOG_FORMAT: z.enum(['line', 'json']).default('line').describe('The worker\'s log lines: `time LEVEL message key=value` or one JSON object a line.'),
     MAINT_PAYLOAD_KEY: z.string().regex(PAYLOAD_KEY, PAYLOAD_KEY_EXPECTED).optional().describe('Key that encrypts every payload (and decrypts).'),
     MAINT_PAYLOAD_KEY_FILE: z.string().min(1).optional().describe('File holding MAINT_PAYLOAD_KEY.'),
     MAINT_PAYLOAD_DECRYPT_KEYS: z.string().optional().describe('More keys accepted for decryption only (rotation), separated by commas.'),
@@ -140,10 +166,22 @@ export const environmentSchema = z
         message: 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH',
       });
     }
+    if (env.MAINT_METRICS_PROMETHEUS !== undefined && env.MAINT_METRICS_OTLP !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['MAINT_METRICS_OTLP'], message: 'set MAINT_METRICS_PROMETHEUS or MAINT_METRICS_OTLP, not both (the Temporal runtime exports metrics one way)' });
+    }
     if (env.TEMPORAL_API_KEY !== undefined && env.TEMPORAL_API_KEY_FILE !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['TEMPORAL_API_KEY_FILE'], message: 'set TEMPORAL_API_KEY or TEMPORAL_API_KEY_FILE, not both' });
     }
-    for (const name of ['MAINT_PAYLOAD_KEY', 'MAINT_PAYLOAD_DECRYPT_KEYS', 'MAINT_CODEC_TOKEN'] as const) {
+    if (env.MAINT_CONSOLE_OIDC_ISSUER !== undefined) {
+      if (env.MAINT_CONSOLE_OIDC_CLIENT_ID === undefined) ctx.addIssue({ code: 'custom', path: ['MAINT_CONSOLE_OIDC_CLIENT_ID'], message: 'OpenID Connect sign-in (MAINT_CONSOLE_OIDC_ISSUER) needs the console\'s client id' });
+      if (env.MAINT_CONSOLE_OIDC_ROLES === undefined) ctx.addIssue({ code: 'custom', path: ['MAINT_CONSOLE_OIDC_ROLES'], message: 'OpenID Connect sign-in (MAINT_CONSOLE_OIDC_ISSUER) needs the claim values that give each role, e.g. maint-admins=admin,maint-operators=operator' });
+      if (!env.MAINT_CONSOLE_OIDC_SCOPES.split(' ').includes('openid')) ctx.addIssue({ code: 'custom', path: ['MAINT_CONSOLE_OIDC_SCOPES'], message: 'expected the scope openid among them' });
+    }
+    if (env.MAINT_CONSOLE_OIDC_ROLES !== undefined) {
+      const parsed = parseOidcRoleMapping(env.MAINT_CONSOLE_OIDC_ROLES);
+      if ('error' in parsed) ctx.addIssue({ code: 'custom', path: ['MAINT_CONSOLE_OIDC_ROLES'], message: parsed.error });
+    }
+    for (const name of ['MAINT_PAYLOAD_KEY', 'MAINT_PAYLOAD_DECRYPT_KEYS', 'MAINT_CODEC_TOKEN', 'MAINT_CONSOLE_OIDC_CLIENT_SECRET'] as const) {
       if (env[name] !== undefined && env[`${name}_FILE`] !== undefined) {
         ctx.addIssue({ code: 'custom', path: [`${name}_FILE`], message: `set ${name} or ${name}_FILE, not both` });
       }

@@ -18,8 +18,8 @@ const RULES: Array<[RegExp, (match: string, ...groups: string[]) => string]> = [
   [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, (_m, scheme) => `${scheme} ${REDACTED}`],
   // Known token shapes: GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), Slack (xoxb-, xoxp-, xoxa-, xoxs-, xapp-).
   [/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abps]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,})/g, () => REDACTED],
-  // password=… / token=… / secret=… / api_key=… outside URLs (command output, config dumps).
-  [/\b([a-z0-9_]*?(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key))(\s*[:=]\s*)(?!\[redacted\])[^\s"',;&]+/gi, (_m, name, sep) => `${name}${sep}${REDACTED}`],
+  // password=… / token=… / secret=… / api_key=… outside URLs (command output, config dumps), quoted or not.
+  [/\b([a-z0-9_]*?(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key))(["']?\s*[:=]\s*["']?)(?!\[redacted\])[^\s"',;&]+/gi, (_m, name, sep) => `${name}${sep}${REDACTED}`],
 ];
 
 /**

@@ -30,6 +30,11 @@ export interface NoticeContext {
   finishedAt?: string;
   /** Cancelled after the work had begun: the notice says what was done stays, not that nothing changes. */
   stoppedEarly?: boolean;
+  /**
+   * What the window's patch baselines will install, by package name (scheduled and reminder
+   * notices, only when the window's `notices.describeUpdates` is on).
+   */
+  updates?: { security: string[]; other: string[] };
 }
 
 export interface RenderedNotice {
@@ -52,6 +57,8 @@ interface Phrases {
   reason: string;
   postponed(tasks: string): string;
   deferred(tasks: string): string;
+  /** "We will install security updates for openssl and nginx, and other updates for vim." */
+  updates(security: string, other: string): string;
   /** The lead of a "cancelled" notice sent after the work had begun. */
   stoppedEarly(services: string, finished: string): string;
   followUp: Partial<Record<NoticeKind, string>>;
@@ -88,6 +95,7 @@ const PHRASES: Record<Language, Phrases> = {
     impact: 'Expected impact',
     reason: 'Reason',
     postponed: (t) => `Part of the work (${t}) could not start before the end of the maintenance window; it has been postponed to a next window, which we will announce as usual.`,
+    updates: (sec, other) => `We will install ${[sec && `security updates for ${sec}`, other && `other updates for ${other}`].filter(Boolean).join(', and ')}.`,
     deferred: (t) => `Routine work (${t}) has been postponed to protect the availability we promise you this month; we will announce its new date as usual. Security updates were not postponed.`,
     stoppedEarly: (s, f) => `We stopped the maintenance on ${s} early, at ${f}; the rest of it has been cancelled. Everything done until then was checked, and your service works normally. We will plan the remaining work again and let you know in advance.`,
     followUp: {
@@ -126,6 +134,7 @@ const PHRASES: Record<Language, Phrases> = {
     impact: 'Verwachte impact',
     reason: 'Reden',
     postponed: (t) => `Een deel van de werkzaamheden (${t}) kon niet meer binnen het onderhoudsvenster beginnen; dit is uitgesteld naar een volgend venster, dat wij zoals gebruikelijk vooraf aankondigen.`,
+    updates: (sec, other) => `Wij installeren ${[sec && `beveiligingsupdates voor ${sec}`, other && `andere updates voor ${other}`].filter(Boolean).join(', en ')}.`,
     deferred: (t) => `Routinematig onderhoud (${t}) is uitgesteld om de beschikbaarheid te beschermen die wij u deze maand beloven; de nieuwe datum kondigen wij zoals gebruikelijk aan. Beveiligingsupdates zijn niet uitgesteld.`,
     stoppedEarly: (s, f) => `Wij hebben het onderhoud aan ${s} om ${f} vroegtijdig beëindigd; de rest ervan gaat niet door. Alles wat tot dan is gedaan, is gecontroleerd en uw dienst werkt normaal. Het resterende werk plannen wij opnieuw en wij laten het u vooraf weten.`,
     followUp: {
@@ -176,6 +185,10 @@ export function renderNotice(ctx: NoticeContext): RenderedNotice {
   const facts: Array<[string, string]> = [];
   if (ctx.kind === 'scheduled' || ctx.kind === 'reminder') {
     facts.push([p.when, period], [p.impact, (ctx.impact ?? DEFAULT_IMPACT)[lang]]);
+  }
+  const updates = ctx.updates;
+  if ((ctx.kind === 'scheduled' || ctx.kind === 'reminder') && updates && updates.security.length + updates.other.length > 0) {
+    paragraphs.push(p.updates(list(updates.security, p.and), list(updates.other, p.and)));
   }
   if ((ctx.kind === 'extended' || ctx.kind === 'cancelled') && ctx.reason) facts.push([p.reason, ctx.reason]);
   if (ctx.kind === 'completed' && ctx.postponed && ctx.postponed.length > 0) paragraphs.push(p.postponed(ctx.postponed.join(', ')));

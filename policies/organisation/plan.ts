@@ -100,6 +100,7 @@ export function planOrganisation(files: LoadedOrganisationFile[], attachments: (
       timing: { timezone: w.timezone, recurrence: w.recurrence, durationMs: w.duration, cutoffMs: w.cutoff, blackouts: [...w.blackouts, ...calendarBlackouts] },
       leadTimesMs: [...w.notices.leadTimes].sort((a, b) => b - a),
       ...(w.preflight !== false ? { preflightBeforeMs: w.preflight.before } : {}),
+      ...(w.notices.describeUpdates ? { describeUpdates: true } : {}),
       ...(w.impact !== undefined ? { impact: w.impact } : {}),
       services: serviceTitles,
       organisation: organisation!,

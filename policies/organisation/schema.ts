@@ -164,6 +164,7 @@ export const windowSchema = z
     notices: z
       .strictObject({
         leadTimes: z.array(durationSchema).prefault(['5d', '24h']).describe('Announce this long before the start: the first is "scheduled", the others "reminder". Default [5d, 24h].'),
+        describeUpdates: z.boolean().default(false).describe('The "scheduled" notice names what the rollout tasks\' patch baselines will install ("security updates for openssl and nginx"), from a read-only scan of the hosts when it is sent. Default false.'),
       })
       .prefault({}),
     preflight: z

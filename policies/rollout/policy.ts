@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema, timeoutSchema, timerDurationSchema } from '../common/durations';
-import { regexSchema } from '../common/fields';
+import { lowerName, regexSchema } from '../common/fields';
+import { patchBaselineSchema } from '../compliance/baseline';
 import { hostSourceSchema } from '../inventory/sources';
 import { tagKeySchema } from '../inventory/hosts';
 import { becomeSchema } from '../inventory/become';
@@ -24,9 +25,22 @@ export const packageSpecSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9+._-]*(=[A-Za-z0-9.+~:_-]+)?$/, 'expected a package name like "openssl" or "openssl=3.0.15-1~deb12u1" (lower-case letters, digits, "+", ".", "-"; no spaces or shell characters)');
 
+/**
+ * `{baseline: web-default}`: what a PatchBaseline approves, computed per host at preflight and
+ * installed pinned. `maint` reads the baseline file when it reads the policy and carries it in
+ * `definition` (written by hand, it is a baseline section inside the policy).
+ */
+export const baselinePackagesSchema = z.strictObject({
+  baseline: lowerName('web-default').describe('The PatchBaseline\'s name (its `name`).'),
+  file: z.string().min(1).optional().describe('The PatchBaseline file, relative to this policy file. Default: baselines/NAME.yaml beside the policy file.'),
+  definition: patchBaselineSchema.optional().describe('The baseline itself, as a section (then no file is read); filled in from `file` when the policy is read.'),
+});
+export type BaselinePackages = z.output<typeof baselinePackagesSchema>;
+
 const packagesSchema = z
-  .union([z.literal('all'), z.literal('security'), z.array(packageSpecSchema).min(1)])
-  .describe('"all" upgradable packages, only "security" updates, or an explicit list.');
+  .union([z.literal('all'), z.literal('security'), z.array(packageSpecSchema).min(1), baselinePackagesSchema])
+  .describe('"all" upgradable packages, only "security" updates, an explicit list, or {baseline: NAME}: what that PatchBaseline approves, pinned.');
+
 
 export const aptStrategySchema = z.strictObject({
   kind: z.literal('apt'),

@@ -122,6 +122,8 @@ export interface RolloutProgress {
   failures: number;
   failuresTolerated: number;
   message?: string;
+  /** `packages: {baseline}`: the baseline approved nothing on any host, so no host was touched (why, for people). */
+  nothingToInstall?: string;
   /** Batch workflows running now; query them (batchProgress) for live host states. */
   runningBatches?: string[];
 }
@@ -144,6 +146,10 @@ export interface BatchInput extends RolloutRef {
   failuresAllowed: number;
   /** Start paused (the parent was paused when it started the batch). */
   paused?: boolean;
+  /** `packages: {baseline}`: per host, the exact versions to install (decided by the wave's preflight scan). */
+  baselineTargets?: Record<string, Record<string, string>>;
+  /** `packages: {baseline}`: hosts whose preflight scan failed, and why (they fail, untouched). */
+  baselineErrors?: Record<string, string>;
 }
 
 export interface BatchResult {

@@ -30,6 +30,8 @@ export interface WindowPlan {
   /** Descending: the first is the "scheduled" notice, the others reminders. */
   leadTimesMs: number[];
   preflightBeforeMs?: number;
+  /** The "scheduled" notice names what the tasks' patch baselines will install (`notices.describeUpdates`). */
+  describeUpdates?: boolean;
   impact?: LocalizedText;
   services: Array<{ name: string; title: LocalizedText }>;
   organisation: OrganisationInfo;
@@ -79,7 +81,8 @@ export interface WindowStatus {
   /** `maint windows override`: routine tasks run although an error budget is spent. */
   budgetOverride?: { by: string; reason: string };
   notices: Array<{ kind: NoticeKind; sentAt: string; delivered: number; failed: number }>;
-  preflight?: { at: string; ok: boolean; problems: string[] };
+  /** `installs`: per host, what the rollout tasks' patch baselines will install (tasks with `packages: {baseline}`). */
+  preflight?: { at: string; ok: boolean; problems: string[]; installs?: string[] };
   finishedAt?: string;
 }
 

@@ -17,6 +17,13 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('takes one metrics exporter: a host:port for Prometheus or an OTLP URL, not both', () => {
+    expect(parseEnvironment({ MAINT_METRICS_PROMETHEUS: '127.0.0.1:9464' }).MAINT_METRICS_PROMETHEUS).toBe('127.0.0.1:9464');
+    expect(() => parseEnvironment({ MAINT_METRICS_PROMETHEUS: 'http://127.0.0.1:9464/metrics' })).toThrow(/MAINT_METRICS_PROMETHEUS: expected host:port to serve \/metrics on/);
+    expect(() => parseEnvironment({ MAINT_METRICS_OTLP: '127.0.0.1:4317' })).toThrow(/MAINT_METRICS_OTLP: expected an OTLP collector URL/);
+    expect(() => parseEnvironment({ MAINT_METRICS_PROMETHEUS: '127.0.0.1:9464', MAINT_METRICS_OTLP: 'grpc://127.0.0.1:4317' })).toThrow(/MAINT_METRICS_OTLP: set MAINT_METRICS_PROMETHEUS or MAINT_METRICS_OTLP, not both/);
+  });
+
   it('reads mTLS material and API keys from files, and turns TLS on for API keys', () => {
     const pki = createTestPki('temporal.test');
     try {

@@ -112,3 +112,17 @@ describe('public feeds', () => {
     expect(first).toContain('DTSTART:20261124T210000Z');
   });
 });
+
+describe('what the patch baselines will install, in scheduled notices (notices.describeUpdates)', () => {
+  it('names the packages in the reader\'s language, security first; only scheduled and reminder notices say it', () => {
+    const updates = { security: ['nginx', 'openssl'], other: [] };
+    expect(renderNotice({ ...base, kind: 'scheduled', language: 'en', updates }).text).toContain('We will install security updates for nginx and openssl.');
+    expect(renderNotice({ ...base, kind: 'reminder', language: 'nl', updates }).text).toContain('Wij installeren beveiligingsupdates voor nginx en openssl.');
+    const both = { security: ['openssl'], other: ['curl', 'vim', 'zlib1g'] };
+    expect(renderNotice({ ...base, kind: 'scheduled', language: 'en', updates: both }).text).toContain('We will install security updates for openssl, and other updates for curl, vim and zlib1g.');
+    expect(renderNotice({ ...base, kind: 'scheduled', language: 'nl', updates: both }).html).toContain('<p>Wij installeren beveiligingsupdates voor openssl, en andere updates voor curl, vim en zlib1g.</p>');
+    expect(renderNotice({ ...base, kind: 'completed', language: 'en', updates }).text).not.toContain('openssl');
+    // Off (no updates given) or nothing to name: the notice is as before.
+    expect(renderNotice({ ...base, kind: 'scheduled', language: 'en', updates: { security: [], other: [] } })).toEqual(renderNotice({ ...base, kind: 'scheduled', language: 'en' }));
+  });
+});

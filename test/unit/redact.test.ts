@@ -1,4 +1,4 @@
-import { LineLogger } from '../../activities/log';
+import { hostScope, LineLogger } from '../../activities/log';
 import { warn } from '../../activities/context';
 import { redact } from '../../policies/common/redact';
 
@@ -22,6 +22,7 @@ describe('redact', () => {
     ['password= in command output', 'mysql: [Warning] using password=Secr3t! on the command line', 'mysql: [Warning] using password=[redacted] on the command line'],
     ['env-style assignment', 'MAINT_CODEC_TOKEN=0123456789abcdef0123', 'MAINT_CODEC_TOKEN=[redacted]'],
     ['yaml-style secret', 'smtp_password: hunter2', 'smtp_password: [redacted]'],
+    ['quoted secret', 'config: {"password": "hunter2", "api_key":\'k-123\'}', 'config: {"password": "[redacted]", "api_key":\'[redacted]\'}'],
     ['several in one line', 'https://u:p@a.example/x?k=v and Authorization: Basic dXNlcjpwYXNz', 'https://[redacted]@a.example/x?[redacted] and Authorization: [redacted]'],
     ['multi-line output keeps other lines', 'line 1\nX-Auth-Token: abc\nline 3', 'line 1\nX-Auth-Token: [redacted]\nline 3'],
   ];
@@ -47,6 +48,23 @@ describe('the worker\'s log lines are redacted', () => {
     expect(lines[1]).toContain('error="GET https://npm.acme.example/lodash?[redacted] answered 401; Authorization: [redacted]');
     expect(lines[2]).toContain('fetching https://[redacted]@github.com/acme/web.git');
     expect(lines.join('\n')).not.toMatch(/s3cretpath|abc123|abcdef\.ghijkl|ghs_0123/);
+  });
+
+  it('MAINT_LOG_FORMAT=json: one JSON object a line with the rollout, batch and host it is about, redacted', () => {
+    const lines: string[] = [];
+    const logger = new LineLogger('INFO', (line) => lines.push(line), 'json');
+    hostScope.run('web-3', () => logger.warn('hook drain answered: token=abc123 "quoted"', {
+      workflowId: 'rollout-web-security-20261202-ab12-wave-2-part-1', workflowType: 'patchBatchWorkflow', activityType: 'runHostHook', attempt: 1, taskToken: 'never-logged',
+    }));
+    logger.info('rollout started', { workflowId: 'rollout-web-security-20261202-ab12', error: new Error('password="hunter2"\\') });
+    const [first, second] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toEqual({
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), level: 'warn', msg: 'hook drain answered: token=[redacted] "quoted"',
+      workflowId: 'rollout-web-security-20261202-ab12-wave-2-part-1', workflowType: 'patchBatchWorkflow', activityType: 'runHostHook', attempt: 1,
+      rolloutId: 'rollout-web-security-20261202-ab12', batch: 'wave-2-part-1', host: 'web-3',
+    });
+    expect(second).toMatchObject({ level: 'info', rolloutId: 'rollout-web-security-20261202-ab12', error: 'password="[redacted]"\\' });
+    expect(second).not.toHaveProperty('host');
   });
 
   it('warn() outside an activity (CLI, tests) writes the redacted text to stderr', () => {

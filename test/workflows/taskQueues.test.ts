@@ -9,7 +9,7 @@ import { parseEnvironment } from '../../policies/common/environment';
 import { resolvePolicy, type RepositoryPlan } from '../../policies/deps/resolve';
 import { dependencyUpdatesWorkflow } from '../../workflows/dependencyUpdates';
 import { hostFactsWorkflow } from '../../workflows/hostFacts';
-import { createWorker, type WorkerGroup } from '../../worker';
+import { createWorker, workerTuning, type WorkerGroup } from '../../worker';
 import { startSshdFleet, type SshdFleet } from '../../harness/sshdFleet';
 import type { Store } from '../../store';
 import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
@@ -79,5 +79,25 @@ describe('task queues per domain (real Temporal dev server)', () => {
       expect(summary.problems).toEqual([{ level: 'error', message: 'scan failed: scanned by the dependencies worker' }]);
     });
     expect(calls).toEqual(['dependencies']);
+  });
+
+  it('MAINT_WORKER_* tune every Worker of the process, and the workers still run work', async () => {
+    const tuned = parseEnvironment({ MAINT_WORKER_MAX_CACHED_WORKFLOWS: '50', MAINT_WORKER_WORKFLOW_TASKS: '8', MAINT_WORKER_WORKFLOW_POLLERS: '4', MAINT_WORKER_ACTIVITY_POLLERS: '3', MAINT_TASK_QUEUES: 'workflows,hosts' });
+    const taskQueue = uniqueTaskQueue('tuned');
+    store ??= await testStore();
+    const group = await createWorker({
+      connection: env.nativeConnection, namespace: 'default', taskQueue, queues: tuned.MAINT_TASK_QUEUES, workflowBundle: await workflowBundle(), tuning: workerTuning(tuned),
+      deps: { ssh: new NodeSshConnector(), store, dependencies: depsOf('tuned', []) },
+    });
+    const [workflows, hosts] = group.workers;
+    expect(workflows!.options).toMatchObject({ maxCachedWorkflows: 50, maxConcurrentWorkflowTaskPolls: 4, maxConcurrentActivityTaskPolls: 3, tuner: { workflowTaskSlotSupplier: { numSlots: 8 } } });
+    expect(hosts!.options).toMatchObject({ taskQueue: `${taskQueue}-hosts`, maxConcurrentActivityTaskPolls: 3 });
+    const host = fleet.hosts[0]!;
+    const [facts] = await group.runUntil(env.client.workflow.execute(hostFactsWorkflow, {
+      taskQueue, workflowId: `facts-${taskQueue}`,
+      args: [{ hosts: [{ name: host.name, address: host.address, port: host.port, user: host.user, hostKey: host.hostKey, identityFile: host.identityFile!, tags: host.tags }] }],
+    }));
+    expect(facts).toMatchObject({ name: host.name, ok: true });
+    expect(() => parseEnvironment({ MAINT_WORKER_WORKFLOW_TASKS: '1' })).toThrow(/MAINT_WORKER_WORKFLOW_TASKS: Too small: expected number to be >=2/);
   });
 });

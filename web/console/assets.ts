@@ -48,7 +48,7 @@ ul.hosts li.h-skipped { color: var(--muted); background: var(--bg); }
 @media (prefers-color-scheme: dark) { .button.primary, button.primary, .button.danger, button.danger { color: #111; } }
 table { border-collapse: collapse; width: 100%; background: var(--card); }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-weight: 600; background: var(--bg); }
+th { font-weight: 600; background: var(--bg); } tbody th { background: transparent; }
 form.filters { display: flex; gap: 10px; flex-wrap: wrap; align-items: end; margin-bottom: 12px; }
 form.filters label, form.stack label { display: flex; flex-direction: column; font-size: .85rem; gap: 2px; }
 input, select, textarea { font: inherit; padding: 5px 8px; border: 1px solid var(--muted); border-radius: 5px; background: var(--card); color: var(--fg); }
@@ -57,12 +57,50 @@ form.stack { display: grid; gap: 12px; max-width: 28rem; }
 .notice { padding: 8px 12px; border-radius: 6px; border: 1px solid var(--line); background: var(--card); margin: 0 0 12px; }
 .notice.error { border-color: var(--bad); } .notice.ok { border-color: var(--ok); }
 .consequence { font-size: 1.1rem; font-weight: 600; }
+.small { font-size: .82rem; }
+table.calendar { table-layout: fixed; }
+table.calendar td { height: 6.5rem; padding: 4px; border: 1px solid var(--line); }
+table.calendar.cal-week td { height: 16rem; }
+table.calendar td.out { background: var(--bg); color: var(--muted); }
+table.calendar td.today { box-shadow: inset 0 0 0 2px var(--busy); }
+table.calendar td.shaded { background: repeating-linear-gradient(135deg, transparent, transparent 6px, rgba(127,127,127,.16) 6px, rgba(127,127,127,.16) 12px); }
+table.calendar .day { font-weight: 600; }
+table.calendar p { margin: 2px 0; }
+.blackout { color: var(--warn); } .tzchange { color: var(--busy); }
+ul.occs { list-style: none; margin: 2px 0 0; padding: 0; display: grid; gap: 3px; }
+ul.occs li { border-left: 4px solid var(--busy); padding: 1px 4px; background: var(--bg); border-radius: 3px; font-size: .85rem; overflow-wrap: anywhere; }
+ul.occs li a { text-decoration: none; display: block; } ul.occs li .t { font-variant-numeric: tabular-nums; }
+ul.occs li.blacked { border-left-color: var(--idle); opacity: .8; } ul.occs li.blacked a strong { text-decoration: line-through; }
+ul.occs li.conflict { border-left-color: var(--bad); } .flag { color: var(--bad); font-weight: 600; font-size: .82rem; }
+.calendar-head { display: flex; gap: 16px; align-items: end; flex-wrap: wrap; } .calendar-head h1 { margin-right: auto; }
+.controls a[aria-current="true"] { font-weight: 700; box-shadow: inset 0 -3px 0 var(--busy); }
+.status.s-scheduled, .status.s-in-progress { color: var(--busy); } .status.s-cancelled, .status.s-missed { color: var(--bad); }
+.pill { display: inline-block; padding: 0 7px; border-radius: 9px; border: 1px solid currentColor; font-size: .82rem; font-weight: 600; white-space: nowrap; }
+.pill.p-ok { color: var(--ok); } .pill.p-bad { color: var(--bad); } .pill.p-warn { color: var(--warn); } .pill.p-idle { color: var(--idle); }
+td.num { font-variant-numeric: tabular-nums; }
+tr.uptime-row td { border-bottom: 2px solid var(--line); padding-top: 0; }
+ol.uptime { list-style: none; margin: 0; padding: 0; display: flex; gap: 1px; height: 26px; }
+ol.uptime li.d { flex: 1 1 0; min-width: 2px; border-radius: 1px; background: var(--line); }
+ol.uptime li.d-up { background: var(--ok); } ol.uptime li.d-degraded { background: var(--busy); }
+ol.uptime li.d-partial { background: var(--warn); } ol.uptime li.d-down { background: var(--bad); }
+.uptime-legend { display: flex; justify-content: space-between; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 14px; }
 `;
 
 /** Polls the page's live region (data-live: the URL of its fragment) every 2 s while the tab is visible. */
 export const CONSOLE_JS = `
 (function () {
+  // The calendar without ?tz=: shown again in the browser's timezone.
+  var auto = document.querySelector('[data-tz-auto]');
+  if (auto && window.Intl) {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && zone !== auto.getAttribute('data-tz-auto')) {
+      var u = new URL(location.href);
+      u.searchParams.set('tz', zone);
+      location.replace(u.toString());
+      return;
+    }
+  }
   var region = document.querySelector('[data-live]');
   if (!region) return;
   var url = region.getAttribute('data-live');

@@ -7,32 +7,44 @@
  */
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { TemporalUnreachableError } from '../../control/connection';
 import type { ConsoleAccess, ConsoleIdentity } from '../../control/consoleAccess';
-import { auditTrail, controlRolloutAs, hostLines, nowOverview, rolloutCardOf, serviceLines, type ConsoleContext } from '../../control/console';
+import { controlWindowAs, occurrenceView, windowCalendar } from '../../control/calendar';
+import type { OidcSignIn } from '../../control/consoleOidc';
+import { dependencyOverview, auditTrail, controlRolloutAs, hostLines, nowOverview, rolloutCardOf, serviceLines, type ConsoleContext } from '../../control/console';
 import { InvalidInputError, OperationFailedError } from '../../control/errors';
-import { allows, type ConsolePermission } from '../../policies/console/roles';
+import { allows, PERMISSIONS, type ConsolePermission } from '../../policies/console/roles';
+import { SignInLimiter, waitText } from '../../policies/console/signInLimit';
 import type { RolloutControlAction } from '../../policies/console/rolloutControls';
 import { AUDIT_ACTIONS } from '../../store/audit';
 import { listen, type Listening } from '../listen';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
-import { auditPage, confirmPage, errorPage, hostsPage, loginPage, nowLive, nowPage, rolloutPage, rolloutSection, servicesPage, type Viewer } from './pages';
+import { auditPage, calendarPage, dependenciesPage, confirmPage, errorPage, occurrenceHref, occurrencePage, windowConfirmPage, hostsPage, loginPage, oidcContinuePage, nowLive, nowPage, rolloutPage, rolloutSection, servicesPage, type Viewer } from './pages';
 import { csrfMatches, SessionBook, type ConsoleSession } from './session';
 
 export interface ConsoleOptions {
   context: ConsoleContext;
   access: ConsoleAccess;
-  /** The URL people use (links, the origin forms must come from, Secure cookies when https). */
+  /** The URL people use (links, the origin forms must come from, Secure cookies when https; OpenID Connect's redirect URI). */
   publicUrl?: string;
+  /** OpenID Connect sign-in (MAINT_CONSOLE_OIDC_*), beside the local users. */
+  oidc?: OidcSignIn;
+  /** The rate limit of password sign-in (default: policies/console/signInLimit.ts SIGN_IN_LIMITS). */
+  signInLimiter?: SignInLimiter;
 }
 
 type Env = { Variables: { identity: ConsoleIdentity; session: ConsoleSession | undefined } };
 
 const rolloutIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,120}$/, 'expected a rollout id');
 const actionSchema = z.enum(['pause', 'resume', 'approve', 'abort']);
+const windowNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,120}$/, 'expected a window name');
+const windowActionSchema = z.enum(['cancel', 'extend', 'override']);
+const calendarQuerySchema = z.strictObject({ view: z.enum(['month', 'week']).optional(), date: z.string().max(20).optional(), tz: z.string().max(64).optional() });
+const windowControlBodySchema = z.strictObject({ reason: z.string().min(1).max(500), minutes: z.number().int().min(1).max(1440).optional() });
 const controlBodySchema = z.strictObject({ reason: z.string().max(500).optional() });
 const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'expected a date such as 2026-12-01 or 2026-12-01T08:00:00Z');
 const auditQuerySchema = z.strictObject({
@@ -51,6 +63,17 @@ function validationMessage(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
 }
 
+/** A JSON body ({} when empty); anything else is a 400. */
+async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpProblem(400, 'body: expected JSON such as {"reason": "…"}');
+  }
+}
+
 class HttpProblem extends Error {
   constructor(readonly status: 400 | 401 | 403 | 404 | 409 | 503, message: string) {
     super(message);
@@ -65,7 +88,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 
 function problemOf(err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err;
-  if (err instanceof InvalidInputError) return new HttpProblem(/^no rollout/.test(err.message) ? 404 : 400, err.message);
+  if (err instanceof InvalidInputError) return new HttpProblem(/^no (rollout|window|occurrence|page)\b/.test(err.message) ? 404 : 400, err.message);
   if (err instanceof OperationFailedError) return new HttpProblem(409, err.message);
   if (err instanceof TemporalUnreachableError) return new HttpProblem(503, err.message.split('\n')[0]!);
   return new HttpProblem(503, `not available right now: ${(err as Error).message.split('\n')[0]}`);
@@ -73,7 +96,8 @@ function problemOf(err: unknown): HttpProblem {
 
 export function consoleApp(options: ConsoleOptions): Hono<Env> {
   const { context: ctx, access } = options;
-  const sessions = new SessionBook();
+  const sessions = new SessionBook(ctx.store);
+  const limiter = options.signInLimiter ?? new SignInLimiter();
   const secure = options.publicUrl?.startsWith('https://') ?? false;
   const cookieName = secure ? '__Host-maint-session' : 'maint-session';
   const publicOrigin = options.publicUrl !== undefined ? new URL(options.publicUrl).origin : undefined;
@@ -105,16 +129,60 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
   app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
   app.get('/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }));
 
-  const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)[^\s]*$/.test(next) ? next : '/');
-  app.get('/login', (c) => c.html(loginPage({ next: safeNext(c.req.query('next')) })));
+  // A path of ours: not `//host` nor `/\host` (browsers read a backslash as a slash: another site).
+  const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])[^\s\\]*$/.test(next) ? next : '/');
+  const sso = options.oidc !== undefined ? { provider: options.oidc.provider } : undefined;
+  const login = (o: { error?: string; next: string }) => loginPage({ ...o, ...(sso ? { sso } : {}) });
+  app.get('/login', (c) => c.html(login({ next: safeNext(c.req.query('next')) })));
+
+  // OpenID Connect: the provider's page signs them in and sends the browser back to the callback. What the
+  // callback must match (state, nonce, PKCE verifier) stays on the server; the browser holds its id in a
+  // cookie that is SameSite=Lax, since the way back is a navigation from the provider's site.
+  const oidcCookie = secure ? '__Host-maint-oidc' : 'maint-oidc';
+  app.get('/login/oidc', async (c) => {
+    if (!options.oidc) return c.html(errorPage(undefined, 404, 'OpenID Connect sign-in is not configured (MAINT_CONSOLE_OIDC_ISSUER)'), 404);
+    const redirectUri = `${publicOrigin ?? new URL(c.req.url).origin}/login/oidc/callback`;
+    let begun: { pendingId: string; url: string };
+    try {
+      begun = await options.oidc.begin(redirectUri, safeNext(c.req.query('next')));
+    } catch (err) {
+      return c.html(login({ error: `The identity provider ${options.oidc.provider} does not answer: ${(err as Error).message}. Try again, or sign in with a local user.`, next: safeNext(c.req.query('next')) }), 502);
+    }
+    setCookie(c, oidcCookie, begun.pendingId, { httpOnly: true, sameSite: 'Lax', secure, path: '/', maxAge: 600 });
+    return c.redirect(begun.url, 303);
+  });
+  app.get('/login/oidc/callback', async (c) => {
+    if (!options.oidc) return c.html(errorPage(undefined, 404, 'OpenID Connect sign-in is not configured (MAINT_CONSOLE_OIDC_ISSUER)'), 404);
+    const outcome = await options.oidc.finish(getCookie(c, oidcCookie), new URL(c.req.url).search);
+    deleteCookie(c, oidcCookie, { path: '/', secure });
+    if ('refused' in outcome) return c.html(login({ error: outcome.refused, next: '/' }), outcome.status);
+    const session = await sessions.open(outcome.identity);
+    setCookie(c, cookieName, session.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
+    // Not a redirect: a SameSite=Strict cookie is not sent on a redirect chain another site began; a page of ours moves on.
+    return c.html(oidcContinuePage(outcome.next));
+  });
   app.post('/login', async (c) => {
     // No session yet, so no token to carry: a sign-in from another site's page is refused by its origin.
-    if (!sameOrigin(c)) return c.html(loginPage({ error: 'Sign-in refused: the form did not come from this console.', next: '/' }), 403);
+    if (!sameOrigin(c)) return c.html(login({ error: 'Sign-in refused: the form did not come from this console.', next: '/' }), 403);
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
-    const identity = typeof form.name === 'string' && typeof form.password === 'string' ? await access.signIn(form.name, form.password) : undefined;
-    if (!identity) return c.html(loginPage({ error: 'Wrong user name or password.', next }), 401);
-    const session = sessions.open(identity);
+    const name = typeof form.name === 'string' ? form.name.slice(0, 200) : '';
+    // The peer's address: behind a proxy every client shares the proxy's, so the per-address limit is the proxy's.
+    const address = getConnInfo(c).remote.address ?? 'unknown';
+    const now = Date.now();
+    const wait = limiter.check(name, address, now);
+    if (wait) {
+      const until = new Date(now + wait.retryAfterMs).toISOString().slice(11, 19);
+      const who = wait.reason === 'account' ? `for ${name}` : `from your address (${address})`;
+      return c.html(login({ error: `Too many failed sign-ins ${who}: try again in ${waitText(wait.retryAfterMs)} (after ${until} UTC). Each further failure doubles the wait.`, next }), 429, { 'retry-after': String(Math.ceil(wait.retryAfterMs / 1000)) });
+    }
+    const identity = typeof form.password === 'string' && name !== '' ? await access.signIn(name, form.password) : undefined;
+    if (!identity) {
+      limiter.failed(name, address, now);
+      return c.html(login({ error: 'Wrong user name or password.', next }), 401);
+    }
+    limiter.succeeded(name);
+    const session = await sessions.open(identity);
     setCookie(c, cookieName, session.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
     return c.redirect(next, 303);
   });
@@ -130,7 +198,7 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
       c.set('session', undefined);
       return next();
     }
-    const session = sessions.find(getCookie(c, cookieName));
+    const session = await sessions.find(getCookie(c, cookieName));
     if (!session) {
       if (isApi(c) || c.req.path.startsWith('/live/')) return c.json({ error: 'sign in first (a session cookie), or send Authorization: Bearer <token>' }, 401);
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
@@ -154,15 +222,18 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     return next();
   });
 
-  const need = (permission: ConsolePermission): MiddlewareHandler<Env> => async (c, next) => {
+  const needs = (c: Context<Env>, permission: ConsolePermission) => {
     const identity = c.get('identity');
-    if (!allows(identity.role, permission)) throw new HttpProblem(403, `${identity.name} (${identity.role}) may not do this: it needs the role ${permission === 'read' ? 'viewer' : permission === 'control-rollout' || permission === 'control-window' ? 'operator' : 'admin'}`);
+    if (!allows(identity.role, permission)) throw new HttpProblem(403, `${identity.name} (${identity.role}) may not do this: it needs the role ${PERMISSIONS[permission]}`);
+  };
+  const need = (permission: ConsolePermission): MiddlewareHandler<Env> => async (c, next) => {
+    needs(c, permission);
     return next();
   };
 
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
     const session = c.get('session');
-    if (session) sessions.close(session.id);
+    if (session) await sessions.close(session.id);
     deleteCookie(c, cookieName, { path: '/', secure });
     return c.redirect('/login', 303);
   });
@@ -196,6 +267,32 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     const filter = parse(auditQuerySchema, presentQuery(c), 'audit filter');
     return c.html(auditPage(await auditTrail(ctx, filter), filter, viewerOf(c)));
   });
+  app.get('/calendar', need('read'), async (c) => c.html(calendarPage(await windowCalendar(ctx, parse(calendarQuerySchema, presentQuery(c), 'calendar query')), viewerOf(c))));
+  const occurrenceOf = (c: Context) => [parse(windowNameSchema, c.req.param('window'), 'window'), c.req.param('start') ?? ''] as const;
+  app.get('/windows/:window/occurrences/:start', need('read'), async (c) => {
+    const done = c.req.query('done');
+    return c.html(occurrencePage(await occurrenceView(ctx, ...occurrenceOf(c)), viewerOf(c), done !== undefined ? done.slice(0, 200) : undefined));
+  });
+  app.get('/windows/:window/occurrences/:start/confirm/:action', need('control-window'), async (c) => {
+    const action = parse(windowActionSchema, c.req.param('action'), 'action');
+    const view = await occurrenceView(ctx, ...occurrenceOf(c));
+    const control = view.controls.find((k) => k.action === action);
+    if (!control) throw new HttpProblem(409, `window ${view.window} (${view.occurrence.localStart}) does not accept ${action} now${view.run ? ` (its run is ${view.run.status.phase})` : ''}`);
+    needs(c, control.permission);
+    return c.html(windowConfirmPage(view, control, viewerOf(c)));
+  });
+  app.post('/windows/:window/occurrences/:start/:action', need('control-window'), async (c) => {
+    const [window, start] = occurrenceOf(c);
+    const action = parse(windowActionSchema, c.req.param('action'), 'action');
+    if (action === 'override') needs(c, 'override');
+    const form = await c.req.parseBody();
+    const reason = typeof form.reason === 'string' ? form.reason.slice(0, 500) : undefined;
+    const minutes = typeof form.minutes === 'string' ? Number(form.minutes) : undefined;
+    const status = await controlWindowAs(ctx, window, start, action, c.get('identity'), { ...(reason !== undefined ? { reason } : {}), ...(minutes !== undefined ? { extendMinutes: minutes } : {}) });
+    const done = action === 'cancel' ? 'Cancelled: customers who were told get a "cancelled" notice.' : action === 'extend' ? `Extended: the window now ends ${status.end}.` : 'Error budget overridden: the routine tasks run.';
+    return c.redirect(`${occurrenceHref(window, start)}?done=${encodeURIComponent(done)}`, 303);
+  });
+  app.get('/dependencies', need('read'), async (c) => c.html(dependenciesPage(await dependencyOverview(ctx), viewerOf(c))));
   app.get('/hosts', need('read'), async (c) => c.html(hostsPage(await hostLines(ctx), viewerOf(c))));
   app.get('/services', need('read'), async (c) => c.html(servicesPage(await serviceLines(ctx), viewerOf(c))));
 
@@ -206,19 +303,20 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
   app.post('/api/rollouts/:id/:action', need('control-rollout'), async (c) => {
     const rolloutId = parse(rolloutIdSchema, c.req.param('id'), 'rollout id');
     const action = parse(actionSchema, c.req.param('action'), 'action');
-    const text = await c.req.text();
-    let body: unknown = {};
-    if (text.trim() !== '') {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new HttpProblem(400, 'body: expected JSON such as {"reason": "…"}');
-      }
-    }
-    const { reason } = parse(controlBodySchema, body, 'body');
+    const { reason } = parse(controlBodySchema, await jsonBody(c), 'body');
     return c.json({ rolloutId, action, ...(await controlRolloutAs(ctx, rolloutId, action, c.get('identity'), reason)) });
   });
   app.get('/api/audit', need('read'), async (c) => c.json({ events: await auditTrail(ctx, parse(auditQuerySchema, presentQuery(c), 'query')) }));
+  app.get('/api/calendar', need('read'), async (c) => c.json(await windowCalendar(ctx, parse(calendarQuerySchema, presentQuery(c), 'query'))));
+  app.get('/api/windows/:window/occurrences/:start', need('read'), async (c) => c.json(await occurrenceView(ctx, ...occurrenceOf(c))));
+  app.post('/api/windows/:window/occurrences/:start/:action', need('control-window'), async (c) => {
+    const [window, start] = occurrenceOf(c);
+    const action = parse(windowActionSchema, c.req.param('action'), 'action');
+    if (action === 'override') needs(c, 'override');
+    const { reason, minutes } = parse(windowControlBodySchema, await jsonBody(c), 'body');
+    return c.json(await controlWindowAs(ctx, window, start, action, c.get('identity'), { reason, ...(minutes !== undefined ? { extendMinutes: minutes } : {}) }));
+  });
+  app.get('/api/dependencies', need('read'), async (c) => c.json(await dependencyOverview(ctx)));
   app.get('/api/hosts', need('read'), async (c) => c.json(await hostLines(ctx)));
   app.get('/api/services', need('read'), async (c) => c.json({ services: await serviceLines(ctx) }));
   app.notFound((c) => (isApi(c) ? c.json({ error: `no endpoint ${c.req.method} ${c.req.path}` }, 404) : c.html(errorPage(c.get('identity') ? viewerOf(c) : undefined, 404, `no page ${c.req.path}`), 404)));

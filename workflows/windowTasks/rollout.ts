@@ -26,6 +26,13 @@ export const runRolloutTask: WindowTaskRun<'rollout'> = async (task, ctx) => {
   } catch (err) {
     return { state: 'failed', message: causeMessage(err) };
   }
+  if (report.nothingToInstall !== undefined) {
+    // The baseline approved nothing anywhere: no host was touched. Operations hear of it (an empty window is news too).
+    return {
+      state: 'completed', message: report.nothingToInstall,
+      alert: { subject: `window ${ctx.window}: rollout ${rolloutId} had nothing approved to install`, text: `${report.nothingToInstall}.\n\nmaint rollout status ${rolloutId}` },
+    };
+  }
   const state = taskState(report);
   return {
     state,

@@ -18,7 +18,8 @@ import {
   type AptChange,
 } from '../../../policies/rollout/packages/apt';
 import type { aptStrategySchema } from '../../../policies/rollout/policy';
-import { changeKeyedByCommand, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
+import { changeKeyedByCommand, runChecked, type HostPlanOptions, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
+import { baselinePinned, checkBaselinePlan } from '../baselinePins';
 
 type AptStrategy = z.output<typeof aptStrategySchema>;
 
@@ -36,9 +37,16 @@ async function installedVersions(ctx: StrategyContext): Promise<Record<string, s
  * the simulation picked, then simulated once more as pinned — so the plan also holds every
  * dependency apt will upgrade, install or remove with them, and apply installs exactly this.
  */
-async function plan(ctx: StrategyContext, s: AptStrategy): Promise<AptChange[]> {
+async function plan(ctx: StrategyContext, s: AptStrategy, options: HostPlanOptions = {}): Promise<AptChange[]> {
   let selected: Record<string, string>;
-  if (s.packages === 'all' || s.packages === 'security') {
+  if (typeof s.packages === 'object' && !Array.isArray(s.packages)) {
+    // The baseline's approved set, as the rollout fixed it: exactly these versions, checked for denied dependencies.
+    const { baseline, pinned } = baselinePinned(ctx, s.packages, options);
+    if (Object.keys(pinned).length === 0) return [];
+    const changes = parseAptSimulation(await runChecked(ctx, aptSimulatePinnedCommand(pinned), 300));
+    checkBaselinePlan(ctx, baseline, pinned, changes);
+    return changes;
+  } else if (s.packages === 'all' || s.packages === 'security') {
     const upgrades = selectUpgrades(parseAptSimulation(await runChecked(ctx, aptSimulateUpgradeCommand(), 300)), s.packages);
     selected = Object.fromEntries(upgrades.map((c) => [c.package, c.to]));
   } else {
@@ -63,16 +71,16 @@ function pick(installed: Record<string, string>, names: string[]): Record<string
 
 /** Debian/Ubuntu hosts: apt-get with versions pinned at record time, rollback by downgrade. */
 export const aptStrategy: PatchStrategy<AptStrategy> = {
-  async preview(ctx, s) {
-    return (await plan(ctx, s)).map((c) => ({ package: c.package, from: c.from, to: c.to }));
+  async preview(ctx, s, options) {
+    return (await plan(ctx, s, options)).map((c) => ({ package: c.package, from: c.from, to: c.to }));
   },
 
-  async record(ctx, s) {
+  async record(ctx, s, options) {
     ctx.heartbeat('apt-get update');
     // Writes apt's lists: as the become user (root), like every apt-get that is not a simulation.
     await runChecked(ctx, aptUpdateCommand(), ctx.commandTimeoutSeconds, { become: true });
     ctx.heartbeat('simulating the upgrade');
-    const target = Object.fromEntries((await plan(ctx, s)).map((c) => [c.package, c.to]));
+    const target = Object.fromEntries((await plan(ctx, s, options)).map((c) => [c.package, c.to]));
     const installed = await installedVersions(ctx);
     return { before: pick(installed, Object.keys(target)), target };
   },

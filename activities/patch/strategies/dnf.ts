@@ -23,7 +23,8 @@ import {
   splitKey,
 } from '../../../policies/rollout/packages/dnf';
 import type { dnfStrategySchema } from '../../../policies/rollout/policy';
-import { changeKeyedByCommand, HostCommandError, runChecked, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
+import { changeKeyedByCommand, HostCommandError, runChecked, type HostPlanOptions, type PatchStrategy, type StrategyContext, type VersionRecord } from '../strategy';
+import { baselinePinned, checkBaselinePlan } from '../baselinePins';
 
 type DnfStrategy = z.output<typeof dnfStrategySchema>;
 
@@ -67,8 +68,10 @@ async function checkUpdate(ctx: StrategyContext, packages: 'all' | 'security' | 
  * it removes), as dnf resolves it without doing it. check-update lists only installed packages: a
  * dependency left out of the record would stay on the host after a rollback without `history undo`.
  */
-async function plan(ctx: StrategyContext, s: DnfStrategy, installed: Installed, refresh: boolean): Promise<Record<string, string>> {
-  const target = await offered(ctx, s, installed, refresh);
+async function plan(ctx: StrategyContext, s: DnfStrategy, installed: Installed, refresh: boolean, options: HostPlanOptions = {}): Promise<Record<string, string>> {
+  const packages = s.packages;
+  const fixed = typeof packages === 'object' && !Array.isArray(packages) ? baselinePinned(ctx, packages, options) : undefined;
+  const target = typeof packages === 'object' && !Array.isArray(packages) ? { ...fixed!.pinned } : await offered(ctx, packages, installed, refresh);
   if (Object.keys(target).length === 0) return target;
   const command = dnfUpgradePreviewCommand(target);
   const result = await ctx.shell.run(command, { timeoutSeconds: ctx.commandTimeoutSeconds, become: true });
@@ -76,15 +79,20 @@ async function plan(ctx: StrategyContext, s: DnfStrategy, installed: Installed, 
   if (transaction === undefined && !(result.exitCode === 0 && /^Nothing to do\.$/m.test(result.stdout))) {
     throw new HostCommandError(ctx.host.name, command, result.exitCode, result.stderr || result.stdout);
   }
-  for (const [key, version] of Object.entries(transaction ?? {})) if (!(key in target) && !atTarget(installed, key, version)) target[key] = version;
-  return target;
+  const pulled: Record<string, string> = {};
+  for (const [key, version] of Object.entries(transaction ?? {})) if (!(key in target) && !atTarget(installed, key, version)) pulled[key] = version;
+  if (fixed !== undefined) {
+    const changes = [...Object.entries(target), ...Object.entries(pulled)].map(([key, to]) => ({ package: key, from: asRecorded(installed, key), to }));
+    checkBaselinePlan(ctx, fixed.baseline, fixed.pinned, changes);
+  }
+  return { ...target, ...pulled };
 }
 
-async function offered(ctx: StrategyContext, s: DnfStrategy, installed: Installed, refresh: boolean): Promise<Record<string, string>> {
-  const updates = await checkUpdate(ctx, s.packages, refresh);
+async function offered(ctx: StrategyContext, packages: 'all' | 'security' | string[], installed: Installed, refresh: boolean): Promise<Record<string, string>> {
+  const updates = await checkUpdate(ctx, packages, refresh);
   const target: Record<string, string> = Object.fromEntries(updates.map((u) => [u.package, u.version]));
-  if (Array.isArray(s.packages)) {
-    for (const spec of s.packages) {
+  if (Array.isArray(packages)) {
+    for (const spec of packages) {
       const [name = '', pinned] = spec.split(/=(.*)/s);
       if (pinned === undefined) continue;
       // Only installed packages, in each installed architecture: a patch never installs new software.
@@ -129,16 +137,16 @@ function explain(installed: Installed, wanted: Record<string, string>, keys: str
  * see root's metadata cache (as another user dnf keeps a cache of its own), not only rpm -q.
  */
 export const dnfStrategy: PatchStrategy<DnfStrategy> = {
-  async preview(ctx, s) {
+  async preview(ctx, s, options) {
     const installed = await installedVersions(ctx);
-    const target = await plan(ctx, s, installed, false);
+    const target = await plan(ctx, s, installed, false, options);
     return Object.entries(target).map(([key, to]) => ({ package: key, from: asRecorded(installed, key), to }));
   },
 
-  async record(ctx, s) {
+  async record(ctx, s, options) {
     ctx.heartbeat('dnf check-update --refresh');
     const installed = await installedVersions(ctx);
-    const target = await plan(ctx, s, installed, true);
+    const target = await plan(ctx, s, installed, true, options);
     return { before: pick(installed, Object.keys(target)), target };
   },
 

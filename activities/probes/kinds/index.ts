@@ -4,6 +4,7 @@ import { dnsProbe } from './dns';
 import { httpProbe } from './http';
 import type { ProbeRunner } from './probe';
 import { tcpProbe } from './tcp';
+import { metrics } from '../../metrics';
 
 /** One runner per `ProbeDefinition['kind']`: a kind left out does not compile. */
 export type ProbeRegistry = { [K in ProbeDefinition['kind']]: ProbeRunner<Extract<ProbeDefinition, { kind: K }>> };
@@ -22,6 +23,7 @@ export async function runProbe(service: string, probe: ProbeDefinition, now: () 
   const runner = Object.hasOwn(RUNNERS, probe.kind) ? (RUNNERS[probe.kind] as ProbeRunner) : undefined;
   const outcome = runner ? await runner(probe) : { ok: false, detail: `probe kind "${probe.kind}" is unknown to this worker (upgrade it)` };
   const latencyMs = Math.round(performance.now() - started);
+  metrics.probe(service, outcome.ok);
   const degraded = outcome.ok && probe.latencyThreshold !== undefined && latencyMs > probe.latencyThreshold;
   return {
     service, probe: probe.name, at, ok: outcome.ok, latencyMs,
