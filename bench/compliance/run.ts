@@ -10,20 +10,18 @@
  * and checks what the store recorded (every host scanned, the expected compliance counts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { stringify } from 'yaml';
-import { findTemporalCli, untilTemporalAnswers } from '../../cli/temporalCli';
 import { complianceReport } from '../../control/compliance';
 import { SECURITY_NOW } from '../../policies/compliance/baseline';
 import type { ScanSummary } from '../../policies/compliance/types';
 import { openStore } from '../../store';
 import { startSimulatedFleet, type SimulatedApt } from '../../simulator/fleet';
 import type { complianceScanWorkflow } from '../../workflows/complianceScan';
-import { freePort } from '../../harness/ports';
+import { cpuSeconds, peakRssMb, startBenchTemporal, writeSimulatedInventory } from '../measure';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const DAY = 86_400_000;
@@ -42,15 +40,6 @@ function hostApt(i: number, now: number): SimulatedApt {
   }
 }
 
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function peakRssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
-  return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
-}
 
 export interface ComplianceBenchResult {
   hosts: number;
@@ -67,8 +56,6 @@ export interface ComplianceBenchResult {
 }
 
 export async function runComplianceBench(count: number, parallelism: number, log: (line: string) => void = () => undefined): Promise<ComplianceBenchResult> {
-  const cli = findTemporalCli();
-  if (!cli) throw new Error('the Temporal CLI is missing: run scripts/test.sh or scripts/demo.sh once (they install it into .tools/)');
   const dir = mkdtempSync(join(tmpdir(), 'maint-bench-compliance-'));
   const children: ChildProcess[] = [];
   const now = Date.now();
@@ -76,15 +63,9 @@ export async function runComplianceBench(count: number, parallelism: number, log
   try {
     log(`${count} simulated hosts up`);
     const inventory = join(dir, 'inventory.yaml');
-    writeFileSync(inventory, stringify({
-      apiVersion: 'maint/v1', kind: 'Inventory',
-      hosts: fleet.hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: h.user, identityFile: h.identityFile, hostKey: h.hostKey, tags: h.tags })),
-    }));
-    const port = await freePort();
-    const address = `127.0.0.1:${port}`;
-    const server = spawn(cli.path, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'], { stdio: 'ignore' });
+    writeSimulatedInventory(inventory, fleet.hosts);
+    const { address, server } = await startBenchTemporal(dir);
     children.push(server);
-    await untilTemporalAnswers(address, { server });
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
     const taskQueue = `bench-compliance-${count}`;
@@ -102,7 +83,7 @@ export async function runComplianceBench(count: number, parallelism: number, log
     })) as ScanSummary[];
     const seconds = (Date.now() - started) / 1000;
     const workerCpu = cpuSeconds(worker.pid!);
-    const workerRss = peakRssMb(worker.pid!);
+    const workerRss = Math.round(peakRssMb(worker.pid!));
     log(`scan done in ${seconds.toFixed(1)} s; reading the history and the store`);
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
     const historyBytes = temporal.api.history.v1.History.encode(history as temporal.api.history.v1.IHistory).finish().length;
