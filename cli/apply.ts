@@ -1,5 +1,6 @@
 import { withClient } from '../control/connection';
 import { dependencySetup, syncDependencySchedule } from '../control/dependencies';
+import { complianceSchedulePlans, syncComplianceSchedules } from '../control/complianceSchedules';
 import { loadOrganisation } from '../control/organisation';
 import { applyProbeChanges, organisationName, planProbeChanges, serviceProbePlans } from '../control/probes';
 import { applyReportChanges, planReportChanges, reportSchedulePlans } from '../control/reports';
@@ -33,6 +34,7 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
   const probes = serviceProbePlans(organisation);
   const reports = reportSchedulePlans(organisation);
   const orgName = organisationName(organisation);
+  const compliancePlans = await complianceSchedulePlans(organisation);
   return withClient(async (c) => {
     const changes = await planChanges(c.client, plans, c.env.MAINT_TASK_QUEUE, now);
     if (!opts.dryRun) {
@@ -40,6 +42,8 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
       await auditAction({ actor: process.env.USER ?? 'cli', action: 'apply', subject: `organisation ${opts.files.join(' ')}`, detail: { changes: changes.filter((ch) => ch.action !== 'unchanged').map((ch) => `${ch.action} ${ch.scheduleId}`) } });
     }
     const deps = await syncDependencySchedule(c.client, dependencies, c.env.MAINT_TASK_QUEUE, !!opts.dryRun);
+    const compliance = await syncComplianceSchedules(c.client, organisation, compliancePlans, c.env.MAINT_TASK_QUEUE, !!opts.dryRun);
+    const complianceLines = compliance.map((ch) => `\ncompliance scan: ${ch.scheduleId} ${ch.action}: ${ch.description}`).join('');
     const probeChanges = await planProbeChanges(c.client, orgName, probes, c.env.MAINT_TASK_QUEUE);
     if (!opts.dryRun) await applyProbeChanges(c.client, orgName, probes, probeChanges, c.env.MAINT_TASK_QUEUE);
     const reportChanges = await planReportChanges(c.client, organisation, orgName, reports, c.env.MAINT_TASK_QUEUE);
@@ -49,8 +53,8 @@ export async function applyCommand(opts: { files: string[]; dryRun?: boolean; js
     const unchangedProbes = probeChanges.filter((p) => p.action === 'unchanged').length;
     const probeLines = probeChanges.filter((p) => p.action !== 'unchanged').map((p) => `\nservice probes: ${p.service} ${p.action}: ${p.description} (${p.workflowId})`).join('')
       + (unchangedProbes > 0 ? `\nservice probes: ${unchangedProbes} unchanged` : '');
-    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes, dependencySchedule: deps, probes: probeChanges, reports: reportChanges, warnings: organisation.warnings }, null, 2)}\n`);
-    else process.stdout.write(`${renderChanges(changes, plans)}${depsLine}${probeLines}${reportLines}${opts.dryRun ? '\n(dry run: nothing applied)' : ''}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ dryRun: !!opts.dryRun, changes, dependencySchedule: deps, probes: probeChanges, complianceSchedules: compliance, reports: reportChanges, warnings: organisation.warnings }, null, 2)}\n`);
+    else process.stdout.write(`${renderChanges(changes, plans)}${depsLine}${complianceLines}${probeLines}${reportLines}${opts.dryRun ? '\n(dry run: nothing applied)' : ''}\n`);
     return EXIT.ok;
   });
 }

@@ -17,12 +17,13 @@ export function renderRunSummary(s: DependencyRunSummary, options: { showBody?: 
   out.push('');
   if (s.pullRequests.length === 0) out.push('No pull requests to open or update.');
   else {
-    out.push(renderTable(['PR', 'outcome', 'title', 'branch', 'updates', 'automerge'], s.pullRequests.map((p) => [
+    out.push(renderTable(['PR', 'outcome', 'title', 'branch', 'updates', 'group', 'automerge'], s.pullRequests.map((p) => [
       p.number !== undefined ? `#${p.number}` : '-',
       p.error ? `failed: ${p.error}` : p.outcome,
       p.title,
       p.branch,
       p.updates.map((u) => `${u.depName} ${shortDigest(u.from)} → ${shortDigest(u.to)} (${u.type})`).join('\n'),
+      p.group !== undefined ? `${p.group}${p.groupReason !== undefined ? ` (${p.groupReason})` : ''}` : '-',
       p.automerge ?? '',
     ])));
   }

@@ -11,6 +11,7 @@ import { registerReportCommand } from './report';
 import { registerConsoleCommands } from './console';
 import { EXIT, exitCodeOf } from './errors';
 import { hostsFacts, hostsLeases, hostsRelease } from './hosts';
+import { hostsCompliance, hostsScan } from './compliance';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
 import { jsonSchema, SCHEMAS } from './schema';
 import { applyCommand } from './apply';
@@ -85,6 +86,30 @@ export function buildProgram(): Command {
     .option('--json', 'one JSON entry per host: its name and either its facts or its error')
     .action(async (opts: { file: string; selector?: string; json?: boolean; parallelism?: number }) => {
       process.exitCode = await hostsFacts(opts);
+    });
+
+  hosts
+    .command('scan')
+    .description('Scan each host now (read-only, through the worker) for pending updates, security updates and their age, held packages and a pending reboot; record it in the store and show each host\'s compliance (exit 1 if a host could not be scanned).')
+    .requiredOption('-f, --file <inventory.yaml>', 'inventory file (apiVersion maint/v1, kind Inventory)')
+    .option('-l, --selector <selector>', 'only hosts whose tags match, e.g. "role=web,patchGroup in (a,b)"')
+    .option('--baseline <baseline.yaml>', 'judge against this PatchBaseline (default: any missing security update is non-compliant)')
+    .option('--refresh', 're-read the repositories first (apt-get update / dnf --refresh through become); default read-only')
+    .option('--parallelism <n>', 'hosts scanned at once (default 20)', integer('--parallelism', 1, 200))
+    .option('--json', 'the scan\'s counts per host and the compliance report')
+    .action(async (opts: { file: string; selector?: string; baseline?: string; refresh?: boolean; parallelism?: number; json?: boolean }) => {
+      process.exitCode = await hostsScan(opts);
+    });
+  hosts
+    .command('compliance')
+    .description('From the latest scans in the store: each host compliant, non-compliant or unknown (with why), worst first, and per service and inventory the counts and the oldest missing security update (exit 1 unless every host is compliant).')
+    .option('-f, --file <inventory.yaml>', 'the hosts of this inventory (never scanned = unknown); default: every host the store has scans of')
+    .option('-l, --selector <selector>', 'only hosts whose tags match (with -f)')
+    .option('--service <name>', 'only hosts tagged service=NAME (with -f)')
+    .option('--baseline <baseline.yaml>', 'judge against this PatchBaseline (default: any missing security update is non-compliant)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { file?: string; selector?: string; service?: string; baseline?: string; json?: boolean }) => {
+      process.exitCode = await hostsCompliance(opts);
     });
 
   hosts

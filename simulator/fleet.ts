@@ -62,6 +62,44 @@ export interface SimulatedFleetOptions {
    * named by $MAINT_BOOT_ID_FILE, which the platform reads instead of /proc when it is set).
    */
   reboots?: { downtimeMs: number };
+  /**
+   * Hosts that look like Debian to the compliance scan: `apt-get`, `apt`, `apt-mark`, `dpkg`,
+   * `apt-config` and `needrestart` on their PATH answer the scan's read-only commands from the
+   * host's own files (what `apt list --upgradable` prints, the holds, the Release files' Suite and
+   * Date, needrestart -b's output). Nothing else of apt is simulated.
+   */
+  apt?: (index: number) => SimulatedApt;
+}
+
+export interface SimulatedApt {
+  /** Lines as `apt list --upgradable` prints them: `openssl/stable-security 3.0.15-1 amd64 [upgradable from: 3.0.14-1]`. */
+  upgradable: string[];
+  held?: string[];
+  releases?: Array<{ suite: string; date: Date }>;
+  /** What `needrestart -b` prints (`NEEDRESTART-KSTA: 3` = reboot pending). */
+  needrestart?: string;
+}
+
+const APT_STUBS: Record<string, string> = {
+  'apt-get': 'exit 0',
+  apt: '[ "$1" = list ] && echo "Listing..." && cat "$MAINT_HOST_DIR/apt/upgradable"',
+  'apt-mark': '[ "$1" = showhold ] && cat "$MAINT_HOST_DIR/apt/held"',
+  dpkg: '[ "$1" = --print-architecture ] && echo amd64',
+  'apt-config': 'echo "LISTS=\'$MAINT_HOST_DIR/apt/lists/\'"',
+  needrestart: '[ -f "$MAINT_HOST_DIR/apt/needrestart" ] && cat "$MAINT_HOST_DIR/apt/needrestart"; exit 0',
+};
+
+function writeSimulatedApt(root: string, dir: string, apt: SimulatedApt): void {
+  mkdirSync(join(dir, 'apt', 'lists'), { recursive: true });
+  writeFileSync(join(dir, 'apt', 'upgradable'), apt.upgradable.map((l) => `${l}\n`).join(''));
+  writeFileSync(join(dir, 'apt', 'held'), (apt.held ?? []).map((l) => `${l}\n`).join(''));
+  for (const r of apt.releases ?? []) writeFileSync(join(dir, 'apt', 'lists', `sim_${r.suite}_Release`), `Suite: ${r.suite}\nDate: ${r.date.toUTCString()}\n`);
+  if (apt.needrestart !== undefined) writeFileSync(join(dir, 'apt', 'needrestart'), apt.needrestart);
+  const bin = join(root, 'apt-bin');
+  if (!existsSync(bin)) {
+    mkdirSync(bin);
+    for (const [name, body] of Object.entries(APT_STUBS)) writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  }
 }
 
 export async function startSimulatedFleet(options: SimulatedFleetOptions): Promise<SimulatedFleet> {
@@ -118,6 +156,7 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
       const dir = join(root, name);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'version'), `${options.initialVersion ?? '1.0.0'}\n`);
+      if (options.apt) writeSimulatedApt(root, dir, options.apt(i));
       const bootId = randomUUID();
       writeFileSync(join(dir, 'boot_id'), `${bootId}\n`);
       const hostKey = generateEd25519();
@@ -141,7 +180,7 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
           connections.delete(conn);
           hostConnections.delete(conn);
         });
-        serveConnection(conn, host, clientPublic, runner, () => checkReboot(host));
+        serveConnection(conn, host, clientPublic, runner, () => checkReboot(host), options.apt ? join(root, 'apt-bin') : undefined);
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       host.port = (server.address() as AddressInfo).port;
@@ -177,7 +216,7 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
   };
 }
 
-function serveConnection(conn: Connection, host: SimulatedHost, clientPublic: ParsedKey, runner: CommandRunner, afterCommand: () => void): void {
+function serveConnection(conn: Connection, host: SimulatedHost, clientPublic: ParsedKey, runner: CommandRunner, afterCommand: () => void, binDir?: string): void {
   conn.on('error', () => undefined);
   // Without this, Nagle's algorithm on our side meets the client's delayed ACKs on every small SSH
   // packet: a loopback connect took ~300 ms and each command ~180 ms instead of ~10 ms.
@@ -202,7 +241,7 @@ function serveConnection(conn: Connection, host: SimulatedHost, clientPublic: Pa
         }
         if (host.faults.hang?.test(info.command)) return;
         const child = runner.run(info.command, host.dir, {
-          PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: host.dir, MAINT_HOST_DIR: host.dir, MAINT_HOST_NAME: host.name, LC_ALL: 'C',
+          PATH: `${binDir !== undefined ? `${binDir}:` : ''}${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: host.dir, MAINT_HOST_DIR: host.dir, MAINT_HOST_NAME: host.name, LC_ALL: 'C',
           MAINT_BOOT_ID_FILE: join(host.dir, 'boot_id'), MAINT_JOB_DIR: join(host.dir, 'jobs'),
         }, (code, signal) => {
           stream.exit(code ?? (signal ? 128 : 1));

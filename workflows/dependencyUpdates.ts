@@ -70,6 +70,7 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
     const report: PullRequestReport = {
       branch: pr.branch, title: pr.title, outcome: pr.existing ? 'would-update' : 'would-create',
       ...(pr.group !== undefined ? { group: pr.group } : {}),
+      ...(pr.groupReason !== undefined ? { groupReason: pr.groupReason } : {}),
       ...(pr.existing ? { number: pr.existing.number, url: pr.existing.url } : {}),
       updates: pr.updates.map((u) => ({
         depName: u.depName, manager: u.manager, packageFile: u.packageFile, type: policyType(u),

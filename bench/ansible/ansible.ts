@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { BenchFleet } from './hosts';
-import { cpuSeconds, parseTimeVerbose, pidsWithCommandLine, sampleTree } from './measure';
+import { cpuSeconds, parseTimeVerbose, pidsWithCommandLine, sampleTree } from '../measure';
 import { SCENARIO, scenarioWaves } from './scenario';
 
 export const ANSIBLE_PLAYBOOK = ['/usr/bin/ansible-playbook', '/usr/local/bin/ansible-playbook'].find((p) => existsSync(p));

@@ -11,7 +11,7 @@ import { freePort } from '../../harness/ports';
 import { track } from '../../harness/processes';
 import type { ToolRun } from './ansible';
 import type { BenchFleet } from './hosts';
-import { cpuSeconds, parseTimeVerbose, resetPeakRss, sampleTree } from './measure';
+import { cpuSeconds, parseTimeVerbose, resetPeakRss, sampleTree } from '../measure';
 import { SCENARIO } from './scenario';
 
 const ROOT = join(__dirname, '..', '..', '..');

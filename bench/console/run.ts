@@ -11,19 +11,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { chromium } from 'playwright-core';
-import { stringify } from 'yaml';
 import { addConsoleToken, setConsoleUser } from '../../control/consoleAccess';
-import { findTemporalCli, untilTemporalAnswers } from '../../cli/temporalCli';
 import { freePort } from '../../harness/ports';
 import { parsePolicyText } from '../../policies/common/parse';
 import { rolloutPolicySchema } from '../../policies/rollout/policy';
 import { startSimulatedFleet } from '../../simulator/fleet';
 import { rolloutWorkflowId, type patchRolloutWorkflow } from '../../workflows/patchRollout';
+import { startBenchTemporal, writeSimulatedInventory } from '../measure';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CHROMIUM = process.env.MAINT_CHROMIUM ?? '/usr/bin/chromium';
@@ -102,23 +101,15 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 }
 
 export async function runConsoleBench(options: Options, log: (line: string) => void = () => undefined): Promise<ConsoleBenchResult> {
-  const cli = findTemporalCli();
-  if (!cli) throw new Error('the Temporal CLI is missing: run scripts/test.sh or scripts/demo.sh once (they install it into .tools/)');
   const dir = mkdtempSync(join(tmpdir(), 'maint-bench-console-'));
   const children: ChildProcess[] = [];
   const fleet = await startSimulatedFleet({ count: options.hosts, initialVersion: '1.0.0', tags: () => ({ role: 'web' }) });
   try {
     log(`${options.hosts} simulated hosts up`);
     const inventory = join(dir, 'inventory.yaml');
-    writeFileSync(inventory, stringify({
-      apiVersion: 'maint/v1', kind: 'Inventory',
-      hosts: fleet.hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: h.user, identityFile: h.identityFile, hostKey: h.hostKey, tags: { ...h.tags, healthPort: new URL(h.healthUrl).port } })),
-    }));
-    const temporalPort = await freePort();
-    const address = `127.0.0.1:${temporalPort}`;
-    const server = spawn(cli.path, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(temporalPort), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'], { stdio: 'ignore' });
+    writeSimulatedInventory(inventory, fleet.hosts);
+    const { address, server } = await startBenchTemporal(dir);
     children.push(server);
-    await untilTemporalAnswers(address, { server });
     const taskQueue = `bench-console-${randomUUID().slice(0, 8)}`;
     const env = { ...process.env, TEMPORAL_ADDRESS: address, MAINT_TASK_QUEUE: taskQueue, MAINT_DATA_DIR: join(dir, 'data'), MAINT_LOG_LEVEL: 'warn', MAINT_CONSOLE_USERS: join(dir, 'console-users.yaml') };
     children.push(spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] }));

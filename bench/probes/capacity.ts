@@ -8,29 +8,22 @@
  *   node dist/bench/probes/capacity.js [--services 1000] [--probes 1] [--interval 30] [--seconds 120] [--json]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { findTemporalCli, untilTemporalAnswers } from '../../cli/temporalCli';
 import { loadOrganisation } from '../../control/organisation';
 import { applyProbeChanges, organisationName, planProbeChanges, serviceProbePlans } from '../../control/probes';
-import { freePort } from '../../harness/ports';
 import { openStore } from '../../store';
+import { cpuSeconds, startBenchTemporal } from '../measure';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
 function arg(argv: string[], flag: string, fallback: number): number {
   const i = argv.indexOf(flag);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
-}
-
-/** utime + stime of a process in seconds (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export interface CapacityResult {
@@ -46,19 +39,14 @@ export interface CapacityResult {
 }
 
 export async function runCapacity(options: { services: number; probes: number; intervalSeconds: number; seconds: number }, log: (line: string) => void = () => undefined): Promise<CapacityResult> {
-  const cli = findTemporalCli();
-  if (!cli) throw new Error('the Temporal CLI is missing: run scripts/test.sh once (it installs it into .tools/)');
   const dir = mkdtempSync(join(tmpdir(), 'maint-bench-probes-'));
   const children: ChildProcess[] = [];
   const target = createServer((_req, res) => res.writeHead(200).end('ok\n'));
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
   try {
-    const port = await freePort();
-    const address = `127.0.0.1:${port}`;
-    const server = spawn(cli.path, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'], { stdio: 'ignore' });
+    const { address, server } = await startBenchTemporal(dir);
     children.push(server);
-    await untilTemporalAnswers(address, { server });
     const taskQueue = 'bench-probes';
     const dataDir = join(dir, 'data');
     const worker = spawn(process.execPath, [join(ROOT, 'dist', 'worker.js')], {

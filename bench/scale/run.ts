@@ -10,19 +10,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { stringify } from 'yaml';
-import { findTemporalCli, untilTemporalAnswers } from '../../cli/temporalCli';
 import { parsePolicyText } from '../../policies/common/parse';
 import { rolloutPolicySchema } from '../../policies/rollout/policy';
 import type { RolloutReport } from '../../policies/rollout/types';
 import { startSimulatedFleet } from '../../simulator/fleet';
 import { rolloutWorkflowId, type patchRolloutWorkflow } from '../../workflows/patchRollout';
-import { freePort } from '../../harness/ports';
+import { cpuSeconds, peakRssMb, startBenchTemporal, writeSimulatedInventory } from '../measure';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -63,16 +61,6 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
-/** utime + stime of a process in seconds (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function peakRssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
-  return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
-}
 
 function policyYaml(batch: string, inventoryFile: string): string {
   return `
@@ -98,23 +86,15 @@ health:
 }
 
 export async function runScale(count: number, batch: string, log: (line: string) => void = () => undefined): Promise<ScaleResult> {
-  const cli = findTemporalCli();
-  if (!cli) throw new Error('the Temporal CLI is missing: run scripts/test.sh or scripts/demo.sh once (they install it into .tools/)');
   const dir = mkdtempSync(join(tmpdir(), 'maint-bench-scale-'));
   const children: ChildProcess[] = [];
   const fleet = await startSimulatedFleet({ count, initialVersion: '1.0.0', tags: () => ({ role: 'web' }) });
   try {
     log(`${count} simulated hosts up`);
     const inventory = join(dir, 'inventory.yaml');
-    writeFileSync(inventory, stringify({
-      apiVersion: 'maint/v1', kind: 'Inventory',
-      hosts: fleet.hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: h.user, identityFile: h.identityFile, hostKey: h.hostKey, tags: { ...h.tags, healthPort: new URL(h.healthUrl).port } })),
-    }));
-    const port = await freePort();
-    const address = `127.0.0.1:${port}`;
-    const server = spawn(cli.path, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'], { stdio: 'ignore' });
+    writeSimulatedInventory(inventory, fleet.hosts);
+    const { address, server } = await startBenchTemporal(dir);
     children.push(server);
-    await untilTemporalAnswers(address, { server });
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
     const taskQueue = `bench-scale-${count}`;
@@ -135,7 +115,7 @@ export async function runScale(count: number, batch: string, log: (line: string)
     })) as RolloutReport;
     const seconds = (Date.now() - started) / 1000;
     const workerCpu = cpuSeconds(worker.pid!);
-    const workerRss = peakRssMb(worker.pid!);
+    const workerRss = Math.round(peakRssMb(worker.pid!));
     const serverCpu = cpuSeconds(server.pid!) - serverCpu0;
     const versions: Record<string, number> = {};
     for (const h of fleet.hosts) {

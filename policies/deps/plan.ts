@@ -4,6 +4,9 @@ import type { PolicyUpdateType } from './schema';
 import { isPrManager, managerFor } from './managers';
 import { dependencyTitle, shortName } from './managers/manager';
 import type { DetectedUpdate } from './types';
+import { ALL_DEFAULT_GROUPS, assignGroups, globMatches, slug, type DefaultGroupSwitches, type GroupAssignment, type PolicyGroup } from './groups';
+
+export { globMatches };
 
 /** Every branch we own starts with this; PRs on other branches are never touched. */
 export const BRANCH_PREFIX = 'maint/deps/';
@@ -14,7 +17,9 @@ export interface ResolvedUpdatePolicy {
   minimumReleaseAgeMs?: number;
   ignore: string[];
   allow?: string[];
-  groups: { name: string; managers?: string[]; packages?: string[]; updateTypes?: PolicyUpdateType[] }[];
+  groups: PolicyGroup[];
+  /** Renovate's usual groups (monorepos, types with their package, non-major dev dependencies); all on when absent. */
+  defaultGroups?: DefaultGroupSwitches;
   maxOpenPRs: number;
   prsPerHour: number;
   labels: string[];
@@ -47,6 +52,8 @@ export interface PlannedPullRequest {
   branch: string;
   title: string;
   group?: string;
+  /** Why the updates share this PR: `policy`, `default: same scope @acme/*`. */
+  groupReason?: string;
   updates: DetectedUpdate[];
   /** The open PR on this branch, updated in place; `rebase`: its box was ticked, so the branch is rebuilt even over others' commits. */
   existing?: { number: number; url: string; rebase?: boolean };
@@ -85,12 +92,6 @@ export function updateKey(u: Pick<DetectedUpdate, 'manager' | 'depName'>): strin
   return `${u.manager}:${u.depName}`;
 }
 
-/** `*` matches any run of characters (also `/`); everything else is literal. */
-export function globMatches(glob: string, value: string): boolean {
-  const pattern = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*');
-  return new RegExp(`^${pattern}$`).test(value);
-}
-
 /** The policy's type for an update: Renovate's pin/pinDigest count as digest, bump/rollback/replacement by their semver distance. */
 export function policyType(u: Pick<DetectedUpdate, 'updateType' | 'currentVersion' | 'newVersion'>): PolicyUpdateType {
   switch (u.updateType) {
@@ -122,19 +123,21 @@ function newer(a: DetectedUpdate, b: DetectedUpdate): DetectedUpdate {
   return rank[policyType(a)] >= rank[policyType(b)] ? a : b;
 }
 
-function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'dependency';
+/** A group's branch: `group-<name>`, its majors on `group-<name>-major` (as Renovate's separateMajorMinor). */
+export function groupBranch(group: Pick<GroupAssignment, 'name' | 'major'>): string {
+  return `${BRANCH_PREFIX}group-${group.name}${group.major ? '-major' : ''}`;
 }
 
-function branchFor(u: DetectedUpdate, group: string | undefined): string {
-  if (group !== undefined) return `${BRANCH_PREFIX}group-${group}`;
+function branchFor(u: DetectedUpdate, group: GroupAssignment | undefined): string {
+  if (group !== undefined) return groupBranch(group);
   return `${BRANCH_PREFIX}${u.manager}-${slug(u.depName)}${policyType(u) === 'major' ? '-major' : ''}`;
 }
 
 export function titleFor(updates: DetectedUpdate[], group: string | undefined): string {
   if (group !== undefined) {
     const names = [...new Set(updates.map((u) => shortName(u.depName)))];
-    return `Update ${group} (${names.length === 1 ? names[0] : `${names.length} packages`})`;
+    const major = updates.every((u) => policyType(u) === 'major') ? 'major: ' : '';
+    return `Update ${group} (${major}${names.length === 1 ? names[0] : `${names.length} packages`})`;
   }
   const u = updates[0]!;
   const to = u.newValue === u.currentValue && u.newDigest ? `${u.newValue} (digest ${u.newDigest.slice(0, 19)})` : u.newValue;
@@ -159,9 +162,11 @@ export function planUpdates(input: {
   const declined = new Map<string, { number: number }>();
   for (const pr of input.pullRequests) {
     if (pr.state !== 'closed') continue;
-    for (const p of pr.proposed) declined.set(`${p.key}@${p.to}@${p.digest ?? ''}`, { number: pr.number });
+    // On its branch only: a per-package PR closed because its update moved into a group declines nothing in the group.
+    for (const p of pr.proposed) declined.set(`${pr.branch}@${p.key}@${p.to}@${p.digest ?? ''}`, { number: pr.number });
   }
 
+  const eligible: DetectedUpdate[] = [];
   const candidates: DetectedUpdate[] = [];
   for (const u of input.updates) {
     const type = policyType(u);
@@ -175,11 +180,14 @@ export function planUpdates(input: {
     } else if (policy.minimumReleaseAgeMs !== undefined && now.getTime() - Date.parse(u.releaseTimestamp!) < policy.minimumReleaseAgeMs) {
       const ready = new Date(Date.parse(u.releaseTimestamp!) + policy.minimumReleaseAgeMs);
       hold(u, 'pending-release-age', `${u.newVersion} was released ${u.releaseTimestamp}; waits until ${ready.toISOString()} (minimumReleaseAge ${formatMs(policy.minimumReleaseAgeMs)})`);
-    } else {
-      const closed = declined.get(`${updateKey(u)}@${u.newVersion}@${u.newDigest ?? ''}`);
-      if (closed) hold(u, 'closed-pr', `PR #${closed.number} proposing ${u.newVersion} was closed without merging; ignored until a newer version appears`);
-      else candidates.push(u);
-    }
+    } else eligible.push(u);
+  }
+  // The branch each update would be on, to compare with the branches of closed PRs.
+  const predicted = assignGroups(eligible, policy.groups, policy.defaultGroups ?? ALL_DEFAULT_GROUPS, policyType);
+  for (const u of eligible) {
+    const closed = declined.get(`${branchFor(u, predicted.get(u))}@${updateKey(u)}@${u.newVersion}@${u.newDigest ?? ''}`);
+    if (closed) hold(u, 'closed-pr', `PR #${closed.number} proposing ${u.newVersion} was closed without merging; ignored until a newer version appears`);
+    else candidates.push(u);
   }
 
   // One target per dependency occurrence, and a major apart (as Renovate's separateMajorMinor): the newest allowed candidate.
@@ -193,12 +201,11 @@ export function planUpdates(input: {
     best.set(key, seen ? newer(seen, u) : u);
   }
 
-  const branches = new Map<string, { group?: string; updates: DetectedUpdate[] }>();
-  for (const u of [...best.values()].sort(byFileThenName)) {
-    const group = policy.groups.find((g) =>
-      (g.managers === undefined || g.managers.includes(u.manager)) &&
-      (g.packages === undefined || g.packages.some((p) => globMatches(p, u.depName))) &&
-      (g.updateTypes === undefined || g.updateTypes.includes(policyType(u))))?.name;
+  const chosen = [...best.values()].sort(byFileThenName);
+  const assignments = assignGroups(chosen, policy.groups, policy.defaultGroups ?? ALL_DEFAULT_GROUPS, policyType);
+  const branches = new Map<string, { group?: GroupAssignment; updates: DetectedUpdate[] }>();
+  for (const u of chosen) {
+    const group = assignments.get(u);
     const branch = branchFor(u, group);
     const entry = branches.get(branch) ?? { ...(group !== undefined ? { group } : {}), updates: [] };
     entry.updates.push(u);
@@ -221,7 +228,7 @@ export function planUpdates(input: {
         : openedLastHour + plannedNew >= policy.prsPerHour ? `${openedLastHour} update PRs were opened in the last hour${planned} (prsPerHour ${policy.prsPerHour})` : undefined;
       if (limit !== undefined) {
         for (const u of updates) hold(u, 'limit', `${branch} waits: ${limit}`);
-        waiting.push({ branch, title: titleFor(updates, group), limit });
+        waiting.push({ branch, title: titleFor(updates, group?.name), limit });
         continue;
       }
       openCount += 1;
@@ -230,8 +237,8 @@ export function planUpdates(input: {
     const automergeTypes = policy.automergeUpdateTypes;
     pullRequests.push({
       branch,
-      title: titleFor(updates, group),
-      ...(group !== undefined ? { group } : {}),
+      title: titleFor(updates, group?.name),
+      ...(group !== undefined ? { group: group.name, groupReason: group.reason } : {}),
       updates,
       ...(existing ? { existing: { number: existing.number, url: existing.url, ...(existing.rebaseRequested ? { rebase: true } : {}) } } : {}),
       automerge: automergeTypes !== undefined && policy.mergeWindow !== undefined && updates.every((u) => automergeTypes.includes(policyType(u))),

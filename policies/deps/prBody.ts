@@ -80,7 +80,7 @@ export function renderPullRequestBody(pr: PlannedPullRequest, outlook: MergeOutl
   const lines: string[] = [];
   const security = pr.updates.filter((u) => u.vulnerabilityAlert);
   lines.push(pr.group !== undefined
-    ? `This PR updates ${pr.updates.length} dependenc${pr.updates.length === 1 ? 'y' : 'ies'} of group **${pr.group}**.`
+    ? `This PR updates ${pr.updates.length} dependenc${pr.updates.length === 1 ? 'y' : 'ies'} of group **${pr.group}**.${pr.groupReason?.startsWith('default') ? ` A default group (${pr.groupReason.replace(/^default: /, '')}); \`defaultGroups: false\` in the policy switches default groups off.` : ''}`
     : `This PR updates **${pr.updates[0]!.depName}** (${pr.updates[0]!.packageFile}).`);
   lines.push('');
   lines.push('| Package | File | Dependency | Update | Change | Age | Links |');

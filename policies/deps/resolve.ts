@@ -3,6 +3,7 @@ import type { WindowTiming } from '../windows/schema';
 import { globMatches, type ResolvedUpdatePolicy } from './plan';
 import type { DependenciesDefinition, RepositoryDefinition, UpdatePolicyDefinition } from './schema';
 import { POLICY_UPDATE_TYPES } from './schema';
+import type { DefaultGroupSwitches } from './groups';
 
 /** Secrets by name only: the worker reads them from its environment or a file. */
 export type GitHubAuthRef =
@@ -29,6 +30,15 @@ export interface RepositoryPlan {
 export const DEFAULT_MAX_OPEN_PRS = 10;
 export const DEFAULT_PRS_PER_HOUR = 5;
 
+/** `defaultGroups` as written (absent, a switch for all, or per group) to one switch per default group. */
+function resolveDefaultGroups(value: UpdatePolicyDefinition['defaultGroups']): DefaultGroupSwitches {
+  if (value === undefined || typeof value === 'boolean') {
+    const on = value ?? true;
+    return { monorepos: on, types: on, devDependencies: on };
+  }
+  return { monorepos: value.monorepos ?? true, types: value.types ?? true, devDependencies: value.devDependencies ?? true };
+}
+
 /** Merges every policy whose `repositories` match, in order: later policies override the fields they set. */
 export function resolvePolicy(repo: string, policies: UpdatePolicyDefinition[]): ResolvedUpdatePolicy {
   const merged: Partial<UpdatePolicyDefinition> = {};
@@ -42,6 +52,7 @@ export function resolvePolicy(repo: string, policies: UpdatePolicyDefinition[]):
     ignore: merged.ignore ?? [],
     ...(merged.allow !== undefined ? { allow: merged.allow } : {}),
     groups: merged.groups ?? [],
+    defaultGroups: resolveDefaultGroups(merged.defaultGroups),
     maxOpenPRs: merged.limits?.maxOpenPRs ?? DEFAULT_MAX_OPEN_PRS,
     prsPerHour: merged.limits?.prsPerHour ?? DEFAULT_PRS_PER_HOUR,
     labels: merged.labels ?? [],

@@ -23,6 +23,8 @@ export interface PullRequestReport {
   branch: string;
   title: string;
   group?: string;
+  /** Why its updates share this PR (`policy`, `default: same scope @acme/*`). */
+  groupReason?: string;
   outcome: PullRequestOutcome;
   number?: number;
   url?: string;

@@ -85,7 +85,18 @@ export const updatePolicySchema = z
     minimumReleaseAge: durationSchema.optional().describe('Only versions released at least this long ago (e.g. 3d). A version without a known release time waits, as in Renovate.'),
     ignore: z.array(packageGlob).optional().describe('Packages never updated.'),
     allow: z.array(packageGlob).optional().describe('When given, only these packages are updated.'),
-    groups: z.array(groupSchema).optional().describe('Updates matching a group share one PR; the first matching group wins; others get a PR per package.'),
+    groups: z.array(groupSchema).optional().describe('Updates matching a group share one PR; the first matching group wins (over the default groups); others get a PR per package.'),
+    defaultGroups: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          monorepos: z.boolean().optional().describe('Packages of one source repository (or, without one, one npm scope) in one PR: group-monorepo-<repo> / group-scope-<scope>.'),
+          types: z.boolean().optional().describe('@types/x in the PR of x (group-<x>-with-types when x has no group).'),
+          devDependencies: z.boolean().optional().describe('Non-major npm devDependencies in one PR: group-npm-dev-non-major.'),
+        }),
+      ])
+      .optional()
+      .describe('Renovate\'s usual groups, all on by default: false switches all off, or one by one ({types: false}).'),
     limits: z
       .strictObject({
         maxOpenPRs: z.number().int().min(1).max(100).optional().describe('Open update PRs per repository at most (default 10).'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { complianceScheduleSchema } from '../compliance/schedule';
 import { dependenciesSchema } from '../deps/schema';
 import { durationSchema } from '../common/durations';
 import { envName, httpUrl, lowerName } from '../common/fields';
@@ -216,6 +217,7 @@ export const organisationSchema = z
     ...organisationProbeFields,
     reports: reportsSchema.optional().describe('Monthly reports e-mailed to customers (at most one file may hold this section).'),
     dependencies: dependenciesSchema.optional().describe('Dependency and base-image update PRs (at most one file may hold this section).'),
+    compliance: z.array(complianceScheduleSchema).default([]).describe('Inventories scanned for missing (security) updates on a schedule, one Temporal Schedule each.'),
   })
   .describe('An organisation\'s services, maintenance windows and notice channels (apiVersion maint/v1, kind Organisation). Several files may each hold a part.');
 export type OrganisationFile = z.output<typeof organisationSchema>;

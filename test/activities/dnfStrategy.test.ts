@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dnfScanner } from '../../activities/compliance/scanners/dnf';
 import { dnfStrategy } from '../../activities/patch/strategies/dnf';
 import type { Strategy } from '../../policies/rollout/policy';
 import { buildRpms, startDnfSandbox, type BuiltRpm, type DnfSandbox } from '../helpers/dnfSandbox';
@@ -153,6 +154,22 @@ describe('dnf strategy on a real dnf/rpm (sandboxed installroot) over SSH', () =
     host.publish(rpms);
     await host.sh('LC_ALL=C dnf -q makecache --refresh');
     expect(await dnfStrategy.rollback(host.ctx, only, applied)).toEqual({ 'maint-demo.noarch': '1.0-1', 'maint-lib.noarch': '' });
+    expect(host.installed()).toEqual({ 'maint-demo': '1.0-1', 'maint-sec': '1:1.0.0-1' });
+  }));
+
+  it('compliance scan on the real dnf: check-update and updateinfo as dnf prints them, the advisory\'s type, severity and issued date, nothing changed', () => onHost(async (host) => {
+    const transactions = host.transactions();
+    const findings = await dnfScanner.scan(host.shell, host.ctx.host.name, { refresh: false, timeoutSeconds: 120 });
+    const byName = [...findings.updates].sort((a, b) => a.package.localeCompare(b.package));
+    expect(byName).toEqual([
+      expect.objectContaining({ package: 'maint-demo.noarch', installed: '1.0-1', candidate: '2.0-1', classification: expect.not.stringMatching(/^security$/) }),
+      expect.objectContaining({
+        package: 'maint-sec.noarch', installed: '1:1.0.0-1', candidate: '1:1.0.1-1', classification: 'security', severity: 'important',
+        source: 'MAINT-SA-1', publishedAt: Date.parse('2026-01-01T00:00:00Z'),
+      }),
+    ]);
+    expect(findings.rebootRequired).toBe(false);
+    expect(host.transactions()).toEqual(transactions);
     expect(host.installed()).toEqual({ 'maint-demo': '1.0-1', 'maint-sec': '1:1.0.0-1' });
   }));
 

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { NodeSshConnector, type HostShell } from '../../activities/hosts/ssh';
-import { startSshdFleet, type SshdFleet, type SshdHost } from '../../harness/sshdFleet';
+import { restartSshd, startSshdFleet, type SshdFleet, type SshdHost } from '../../harness/sshdFleet';
 
 export interface SandboxPackage {
   name: string;
@@ -30,14 +30,25 @@ export interface AptSandbox {
   sh(command: string): Promise<string>;
   /** What needrestart -b prints (`NEEDRESTART-KSTA: 3` = a reboot is pending). */
   setNeedrestart(output: string): void;
+  /**
+   * Creates or removes /run/reboot-required as the host's sessions see it (what a kernel package's
+   * postinst leaves behind). Only with `privateRun`: the host then has a /run of its own.
+   */
+  setRebootRequired(pending: boolean): void;
   installed(): Promise<Record<string, string>>;
   stop(): Promise<void>;
 }
 
 const APT_GET = 'LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get -y -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confold';
 
-export async function startAptSandbox(prefix: string): Promise<AptSandbox> {
+/**
+ * `privateRun`: the host's sshd runs in a private mount namespace whose /run is a folder of the
+ * sandbox (as test/helpers/rebootableHost.ts does; needs root), so a test can leave a real
+ * /run/reboot-required on the host without touching this machine's.
+ */
+export async function startAptSandbox(prefix: string, options: { privateRun?: boolean } = {}): Promise<AptSandbox> {
   const sandbox = mkdtempSync(join(tmpdir(), `maint-${prefix}-`));
+  const runDir = join(sandbox, 'run');
   const root = join(sandbox, 'root');
   const repo = join(sandbox, 'repo');
   mkdirSync(repo);
@@ -81,6 +92,18 @@ export async function startAptSandbox(prefix: string): Promise<AptSandbox> {
         PATH: `${join(sandbox, 'bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
       },
     });
+    if (options.privateRun) {
+      if (process.getuid?.() !== 0) throw new Error('startAptSandbox privateRun: needs root (unshare --mount, mount --bind)');
+      const host = fleet.hosts[0]!;
+      mkdirSync(join(runDir, 'sshd'), { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
+      await new Promise<void>((resolve) => {
+        host.sshd.once('exit', () => resolve());
+        host.sshd.kill('SIGTERM');
+      });
+      await restartSshd(host, {
+        wrap: ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" /run && shift && exec "$@"', 'sh', runDir],
+      });
+    }
     shell = await new NodeSshConnector().connect(fleet.hosts[0]!);
   } catch (err) {
     await fleet?.stop();
@@ -142,6 +165,11 @@ export async function startAptSandbox(prefix: string): Promise<AptSandbox> {
     },
     setNeedrestart(output) {
       writeFileSync(join(sandbox, 'needrestart.out'), output);
+    },
+    setRebootRequired(pending) {
+      if (!options.privateRun) throw new Error('setRebootRequired needs startAptSandbox(prefix, {privateRun: true}): the host would share this machine\'s /run');
+      if (pending) writeFileSync(join(runDir, 'reboot-required'), '*** System restart required ***\n');
+      else rmSync(join(runDir, 'reboot-required'), { force: true });
     },
     async installed() {
       const out = await sh(`dpkg-query -W -f='\${Package} \${Version} \${db:Status-Status}\\n'`);

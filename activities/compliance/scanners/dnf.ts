@@ -8,8 +8,8 @@ const UPDATEINFO_INFO = 'LC_ALL=C dnf -q updateinfo info --updates';
 
 /**
  * RHEL family: `dnf check-update` for the candidates, `updateinfo` (dnf4's text, which dnf5 prints
- * too) for type, severity, CVEs and issued dates, `needs-restarting -r` for the reboot. Only the
- * parsers are tested (captured output): no rpm host runs on the test machine.
+ * too) for type, severity, CVEs and issued dates, `needs-restarting -r` for the reboot. Tested on
+ * the test machine's real dnf 4 in a sandboxed installroot (test/activities/dnfStrategy.test.ts).
  */
 export const dnfScanner: ComplianceScanner = {
   async scan(shell, host, { refresh, timeoutSeconds }) {

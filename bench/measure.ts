@@ -1,9 +1,16 @@
 /**
- * What a process costs, read from Linux /proc: CPU seconds (utime + stime), resident memory, and
+ * What the benchmarks share: their own Temporal dev server, a simulated fleet's inventory file, and
+ * what a process costs, read from Linux /proc: CPU seconds (utime + stime), resident memory, and
  * a sampler that follows a whole process tree (Ansible forks workers, ssh clients and Python
  * modules; the ssh ControlPersist masters detach from the tree, so they are matched by command line).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { findTemporalCli, untilTemporalAnswers } from '../cli/temporalCli';
+import { freePort } from '../harness/ports';
+import type { SimulatedHost } from '../simulator/fleet';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -156,4 +163,28 @@ export interface TimeReport {
 export function parseTimeVerbose(text: string): TimeReport {
   const num = (label: string) => Number(new RegExp(`${label.replace(/[()]/g, '\\$&')}: ([\\d.]+)`).exec(text)?.[1] ?? NaN);
   return { userSeconds: num('User time (seconds)'), systemSeconds: num('System time (seconds)'), maxRssMb: num('Maximum resident set size (kbytes)') / 1024 };
+}
+
+/** A Temporal dev server of the benchmark's own, on a free loopback port, with its database in `dir`. */
+export async function startBenchTemporal(dir: string): Promise<{ address: string; server: ChildProcess }> {
+  const cli = findTemporalCli();
+  if (!cli) throw new Error('the Temporal CLI is missing: run scripts/test.sh or scripts/demo.sh once (they install it into .tools/)');
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const server = spawn(cli.path, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(dir, 'temporal.db'), '--log-level', 'error'], { stdio: 'ignore' });
+  try {
+    await untilTemporalAnswers(address, { server });
+  } catch (err) {
+    server.kill('SIGKILL');
+    throw err;
+  }
+  return { address, server };
+}
+
+/** Writes the inventory file of a simulated fleet (each host's health port as its `healthPort` tag). */
+export function writeSimulatedInventory(file: string, hosts: readonly SimulatedHost[]): void {
+  writeFileSync(file, stringify({
+    apiVersion: 'maint/v1', kind: 'Inventory',
+    hosts: hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: h.user, identityFile: h.identityFile, hostKey: h.hostKey, tags: { ...h.tags, healthPort: new URL(h.healthUrl).port } })),
+  }));
 }
