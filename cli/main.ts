@@ -323,7 +323,13 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
+  // Every command, not only the root: subcommands copy the root's settings when they are made, so a
+  // usage error in one (an unknown option, a bad value) would otherwise exit 1 instead of 2.
+  const overrideExits = (command: Command): void => {
+    command.exitOverride();
+    for (const sub of command.commands) overrideExits(sub);
+  };
+  overrideExits(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

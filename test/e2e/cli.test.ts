@@ -36,6 +36,15 @@ describe('maint CLI against `maint dev` and real sshd hosts', () => {
     await fleet?.stop();
   });
 
+  it('a usage error in any subcommand (unknown option, missing argument) is invalid input: exit 2, nothing contacted', async () => {
+    const unreachable = { TEMPORAL_ADDRESS: '127.0.0.1:1' };
+    const unknown = await runMaint(['windows', 'next', '--bogus'], unreachable);
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining("error: unknown option '--bogus'") });
+    const missing = await runMaint(['hosts', 'release'], unreachable);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining("error: missing required argument 'host'") });
+    expect((await runMaint(['rollout', 'start', '--help'], unreachable)).code).toBe(0);
+  });
+
   it('rejects an invalid inventory with file, path and expectation, before connecting anywhere', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'apiVersion: maint/v1\nkind: Inventory\nhosts:\n  - name: web-1\n    address: 127.0.0.1\n    port: "22"\n    colour: blue\n');
