@@ -233,7 +233,7 @@ if (require.main === module) {
   const env = parseEnvironment(process.env);
   installRuntime(env);
   runWorker(env).catch((err: unknown) => {
-    console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
+    lifecycleLog(env)(`worker: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });
 }
