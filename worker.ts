@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type TelemetryOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type TelemetryOptions, type WorkerPlugin, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, createDomainActivities, type ActivityDeps } from './activities';
 import { productionDependencyDeps } from './activities/deps/production';
 import { LineLogger } from './activities/log';
@@ -16,6 +16,7 @@ import { NodeSshConnector } from './activities/hosts/ssh';
 import { dataConverterOption } from './control/codec';
 import { clientConnectionOptions, nativeConnectionOptions, temporalTargetFromEnvironment, unreachable } from './control/connection';
 import { describeTransport } from './control/tlsDiagnosis';
+import { clientTracingInterceptors, flushTracing, installTracing, workerTracingPlugins } from './control/tracing';
 import { parseEnvironment, type Environment } from './policies/common/environment';
 import { redact } from './policies/common/redact';
 import { activityTaskQueue, DEFAULT_CONCURRENCY, SERVED_QUEUES, type ServedQueue } from './policies/common/taskQueues';
@@ -57,6 +58,8 @@ export interface CreateWorkerOptions {
   dataConverter?: DataConverter;
   /** Worker tuning (MAINT_WORKER_*); unset ones keep the SDK's defaults. */
   tuning?: WorkerTuning;
+  /** Worker plugins (control/tracing.ts: OpenTelemetry interceptors when MAINT_TRACES_OTLP is set). */
+  plugins?: WorkerPlugin[];
 }
 
 /** The Temporal Worker options a deployment may tune at scale (README "Worker metrics" and bench/README). */
@@ -93,7 +96,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const queues = options.queues ?? SERVED_QUEUES;
   const domains = createDomainActivities(options.deps);
   const common = { connection: options.connection, namespace: options.namespace, shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
-    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) };
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}), ...(options.plugins?.length ? { plugins: options.plugins } : {}) };
   const { maxConcurrentActivityTaskPolls, ...workflowTuning } = options.tuning ?? {};
   const activityPolls = defined({ maxConcurrentActivityTaskPolls });
   const workers: Worker[] = [];
@@ -193,6 +196,7 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
       throw await unreachable(err, target, env);
     }
   };
+  installTracing(env, 'maint-worker');
   // The store first: a worker whose database is unreachable or cannot be migrated must not take tasks.
   const store = await openStore(storeConfig(env, defaultDataDir(env)), { migrate: false });
   let connection: NativeConnection | undefined;
@@ -205,11 +209,11 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     connection = await connect(() => NativeConnection.connect(nativeConnectionOptions(target)));
     // A client connection for the activities that keep window schedules topped up.
     clientConnection = await connect(() => Connection.connect(clientConnectionOptions(target)));
-    const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}) }) };
+    const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}), ...clientTracingInterceptors() }) };
     const worker = await createWorker({
       connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, store, schedules),
       queues: env.MAINT_TASK_QUEUES, concurrency: { workflows: env.MAINT_WORKFLOWS_CONCURRENCY, hosts: env.MAINT_HOSTS_CONCURRENCY, dependencies: env.MAINT_DEPENDENCIES_CONCURRENCY, control: env.MAINT_CONTROL_CONCURRENCY },
-      ...(dataConverter ? { dataConverter } : {}), tuning: workerTuning(env),
+      ...(dataConverter ? { dataConverter } : {}), tuning: workerTuning(env), plugins: workerTracingPlugins(),
     });
     const transport = describeTransport(target, env);
     const domains = env.MAINT_TASK_QUEUES.filter((q) => q !== 'workflows').map((q) => `"${activityTaskQueue(env.MAINT_TASK_QUEUE, q)}"`);
@@ -218,11 +222,13 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     if (domains.length > 0) log(`worker: polling activity task queue${domains.length > 1 ? 's' : ''} ${domains.join(', ')} ${where}`);
     if (env.MAINT_METRICS_PROMETHEUS !== undefined) log(`worker: metrics at http://${env.MAINT_METRICS_PROMETHEUS}/metrics`);
     if (env.MAINT_METRICS_OTLP !== undefined) log(`worker: metrics pushed to ${redact(env.MAINT_METRICS_OTLP)}`);
+    if (env.MAINT_TRACES_OTLP !== undefined) log(`worker: traces exported to ${redact(env.MAINT_TRACES_OTLP)}`);
     const running = worker.run();
     onPolling?.();
     await running;
     log('worker: stopped');
   } finally {
+    await flushTracing();
     await clientConnection?.close();
     await connection?.close();
     await store.close();

@@ -49,6 +49,11 @@ export function activityInfo(): Info | undefined {
   return activityContext()?.info;
 }
 
+/** A line in the activity's log (with its trace and span when tracing is on); nothing outside an activity. */
+export function info(message: string): void {
+  activityContext()?.log.info(redact(message));
+}
+
 /** A warning in the activity's log, or on stderr outside an activity; redacted either way (a custom Runtime logger may not). */
 export function warn(message: string): void {
   const ctx = activityContext();

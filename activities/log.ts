@@ -24,7 +24,8 @@ function eventFields(meta: LogMetadata | undefined): Record<string, string | num
 }
 
 const ORDER: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
-const KEEP = ['workflowId', 'workflowType', 'activityType', 'attempt', 'taskQueue'] as const;
+// trace_id/span_id: the activity's span when MAINT_TRACES_OTLP is set (Temporal's OpenTelemetry interceptor adds them).
+const KEEP = ['workflowId', 'workflowType', 'activityType', 'attempt', 'taskQueue', 'trace_id', 'span_id'] as const;
 
 /**
  * One line per event for the Temporal runtime's logs, `time LEVEL message key=value …` (readable in

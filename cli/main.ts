@@ -10,6 +10,7 @@ import { registerServicesCommands } from './services';
 import { registerReportCommand } from './report';
 import { registerConsoleCommands } from './console';
 import { EXIT, exitCodeOf } from './errors';
+import { flushTracing, inSpan, installTracing } from '../control/tracing';
 import { hostsFacts, hostsLeases, hostsRelease } from './hosts';
 import { hostsCompliance, hostsScan } from './compliance';
 import { rolloutControl, rolloutList, rolloutStart, rolloutStatus } from './rollout';
@@ -330,8 +331,15 @@ export async function main(argv: string[]): Promise<void> {
     for (const sub of command.commands) overrideExits(sub);
   };
   overrideExits(program);
+  const path = commandPath(program, argv.slice(2));
+  // A command that runs until stopped (a worker, a server) starts no trace of its own.
+  const traced = path.length > 0 && !LONG_RUNNING.has(path[0]!) && tracingEnvironment() !== undefined;
+  if (traced) installTracing(tracingEnvironment()!, 'maint-cli');
   try {
-    await program.parseAsync(argv);
+    await inSpan(`maint ${path.join(' ')}`, async (span) => {
+      await program.parseAsync(argv);
+      span?.setAttribute('maint.exit_code', Number(process.exitCode ?? 0));
+    });
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; usage errors are invalid input.
@@ -346,6 +354,34 @@ export async function main(argv: string[]): Promise<void> {
     }
     process.stderr.write(`maint: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = EXIT.failed;
+  } finally {
+    if (traced) await flushTracing();
+  }
+}
+
+/** Commands that run until stopped: their work is traced by what they start, not as one span. */
+const LONG_RUNNING = new Set(['dev', 'demo', 'worker', 'serve', 'console', 'codec-server']);
+
+/** The subcommand words of argv (`rollout start`), options and their values left out. */
+function commandPath(program: Command, args: readonly string[]): string[] {
+  const path: string[] = [];
+  let command: Command | undefined = program;
+  for (const arg of args) {
+    if (arg.startsWith('-')) continue;
+    command = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!command) break;
+    path.push(command.name());
+  }
+  return path;
+}
+
+/** MAINT_TRACES_OTLP when the environment is valid; an invalid one is the command's to report. */
+function tracingEnvironment(): { MAINT_TRACES_OTLP: string } | undefined {
+  try {
+    const url = parseEnvironment(process.env).MAINT_TRACES_OTLP;
+    return url === undefined ? undefined : { MAINT_TRACES_OTLP: url };
+  } catch {
+    return undefined;
   }
 }
 

@@ -10,6 +10,7 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { DEFAULT_TEMPORAL_ADDRESS, EnvironmentError, parseEnvironment, type Environment } from '../policies/common/environment';
 import { dataConverterOption } from './codec';
 import { readEnvironmentFile } from './files';
+import { clientTracingInterceptors } from './tracing';
 import { describeTransport, explainConnectFailure } from './tlsDiagnosis';
 
 export interface TemporalTarget {
@@ -131,7 +132,7 @@ export async function connectClient(envVars: NodeJS.ProcessEnv = process.env, ti
   } catch (err) {
     throw await unreachable(err, target, env);
   }
-  const client = new Client({ connection, namespace: target.namespace, ...converter });
+  const client = new Client({ connection, namespace: target.namespace, ...converter, ...clientTracingInterceptors() });
   return { client, connection, target, env, close: () => connection.close() };
 }
 

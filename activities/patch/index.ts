@@ -6,7 +6,7 @@ import type { ResolvedHost } from '../../policies/inventory/hosts';
 import type { RolloutPolicy, Strategy } from '../../policies/rollout/policy';
 import { shellQuote } from '../../policies/common/shell';
 import { renderCommand, type TemplateValues } from '../../policies/common/templates';
-import { activityInfo, heartbeat } from '../context';
+import { activityInfo, heartbeat, info } from '../context';
 import { runHealthCheck } from '../health';
 import { readHostFacts } from '../hosts/facts';
 import { BOOT_ID_COMMAND, forgetJob, jobDirRefusal, runJob } from '../hosts/jobs';
@@ -199,6 +199,7 @@ export function createPatchActivities(deps: { ssh: SshConnector }) {
         const applied = await strategyFor(input.strategy).apply(strategyContext(first.shell, input, input.commandTimeoutMs), input.strategy, input.record);
         // A strategy that ran no command changed nothing; the record is stored all the same.
         if (first.output() === undefined) await first.shell.run('true', { timeoutSeconds: 30, become: true });
+        info(applied.alreadyApplied ? `${input.host.name}: already patched, nothing changed` : `${input.host.name}: patch applied`);
         return applied;
       });
     },

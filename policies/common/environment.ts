@@ -147,6 +147,8 @@ export const environmentSchema = z
       .describe('Serve the worker\'s metrics (Temporal\'s and maint_*) for Prometheus at http://HOST:PORT/metrics.'),
     MAINT_METRICS_OTLP: z.string().regex(/^(grpcs?|https?):\/\/\S+$/, 'expected an OTLP collector URL, e.g. grpc://127.0.0.1:4317 or http://127.0.0.1:4318/v1/metrics').optional()
       .describe('Push the worker\'s metrics to an OpenTelemetry collector (OTLP/gRPC; http(s):// URLs use OTLP/HTTP).'),
+    MAINT_TRACES_OTLP: z.string().regex(/^https?:\/\/\S+$/, 'expected an OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces').optional()
+      .describe('Export traces (CLI command → workflow → activity spans) to an OpenTelemetry collector over OTLP/HTTP; headers from OTEL_EXPORTER_OTLP_HEADERS.'),
     MAINT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     MAINT_LOG_FORMAT: z.enum(['line', 'json']).default('line').describe('The worker\'s log lines: `time LEVEL message key=value` or one JSON object a line.'),
     MAINT_PAYLOAD_KEY: z.string().regex(PAYLOAD_KEY, PAYLOAD_KEY_EXPECTED).optional().describe('Key that encrypts every payload (and decrypts).'),
