@@ -57,7 +57,7 @@ export const registriesSchema = z
 export const repositorySchema = z.strictObject({
   repo: repoName.describe('owner/name on GitHub.'),
   baseBranch: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'expected a branch name like main').default('main'),
-  managers: z.array(managerName).min(1).default([...PR_MANAGERS]).describe('Renovate managers to run; npm, dockerfile and github-actions open PRs, others are reported.'),
+  managers: z.array(managerName).min(1).default([...PR_MANAGERS]).describe('Renovate managers to run; npm, dockerfile, github-actions, docker-compose and helm-values open PRs, others are reported.'),
   checkout: z
     .union([z.literal('github'), z.strictObject({ path: z.string().min(1).describe('A local clone (relative to this file) instead of cloning from GitHub.') })])
     .default('github')

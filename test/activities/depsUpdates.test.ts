@@ -124,6 +124,38 @@ describe('dependency activities (real Renovate, verdaccio, npm and the GitHub fa
     }
   });
 
+  it('compose files and Helm values: image tags from a real registry are proposed and written in place, the rest of each file untouched', async () => {
+    const registry = await startDockerRegistry();
+    try {
+      await registry.pushImage('library/redis', '7.2.4');
+      await registry.pushImage('library/redis', '7.2.5');
+      await registry.pushImage('library/nginx', '1.25.3');
+      await registry.pushImage('library/nginx', '1.25.4');
+      const r = registry.host;
+      const compose = `services:\n  cache:\n    image: ${r}/library/redis:7.2.4\n  app:\n    build: .\n    image: ${r}/acme/app:1.0.0\n`;
+      const values = `appVersion: "1.25.3"\nimage:\n  registry: ${r}\n  repository: library/nginx\n  tag: "1.25.3"\nreplicaCount: 2\n`;
+      await github.createRepository({ owner: 'acme', name: 'stacks', files: { 'compose.yaml': compose, 'chart/values.yaml': values } });
+
+      const plan = planFor('stacks', { managers: ['docker-compose', 'helm-values'], registries: { npm: npm.url, docker: [{ host: r, insecure: true }] } });
+      const scan = await activities.scanRepository({ plan });
+      expect(scan.unscanned ?? []).toEqual([]);
+      // The image a service builds itself is not looked up.
+      expect(scan.updates.map((u) => [u.manager, u.packageFile, u.depName, u.currentValue, u.newValue]).sort()).toEqual([
+        ['docker-compose', 'compose.yaml', `${r}/library/redis`, '7.2.4', '7.2.5'],
+        ['helm-values', 'chart/values.yaml', `${r}/library/nginx`, '1.25.3', '1.25.4'],
+      ]);
+      const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: [], now: new Date() });
+      expect(planned.pullRequests.map((p) => p.title).sort()).toEqual(['Update library/nginx Docker tag to 1.25.4', 'Update library/redis Docker tag to 7.2.5']);
+      for (const pr of planned.pullRequests) await activities.publishDependencyPullRequest({ plan, pr, body: 'test' });
+      const branch = (manager: string) => planned.pullRequests.find((p) => p.updates[0]!.manager === manager)!.branch;
+      expect(await github.readFile('acme', 'stacks', branch('docker-compose'), 'compose.yaml')).toBe(compose.replace('redis:7.2.4', 'redis:7.2.5'));
+      // Only the chart's image tag: appVersion says the same text and stays.
+      expect(await github.readFile('acme', 'stacks', branch('helm-values'), 'chart/values.yaml')).toBe(values.replace('tag: "1.25.3"', 'tag: "1.25.4"'));
+    } finally {
+      await registry.stop();
+    }
+  });
+
   it('a failed lookup of one dependency (engines.node) is a warning; the other updates come through', async () => {
     await npm.publish('engine-lib', '1.0.0', { publishedAt: ago(30) });
     const files = await withLock({ name: 'engines', version: '1.0.0', private: true, engines: { node: '>=20.0.0' }, dependencies: { 'engine-lib': '^1.0.0' } });

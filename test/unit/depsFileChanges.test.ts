@@ -100,4 +100,50 @@ describe('file changes keep everything but the version', () => {
     }]);
     expect(out).toBe('FROM r/img:2@sha256:c2d2\n');
   });
+
+  it('Helm values: the tag next to its repository is rewritten in its own quoting; the same text elsewhere is not', () => {
+    const values = [
+      'appVersion: "1.25.3"',
+      'image:',
+      '  registry: 127.0.0.1:5000',
+      '  repository: library/nginx',
+      '  tag: "1.25.3"',
+      'sidecar:',
+      '  image:',
+      '    repository: 127.0.0.1:5000/library/nginx',
+      "    tag: '1.25.3'",
+      'other:',
+      '  repository: library/redis',
+      '  tag: 1.25.3',
+      'inline: 127.0.0.1:5000/library/busybox:1.36',
+      '',
+    ].join('\n');
+    const helm = (over: Partial<DetectedUpdate>): DetectedUpdate => ({
+      manager: 'helm-values', packageFile: 'values.yaml', depName: '127.0.0.1:5000/library/nginx', datasource: 'docker',
+      currentValue: '1.25.3', replaceString: '1.25.3', updateType: 'patch', newValue: '1.25.4', newVersion: '1.25.4', ...over,
+    });
+    const out = applyUpdatesToText('values.yaml', values, [
+      helm({}),
+      helm({ depName: '127.0.0.1:5000/library/busybox', currentValue: '1.36', replaceString: '127.0.0.1:5000/library/busybox:1.36', updateType: 'minor', newValue: '1.37', newVersion: '1.37' }),
+    ]);
+    expect(out.split('\n')).toEqual(values.split('\n').map((line) => line
+      .replace('tag: "1.25.3"', 'tag: "1.25.4"').replace("tag: '1.25.3'", "tag: '1.25.4'").replace('busybox:1.36', 'busybox:1.37')));
+    expect(applyUpdatesToText('values.yaml', out, [helm({})])).toBe(out);
+    // A pinned digest moves with the tag.
+    expect(applyUpdatesToText('values.yaml', 'image:\n  repository: r/app\n  tag: 1.0.0@sha256:a1\n', [helm({ depName: 'r/app', currentValue: '1.0.0', currentDigest: 'sha256:a1', newValue: '1.0.1', newDigest: 'sha256:b2' })]))
+      .toBe('image:\n  repository: r/app\n  tag: 1.0.1@sha256:b2\n');
+    expect(() => applyUpdatesToText('values.yaml', 'image:\n  repository: r/app\n  tag: 1.10\n', [helm({ depName: 'r/app', currentValue: '1.1', newValue: '1.2' })]))
+      .toThrow(new FileChangeError('values.yaml', 'r/app', 'the tag is written as 1.10, which YAML reads as 1.1; quote it ("1.10") so it stays a version'));
+    expect(() => applyUpdatesToText('values.yaml', values, [helm({ currentValue: '1.0.0' })]))
+      .toThrow(/values\.yaml: 127\.0\.0\.1:5000\/library\/nginx: cannot find a "repository: 127\.0\.0\.1:5000\/library\/nginx" with "tag: 1\.0\.0"/);
+  });
+
+  it('Compose image: lines of services keep their digest pinning', () => {
+    const compose = 'services:\n  web:\n    image: "127.0.0.1:5000/library/node:20.11-alpine"\n  db:\n    image: 127.0.0.1:5000/postgres:15.4@sha256:aa11\n';
+    const out = applyUpdatesToText('compose.yaml', compose, [
+      { manager: 'docker-compose', packageFile: 'compose.yaml', depName: '127.0.0.1:5000/library/node', datasource: 'docker', currentValue: '20.11-alpine', replaceString: '127.0.0.1:5000/library/node:20.11-alpine', updateType: 'minor', newValue: '20.12-alpine', newVersion: '20.12-alpine' },
+      { manager: 'docker-compose', packageFile: 'compose.yaml', depName: '127.0.0.1:5000/postgres', datasource: 'docker', currentValue: '15.4', currentDigest: 'sha256:aa11', replaceString: '127.0.0.1:5000/postgres:15.4@sha256:aa11', updateType: 'minor', newValue: '15.5', newVersion: '15.5', newDigest: 'sha256:bb22' },
+    ]);
+    expect(out).toBe('services:\n  web:\n    image: "127.0.0.1:5000/library/node:20.12-alpine"\n  db:\n    image: 127.0.0.1:5000/postgres:15.5@sha256:bb22\n');
+  });
 });

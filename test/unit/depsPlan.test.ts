@@ -299,6 +299,6 @@ policies: [{ mergeWindow: nightly, automerge: { updateTypes: [patch] } }]
 
   it('is part of the organisation file', () => {
     const org = parsePolicyText('apiVersion: maint/v1\nkind: Organisation\ndependencies:\n  repositories: [{ repo: acme/web }]\n', 'org.yaml', organisationSchema);
-    expect(org.dependencies?.repositories[0]).toEqual({ repo: 'acme/web', baseBranch: 'main', managers: ['npm', 'dockerfile', 'github-actions'], checkout: 'github' });
+    expect(org.dependencies?.repositories[0]).toEqual({ repo: 'acme/web', baseBranch: 'main', managers: ['npm', 'dockerfile', 'github-actions', 'docker-compose', 'helm-values'], checkout: 'github' });
   });
 });

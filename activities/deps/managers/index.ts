@@ -13,6 +13,8 @@ const ARTIFACTS: ArtifactRegistry = {
   npm: npmArtifacts,
   dockerfile: noArtifacts,
   'github-actions': noArtifacts,
+  'docker-compose': noArtifacts,
+  'helm-values': noArtifacts,
 };
 
 /** The artifact refresh of a manager we open PRs for; none for the others (their updates are never written). */

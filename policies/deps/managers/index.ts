@@ -1,6 +1,8 @@
 import { PR_MANAGERS, type PrManager } from '../types';
+import { dockerComposeManager } from './dockerCompose';
 import { dockerfileManager } from './dockerfile';
 import { githubActionsManager } from './githubActions';
+import { helmValuesManager } from './helmValues';
 import type { DependencyManager } from './manager';
 import { npmManager } from './npm';
 
@@ -12,6 +14,8 @@ const MANAGERS: ManagerRegistry = {
   npm: npmManager,
   dockerfile: dockerfileManager,
   'github-actions': githubActionsManager,
+  'docker-compose': dockerComposeManager,
+  'helm-values': helmValuesManager,
 };
 
 export function isPrManager(manager: string): manager is PrManager {
