@@ -48,6 +48,8 @@ interface Words {
   rollbacks: string;
   noRollbacks: string;
   why: string;
+  /** A rollback whose cause nothing recorded. */
+  causeUnknown: string;
   compliance: string;
   complianceText: (compliant: number, hosts: number, pending: number) => string;
   dependencies: string;
@@ -73,7 +75,7 @@ const WORDS: Record<Language, Words> = {
     impactText: (f, m) => (f === 0 ? 'none measured' : `${f} failed checks, ${m} down`),
     patches: 'Patches applied', patchesText: (h, p, s, o) => `${p} package update${p === 1 ? '' : 's'} on ${h} host${h === 1 ? '' : 's'}: ${s} security, ${o} other.`,
     host: 'Host', pkg: 'Package', fromTo: 'Version', kind: 'Kind', classification: { security: 'security', bugfix: 'bug fix', enhancement: 'enhancement', other: 'other', unclassified: 'unclassified' },
-    rollbacks: 'Rollbacks', noRollbacks: 'No rollbacks.', why: 'Why',
+    rollbacks: 'Rollbacks', noRollbacks: 'No rollbacks.', why: 'Why', causeUnknown: 'cause not recorded',
     compliance: 'Patch compliance at month end', complianceText: (c, h, p) => `${c} of ${h} hosts compliant; ${p} security update${p === 1 ? '' : 's'} pending.`,
     dependencies: 'Dependency updates', depsText: (o, m, w, med) => `${o} PRs opened, ${m} merged, ${w} waiting; median time to merge ${med}.`,
     notRecorded: (why) => `Not recorded (${why}).`, mergedByPeople: 'Merges by people are not recorded; merged counts automatic merges.',
@@ -91,7 +93,7 @@ const WORDS: Record<Language, Words> = {
     impactText: (f, m) => (f === 0 ? 'niets gemeten' : `${f} mislukte metingen, ${m} onbereikbaar`),
     patches: 'Geïnstalleerde updates', patchesText: (h, p, s, o) => `${p} pakketupdate${p === 1 ? '' : 's'} op ${h} server${h === 1 ? '' : 's'}: ${s} beveiliging, ${o} overig.`,
     host: 'Server', pkg: 'Pakket', fromTo: 'Versie', kind: 'Soort', classification: { security: 'beveiliging', bugfix: 'foutherstel', enhancement: 'verbetering', other: 'overig', unclassified: 'onbekend' },
-    rollbacks: 'Teruggedraaid', noRollbacks: 'Niets teruggedraaid.', why: 'Waarom',
+    rollbacks: 'Teruggedraaid', noRollbacks: 'Niets teruggedraaid.', why: 'Waarom', causeUnknown: 'oorzaak niet vastgelegd',
     compliance: 'Patchstatus aan het eind van de maand', complianceText: (c, h, p) => `${c} van ${h} servers bijgewerkt; ${p} beveiligingsupdate${p === 1 ? '' : 's'} open.`,
     dependencies: 'Updates van afhankelijkheden', depsText: (o, m, w, med) => `${o} PR's geopend, ${m} samengevoegd, ${w} wachtend; mediane tijd tot samenvoegen ${med}.`,
     notRecorded: (why) => `Niet vastgelegd (${why}).`, mergedByPeople: 'Samenvoegingen door mensen worden niet vastgelegd; samengevoegd telt automatische samenvoegingen.',
@@ -209,7 +211,7 @@ ${report.services.map(serviceSection)}
 <section><h2>${w.patches}</h2><p data-figure="patches">${w.patchesText(p.hosts, p.packages, p.security, p.other)}</p>
 ${p.rows.length > 0 ? html`<table><thead><tr><th>${w.host}</th><th>${w.pkg}</th><th>${w.fromTo}</th><th>${w.kind}</th></tr></thead><tbody>${p.rows.map((r) => html`<tr><td>${r.host}</td><td>${r.package}</td><td>${r.from || '–'} → ${r.to}</td><td>${w.classification[r.classification] ?? r.classification}</td></tr>`)}</tbody></table>` : ''}
 ${chart('latency', w.charts.latency)}</section>
-<section><h2>${w.rollbacks}</h2>${report.rollbacks.length === 0 ? html`<p class="muted">${w.noRollbacks}</p>` : html`<table><thead><tr><th>${w.window}</th><th>${w.start}</th><th>${w.why}</th></tr></thead><tbody>${report.rollbacks.map((r) => html`<tr><td>${r.window ?? r.rolloutId ?? ''}</td><td>${f.when(r.at)}</td><td>${r.why}</td></tr>`)}</tbody></table>`}</section>
+<section><h2>${w.rollbacks}</h2>${report.rollbacks.length === 0 ? html`<p class="muted">${w.noRollbacks}</p>` : html`<table><thead><tr><th>${w.window}</th><th>${w.start}</th><th>${w.why}</th></tr></thead><tbody>${report.rollbacks.map((r) => html`<tr><td>${r.window ?? r.rolloutId ?? ''}</td><td>${f.when(r.at)}</td><td>${r.why ?? w.causeUnknown}</td></tr>`)}</tbody></table>`}</section>
 ${chart('weekly', w.charts.weekly)}
 <section><h2>${w.compliance}</h2><p data-figure="compliance">${w.complianceText(c.compliant, report.compliance.hosts, c.securityPending)}</p>${chart('compliance', w.charts.compliance)}</section>
 <section><h2>${w.dependencies}</h2>${d.recorded ? html`<p data-figure="dependencies">${w.depsText(d.opened, d.merged, d.waiting, d.medianMinutesToMerge === null ? '–' : minutes(d.medianMinutesToMerge))}</p><p class="small muted">${w.mergedByPeople}</p>` : html`<p>${w.notRecorded(d.why)}</p>`}</section>
@@ -238,7 +240,7 @@ export function renderReportMarkdown(report: MonthlyReport, format: ReportFormat
   }
   const p = report.patches;
   lines.push(`## ${w.patches}`, '', w.patchesText(p.hosts, p.packages, p.security, p.other), '');
-  lines.push(`## ${w.rollbacks}`, '', ...(report.rollbacks.length === 0 ? [w.noRollbacks] : report.rollbacks.map((r) => `- ${r.window ?? r.rolloutId ?? ''} ${f.when(r.at)}: ${cell(r.why)}`)), '');
+  lines.push(`## ${w.rollbacks}`, '', ...(report.rollbacks.length === 0 ? [w.noRollbacks] : report.rollbacks.map((r) => `- ${r.window ?? r.rolloutId ?? ''} ${f.when(r.at)}: ${cell(r.why ?? w.causeUnknown)}`)), '');
   lines.push(`## ${w.compliance}`, '', w.complianceText(report.compliance.monthEnd.compliant, report.compliance.hosts, report.compliance.monthEnd.securityPending), '');
   const d = report.dependencies;
   lines.push(`## ${w.dependencies}`, '', d.recorded ? w.depsText(d.opened, d.merged, d.waiting, d.medianMinutesToMerge === null ? '–' : minutes(d.medianMinutesToMerge)) : w.notRecorded(d.why), '');

@@ -181,17 +181,19 @@ function rollbacks(runs: WindowStatus[], rollouts: ReportInput['rollouts']): Mon
     if (readRolloutStatus(r.status) !== 'rolled-back' && restored.length === 0) continue;
     const run = runs.find((w) => w.tasks.some((t) => t.rolloutId === r.rolloutId));
     const errors = [...new Set(r.hosts.flatMap((h) => (h.error !== undefined ? [`${h.name}: ${h.error}`] : [])))];
+    const why = errors.join('; ') || r.message || run?.reason;
     out.push({
       ...(run ? { window: run.window } : {}),
       rolloutId: r.rolloutId,
       at: iso(r.finishedAt ?? Date.parse(run?.finishedAt ?? run?.occurrence.start ?? '1970-01-01T00:00:00Z')),
-      why: errors.join('; ') || r.message || run?.reason || 'not recorded',
+      ...(why ? { why } : {}),
       hosts: restored.map((h) => h.name),
     });
   }
   // A window run that says it rolled back but whose rollout is not readable still counts.
   for (const run of runs.filter((w) => w.phase === 'rolled-back' && !out.some((o) => o.window === w.window && w.tasks.some((t) => t.rolloutId === o.rolloutId)))) {
-    out.push({ window: run.window, at: run.finishedAt ?? run.occurrence.start, why: run.reason ?? run.tasks.find((t) => t.state === 'rolled-back')?.message ?? 'not recorded', hosts: [] });
+    const why = run.reason ?? run.tasks.find((t) => t.state === 'rolled-back')?.message;
+    out.push({ window: run.window, at: run.finishedAt ?? run.occurrence.start, ...(why !== undefined ? { why } : {}), hosts: [] });
   }
   return out.sort((a, b) => a.at.localeCompare(b.at));
 }

@@ -159,7 +159,8 @@ export interface MonthlyReport {
     /** Latencies in days of the patches that have one, ascending. */
     latencyDays: number[];
   };
-  rollbacks: Array<{ window?: string; rolloutId?: string; at: string; why: string; hosts: string[] }>;
+  /** `why`: the hosts' errors or the run's reason as recorded; absent when nothing recorded a cause. */
+  rollbacks: Array<{ window?: string; rolloutId?: string; at: string; why?: string; hosts: string[] }>;
   compliance: {
     hosts: number;
     /** The state at the month's end, from each host's last scan before it. */

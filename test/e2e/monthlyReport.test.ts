@@ -17,7 +17,7 @@ import { openStore, type Store } from '../../store';
 import { recordHostScan } from '../../store/compliance';
 import { incidentsOpenedBetween, linkIncident, recordProbeRounds } from '../../store/incidents';
 import { insertProbeResults, type RecordedProbeResult } from '../../store/probes';
-import { renderReportHtml } from '../../web/report';
+import { renderReportHtml, renderReportMarkdown } from '../../web/report';
 import { printReportPdf } from '../../web/reportPdf';
 import { launchBrowser, newContext, screenshot, SCREENSHOT_DIR } from '../helpers/browser';
 import { ENGINES, useEngine } from '../helpers/storeEngines';
@@ -247,6 +247,14 @@ dependencies:
       days('2026-11-03T21:20:00Z', '2026-10-30T21:20:00Z'), days('2026-11-03T21:30:00Z', '2026-10-30T21:20:00Z'),
     ].sort((a, b) => a - b));
     expect(report.rollbacks).toEqual([{ window: WINDOW, rolloutId: rolloutIds[1], at: '2026-11-10T21:55:00.000Z', why: `${WEB1}: health check https://shop.example/health: HTTP 502`, hosts: [WEB1, WEB2] }]);
+  });
+
+  test('a rollback nothing recorded a cause for says so in the reader\'s language, not in English', () => {
+    const unexplained = { ...report, rollbacks: report.rollbacks.map(({ why: _why, ...r }) => r) };
+    expect(renderReportMarkdown(unexplained, { lang: 'nl' })).toContain(`- ${WINDOW} `);
+    expect(renderReportMarkdown(unexplained, { lang: 'nl' })).toMatch(/: oorzaak niet vastgelegd\n/);
+    expect(renderReportMarkdown(unexplained, { lang: 'en' })).toMatch(/: cause not recorded\n/);
+    expect(renderReportMarkdown(unexplained, { lang: 'nl' })).not.toMatch(/not recorded|undefined/);
   });
 
   test('compliance at the month end and per day, dependency PRs, next month', () => {
