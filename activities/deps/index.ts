@@ -69,12 +69,16 @@ export function createDependencyActivities(deps: DependencyDeps) {
       });
       heartbeat('checkout');
       return await withCheckout(plan, deps.depsWorkDir, token, async (dir) => {
-        // The configured npm registry is asked once, before Renovate: unreachable, npm is not scanned
-        // (and not reported once per package after every retry), the other managers are.
-        const npmDown = plan.managers.includes('npm') ? await unreachable(plan.registries.npm) : undefined;
-        const unscanned = npmDown !== undefined
-          ? [{ manager: 'npm', reason: redact(`${plan.file ?? 'the organisation file'}: dependencies.registries.npm ${plan.registries.npm} is unreachable (${npmDown}); fix the URL or the registry`) }]
-          : [];
+        // The configured npm and PyPI registries are asked once, before Renovate: unreachable, their
+        // managers are not scanned (and not reported once per package after every retry), the others are.
+        const unscanned: { manager: string; reason: string }[] = [];
+        for (const [setting, url, managers] of [['npm', plan.registries.npm, ['npm']], ['pypi', plan.registries.pypi, PYTHON_MANAGERS]] as const) {
+          const affected = plan.managers.filter((m) => (managers as readonly string[]).includes(m));
+          const down = affected.length > 0 ? await unreachable(url) : undefined;
+          if (down === undefined) continue;
+          const reason = redact(`${plan.file ?? 'the organisation file'}: dependencies.registries.${setting} ${url} is unreachable (${down}); fix the URL or the registry`);
+          unscanned.push(...affected.map((manager) => ({ manager, reason })));
+        }
         const managers = plan.managers.filter((m) => !unscanned.some((u) => u.manager === m));
         const notScanned = (scan: RenovateScan): RenovateScan => (unscanned.length === 0 ? scan : {
           ...scan,
@@ -88,6 +92,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
           managers,
           ...(plan.registries.npm !== undefined ? { npmRegistryUrl: plan.registries.npm } : {}),
           dockerRegistries: plan.registries.docker,
+          ...(plan.registries.pypi !== undefined ? { pypiRegistryUrl: plan.registries.pypi } : {}),
           githubApiUrl: plan.github.baseUrl,
           ...(token !== undefined ? { githubToken: token } : {}),
           ...(plan.policy.minimumReleaseAgeMs !== undefined ? { minimumReleaseAgeMs: plan.policy.minimumReleaseAgeMs } : {}),
@@ -163,6 +168,9 @@ export function createDependencyActivities(deps: DependencyDeps) {
   };
 }
 
+/** The managers whose packages come from PyPI (dependencies.registries.pypi). */
+const PYTHON_MANAGERS = ['pip_requirements', 'pep621', 'poetry'] as const;
+
 /** Why `url` gives no HTTP answer within 5 s (any status is an answer), or undefined when it answers. */
 async function unreachable(url: string | undefined): Promise<string | undefined> {
   if (url === undefined) return undefined;
@@ -201,9 +209,10 @@ async function changedFiles(dir: string, plan: RepositoryPlan, pr: PlannedPullRe
       checkoutDir: dir, packageFileName: normalized, updatedDeps: updates, packageFileContent: before, newPackageFileContent: after,
       config: { registries: plan.registries, heartbeat },
     });
-    for (const change of artifacts) changes.set(change.path, change);
-    await writeFile(path, after);
+    // An artifact may rewrite the package file itself (a requirements file's hashes).
     changes.set(normalized, { path: normalized, content: after });
+    for (const change of artifacts) changes.set(change.path, change);
+    await writeFile(path, changes.get(normalized)!.content ?? after);
   }
   return [...changes.values()];
 }

@@ -18,6 +18,12 @@ export interface RenovateLookupInput {
   /** Docker registries images are looked up in (`127.0.0.1:5000`); `insecure` ones are spoken to over plain http. */
   dockerRegistries?: { host: string; insecure: boolean }[];
   /**
+   * A PEP 503 simple index (`http://127.0.0.1:8080/simple/`) for every pypi lookup (pip_requirements,
+   * pep621, poetry): it replaces an `--index-url` a requirements file names. Renovate speaks the
+   * simple API only to a URL ending in `/simple/`.
+   */
+  pypiRegistryUrl?: string;
+  /**
    * A GitHub server for the github-tags / github-releases / github-digest datasources (and so for
    * github-actions): either a server base (`http://127.0.0.1:8080`, `https://github.example.com`),
    * where Renovate calls REST under `/api/v3/` and GraphQL at `/api/graphql`, or that `/api/v3` URL
@@ -40,9 +46,10 @@ export function renovateConfig(input: RenovateLookupInput, dirs: { cacheDir: str
     .filter((registry) => registry.insecure)
     // A URL matchHost is a prefix match including the port; a bare host would match every port.
     .map((registry) => ({ hostType: 'docker', matchHost: `https://${registry.host}`, insecureRegistry: true }));
-  const packageRules = input.githubApiUrl !== undefined
-    ? [{ matchDatasources: ['github-tags', 'github-releases', 'github-digest'], registryUrls: [input.githubApiUrl.replace(/\/+$/, '')] }]
-    : [];
+  const packageRules = [
+    ...(input.githubApiUrl !== undefined ? [{ matchDatasources: ['github-tags', 'github-releases', 'github-digest'], registryUrls: [input.githubApiUrl.replace(/\/+$/, '')] }] : []),
+    ...(input.pypiRegistryUrl !== undefined ? [{ matchDatasources: ['pypi'], registryUrls: [input.pypiRegistryUrl.replace(/\/*$/, '/')] }] : []),
+  ];
   return {
     onboarding: false,
     requireConfig: 'optional',

@@ -128,7 +128,7 @@ async function lookupOnce(cli: string, input: RenovateLookupInput, options: Reno
     // outage (an error); a host that cost one dependency its lookup (engines.node's node-version, one
     // action) is that dependency's warning, as Renovate has it.
     const failedLookups = new Set(scan.problems.filter((p) => p.depName !== undefined && /^Failed to look up/.test(p.message)).map((p) => `${p.packageFile} ${p.depName}`));
-    const registries = new Set([...(input.npmRegistryUrl !== undefined ? [new URL(input.npmRegistryUrl).host] : []), ...(input.dockerRegistries ?? []).map((r) => r.host)]);
+    const registries = new Set([...[input.npmRegistryUrl, input.pypiRegistryUrl].flatMap((url) => (url !== undefined ? [new URL(url).host] : [])), ...(input.dockerRegistries ?? []).map((r) => r.host)]);
     const extra: ScanProblem[] = run.failedRequests().map((p) => (failedLookups.size > 1 || registries.has(p.host) ? p.problem : { ...p.problem, level: 'warning' }));
     if (run.version !== undefined && run.version !== renovateVersion) {
       extra.push({ level: 'warning', message: `Renovate ${run.version} ran; this code was tested with ${renovateVersion}` });
@@ -148,7 +148,7 @@ function validateInput(input: RenovateLookupInput): void {
   if (!existsSync(input.checkoutDir) || !statSync(input.checkoutDir).isDirectory()) throw invalid(`checkoutDir ${input.checkoutDir} is not a directory`);
   if (input.managers.length === 0) throw invalid('no managers given');
   if (input.managers.some((m) => !/^[a-z0-9][a-z0-9_-]*$/.test(m))) throw invalid(`manager names are lower-case words, got ${input.managers.join(', ')}`);
-  for (const [what, url] of [['npmRegistryUrl', input.npmRegistryUrl], ['githubApiUrl', input.githubApiUrl]] as const) {
+  for (const [what, url] of [['npmRegistryUrl', input.npmRegistryUrl], ['githubApiUrl', input.githubApiUrl], ['pypiRegistryUrl', input.pypiRegistryUrl]] as const) {
     if (url === undefined) continue;
     let parsed: URL;
     try {
@@ -158,7 +158,7 @@ function validateInput(input: RenovateLookupInput): void {
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalid(`${what} must be http(s): ${url}`);
     // Renovate drops an .npmrc whose registry names localhost, and then looks up the public registry.
-    if (parsed.hostname === 'localhost') throw invalid(`${what} ${url}: use 127.0.0.1 instead of localhost (Renovate ignores a localhost npm registry)`);
+    if (what === 'npmRegistryUrl' && parsed.hostname === 'localhost') throw invalid(`${what} ${url}: use 127.0.0.1 instead of localhost (Renovate ignores a localhost npm registry)`);
   }
   for (const registry of input.dockerRegistries ?? []) {
     if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(registry.host)) throw invalid(`docker registry host must be host[:port], got ${registry.host}`);

@@ -51,13 +51,18 @@ export const registriesSchema = z
     docker: z
       .array(z.strictObject({ host: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'expected host[:port] like registry.example.com or 127.0.0.1:5000'), insecure: z.boolean().default(false).describe('Plain HTTP (a registry on a private network).') }))
       .default([]),
+    pypi: httpUrl
+      .refine((url) => /\/\+?simple\/?$/.test(new URL(url).pathname), 'expected a PEP 503 simple index URL whose path ends in /simple/, like https://pypi.example.com/simple/ (the URL pip takes as --index-url)')
+      .transform((url) => (url.endsWith('/') ? url : `${url}/`))
+      .optional()
+      .describe('PEP 503 simple index (pip\'s --index-url) for pip_requirements, pep621 and poetry lookups and requirement hashes (default: the index a requirements file names, else pypi.org).'),
   })
   .describe('Registries to look updates up in, besides the public defaults.');
 
 export const repositorySchema = z.strictObject({
   repo: repoName.describe('owner/name on GitHub.'),
   baseBranch: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'expected a branch name like main').default('main'),
-  managers: z.array(managerName).min(1).default([...PR_MANAGERS]).describe('Renovate managers to run; npm, dockerfile, github-actions, docker-compose and helm-values open PRs, others are reported.'),
+  managers: z.array(managerName).min(1).default([...PR_MANAGERS]).describe('Renovate managers to run; npm, dockerfile, github-actions, docker-compose, helm-values, pip_requirements, pep621 and poetry open PRs, others are reported.'),
   checkout: z
     .union([z.literal('github'), z.strictObject({ path: z.string().min(1).describe('A local clone (relative to this file) instead of cloning from GitHub.') })])
     .default('github')

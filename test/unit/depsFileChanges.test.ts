@@ -147,3 +147,29 @@ describe('file changes keep everything but the version', () => {
     expect(out).toBe('services:\n  web:\n    image: "127.0.0.1:5000/library/node:20.12-alpine"\n  db:\n    image: 127.0.0.1:5000/postgres:15.5@sha256:bb22\n');
   });
 });
+
+describe('Python files keep everything but the version specifier', () => {
+  const py = (over: Partial<DetectedUpdate>): DetectedUpdate => ({
+    manager: 'pip_requirements', packageFile: 'requirements.txt', depName: 'requests', datasource: 'pypi',
+    currentValue: '==2.31.0', updateType: 'minor', newValue: '==2.32.3', newVersion: '2.32.3', ...over,
+  });
+
+  it('requirements.txt: the pinned line only, its extras, marker and comment kept; a name spelt differently elsewhere is the same package', () => {
+    const text = '-i https://pypi.example.com/simple/\nrequests[socks] == 2.31.0 ; python_version >= "3.8"  # http\nrequests-oauthlib==2.31.0\nflask>=2.0,<3\n';
+    const out = applyUpdatesToText('requirements.txt', text, [py({ currentValue: '== 2.31.0', newValue: '== 2.32.3' }), py({ depName: 'Flask', currentValue: '>=2.0,<3', newValue: '>=2.0,<4', updateType: 'major', newVersion: '3.0.0' })]);
+    expect(out).toBe(text.replace('== 2.31.0 ;', '== 2.32.3 ;').replace('flask>=2.0,<3', 'flask>=2.0,<4'));
+    expect(applyUpdatesToText('requirements.txt', out, [py({ currentValue: '== 2.31.0', newValue: '== 2.32.3' })])).toBe(out);
+    expect(() => applyUpdatesToText('requirements.txt', 'requests==2.30.0\n', [py({})])).toThrow('requirements.txt: requests: cannot find the requirement "requests==2.31.0" (the file changed since the scan)');
+  });
+
+  it('pyproject.toml: a PEP 621 requirement string or a Poetry table entry, in its own quotes; comments are not dependencies', () => {
+    const text = '[project]\n# "requests==2.31.0" was the old pin\ndependencies = [\'requests==2.31.0\']\n\n[tool.poetry.group.dev.dependencies]\n"black" = { version = "^24.1.0", allow-prereleases = false }\n';
+    const out = applyUpdatesToText('pyproject.toml', text, [
+      py({ manager: 'poetry', packageFile: 'pyproject.toml' }),
+      py({ manager: 'poetry', packageFile: 'pyproject.toml', depName: 'black', depType: 'dev', currentValue: '^24.1.0', newValue: '^24.4.0', newVersion: '24.4.0' }),
+    ]);
+    expect(out).toBe(text.replace("'requests==2.31.0'", "'requests==2.32.3'").replace('"^24.1.0"', '"^24.4.0"'));
+    expect(() => applyUpdatesToText('pyproject.toml', text, [py({ manager: 'pep621', packageFile: 'pyproject.toml', depName: 'black', currentValue: '^24.1.0', newValue: '^24.4.0' })]))
+      .toThrow('pyproject.toml: black: cannot find black with "^24.1.0" in a requirement string (the file changed since the scan)');
+  });
+});

@@ -2,6 +2,7 @@ import type { PrManager } from '../../../policies/deps/types';
 import { isPrManager } from '../../../policies/deps/managers';
 import { noArtifacts, type ManagerArtifacts } from './artifacts';
 import { npmArtifacts } from './npm';
+import { pipRequirementsArtifacts, pyprojectArtifacts } from './python';
 
 export type { UpdateArtifact } from './artifacts';
 
@@ -15,6 +16,9 @@ const ARTIFACTS: ArtifactRegistry = {
   'github-actions': noArtifacts,
   'docker-compose': noArtifacts,
   'helm-values': noArtifacts,
+  pip_requirements: pipRequirementsArtifacts,
+  pep621: pyprojectArtifacts,
+  poetry: pyprojectArtifacts,
 };
 
 /** The artifact refresh of a manager we open PRs for; none for the others (their updates are never written). */

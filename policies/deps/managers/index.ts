@@ -5,6 +5,7 @@ import { githubActionsManager } from './githubActions';
 import { helmValuesManager } from './helmValues';
 import type { DependencyManager } from './manager';
 import { npmManager } from './npm';
+import { pep621Manager, pipRequirementsManager, poetryManager } from './python';
 
 /** One unit per manager we open PRs for (`PR_MANAGERS`): a manager left out does not compile. */
 export type ManagerRegistry = { [K in PrManager]: DependencyManager };
@@ -16,6 +17,9 @@ const MANAGERS: ManagerRegistry = {
   'github-actions': githubActionsManager,
   'docker-compose': dockerComposeManager,
   'helm-values': helmValuesManager,
+  pip_requirements: pipRequirementsManager,
+  pep621: pep621Manager,
+  poetry: poetryManager,
 };
 
 export function isPrManager(manager: string): manager is PrManager {
