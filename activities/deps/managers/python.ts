@@ -22,7 +22,8 @@ async function simplePage(index: string, name: string): Promise<string> {
 
 /**
  * requirements files in hash-checking mode (`--hash=sha256:`): each updated requirement gets the
- * hashes of the new version's files from the index (dependencies.registries.pypi, else pypi.org),
+ * hashes of the new version's files from the index (dependencies.registries.pypi, else the simple
+ * index the file names, else pypi.org),
  * as Renovate's hashin step would; pip would refuse to install it with the old ones. An index that
  * offers no hashed file for the version refuses the PR.
  */
@@ -32,7 +33,8 @@ export const pipRequirementsArtifacts: ManagerArtifacts = {
     for (const u of updatedDeps) {
       if (!requirementHasHashes(text, u.depName, u.newValue)) continue;
       config.heartbeat(`hashes ${u.depName} ${u.newVersion}`);
-      const index = config.registries.pypi ?? PUBLIC_INDEX;
+      // Where Renovate looked it up: the configured index, else a simple index the file names (--index-url), else pypi.org.
+      const index = config.registries.pypi ?? (u.registryUrl !== undefined && /\/\+?simple\/?$/.test(u.registryUrl) ? u.registryUrl : PUBLIC_INDEX);
       const hashes = hashesFromSimplePage(await simplePage(index, u.depName), u.depName, u.newVersion);
       if (hashes.length === 0) throw new FileChangeError(packageFileName, u.depName, `pins --hash=sha256: values, but ${index} lists no file of ${u.depName} ${u.newVersion} with a sha256; the hashes cannot be updated, so no PR`);
       text = replaceRequirementHashes(packageFileName, text, u.depName, u.newValue, hashes);

@@ -5,7 +5,9 @@ import { githubActionsManager } from './githubActions';
 import { helmValuesManager } from './helmValues';
 import type { DependencyManager } from './manager';
 import { npmManager } from './npm';
-import { pep621Manager, pipRequirementsManager, poetryManager } from './python';
+import { pep621Manager } from './pep621';
+import { pipRequirementsManager } from './pipRequirements';
+import { poetryManager } from './poetry';
 
 /** One unit per manager we open PRs for (`PR_MANAGERS`): a manager left out does not compile. */
 export type ManagerRegistry = { [K in PrManager]: DependencyManager };

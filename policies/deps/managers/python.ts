@@ -1,32 +1,16 @@
-import { dependencyTitle, escapeRegExp, FileChangeError, type DependencyManager, type UpdateDependencyConfig } from './manager';
+/** What the Python managers (pipRequirements.ts, pep621.ts, poetry.ts) share: PEP 508 requirements, pyproject.toml strings and tables, requirement hashes. */
+import { escapeRegExp, FileChangeError, type UpdateDependencyConfig } from './manager';
 
 /**
  * A PEP 508 requirement for `depName` (as Renovate read it from the file) whose version specifier is
  * `currentValue`, optionally with extras before and an environment marker after:
  * `Flask[async] >= 2.3, < 3 ; python_version >= "3.9"`. Group 1 is everything up to the specifier.
  */
-function requirementPattern(depName: string, specifier: string): RegExp {
+export function requirementPattern(depName: string, specifier: string): RegExp {
   // Names compare as PEP 503 has it: case-insensitive, runs of - _ . alike.
   const name = depName.split(/[-_.]+/).map(escapeRegExp).join('[-_.]+');
   return new RegExp(`^(\\s*${name}\\s*(?:\\[[^\\]]*\\]\\s*)?)${escapeRegExp(specifier)}(?=\\s*(?:;|$|\\\\|#|--))`, 'i');
 }
-
-/** requirements.txt: the specifier of the requirement's line (`==1.2.3` → `==1.2.4`); `--hash` lines are refreshed by the artifact half. */
-export const pipRequirementsManager: DependencyManager = {
-  prTitle: dependencyTitle,
-  updateDependency({ packageFile: file, fileContent: text, upgrade: u }) {
-    const lines = text.split('\n');
-    const [was, now] = [u.currentValue.trim(), u.newValue.trim()];
-    const at = (value: string) => lines.findIndex((line) => requirementPattern(u.depName, value).test(line));
-    const index = at(was);
-    if (index < 0) {
-      if (at(now) >= 0) return text; // already written (a retried run)
-      throw new FileChangeError(file, u.depName, `cannot find the requirement "${u.depName}${was}" (the file changed since the scan)`);
-    }
-    lines[index] = lines[index]!.replace(requirementPattern(u.depName, was), (_, head: string) => `${head}${now}`);
-    return lines.join('\n');
-  },
-};
 
 /** Every TOML string literal ("…" or '…') of the text, with its offsets (content only); comments are skipped. */
 function tomlStrings(text: string): { start: number; end: number; value: string }[] {
@@ -63,7 +47,7 @@ function rewritePoetryEntry(text: string, depName: string, was: string, now: str
  * ([project] dependencies and optional-dependencies, [dependency-groups]) or, with `poetryTables`,
  * a [tool.poetry.*dependencies] entry; only the specifier characters change.
  */
-function updatePyproject({ packageFile: file, fileContent: text, upgrade: u }: UpdateDependencyConfig, poetryTables: boolean): string {
+export function updatePyproject({ packageFile: file, fileContent: text, upgrade: u }: UpdateDependencyConfig, poetryTables: boolean): string {
   const [was, now] = [u.currentValue.trim(), u.newValue.trim()];
   const rewrite = (from: string, to: string) => (poetryTables ? rewritePoetryEntry(text, u.depName, from, to) : undefined) ?? rewriteRequirementString(text, u.depName, from, to);
   const rewritten = rewrite(was, now);
@@ -71,21 +55,6 @@ function updatePyproject({ packageFile: file, fileContent: text, upgrade: u }: U
   if (rewrite(now, now) !== undefined) return text; // already written (a retried run)
   throw new FileChangeError(file, u.depName, `cannot find ${u.depName} with "${was}" in ${poetryTables ? 'a dependency table or ' : ''}a requirement string (the file changed since the scan)`);
 }
-
-/** pyproject.toml [project] dependencies and optional-dependencies (PEP 621), and [dependency-groups]. */
-export const pep621Manager: DependencyManager = {
-  prTitle: dependencyTitle,
-  updateDependency: (config) => updatePyproject(config, false),
-};
-
-/**
- * pyproject.toml of Poetry: [tool.poetry.dependencies] and its groups, and (Poetry 2, which Renovate's
- * poetry manager also reads, superseding pep621 for the file) the PEP 621 [project] dependencies.
- */
-export const poetryManager: DependencyManager = {
-  prTitle: dependencyTitle,
-  updateDependency: (config) => updatePyproject(config, true),
-};
 
 /** PEP 503 name normalisation: `Foo_Bar.baz` → `foo-bar-baz` (the index's page name). */
 export const normalizePythonName = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
