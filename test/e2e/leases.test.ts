@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,14 +24,17 @@ interface LeasesJson {
   budgets: Array<{ key: string; maxUnavailable: number; unavailable: Array<{ host: string }> }>;
 }
 
-/** A slow apply (hosts stay in flight for a while), each rollout writing its own target version. */
-const slowPolicy = (target: string, extra: string) => [
+/**
+ * A slow apply (hosts stay in flight for a while), each rollout writing its own target version.
+ * `gated`: the apply also waits for the file `gate` in the host's directory (see `openGates`).
+ */
+const slowPolicy = (target: string, extra: string, gated = false) => [
   'waves: {batches: ["100%"]}',
   'strategy:',
   '  kind: command',
   `  target: ${target}`,
   '  check: cat "$MAINT_HOST_DIR/version"',
-  '  apply: echo {{target}} >> "$MAINT_HOST_DIR/apply.log" && sleep 1.5 && echo {{target}} > "$MAINT_HOST_DIR/version"',
+  `  apply: echo {{target}} >> "$MAINT_HOST_DIR/apply.log" && ${gated ? 'while [ ! -e "$MAINT_HOST_DIR/gate" ]; do sleep 0.1; done && ' : ''}sleep 1.5 && echo {{target}} > "$MAINT_HOST_DIR/version"`,
   '  rollback: echo {{previous}} > "$MAINT_HOST_DIR/version"',
   extra,
 ].join('\n');
@@ -56,7 +59,10 @@ describe('host leases and disruption budgets across concurrent rollouts (worker 
     connection = await Connection.connect({ address: process.env.MAINT_TEST_TEMPORAL_ADDRESS! });
     client = new Client({ connection });
   });
-  beforeEach(() => fx.reset());
+  beforeEach(() => {
+    fx.reset();
+    for (const h of fx.fleet.hosts) rmSync(join(h.dir, 'gate'), { force: true });
+  });
   afterEach(() => stopWorkerProcesses(workers));
   afterAll(async () => {
     await connection?.close();
@@ -90,8 +96,9 @@ describe('host leases and disruption budgets across concurrent rollouts (worker 
     const a = `lease-a-${randomUUID().slice(0, 6)}`;
     const b = `lease-b-${randomUUID().slice(0, 6)}`;
     const c = `lease-c-${randomUUID().slice(0, 6)}`;
-    const fileA = writePolicy('a.yaml', slowPolicy('2.0.0', budget));
-    const fileB = writePolicy('b.yaml', `${slowPolicy('3.0.0', budget)}\ntargets: {inventory: inventory.yaml, selector: "name in (host-2,host-3,host-4,host-5)"}`);
+    // The applies of the first two wait at a gate, so the leases they hold stay held while the third starts.
+    const fileA = writePolicy('a.yaml', slowPolicy('2.0.0', budget, true));
+    const fileB = writePolicy('b.yaml', `${slowPolicy('3.0.0', budget, true)}\ntargets: {inventory: inventory.yaml, selector: "name in (host-2,host-3,host-4,host-5)"}`);
     await Promise.all([start(fileA, a), start(fileB, b)]);
 
     // A host another rollout holds, or a full budget, shows as `waiting` in `maint rollout status`.
@@ -105,13 +112,19 @@ describe('host leases and disruption budgets across concurrent rollouts (worker 
     });
     expect(seen).toMatch(/waiting: (host-\d is leased by rollout lease-[ab]-\w+|budget service=web allows 2 out of service and 2 are: host-\d \(rollout lease-[ab]-\w+\), host-\d \(rollout lease-[ab]-\w+\))/);
 
-    // A third rollout that skips busy hosts, started while the others hold leases.
-    const held = await until('leases held by the first two', async () => {
+    // The budget is full: two hosts are held by the first two rollouts, both waiting at the gate.
+    const held = await until('two leases held by the first two', async () => {
       const l = await leases();
-      return l.leases.length > 0 ? l : undefined;
+      return l.leases.length === 2 ? l : undefined;
     });
     expect(held.budgets).toEqual([expect.objectContaining({ key: 'service=web', maxUnavailable: 2 })]);
-    await start(writePolicy('c.yaml', slowPolicy('4.0.0', `${budget}\nonBusyHost: skip`)), c);
+    // A third rollout that skips busy hosts, over the two held hosts and one free one.
+    const heldHosts = held.leases.map((l) => l.host).sort();
+    const free = fx.fleet.hosts.map((h) => h.name).find((n) => !heldHosts.includes(n))!;
+    const selector = [...heldHosts, free].join(',');
+    await start(writePolicy('c.yaml', `${slowPolicy('4.0.0', `${budget}\nonBusyHost: skip`)}\ntargets: {inventory: inventory.yaml, selector: "name in (${selector})"}`), c);
+    await until('the third rollout to skip a held host', async () => ((await status(c)).hosts.some((h) => h.state === 'skipped') ? true : undefined));
+    for (const h of fx.fleet.hosts) writeFileSync(join(h.dir, 'gate'), '');
 
     const [ra, rb, rc] = [await finished(a), await finished(b), await finished(c)];
     expect([ra.status, rb.status, rc.status]).toEqual(['completed', 'completed', 'completed']);
