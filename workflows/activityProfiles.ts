@@ -92,7 +92,8 @@ export const noticeDelivery = profile('control', {
 /** Gathering, printing and e-mailing a monthly report; the ledger keeps retries from sending it twice. */
 export const reportDelivery = profile('control', {
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '5 minutes',
+  // The activity heartbeats every 10 s while it gathers and prints: a dead worker is noticed within a minute.
+  heartbeatTimeout: '1 minute',
   retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', maximumAttempts: 8 },
 });
 

@@ -13,7 +13,7 @@ import { reportDeliveryKey, type ReportSchedulePlan } from '../../policies/repor
 import type { Store } from '../../store';
 import { renderReportHtml, renderReportMarkdown } from '../../web/report';
 import { printReportPdf } from '../../web/reportPdf';
-import { heartbeat } from '../context';
+import { heartbeat, heartbeatWhile } from '../context';
 import { createDelivery, type NoticeDelivery } from '../notices';
 import type { EmailSender } from '../notices/email';
 
@@ -46,11 +46,13 @@ export function createReportActivities(deps: ReportDeps) {
       const client = deps.schedules?.client;
       if (!client) throw ApplicationFailure.nonRetryable('this worker has no Temporal client for reading window runs; monthly reports need one', FAILURE.NoticeInvalid);
       heartbeat({ step: 'gather', key });
-      const report = await gatherMonthlyReport({ client, store: deps.store, organisation }, { month, customer: plan.customer });
+      const { report, html, pdf } = await heartbeatWhile(async () => {
+        const report = await gatherMonthlyReport({ client, store: deps.store, organisation }, { month, customer: plan.customer });
+        const html = await renderReportHtml(report, { lang: report.customer.language });
+        heartbeat({ step: 'print', key });
+        return { report, html, pdf: await printReportPdf(html) };
+      });
       const lang = report.customer.language;
-      const html = await renderReportHtml(report, { lang });
-      heartbeat({ step: 'print', key });
-      const pdf = await printReportPdf(html);
       const orgName = report.organisation.name;
       const recipient = { key, name: plan.customer, channel: plan.channel.name, language: lang, timezone: plan.timezone, to: plan.to.join(', ') };
       return deliver(key, plan.channel, recipient, {
