@@ -55,6 +55,8 @@ interface Words {
   dependencies: string;
   depsText: (opened: number, merged: number, waiting: number, median: string) => string;
   notRecorded: (why: string) => string;
+  /** A window run that began after its window had ended: nothing ran. */
+  missedWhy: string;
   mergedByPeople: string;
   nextMonth: string;
   noNextMonth: string;
@@ -78,7 +80,7 @@ const WORDS: Record<Language, Words> = {
     rollbacks: 'Rollbacks', noRollbacks: 'No rollbacks.', why: 'Why', causeUnknown: 'cause not recorded',
     compliance: 'Patch compliance at month end', complianceText: (c, h, p) => `${c} of ${h} hosts compliant; ${p} security update${p === 1 ? '' : 's'} pending.`,
     dependencies: 'Dependency updates', depsText: (o, m, w, med) => `${o} PRs opened, ${m} merged, ${w} waiting; median time to merge ${med}.`,
-    notRecorded: (why) => `Not recorded (${why}).`, mergedByPeople: 'Merges by people are not recorded; merged counts automatic merges.',
+    notRecorded: (why) => `Not recorded (${why}).`, missedWhy: 'not carried out: it would have started after the window had ended', mergedByPeople: 'Merges by people are not recorded; merged counts automatic merges.',
     nextMonth: 'Maintenance planned next month', noNextMonth: 'No maintenance planned.',
     phase: { completed: 'completed', 'rolled-back': 'rolled back', cancelled: 'cancelled', 'in-progress': 'in progress', scheduled: 'scheduled', missed: 'missed' },
     charts: { daily: 'Daily availability against the target', weekly: 'Maintenance minutes per week', latency: 'Patch latency: release to installed', compliance: 'Compliant hosts', uptime: 'Uptime, last 90 days', day: 'Day', week: 'Week', minutes: 'Minutes', days: 'Days', patches: 'Patches', percent: '%', targetLine: 'target' },
@@ -96,7 +98,7 @@ const WORDS: Record<Language, Words> = {
     rollbacks: 'Teruggedraaid', noRollbacks: 'Niets teruggedraaid.', why: 'Waarom', causeUnknown: 'oorzaak niet vastgelegd',
     compliance: 'Patchstatus aan het eind van de maand', complianceText: (c, h, p) => `${c} van ${h} servers bijgewerkt; ${p} beveiligingsupdate${p === 1 ? '' : 's'} open.`,
     dependencies: 'Updates van afhankelijkheden', depsText: (o, m, w, med) => `${o} PR's geopend, ${m} samengevoegd, ${w} wachtend; mediane tijd tot samenvoegen ${med}.`,
-    notRecorded: (why) => `Niet vastgelegd (${why}).`, mergedByPeople: 'Samenvoegingen door mensen worden niet vastgelegd; samengevoegd telt automatische samenvoegingen.',
+    notRecorded: (why) => `Niet vastgelegd (${why}).`, missedWhy: 'niet uitgevoerd: het zou pas na het einde van het venster zijn begonnen', mergedByPeople: 'Samenvoegingen door mensen worden niet vastgelegd; samengevoegd telt automatische samenvoegingen.',
     nextMonth: 'Gepland onderhoud volgende maand', noNextMonth: 'Geen onderhoud gepland.',
     phase: { completed: 'voltooid', 'rolled-back': 'teruggedraaid', cancelled: 'geannuleerd', 'in-progress': 'bezig', scheduled: 'gepland', missed: 'gemist' },
     charts: { daily: 'Beschikbaarheid per dag tegenover het doel', weekly: 'Onderhoudsminuten per week', latency: 'Tijd van uitgave tot installatie', compliance: 'Bijgewerkte servers', uptime: 'Beschikbaarheid, afgelopen 90 dagen', day: 'Dag', week: 'Week', minutes: 'Minuten', days: 'Dagen', patches: 'Updates', percent: '%', targetLine: 'doel' },
@@ -130,6 +132,11 @@ async function svg(spec: VegaLiteSpec, lang: Language): Promise<string> {
 
 export interface ReportFormat {
   lang: Language;
+}
+
+/** Why a window ran as it did: the reason given (cancel, extension), or, for a missed run, the words for it. */
+function windowWhy(x: ServiceReport['windows'][number], w: Words): string | undefined {
+  return x.reason ?? (x.phase === 'missed' ? w.missedWhy : undefined);
 }
 
 function formatters(report: MonthlyReport, lang: Language) {
@@ -187,7 +194,7 @@ export async function renderReportHtml(report: MonthlyReport, format: ReportForm
   <h3>${w.incidents}</h3>
   ${s.incidents.length === 0 ? html`<p class="muted">${w.noIncidents}</p>` : html`<table><thead><tr><th>${w.start}</th><th>${w.duration}</th><th>${w.cause}</th></tr></thead><tbody>${s.incidents.map((i) => html`<tr><td>${f.when(i.start)}</td><td>${minutes(i.durationMinutes)}${i.open ? ` (${w.open})` : ''}</td><td>${i.cause}${i.windowRun ? html` <span class="muted">(${i.windowRun})</span>` : ''}</td></tr>`)}</tbody></table>`}
   <h3>${w.windows}</h3>
-  ${s.windows.length === 0 ? html`<p class="muted">${w.noWindows}</p>` : html`<table><thead><tr><th>${w.window}</th><th>${w.planned}</th><th>${w.actual}</th><th>${w.ran}</th><th>${w.impact}</th></tr></thead><tbody>${s.windows.map((x) => html`<tr><td>${x.title[lang]}<br><span class="small muted">${f.when(x.start)} · ${w.phase[x.phase] ?? x.phase}</span></td><td>${minutes(x.plannedMinutes)}</td><td>${x.actualMinutes === null ? '–' : minutes(x.actualMinutes)}</td><td>${x.tasks.map((t) => `${t.name}: ${w.phase[t.state] ?? t.state}`).join(', ')}${x.reason ? html`<br><span class="small">${x.reason}</span>` : ''}</td><td>${w.impactText(x.impact.failedProbeResults, minutes(x.impact.downMinutes))}</td></tr>`)}</tbody></table>`}
+  ${s.windows.length === 0 ? html`<p class="muted">${w.noWindows}</p>` : html`<table><thead><tr><th>${w.window}</th><th>${w.planned}</th><th>${w.actual}</th><th>${w.ran}</th><th>${w.impact}</th></tr></thead><tbody>${s.windows.map((x) => html`<tr><td>${x.title[lang]}<br><span class="small muted">${f.when(x.start)} · ${w.phase[x.phase] ?? x.phase}</span></td><td>${minutes(x.plannedMinutes)}</td><td>${x.actualMinutes === null ? '–' : minutes(x.actualMinutes)}</td><td>${x.tasks.map((t) => `${t.name}: ${w.phase[t.state] ?? t.state}`).join(', ')}${windowWhy(x, w) ? html`<br><span class="small">${windowWhy(x, w)}</span>` : ''}</td><td>${w.impactText(x.impact.failedProbeResults, minutes(x.impact.downMinutes))}</td></tr>`)}</tbody></table>`}
 </section>`;
   };
 
@@ -236,7 +243,7 @@ export function renderReportMarkdown(report: MonthlyReport, format: ReportFormat
     const a = s.availability;
     lines.push(a ? `${w.availability}: **${f.pct(a.availabilityPercent)}** (${w.target} ${f.pct(a.targetPercent)}); ${w.budget}: ${w.budgetText(minutes(a.errorBudget.spentMinutes), minutes(a.errorBudget.allowedMinutes), a.errorBudget.usedPercent === null ? '–' : `${f.num(a.errorBudget.usedPercent)}%`)}` : w.noTier, '');
     lines.push(`### ${w.incidents}`, '', ...(s.incidents.length === 0 ? [w.noIncidents] : s.incidents.map((i) => `- ${f.when(i.start)}: ${minutes(i.durationMinutes)}, ${cell(i.cause)}`)), '');
-    lines.push(`### ${w.windows}`, '', ...(s.windows.length === 0 ? [w.noWindows] : s.windows.map((x) => `- ${cell(x.title[lang])} ${f.when(x.start)} (${w.phase[x.phase] ?? x.phase}): ${w.planned.toLowerCase()} ${minutes(x.plannedMinutes)}, ${w.actual.toLowerCase()} ${x.actualMinutes === null ? '–' : minutes(x.actualMinutes)}; ${w.impact.toLowerCase()}: ${w.impactText(x.impact.failedProbeResults, minutes(x.impact.downMinutes))}`)), '');
+    lines.push(`### ${w.windows}`, '', ...(s.windows.length === 0 ? [w.noWindows] : s.windows.map((x) => `- ${cell(x.title[lang])} ${f.when(x.start)} (${w.phase[x.phase] ?? x.phase}): ${w.planned.toLowerCase()} ${minutes(x.plannedMinutes)}, ${w.actual.toLowerCase()} ${x.actualMinutes === null ? '–' : minutes(x.actualMinutes)}; ${w.impact.toLowerCase()}: ${w.impactText(x.impact.failedProbeResults, minutes(x.impact.downMinutes))}${windowWhy(x, w) ? `; ${windowWhy(x, w)}` : ''}`)), '');
   }
   const p = report.patches;
   lines.push(`## ${w.patches}`, '', w.patchesText(p.hosts, p.packages, p.security, p.other), '');

@@ -134,7 +134,8 @@ function windowRow(run: WindowStatus, s: ServiceInput, month: Interval): ReportW
     plannedMinutes: (plannedEnd - start) / MINUTE_MS,
     actualMinutes: finished !== undefined && began ? (finished - start) / MINUTE_MS : null,
     tasks: run.tasks.map((t) => ({ name: t.name, state: t.state, ...(t.rolloutId !== undefined ? { rolloutId: t.rolloutId } : {}), ...(t.message !== undefined ? { message: t.message } : {}) })),
-    ...(run.reason !== undefined ? { reason: run.reason } : {}),
+    // A missed run's reason is the workflow's English sentence: the renderer says it in the reader's language.
+    ...(run.reason !== undefined && run.phase !== 'missed' ? { reason: run.reason } : {}),
     impact,
   };
 }

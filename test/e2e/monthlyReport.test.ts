@@ -257,6 +257,12 @@ dependencies:
     expect(renderReportMarkdown(unexplained, { lang: 'nl' })).not.toMatch(/not recorded|undefined/);
   });
 
+  test('a missed window run (it would have started after its window ended) is explained in the reader\'s language', () => {
+    const missed = { ...report, services: report.services.map((s, i) => (i === 0 ? { ...s, windows: s.windows.map(({ reason: _r, ...x }, j) => (j === 0 ? { ...x, phase: 'missed' as const, tasks: [] } : x)) } : s)) };
+    expect(renderReportMarkdown(missed, { lang: 'nl' })).toMatch(/\(gemist\): .*; niet uitgevoerd: het zou pas na het einde van het venster zijn begonnen\n/);
+    expect(renderReportMarkdown(missed, { lang: 'en' })).toMatch(/\(missed\): .*; not carried out: it would have started after the window had ended\n/);
+  });
+
   test('compliance at the month end and per day, dependency PRs, next month', () => {
     expect(report.compliance.hosts).toBe(2);
     expect(report.compliance.monthEnd).toEqual({ compliant: 1, nonCompliant: 1, unknown: 0, securityPending: 0 });
