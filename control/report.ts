@@ -6,19 +6,19 @@
  */
 import type { Client } from '@temporalio/client';
 import { HOUR_MS } from '../policies/availability/daily';
-import { RESULT_STANDS_FOR_INTERVALS } from '../policies/availability/monthly';
 import { monthInterval } from '../policies/availability/months';
 import { firstSeenKey } from '../policies/compliance/baseline';
 import { availableSince } from '../policies/compliance/types';
 import { dependencyRunId, type DependencyRunSummary } from '../policies/deps/run';
 import type { Language } from '../policies/organisation/schema';
-import { buildMonthlyReport } from '../policies/report/model';
+import { buildMonthlyReport, heldRunSpans } from '../policies/report/model';
 import type { KnownUpdate, MonthlyReport, ReportCustomer, ReportInput, RolloutInput, ServiceInput } from '../policies/report/types';
 import { occurrencesBetween } from '../policies/windows/occurrences';
+import type { WindowStatus } from '../policies/windows/types';
 import type { Store } from '../store';
 import { firstSeenTimes, hostScansBetween } from '../store/compliance';
 import { incidentsOpenedBetween } from '../store/incidents';
-import { hourlyProbeRounds, probeResults } from '../store/probes';
+import { failedResultsPerSpan, hourlyProbeRounds, probeSegmentsBetween } from '../store/probes';
 import { dependencyUpdatesWorkflow } from '../workflows/dependencyUpdates';
 import { dependencySetup } from './dependencies';
 import { InvalidInputError } from './errors';
@@ -91,11 +91,11 @@ export async function gatherMonthlyReport(deps: { client: Client; store: Store; 
   }
   const { customer, services: names } = reportSubject(organisation, scope);
   const month = monthInterval(scope.month, customer.timezone);
-  const services = await readServiceInputs(store, organisation, names, month);
 
   const windows = organisation.windows.filter((w) => w.services.some((s) => names.includes(s.name)));
   const sinceDays = Math.ceil((now - month.start) / DAY_MS) + 40;
   const runs = (await windowRuns(client, { organisation: { name: organisation.name, windows: organisation.windows.map((w) => w.name) }, sinceDays, limit: 2000 })).map((r) => r.status);
+  const services = await readServiceInputs(store, organisation, names, month, runs);
   const rolloutIds = [...new Set(runs.filter((r) => r.services.some((s) => names.includes(s.name))).flatMap((r) => r.tasks.flatMap((t) => (t.rolloutId !== undefined ? [t.rolloutId] : []))))];
   const rollouts: RolloutInput[] = [];
   for (const id of rolloutIds) {
@@ -139,8 +139,12 @@ export async function gatherMonthlyReport(deps: { client: Client; store: Store; 
   return buildMonthlyReport(input);
 }
 
-/** Per service: its tier, probe interval, probe results, hourly rounds (90 days) and incidents of the month, from the store. */
-export async function readServiceInputs(store: Store, organisation: Organisation, names: readonly string[], month: { start: number; end: number }): Promise<ServiceInput[]> {
+/**
+ * Per service: its tier, probe interval, probe segments, failed results in each of the window
+ * runs' spans, hourly rounds (90 days) and incidents of the month, from the store. Segments and
+ * counts come aggregated from SQL: a month of results is never read row by row.
+ */
+export async function readServiceInputs(store: Store, organisation: Organisation, names: readonly string[], month: { start: number; end: number }, runs: readonly WindowStatus[] = []): Promise<ServiceInput[]> {
   const definitions = new Map(organisation.files.flatMap((f) => f.content.services.map((s) => [s.name, s] as const)));
   const tiers = new Map(organisation.files.flatMap((f) => f.content.slaTiers.map((t) => [t.name, t] as const)));
   const probes = new Map(serviceProbePlans(organisation).map((p) => [p.service, p]));
@@ -153,13 +157,17 @@ export async function readServiceInputs(store: Store, organisation: Organisation
     const def = definitions.get(name)!;
     const tier = def.tier !== undefined ? tiers.get(def.tier) : undefined;
     const plan = probes.get(name);
-    const results = plan ? await probeResults(store, name, { from: range.from - RESULT_STANDS_FOR_INTERVALS * plan.intervalMs, to: range.to }) : [];
+    const segments = plan ? await probeSegmentsBetween(store, name, range, plan.intervalMs) : [];
+    // Up to the range's end, where the segments end too.
+    const spans = plan ? heldRunSpans(runs, name, month) : [];
+    const failed = await failedResultsPerSpan(store, name, spans.map((s) => ({ start: s.start, end: Math.min(s.end, range.to) })));
     const hourly = plan ? await hourlyProbeRounds(store, [name], { from: month.end - 91 * DAY_MS, to: month.end + HOUR_MS }) : [];
     services.push({
       name, title: def.title ?? { nl: name, en: name },
       ...(tier ? { tier } : {}),
       ...(plan ? { probeIntervalMs: plan.intervalMs } : {}),
-      results: results.map(({ roundId: _r, location: _l, ...r }) => r),
+      segments,
+      failedResults: spans.map((s, i) => ({ ...s, failed: failed[i]! })),
       hourlyRounds: hourly,
       incidents: incidents.filter((i) => i.service === name),
     });

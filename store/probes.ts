@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { HOUR_MS, type ProbeRoundBucket } from '../policies/availability/daily';
-import type { ProbeResult } from '../policies/availability/types';
+import { probeSegments, RESULT_STANDS_FOR_INTERVALS } from '../policies/availability/monthly';
+import type { Interval, ProbeResult, ProbeSegment, ProbeState } from '../policies/availability/types';
 import type { Store } from './index';
 import type { ProbeResultsTable, StoreSchema } from './schema';
 
@@ -51,6 +52,87 @@ export async function probeResults(store: Store, service: string, range: { from:
     .where('service', '=', service).where('at', '>=', range.from).where('at', '<', range.to)
     .orderBy('at').orderBy('probe').execute();
   return rows.map(fromRow);
+}
+
+const STATES: readonly ProbeState[] = ['up', 'degraded', 'down'];
+
+/**
+ * A service's probe segments over [from, to): the segments policies/availability/monthly.ts
+ * probeSegments() gives for its results with `from - 2 intervals <= at < to` (the last result
+ * before `from` covers its start), cut to [from, to). A month of 30-second results of a probe is a
+ * handful of segments instead of 86,400 results.
+ *
+ * PostgreSQL computes them (segmentsInPostgres), so results stay in the database and a month
+ * crosses the network as a handful of rows. SQLite runs in this process and its window functions
+ * cost more than reading the rows (bench/README.md "The monthly report": ~0.7 s of CPU for a
+ * service's month, against ~0.17 s to read its (probe, at, ok, degraded) rows from the index), so
+ * there the same pure probeSegments() collapses the rows as they come. test/store/probeSegments
+ * holds both engines to it.
+ */
+export async function probeSegmentsBetween(store: Store, service: string, range: { from: number; to: number }, probeIntervalMs: number): Promise<ProbeSegment[]> {
+  const standsFor = probeIntervalMs * RESULT_STANDS_FOR_INTERVALS;
+  if (!Number.isSafeInteger(standsFor) || standsFor <= 0) throw new RangeError(`probe interval of ${service} must be a whole number of milliseconds above 0, got ${probeIntervalMs}`);
+  const read = { from: range.from - standsFor, to: range.to };
+  let segments: ProbeSegment[];
+  if (store.engine === 'postgres') {
+    segments = await segmentsInPostgres(store, service, read, standsFor);
+  } else {
+    const rows = await store.db.selectFrom('probe_results').select(['probe', 'at', 'ok', 'degraded'])
+      .where('service', '=', service).where('at', '>=', read.from).where('at', '<', read.to).execute();
+    segments = probeSegments(rows.map((r) => ({ service, probe: r.probe, at: Number(r.at), ok: Number(r.ok) === 1, degraded: Number(r.degraded) === 1 })), probeIntervalMs);
+  }
+  return segments
+    .filter((s) => s.end > range.from)
+    .map((s) => ({ ...s, start: Math.max(s.start, range.from), end: Math.min(s.end, range.to) }))
+    .sort((a, b) => (a.probe < b.probe ? -1 : a.probe > b.probe ? 1 : a.start - b.start));
+}
+
+/**
+ * Gaps and islands over the results with `from <= at < to`: results of one probe at one instant
+ * collapse to the worst (`instants`); each stands until the next or for at most `standsFor`
+ * (`stands_until`); a run starts where the state changes or the previous result no longer stood
+ * (`starts`), and a running sum numbers the runs. Probe names compare bytewise (collate "C"): the
+ * locale's collation made sorting a month of results the larger part of the query.
+ */
+async function segmentsInPostgres(store: Store, service: string, range: { from: number; to: number }, standsFor: number): Promise<ProbeSegment[]> {
+  const stands = sql.lit(standsFor);
+  const { rows } = await sql<{ probe: string; severity: number | string; start_at: number | string; end_at: number | string; results: number | string }>`
+    with instants as (
+      select probe collate "C" as probe, at, max(case when ok = 0 then 3 when degraded = 1 then 2 else 1 end) as severity, count(*) as results
+      from probe_results
+      where service = ${service} and at >= ${range.from} and at < ${range.to}
+      group by 1, 2
+    ), marked as (
+      select probe, at, severity, results,
+        case when lead(at) over w < at + ${stands} then lead(at) over w else at + ${stands} end as stands_until,
+        case when lag(severity) over w = severity and lag(at) over w + ${stands} >= at then 0 else 1 end as starts
+      from instants
+      window w as (partition by probe order by at)
+    ), runs as (
+      select probe, at, severity, results, stands_until, sum(starts) over (partition by probe order by at rows unbounded preceding) as run
+      from marked
+    )
+    select probe, severity, min(at) as start_at, max(stands_until) as end_at, sum(results) as results
+    from runs
+    group by probe, run, severity`.execute(store.db);
+  return rows.map((r) => ({ probe: r.probe, state: STATES[Number(r.severity) - 1]!, start: Number(r.start_at), end: Number(r.end_at), results: Number(r.results) }));
+}
+
+/** Spans per statement: a few parameters each, far below either engine's limit. */
+const SPANS_PER_QUERY = 200;
+
+/** How many of a service's results failed (ok false) with `start <= at < end`, per span, counted in the database. */
+export async function failedResultsPerSpan(store: Store, service: string, spans: readonly Interval[]): Promise<number[]> {
+  const counts: number[] = [];
+  for (let i = 0; i < spans.length; i += SPANS_PER_QUERY) {
+    const chunk = spans.slice(i, i + SPANS_PER_QUERY);
+    const { rows } = await sql<{ span: number | string; failed: number | string }>`${sql.join(chunk.map((span, j) => sql`
+      select ${sql.lit(j)} as span, count(*) as failed from probe_results
+      where service = ${service} and ok = 0 and at >= ${span.start} and at < ${span.end}`), sql` union all `)}`.execute(store.db);
+    const byIndex = new Map(rows.map((r) => [Number(r.span), Number(r.failed)]));
+    counts.push(...chunk.map((_, j) => byIndex.get(j) ?? 0));
+  }
+  return counts;
 }
 
 /** One service's probe rounds that began within one hour, counted in the database (policies/availability/daily.ts). */

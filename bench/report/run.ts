@@ -4,16 +4,19 @@
  * reads from the store), buildMonthlyReport and the HTML with its plots. Temporal's part (window
  * runs, rollouts: a few dozen workflow results) is not in it.
  *
- *   node dist/bench/report/run.js [--services 20] [--interval 30] [--quick] [--json]
+ *   node dist/bench/report/run.js [--services 20] [--interval 30] [--engine sqlite|postgres] [--quick] [--json]
+ *
+ * PostgreSQL: a cluster of its own (harness/postgres.ts, durable), on this machine.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrganisation } from '../../control/organisation';
 import { readServiceInputs } from '../../control/report';
+import { startPostgres, type TestPostgres } from '../../harness/postgres';
 import { monthInterval } from '../../policies/availability/months';
 import { buildMonthlyReport } from '../../policies/report/model';
-import { openStore } from '../../store';
+import { openStore, type Engine } from '../../store';
 import { insertProbeResults, type RecordedProbeResult } from '../../store/probes';
 import { renderReportHtml } from '../../web/report';
 
@@ -23,6 +26,7 @@ const arg = (name: string, fallback: number) => {
 };
 
 export interface ReportBenchResult {
+  engine: Engine;
   services: number;
   intervalSeconds: number;
   results: number;
@@ -39,7 +43,11 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const services = quick ? 2 : arg('services', 20);
   const intervalSeconds = quick ? 600 : arg('interval', 30);
+  const engineArg = process.argv.indexOf('--engine');
+  const engine = engineArg >= 0 ? process.argv[engineArg + 1] : 'sqlite';
+  if (engine !== 'sqlite' && engine !== 'postgres') throw new Error(`--engine: expected sqlite or postgres, got ${engine}`);
   const dir = mkdtempSync(join(tmpdir(), 'maint-bench-report-'));
+  let postgres: TestPostgres | undefined;
   try {
     const names = Array.from({ length: services }, (_, i) => `svc-${i + 1}`);
     writeFileSync(join(dir, 'maint.yaml'), `apiVersion: maint/v1
@@ -51,7 +59,8 @@ services:
 ${names.map((n) => `  - {name: ${n}, tier: gold, probeInterval: ${intervalSeconds}s, probes: [{name: home, kind: tcp, host: 127.0.0.1, port: 1}], subscribers: [{name: Customer, channel: mail, to: c@bench.example, language: nl}]}`).join('\n')}
 `);
     const organisation = await loadOrganisation([join(dir, 'maint.yaml')], new Date('2026-11-01T00:00:00Z'));
-    const store = await openStore({ engine: 'sqlite', file: join(dir, 'store.db') });
+    if (engine === 'postgres') postgres = await startPostgres({ durable: true });
+    const store = await openStore(postgres ? { engine: 'postgres', url: await postgres.createDatabase() } : { engine: 'sqlite', file: join(dir, 'store.db') });
     const month = monthInterval('2026-11', 'Europe/Amsterdam');
     const loadBefore = loadavg();
     let t = Date.now();
@@ -81,10 +90,11 @@ ${names.map((n) => `  - {name: ${n}, tier: gold, probeInterval: ${intervalSecond
     await renderReportHtml(report, { lang: 'nl' });
     const renderSeconds = (Date.now() - t) / 1000;
     await store.close();
-    const result: ReportBenchResult = { services, intervalSeconds, results: count, seedSeconds, readSeconds, computeSeconds, renderSeconds, totalSeconds: readSeconds + computeSeconds + renderSeconds, loadBefore, cpus: cpus().length };
+    const result: ReportBenchResult = { engine, services, intervalSeconds, results: count, seedSeconds, readSeconds, computeSeconds, renderSeconds, totalSeconds: readSeconds + computeSeconds + renderSeconds, loadBefore, cpus: cpus().length };
     if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else process.stdout.write(`${services} services, ${count} results (every ${intervalSeconds}s): read ${readSeconds.toFixed(2)} s, compute ${computeSeconds.toFixed(2)} s, render ${renderSeconds.toFixed(2)} s, total ${result.totalSeconds.toFixed(2)} s (seeding took ${seedSeconds.toFixed(1)} s; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} on ${result.cpus} CPUs)\n`);
+    else process.stdout.write(`${engine}: ${services} services, ${count} results (every ${intervalSeconds}s): read ${readSeconds.toFixed(2)} s, compute ${computeSeconds.toFixed(2)} s, render ${renderSeconds.toFixed(2)} s, total ${result.totalSeconds.toFixed(2)} s (seeding took ${seedSeconds.toFixed(1)} s; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} on ${result.cpus} CPUs)\n`);
   } finally {
+    await postgres?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

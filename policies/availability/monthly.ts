@@ -16,12 +16,14 @@
  *   Availability = 1 − downtime ÷ counted time. Error budget allowed = (1 − target) × counted time,
  *   spent = downtime, left = allowed − spent (negative when overspent).
  *
- * Pure: every instant is passed in; minutes are exact (fractions of a minute are kept).
+ * Pure: every instant is passed in; minutes are exact (fractions of a minute are kept). The counting
+ * works on each probe's segments (runs of results in one state, {@link probeSegments}); the store
+ * can compute those in SQL (store/probes.ts) so a month of results need not be read one by one.
  */
 import type { SlaTier } from '../organisation/schema';
 import { coveredMs, mergeIntervals } from './intervals';
 import { monthInterval, type MonthKey } from './months';
-import type { Interval, ProbeResult } from './types';
+import type { Interval, ProbeResult, ProbeSegment, ProbeState } from './types';
 
 /** A result stands for at most this many probe intervals when no next result follows. */
 export const RESULT_STANDS_FOR_INTERVALS = 2;
@@ -77,22 +79,32 @@ export interface MonthAvailability {
   errorBudget: { allowedMinutes: number; spentMinutes: number; leftMinutes: number };
 }
 
-type State = 'unknown' | 'up' | 'degraded' | 'down';
+type State = 'unknown' | ProbeState;
 const RANK: Record<State, number> = { unknown: 0, up: 1, degraded: 2, down: 3 };
-
-interface Segment extends Interval {
-  state: Exclude<State, 'unknown'>;
-}
 
 /** See the module comment for the rules. */
 export function monthAvailability(input: MonthAvailabilityInput): MonthAvailability {
+  const { results, probeIntervalMs, ...rest } = input;
+  return monthAvailabilityOfSegments({ ...rest, segments: probeSegments(results.filter((r) => r.service === input.service), probeIntervalMs) });
+}
+
+export interface SegmentAvailabilityInput extends Omit<MonthAvailabilityInput, 'results' | 'probeIntervalMs'> {
+  /**
+   * The service's probe segments covering at least the month (or its part until `asOf`), as
+   * {@link probeSegments} or the store's probeSegmentsBetween give them: per probe in any order,
+   * but not overlapping.
+   */
+  segments: readonly ProbeSegment[];
+}
+
+/** {@link monthAvailability} from the probes' segments instead of their results: the same figures. */
+export function monthAvailabilityOfSegments(input: SegmentAvailabilityInput): MonthAvailability {
   const { tier } = input;
-  if (!(input.probeIntervalMs > 0)) throw new RangeError(`probeIntervalMs must be above 0, got ${input.probeIntervalMs}`);
   const month = monthInterval(input.month, tier.timezone);
   const from = month.start;
   const to = Math.max(from, Math.min(month.end, input.asOf ?? month.end));
   const maintenance = mergeIntervals(input.maintenance);
-  const probes = probeSegments(input.results.filter((r) => r.service === input.service), input.probeIntervalMs * RESULT_STANDS_FOR_INTERVALS);
+  const probes = segmentsByProbe(input.service, input.segments);
 
   // Between two consecutive boundaries nothing changes: sweep over them.
   const bounds = new Set([from, to]);
@@ -151,8 +163,15 @@ function zero(): Record<State, number> {
   return { unknown: 0, up: 0, degraded: 0, down: 0 };
 }
 
-/** Per probe: what its results stand for, sorted, not overlapping; touching spans of one state joined. */
-function probeSegments(results: readonly ProbeResult[], standsForMs: number): Segment[][] {
+/**
+ * What a probe's results stand for, per probe: sorted, not overlapping, consecutive results of one
+ * state joined while each stands until the next (the module comment's rules). Results may come in
+ * any order; of those at one instant the worst stands. The store's SQL (store/probes.ts
+ * probeSegmentsBetween) computes the same; tests hold the two to each other.
+ */
+export function probeSegments(results: readonly ProbeResult[], probeIntervalMs: number): ProbeSegment[] {
+  if (!(probeIntervalMs > 0)) throw new RangeError(`probeIntervalMs must be above 0, got ${probeIntervalMs}`);
+  const standsForMs = probeIntervalMs * RESULT_STANDS_FOR_INTERVALS;
   const byProbe = new Map<string, ProbeResult[]>();
   for (const r of results) {
     if (!Number.isFinite(r.at)) throw new RangeError(`probe result of ${r.service}/${r.probe} has no valid time (at: ${r.at})`);
@@ -160,23 +179,47 @@ function probeSegments(results: readonly ProbeResult[], standsForMs: number): Se
     if (list) list.push(r);
     else byProbe.set(r.probe, [r]);
   }
-  return [...byProbe.values()].map((list) => {
+  const segments: ProbeSegment[] = [];
+  for (const [probe, list] of [...byProbe.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     list.sort((a, b) => a.at - b.at);
-    const segments: Segment[] = [];
+    let last: ProbeSegment | undefined;
     for (let i = 0; i < list.length; ) {
       const at = list[i]!.at;
       let state = stateOf(list[i]!);
+      let count = 1;
       // Results at the same instant: the worst one stands.
-      for (i++; i < list.length && list[i]!.at === at; i++) if (RANK[stateOf(list[i]!)] > RANK[state]) state = stateOf(list[i]!);
+      for (i++; i < list.length && list[i]!.at === at; i++, count++) if (RANK[stateOf(list[i]!)] > RANK[state]) state = stateOf(list[i]!);
       const end = Math.min(list[i]?.at ?? Infinity, at + standsForMs);
-      const last = segments[segments.length - 1];
-      if (last && last.state === state && last.end === at) last.end = end;
-      else segments.push({ start: at, end, state });
+      if (last && last.state === state && last.end === at) {
+        last.end = end;
+        last.results += count;
+      } else {
+        last = { probe, start: at, end, state, results: count };
+        segments.push(last);
+      }
     }
-    return segments;
+  }
+  return segments;
+}
+
+/** Per probe, sorted by start; overlapping segments of one probe are a caller's mistake, not something to guess about. */
+function segmentsByProbe(service: string, segments: readonly ProbeSegment[]): ProbeSegment[][] {
+  const byProbe = new Map<string, ProbeSegment[]>();
+  for (const s of segments) {
+    if (!(s.end >= s.start)) throw new RangeError(`probe segment of ${service}/${s.probe} ends (${s.end}) before it starts (${s.start})`);
+    const list = byProbe.get(s.probe);
+    if (list) list.push(s);
+    else byProbe.set(s.probe, [s]);
+  }
+  return [...byProbe.values()].map((list) => {
+    const sorted = [...list].sort((a, b) => a.start - b.start);
+    for (let i = 1; i < sorted.length; i++) {
+      if (sorted[i]!.start < sorted[i - 1]!.end) throw new RangeError(`probe segments of ${service}/${sorted[i]!.probe} overlap: [${sorted[i - 1]!.start}, ${sorted[i - 1]!.end}) and [${sorted[i]!.start}, ${sorted[i]!.end})`);
+    }
+    return sorted;
   });
 }
 
-function stateOf(r: ProbeResult): Segment['state'] {
+function stateOf(r: ProbeResult): ProbeState {
   return !r.ok ? 'down' : r.degraded ? 'degraded' : 'up';
 }

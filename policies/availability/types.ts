@@ -26,3 +26,20 @@ export interface Interval {
   start: number;
   end: number;
 }
+
+/** What a probe reported, result by result: `down` when not ok, `degraded` when it answered slowly, else `up`. */
+export type ProbeState = 'up' | 'degraded' | 'down';
+
+/**
+ * A run of one probe's consecutive results in one state, for the time they stand for
+ * (policies/availability/monthly.ts): from the first one's `at` until the last one's next result,
+ * or two probe intervals after it (RESULT_STANDS_FOR_INTERVALS), whichever is first; a run ends
+ * where the state changes or no result stands. What the store computes in SQL instead of handing
+ * over every result (store/probes.ts probeSegmentsBetween).
+ */
+export interface ProbeSegment extends Interval {
+  probe: string;
+  state: ProbeState;
+  /** How many results it joins (results at one instant each count). */
+  results: number;
+}

@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { dailyAvailability } from '../availability/daily';
-import { monthAvailability, RESULT_STANDS_FOR_INTERVALS } from '../availability/monthly';
+import { monthAvailabilityOfSegments } from '../availability/monthly';
 import { monthInterval } from '../availability/months';
 import { mergeIntervals } from '../availability/intervals';
 import type { Interval } from '../availability/types';
@@ -32,11 +32,23 @@ export function heldInterval(run: WindowStatus, until: number): Interval {
   return { start, end: Math.max(start, end) };
 }
 
+/** The window runs whose occurrence began in the month (the customer's). */
+function runsOfMonth(windowRuns: readonly WindowStatus[], month: Interval): WindowStatus[] {
+  return windowRuns.filter((r) => Date.parse(r.occurrence.start) >= month.start && Date.parse(r.occurrence.start) < month.end);
+}
+
+/**
+ * The spans of the month's window runs on a service that held maintenance: where its window rows
+ * count failed probe results (ServiceInput.failedResults, which the gatherer has the store count).
+ */
+export function heldRunSpans(windowRuns: readonly WindowStatus[], service: string, month: Interval): Interval[] {
+  return runsOfMonth(windowRuns, month).filter((r) => HELD.has(r.phase) && r.services.some((s) => s.name === service)).map((r) => heldInterval(r, month.end));
+}
+
 export function buildMonthlyReport(input: ReportInput): MonthlyReport {
   const zone = input.customer.timezone;
   const month = monthInterval(input.month, zone);
-  const inMonth = (ms: number) => ms >= month.start && ms < month.end;
-  const runs = input.windowRuns.filter((r) => inMonth(Date.parse(r.occurrence.start)));
+  const runs = runsOfMonth(input.windowRuns, month);
   const services = input.services.map((s) => serviceReport(s, input, month, runs.filter((r) => r.services.some((x) => x.name === s.name))));
   const names = new Set(input.services.map((s) => s.name));
   const customerRuns = runs.filter((r) => r.services.some((s) => names.has(s.name)));
@@ -65,7 +77,7 @@ function serviceReport(s: ServiceInput, input: ReportInput, month: Interval, run
   const maintenance = held.map((r) => heldInterval(r, month.end));
   let availability: ServiceReport['availability'] = null;
   if (s.tier && s.probeIntervalMs !== undefined) {
-    const a = monthAvailability({ service: s.name, month: input.month, tier: s.tier, results: s.results, probeIntervalMs: s.probeIntervalMs, maintenance });
+    const a = monthAvailabilityOfSegments({ service: s.name, month: input.month, tier: s.tier, segments: s.segments, maintenance });
     availability = {
       availabilityPercent: a.availabilityPercent,
       targetPercent: a.targetPercent,
@@ -115,14 +127,15 @@ function windowRow(run: WindowStatus, s: ServiceInput, month: Interval): ReportW
   let impact = { failedProbeResults: 0, downMinutes: 0 };
   if (began && s.probeIntervalMs !== undefined) {
     const span = heldInterval(run, month.end);
-    const failed = s.results.filter((r) => !r.ok && r.at >= span.start && r.at < span.end).length;
+    const failed = s.failedResults.find((f) => f.start === span.start && f.end === span.end);
+    if (failed === undefined) throw new Error(`the report's input has no failed-result count of ${s.name} for window run ${run.window} at ${run.occurrence.start} (the gatherer counts them for heldRunSpans)`);
     // The time the probes saw it down inside this window only: the monthly counting with this run as the only maintenance.
-    const near = s.results.filter((r) => r.at >= span.start - RESULT_STANDS_FOR_INTERVALS * s.probeIntervalMs! && r.at < span.end);
+    const near = s.segments.filter((seg) => seg.end > span.start && seg.start < span.end);
     const tier = { availability: 100, plannedMaintenanceCounts: false, degradedCounts: 'up' as const, timezone: 'UTC' };
     const months = monthsOf(span);
     let downMinutes = 0;
-    for (const m of months) downMinutes += monthAvailability({ service: s.name, month: m, tier, results: near, probeIntervalMs: s.probeIntervalMs, maintenance: [span] }).maintenanceDownMinutes;
-    impact = { failedProbeResults: failed, downMinutes };
+    for (const m of months) downMinutes += monthAvailabilityOfSegments({ service: s.name, month: m, tier, segments: near, maintenance: [span] }).maintenanceDownMinutes;
+    impact = { failedProbeResults: failed.failed, downMinutes };
   }
   return {
     window: run.window,

@@ -4,7 +4,7 @@
  */
 import type { DayAvailability, ProbeRoundBucket } from '../availability/daily';
 import type { AvailabilityTerms } from '../availability/monthly';
-import type { Interval, ProbeResult } from '../availability/types';
+import type { Interval, ProbeSegment } from '../availability/types';
 import type { Classification, HostScan } from '../compliance/types';
 import type { DependencyRunSummary } from '../deps/run';
 import type { Language, LocalizedText } from '../organisation/schema';
@@ -25,8 +25,13 @@ export interface ServiceInput {
   tier?: AvailabilityTerms & { name: string };
   /** How often its probes run; absent: not probed. */
   probeIntervalMs?: number;
-  /** Its probe results from two intervals before the month to its end. */
-  results: readonly ProbeResult[];
+  /**
+   * Its probes' segments (runs of results in one state, policies/availability/monthly.ts) over the
+   * month and a day each side of it, as the store computes them (store/probes.ts probeSegmentsBetween).
+   */
+  segments: readonly ProbeSegment[];
+  /** How many of its probe results failed in each span of a window run that held maintenance on it (model.ts heldRunSpans). */
+  failedResults: ReadonlyArray<Interval & { failed: number }>;
   /** Its probe rounds per hour over the 90 days up to the month's end (the status page's bar). */
   hourlyRounds: readonly ProbeRoundBucket[];
   /** Incidents opened in the month. */

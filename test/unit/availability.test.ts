@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { monthAvailability, type AvailabilityTerms, type MonthAvailabilityInput } from '../../policies/availability/monthly';
+import { monthAvailability, monthAvailabilityOfSegments, probeSegments, type AvailabilityTerms, type MonthAvailabilityInput } from '../../policies/availability/monthly';
 import type { Interval, ProbeResult } from '../../policies/availability/types';
 
 const AMS = 'Europe/Amsterdam';
@@ -181,5 +181,23 @@ describe('availability of a service in a calendar month', () => {
     const a = compute({ month: '2026-04', results: seen, asOf: t('2026-04-10T00:00'), maintenance: [win('2026-04-07T22:00', '2026-04-08T00:00'), win('2026-04-21T22:00', '2026-04-22T00:00')] });
     expect(a).toMatchObject({ totalMinutes: 9 * 1440, unknownMinutes: 0, maintenanceMinutes: 120, plannedMaintenanceMinutes: 240, countedMinutes: 9 * 1440 - 120 });
     expect(compute({ month: '2026-04', asOf: t('2026-03-20T00:00') }).totalMinutes).toBe(0);
+  });
+
+  it('from segments (what the store computes) the figures are those of the results; overlapping segments of one probe are refused', () => {
+    const http = results('http', '2026-04-01T00:00', '2026-05-01T00:00', when('2026-04-10T12:00', '2026-04-10T12:30', 'down', 'up'));
+    const tcp = results('tcp', '2026-04-01T00:00', '2026-04-20T00:00', when('2026-04-15T09:00', '2026-04-15T10:00', 'degraded', 'up'));
+    const maintenance = [win('2026-04-10T12:10', '2026-04-10T13:00')];
+    const segments = probeSegments([...http, ...tcp], MINUTE);
+    // http: up, down, up; tcp: up, degraded, up, its last result standing two minutes.
+    expect(segments.map((s) => [s.probe, s.state, s.results])).toEqual([
+      ['http', 'up', 13_680], ['http', 'down', 30], ['http', 'up', 29_490],
+      ['tcp', 'up', 20_700], ['tcp', 'degraded', 60], ['tcp', 'up', 6_600],
+    ]);
+    expect(segments[5]!.end).toBe(t('2026-04-20T00:01'));
+    const fromSegments = monthAvailabilityOfSegments({ service: 'webshop', month: '2026-04', tier: GOLD, segments, maintenance });
+    expect(fromSegments).toEqual(compute({ month: '2026-04', results: [...http, ...tcp], maintenance }));
+    expect(fromSegments).toMatchObject({ downMinutes: 30, maintenanceDownMinutes: 20, degradedMinutes: 60 });
+    const overlapping = [...segments, { probe: 'http', state: 'down' as const, start: t('2026-04-02T00:00'), end: t('2026-04-02T00:05'), results: 5 }];
+    expect(() => monthAvailabilityOfSegments({ service: 'webshop', month: '2026-04', tier: GOLD, segments: overlapping, maintenance })).toThrow(/probe segments of webshop\/http overlap/);
   });
 });
