@@ -36,6 +36,8 @@ export function defaultActivityDeps(env: Environment, store: Store, schedules?: 
     ssh: new NodeSshConnector({
       defaultIdentityFile: env.MAINT_SSH_IDENTITY_FILE ?? '~/.ssh/id_ed25519',
       ...(process.env.SSH_AUTH_SOCK ? { agentSocket: process.env.SSH_AUTH_SOCK } : {}),
+      poolIdleMs: env.MAINT_SSH_POOL_IDLE,
+      poolMaxConnections: env.MAINT_SSH_POOL_MAX,
     }),
   };
 }
@@ -201,6 +203,7 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
   const store = await openStore(storeConfig(env, defaultDataDir(env)), { migrate: false });
   let connection: NativeConnection | undefined;
   let clientConnection: Connection | undefined;
+  let deps: ActivityDeps | undefined;
   try {
     const applied = await store.migrate();
     log(`worker: store ${store.target}${applied.length > 0 ? ` (migrated: ${applied.join(', ')})` : ''}`);
@@ -210,8 +213,9 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     // A client connection for the activities that keep window schedules topped up.
     clientConnection = await connect(() => Connection.connect(clientConnectionOptions(target)));
     const schedules = { client: new Client({ connection: clientConnection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}), ...clientTracingInterceptors() }) };
+    deps = defaultActivityDeps(env, store, schedules);
     const worker = await createWorker({
-      connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps: defaultActivityDeps(env, store, schedules),
+      connection, namespace: target.namespace, taskQueue: env.MAINT_TASK_QUEUE, deps,
       queues: env.MAINT_TASK_QUEUES, concurrency: { workflows: env.MAINT_WORKFLOWS_CONCURRENCY, hosts: env.MAINT_HOSTS_CONCURRENCY, dependencies: env.MAINT_DEPENDENCIES_CONCURRENCY, control: env.MAINT_CONTROL_CONCURRENCY },
       ...(dataConverter ? { dataConverter } : {}), tuning: workerTuning(env), plugins: workerTracingPlugins(),
     });
@@ -228,6 +232,8 @@ export async function runWorker(env: Environment, log: (line: string) => void = 
     await running;
     log('worker: stopped');
   } finally {
+    // The activities have finished (or the worker never started): the pooled SSH connections go.
+    deps?.ssh.close?.();
     await flushTracing();
     await clientConnection?.close();
     await connection?.close();

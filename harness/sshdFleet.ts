@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -45,6 +45,10 @@ export async function startSshdFleet(
     user?: string;
     /** Other users who may log in too (a test's non-root users; the tests run as root). */
     alsoUsers?: string[];
+    /** sshd's LogLevel (default ERROR); INFO logs every login ("Accepted publickey for …"): see {@link sshdLog}. */
+    logLevel?: 'ERROR' | 'INFO' | 'VERBOSE';
+    /** More sshd_config lines for every host (e.g. `MaxSessions 2`). */
+    sshdConfig?: string[];
   } = {},
 ): Promise<SshdFleet> {
   if (!SSHD) throw new Error('OpenSSH sshd is not installed: scripts/test.sh installs Debian\'s openssh-server; or `apt-get install openssh-server`');
@@ -90,14 +94,15 @@ export async function startSshdFleet(
         'PubkeyAuthentication yes',
         'PermitRootLogin prohibit-password',
         'MaxStartups 100:30:200',
-        'LogLevel ERROR',
+        `LogLevel ${options.logLevel ?? 'ERROR'}`,
         ...(allowed !== undefined ? [`AllowUsers ${allowed.join(' ')}`] : []),
+        ...(options.sshdConfig ?? []),
         `SetEnv MAINT_HOST_DIR=${join(dir, 'fs')} MAINT_HOST_NAME=${name} MAINT_JOB_DIR=${join(dir, 'jobs')}${extraEnv}`,
         '',
       ].join('\n'));
       const sshd = track(spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] }));
       let stderr = '';
-      sshd.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      sshd.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString(), keepLog(dir, chunk)));
       hosts.push({
         name, address: '127.0.0.1', port, user, hostKey: fingerprint, identityFile: clientKey,
         tags: options.tags?.(i) ?? {}, dir: join(dir, 'fs'), jobDir: join(dir, 'jobs'), sshd,
@@ -167,7 +172,18 @@ export async function restartSshd(host: SshdHost, options: { wrap?: string[] } =
   const argv = [...(options.wrap ?? []), SSHD!, '-D', '-e', '-f', join(dirname(host.dir), 'sshd_config')];
   const sshd = track(spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] }));
   let stderr = '';
-  sshd.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  sshd.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString(), keepLog(dirname(host.dir), chunk)));
   host.sshd = sshd;
   await waitForBanner(host.port, sshd, () => stderr);
+}
+
+/** What sshd logged (`-e`: its stderr, sessions' lines included), every restart of it appended. */
+export function sshdLog(host: SshdHost): string {
+  const file = join(dirname(host.dir), 'sshd.log');
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
+function keepLog(hostRoot: string, chunk: Buffer): void {
+  // The fleet's folder is removed by stop() while a last line may still arrive.
+  if (existsSync(hostRoot)) appendFileSync(join(hostRoot, 'sshd.log'), chunk);
 }

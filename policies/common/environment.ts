@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OIDC_CLAIM_PATH, parseOidcRoleMapping } from '../console/oidc';
+import { parseDurationMs } from './durations';
 import { DEFAULT_CONCURRENCY, SERVED_QUEUES, type ServedQueue } from './taskQueues';
 
 const concurrency = (queue: ServedQueue) =>
@@ -89,6 +90,18 @@ export function secretEnvProblem(name: string, limits: SecretLimits): string | u
   return undefined;
 }
 
+/** The worker's SSH connection pool unless MAINT_SSH_POOL_IDLE / MAINT_SSH_POOL_MAX say otherwise. */
+export const SSH_POOL_DEFAULTS = { idleMs: 30_000, maxConnections: 200 } as const;
+
+/** MAINT_SSH_POOL_IDLE: a duration (`30s`, `2m`, `500ms`) or a number of seconds; 0 turns pooling off. */
+const sshPoolIdle = z
+  .string()
+  .regex(/^(\d+(\.\d+)?|(\d+(\.\d+)?(ms|s|m|h))+)$/, 'expected a duration like 30s, 2m or 500ms, or 0 to close each connection when its step ends')
+  .transform((value) => (/^[\d.]+$/.test(value) ? Math.round(Number(value) * 1000) : parseDurationMs(value)))
+  .refine((ms) => ms <= 3_600_000, 'expected at most 1h (a connection is kept for the next step, not the next rollout)')
+  .default(SSH_POOL_DEFAULTS.idleMs)
+  .describe(`How long an SSH connection stays open unused for the next step on its host (default ${SSH_POOL_DEFAULTS.idleMs / 1000}s); 0: a connection per step, as without a pool.`);
+
 /** A tuning option of the Temporal Worker: unset keeps the SDK's default. */
 const workerOption = (min: number, max: number, description: string) => z.coerce.number().int().min(min).max(max).optional().describe(description);
 
@@ -143,6 +156,9 @@ export const environmentSchema = z
       .optional()
       .describe('PostgreSQL for the store (notice deliveries), shared by every worker. Unset: SQLite in MAINT_DATA_DIR (store.db), for one worker. Its password is never logged.'),
     MAINT_SSH_IDENTITY_FILE: z.string().min(1).optional().describe('SSH private key used when the inventory names none (default ~/.ssh/id_ed25519).'),
+    MAINT_SSH_POOL_IDLE: sshPoolIdle,
+    MAINT_SSH_POOL_MAX: z.coerce.number().int().min(1).max(100_000).default(SSH_POOL_DEFAULTS.maxConnections)
+      .describe(`SSH connections one worker keeps open at most (default ${SSH_POOL_DEFAULTS.maxConnections}); for one more, the least recently used idle one is closed.`),
     MAINT_METRICS_PROMETHEUS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port to serve /metrics on, e.g. 127.0.0.1:9464').optional()
       .describe('Serve the worker\'s metrics (Temporal\'s and maint_*) for Prometheus at http://HOST:PORT/metrics.'),
     MAINT_METRICS_OTLP: z.string().regex(/^(grpcs?|https?):\/\/\S+$/, 'expected an OTLP collector URL, e.g. grpc://127.0.0.1:4317 or http://127.0.0.1:4318/v1/metrics').optional()

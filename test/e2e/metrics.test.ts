@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../harness/ports';
+import { sshdLog } from '../../harness/sshdFleet';
 import { runMaint, startWorkerProcess, stopWorkerProcesses } from '../helpers/cli';
 import { sampleSum, scrapeMetrics } from '../helpers/prometheus';
 import { startRolloutFixture, type RolloutFixture } from '../helpers/rolloutFixture';
@@ -14,7 +15,7 @@ describe('worker metrics for Prometheus (MAINT_METRICS_PROMETHEUS) and JSON logs
   const workers: ChildProcess[] = [];
 
   beforeAll(async () => {
-    fx = await startRolloutFixture(3);
+    fx = await startRolloutFixture(3, { logLevel: 'INFO' });
   });
   afterEach(() => stopWorkerProcesses(workers));
   afterAll(async () => {
@@ -25,7 +26,9 @@ describe('worker metrics for Prometheus (MAINT_METRICS_PROMETHEUS) and JSON logs
     const dir = mkdtempSync(join(tmpdir(), 'maint-metrics-e2e-'));
     writeFileSync(join(dir, 'inventory.yaml'), fx.fleet.inventoryYaml());
     const port = await freePort();
-    const env = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: uniqueTaskQueue('e2e-metrics'), MAINT_SSH_IDENTITY_FILE: fx.fleet.clientKey, MAINT_METRICS_PROMETHEUS: `127.0.0.1:${port}`, MAINT_LOG_FORMAT: 'json', MAINT_LOG_LEVEL: 'debug' };
+    const env = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: uniqueTaskQueue('e2e-metrics'), MAINT_SSH_IDENTITY_FILE: fx.fleet.clientKey, MAINT_METRICS_PROMETHEUS: `127.0.0.1:${port}`, MAINT_LOG_FORMAT: 'json', MAINT_LOG_LEVEL: 'debug',
+      // Connections outlive the rollout's pauses: one per host, whatever the machine's load.
+      MAINT_SSH_POOL_IDLE: '10m' };
     const worker = startWorkerProcess(env);
     workers.push(worker);
     let logged = '';
@@ -59,6 +62,11 @@ describe('worker metrics for Prometheus (MAINT_METRICS_PROMETHEUS) and JSON logs
     // A handshake on loopback takes milliseconds: the buckets below 0.05 s exist to tell them apart.
     expect(new Set(families.find((f) => f.name === 'maint_ssh_connect_seconds')?.samples.map((s) => s.labels.le))).toEqual(new Set(['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '20', '+Inf', undefined]));
     expect(sampleSum(families, 'maint_ssh_connect_seconds_count')).toBe(sampleSum(families, 'maint_ssh_connect_seconds_count', { outcome: 'ok' }));
+    // Pooled: every step of a host (preflight, record, apply, rollback) went over one connection,
+    // and the histogram counts the real ones: the logins the hosts' sshd accepted.
+    const logins = fx.fleet.hosts.map((h) => (sshdLog(h).match(/Accepted publickey for /g) ?? []).length);
+    expect(logins).toEqual(fx.fleet.hosts.map(() => 1));
+    expect(sampleSum(families, 'maint_ssh_connect_seconds_count')).toBe(report.hosts.length);
     const steps = new Set(families.find((f) => f.name === 'maint_ssh_command_seconds')?.samples.map((s) => s.labels.activityType));
     expect([...steps]).toEqual(expect.arrayContaining(['preflightHost', 'recordVersions', 'applyPatch', 'rollbackHost']));
     expect(sampleSum(families, 'maint_ssh_command_seconds_count', { activityType: 'applyPatch', outcome: 'ok' })).toBeGreaterThanOrEqual(3);

@@ -24,6 +24,18 @@ describe('configuration from the environment', () => {
     expect(() => parseEnvironment({ MAINT_METRICS_PROMETHEUS: '127.0.0.1:9464', MAINT_METRICS_OTLP: 'grpc://127.0.0.1:4317' })).toThrow(/MAINT_METRICS_OTLP: set MAINT_METRICS_PROMETHEUS or MAINT_METRICS_OTLP, not both/);
   });
 
+  it('sizes the SSH connection pool: idle time as a duration or seconds (0: no pool), a connection bound', () => {
+    expect(parseEnvironment({})).toMatchObject({ MAINT_SSH_POOL_IDLE: 30_000, MAINT_SSH_POOL_MAX: 200 });
+    expect(parseEnvironment({ MAINT_SSH_POOL_IDLE: '2m', MAINT_SSH_POOL_MAX: '50' })).toMatchObject({ MAINT_SSH_POOL_IDLE: 120_000, MAINT_SSH_POOL_MAX: 50 });
+    expect(parseEnvironment({ MAINT_SSH_POOL_IDLE: '0' }).MAINT_SSH_POOL_IDLE).toBe(0);
+    expect(parseEnvironment({ MAINT_SSH_POOL_IDLE: '1.5' }).MAINT_SSH_POOL_IDLE).toBe(1500);
+    expect(parseEnvironment({ MAINT_SSH_POOL_IDLE: '500ms' }).MAINT_SSH_POOL_IDLE).toBe(500);
+    expect(() => parseEnvironment({ MAINT_SSH_POOL_IDLE: 'soon' })).toThrow(/MAINT_SSH_POOL_IDLE: expected a duration like 30s, 2m or 500ms, or 0/);
+    expect(() => parseEnvironment({ MAINT_SSH_POOL_IDLE: '2h' })).toThrow(/MAINT_SSH_POOL_IDLE: expected at most 1h/);
+    expect(() => parseEnvironment({ MAINT_SSH_POOL_MAX: '0' })).toThrow(/MAINT_SSH_POOL_MAX: .*>=1/);
+    expect(() => parseEnvironment({ MAINT_SSH_POOL_MAX: 'many' })).toThrow(/MAINT_SSH_POOL_MAX: expected number/);
+  });
+
   it('reads mTLS material and API keys from files, and turns TLS on for API keys', () => {
     const pki = createTestPki('temporal.test');
     try {

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { PerHostLimit } from '../../activities/hosts/ssh';
 import { shellQuote, withRemoteTimeout } from '../../policies/common/shell';
 
 describe('shell quoting', () => {
@@ -27,29 +26,5 @@ describe('shell quoting', () => {
     })();
     expect(status).toBe(124);
     expect(Date.now() - started).toBeLessThan(10_000);
-  });
-});
-
-describe('per-host connection limit', () => {
-  it('lets at most N holders per host in at once, queues the rest in order, and frees slots', async () => {
-    const limit = new PerHostLimit(2);
-    const order: string[] = [];
-    const a = await limit.acquire('h:22');
-    const b = await limit.acquire('h:22');
-    const other = await limit.acquire('g:22'); // another host is not held up
-    const c = limit.acquire('h:22').then((release) => (order.push('c'), release));
-    const d = limit.acquire('h:22').then((release) => (order.push('d'), release));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(order).toEqual([]);
-    expect(limit.inUse('h:22')).toBe(2);
-    a();
-    a(); // releasing twice frees one slot only
-    const releaseC = await c;
-    expect(order).toEqual(['c']);
-    b();
-    (await d)();
-    releaseC();
-    other();
-    expect([limit.inUse('h:22'), limit.inUse('g:22')]).toEqual([0, 0]);
   });
 });
