@@ -28,10 +28,31 @@ export interface ReportChange {
   description: string;
 }
 
+/**
+ * The organisation as one customer's report reads it: only the services the customer subscribes to
+ * and the windows touching them (the rest of the files, tiers and channels as they are). The
+ * schedule carries this, so its arguments stay small and a change to another customer's services
+ * or windows leaves its hash, and the schedule, alone.
+ */
+export function reportOrganisation(organisation: Organisation, customer: string): Organisation {
+  const services = new Set(organisation.files.flatMap((f) => f.content.services).filter((s) => s.subscribers.some((r) => r.name === customer)).map((s) => s.name));
+  const touches = (names: readonly string[]) => names.some((n) => services.has(n));
+  return {
+    name: organisation.name,
+    files: organisation.files.map((f) => ({
+      file: f.file,
+      content: { ...f.content, services: f.content.services.filter((s) => services.has(s.name)), windows: f.content.windows.filter((w) => touches(w.services)) },
+    })),
+    windows: organisation.windows.filter((w) => touches(w.services.map((s) => s.name))),
+    warnings: [],
+  };
+}
+
 /** The workflow input a customer's schedule starts with, and the hash `maint apply` compares. */
 export function reportScheduleInput(plan: ReportSchedulePlan, organisation: Organisation): MonthlyReportInput {
-  const configHash = createHash('sha256').update(JSON.stringify({ plan, organisation })).digest('hex');
-  return { report: plan, organisation, configHash };
+  const scoped = reportOrganisation(organisation, plan.customer);
+  const configHash = createHash('sha256').update(JSON.stringify({ plan, organisation: scoped })).digest('hex');
+  return { report: plan, organisation: scoped, configHash };
 }
 
 export function reportScheduleOptions(plan: ReportSchedulePlan, organisation: Organisation, orgName: string, taskQueue: string): ScheduleOptions {

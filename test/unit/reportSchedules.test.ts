@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../control/errors';
 import { loadOrganisation } from '../../control/organisation';
-import { reportSchedulePlans } from '../../control/reports';
+import { reportScheduleInput, reportSchedulePlans } from '../../control/reports';
 import { previousMonth } from '../../policies/report/schedule';
 
 /** The `reports` section: who gets the monthly report e-mail, when; bad input names file and path. */
@@ -67,6 +67,24 @@ ${reports}
     const second = join(dir, 'second.yaml');
     writeFileSync(second, 'apiVersion: maint/v1\nkind: Organisation\nreports: {at: "09:00"}\n');
     expect(await refused([first, second])).toBe(`${second} is invalid (1 problem):\n  ${second}: reports: is already defined in ${first}; define it in one file only`);
+  });
+
+  test('a schedule carries its customer\'s services only: another customer\'s change leaves it unchanged', async () => {
+    const other = (title: string) => `
+  - name: harbour-portal
+    title: {nl: ${title}, en: ${title}}
+    subscribers:
+      - {name: Harbour Ltd, channel: mail, to: ops@harbour.example, language: en, timezone: Europe/London}`;
+    const input = async (name: string, title: string, customer: string) => {
+      const organisation = await loadOrganisation([organisationFile(name, 'reports: {}', other(title))]);
+      return reportScheduleInput(reportSchedulePlans(organisation).find((p) => p.customer === customer)!, organisation);
+    };
+    const jansen = await input('scoped.yaml', 'Portaal', 'Bakkerij Jansen');
+    expect(jansen.organisation.files.flatMap((f) => f.content.services.map((s) => s.name))).toEqual(['webshop']);
+    expect((await input('scoped.yaml', 'Klantportaal', 'Bakkerij Jansen')).configHash).toBe(jansen.configHash);
+    const harbour = await input('scoped.yaml', 'Portaal', 'Harbour Ltd');
+    expect(harbour.organisation.files.flatMap((f) => f.content.services.map((s) => s.name))).toEqual(['webshop', 'harbour-portal']);
+    expect((await input('scoped.yaml', 'Klantportaal', 'Harbour Ltd')).configHash).not.toBe(harbour.configHash);
   });
 
   test('the month reported is the one before, in the customer\'s timezone', () => {
