@@ -221,7 +221,7 @@ ${chart('latency', w.charts.latency)}</section>
 <section><h2>${w.rollbacks}</h2>${report.rollbacks.length === 0 ? html`<p class="muted">${w.noRollbacks}</p>` : html`<table><thead><tr><th>${w.window}</th><th>${w.start}</th><th>${w.why}</th></tr></thead><tbody>${report.rollbacks.map((r) => html`<tr><td>${r.window ?? r.rolloutId ?? ''}</td><td>${f.when(r.at)}</td><td>${r.why ?? w.causeUnknown}</td></tr>`)}</tbody></table>`}</section>
 ${chart('weekly', w.charts.weekly)}
 <section><h2>${w.compliance}</h2><p data-figure="compliance">${w.complianceText(c.compliant, report.compliance.hosts, c.securityPending)}</p>${chart('compliance', w.charts.compliance)}</section>
-<section><h2>${w.dependencies}</h2>${d.recorded ? html`<p data-figure="dependencies">${w.depsText(d.opened, d.merged, d.waiting, d.medianMinutesToMerge === null ? '–' : minutes(d.medianMinutesToMerge))}</p><p class="small muted">${w.mergedByPeople}</p>` : html`<p>${w.notRecorded(d.why)}</p>`}</section>
+<section><h2>${w.dependencies}</h2>${d.recorded ? html`<p data-figure="dependencies">${w.depsText(d.opened, d.merged, d.waiting, d.medianMinutesToMerge === null ? '–' : minutes(d.medianMinutesToMerge))}</p>${d.mergedByPeople === 'not recorded' ? html`<p class="small muted">${w.mergedByPeople}</p>` : ''}` : html`<p>${w.notRecorded(d.why)}</p>`}</section>
 <section><h2>${w.nextMonth}</h2>${report.nextMonth.length === 0 ? html`<p class="muted">${w.noNextMonth}</p>` : html`<ul>${report.nextMonth.map((n) => html`<li>${n.title[lang]}: ${f.when(n.start)} – ${f.when(n.end)}</li>`)}</ul>`}</section>
 </main>
 <footer class="small muted"><p>${w.timesIn(f.zone)} ${w.generated} ${f.when(report.generatedAt)}. ${report.organisation.contact.email}</p></footer>

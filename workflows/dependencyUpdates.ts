@@ -3,7 +3,7 @@ import { ApplicationFailure, executeChild, setHandler } from '@temporalio/workfl
 import { planUpdates, policyType } from '../policies/deps/plan';
 import { renderPullRequestBody, type MergeOutlook } from '../policies/deps/prBody';
 import type { RepositoryPlan } from '../policies/deps/resolve';
-import { dependencyRunId, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport } from '../policies/deps/run';
+import { dependencyRunId, recentlyMerged, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport } from '../policies/deps/run';
 import { nextOccurrences, occurrencesBetween } from '../policies/windows/occurrences';
 import { dryRunGitHubReads as dryRunGitHub, githubWrites as github, renovateRuns as renovate } from './activityProfiles';
 import { causeMessage } from './failures';
@@ -63,6 +63,7 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
   const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: state.pullRequests, now });
   summary.held = planned.held.map((h) => ({ depName: h.update.depName, manager: h.update.manager, to: h.update.newVersion, reason: h.reason, detail: h.detail }));
   summary.stale = planned.stale;
+  if (!input.dryRun) summary.merged = recentlyMerged(state.pullRequests, now);
   if (planned.waiting.length) summary.waiting = planned.waiting;
   const window = windowOutlook(plan, now);
 

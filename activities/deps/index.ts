@@ -121,6 +121,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
         pullRequests: found.map((pr) => ({
           number: pr.number, url: pr.url, branch: pr.branch, state: pr.state, createdAt: pr.createdAt,
           ...(pr.closedAt !== undefined ? { closedAt: pr.closedAt } : {}),
+          ...(pr.mergedAt !== undefined ? { mergedAt: pr.mergedAt } : {}),
           proposed: proposedUpdates(pr.body),
           ...(pr.state === 'open' && rebaseRequested(pr.body) ? { rebaseRequested: true } : {}),
         })),

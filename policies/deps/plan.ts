@@ -43,6 +43,8 @@ export interface ExistingPullRequest {
   state: 'open' | 'closed' | 'merged';
   createdAt: string;
   closedAt?: string;
+  /** When it was merged (by us or by a person). */
+  mergedAt?: string;
   proposed: ProposedUpdate[];
   /** A reviewer ticked the rebase/retry box of this open PR. */
   rebaseRequested?: boolean;

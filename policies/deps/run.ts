@@ -2,6 +2,15 @@ import type { HeldReason } from './plan';
 import type { RepositoryPlan } from './resolve';
 import type { ScanProblem } from './types';
 
+/** How far back a run lists the PRs merged on GitHub (runs are daily or weekly; a month's report reads the runs up to its end). */
+export const MERGED_LOOKBACK_DAYS = 45;
+
+/** The PRs merged in the lookback before `now`, from the PRs a run read on GitHub. */
+export function recentlyMerged(pulls: ReadonlyArray<{ number: number; url: string; branch: string; createdAt: string; mergedAt?: string }>, now: Date): NonNullable<DependencyRunSummary['merged']> {
+  const since = now.getTime() - MERGED_LOOKBACK_DAYS * 86_400_000;
+  return pulls.flatMap((p) => (p.mergedAt !== undefined && Date.parse(p.mergedAt) >= since ? [{ number: p.number, url: p.url, branch: p.branch, createdAt: p.createdAt, mergedAt: p.mergedAt }] : []));
+}
+
 export interface DependencyRunInput {
   plan: RepositoryPlan;
   /** Print what would happen: scan and plan, no commits, no PRs, no merges. */
@@ -58,6 +67,11 @@ export interface DependencyRunSummary {
   waiting?: { branch: string; title: string; limit: string }[];
   held: { depName: string; manager: string; to: string; reason: HeldReason; detail: string }[];
   stale: { number: number; url: string; branch: string }[];
+  /**
+   * Our PRs GitHub had as merged (by maint or by a person) in the {@link MERGED_LOOKBACK_DAYS} days
+   * before the run: what the monthly report counts merges and their time to merge from.
+   */
+  merged?: { number: number; url: string; branch: string; createdAt: string; mergedAt: string }[];
 }
 
 /** Workflow id of a repository's dependency run: one at a time per repository. */

@@ -251,11 +251,23 @@ function dependencies(input: ReportInput, month: Interval): MonthlyReport['depen
   const created = new Map<string, number>();
   for (const r of runs) for (const p of r.pullRequests) if (p.outcome === 'created') created.set(key(r.repo, p.number, p.branch), Date.parse(r.finishedAt));
   const opened = new Set<string>();
+  // Merged PRs: as GitHub had them (by maint or by a person: when, and since when open), listed by
+  // every run; a merge of the month's last days is seen by a run after it. Runs from before runs
+  // listed merges only know maint's own, at the run's end.
   const merged = new Map<string, number>();
+  for (const r of runs) {
+    for (const m of r.merged ?? []) {
+      const at = Date.parse(m.mergedAt);
+      if (at >= month.start && at < month.end) {
+        merged.set(key(r.repo, m.number, m.branch), at);
+        created.set(key(r.repo, m.number, m.branch), Date.parse(m.createdAt));
+      }
+    }
+  }
   for (const r of monthRuns) {
     for (const p of r.pullRequests) {
       if (p.outcome === 'created') opened.add(key(r.repo, p.number, p.branch));
-      if (p.outcome === 'merged') merged.set(key(r.repo, p.number, p.branch), Date.parse(r.finishedAt));
+      if (p.outcome === 'merged' && !merged.has(key(r.repo, p.number, p.branch))) merged.set(key(r.repo, p.number, p.branch), Date.parse(r.finishedAt));
     }
   }
   // Waiting at the month's end: per repository, what its last run of the month left open or held back by the limits.
@@ -267,7 +279,7 @@ function dependencies(input: ReportInput, month: Interval): MonthlyReport['depen
   const times = [...merged.entries()].flatMap(([k, at]) => (created.has(k) ? [(at - created.get(k)!) / MINUTE_MS] : [])).sort((a, b) => a - b);
   const mid = times.length / 2;
   const median = times.length === 0 ? null : times.length % 2 === 1 ? times[Math.floor(mid)]! : (times[mid - 1]! + times[mid]!) / 2;
-  return { recorded: true, runs: monthRuns.length, opened: opened.size, merged: merged.size, waiting, medianMinutesToMerge: median, mergedByPeople: 'not recorded' };
+  return { recorded: true, runs: monthRuns.length, opened: opened.size, merged: merged.size, waiting, medianMinutesToMerge: median, mergedByPeople: monthRuns.some((r) => r.merged !== undefined) ? 'counted' : 'not recorded' };
 }
 
 /** Held maintenance per ISO week (Monday first, in the customer's zone) of the month, each run counted in the weeks it covers. */

@@ -175,7 +175,7 @@ export interface MonthlyReport {
   };
   dependencies:
     | { recorded: false; why: string }
-    | { recorded: true; runs: number; opened: number; merged: number; waiting: number; medianMinutesToMerge: number | null; mergedByPeople: 'not recorded' };
+    | { recorded: true; runs: number; opened: number; merged: number; waiting: number; medianMinutesToMerge: number | null; mergedByPeople: 'counted' | 'not recorded' };
   maintenance: { minutesPerWeek: Array<{ week: string; minutes: number }> };
   nextMonth: Array<{ window: string; title: LocalizedText; start: string; end: string; services: string[] }>;
 }

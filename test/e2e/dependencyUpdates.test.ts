@@ -396,6 +396,9 @@ dependencies:
     expect(await read('webshop', 'main', 'Dockerfile')).toContain(`FROM ${docker.host}/base:1.0.1\n`);
     expect(pulls('webshop').find((p) => p.headRef === 'maint/deps/group-npm-non-major')!.state).toBe('open');
     expect(pulls('webshop').find((p) => p.headRef.endsWith('-base'))!.merged).toBe(true);
+    // The next run lists it among the PRs GitHub has merged (what the monthly report counts merges from, whoever merged).
+    const next = await runRepo(plans.get('acme/webshop')!);
+    expect(next.merged).toEqual([{ number: report(merged).number, url: report(merged).url, branch: expect.stringMatching(/-base$/), createdAt: expect.any(String), mergedAt: expect.any(String) }]);
   });
 
   it('maint deps scan --dry-run and maint deps status print what a person needs', async () => {

@@ -91,10 +91,12 @@ describe.each(ENGINES)('the monthly operations review (%s)', (engine) => {
     ...(publishedAt ? { publishedAt: at(publishedAt) } : {}),
   });
   const pr = (number: number, outcome: PullRequestReport['outcome']): PullRequestReport => ({ branch: `renovate/dep-${number}`, title: `Update dep ${number}`, outcome, number, updates: [] });
-  const depRun = (finishedAt: string, pullRequests: PullRequestReport[], waiting = 0): DependencyRunSummary => ({
+  const depRun = (finishedAt: string, pullRequests: PullRequestReport[], waiting = 0, merged?: DependencyRunSummary['merged']): DependencyRunSummary => ({
     repo: REPO, dryRun: false, startedAt: new Date(at(finishedAt) - 2 * MIN).toISOString(), finishedAt, managers: [], problems: [], pullRequests,
     waiting: Array.from({ length: waiting }, (_, i) => ({ branch: `renovate/held-${i}`, title: 'held', limit: 'maxOpenPRs' })), held: [], stale: [],
+    ...(merged ? { merged } : {}),
   });
+  const mergedOnGitHub = (number: number, createdAt: string, mergedAt: string) => ({ number, url: `https://github.example/${REPO}/pull/${number}`, branch: `renovate/dep-${number}`, createdAt, mergedAt });
 
   beforeAll(async () => {
     env = await connectTestEnv();
@@ -175,7 +177,10 @@ dependencies:
     for (const summary of [
       depRun('2026-10-28T06:00:00Z', [pr(1, 'created')]),
       depRun('2026-11-02T06:00:00Z', [pr(1, 'merged'), pr(2, 'created'), pr(3, 'created')]),
-      depRun('2026-11-09T06:00:00Z', [pr(2, 'merged'), pr(3, 'unchanged'), pr(4, 'created')], 1),
+      // The run lists what GitHub has merged: #1 (maint's automerge on 2 Nov) and #6, merged by a person on 5 Nov.
+      depRun('2026-11-09T06:00:00Z', [pr(2, 'merged'), pr(3, 'unchanged'), pr(4, 'created')], 1, [
+        mergedOnGitHub(1, '2026-10-28T06:00:00Z', '2026-11-02T06:01:00Z'), mergedOnGitHub(6, '2026-10-20T09:00:00Z', '2026-11-05T13:00:00Z'),
+      ]),
     ]) {
       await env.client.workflow.execute('dependencyUpdatesWorkflow', { taskQueue, workflowId: `deps-${REPO.replace('/', '-')}`, args: [{ summary }] });
     }
@@ -270,8 +275,9 @@ dependencies:
     expect(report.compliance.trend).toHaveLength(30);
     expect([byDay.get('2026-11-01'), byDay.get('2026-11-02'), byDay.get('2026-11-03'), byDay.get('2026-11-04'), byDay.get('2026-11-14'), byDay.get('2026-11-15'), byDay.get('2026-11-17'), byDay.get('2026-11-18'), byDay.get('2026-11-30')])
       .toEqual([null, 0, 0, 100, 100, 0, 0, 50, 50]);
-    // Runs of November: #2, #3, #4 opened; #1 and #2 merged (5 and 7 days after the runs that opened them); #3, #4 open and one held back.
-    expect(report.dependencies).toEqual({ recorded: true, runs: 2, opened: 3, merged: 2, waiting: 3, medianMinutesToMerge: (5 * 1440 + 7 * 1440) / 2, mergedByPeople: 'not recorded' });
+    // Runs of November: #2, #3, #4 opened; merged: #1 (GitHub: open 5 days 1 minute), #2 (by the run 7 days after the one that
+    // opened it) and #6 by a person (GitHub: open 16 days 4 hours); #3, #4 open and one held back.
+    expect(report.dependencies).toEqual({ recorded: true, runs: 2, opened: 3, merged: 3, waiting: 3, medianMinutesToMerge: 7 * 1440, mergedByPeople: 'counted' });
     // December's Tuesdays at 22:00 in Amsterdam.
     expect(report.nextMonth.map((n) => new Date(n.start).toISOString())).toEqual(['01', '08', '15', '22', '29'].map((d) => `2026-12-${d}T21:00:00.000Z`));
   });
@@ -318,7 +324,7 @@ dependencies:
     expect(pages).toBeGreaterThanOrEqual(2);
     expect(pages).toBeLessThanOrEqual(4);
     const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-    for (const figure of ['Bakkerij Jansen', '99,930%', '30,0 min van 43,0 min gebruikt', '6 pakketupdates op 2 servers: 4 beveiliging, 2 overig', '1 van 2 servers bijgewerkt', "3 PR's geopend, 2 samengevoegd, 3 wachtend"]) expect(text).toContain(figure);
+    for (const figure of ['Bakkerij Jansen', '99,930%', '30,0 min van 43,0 min gebruikt', '6 pakketupdates op 2 servers: 4 beveiliging, 2 overig', '1 van 2 servers bijgewerkt', "3 PR's geopend, 3 samengevoegd, 3 wachtend"]) expect(text).toContain(figure);
     execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', file, join(SCREENSHOT_DIR, `monthly-report-${engine}-nl-page`)]);
     expect(readFileSync(join(SCREENSHOT_DIR, `monthly-report-${engine}-nl-page-1.png`)).length).toBeGreaterThan(1000);
   }, 120_000);

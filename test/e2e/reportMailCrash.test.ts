@@ -10,6 +10,7 @@ import { previousMonth, reportDeliveryKey } from '../../policies/report/schedule
 import { openStore } from '../../store';
 import { insertProbeResults, type RecordedProbeResult } from '../../store/probes';
 import { runMaint, startWorkerProcess } from '../helpers/cli';
+import { recordHistories } from '../helpers/replayHistories';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { connectTestEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { until } from '../helpers/until';
@@ -143,6 +144,8 @@ reports: {dayOfMonth: 2, at: "08:00"}
       const result = (await env.client.workflow.getHandle(action.workflow.workflowId, action.workflow.firstExecutionRunId).result()) as { alreadySent: boolean; unconfirmed?: boolean; month: string };
       // Killed before sending: the retry sends it; killed while the server held its answer: it was stored, the retry sends nothing.
       expect(result).toMatchObject(moment === 'printing' ? { alreadySent: false, month } : { alreadySent: true, unconfirmed: true, month });
+      // The run whose activity was retried on another worker, for the replay test.
+      if (moment === 'printing') recordHistories([{ workflowId: action.workflow.workflowId, runId: action.workflow.firstExecutionRunId, file: 'monthly-report-retried-after-worker-killed' }]);
 
       const received = mine();
       expect(received).toHaveLength(1);
