@@ -5,7 +5,7 @@
  */
 
 /** Managers whose updates become PRs, one unit each in policies/deps/managers/; other managers' updates are reported in the run summary. */
-export const PR_MANAGERS = ['npm', 'dockerfile', 'github-actions', 'docker-compose', 'helm-values', 'pip_requirements', 'pep621', 'poetry'] as const;
+export const PR_MANAGERS = ['npm', 'dockerfile', 'github-actions', 'docker-compose', 'helm-values', 'pip_requirements', 'pep621', 'poetry', 'gomod'] as const;
 export type PrManager = (typeof PR_MANAGERS)[number];
 
 /** Renovate's update types (lib/config/types.ts UpdateType), the ones a policy can allow. */

@@ -2,6 +2,7 @@ import { PR_MANAGERS, type PrManager } from '../types';
 import { dockerComposeManager } from './dockerCompose';
 import { dockerfileManager } from './dockerfile';
 import { githubActionsManager } from './githubActions';
+import { gomodManager } from './gomod';
 import { helmValuesManager } from './helmValues';
 import type { DependencyManager } from './manager';
 import { npmManager } from './npm';
@@ -22,6 +23,7 @@ const MANAGERS: ManagerRegistry = {
   pip_requirements: pipRequirementsManager,
   pep621: pep621Manager,
   poetry: poetryManager,
+  gomod: gomodManager,
 };
 
 export function isPrManager(manager: string): manager is PrManager {
