@@ -205,3 +205,59 @@ describe('go.mod keeps everything but the version; go.sum lines are replaced in 
     expect(replaceGoSumLines(sum, 'm.com/new', 'v1.0.0', ['m.com/new v1.1.0 h1:M='])).toBe(sum.replace('z.com/y', 'm.com/new v1.1.0 h1:M=\nz.com/y'));
   });
 });
+
+describe('pom.xml keeps everything but the version; a ${property} version is changed in <properties>', () => {
+  const mvn = (over: Partial<DetectedUpdate>): DetectedUpdate => ({
+    manager: 'maven', packageFile: 'pom.xml', depName: 'org.slf4j:slf4j-api', datasource: 'maven', depType: 'compile',
+    currentValue: '2.0.9', updateType: 'patch', newValue: '2.0.13', newVersion: '2.0.13', ...over,
+  });
+  const pom = `<project>
+  <parent><groupId>org.acme</groupId><artifactId>acme-parent</artifactId><version>2.0.9</version></parent>
+  <!-- <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>2.0.9</version></dependency> -->
+  <properties>
+    <slf4j.version>2.0.9</slf4j.version>
+  </properties>
+  <dependencyManagement><dependencies>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>\${slf4j.version}</version></dependency>
+  </dependencies></dependencyManagement>
+  <dependencies>
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-api</artifactId>
+      <version> 2.0.9 </version>
+    </dependency>
+  </dependencies>
+  <build><plugins>
+    <plugin>
+      <artifactId>maven-surefire-plugin</artifactId>
+      <version>3.2.2</version>
+      <dependencies><dependency><groupId>org.acme</groupId><artifactId>maven-surefire-plugin</artifactId><version>3.2.2</version></dependency></dependencies>
+    </plugin>
+  </plugins></build>
+</project>
+`;
+
+  it('a literal version: the dependency\'s own <version>, not a comment, not the parent\'s or a property with the same text', () => {
+    const out = applyUpdatesToText('pom.xml', pom, [mvn({})]);
+    expect(out).toBe(pom.replace('<version> 2.0.9 </version>', '<version> 2.0.13 </version>'));
+    expect(applyUpdatesToText('pom.xml', out, [mvn({})])).toBe(out);
+  });
+
+  it('a property version: the property changes, the ${…} reference stays; the parent and a plugin without groupId by their own element', () => {
+    const out = applyUpdatesToText('pom.xml', pom, [
+      mvn({ depName: 'org.slf4j:slf4j-simple', sharedVariableName: 'slf4j.version' }),
+      mvn({ depName: 'org.acme:acme-parent', depType: 'parent', newValue: '2.1.0', newVersion: '2.1.0' }),
+      mvn({ depName: 'org.apache.maven.plugins:maven-surefire-plugin', depType: 'build', currentValue: '3.2.2', newValue: '3.2.5', newVersion: '3.2.5' }),
+    ]);
+    expect(out).toBe(pom.replace('<slf4j.version>2.0.9<', '<slf4j.version>2.0.13<').replace('acme-parent</artifactId><version>2.0.9<', 'acme-parent</artifactId><version>2.1.0<')
+      .replace('<artifactId>maven-surefire-plugin</artifactId>\n      <version>3.2.2</version>', '<artifactId>maven-surefire-plugin</artifactId>\n      <version>3.2.5</version>'));
+    // Another dependency sharing the property, in the same PR, finds it already written.
+    expect(applyUpdatesToText('pom.xml', out, [mvn({ depName: 'org.slf4j:slf4j-api', sharedVariableName: 'slf4j.version' })])).toBe(out);
+  });
+
+  it('what the scan saw is gone: the file, the coordinate or the property is named', () => {
+    expect(() => applyUpdatesToText('pom.xml', pom, [mvn({ currentValue: '2.0.8' })])).toThrow('pom.xml: org.slf4j:slf4j-api: cannot find a dependency, plugin or extension org.slf4j:slf4j-api with <version>2.0.8</version> (the file changed since the scan)');
+    expect(() => applyUpdatesToText('pom.xml', pom, [mvn({ sharedVariableName: 'slf4j-api.version' })])).toThrow('pom.xml: org.slf4j:slf4j-api: cannot find the property <slf4j-api.version>2.0.9</slf4j-api.version> in <properties>');
+    expect(() => applyUpdatesToText('pom.xml', '<project>\n  <dependencies>\n</project>\n', [mvn({})])).toThrow('pom.xml: org.slf4j:slf4j-api: is not well-formed XML: </project> on line 3 closes <dependencies>');
+  });
+});

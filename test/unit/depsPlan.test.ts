@@ -299,7 +299,7 @@ policies: [{ mergeWindow: nightly, automerge: { updateTypes: [patch] } }]
 
   it('is part of the organisation file', () => {
     const org = parsePolicyText('apiVersion: maint/v1\nkind: Organisation\ndependencies:\n  repositories: [{ repo: acme/web }]\n', 'org.yaml', organisationSchema);
-    expect(org.dependencies?.repositories[0]).toEqual({ repo: 'acme/web', baseBranch: 'main', managers: ['npm', 'dockerfile', 'github-actions', 'docker-compose', 'helm-values', 'pip_requirements', 'pep621', 'poetry', 'gomod'], checkout: 'github' });
+    expect(org.dependencies?.repositories[0]).toEqual({ repo: 'acme/web', baseBranch: 'main', managers: ['npm', 'dockerfile', 'github-actions', 'docker-compose', 'helm-values', 'pip_requirements', 'pep621', 'poetry', 'gomod', 'maven'], checkout: 'github' });
   });
 
   it('registries.pypi is a PEP 503 simple index URL, kept with its trailing slash; anything else is refused by file and path', () => {
@@ -314,5 +314,11 @@ policies: [{ mergeWindow: nightly, automerge: { updateTypes: [patch] } }]
     expect(() => section('registries: { goproxy: "https://goproxy.example.com,direct" }')).toThrow(/maint\.yaml.*registries\.goproxy.*expected one Go module proxy URL like https:\/\/goproxy\.example\.com \(not a GOPROXY list/s);
     expect(() => section('registries: { goproxy: "https://goproxy.example.com/?x=1" }')).toThrow(/maint\.yaml.*registries\.goproxy.*without \?query or #fragment/s);
     expect(() => section('registries: { goproxy: "goproxy.example.com" }')).toThrow(/registries\.goproxy.*http:\/\/ or https:\/\//s);
+  });
+
+  it('registries.maven is a Maven repository URL, kept with a trailing slash; a query or a non-http URL is refused by file and path', () => {
+    expect(section('registries: { maven: "https://maven.example.com/repository/maven-public" }').registries?.maven).toBe('https://maven.example.com/repository/maven-public/');
+    expect(() => section('registries: { maven: "https://maven.example.com/repo/#x" }')).toThrow(/maint\.yaml.*registries\.maven.*expected a Maven repository URL without \?query or #fragment/s);
+    expect(() => section('registries: { maven: "file:///home/me/.m2/repository" }')).toThrow(/maint\.yaml.*registries\.maven.*http:\/\/ or https:\/\//s);
   });
 });

@@ -21,6 +21,8 @@ const ARTIFACTS: ArtifactRegistry = {
   pep621: pyprojectArtifacts,
   poetry: pyprojectArtifacts,
   gomod: gomodArtifacts,
+  // A POM has no lockfile; what Maven resolves is the file itself.
+  maven: noArtifacts,
 };
 
 /** The artifact refresh of a manager we open PRs for; none for the others (their updates are never written). */

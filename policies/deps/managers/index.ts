@@ -5,6 +5,7 @@ import { githubActionsManager } from './githubActions';
 import { gomodManager } from './gomod';
 import { helmValuesManager } from './helmValues';
 import type { DependencyManager } from './manager';
+import { mavenManager } from './maven';
 import { npmManager } from './npm';
 import { pep621Manager } from './pep621';
 import { pipRequirementsManager } from './pipRequirements';
@@ -24,6 +25,7 @@ const MANAGERS: ManagerRegistry = {
   pep621: pep621Manager,
   poetry: poetryManager,
   gomod: gomodManager,
+  maven: mavenManager,
 };
 
 export function isPrManager(manager: string): manager is PrManager {
