@@ -69,10 +69,10 @@ export function createDependencyActivities(deps: DependencyDeps) {
       });
       heartbeat('checkout');
       return await withCheckout(plan, deps.depsWorkDir, token, async (dir) => {
-        // The configured npm and PyPI registries are asked once, before Renovate: unreachable, their
+        // The configured npm, PyPI, Go module and Maven registries are asked once, before Renovate: unreachable, their
         // managers are not scanned (and not reported once per package after every retry), the others are.
         const unscanned: { manager: string; reason: string }[] = [];
-        for (const [setting, url, managers] of [['npm', plan.registries.npm, ['npm']], ['pypi', plan.registries.pypi, PYTHON_MANAGERS]] as const) {
+        for (const [setting, url, managers] of [['npm', plan.registries.npm, ['npm']], ['pypi', plan.registries.pypi, PYTHON_MANAGERS], ['goproxy', plan.registries.goproxy, ['gomod']], ['maven', plan.registries.maven, ['maven']]] as const) {
           const affected = plan.managers.filter((m) => (managers as readonly string[]).includes(m));
           const down = affected.length > 0 ? await unreachable(url) : undefined;
           if (down === undefined) continue;
@@ -93,6 +93,8 @@ export function createDependencyActivities(deps: DependencyDeps) {
           ...(plan.registries.npm !== undefined ? { npmRegistryUrl: plan.registries.npm } : {}),
           dockerRegistries: plan.registries.docker,
           ...(plan.registries.pypi !== undefined ? { pypiRegistryUrl: plan.registries.pypi } : {}),
+          ...(plan.registries.goproxy !== undefined ? { goproxyUrl: plan.registries.goproxy } : {}),
+          ...(plan.registries.maven !== undefined ? { mavenRegistryUrl: plan.registries.maven } : {}),
           githubApiUrl: plan.github.baseUrl,
           ...(token !== undefined ? { githubToken: token } : {}),
           ...(plan.policy.minimumReleaseAgeMs !== undefined ? { minimumReleaseAgeMs: plan.policy.minimumReleaseAgeMs } : {}),

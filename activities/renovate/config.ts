@@ -24,6 +24,13 @@ export interface RenovateLookupInput {
    */
   pypiRegistryUrl?: string;
   /**
+   * A Go module proxy (`http://127.0.0.1:3000`) for every gomod lookup: Renovate's go datasource is
+   * given it as GOPROXY (it takes no registryUrls). Absent: the worker's GOPROXY, else proxy.golang.org.
+   */
+  goproxyUrl?: string;
+  /** A Maven repository (`http://127.0.0.1:8081/maven2/`) for every maven lookup: it replaces a POM's `<repositories>` and Maven Central. */
+  mavenRegistryUrl?: string;
+  /**
    * A GitHub server for the github-tags / github-releases / github-digest datasources (and so for
    * github-actions): either a server base (`http://127.0.0.1:8080`, `https://github.example.com`),
    * where Renovate calls REST under `/api/v3/` and GraphQL at `/api/graphql`, or that `/api/v3` URL
@@ -49,6 +56,13 @@ export function renovateConfig(input: RenovateLookupInput, dirs: { cacheDir: str
   const packageRules = [
     ...(input.githubApiUrl !== undefined ? [{ matchDatasources: ['github-tags', 'github-releases', 'github-digest'], registryUrls: [input.githubApiUrl.replace(/\/+$/, '')] }] : []),
     ...(input.pypiRegistryUrl !== undefined ? [{ matchDatasources: ['pypi'], registryUrls: [input.pypiRegistryUrl.replace(/\/*$/, '/')] }] : []),
+    ...(input.mavenRegistryUrl !== undefined ? [{ matchDatasources: ['maven'], registryUrls: [input.mavenRegistryUrl.replace(/\/*$/, '/')] }] : []),
+    // `// indirect` requirements are updated too (Renovate leaves them disabled by default); the go and
+    // toolchain directives are the language version the module's owners chose, not a dependency.
+    ...(input.managers.includes('gomod') ? [
+      { matchManagers: ['gomod'], matchDepTypes: ['indirect'], enabled: true },
+      { matchManagers: ['gomod'], matchDepTypes: ['golang', 'toolchain'], enabled: false },
+    ] : []),
   ];
   return {
     onboarding: false,

@@ -99,6 +99,9 @@ async function lookupOnce(cli: string, input: RenovateLookupInput, options: Reno
       LOG_FORMAT: 'json',
       RENOVATE_CONFIG_FILE: configFile,
       ...(tokenRules.length ? { RENOVATE_HOST_RULES: JSON.stringify(tokenRules) } : {}),
+      // The go datasource reads its proxy (and which modules are private) from the environment only.
+      ...Object.fromEntries(['GOPROXY', 'GONOPROXY', 'GOPRIVATE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))),
+      ...(input.goproxyUrl !== undefined ? { GOPROXY: input.goproxyUrl } : {}),
     };
     const args = ['--platform=local', '--dry-run=lookup', '--report-type=file', `--report-path=${reportPath}`];
     // The token itself (whatever its shape), then every other secret shape (URL credentials and queries, headers, tokens).
@@ -128,7 +131,7 @@ async function lookupOnce(cli: string, input: RenovateLookupInput, options: Reno
     // outage (an error); a host that cost one dependency its lookup (engines.node's node-version, one
     // action) is that dependency's warning, as Renovate has it.
     const failedLookups = new Set(scan.problems.filter((p) => p.depName !== undefined && /^Failed to look up/.test(p.message)).map((p) => `${p.packageFile} ${p.depName}`));
-    const registries = new Set([...[input.npmRegistryUrl, input.pypiRegistryUrl].flatMap((url) => (url !== undefined ? [new URL(url).host] : [])), ...(input.dockerRegistries ?? []).map((r) => r.host)]);
+    const registries = new Set([...[input.npmRegistryUrl, input.pypiRegistryUrl, input.goproxyUrl, input.mavenRegistryUrl].flatMap((url) => (url !== undefined ? [new URL(url).host] : [])), ...(input.dockerRegistries ?? []).map((r) => r.host)]);
     const extra: ScanProblem[] = run.failedRequests().map((p) => (failedLookups.size > 1 || registries.has(p.host) ? p.problem : { ...p.problem, level: 'warning' }));
     if (run.version !== undefined && run.version !== renovateVersion) {
       extra.push({ level: 'warning', message: `Renovate ${run.version} ran; this code was tested with ${renovateVersion}` });
@@ -148,7 +151,7 @@ function validateInput(input: RenovateLookupInput): void {
   if (!existsSync(input.checkoutDir) || !statSync(input.checkoutDir).isDirectory()) throw invalid(`checkoutDir ${input.checkoutDir} is not a directory`);
   if (input.managers.length === 0) throw invalid('no managers given');
   if (input.managers.some((m) => !/^[a-z0-9][a-z0-9_-]*$/.test(m))) throw invalid(`manager names are lower-case words, got ${input.managers.join(', ')}`);
-  for (const [what, url] of [['npmRegistryUrl', input.npmRegistryUrl], ['githubApiUrl', input.githubApiUrl], ['pypiRegistryUrl', input.pypiRegistryUrl]] as const) {
+  for (const [what, url] of [['npmRegistryUrl', input.npmRegistryUrl], ['githubApiUrl', input.githubApiUrl], ['pypiRegistryUrl', input.pypiRegistryUrl], ['goproxyUrl', input.goproxyUrl], ['mavenRegistryUrl', input.mavenRegistryUrl]] as const) {
     if (url === undefined) continue;
     let parsed: URL;
     try {

@@ -19,7 +19,7 @@ export interface RepositoryPlan {
   managers: string[];
   checkout: { kind: 'github'; cloneUrl: string } | { kind: 'path'; path: string };
   github: { baseUrl: string; auth?: GitHubAuthRef };
-  registries: { npm?: string; docker: { host: string; insecure: boolean }[]; pypi?: string };
+  registries: { npm?: string; docker: { host: string; insecure: boolean }[]; pypi?: string; goproxy?: string; maven?: string };
   policy: ResolvedUpdatePolicy;
   /** The organisation file holding the `dependencies` section, for errors that name a setting. */
   file?: string;
@@ -118,7 +118,7 @@ export function planRepositories(
       managers: r.managers,
       checkout: r.checkout === 'github' ? { kind: 'github', cloneUrl: cloneUrlFor(github, r.repo) } : { kind: 'path', path: resolvePath(r.checkout.path) },
       github: { baseUrl: github.baseUrl, ...(deps.github?.auth !== undefined ? { auth: deps.github.auth } : {}) },
-      registries: { ...(deps.registries?.npm !== undefined ? { npm: deps.registries.npm } : {}), docker: deps.registries?.docker ?? [], ...(deps.registries?.pypi !== undefined ? { pypi: deps.registries.pypi } : {}) },
+      registries: { ...(deps.registries?.npm !== undefined ? { npm: deps.registries.npm } : {}), docker: deps.registries?.docker ?? [], ...(deps.registries?.pypi !== undefined ? { pypi: deps.registries.pypi } : {}), ...(deps.registries?.goproxy !== undefined ? { goproxy: deps.registries.goproxy } : {}), ...(deps.registries?.maven !== undefined ? { maven: deps.registries.maven } : {}) },
       policy,
       ...(window !== undefined ? { mergeWindow: { name: policy.mergeWindow!, ...window } } : {}),
     });

@@ -56,13 +56,24 @@ export const registriesSchema = z
       .transform((url) => (url.endsWith('/') ? url : `${url}/`))
       .optional()
       .describe('PEP 503 simple index (pip\'s --index-url) for pip_requirements, pep621 and poetry lookups and requirement hashes (default: the index a requirements file names, else pypi.org).'),
+    goproxy: httpUrl
+      .refine((url) => !/[,|]/.test(url), 'expected one Go module proxy URL like https://goproxy.example.com (not a GOPROXY list: maint asks this proxy only, without "direct" or a fallback)')
+      .refine((url) => !URL.canParse(url) || (new URL(url).search === '' && new URL(url).hash === ''), 'expected a Go module proxy URL without ?query or #fragment, like https://goproxy.example.com/go (the proxy protocol appends /<module>/@v/… to it)')
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional()
+      .describe('Go module proxy (GOPROXY protocol) for gomod lookups and the go.sum refresh (default: the worker\'s GOPROXY, else proxy.golang.org).'),
+    maven: httpUrl
+      .refine((url) => !URL.canParse(url) || (new URL(url).search === '' && new URL(url).hash === ''), 'expected a Maven repository URL without ?query or #fragment, like https://maven.example.com/repository/maven-public/ (the layout group/artifact/maven-metadata.xml is appended to it)')
+      .transform((url) => (url.endsWith('/') ? url : `${url}/`))
+      .optional()
+      .describe('Maven repository (the URL a settings.xml mirror names) for maven lookups of dependencies, plugins and parent POMs; it replaces the POM\'s <repositories> and Maven Central.'),
   })
   .describe('Registries to look updates up in, besides the public defaults.');
 
 export const repositorySchema = z.strictObject({
   repo: repoName.describe('owner/name on GitHub.'),
   baseBranch: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'expected a branch name like main').default('main'),
-  managers: z.array(managerName).min(1).default([...PR_MANAGERS]).describe('Renovate managers to run; npm, dockerfile, github-actions, docker-compose, helm-values, pip_requirements, pep621 and poetry open PRs, others are reported.'),
+  managers: z.array(managerName).min(1).default([...PR_MANAGERS]).describe('Renovate managers to run; npm, dockerfile, github-actions, docker-compose, helm-values, pip_requirements, pep621, poetry, gomod and maven open PRs, others are reported.'),
   checkout: z
     .union([z.literal('github'), z.strictObject({ path: z.string().min(1).describe('A local clone (relative to this file) instead of cloning from GitHub.') })])
     .default('github')

@@ -5,7 +5,7 @@
  */
 
 /** Managers whose updates become PRs, one unit each in policies/deps/managers/; other managers' updates are reported in the run summary. */
-export const PR_MANAGERS = ['npm', 'dockerfile', 'github-actions', 'docker-compose', 'helm-values', 'pip_requirements', 'pep621', 'poetry'] as const;
+export const PR_MANAGERS = ['npm', 'dockerfile', 'github-actions', 'docker-compose', 'helm-values', 'pip_requirements', 'pep621', 'poetry', 'gomod', 'maven'] as const;
 export type PrManager = (typeof PR_MANAGERS)[number];
 
 /** Renovate's update types (lib/config/types.ts UpdateType), the ones a policy can allow. */
@@ -39,6 +39,8 @@ export interface DetectedUpdate {
   currentVersion?: string;
   /** Digest pinned next to the value (`@sha256:…`, or the commit SHA of a pinned action). */
   currentDigest?: string;
+  /** The variable the version comes from (Renovate's sharedVariableName: a maven `${property}`); the update changes it where it is defined. */
+  sharedVariableName?: string;
   /** The exact text Renovate located in the file for this dependency, when it reports one. */
   replaceString?: string;
   updateType: UpdateType;

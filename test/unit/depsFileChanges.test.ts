@@ -1,5 +1,6 @@
 import { applyUpdatesToText } from '../../policies/deps/fileChanges';
 import { FileChangeError } from '../../policies/deps/managers/manager';
+import { replaceGoSumLines } from '../../policies/deps/managers/gomod';
 import type { DetectedUpdate } from '../../policies/deps/types';
 
 const pkg = `{
@@ -171,5 +172,92 @@ describe('Python files keep everything but the version specifier', () => {
     expect(out).toBe(text.replace("'requests==2.31.0'", "'requests==2.32.3'").replace('"^24.1.0"', '"^24.4.0"'));
     expect(() => applyUpdatesToText('pyproject.toml', text, [py({ manager: 'pep621', packageFile: 'pyproject.toml', depName: 'black', currentValue: '^24.1.0', newValue: '^24.4.0' })]))
       .toThrow('pyproject.toml: black: cannot find black with "^24.1.0" in a requirement string (the file changed since the scan)');
+  });
+});
+
+describe('go.mod keeps everything but the version; go.sum lines are replaced in place', () => {
+  const go = (over: Partial<DetectedUpdate>): DetectedUpdate => ({
+    manager: 'gomod', packageFile: 'go.mod', depName: 'golang.org/x/text', datasource: 'go', depType: 'require',
+    currentValue: 'v0.14.0', updateType: 'minor', newValue: 'v0.15.0', newVersion: 'v0.15.0', ...over,
+  });
+  const goMod = 'module example.com/app\n\ngo 1.22\n\nrequire golang.org/x/text v0.14.0\n\nrequire (\n\tgithub.com/a/b v1.2.3\n\tgolang.org/x/net v0.20.0 // indirect\n)\n\nreplace golang.org/x/net v0.20.0 => golang.org/x/net v0.19.0\n';
+
+  it('a direct require line and an indirect one in a block: only the version changes, // indirect stays; a replace is not a requirement', () => {
+    const out = applyUpdatesToText('go.mod', goMod, [go({}), go({ depName: 'golang.org/x/net', depType: 'indirect', currentValue: 'v0.20.0', newValue: 'v0.21.0', newVersion: 'v0.21.0' })]);
+    expect(out).toBe(goMod.replace('text v0.14.0', 'text v0.15.0').replace('\tgolang.org/x/net v0.20.0 // indirect', '\tgolang.org/x/net v0.21.0 // indirect'));
+    expect(applyUpdatesToText('go.mod', out, [go({})])).toBe(out);
+    expect(() => applyUpdatesToText('go.mod', goMod, [go({ depName: 'github.com/a/b', currentValue: 'v1.2.2', newValue: 'v1.2.4' })])).toThrow('go.mod: github.com/a/b: cannot find "require github.com/a/b v1.2.2" (the file changed since the scan)');
+  });
+
+  it('a major update to a /v2 module path and the go directive are refused with the reason', () => {
+    expect(() => applyUpdatesToText('go.mod', goMod, [go({ depName: 'github.com/a/b', currentValue: 'v1.2.3', newValue: 'v2.0.0', newVersion: 'v2.0.0', updateType: 'major' })]))
+      .toThrow('go.mod: github.com/a/b: v2.0.0 is the module github.com/a/b/v2: a major update renames the module');
+    expect(() => applyUpdatesToText('go.mod', goMod, [go({ depName: 'go', depType: 'golang', currentValue: '1.22', newValue: '1.23' })])).toThrow('go.mod: go: a golang entry is not written by maint');
+    // v0 → v1 keeps the path.
+    const v0 = 'module m\n\nrequire example.com/z v0.9.0\n';
+    expect(applyUpdatesToText('go.mod', v0, [go({ depName: 'example.com/z', currentValue: 'v0.9.0', newValue: 'v1.0.0', newVersion: 'v1.0.0', updateType: 'major' })])).toBe('module m\n\nrequire example.com/z v1.0.0\n');
+  });
+
+  it('go.sum: the old version\'s two lines give way to the new ones where they stood; a module without lines gets them in module order', () => {
+    const sum = 'a.com/x v1.0.0 h1:AAA=\na.com/x v1.0.0/go.mod h1:BBB=\ngolang.org/x/text v0.14.0 h1:CCC=\ngolang.org/x/text v0.14.0/go.mod h1:DDD=\nz.com/y v1.0.0/go.mod h1:EEE=\n';
+    expect(replaceGoSumLines(sum, 'golang.org/x/text', 'v0.14.0', ['golang.org/x/text v0.15.0 h1:NEW=', 'golang.org/x/text v0.15.0/go.mod h1:NEWMOD=']))
+      .toBe('a.com/x v1.0.0 h1:AAA=\na.com/x v1.0.0/go.mod h1:BBB=\ngolang.org/x/text v0.15.0 h1:NEW=\ngolang.org/x/text v0.15.0/go.mod h1:NEWMOD=\nz.com/y v1.0.0/go.mod h1:EEE=\n');
+    expect(replaceGoSumLines(sum, 'm.com/new', 'v1.0.0', ['m.com/new v1.1.0 h1:M='])).toBe(sum.replace('z.com/y', 'm.com/new v1.1.0 h1:M=\nz.com/y'));
+  });
+});
+
+describe('pom.xml keeps everything but the version; a ${property} version is changed in <properties>', () => {
+  const mvn = (over: Partial<DetectedUpdate>): DetectedUpdate => ({
+    manager: 'maven', packageFile: 'pom.xml', depName: 'org.slf4j:slf4j-api', datasource: 'maven', depType: 'compile',
+    currentValue: '2.0.9', updateType: 'patch', newValue: '2.0.13', newVersion: '2.0.13', ...over,
+  });
+  const pom = `<project>
+  <parent><groupId>org.acme</groupId><artifactId>acme-parent</artifactId><version>2.0.9</version></parent>
+  <!-- <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>2.0.9</version></dependency> -->
+  <properties>
+    <slf4j.version>2.0.9</slf4j.version>
+  </properties>
+  <dependencyManagement><dependencies>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>\${slf4j.version}</version></dependency>
+  </dependencies></dependencyManagement>
+  <dependencies>
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-api</artifactId>
+      <version> 2.0.9 </version>
+    </dependency>
+  </dependencies>
+  <build><plugins>
+    <plugin>
+      <artifactId>maven-surefire-plugin</artifactId>
+      <version>3.2.2</version>
+      <dependencies><dependency><groupId>org.acme</groupId><artifactId>maven-surefire-plugin</artifactId><version>3.2.2</version></dependency></dependencies>
+    </plugin>
+  </plugins></build>
+</project>
+`;
+
+  it('a literal version: the dependency\'s own <version>, not a comment, not the parent\'s or a property with the same text', () => {
+    const out = applyUpdatesToText('pom.xml', pom, [mvn({})]);
+    expect(out).toBe(pom.replace('<version> 2.0.9 </version>', '<version> 2.0.13 </version>'));
+    expect(applyUpdatesToText('pom.xml', out, [mvn({})])).toBe(out);
+  });
+
+  it('a property version: the property changes, the ${…} reference stays; the parent and a plugin without groupId by their own element', () => {
+    const out = applyUpdatesToText('pom.xml', pom, [
+      mvn({ depName: 'org.slf4j:slf4j-simple', sharedVariableName: 'slf4j.version' }),
+      mvn({ depName: 'org.acme:acme-parent', depType: 'parent', newValue: '2.1.0', newVersion: '2.1.0' }),
+      mvn({ depName: 'org.apache.maven.plugins:maven-surefire-plugin', depType: 'build', currentValue: '3.2.2', newValue: '3.2.5', newVersion: '3.2.5' }),
+    ]);
+    expect(out).toBe(pom.replace('<slf4j.version>2.0.9<', '<slf4j.version>2.0.13<').replace('acme-parent</artifactId><version>2.0.9<', 'acme-parent</artifactId><version>2.1.0<')
+      .replace('<artifactId>maven-surefire-plugin</artifactId>\n      <version>3.2.2</version>', '<artifactId>maven-surefire-plugin</artifactId>\n      <version>3.2.5</version>'));
+    // Another dependency sharing the property, in the same PR, finds it already written.
+    expect(applyUpdatesToText('pom.xml', out, [mvn({ depName: 'org.slf4j:slf4j-api', sharedVariableName: 'slf4j.version' })])).toBe(out);
+  });
+
+  it('what the scan saw is gone: the file, the coordinate or the property is named', () => {
+    expect(() => applyUpdatesToText('pom.xml', pom, [mvn({ currentValue: '2.0.8' })])).toThrow('pom.xml: org.slf4j:slf4j-api: cannot find a dependency, plugin or extension org.slf4j:slf4j-api with <version>2.0.8</version> (the file changed since the scan)');
+    expect(() => applyUpdatesToText('pom.xml', pom, [mvn({ sharedVariableName: 'slf4j-api.version' })])).toThrow('pom.xml: org.slf4j:slf4j-api: cannot find the property <slf4j-api.version>2.0.9</slf4j-api.version> in <properties>');
+    expect(() => applyUpdatesToText('pom.xml', '<project>\n  <dependencies>\n</project>\n', [mvn({})])).toThrow('pom.xml: org.slf4j:slf4j-api: is not well-formed XML: </project> on line 3 closes <dependencies>');
   });
 });

@@ -143,14 +143,14 @@ describe('planUpdates: which updates become which PRs', () => {
   it('honours ignore and allow globs, reports other managers and lists open PRs with nothing left as stale', () => {
     const plan = planUpdates({
       updates: [npm('@types/node', '20.0.0', '20.1.0', 'minor'), npm('react', '18.0.0', '18.1.0', 'minor'), npm('lodash', '4.0.0', '4.1.0', 'minor'),
-        { ...npm('golang.org/x/text', 'v0.14.0', 'v0.15.0', 'minor'), manager: 'gomod', packageFile: 'go.mod' }],
+        { ...npm('serde', '1.0.0', '1.1.0', 'minor'), manager: 'cargo', packageFile: 'Cargo.toml' }],
       policy: { ...basePolicy, ignore: ['@types/*'], allow: ['@types/*', 'react'] },
       pullRequests: [{ number: 9, url: 'u9', branch: 'maint/deps/npm-gone', state: 'open', createdAt: daysAgo(3), proposed: [] }],
       now: NOW,
     });
     expect(plan.pullRequests.map((p) => p.updates[0]!.depName)).toEqual(['react']);
     expect(plan.held.map((h) => [h.update.depName, h.reason])).toEqual([
-      ['@types/node', 'ignored'], ['lodash', 'not-allowed'], ['golang.org/x/text', 'reported-only'],
+      ['@types/node', 'ignored'], ['lodash', 'not-allowed'], ['serde', 'reported-only'],
     ]);
     expect(plan.stale).toEqual([{ number: 9, url: 'u9', branch: 'maint/deps/npm-gone' }]);
   });
@@ -299,7 +299,7 @@ policies: [{ mergeWindow: nightly, automerge: { updateTypes: [patch] } }]
 
   it('is part of the organisation file', () => {
     const org = parsePolicyText('apiVersion: maint/v1\nkind: Organisation\ndependencies:\n  repositories: [{ repo: acme/web }]\n', 'org.yaml', organisationSchema);
-    expect(org.dependencies?.repositories[0]).toEqual({ repo: 'acme/web', baseBranch: 'main', managers: ['npm', 'dockerfile', 'github-actions', 'docker-compose', 'helm-values', 'pip_requirements', 'pep621', 'poetry'], checkout: 'github' });
+    expect(org.dependencies?.repositories[0]).toEqual({ repo: 'acme/web', baseBranch: 'main', managers: ['npm', 'dockerfile', 'github-actions', 'docker-compose', 'helm-values', 'pip_requirements', 'pep621', 'poetry', 'gomod', 'maven'], checkout: 'github' });
   });
 
   it('registries.pypi is a PEP 503 simple index URL, kept with its trailing slash; anything else is refused by file and path', () => {
@@ -307,5 +307,18 @@ policies: [{ mergeWindow: nightly, automerge: { updateTypes: [patch] } }]
     expect(section('registries: { pypi: "https://pypi.example.com/root/pypi/+simple/" }').registries?.pypi).toBe('https://pypi.example.com/root/pypi/+simple/');
     expect(() => section('registries: { pypi: "https://pypi.example.com/pypi" }')).toThrow(/maint\.yaml.*registries\.pypi.*expected a PEP 503 simple index URL whose path ends in \/simple\//s);
     expect(() => section('registries: { pypi: "ftp://pypi.example.com/simple/" }')).toThrow(/registries\.pypi.*http:\/\/ or https:\/\//s);
+  });
+
+  it('registries.goproxy is one Go module proxy URL, without a trailing slash; a GOPROXY list or a query is refused by file and path', () => {
+    expect(section('registries: { goproxy: "https://goproxy.example.com/go/" }').registries?.goproxy).toBe('https://goproxy.example.com/go');
+    expect(() => section('registries: { goproxy: "https://goproxy.example.com,direct" }')).toThrow(/maint\.yaml.*registries\.goproxy.*expected one Go module proxy URL like https:\/\/goproxy\.example\.com \(not a GOPROXY list/s);
+    expect(() => section('registries: { goproxy: "https://goproxy.example.com/?x=1" }')).toThrow(/maint\.yaml.*registries\.goproxy.*without \?query or #fragment/s);
+    expect(() => section('registries: { goproxy: "goproxy.example.com" }')).toThrow(/registries\.goproxy.*http:\/\/ or https:\/\//s);
+  });
+
+  it('registries.maven is a Maven repository URL, kept with a trailing slash; a query or a non-http URL is refused by file and path', () => {
+    expect(section('registries: { maven: "https://maven.example.com/repository/maven-public" }').registries?.maven).toBe('https://maven.example.com/repository/maven-public/');
+    expect(() => section('registries: { maven: "https://maven.example.com/repo/#x" }')).toThrow(/maint\.yaml.*registries\.maven.*expected a Maven repository URL without \?query or #fragment/s);
+    expect(() => section('registries: { maven: "file:///home/me/.m2/repository" }')).toThrow(/maint\.yaml.*registries\.maven.*http:\/\/ or https:\/\//s);
   });
 });

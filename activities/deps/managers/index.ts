@@ -1,6 +1,7 @@
 import type { PrManager } from '../../../policies/deps/types';
 import { isPrManager } from '../../../policies/deps/managers';
 import { noArtifacts, type ManagerArtifacts } from './artifacts';
+import { gomodArtifacts } from './gomod';
 import { npmArtifacts } from './npm';
 import { pipRequirementsArtifacts, pyprojectArtifacts } from './python';
 
@@ -19,6 +20,9 @@ const ARTIFACTS: ArtifactRegistry = {
   pip_requirements: pipRequirementsArtifacts,
   pep621: pyprojectArtifacts,
   poetry: pyprojectArtifacts,
+  gomod: gomodArtifacts,
+  // A POM has no lockfile; what Maven resolves is the file itself.
+  maven: noArtifacts,
 };
 
 /** The artifact refresh of a manager we open PRs for; none for the others (their updates are never written). */

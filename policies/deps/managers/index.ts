@@ -2,8 +2,10 @@ import { PR_MANAGERS, type PrManager } from '../types';
 import { dockerComposeManager } from './dockerCompose';
 import { dockerfileManager } from './dockerfile';
 import { githubActionsManager } from './githubActions';
+import { gomodManager } from './gomod';
 import { helmValuesManager } from './helmValues';
 import type { DependencyManager } from './manager';
+import { mavenManager } from './maven';
 import { npmManager } from './npm';
 import { pep621Manager } from './pep621';
 import { pipRequirementsManager } from './pipRequirements';
@@ -22,6 +24,8 @@ const MANAGERS: ManagerRegistry = {
   pip_requirements: pipRequirementsManager,
   pep621: pep621Manager,
   poetry: poetryManager,
+  gomod: gomodManager,
+  maven: mavenManager,
 };
 
 export function isPrManager(manager: string): manager is PrManager {
