@@ -171,7 +171,7 @@ export function splitComment(split: Pick<PlannedSplit, 'failing'>, halves: Array
   const checks = split.failing.length > 0 ? split.failing.map((f) => `\`${f.replace(/`/g, "'")}\``).join(', ') : 'its checks';
   const count = halves.reduce((n, h) => n + h.updates.length, 0);
   return [
-    `**Split:** ${checks} failed on this PR, so maint split its ${count} updates into two smaller PRs, so that one bad bump does not hold back the rest:`,
+    `**Split:** ${checks} failed on this PR: maint split its ${count} updates into two smaller PRs, so that one bad bump does not hold back the rest:`,
     '',
     ...halves.map((h, i) => `- #${h.number} (part ${i + 1}): ${h.updates.join(', ')}`),
     '',

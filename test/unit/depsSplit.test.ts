@@ -183,7 +183,7 @@ describe('split markers, bodies and comments', () => {
     expect(readSplitClosed('<!-- maint-deps:split-closed {"into":"8"} -->')).toBeUndefined();
 
     const comment = splitComment(split.splits[0]!, [{ number: 8, updates: ['alpha 1.2.0', 'bad 1.0.1'] }, { number: 9, updates: ['charlie 1.3.0', 'delta 1.1.0'] }]);
-    expect(comment).toContain('**Split:** `ci/test` failed on this PR, so maint split its 4 updates into two smaller PRs');
+    expect(comment).toContain('**Split:** `ci/test` failed on this PR: maint split its 4 updates into two smaller PRs');
     expect(comment).toContain('- #8 (part 1): alpha 1.2.0, bad 1.0.1\n- #9 (part 2): charlie 1.3.0, delta 1.1.0');
     expect(comment).toContain('closed by that split, not declined');
     expect(comment.endsWith(SPLIT_COMMENT_MARKER)).toBe(true);
