@@ -369,7 +369,9 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
   }
 
   async function commentOnPullRequest(ref: RepositoryRef, number: number, body: string): Promise<{ id: number; url: string }> {
-    const { data } = await call(ref, `comment on #${number}`, () => octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: number, body }));
+    // Not retried on a 5xx here: a comment that landed before its 502 would be posted twice. The caller (an
+    // activity) retries after reading the comments again.
+    const { data } = await call(ref, `comment on #${number}`, () => octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: number, body, request: { retries: 0 } }));
     return { id: data.id, url: data.html_url };
   }
 
