@@ -32,6 +32,19 @@ export function renderRunSummary(s: DependencyRunSummary, options: { showBody?: 
       out.push('', `── ${p.title} (${p.branch}) ${'─'.repeat(8)}`, p.body!);
     }
   }
+  if (s.splits?.length) {
+    out.push('', s.dryRun ? 'Would split (group PRs whose checks failed go on as two smaller PRs):' : 'Split (group PRs whose checks failed go on as two smaller PRs):');
+    out.push(renderTable(['PR', 'outcome', 'failing checks', 'into'], s.splits.map((sp) => [
+      `#${sp.number} ${sp.branch}`,
+      sp.error ? `${sp.outcome}: ${sp.error}` : sp.outcome,
+      sp.failing.join(', ') || '-',
+      sp.into.map((p) => `${p.number !== undefined ? `#${p.number} ` : ''}${p.branch}`).join('\n'),
+    ])));
+  }
+  if (s.culprits?.length) {
+    out.push('', 'Failing alone (the update that breaks its group; left open for a person):');
+    out.push(renderTable(['PR', 'package', 'split from', 'failing checks'], s.culprits.map((c) => [`#${c.number} ${c.branch}`, c.depName, `#${c.from}`, c.failing.join(', ') || '-'])));
+  }
   if (s.waiting?.length) {
     out.push('', 'Waiting for the limits (opened in this order as they allow):');
     out.push(renderTable(['branch', 'title', 'limit'], s.waiting.map((w) => [w.branch, w.title, w.limit])));

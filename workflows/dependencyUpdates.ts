@@ -3,7 +3,8 @@ import { ApplicationFailure, executeChild, setHandler } from '@temporalio/workfl
 import { planUpdates, policyType } from '../policies/deps/plan';
 import { renderPullRequestBody, type MergeOutlook } from '../policies/deps/prBody';
 import type { RepositoryPlan } from '../policies/deps/resolve';
-import { dependencyRunId, recentlyMerged, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport } from '../policies/deps/run';
+import { dependencyRunId, recentlyMerged, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport, type SplitReport } from '../policies/deps/run';
+import { planSplits, splitComment } from '../policies/deps/split';
 import { nextOccurrences, occurrencesBetween } from '../policies/windows/occurrences';
 import { dryRunGitHubReads as dryRunGitHub, githubWrites as github, renovateRuns as renovate } from './activityProfiles';
 import { causeMessage } from './failures';
@@ -65,9 +66,17 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
   summary.stale = planned.stale;
   if (!input.dryRun) summary.merged = recentlyMerged(state.pullRequests, now);
   if (planned.waiting.length) summary.waiting = planned.waiting;
+  // A group PR whose checks failed goes on as two halves (its place in the plan); it is closed once both are open.
+  const bisected = planSplits({ plan: planned, checks: state.open, pullRequests: state.pullRequests, policy: plan.policy });
+  const splits: SplitReport[] = bisected.splits.map((s) => ({
+    number: s.number, url: s.url, branch: s.branch, group: s.group, failing: s.failing, into: s.into.map((branch) => ({ branch })),
+    outcome: input.dryRun ? 'would-split' : 'kept-open',
+  }));
+  if (splits.length) summary.splits = splits;
+  if (bisected.culprits.length) summary.culprits = bisected.culprits;
   const window = windowOutlook(plan, now);
 
-  for (const pr of planned.pullRequests) {
+  for (const pr of bisected.pullRequests) {
     const report: PullRequestReport = {
       branch: pr.branch, title: pr.title, outcome: pr.existing ? 'would-update' : 'would-create',
       ...(pr.group !== undefined ? { group: pr.group } : {}),
@@ -112,7 +121,28 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
       report.error = causeMessage(err);
     }
   }
+  if (!input.dryRun) await closeSplitPullRequests(plan, splits, summary.pullRequests);
   return finish();
+}
+
+/** Closes each split PR whose two parts are open now, with a comment linking them; otherwise it stays open until a later run. */
+async function closeSplitPullRequests(plan: RepositoryPlan, splits: SplitReport[], reports: PullRequestReport[]): Promise<void> {
+  for (const split of splits) {
+    const parts = split.into.map((part) => reports.find((r) => r.branch === part.branch));
+    split.into = split.into.map((part, i) => ({ ...part, ...(parts[i]?.number !== undefined ? { number: parts[i]!.number, url: parts[i]!.url! } : {}) }));
+    if (!parts.every((p) => p !== undefined && p.number !== undefined && ['created', 'updated', 'unchanged', 'merged'].includes(p.outcome))) {
+      split.error = 'a part could not be published; the PR stays open and the split is tried again next run';
+      continue;
+    }
+    const halves = parts.map((p) => ({ number: p!.number!, updates: p!.updates.map((u) => `${u.depName} ${u.to}`).filter((u, i, all) => all.indexOf(u) === i) }));
+    try {
+      await github.closeSplitPullRequest({ plan, number: split.number, comment: splitComment(split, halves), record: { into: halves.map((h) => h.number), failing: split.failing } });
+      split.outcome = 'closed';
+    } catch (err) {
+      split.outcome = 'failed';
+      split.error = causeMessage(err);
+    }
+  }
 }
 
 export interface DependencyScanResult {

@@ -4,7 +4,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { applyUpdatesToText } from '../../policies/deps/fileChanges';
 import { FileChangeError } from '../../policies/deps/managers/manager';
 import { BRANCH_PREFIX, type ExistingPullRequest, type PlannedPullRequest } from '../../policies/deps/plan';
-import { proposedUpdates, rebaseRequested } from '../../policies/deps/prBody';
+import { proposedUpdates, rebaseRequested, splitOrigin } from '../../policies/deps/prBody';
+import { readSplitClosed, SPLIT_COMMENT_MARKER, splitClosedMarker, type SplitClosed } from '../../policies/deps/split';
 import type { RepositoryPlan } from '../../policies/deps/resolve';
 import type { RenovateScan } from '../../policies/deps/types';
 import type { ChecksVerdict, FileChange, GitHubPort, RepositoryRef } from '../github/port';
@@ -126,6 +127,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
           ...(pr.mergedAt !== undefined ? { mergedAt: pr.mergedAt } : {}),
           proposed: proposedUpdates(pr.body),
           ...(pr.state === 'open' && rebaseRequested(pr.body) ? { rebaseRequested: true } : {}),
+          ...splitMarkers(pr.body),
         })),
         open,
       };
@@ -158,6 +160,19 @@ export function createDependencyActivities(deps: DependencyDeps) {
       return { number: opened.number, url: opened.url, created: opened.created, changed: commit.changed, commitSha: commit.commitSha, warnings: opened.warnings ?? [] };
     },
 
+    /**
+     * Closes a group PR that was split, once its parts are open: a comment linking them (once,
+     * found again by its hidden marker on a retry), then the close with a marker in the body, so the
+     * next run knows it was split and not declined.
+     */
+    async closeSplitPullRequest(input: { plan: RepositoryPlan; number: number; comment: string; record: SplitClosed }): Promise<void> {
+      const port = await deps.github(input.plan);
+      const comments = await port.pullRequestComments(ref(input.plan), input.number).catch(permanent);
+      if (!comments.some((c) => c.body.includes(SPLIT_COMMENT_MARKER))) await port.commentOnPullRequest(ref(input.plan), input.number, input.comment).catch(permanent);
+      heartbeat('close');
+      await port.closePullRequest(ref(input.plan), { number: input.number, appendToBody: splitClosedMarker(input.record) }).catch(permanent);
+    },
+
     /** Merges when every check on `sha` is green; otherwise says why not. */
     async mergeDependencyPullRequest(input: { plan: RepositoryPlan; number: number; sha: string; title: string }): Promise<{ merged: boolean; reason?: string }> {
       const port = await deps.github(input.plan);
@@ -169,6 +184,13 @@ export function createDependencyActivities(deps: DependencyDeps) {
       return merged.merged ? { merged: true } : { merged: false, reason: merged.reason };
     },
   };
+}
+
+/** What a PR body's markers say about splits: a part of a split (`split`), or closed by one (`splitInto`). */
+function splitMarkers(body: string): Pick<ExistingPullRequest, 'split' | 'splitInto'> {
+  const origin = splitOrigin(body);
+  const closed = readSplitClosed(body);
+  return { ...(origin ? { split: origin } : {}), ...(closed ? { splitInto: closed.into } : {}) };
 }
 
 /** The managers whose packages come from PyPI (dependencies.registries.pypi). */

@@ -315,11 +315,15 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     const missing = (required ?? []).filter((name) => !reported.has(name));
     for (const name of missing) details.push(`${name}: not reported yet (required by ${baseBranch}'s branch protection)`);
     if (required === undefined) details.push(`required checks of ${baseBranch} unknown: the token may not read its branch protection (403)`);
-    const failed = statuses.some((s) => s.state === 'failure' || s.state === 'error') || runs.some((r) => r.status === 'completed' && !GREEN.has(r.conclusion ?? ''));
+    const failing = [
+      ...statuses.filter((s) => s.state === 'failure' || s.state === 'error').map((s) => s.context),
+      ...runs.filter((r) => r.status === 'completed' && !GREEN.has(r.conclusion ?? '')).map((r) => r.name),
+    ];
+    const failed = failing.length > 0;
     const waiting = missing.length > 0 || statuses.some((s) => s.state === 'pending') || runs.some((r) => r.status !== 'completed');
     // A failure is final for this commit even while other checks still run: say so at once.
     const state: ChecksState = reported.size === 0 && missing.length === 0 ? 'none' : failed ? 'failure' : waiting ? 'pending' : 'success';
-    return { state, details };
+    return { state, details, ...(failed ? { failing: [...new Set(failing)] } : {}) };
   }
 
   async function mergePullRequest(ref: RepositoryRef, input: { number: number; sha: string; title: string }) {
@@ -347,6 +351,30 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     }
   }
 
+  async function closePullRequest(ref: RepositoryRef, input: { number: number; appendToBody?: string }): Promise<void> {
+    const { owner, repo } = ref;
+    const { data } = await call(ref, `read #${input.number}`, () => octokit.rest.pulls.get({ owner, repo, pull_number: input.number }));
+    const body = data.body ?? '';
+    const marked = input.appendToBody === undefined || body.trimEnd().endsWith(input.appendToBody);
+    if (data.state === 'closed' && marked) return;
+    await call(ref, `close #${input.number}`, () => octokit.rest.pulls.update({
+      owner, repo, pull_number: input.number, state: 'closed', ...(marked ? {} : { body: `${body.trimEnd()}\n\n${input.appendToBody}` }),
+    }));
+  }
+
+  async function pullRequestComments(ref: RepositoryRef, number: number): Promise<Array<{ id: number; body: string }>> {
+    const comments = await call(ref, `read the comments of #${number}`, () =>
+      octokit.paginate(octokit.rest.issues.listComments, { owner: ref.owner, repo: ref.repo, issue_number: number, per_page: 100 }));
+    return comments.map((c) => ({ id: c.id, body: c.body ?? '' }));
+  }
+
+  async function commentOnPullRequest(ref: RepositoryRef, number: number, body: string): Promise<{ id: number; url: string }> {
+    // Not retried on a 5xx here: a comment that landed before its 502 would be posted twice. The caller (an
+    // activity) retries after reading the comments again.
+    const { data } = await call(ref, `comment on #${number}`, () => octokit.rest.issues.createComment({ owner: ref.owner, repo: ref.repo, issue_number: number, body, request: { retries: 0 } }));
+    return { id: data.id, url: data.html_url };
+  }
+
   async function deleteBranch(ref: RepositoryRef, branch: string): Promise<void> {
     try {
       await octokit.rest.git.deleteRef({ owner: ref.owner, repo: ref.repo, ref: `heads/${branch}` });
@@ -362,5 +390,5 @@ export function createGitHub(options: GitHubOptions): GitHubClient {
     return auth.token;
   }
 
-  return { branchHead, commitFiles, listManagedPullRequests, upsertPullRequest, checks, mergePullRequest, releaseByTag, deleteBranch, token };
+  return { branchHead, commitFiles, listManagedPullRequests, upsertPullRequest, checks, mergePullRequest, releaseByTag, closePullRequest, pullRequestComments, commentOnPullRequest, deleteBranch, token };
 }

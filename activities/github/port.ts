@@ -37,6 +37,8 @@ export interface ChecksVerdict {
   state: ChecksState;
   /** One line per status context / check run: `ci/test: success`. */
   details: string[];
+  /** Names of the status contexts and check runs that concluded failing (failure, error, cancelled, timed out, …). */
+  failing?: string[];
 }
 
 export interface GitHubPort {
@@ -76,6 +78,15 @@ export interface GitHubPort {
   ): Promise<{ merged: true } | { merged: false; reason: string }>;
   /** The release published for `tag` (its page, title and Markdown body), or null when the tag has none. */
   releaseByTag(ref: RepositoryRef, tag: string): Promise<{ url: string; name: string; body: string } | null>;
+  /**
+   * Closes a PR without merging; `appendToBody` is added to its body first unless the body already ends with it
+   * (a hidden marker the next run reads). A PR already closed is fine.
+   */
+  closePullRequest(ref: RepositoryRef, input: { number: number; appendToBody?: string }): Promise<void>;
+  /** The comments on a PR's conversation (issues API), oldest first. */
+  pullRequestComments(ref: RepositoryRef, number: number): Promise<Array<{ id: number; body: string }>>;
+  /** Adds a comment to a PR's conversation (issues.createComment). */
+  commentOnPullRequest(ref: RepositoryRef, number: number, body: string): Promise<{ id: number; url: string }>;
   /** Deletes a branch; a branch that is already gone is fine. */
   deleteBranch(ref: RepositoryRef, branch: string): Promise<void>;
 }

@@ -36,6 +36,19 @@ export interface ProposedUpdate {
   digest?: string;
 }
 
+/** What a PR's marker records when it is one part of a split group PR (policies/deps/split.ts). */
+export interface SplitOrigin {
+  /** The PR it was split from. */
+  from: number;
+  /** 1 for halves of the group PR, 2 for halves of a half, … */
+  depth: number;
+  part: 1 | 2;
+  /** The group's own branch (`maint/deps/group-x`): its updates that a part holds go to that part. */
+  root: string;
+  /** The checks that failed on the PR it was split from. */
+  failing: string[];
+}
+
 export interface ExistingPullRequest {
   number: number;
   url: string;
@@ -48,6 +61,10 @@ export interface ExistingPullRequest {
   proposed: ProposedUpdate[];
   /** A reviewer ticked the rebase/retry box of this open PR. */
   rebaseRequested?: boolean;
+  /** It is a part of a split group PR (its marker says so). */
+  split?: SplitOrigin;
+  /** It was closed because it was split into these PRs: not declined. */
+  splitInto?: number[];
 }
 
 export interface PlannedPullRequest {
@@ -61,6 +78,8 @@ export interface PlannedPullRequest {
   existing?: { number: number; url: string; rebase?: boolean };
   /** All updates are of a type the policy automerges (merging still needs the window and green checks). */
   automerge: boolean;
+  /** A part of a split group PR (policies/deps/split.ts); recorded in its body's marker. */
+  split?: SplitOrigin;
 }
 
 export type HeldReason = 'reported-only' | 'not-allowed' | 'ignored' | 'pending-release-age' | 'closed-pr' | 'limit';
@@ -135,15 +154,22 @@ function branchFor(u: DetectedUpdate, group: GroupAssignment | undefined): strin
   return `${BRANCH_PREFIX}${u.manager}-${slug(u.depName)}${policyType(u) === 'major' ? '-major' : ''}`;
 }
 
-export function titleFor(updates: DetectedUpdate[], group: string | undefined): string {
+export function titleFor(updates: DetectedUpdate[], group: string | undefined, split?: Pick<SplitOrigin, 'from' | 'part'>): string {
   if (group !== undefined) {
     const names = [...new Set(updates.map((u) => shortName(u.depName)))];
     const major = updates.every((u) => policyType(u) === 'major') ? 'major: ' : '';
-    return `Update ${group} (${major}${names.length === 1 ? names[0] : `${names.length} packages`})`;
+    const part = split ? `, part ${split.part} of #${split.from}` : '';
+    return `Update ${group} (${major}${names.length === 1 ? names[0] : `${names.length} packages`}${part})`;
   }
   const u = updates[0]!;
   const to = u.newValue === u.currentValue && u.newDigest ? `${u.newValue} (digest ${u.newDigest.slice(0, 19)})` : u.newValue;
   return (managerFor(u.manager)?.prTitle ?? dependencyTitle)(u, to);
+}
+
+/** All updates are of a type the policy automerges, and a merge window governs when. */
+export function automergeFor(policy: Pick<ResolvedUpdatePolicy, 'automergeUpdateTypes' | 'mergeWindow'>, updates: DetectedUpdate[]): boolean {
+  const types = policy.automergeUpdateTypes;
+  return types !== undefined && policy.mergeWindow !== undefined && updates.every((u) => types.includes(policyType(u)));
 }
 
 /**
@@ -163,9 +189,17 @@ export function planUpdates(input: {
   // A PR closed without merging means "not this version": remember what each proposed.
   const declined = new Map<string, { number: number }>();
   for (const pr of input.pullRequests) {
-    if (pr.state !== 'closed') continue;
+    // A PR closed because it was split declines nothing: its updates went on in its parts.
+    if (pr.state !== 'closed' || pr.splitInto !== undefined) continue;
     // On its branch only: a per-package PR closed because its update moved into a group declines nothing in the group.
-    for (const p of pr.proposed) declined.set(`${pr.branch}@${p.key}@${p.to}@${p.digest ?? ''}`, { number: pr.number });
+    // A part of a split group counts as the group's branch (its root).
+    for (const p of pr.proposed) declined.set(`${pr.split?.root ?? pr.branch}@${p.key}@${p.to}@${p.digest ?? ''}`, { number: pr.number });
+  }
+  // While a split group's parts are open, each of its packages stays in the part that holds it: the group is not reopened whole.
+  const splitHome = new Map<string, ExistingPullRequest>();
+  for (const pr of input.pullRequests) {
+    if (pr.state !== 'open' || pr.split === undefined) continue;
+    for (const p of pr.proposed) splitHome.set(`${pr.split.root}\u0000${p.key}`, pr);
   }
 
   const eligible: DetectedUpdate[] = [];
@@ -208,7 +242,8 @@ export function planUpdates(input: {
   const branches = new Map<string, { group?: GroupAssignment; updates: DetectedUpdate[] }>();
   for (const u of chosen) {
     const group = assignments.get(u);
-    const branch = branchFor(u, group);
+    const own = branchFor(u, group);
+    const branch = splitHome.get(`${own}\u0000${updateKey(u)}`)?.branch ?? own;
     const entry = branches.get(branch) ?? { ...(group !== undefined ? { group } : {}), updates: [] };
     entry.updates.push(u);
     branches.set(branch, entry);
@@ -236,14 +271,15 @@ export function planUpdates(input: {
       openCount += 1;
       plannedNew += 1;
     }
-    const automergeTypes = policy.automergeUpdateTypes;
+    const split = existing?.split;
     pullRequests.push({
       branch,
-      title: titleFor(updates, group?.name),
+      title: titleFor(updates, group?.name, split),
       ...(group !== undefined ? { group: group.name, groupReason: group.reason } : {}),
       updates,
       ...(existing ? { existing: { number: existing.number, url: existing.url, ...(existing.rebaseRequested ? { rebase: true } : {}) } } : {}),
-      automerge: automergeTypes !== undefined && policy.mergeWindow !== undefined && updates.every((u) => automergeTypes.includes(policyType(u))),
+      automerge: automergeFor(policy, updates),
+      ...(split ? { split } : {}),
     });
   }
   const planned = new Set(pullRequests.map((p) => p.branch));

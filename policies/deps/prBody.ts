@@ -1,5 +1,6 @@
 import { formatMs } from '../common/durations';
-import { policyType, updateKey, type PlannedPullRequest, type ProposedUpdate } from './plan';
+import { policyType, updateKey, type PlannedPullRequest, type ProposedUpdate, type SplitOrigin } from './plan';
+import { failingChecks } from './split';
 import type { DetectedUpdate } from './types';
 
 const MARKER = /<!-- maint-deps:v1 (\{.*?\}) -->/s;
@@ -11,7 +12,7 @@ export interface MergeOutlook {
   /** Rollouts of the merge window that ship this change. */
   rollouts: string[];
   /** Latest verdict on the PR head, when it has one. */
-  checks?: { state: 'success' | 'pending' | 'failure' | 'none'; details: string[] };
+  checks?: { state: 'success' | 'pending' | 'failure' | 'none'; details: string[]; failing?: string[] };
   minimumReleaseAgeMs?: number;
 }
 
@@ -83,6 +84,7 @@ export function renderPullRequestBody(pr: PlannedPullRequest, outlook: MergeOutl
     ? `This PR updates ${pr.updates.length} dependenc${pr.updates.length === 1 ? 'y' : 'ies'} of group **${pr.group}**.${pr.groupReason?.startsWith('default') ? ` A default group (${pr.groupReason.replace(/^default: /, '')}); \`defaultGroups: false\` in the policy switches default groups off.` : ''}`
     : `This PR updates **${pr.updates[0]!.depName}** (${pr.updates[0]!.packageFile}).`);
   lines.push('');
+  if (pr.split) lines.push(...splitNote(pr, pr.split, outlook), '');
   lines.push('| Package | File | Dependency | Update | Change | Age | Links |');
   lines.push('| --- | --- | --- | --- | --- | --- | --- |');
   for (const u of pr.updates) {
@@ -170,8 +172,22 @@ export function renderPullRequestBody(pr: PlannedPullRequest, outlook: MergeOutl
     + 'Pushing to this branch is fine: the next run then leaves the PR alone (tick the box above to hand it back). '
     + 'You may edit the title, and add text above or below this description: later runs keep both and rewrite only this part.');
   const proposed: ProposedUpdate[] = pr.updates.map((u) => ({ key: updateKey(u), to: u.newVersion, ...(u.newDigest ? { digest: u.newDigest } : {}) }));
-  lines.push(`<!-- maint-deps:v1 ${JSON.stringify({ updates: proposed })} -->`);
+  lines.push(`<!-- maint-deps:v1 ${JSON.stringify({ updates: proposed, ...(pr.split ? { split: pr.split } : {}) }).replace(/--/g, '-\\u002d')} -->`);
   return lines.join('\n');
+}
+
+const checkNames = (names: string[]) => (names.length > 0 ? names.map(code).join(', ') : 'its checks');
+
+/** Where a part of a split group PR came from, and, when it fails with one package left, that this is the one. */
+function splitNote(pr: PlannedPullRequest, split: SplitOrigin, outlook: MergeOutlook): string[] {
+  const lines = ['> [!NOTE]', `> **Split from #${split.from}:** ${checkNames(split.failing)} failed on that PR of group **${pr.group}**, so maint split its updates in two; this is part ${split.part} of 2. A part whose checks fail is split again, until the update that breaks them stands alone.`];
+  const packages = new Set(pr.updates.map(updateKey));
+  if (packages.size === 1 && outlook.checks?.state === 'failure') {
+    const failing = failingChecks(outlook.checks);
+    lines.push('>', `> **This is the update that fails:** ${checkNames(failing)} fail${failing.length === 1 ? 's' : ''} with ${code(pr.updates[0]!.depName)} ${pr.updates[0]!.newVersion} alone. `
+      + 'The rest of the group goes on in its other parts. Fix the code for this version, or close this PR to decline it.');
+  }
+  return lines;
 }
 
 function escapeHtml(s: string): string {
@@ -188,6 +204,19 @@ export function proposedUpdates(body: string): ProposedUpdate[] {
     return parsed.updates.filter((p): p is ProposedUpdate => typeof p === 'object' && p !== null && typeof (p as ProposedUpdate).key === 'string' && typeof (p as ProposedUpdate).to === 'string');
   } catch {
     return [];
+  }
+}
+
+/** The split a PR's marker records, when it is a part of a split group PR. */
+export function splitOrigin(body: string): SplitOrigin | undefined {
+  const match = MARKER.exec(body);
+  if (!match) return undefined;
+  try {
+    const s = (JSON.parse(match[1]!) as { split?: Partial<SplitOrigin> }).split;
+    if (!s || typeof s.from !== 'number' || typeof s.depth !== 'number' || (s.part !== 1 && s.part !== 2) || typeof s.root !== 'string') return undefined;
+    return { from: s.from, depth: s.depth, part: s.part, root: s.root, failing: Array.isArray(s.failing) ? s.failing.filter((f): f is string => typeof f === 'string') : [] };
+  } catch {
+    return undefined;
   }
 }
 

@@ -45,6 +45,31 @@ export interface PullRequestReport {
   error?: string;
 }
 
+/** A failing group PR bisected this run (policies/deps/split.ts). */
+export interface SplitReport {
+  number: number;
+  url: string;
+  branch: string;
+  group: string;
+  /** The checks that failed on it. */
+  failing: string[];
+  /** Its two parts (number once published). */
+  into: { branch: string; number?: number; url?: string }[];
+  /** closed: split done; would-split: a dry run; kept-open: a part could not be published, retried next run. */
+  outcome: 'closed' | 'would-split' | 'kept-open' | 'failed';
+  error?: string;
+}
+
+/** A part of a split whose one update fails the checks alone: left open for a person. */
+export interface CulpritReport {
+  number: number;
+  url: string;
+  branch: string;
+  depName: string;
+  from: number;
+  failing: string[];
+}
+
 /** What a dependency run did, as `maint deps scan` and `maint deps status` print it. */
 export interface DependencyRunSummary {
   repo: string;
@@ -66,6 +91,10 @@ export interface DependencyRunSummary {
   /** New PRs the limits (maxOpenPRs, prsPerHour) hold back, in the order they will be opened. */
   waiting?: { branch: string; title: string; limit: string }[];
   held: { depName: string; manager: string; to: string; reason: HeldReason; detail: string }[];
+  /** Group PRs whose checks failed, split in two this run (or, in a dry run, that would be). */
+  splits?: SplitReport[];
+  /** Parts of a split that fail with one update alone: the updates that broke their groups. */
+  culprits?: CulpritReport[];
   stale: { number: number; url: string; branch: string }[];
   /**
    * Our PRs GitHub had as merged (by maint or by a person) in the {@link MERGED_LOOKBACK_DAYS} days

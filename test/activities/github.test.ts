@@ -275,6 +275,28 @@ describe('GitHub adapter (real Octokit against the stateful GitHub fake)', () =>
     const failed = await verdict();
     expect(failed.state).toBe('failure');
     expect(failed.details).toEqual(expect.arrayContaining(['lint: failure', 'slow: queued']));
+    // The failing ones by name (a split PR's body and comment name them).
+    fake.setStatus(ref.owner, ref.repo, sha, { context: 'ci/shard-3', state: 'error' });
+    expect((await verdict()).failing).toEqual(['ci/shard-3', 'lint']);
+  });
+
+  it('closes a PR once with a marker added to its body, and comments on it (issues API)', async () => {
+    const ref = await newRepo();
+    await github.commitFiles(ref, { baseBranch: 'main', branch: 'deps/close-me', message: 'Update lodash to 4.17.21', files: bump });
+    const { number } = await github.upsertPullRequest(ref, { branch: 'deps/close-me', baseBranch: 'main', title: 'Update lodash', body: 'ours', labels: [], reviewers: [] });
+    const comment = await github.commentOnPullRequest(ref, number, 'Split into #8 and #9');
+    expect(comment.url).toMatch(new RegExp(`/acme/${ref.repo}/pull/${number}#issuecomment-${comment.id}$`));
+    expect(await github.pullRequestComments(ref, number)).toEqual([{ id: comment.id, body: 'Split into #8 and #9' }]);
+
+    await github.closePullRequest(ref, { number, appendToBody: '<!-- marker -->' });
+    const closed = fake.listPullRequests(ref.owner, ref.repo).find((p) => p.number === number)!;
+    expect([closed.state, closed.merged]).toEqual(['closed', false]);
+    expect(closed.body).toBe(`${pullRequestSection('ours', 'Update lodash')}\n\n<!-- marker -->`);
+    // Again (a retried activity): nothing is written.
+    const writes = fake.requests.length;
+    await github.closePullRequest(ref, { number, appendToBody: '<!-- marker -->' });
+    expect(fake.requests.slice(writes).map((r) => r.method)).toEqual(['GET']);
+    await expect(github.commentOnPullRequest(ref, 9999, 'x')).rejects.toThrow(/comment on #9999: 404/);
   });
 
   it("keeps the verdict pending while a check the base branch's protection requires has not reported", async () => {

@@ -6,14 +6,15 @@ import type { InjectedFailure } from './githubFake/failures';
 import { BareRepository } from './githubFake/git';
 import { appRoutes } from './githubFake/routes/app';
 import { addCheckRun, addStatus, checkRoutes } from './githubFake/routes/checks';
+import { commentRoutes } from './githubFake/routes/comments';
 import { followBranch, gitDataRoutes } from './githubFake/routes/gitData';
 import { pullRoutes } from './githubFake/routes/pulls';
 import { repoRoutes } from './githubFake/routes/repos';
 import { applyTags, tagRoutes, type TagSpec } from './githubFake/routes/tags';
 import { createFakeServer, type RequestHook, type RequestLogEntry } from './githubFake/server';
-import { repoKey, timestamp, type FakeCheckRun, type FakePull, type FakeRepository, type FakeState, type FakeStatus } from './githubFake/state';
+import { repoKey, timestamp, type FakeCheckRun, type FakeCi, type FakeComment, type FakePull, type FakeRepository, type FakeState, type FakeStatus } from './githubFake/state';
 
-export type { InjectedFailure, RequestHook, RequestLogEntry, TagSpec };
+export type { FakeCi, FakeComment, InjectedFailure, RequestHook, RequestLogEntry, TagSpec };
 
 export interface GitHubFakeOptions {
   /** When set, every request must carry it (`token X`, `Bearer X`, or basic auth with it as password); others get 401. */
@@ -53,6 +54,10 @@ export interface GitHubFake {
   log(owner: string, repo: string, branch: string): Promise<Array<{ sha: string; subject: string; parents: string[] }>>;
   setStatus(owner: string, repo: string, sha: string, status: { context: string; state: FakeStatus['state']; description?: string }): void;
   addCheckRun(owner: string, repo: string, sha: string, run: { name: string; status?: FakeCheckRun['status']; conclusion?: FakeCheckRun['conclusion'] }): void;
+  /** A CI on the repository: every pushed commit off the default branch gets check run `name`, concluded from its files. */
+  addCi(owner: string, repo: string, ci: FakeCi): void;
+  /** The conversation comments of a PR, oldest first. */
+  comments(owner: string, repo: string, number: number): FakeComment[];
   /** Branch protection requiring these status checks on `branch` (an empty list: protected, nothing required). */
   protectBranch(owner: string, repo: string, branch: string, requiredChecks: string[]): void;
   /** Opens a PR as someone else would (a developer, another worker); the head branch must exist. */
@@ -88,7 +93,7 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
   const requests: RequestLogEntry[] = [];
   const failures: InjectedFailure[] = [];
   const hooks: RequestHook[] = [];
-  const routes = [...repoRoutes, ...gitDataRoutes, ...pullRoutes, ...checkRoutes, ...tagRoutes, ...appRoutes];
+  const routes = [...repoRoutes, ...gitDataRoutes, ...pullRoutes, ...commentRoutes, ...checkRoutes, ...tagRoutes, ...appRoutes];
   const server = createFakeServer(state, routes, requests, failures, hooks);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -124,6 +129,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
       nextNumber: 1,
       statuses: new Map(),
       checkRuns: new Map(),
+      ci: [],
+      comments: new Map(),
       requiredChecks: new Map(),
       tagDates: new Map(),
       releases: new Map(),
@@ -168,6 +175,8 @@ export async function startGitHubFake(options: GitHubFakeOptions = {}): Promise<
 
     setStatus: (owner, name, sha, status) => void addStatus(state, repoOf(owner, name), sha, status),
     addCheckRun: (owner, name, sha, run) => void addCheckRun(state, repoOf(owner, name), sha, run),
+    addCi: (owner, name, ci) => void repoOf(owner, name).ci.push({ ...ci, checked: new Set() }),
+    comments: (owner, name, number) => structuredClone(repoOf(owner, name).comments.get(number) ?? []),
     protectBranch: (owner, name, branch, requiredChecks) => void repoOf(owner, name).requiredChecks.set(branch, requiredChecks),
 
     async openPullRequest(owner, name, input) {

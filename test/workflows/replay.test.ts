@@ -9,7 +9,7 @@ const REPLAYER = join(__dirname, '..', '..', 'dist', 'test', 'helpers', 'replayH
 
 /**
  * Real histories of finished runs (recorded with MAINT_RECORD_HISTORIES=1 from rollout.test.ts,
- * continueAsNew.test.ts, serviceProbes.test.ts, e2e/dependencyUpdates.test.ts and e2e/windowOccurrence.test.ts) must replay on today's workflow code:
+ * continueAsNew.test.ts, serviceProbes.test.ts, e2e/dependencyUpdates.test.ts, e2e/dependencySplit.test.ts and e2e/windowOccurrence.test.ts) must replay on today's workflow code:
  * a change that would break running executions fails here and needs `patched()` or worker versioning.
  */
 describe('workflow code replays committed histories', () => {

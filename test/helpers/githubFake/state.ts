@@ -41,6 +41,23 @@ export interface FakeCheckRun {
   completedAt: string | null;
 }
 
+export interface FakeComment {
+  id: number;
+  body: string;
+  user: string;
+  createdAt: string;
+}
+
+/**
+ * A CI that checks every commit pushed to a branch other than the default one: one check run
+ * `name`, concluded from the commit's files (`fails` reads them), as a real CI would from the
+ * content it builds. Run when GitHub is first asked for the commit's check runs.
+ */
+export interface FakeCi {
+  name: string;
+  fails: (readFile: (path: string) => Promise<string | null>) => Promise<boolean> | boolean;
+}
+
 export interface FakeRepository {
   id: number;
   owner: string;
@@ -54,6 +71,10 @@ export interface FakeRepository {
   nextNumber: number;
   statuses: Map<string, FakeStatus[]>;
   checkRuns: Map<string, FakeCheckRun[]>;
+  /** CIs that run on pushed commits (see FakeCi); the commits each has checked. */
+  ci: Array<FakeCi & { checked: Set<string> }>;
+  /** Conversation comments by PR number (issues API). */
+  comments: Map<number, FakeComment[]>;
   /** Branch protection: the status checks each protected branch requires (absent: not protected). */
   requiredChecks: Map<string, string[]>;
   /** Release dates of tags set through setTags (GraphQL `committedDate`); tags themselves are refs/tags/*. */

@@ -31,6 +31,19 @@ export function addCheckRun(state: FakeState, repo: FakeRepository, sha: string,
   return run;
 }
 
+/** Each CI of the repository concludes on `sha` once, from the commit's files; the default branch's own commits are not built. */
+async function runCi(state: FakeState, repo: FakeRepository, sha: string): Promise<void> {
+  if (repo.ci.length === 0) return;
+  const base = await repo.git.resolveRef(`refs/heads/${repo.defaultBranch}`);
+  if (base !== null && (await repo.git.isAncestor(sha, base))) return;
+  for (const ci of repo.ci) {
+    if (ci.checked.has(sha)) continue;
+    ci.checked.add(sha);
+    const failed = await ci.fails(async (path) => (await repo.git.readFile(sha, path))?.toString('utf8') ?? null);
+    addCheckRun(state, repo, sha, { name: ci.name, status: 'completed', conclusion: failed ? 'failure' : 'success' });
+  }
+}
+
 /** The newest status per context, newest first (what GitHub's combined status shows). */
 function latestStatuses(repo: FakeRepository, sha: string): FakeStatus[] {
   const byContext = new Map<string, FakeStatus>();
@@ -92,6 +105,7 @@ export const checkRoutes: Route[] = [
     if (!repo) return notFound();
     const sha = await repo.git.resolveCommitish(ctx.params.ref!);
     if (!sha) return failure(422, `No commit found for SHA: ${ctx.params.ref}`);
+    await runCi(ctx.state, repo, sha);
     let runs = repo.checkRuns.get(sha) ?? [];
     if ((ctx.query.get('filter') ?? 'latest') === 'latest') {
       const byName = new Map<string, FakeCheckRun>();
