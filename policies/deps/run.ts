@@ -1,5 +1,6 @@
 import type { HeldReason } from './plan';
 import type { RepositoryPlan } from './resolve';
+import type { SplitCulprit } from './split';
 import type { ScanProblem } from './types';
 
 /** How far back a run lists the PRs merged on GitHub (runs are daily or weekly; a month's report reads the runs up to its end). */
@@ -60,15 +61,6 @@ export interface SplitReport {
   error?: string;
 }
 
-/** A part of a split whose one update fails the checks alone: left open for a person. */
-export interface CulpritReport {
-  number: number;
-  url: string;
-  branch: string;
-  depName: string;
-  from: number;
-  failing: string[];
-}
 
 /** What a dependency run did, as `maint deps scan` and `maint deps status` print it. */
 export interface DependencyRunSummary {
@@ -94,7 +86,7 @@ export interface DependencyRunSummary {
   /** Group PRs whose checks failed, split in two this run (or, in a dry run, that would be). */
   splits?: SplitReport[];
   /** Parts of a split that fail with one update alone: the updates that broke their groups. */
-  culprits?: CulpritReport[];
+  culprits?: SplitCulprit[];
   stale: { number: number; url: string; branch: string }[];
   /**
    * Our PRs GitHub had as merged (by maint or by a person) in the {@link MERGED_LOOKBACK_DAYS} days
