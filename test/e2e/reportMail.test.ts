@@ -5,20 +5,17 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NodeSshConnector } from '../../activities/hosts/ssh';
 import { describeManaged } from '../../control/schedules';
-import { monthInterval } from '../../policies/availability/months';
-import { previousMonth, reportDeliveryKey } from '../../policies/report/schedule';
+import { reportDeliveryKey } from '../../policies/report/schedule';
 import type { Store } from '../../store';
-import { insertProbeResults, type RecordedProbeResult } from '../../store/probes';
 import { NoticeLedger } from '../../activities/notices/ledger';
 import type { MonthlyReportInput } from '../../workflows/monthlyReport';
 import { createWorker, type WorkerGroup } from '../../worker';
 import { runMaint } from '../helpers/cli';
+import { REPORT_TZ, reportCustomerYaml, seedReportMonth } from '../helpers/reportCustomer';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { connectTestEnv, testStore, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 import { until } from '../helpers/until';
 
-const MIN = 60_000;
-const TZ = 'Europe/Amsterdam';
 
 /**
  * The monthly report e-mail end to end: `maint apply` creates the customer's schedule,
@@ -37,29 +34,10 @@ describe('the monthly report e-mail', () => {
   let workerRun: Promise<void>;
   let file: string;
   const taskQueue = uniqueTaskQueue('reportmail');
-  // The month the schedule reports when it fires now, and in it one hour down (6 failed 10-minute probes).
-  const month = previousMonth(Date.now(), TZ);
-  const { start, end } = monthInterval(month, TZ);
-  const outage = start + 10 * 24 * 60 * MIN;
-
-  const writeFile = (reports: string) => writeFileSync(file, `
-apiVersion: maint/v1
-kind: Organisation
-organisation: {name: "Acme ${id}", contact: {email: support@acme.example}}
-channels:
-  - {name: customer-mail, kind: email, smtp: {host: 127.0.0.1, port: ${smtp.port}}, from: "Acme <maintenance@acme.example>"}
-slaTiers:
-  - {name: gold, availability: 99.9%, timezone: ${TZ}}
-services:
-  - name: ${SHOP}
-    title: {nl: Webwinkel, en: Web shop}
-    tier: gold
-    probeInterval: 10m
-    probes: [{name: homepage, kind: http, url: "https://shop.example/health"}]
-    subscribers:
-      - {name: ${CUSTOMER}, channel: customer-mail, to: it@jansen.example, language: nl, timezone: ${TZ}}
-${reports}
-`);
+  // The month the schedule reports when it fires now, and its availability by hand (one hour down).
+  let month: string;
+  let figure: string;
+  const writeFile = (reports: string) => writeFileSync(file, reportCustomerYaml({ id, smtpPort: smtp.port, customer: CUSTOMER, shop: SHOP, to: 'it@jansen.example' }, reports));
 
   beforeAll(async () => {
     env = await connectTestEnv();
@@ -67,12 +45,7 @@ ${reports}
     smtp = await startSmtpServer();
     file = join(mkdtempSync(join(tmpdir(), 'maint-reportmail-')), 'maint.yaml');
     writeFile('reports: {dayOfMonth: 2, at: "08:00"}');
-    const results: RecordedProbeResult[] = [];
-    for (let t = start - 20 * MIN; t < end; t += 10 * MIN) {
-      const down = t >= outage && t < outage + 60 * MIN;
-      results.push({ service: SHOP, probe: 'homepage', at: t, ok: !down, ...(down ? { error: 'HTTP 502' } : { latencyMs: 80 }), roundId: `${SHOP}/${t}`, location: 'maint-control' });
-    }
-    await insertProbeResults(store.db, results);
+    ({ month, figureNl: figure } = await seedReportMonth(store, SHOP));
     worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { ssh: new NodeSshConnector(), store, schedules: { client: env.client } }, workflowBundle: await workflowBundle() });
     workerRun = worker.run();
   }, 120_000);
@@ -87,7 +60,7 @@ ${reports}
   test('apply creates the schedule, a run e-mails the PDF once, a second run sends nothing, removing the section deletes it', async () => {
     const cliEnv = { TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS, MAINT_TASK_QUEUE: taskQueue, MAINT_DATA_DIR: mkdtempSync(join(tmpdir(), 'maint-reportmail-cli-')) };
     const scheduleId = `report-bakkerij-jansen-${id}`;
-    const line = (action: string) => `monthly report: ${CUSTOMER} ${action}: day 2 at 08:00 ${TZ} to it@jansen.example (${scheduleId})`;
+    const line = (action: string) => `monthly report: ${CUSTOMER} ${action}: day 2 at 08:00 ${REPORT_TZ} to it@jansen.example (${scheduleId})`;
     const dry = await runMaint(['apply', '-f', file, '--dry-run'], cliEnv);
     expect(dry.stdout).toContain(line('create'));
     expect(dry.stdout).toContain('(dry run: nothing applied)');
@@ -98,7 +71,7 @@ ${reports}
     const handle = env.client.schedule.getHandle(scheduleId);
     const schedule = await handle.describe();
     expect(schedule.spec.calendars).toEqual([expect.objectContaining({ dayOfMonth: [{ start: 2, end: 2, step: 1 }], hour: [{ start: 8, end: 8, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] })]);
-    expect(schedule.spec.timezone).toBe(TZ);
+    expect(schedule.spec.timezone).toBe(REPORT_TZ);
     expect((schedule.action.args?.[0] as MonthlyReportInput).report.customer).toBe(CUSTOMER);
     // Applied again: nothing to do.
     expect((await runMaint(['apply', '-f', file, '--dry-run'], cliEnv)).stdout).toContain(line('unchanged'));
@@ -112,8 +85,6 @@ ${reports}
     expect(mail!.attachments[0]!.contentType).toBe('application/pdf');
     expect(mail!.attachments[0]!.content.subarray(0, 4).toString('latin1')).toBe('%PDF');
     // The availability of the month, worked out by hand: one hour down of the month's minutes, in Dutch.
-    const percent = 100 * (1 - 60 / ((end - start) / MIN));
-    const figure = `${new Intl.NumberFormat('nl-NL', { minimumFractionDigits: 3, maximumFractionDigits: 3 }).format(Math.floor(percent * 1000) / 1000)}%`;
     expect(mail!.html).toContain(figure);
     expect(mail!.html).toContain(CUSTOMER);
     expect(mail!.text).toContain(figure);
@@ -132,7 +103,7 @@ ${reports}
     // Another time: the same schedule is updated in place.
     writeFile('reports: {dayOfMonth: 3, at: "09:30"}');
     const updated = await runMaint(['apply', '-f', file], cliEnv);
-    expect(updated.stdout).toContain(`monthly report: ${CUSTOMER} update: day 3 at 09:30 ${TZ} to it@jansen.example (${scheduleId})`);
+    expect(updated.stdout).toContain(`monthly report: ${CUSTOMER} update: day 3 at 09:30 ${REPORT_TZ} to it@jansen.example (${scheduleId})`);
     expect((await handle.describe()).spec.calendars).toEqual([expect.objectContaining({ dayOfMonth: [{ start: 3, end: 3, step: 1 }], hour: [{ start: 9, end: 9, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] })]);
 
     // Without a reports section, apply deletes the schedule.

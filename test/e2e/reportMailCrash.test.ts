@@ -5,18 +5,14 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NoticeLedger } from '../../activities/notices/ledger';
 import { stopChild } from '../../harness/processes';
-import { monthInterval } from '../../policies/availability/months';
-import { previousMonth, reportDeliveryKey } from '../../policies/report/schedule';
+import { reportDeliveryKey } from '../../policies/report/schedule';
 import { openStore } from '../../store';
-import { insertProbeResults, type RecordedProbeResult } from '../../store/probes';
 import { runMaint, startWorkerProcess } from '../helpers/cli';
 import { recordHistories } from '../helpers/replayHistories';
+import { reportCustomerYaml, seedReportMonth } from '../helpers/reportCustomer';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtpServer';
 import { connectTestEnv, uniqueTaskQueue } from '../helpers/temporal';
 import { until } from '../helpers/until';
-
-const MIN = 60_000;
-const TZ = 'Europe/Amsterdam';
 
 /** Processes whose parent is `pid` (from /proc), with their command names. */
 function childrenOf(pid: number): Array<{ pid: number; comm: string }> {
@@ -70,36 +66,11 @@ describe('the monthly report e-mail survives SIGKILL of the worker mid-run', () 
     const orphans = new Set<number>();
     try {
       const file = join(dir, 'maint.yaml');
-      writeFileSync(file, `
-apiVersion: maint/v1
-kind: Organisation
-organisation: {name: "Acme ${id}", contact: {email: support@acme.example}}
-channels:
-  - {name: customer-mail, kind: email, smtp: {host: 127.0.0.1, port: ${smtp.port}}, from: "Acme <maintenance@acme.example>"}
-slaTiers:
-  - {name: gold, availability: 99.9%, timezone: ${TZ}}
-services:
-  - name: ${shop}
-    title: {nl: Webwinkel, en: Web shop}
-    tier: gold
-    probeInterval: 10m
-    probes: [{name: homepage, kind: http, url: "https://shop.example/health"}]
-    subscribers:
-      - {name: ${customer}, channel: customer-mail, to: ${to}, language: nl, timezone: ${TZ}}
-reports: {dayOfMonth: 2, at: "08:00"}
-`);
-      // The month the schedule reports when it fires now, probed every 10 minutes, with one hour down.
-      const month = previousMonth(Date.now(), TZ);
-      const { start, end } = monthInterval(month, TZ);
-      const outage = start + 10 * 24 * 60 * MIN;
+      writeFileSync(file, reportCustomerYaml({ id, smtpPort: smtp.port, customer, shop, to }, 'reports: {dayOfMonth: 2, at: "08:00"}'));
       const dataDir = join(dir, 'data');
       const store = await openStore({ engine: 'sqlite', file: join(dataDir, 'store.db') });
-      const results: RecordedProbeResult[] = [];
-      for (let t = start - 20 * MIN; t < end; t += 10 * MIN) {
-        const down = t >= outage && t < outage + 60 * MIN;
-        results.push({ service: shop, probe: 'homepage', at: t, ok: !down, ...(down ? { error: 'HTTP 502' } : { latencyMs: 80 }), roundId: `${shop}/${t}`, location: 'maint-control' });
-      }
-      await insertProbeResults(store.db, results);
+      // The month the schedule reports when it fires now, probed every 10 minutes, with one hour down.
+      const { month, figureNl } = await seedReportMonth(store, shop);
       await store.close();
 
       const taskQueue = uniqueTaskQueue('reportcrash');
@@ -151,8 +122,7 @@ reports: {dayOfMonth: 2, at: "08:00"}
       expect(received).toHaveLength(1);
       expect(received[0]!.subject).toBe(`Maandelijks operationeel overzicht ${month} — Acme ${id}`);
       expect(received[0]!.attachments.map((a) => [a.contentType, a.content.subarray(0, 4).toString('latin1')])).toEqual([['application/pdf', '%PDF']]);
-      const percent = 100 * (1 - 60 / ((end - start) / MIN));
-      expect(received[0]!.html).toContain(`${new Intl.NumberFormat('nl-NL', { minimumFractionDigits: 3, maximumFractionDigits: 3 }).format(Math.floor(percent * 1000) / 1000)}%`);
+      expect(received[0]!.html).toContain(figureNl);
       const reopened = await openStore({ engine: 'sqlite', file: join(dataDir, 'store.db') }, { migrate: false });
       expect((await new NoticeLedger(reopened).entry(reportDeliveryKey(customer, month)))?.state).toBe(moment === 'printing' ? 'sent' : 'handed-over');
       await reopened.close();
