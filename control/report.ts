@@ -144,6 +144,9 @@ export async function gatherMonthlyReport(deps: { client: Client; store: Store; 
  * runs' spans, hourly rounds (90 days) and incidents of the month, from the store. Segments and
  * counts come aggregated from SQL: a month of results is never read row by row.
  */
+/** Services read at once from PostgreSQL (its pool holds 10 connections). */
+const SERVICES_READ_AT_ONCE = 4;
+
 export async function readServiceInputs(store: Store, organisation: Organisation, names: readonly string[], month: { start: number; end: number }, runs: readonly WindowStatus[] = []): Promise<ServiceInput[]> {
   const definitions = new Map(organisation.files.flatMap((f) => f.content.services.map((s) => [s.name, s] as const)));
   const tiers = new Map(organisation.files.flatMap((f) => f.content.slaTiers.map((t) => [t.name, t] as const)));
@@ -152,8 +155,7 @@ export async function readServiceInputs(store: Store, organisation: Organisation
   // A day of margin each side: the tier's months may be in another zone than the customer's.
   const range = { from: month.start - DAY_MS, to: month.end + DAY_MS };
   const incidents = await incidentsOpenedBetween(store, names, range);
-  const services: ServiceInput[] = [];
-  for (const name of names) {
+  const read = async (name: string): Promise<ServiceInput> => {
     const def = definitions.get(name)!;
     const tier = def.tier !== undefined ? tiers.get(def.tier) : undefined;
     const plan = probes.get(name);
@@ -162,7 +164,7 @@ export async function readServiceInputs(store: Store, organisation: Organisation
     const spans = plan ? heldRunSpans(runs, name, month) : [];
     const failed = await failedResultsPerSpan(store, name, spans.map((s) => ({ start: s.start, end: Math.min(s.end, range.to) })));
     const hourly = plan ? await hourlyProbeRounds(store, [name], { from: month.end - 91 * DAY_MS, to: month.end + HOUR_MS }) : [];
-    services.push({
+    return {
       name, title: def.title ?? { nl: name, en: name },
       ...(tier ? { tier } : {}),
       ...(plan ? { probeIntervalMs: plan.intervalMs } : {}),
@@ -170,9 +172,16 @@ export async function readServiceInputs(store: Store, organisation: Organisation
       failedResults: spans.map((s, i) => ({ ...s, failed: failed[i]! })),
       hourlyRounds: hourly,
       incidents: incidents.filter((i) => i.service === name),
-    });
-  }
-
+    };
+  };
+  // PostgreSQL computes each service's segments in a backend of its own: a few at once use the
+  // database server's cores. SQLite's reads run in this process, one at a time whatever we do.
+  const services: ServiceInput[] = new Array(names.length);
+  let next = 0;
+  const reader = async () => {
+    for (let i = next++; i < names.length; i = next++) services[i] = await read(names[i]!);
+  };
+  await Promise.all(Array.from({ length: store.engine === 'postgres' ? SERVICES_READ_AT_ONCE : 1 }, reader));
   return services;
 }
 

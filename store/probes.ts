@@ -3,7 +3,8 @@ import { HOUR_MS, type ProbeRoundBucket } from '../policies/availability/daily';
 import { probeSegments, RESULT_STANDS_FOR_INTERVALS } from '../policies/availability/monthly';
 import type { Interval, ProbeResult, ProbeSegment, ProbeState } from '../policies/availability/types';
 import type { Store } from './index';
-import type { ProbeResultsTable, StoreSchema } from './schema';
+import { ROWS_AS_ARRAYS } from './sqlite';
+import type { ProbeHoursTable, ProbeResultsTable, StoreSchema } from './schema';
 
 /** A result as written: the shared ProbeResult plus the round it belongs to and where it ran. */
 export interface RecordedProbeResult extends ProbeResult {
@@ -17,15 +18,56 @@ export interface RecordedProbeResult extends ProbeResult {
  */
 const ROWS_PER_INSERT = 1000;
 
-/** Writes results in batches (multi-row INSERTs); a (round, probe) already written is left as it is. */
+/**
+ * Writes results in batches (multi-row INSERTs); a (round, probe) already written is left as it is.
+ * The rounds first written here are counted into their service's hour (probe_hours) in the same
+ * transaction: a round's results are written together (store/incidents.ts recordRounds), so a
+ * retried round counts once.
+ */
 export async function insertProbeResults(db: Kysely<StoreSchema>, results: readonly RecordedProbeResult[]): Promise<void> {
+  if (!db.isTransaction) {
+    await db.transaction().execute((trx) => insertProbeResults(trx, results));
+    return;
+  }
+  const written: Pick<ProbeResultsTable, 'round_id' | 'service' | 'at' | 'ok' | 'degraded'>[] = [];
   for (let i = 0; i < results.length; i += ROWS_PER_INSERT) {
     const rows = results.slice(i, i + ROWS_PER_INSERT).map((r): ProbeResultsTable => ({
       round_id: r.roundId, probe: r.probe, service: r.service, at: r.at, ok: r.ok ? 1 : 0, degraded: r.degraded ? 1 : 0,
       latency_ms: r.latencyMs !== undefined ? Math.round(r.latencyMs) : null, error: r.error ?? null, location: r.location,
     }));
-    await db.insertInto('probe_results').values(rows).onConflict((oc) => oc.columns(['round_id', 'probe']).doNothing()).execute();
+    written.push(...await db.insertInto('probe_results').values(rows).onConflict((oc) => oc.columns(['round_id', 'probe']).doNothing())
+      .returning(['round_id', 'service', 'at', 'ok', 'degraded']).execute());
   }
+  const hours = roundsPerHour(written);
+  for (let i = 0; i < hours.length; i += ROWS_PER_INSERT) {
+    await db.insertInto('probe_hours').values(hours.slice(i, i + ROWS_PER_INSERT)).onConflict((oc) => oc.columns(['service', 'hour']).doUpdateSet({
+      rounds: sql`probe_hours.rounds + excluded.rounds`,
+      down: sql`probe_hours.down + excluded.down`,
+      degraded: sql`probe_hours.degraded + excluded.degraded`,
+    })).execute();
+  }
+}
+
+/** Rows as written, counted per round (its hour is its first result's), then per service and hour. */
+function roundsPerHour(rows: readonly Pick<ProbeResultsTable, 'round_id' | 'service' | 'at' | 'ok' | 'degraded'>[]): ProbeHoursTable[] {
+  const rounds = new Map<string, { service: string; at: number; down: boolean; slow: boolean }>();
+  for (const r of rows) {
+    const round = rounds.get(r.round_id) ?? { service: r.service, at: Number(r.at), down: false, slow: false };
+    round.at = Math.min(round.at, Number(r.at));
+    round.down ||= Number(r.ok) === 0;
+    round.slow ||= Number(r.degraded) === 1;
+    rounds.set(r.round_id, round);
+  }
+  const hours = new Map<string, ProbeHoursTable>();
+  for (const { service, at, down, slow } of rounds.values()) {
+    const hour = Math.floor(at / HOUR_MS) * HOUR_MS;
+    const bucket = hours.get(`${service}\n${hour}`) ?? { service, hour, rounds: 0, down: 0, degraded: 0 };
+    bucket.rounds += 1;
+    if (down) bucket.down += 1;
+    else if (slow) bucket.degraded += 1;
+    hours.set(`${service}\n${hour}`, bucket);
+  }
+  return [...hours.values()];
 }
 
 function fromRow(row: ProbeResultsTable): RecordedProbeResult {
@@ -65,8 +107,8 @@ const STATES: readonly ProbeState[] = ['up', 'degraded', 'down'];
  * PostgreSQL computes them (segmentsInPostgres), so results stay in the database and a month
  * crosses the network as a handful of rows. SQLite runs in this process and its window functions
  * cost more than reading the rows (bench/README.md "The monthly report": ~0.7 s of CPU for a
- * service's month, against ~0.17 s to read its (probe, at, ok, degraded) rows from the index), so
- * there the same pure probeSegments() collapses the rows as they come. test/store/probeSegments
+ * service's month, against ~0.1 s to read its (probe, at, state) rows from the index as arrays),
+ * so there the same pure probeSegments() collapses the rows as they come. test/store/probeSegments
  * holds both engines to it.
  */
 export async function probeSegmentsBetween(store: Store, service: string, range: { from: number; to: number }, probeIntervalMs: number): Promise<ProbeSegment[]> {
@@ -77,9 +119,10 @@ export async function probeSegmentsBetween(store: Store, service: string, range:
   if (store.engine === 'postgres') {
     segments = await segmentsInPostgres(store, service, read, standsFor);
   } else {
-    const rows = await store.db.selectFrom('probe_results').select(['probe', 'at', 'ok', 'degraded'])
-      .where('service', '=', service).where('at', '>=', read.from).where('at', '<', read.to).execute();
-    segments = probeSegments(rows.map((r) => ({ service, probe: r.probe, at: Number(r.at), ok: Number(r.ok) === 1, degraded: Number(r.degraded) === 1 })), probeIntervalMs);
+    const { rows } = await sql<[probe: string, at: number, severity: number]>`${sql.raw(ROWS_AS_ARRAYS)}
+      select probe, at, case when ok = 0 then 3 when degraded = 1 then 2 else 1 end from probe_results
+      where service = ${service} and at >= ${read.from} and at < ${read.to}`.execute(store.db);
+    segments = probeSegments(rows.map(([probe, at, severity]) => ({ service, probe, at, ok: severity !== 3, degraded: severity === 2 })), probeIntervalMs);
   }
   return segments
     .filter((s) => s.end > range.from)
@@ -141,21 +184,14 @@ export interface HourlyProbeRounds extends ProbeRoundBucket {
 }
 
 /**
- * Per service and hour with `from <= at < to`: how many rounds, how many down (a probe failed),
- * how many degraded (none failed, one slow). Aggregated in SQL, so 90 days of 30-second rounds
- * come back as 2,160 rows per service, not a million results.
+ * Per service and UTC hour starting in [from, to): how many rounds began in it, how many were down
+ * (a probe failed), how many degraded (none failed, one slow). Counted as the rounds were written
+ * (probe_hours), so 90 days of 30-second rounds are 2,160 rows a service to read.
  */
 export async function hourlyProbeRounds(store: Store, services: readonly string[], range: { from: number; to: number }): Promise<HourlyProbeRounds[]> {
   if (services.length === 0) return [];
-  const { rows } = await sql<{ service: string; hour: number | string; rounds: number | string; down: number | string; degraded: number | string }>`
-    select service, hour, count(*) as rounds, sum(down) as down, sum(case when down = 0 then slow else 0 end) as degraded
-    from (
-      select service, round_id, min(at) / ${sql.lit(HOUR_MS)} as hour, max(1 - ok) as down, max(degraded) as slow
-      from probe_results
-      where service in (${sql.join(services)}) and at >= ${range.from} and at < ${range.to}
-      group by service, round_id
-    ) as rounds
-    group by service, hour
-    order by service, hour`.execute(store.db);
-  return rows.map((r) => ({ service: r.service, hour: Number(r.hour) * HOUR_MS, rounds: Number(r.rounds), down: Number(r.down), degraded: Number(r.degraded) }));
+  const rows = await store.db.selectFrom('probe_hours').select(['service', 'hour', 'rounds', 'down', 'degraded'])
+    .where('service', 'in', services).where('hour', '>=', range.from).where('hour', '<', range.to)
+    .orderBy('service').orderBy('hour').execute();
+  return rows.map((r) => ({ service: r.service, hour: Number(r.hour), rounds: Number(r.rounds), down: Number(r.down), degraded: Number(r.degraded) }));
 }

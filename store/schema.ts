@@ -9,6 +9,7 @@ export interface StoreSchema {
   notice_deliveries: NoticeDeliveriesTable;
   audit_events: AuditEventsTable;
   probe_results: ProbeResultsTable;
+  probe_hours: ProbeHoursTable;
   probe_trackers: ProbeTrackersTable;
   incidents: IncidentsTable;
   incident_pages: IncidentPagesTable;
@@ -58,6 +59,18 @@ export interface AuditEventsTable {
 }
 
 /** One probe's answer in one round (store/probes.ts). Booleans are 0/1 on both engines. */
+/** Probe rounds of a service whose first result is in one UTC hour, counted as they are written (store/probes.ts). */
+export interface ProbeHoursTable {
+  service: string;
+  /** Start of the hour, ms since the epoch. */
+  hour: number;
+  rounds: number;
+  /** Rounds with a failed probe. */
+  down: number;
+  /** Rounds with none failed and one over its latency threshold. */
+  degraded: number;
+}
+
 export interface ProbeResultsTable {
   /** `<service>/<round start ms>`: with `probe`, the key a retried round writes under. */
   round_id: string;

@@ -30,6 +30,13 @@ export class NodeSqliteDialect extends SqliteDialect {
 
 const STATEMENT_CACHE_SIZE = 500;
 
+/**
+ * A query whose text starts with this comment gets its rows as arrays, in column order
+ * (StatementSync.setReturnArrays): node:sqlite's row objects cost twice the time of the read itself
+ * for a month of probe results, and are slow to read from (store/probes.ts probeSegmentsBetween).
+ */
+export const ROWS_AS_ARRAYS = '/* rows as arrays */';
+
 function openDatabase(file: string): SqliteDatabase {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   // A writer waits up to 10 s for another process's transaction instead of failing at once.
@@ -46,6 +53,7 @@ function openDatabase(file: string): SqliteDatabase {
     let entry = statements.get(text);
     if (entry === undefined) {
       const statement = db.prepare(text);
+      if (text.startsWith(ROWS_AS_ARRAYS)) statement.setReturnArrays(true);
       entry = { statement, reader: statement.columns().length > 0 };
       if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
       statements.set(text, entry);

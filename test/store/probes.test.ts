@@ -5,7 +5,8 @@ import type { ProbeResult } from '../../policies/availability/types';
 import type { ServiceProbePlan } from '../../policies/probes/plan';
 import { openStore, type Store } from '../../store';
 import { claimPage, incident, incidentPages, recordProbeRound, serviceProbeState, unreportedIncidents } from '../../store/incidents';
-import { insertProbeResults, latestRound, probeResults } from '../../store/probes';
+import { MIGRATIONS } from '../../store/migrations';
+import { hourlyProbeRounds, insertProbeResults, latestRound, probeResults } from '../../store/probes';
 import { startHealthEndpoint } from '../helpers/healthEndpoint';
 import { startPagerDutyReceiver, type PagerDutyReceiver } from '../helpers/pagerDutyReceiver';
 import { ENGINES, useEngine } from '../helpers/storeEngines';
@@ -66,6 +67,51 @@ describe.each(ENGINES)('probe results and incidents in the store on %s', (engine
     });
     expect(old[0]!.stale).toBe(true);
     expect(renderServices(old)).toMatch(/^shop +up \(stale\) +- +- +- +- +2026-12-01T00:01:30Z +- +home: ok 12 ms; db: no result yet$/m);
+  });
+
+  it('counts each hour\'s rounds as they are written: down, degraded and up rounds once each, a retried round not again, an hour by its round\'s first result', async () => {
+    const service = 'hours';
+    const hour = (h: number) => T0 + h * 3_600_000;
+    const results = (id: string, at: number, states: ('up' | 'slow' | 'down')[]) => states.map((s, i) => ({
+      ...result(service, `p${i}`, at + i, s !== 'down'), ...(s === 'slow' ? { degraded: true } : {}), roundId: id, location: 'here',
+    }));
+    await insertProbeResults(store.db, [
+      ...results('r1', hour(0) + 1000, ['up', 'up']),
+      ...results('r2', hour(0) + 31_000, ['down', 'slow']),
+      ...results('r3', hour(0) + 61_000, ['slow', 'up']),
+      // Starts in the last millisecond of hour 0: its second result is in hour 1, the round is not.
+      ...results('r4', hour(1) - 1, ['up', 'up']),
+    ]);
+    // An activity retry writes r3 again, and hour 1's round is written later.
+    await insertProbeResults(store.db, [...results('r3', hour(0) + 61_000, ['slow', 'up']), ...results('r5', hour(1) + 5000, ['down', 'down'])]);
+    expect(await hourlyProbeRounds(store, [service], { from: hour(0), to: hour(2) })).toEqual([
+      { service, hour: hour(0), rounds: 4, down: 1, degraded: 1 },
+      { service, hour: hour(1), rounds: 1, down: 1, degraded: 0 },
+    ]);
+    expect(await hourlyProbeRounds(store, [service], { from: hour(1), to: hour(2) })).toEqual([{ service, hour: hour(1), rounds: 1, down: 1, degraded: 0 }]);
+  });
+
+  it('a store from before the hourly counts gets them from its results when it is migrated', async () => {
+    const config = await fresh();
+    const before = await openStore(config, { migrations: MIGRATIONS.filter((m) => m.name < '0009') });
+    try {
+      await before.db.insertInto('probe_results').values([
+        { round_id: 'old/1', probe: 'a', service: 'old', at: T0 + 10, ok: 1, degraded: 0, latency_ms: 5, error: null, location: 'here' },
+        { round_id: 'old/1', probe: 'b', service: 'old', at: T0 + 12, ok: 0, degraded: 0, latency_ms: null, error: 'refused', location: 'here' },
+        { round_id: 'old/2', probe: 'a', service: 'old', at: T0 + 3_600_010, ok: 1, degraded: 1, latency_ms: 900, error: null, location: 'here' },
+      ]).execute();
+    } finally {
+      await before.close();
+    }
+    const after = await openStore(config);
+    try {
+      expect(await hourlyProbeRounds(after, ['old'], { from: T0, to: T0 + 7_200_000 })).toEqual([
+        { service: 'old', hour: T0, rounds: 1, down: 1, degraded: 0 },
+        { service: 'old', hour: T0 + 3_600_000, rounds: 1, down: 0, degraded: 1 },
+      ]);
+    } finally {
+      await after.close();
+    }
   });
 
   it('one round of a probe group probes every service and records each under its own round id; the round retried records nothing twice', async () => {
