@@ -63,6 +63,9 @@ interface Words {
   phase: Record<string, string>;
   charts: { daily: string; weekly: string; latency: string; compliance: string; uptime: string; day: string; week: string; minutes: string; days: string; patches: string; percent: string; targetLine: string };
   minutes: (m: string) => string;
+  /** A longer span: hours below two days, else days (a time to merge). */
+  hours: (h: string) => string;
+  days: (d: string) => string;
   generated: string;
   timesIn: (zone: string) => string;
 }
@@ -84,7 +87,7 @@ const WORDS: Record<Language, Words> = {
     nextMonth: 'Maintenance planned next month', noNextMonth: 'No maintenance planned.',
     phase: { completed: 'completed', 'rolled-back': 'rolled back', cancelled: 'cancelled', 'in-progress': 'in progress', scheduled: 'scheduled', missed: 'missed' },
     charts: { daily: 'Daily availability against the target', weekly: 'Maintenance minutes per week', latency: 'Patch latency: release to installed', compliance: 'Compliant hosts', uptime: 'Uptime, last 90 days', day: 'Day', week: 'Week', minutes: 'Minutes', days: 'Days', patches: 'Patches', percent: '%', targetLine: 'target' },
-    minutes: (m) => `${m} min`, generated: 'Generated', timesIn: (z) => `Times in ${z}.`,
+    minutes: (m) => `${m} min`, hours: (h) => `${h} h`, days: (d) => `${d} days`, generated: 'Generated', timesIn: (z) => `Times in ${z}.`,
   },
   nl: {
     title: 'Maandelijks operationeel overzicht', period: 'Periode', customer: 'Voor', availability: 'Beschikbaarheid', target: 'doel', met: 'doel gehaald', notMet: 'doel niet gehaald', noData: 'geen gegevens', noTier: 'geen SLA-niveau',
@@ -102,7 +105,7 @@ const WORDS: Record<Language, Words> = {
     nextMonth: 'Gepland onderhoud volgende maand', noNextMonth: 'Geen onderhoud gepland.',
     phase: { completed: 'voltooid', 'rolled-back': 'teruggedraaid', cancelled: 'geannuleerd', 'in-progress': 'bezig', scheduled: 'gepland', missed: 'gemist' },
     charts: { daily: 'Beschikbaarheid per dag tegenover het doel', weekly: 'Onderhoudsminuten per week', latency: 'Tijd van uitgave tot installatie', compliance: 'Bijgewerkte servers', uptime: 'Beschikbaarheid, afgelopen 90 dagen', day: 'Dag', week: 'Week', minutes: 'Minuten', days: 'Dagen', patches: 'Updates', percent: '%', targetLine: 'doel' },
-    minutes: (m) => `${m} min`, generated: 'Gemaakt', timesIn: (z) => `Tijden in ${z}.`,
+    minutes: (m) => `${m} min`, hours: (h) => `${h} uur`, days: (d) => `${d} dagen`, generated: 'Gemaakt', timesIn: (z) => `Tijden in ${z}.`,
   },
 };
 
@@ -137,6 +140,14 @@ export interface ReportFormat {
 /** Why a window ran as it did: the reason given (cancel, extension), or, for a missed run, the words for it. */
 function windowWhy(x: ServiceReport['windows'][number], w: Words): string | undefined {
   return x.reason ?? (x.phase === 'missed' ? w.missedWhy : undefined);
+}
+
+/** A time to merge: minutes below two hours, hours below two days, else days (a decimal only where it says something). */
+function longSpan(w: Words, num: (n: number, digits?: number) => string, m: number): string {
+  const short = (n: number) => num(n, Number.isInteger(n) ? 0 : 1);
+  if (m < 120) return w.minutes(short(Math.round(m)));
+  if (m < 2 * 1440) return w.hours(short(Math.round(m / 6) / 10));
+  return w.days(short(Math.round(m / 144) / 10));
 }
 
 function formatters(report: MonthlyReport, lang: Language) {
@@ -221,7 +232,7 @@ ${chart('latency', w.charts.latency)}</section>
 <section><h2>${w.rollbacks}</h2>${report.rollbacks.length === 0 ? html`<p class="muted">${w.noRollbacks}</p>` : html`<table><thead><tr><th>${w.window}</th><th>${w.start}</th><th>${w.why}</th></tr></thead><tbody>${report.rollbacks.map((r) => html`<tr><td>${r.window ?? r.rolloutId ?? ''}</td><td>${f.when(r.at)}</td><td>${r.why ?? w.causeUnknown}</td></tr>`)}</tbody></table>`}</section>
 ${chart('weekly', w.charts.weekly)}
 <section><h2>${w.compliance}</h2><p data-figure="compliance">${w.complianceText(c.compliant, report.compliance.hosts, c.securityPending)}</p>${chart('compliance', w.charts.compliance)}</section>
-<section><h2>${w.dependencies}</h2>${d.recorded ? html`<p data-figure="dependencies">${w.depsText(d.opened, d.merged, d.waiting, d.medianMinutesToMerge === null ? '–' : minutes(d.medianMinutesToMerge))}</p>${d.mergedByPeople === 'not recorded' ? html`<p class="small muted">${w.mergedByPeople}</p>` : ''}` : html`<p>${w.notRecorded(d.why)}</p>`}</section>
+<section><h2>${w.dependencies}</h2>${d.recorded ? html`<p data-figure="dependencies">${w.depsText(d.opened, d.merged, d.waiting, d.medianMinutesToMerge === null ? '–' : longSpan(w, f.num, d.medianMinutesToMerge))}</p>${d.mergedByPeople === 'not recorded' ? html`<p class="small muted">${w.mergedByPeople}</p>` : ''}` : html`<p>${w.notRecorded(d.why)}</p>`}</section>
 <section><h2>${w.nextMonth}</h2>${report.nextMonth.length === 0 ? html`<p class="muted">${w.noNextMonth}</p>` : html`<ul>${report.nextMonth.map((n) => html`<li>${n.title[lang]}: ${f.when(n.start)} – ${f.when(n.end)}</li>`)}</ul>`}</section>
 </main>
 <footer class="small muted"><p>${w.timesIn(f.zone)} ${w.generated} ${f.when(report.generatedAt)}. ${report.organisation.contact.email}</p></footer>
@@ -250,7 +261,7 @@ export function renderReportMarkdown(report: MonthlyReport, format: ReportFormat
   lines.push(`## ${w.rollbacks}`, '', ...(report.rollbacks.length === 0 ? [w.noRollbacks] : report.rollbacks.map((r) => `- ${r.window ?? r.rolloutId ?? ''} ${f.when(r.at)}: ${cell(r.why ?? w.causeUnknown)}`)), '');
   lines.push(`## ${w.compliance}`, '', w.complianceText(report.compliance.monthEnd.compliant, report.compliance.hosts, report.compliance.monthEnd.securityPending), '');
   const d = report.dependencies;
-  lines.push(`## ${w.dependencies}`, '', d.recorded ? w.depsText(d.opened, d.merged, d.waiting, d.medianMinutesToMerge === null ? '–' : minutes(d.medianMinutesToMerge)) : w.notRecorded(d.why), '');
+  lines.push(`## ${w.dependencies}`, '', d.recorded ? w.depsText(d.opened, d.merged, d.waiting, d.medianMinutesToMerge === null ? '–' : longSpan(w, f.num, d.medianMinutesToMerge)) : w.notRecorded(d.why), '');
   lines.push(`## ${w.nextMonth}`, '', ...(report.nextMonth.length === 0 ? [w.noNextMonth] : report.nextMonth.map((n) => `- ${cell(n.title[lang])}: ${f.when(n.start)} – ${f.when(n.end)}`)), '');
   return `${lines.join('\n')}\n`;
 }

@@ -268,6 +268,14 @@ dependencies:
     expect(renderReportMarkdown(missed, { lang: 'en' })).toMatch(/\(missed\): .*; not carried out: it would have started after the window had ended\n/);
   });
 
+  test('the median time to merge reads in minutes, hours or days, as long as it is', () => {
+    const merged = (minutes: number) => ({ ...report, dependencies: { ...report.dependencies, medianMinutesToMerge: minutes } }) as typeof report;
+    expect(renderReportMarkdown(merged(45), { lang: 'nl' })).toContain('mediane tijd tot samenvoegen 45 min.');
+    expect(renderReportMarkdown(merged(30 * 60 + 30), { lang: 'nl' })).toContain('mediane tijd tot samenvoegen 30,5 uur.');
+    expect(renderReportMarkdown(merged(30 * 60), { lang: 'en' })).toContain('median time to merge 30 h.');
+    expect(renderReportMarkdown(merged(3.25 * 1440), { lang: 'en' })).toContain('median time to merge 3.3 days.');
+  });
+
   test('compliance at the month end and per day, dependency PRs, next month', () => {
     expect(report.compliance.hosts).toBe(2);
     expect(report.compliance.monthEnd).toEqual({ compliant: 1, nonCompliant: 1, unknown: 0, securityPending: 0 });
@@ -304,10 +312,12 @@ dependencies:
           expect(text).toContain('99,930%');
           expect(text).toContain('30,0 min van 43,0 min gebruikt');
           expect(text).toMatch(/17 nov 2026.*22:22/);
+          expect(text).toContain('mediane tijd tot samenvoegen 7 dagen.');
         } else {
           expect(text).toContain('November 2026');
           expect(text).toContain('99.930%');
           expect(text).toContain('30.0 min of 43.0 min used');
+          expect(text).toContain('median time to merge 7 days.');
         }
         await screenshot(tab, `monthly-report-${engine}-${lang}`);
         await context.close();
