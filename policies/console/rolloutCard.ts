@@ -8,7 +8,7 @@ export interface HostCell {
   state: HostPhase;
   /** `1.0.0`, or `nginx 1.24, openssl 3.0` for several packages; absent before it was read. */
   before?: string;
-  /** What it has now (after its work), else what it is being moved to. */
+  /** What it has now (after its work), else what it is being moved to; for a rolled-back host, what it was moved to before it went back. */
   after?: string;
   error?: string;
   waiting?: string;
@@ -55,7 +55,7 @@ export function versionText(versions: Record<string, string> | undefined): strin
 export function rolloutCard(p: RolloutProgress, finished: boolean): RolloutCard {
   const hosts: HostCell[] = p.hosts.map((h) => {
     const before = versionText(h.record?.before);
-    const after = versionText(h.after) ?? versionText(h.record?.target);
+    const after = (h.state === 'rolled-back' ? undefined : versionText(h.after)) ?? versionText(h.record?.target);
     return {
       name: h.name, wave: h.wave, state: h.state,
       ...(before !== undefined ? { before } : {}),

@@ -40,10 +40,13 @@ describe('a rollout card', () => {
   it('counts each wave by outcome and shows versions before → after (the target while in flight)', () => {
     const p = progress({ currentWave: 1, runningBatches: ['b'] }, [[0, 'healthy'], [1, 'rolled-back'], [1, 'patching'], [1, 'failed']]);
     p.hosts[0] = { ...p.hosts[0]!, record: { before: { version: '1.0.0' }, target: { version: '2.0.0' } }, after: { version: '2.0.0' } };
+    p.hosts[1] = { ...p.hosts[1]!, record: { before: { version: '1.0.0' }, target: { version: '2.0.0' } }, after: { version: '1.0.0' } };
     p.hosts[2] = { ...p.hosts[2]!, record: { before: { nginx: '1.24', openssl: '' }, target: { nginx: '1.26' } }, error: 'boom' };
     const card = rolloutCard(p, false);
     expect(card.waves.map(({ index, done, failed, rolledBack, active }) => [index, done, failed, rolledBack, active])).toEqual([[0, 1, 0, 0, 0], [1, 0, 1, 1, 1]]);
     expect(card.hosts[0]).toMatchObject({ before: '1.0.0', after: '2.0.0' });
+    // Back on 1.0.0: the cell says what it went back from ("↩ rolled-back 1.0.0 → 2.0.0"), not "1.0.0 → 1.0.0".
+    expect(card.hosts[1]).toMatchObject({ state: 'rolled-back', before: '1.0.0', after: '2.0.0' });
     expect(card.hosts[2]).toMatchObject({ before: 'nginx 1.24, openssl (none)', after: '1.26', error: 'boom' });
     expect(rolloutCard({ ...p, status: 'rolled_back' }, true)).toMatchObject({ status: 'rolled-back', controls: [] });
     expect(versionText({})).toBeUndefined();
