@@ -244,13 +244,18 @@ function handleMessages(r: Rollout): void {
   );
 }
 
+const JOINED_NOTE = 'joined the inventory after this rollout began and are not part of it';
+
 /** Re-reads the source: hosts that joined since the rollout began are reported, never silently added. */
 async function noteJoinedHosts(r: Rollout): Promise<void> {
   const planned = new Set(r.names);
   const joined = (await inventory.listTargetNames(r.input.targets)).filter((n) => !planned.has(n));
-  if (joined.length > 0) {
-    r.notes[0] = `${joined.length} host(s) joined the inventory after this rollout began and are not part of it: ${joined.slice(0, 10).join(', ')}${joined.length > 10 ? ', …' : ''}`;
-  }
+  if (joined.length === 0) return;
+  // One note, updated wave by wave, beside the others (pinned versions, …).
+  const note = `${joined.length} host(s) ${JOINED_NOTE}: ${joined.slice(0, 10).join(', ')}${joined.length > 10 ? ', …' : ''}`;
+  const earlier = r.notes.findIndex((n) => n.includes(JOINED_NOTE));
+  if (earlier >= 0) r.notes[earlier] = note;
+  else r.notes.push(note);
 }
 
 /** Runs one wave as batch children of at most {@link MAX_HOSTS_PER_BATCH_WORKFLOW} hosts, sharing the wave's maxUnavailable budget. */
