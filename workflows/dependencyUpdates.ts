@@ -3,7 +3,7 @@ import { ApplicationFailure, executeChild, setHandler } from '@temporalio/workfl
 import { planUpdates, policyType } from '../policies/deps/plan';
 import { renderPullRequestBody, type MergeOutlook } from '../policies/deps/prBody';
 import type { RepositoryPlan } from '../policies/deps/resolve';
-import { dependencyRunId, recentlyMerged, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport, type SplitReport } from '../policies/deps/run';
+import { dependencyRunId, openAdvisories, recentlyMerged, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport, type SplitReport } from '../policies/deps/run';
 import { planSplits, splitComment } from '../policies/deps/split';
 import { nextOccurrences, occurrencesBetween } from '../policies/windows/occurrences';
 import { dryRunGitHubReads as dryRunGitHub, githubWrites as github, renovateRuns as renovate } from './activityProfiles';
@@ -122,6 +122,12 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
     }
   }
   if (!input.dryRun) await closeSplitPullRequests(plan, splits, summary.pullRequests);
+  if (scan.advisoryRecords !== undefined) summary.advisoryRecords = scan.advisoryRecords;
+  if (scan.vulnerable?.length) {
+    const open = openAdvisories(scan.vulnerable, { pullRequests: bisected.pullRequests, held: planned.held }, (branch) => (input.dryRun ? undefined : summary.pullRequests.find((r) => r.branch === branch)));
+    summary.advisories = open.advisories;
+    if (open.more > 0) summary.advisoriesMore = open.more;
+  }
   return finish();
 }
 

@@ -21,6 +21,8 @@ export interface RepositoryPlan {
   github: { baseUrl: string; auth?: GitHubAuthRef };
   registries: { npm?: string; docker: { host: string; insecure: boolean }[]; pypi?: string; goproxy?: string; maven?: string };
   policy: ResolvedUpdatePolicy;
+  /** The OSV dump (an absolute directory) advisories are read from, when configured. */
+  advisories?: { osv: string };
   /** The organisation file holding the `dependencies` section, for errors that name a setting. */
   file?: string;
   /** The window that governs merging, with its timing so the workflow can tell whether it is open. */
@@ -120,6 +122,7 @@ export function planRepositories(
       github: { baseUrl: github.baseUrl, ...(deps.github?.auth !== undefined ? { auth: deps.github.auth } : {}) },
       registries: { ...(deps.registries?.npm !== undefined ? { npm: deps.registries.npm } : {}), docker: deps.registries?.docker ?? [], ...(deps.registries?.pypi !== undefined ? { pypi: deps.registries.pypi } : {}), ...(deps.registries?.goproxy !== undefined ? { goproxy: deps.registries.goproxy } : {}), ...(deps.registries?.maven !== undefined ? { maven: deps.registries.maven } : {}) },
       policy,
+      ...(deps.advisories !== undefined ? { advisories: { osv: resolvePath(deps.advisories.osv) } } : {}),
       ...(window !== undefined ? { mergeWindow: { name: policy.mergeWindow!, ...window } } : {}),
     });
   });

@@ -134,6 +134,12 @@ export const dependenciesSchema = z
   .strictObject({
     github: githubConnectionSchema.optional(),
     registries: registriesSchema.optional(),
+    advisories: z
+      .strictObject({
+        osv: z.string().min(1).describe('A directory holding an OSV dump as osv.dev publishes it, unzipped: <Ecosystem>/<ID>.json (npm/, PyPI/, Go/, Maven/), or a flat directory of *.json records; relative to this file.'),
+      })
+      .optional()
+      .describe('Security advisories: dependencies whose current version an advisory affects get a [security] PR that skips minimumReleaseAge, and `maint deps status` lists open advisories.'),
     schedule: z
       .strictObject({
         cron: z.string().regex(/^\S+( \S+){4}$/, 'expected five cron fields like "0 6 * * 1-5"').describe('When all repositories are scanned, five-field cron.'),
