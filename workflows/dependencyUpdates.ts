@@ -11,8 +11,8 @@ import { causeMessage } from './failures';
 import { dependencyRunQuery } from './messages';
 
 /** The merge window's state now: open (before its cutoff, not blacked out) and its next occurrence. */
-function windowOutlook(plan: RepositoryPlan, now: Date): MergeOutlook['window'] {
-  const w = plan.mergeWindow;
+function windowOutlook(plan: RepositoryPlan, now: Date, which: 'mergeWindow' | 'openWindow' = 'mergeWindow'): MergeOutlook['window'] {
+  const w = plan[which];
   if (!w) return undefined;
   const recent = occurrencesBetween(w.timing, new Date(now.getTime() - w.timing.durationMs - 86_400_000), new Date(now.getTime() + 1));
   const open = recent.some((o) => !o.blackout && Date.parse(o.start) <= now.getTime() && now.getTime() < Date.parse(o.cutoff));
@@ -61,7 +61,9 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
     state = { pullRequests: [], open: {} };
   }
   const now = new Date();
-  const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: state.pullRequests, now });
+  const schedule = windowOutlook(plan, now, 'openWindow');
+  const scheduleClosed = schedule && !schedule.open ? `outside openWindow ${schedule.name}${schedule.nextStart ? ` (next ${schedule.nextStart})` : ''}` : undefined;
+  const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: state.pullRequests, now, ...(scheduleClosed ? { scheduleClosed } : {}) });
   summary.held = planned.held.map((h) => ({ depName: h.update.depName, manager: h.update.manager, to: h.update.newVersion, reason: h.reason, detail: h.detail }));
   summary.stale = planned.stale;
   if (!input.dryRun) summary.merged = recentlyMerged(state.pullRequests, now);

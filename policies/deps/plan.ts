@@ -25,6 +25,8 @@ export interface ResolvedUpdatePolicy {
   labels: string[];
   reviewers: string[];
   mergeWindow?: string;
+  /** The window inside which new PRs are opened (Renovate's schedule); security updates ignore it. */
+  openWindow?: string;
   automergeUpdateTypes?: PolicyUpdateType[];
 }
 
@@ -82,7 +84,7 @@ export interface PlannedPullRequest {
   split?: SplitOrigin;
 }
 
-export type HeldReason = 'reported-only' | 'not-allowed' | 'ignored' | 'pending-release-age' | 'closed-pr' | 'limit';
+export type HeldReason = 'reported-only' | 'not-allowed' | 'ignored' | 'pending-release-age' | 'closed-pr' | 'limit' | 'schedule';
 
 export interface HeldUpdate {
   update: DetectedUpdate;
@@ -189,6 +191,8 @@ export function planUpdates(input: {
   policy: ResolvedUpdatePolicy;
   pullRequests: ExistingPullRequest[];
   now: Date;
+  /** The policy's openWindow is closed now (why, for the summary): new PRs other than security fixes wait. */
+  scheduleClosed?: string;
 }): UpdatePlan {
   const { policy, now } = input;
   const held: HeldUpdate[] = [];
@@ -270,6 +274,11 @@ export function planUpdates(input: {
   const waiting: WaitingPullRequest[] = [];
   for (const [branch, { group, updates }] of [...branches.entries()].sort(([a, x], [b, y]) => byPriority(a, x.updates, b, y.updates))) {
     const existing = open.get(branch);
+    // Outside the schedule only new PRs wait (Renovate's updateNotScheduled: open ones stay current); security fixes do not.
+    if (!existing && input.scheduleClosed !== undefined && !updates.some((u) => u.vulnerabilityAlert)) {
+      for (const u of updates) hold(u, 'schedule', `${branch} waits: ${input.scheduleClosed}`);
+      continue;
+    }
     if (!existing) {
       const planned = plannedNew > 0 ? ` and ${plannedNew} more come before it in this run` : '';
       const limit = openCount >= policy.maxOpenPRs

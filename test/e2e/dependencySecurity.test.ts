@@ -48,6 +48,14 @@ apiVersion: maint/v1
 kind: Organisation
 organisation: { name: Acme Security, contact: { email: ops@acme.example } }
 services: [{ name: shop }]
+windows:
+  - name: next-month
+    timezone: UTC
+    recurrence: { kind: once, at: "${new Date(Date.now() + 30 * DAY).toISOString().slice(0, 11)}22:00" }
+    duration: 4h
+    services: [shop]
+    notices: { leadTimes: [1m] }
+    preflight: false
 dependencies:
   github: { baseUrl: "${github.url}", auth: { kind: token, tokenEnv: MAINT_E2E_GITHUB_TOKEN } }
   registries: { npm: "${npm.url}" }
@@ -56,6 +64,7 @@ dependencies:
     - { repo: acme/shop, managers: [npm] }
   policies:
     - minimumReleaseAge: 3d
+      openWindow: next-month
       groups: [{ name: npm-all, managers: [npm] }]
 `;
   const cliEnv = () => ({ TEMPORAL_ADDRESS: process.env.MAINT_TEST_TEMPORAL_ADDRESS!, MAINT_TASK_QUEUE: taskQueue });
@@ -64,8 +73,8 @@ dependencies:
     process.env.MAINT_E2E_GITHUB_TOKEN = TOKEN;
     work = mkdtempSync(join(tmpdir(), 'maint-security-e2e-'));
     npm = await startVerdaccio();
-    for (const name of ['vuln-lib', 'nofix-lib', 'plain-lib']) await npm.publish(name, '1.0.0', { publishedAt: ago(60 * DAY) });
-    const pkg = { name: 'shop', version: '1.0.0', private: true, dependencies: { 'vuln-lib': '1.0.0', 'nofix-lib': '^1.0.0', 'plain-lib': '^1.0.0' } };
+    for (const name of ['vuln-lib', 'nofix-lib', 'plain-lib', 'sched-lib']) await npm.publish(name, '1.0.0', { publishedAt: ago(60 * DAY) });
+    const pkg = { name: 'shop', version: '1.0.0', private: true, dependencies: { 'vuln-lib': '1.0.0', 'nofix-lib': '^1.0.0', 'plain-lib': '^1.0.0', 'sched-lib': '^1.0.0' } };
     const lockDir = mkdtempSync(join(work, 'lock-'));
     writeFileSync(join(lockDir, 'package.json'), JSON.stringify(pkg, null, 2));
     await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', `--registry=${npm.url}`], { cwd: lockDir });
@@ -74,6 +83,8 @@ dependencies:
     await npm.publish('vuln-lib', '1.0.1', { publishedAt: ago(10 * DAY) });
     await npm.publish('vuln-lib', '1.0.2', { publishedAt: ago(3_600_000) });
     await npm.publish('plain-lib', '1.0.1', { publishedAt: ago(3_600_000) });
+    // Old enough, but the policy's openWindow (Renovate's schedule) is a month away.
+    await npm.publish('sched-lib', '1.0.1', { publishedAt: ago(10 * DAY) });
 
     // The mirrored dump: <Ecosystem>/<ID>.json as osv.dev's all.zip unpacks, one withdrawn record.
     osvDir = join(work, 'osv');
@@ -115,8 +126,10 @@ dependencies:
     expect(summary.pullRequests.map((p) => [p.branch, p.title, p.outcome])).toEqual([
       ['maint/deps/npm-vuln-lib-vulnerability', 'Update dependency vuln-lib to 1.0.2 [security]', 'created'],
     ]);
-    // The non-security update (and vuln-lib's 1.0.1, which does not fix it) still wait for minimumReleaseAge.
-    expect(summary.held.map((h) => [h.depName, h.to, h.reason])).toEqual(expect.arrayContaining([['plain-lib', '1.0.1', 'pending-release-age']]));
+    // Renovate first offered only 1.0.1 (old enough, still vulnerable): the fix came from the second lookup without the minimum.
+    // The non-security updates still wait: for minimumReleaseAge, and for the schedule (openWindow) closed now.
+    expect(summary.held.map((h) => [h.depName, h.to, h.reason])).toEqual(expect.arrayContaining([['plain-lib', '1.0.1', 'pending-release-age'], ['sched-lib', '1.0.1', 'schedule']]));
+    expect(summary.held.find((h) => h.depName === 'sched-lib')!.detail).toMatch(/^maint\/deps\/group-npm-all waits: outside openWindow next-month \(next 20\d\d-/);
     expect(summary.advisoryRecords).toBe(2);
 
     const [pr] = github.listPullRequests('acme', 'shop');

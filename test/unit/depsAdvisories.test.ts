@@ -121,4 +121,13 @@ describe('security updates', () => {
     expect(body).toContain('[GHSA-aaaa-bbbb-cccc](https://osv.dev/vulnerability/GHSA-aaaa-bbbb-cccc)');
     expect(body).toMatch(/\| HIGH \| Prototype pollution \| CVE-2026-1234 \| 1\.2\.4 \(this PR: 1\.2\.4\) \|/);
   });
+
+  test('outside the openWindow new PRs wait, the security fix is opened, an open PR is kept current', () => {
+    const policy: ResolvedUpdatePolicy = { updateTypes: ['major', 'minor', 'patch', 'digest'], ignore: [], groups: [], maxOpenPRs: 10, prsPerHour: 5, labels: [], reviewers: [], openWindow: 'weekend' };
+    const { updates } = matchAdvisories(index, [dep], [npmUpdate('lib', '1.2.3', '1.2.4', 'patch', old), npmUpdate('other', '1.0.0', '1.0.1', 'patch', old), npmUpdate('kept', '1.0.0', '1.0.2', 'patch', old)]);
+    const openPr = { number: 7, url: 'https://github.example/pr/7', branch: 'maint/deps/npm-kept', state: 'open' as const, createdAt: '2026-11-01T00:00:00Z', proposed: [] };
+    const plan = planUpdates({ updates, policy, pullRequests: [openPr], now: NOW, scheduleClosed: 'outside openWindow weekend' });
+    expect(plan.pullRequests.map((p) => p.branch)).toEqual(['maint/deps/npm-lib-vulnerability', 'maint/deps/npm-kept']);
+    expect(plan.held.map((h) => [h.update.depName, h.reason, h.detail])).toEqual([['other', 'schedule', 'maint/deps/npm-other waits: outside openWindow weekend']]);
+  });
 });
