@@ -204,7 +204,9 @@ async function withAdvisories(plan: RepositoryPlan, lookup: RenovateLookupInput,
   let { updates, vulnerable } = first;
   if (first.needFix.length > 0 && plan.policy.minimumReleaseAgeMs !== undefined) {
     heartbeat('renovate (security fixes)');
-    const again = await renovate({ ...lookup, managers: [...new Set(first.needFix.map((d) => d.manager))], securityPackages: [...new Set(first.needFix.map((d) => d.depName))] });
+    const again = await renovate({ ...lookup, managers: [...new Set(first.needFix.map((d) => d.manager))], securityPackages: [...new Set(first.needFix.map((d) => d.depName))] })
+      .catch((err: unknown) => ({ ...rest, updates: [], problems: [{ level: 'warning' as const, message: `the lookup of security fixes without minimumReleaseAge failed: ${(err as Error).message.slice(0, 300)}` }] }));
+    rest.problems = [...rest.problems, ...again.problems.filter((p) => !rest.problems.some((q) => q.message === p.message))];
     const key = (d: { manager: string; packageFile: string; depName: string }) => `${d.manager}\u0000${d.packageFile}\u0000${d.depName}`;
     const wanted = new Set(first.needFix.map(key));
     const fixes = matchAdvisories(index, first.needFix, again.updates.filter((u) => wanted.has(key(u))));
