@@ -3,7 +3,8 @@ import { advisoriesFor, indexAdvisories, isAffected, parseOsvRecord, type OsvRec
 import { compareVersions, ecosystemOf, normalisePackageName } from '../../policies/deps/advisories/versions';
 import { planUpdates, type ResolvedUpdatePolicy } from '../../policies/deps/plan';
 import { renderPullRequestBody } from '../../policies/deps/prBody';
-import type { DetectedUpdate } from '../../policies/deps/types';
+import { ADVISORIES_KEPT, openAdvisories } from '../../policies/deps/run';
+import type { DetectedUpdate, VulnerableDependency } from '../../policies/deps/types';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const sign = (n: number | undefined) => (n === undefined ? undefined : Math.sign(n));
@@ -129,5 +130,25 @@ describe('security updates', () => {
     const plan = planUpdates({ updates, policy, pullRequests: [openPr], now: NOW, scheduleClosed: 'outside openWindow weekend' });
     expect(plan.pullRequests.map((p) => p.branch)).toEqual(['maint/deps/npm-lib-vulnerability', 'maint/deps/npm-kept']);
     expect(plan.held.map((h) => [h.update.depName, h.reason, h.detail])).toEqual([['other', 'schedule', 'maint/deps/npm-other waits: outside openWindow weekend']]);
+  });
+});
+
+describe('open advisories in the run summary', () => {
+  const vulnerable = (i: number, fixed: string[]): VulnerableDependency => ({
+    manager: 'npm', packageFile: 'package.json', depName: `lib-${i}`, currentVersion: '1.0.0',
+    advisories: [{ id: `GHSA-${i}`, aliases: [`CVE-2026-${i}`], url: `https://osv.dev/vulnerability/GHSA-${i}`, fixed }],
+  });
+
+  test('each says its PR, no fix released, or why it waits; the list is capped and the rest counted', () => {
+    const many = Array.from({ length: ADVISORIES_KEPT + 7 }, (_, i) => vulnerable(i, i === 1 ? ['1.0.1'] : []));
+    const fix = { ...npmUpdate('lib-1', '1.0.0', '1.0.1', 'patch', NOW.toISOString()), vulnerabilityAlert: true };
+    const pr = { branch: 'maint/deps/npm-lib-1-vulnerability', title: 't', updates: [fix], automerge: false };
+    const { advisories, more } = openAdvisories(many, { pullRequests: [pr], held: [] }, () => ({ number: 4, url: 'https://github.example/pr/4', outcome: 'created' }));
+    expect(advisories).toHaveLength(ADVISORIES_KEPT);
+    expect(more).toBe(7);
+    expect(advisories[0]).toEqual({ depName: 'lib-0', manager: 'npm', packageFile: 'package.json', currentVersion: '1.0.0', ids: ['GHSA-0 (CVE-2026-0)'], fixedIn: [], status: 'no fix released' });
+    expect(advisories[1]).toMatchObject({ status: 'PR #4', url: 'https://github.example/pr/4', fixedIn: ['1.0.1'] });
+    const waiting = openAdvisories([vulnerable(1, ['1.0.1'])], { pullRequests: [], held: [{ update: fix, detail: 'maint/deps/npm-lib-1-vulnerability waits: 10 update PRs are open (maxOpenPRs 10)' }] }, () => undefined);
+    expect(waiting.advisories[0]!.status).toBe('waiting: maint/deps/npm-lib-1-vulnerability waits: 10 update PRs are open (maxOpenPRs 10)');
   });
 });
