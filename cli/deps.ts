@@ -53,12 +53,21 @@ export function renderRunSummary(s: DependencyRunSummary, options: { showBody?: 
     out.push('', 'Not proposed:');
     out.push(renderTable(['package', 'to', 'why'], s.held.map((h) => [`${h.depName} (${h.manager})`, h.to, h.detail])));
   }
+  if (s.advisories?.length) out.push('', 'Open advisories:', renderAdvisories(s));
   if (s.stale.length > 0) out.push('', `Open PRs with nothing left to update (close them): ${s.stale.map((p) => `#${p.number} ${p.branch}`).join(', ')}`);
   if (s.problems.length > 0) {
     out.push('', 'Problems:');
     for (const p of s.problems) out.push(`  ${p.level}: ${[p.packageFile, p.depName].filter(Boolean).join(' ')}${p.packageFile || p.depName ? ': ' : ''}${p.message}`);
   }
   return out.join('\n');
+}
+
+/** The open advisories of a run, one row per vulnerable dependency, and how many more there were. */
+function renderAdvisories(s: DependencyRunSummary): string {
+  const table = renderTable(['package', 'current', 'advisories', 'fixed in', 'fix'], (s.advisories ?? []).map((a) => [
+    `${a.depName} (${a.manager}, ${a.packageFile})`, a.currentVersion, a.ids.join('\n'), a.fixedIn.join(', ') || '-', a.url !== undefined ? `${a.status} ${a.url}` : a.status,
+  ]));
+  return s.advisoriesMore ? `${table}\n… and ${s.advisoriesMore} more vulnerable dependencies (maint deps status --json lists the first ${s.advisories?.length ?? 0})` : table;
 }
 
 /** `maint deps scan --repo owner/name [--dry-run]`: runs the repository's dependency workflow now and prints what it did. */
@@ -86,14 +95,18 @@ export async function depsStatus(opts: { files: string[]; json?: boolean }): Pro
       return EXIT.ok;
     }
     const count = (s: DependencyRunSummary | undefined, f: (o: string) => boolean) => (s ? s.pullRequests.filter((p) => f(p.outcome)).length : 0);
-    process.stdout.write(`${renderTable(['repository', 'last run', 'finished', 'PRs open', 'merged', 'failed', 'waiting', 'problems'], rows.map((r) => [
+    process.stdout.write(`${renderTable(['repository', 'last run', 'finished', 'PRs open', 'merged', 'failed', 'waiting', 'problems', 'advisories'], rows.map((r) => [
       r.repo, r.state, r.summary?.finishedAt || '-',
       String(count(r.summary, (o) => ['created', 'updated', 'unchanged'].includes(o))),
       String(count(r.summary, (o) => o === 'merged')),
       String(count(r.summary, (o) => o === 'failed')),
       String(r.summary?.held.length ?? 0),
       String(r.summary?.problems.length ?? 0),
+      r.summary?.advisories === undefined ? '-' : String(r.summary.advisories.length + (r.summary.advisoriesMore ?? 0)),
     ]))}\n`);
+    for (const r of rows.filter((row) => row.summary?.advisories?.length)) {
+      process.stdout.write(`\nOpen advisories in ${r.repo}:\n${renderAdvisories(r.summary!)}\n`);
+    }
     return EXIT.ok;
   });
 }

@@ -3,7 +3,7 @@ import { ApplicationFailure, executeChild, setHandler } from '@temporalio/workfl
 import { planUpdates, policyType } from '../policies/deps/plan';
 import { renderPullRequestBody, type MergeOutlook } from '../policies/deps/prBody';
 import type { RepositoryPlan } from '../policies/deps/resolve';
-import { dependencyRunId, recentlyMerged, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport, type SplitReport } from '../policies/deps/run';
+import { dependencyRunId, openAdvisories, recentlyMerged, type DependencyRunInput, type DependencyRunSummary, type PullRequestReport, type SplitReport } from '../policies/deps/run';
 import { planSplits, splitComment } from '../policies/deps/split';
 import { nextOccurrences, occurrencesBetween } from '../policies/windows/occurrences';
 import { dryRunGitHubReads as dryRunGitHub, githubWrites as github, renovateRuns as renovate } from './activityProfiles';
@@ -11,8 +11,8 @@ import { causeMessage } from './failures';
 import { dependencyRunQuery } from './messages';
 
 /** The merge window's state now: open (before its cutoff, not blacked out) and its next occurrence. */
-function windowOutlook(plan: RepositoryPlan, now: Date): MergeOutlook['window'] {
-  const w = plan.mergeWindow;
+function windowOutlook(plan: RepositoryPlan, now: Date, which: 'mergeWindow' | 'openWindow' = 'mergeWindow'): MergeOutlook['window'] {
+  const w = plan[which];
   if (!w) return undefined;
   const recent = occurrencesBetween(w.timing, new Date(now.getTime() - w.timing.durationMs - 86_400_000), new Date(now.getTime() + 1));
   const open = recent.some((o) => !o.blackout && Date.parse(o.start) <= now.getTime() && now.getTime() < Date.parse(o.cutoff));
@@ -61,7 +61,9 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
     state = { pullRequests: [], open: {} };
   }
   const now = new Date();
-  const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: state.pullRequests, now });
+  const schedule = windowOutlook(plan, now, 'openWindow');
+  const scheduleClosed = schedule && !schedule.open ? `outside openWindow ${schedule.name}${schedule.nextStart ? ` (next ${schedule.nextStart})` : ''}` : undefined;
+  const planned = planUpdates({ updates: scan.updates, policy: plan.policy, pullRequests: state.pullRequests, now, ...(scheduleClosed ? { scheduleClosed } : {}) });
   summary.held = planned.held.map((h) => ({ depName: h.update.depName, manager: h.update.manager, to: h.update.newVersion, reason: h.reason, detail: h.detail }));
   summary.stale = planned.stale;
   if (!input.dryRun) summary.merged = recentlyMerged(state.pullRequests, now);
@@ -122,6 +124,12 @@ export async function dependencyUpdatesWorkflow(input: DependencyRunInput): Prom
     }
   }
   if (!input.dryRun) await closeSplitPullRequests(plan, splits, summary.pullRequests);
+  if (scan.advisoryRecords !== undefined) summary.advisoryRecords = scan.advisoryRecords;
+  if (scan.vulnerable?.length) {
+    const open = openAdvisories(scan.vulnerable, { pullRequests: bisected.pullRequests, held: planned.held }, (branch) => (input.dryRun ? undefined : summary.pullRequests.find((r) => r.branch === branch)));
+    summary.advisories = open.advisories;
+    if (open.more > 0) summary.advisoriesMore = open.more;
+  }
   return finish();
 }
 

@@ -16,6 +16,8 @@ import type { RenovateLookupInput } from '../renovate/config';
 import { CheckoutError, withCheckout } from './checkout';
 import { artifactsFor } from './managers';
 import { attachReleaseNotes } from './releaseNotes';
+import { loadAdvisories } from './advisories';
+import { matchAdvisories } from '../../policies/deps/advisories/match';
 import { FAILURE } from '../../policies/common/failures';
 import { redact } from '../../policies/common/redact';
 
@@ -88,7 +90,7 @@ export function createDependencyActivities(deps: DependencyDeps) {
         });
         if (managers.length === 0) return notScanned({ updates: [], problems: [], managers: [], renovateVersion: 'not run' });
         heartbeat('renovate');
-        const scan = notScanned(await deps.renovate({
+        const lookup: RenovateLookupInput = {
           checkoutDir: dir,
           managers,
           ...(plan.registries.npm !== undefined ? { npmRegistryUrl: plan.registries.npm } : {}),
@@ -99,7 +101,8 @@ export function createDependencyActivities(deps: DependencyDeps) {
           githubApiUrl: plan.github.baseUrl,
           ...(token !== undefined ? { githubToken: token } : {}),
           ...(plan.policy.minimumReleaseAgeMs !== undefined ? { minimumReleaseAgeMs: plan.policy.minimumReleaseAgeMs } : {}),
-        }));
+        };
+        const scan = notScanned(await withAdvisories(plan, lookup, await deps.renovate(lookup), deps.renovate));
         // Release notes for the PR body, from the configured GitHub (without a token, none).
         if (token === undefined) return scan;
         heartbeat('release notes');
@@ -184,6 +187,34 @@ export function createDependencyActivities(deps: DependencyDeps) {
       return merged.merged ? { merged: true } : { merged: false, reason: merged.reason };
     },
   };
+}
+
+/**
+ * Marks security updates from the configured OSV dump. A vulnerable dependency whose fix
+ * minimumReleaseAge held back is looked up again, its managers only, with the minimum lifted for
+ * those packages alone (Renovate's vulnerabilityAlerts do the same). The dependency list is dropped:
+ * it served the matching and need not cross into the workflow's history.
+ */
+async function withAdvisories(plan: RepositoryPlan, lookup: RenovateLookupInput, scan: RenovateScan, renovate: DependencyDeps['renovate']): Promise<RenovateScan> {
+  const { dependencies, ...rest } = scan;
+  if (plan.advisories === undefined) return rest;
+  heartbeat('advisories');
+  const index = await loadAdvisories(plan.advisories.osv, plan.file);
+  const first = matchAdvisories(index, dependencies ?? [], scan.updates);
+  let { updates, vulnerable } = first;
+  if (first.needFix.length > 0 && plan.policy.minimumReleaseAgeMs !== undefined) {
+    heartbeat('renovate (security fixes)');
+    const again = await renovate({ ...lookup, managers: [...new Set(first.needFix.map((d) => d.manager))], securityPackages: [...new Set(first.needFix.map((d) => d.depName))] })
+      .catch((err: unknown) => ({ ...rest, updates: [], problems: [{ level: 'warning' as const, message: `the lookup of security fixes without minimumReleaseAge failed: ${(err as Error).message.slice(0, 300)}` }] }));
+    rest.problems = [...rest.problems, ...again.problems.filter((p) => !rest.problems.some((q) => q.message === p.message))];
+    const key = (d: { manager: string; packageFile: string; depName: string }) => `${d.manager}\u0000${d.packageFile}\u0000${d.depName}`;
+    const wanted = new Set(first.needFix.map(key));
+    const fixes = matchAdvisories(index, first.needFix, again.updates.filter((u) => wanted.has(key(u))));
+    updates = [...updates, ...fixes.updates.filter((u) => u.vulnerabilityAlert)];
+    const refound = new Map(fixes.vulnerable.map((v) => [key(v), v]));
+    vulnerable = vulnerable.map((v) => refound.get(key(v)) ?? v);
+  }
+  return { ...rest, updates, vulnerable, advisoryRecords: index.records };
 }
 
 /** What a PR body's markers say about splits: a part of a split (`split`), or closed by one (`splitInto`). */

@@ -45,6 +45,11 @@ export interface RenovateLookupInput {
    * is; the policy holds a version that is too young.
    */
   minimumReleaseAgeMs?: number;
+  /**
+   * Packages with a known vulnerability whose fix minimumReleaseAge held back: for these only the
+   * minimum is lifted (as Renovate's vulnerabilityAlerts `minimumReleaseAge: null`).
+   */
+  securityPackages?: string[];
 }
 
 /** The global configuration of one run; a repository's own renovate.json (if any) still refines it. */
@@ -63,6 +68,7 @@ export function renovateConfig(input: RenovateLookupInput, dirs: { cacheDir: str
       { matchManagers: ['gomod'], matchDepTypes: ['indirect'], enabled: true },
       { matchManagers: ['gomod'], matchDepTypes: ['golang', 'toolchain'], enabled: false },
     ] : []),
+    ...(input.securityPackages?.length ? [{ matchPackageNames: input.securityPackages, minimumReleaseAge: null }] : []),
   ];
   return {
     onboarding: false,

@@ -68,6 +68,7 @@ export async function runRenovateLookup(input: RenovateLookupInput, options: Ren
     updates: scanned.flatMap((r) => r.scan.updates),
     problems: problems.filter((p) => !seen.has(p.message) && seen.add(p.message)),
     managers: scanned.flatMap((r) => r.scan.managers),
+    dependencies: scanned.flatMap((r) => r.scan.dependencies ?? []),
     unscanned,
     renovateVersion: whole.scan.renovateVersion,
   };

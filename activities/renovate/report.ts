@@ -4,7 +4,7 @@
  * names the place inside it, never a silently empty scan.
  */
 import { z } from 'zod';
-import type { DetectedUpdate, RenovateScan, ScanProblem, UpdateType } from '../../policies/deps/types';
+import type { DetectedUpdate, RenovateScan, ScannedDependency, ScanProblem, UpdateType } from '../../policies/deps/types';
 
 const UPDATE_TYPES = ['major', 'minor', 'patch', 'digest', 'pin', 'pinDigest', 'lockFileMaintenance', 'rollback', 'bump', 'replacement'] as const satisfies readonly UpdateType[];
 
@@ -136,6 +136,7 @@ export function scanFromReport(report: RenovateReport, renovateVersion: string):
   const updates: DetectedUpdate[] = [];
   const problems: ScanProblem[] = report.problems.map(problemFrom);
   const managers: RenovateScan['managers'] = [];
+  const dependencies: ScannedDependency[] = [];
 
   for (const repository of Object.values(report.repositories)) {
     problems.push(...repository.problems.map(problemFrom));
@@ -154,6 +155,9 @@ export function scanFromReport(report: RenovateReport, renovateVersion: string):
           }
           const currentVersion = dep.currentVersion ?? dep.lockedVersion ?? undefined;
           const links = linksOf(dep);
+          if (!dep.skipReason && dep.datasource) {
+            dependencies.push({ manager, packageFile: file.packageFile, depName, datasource: dep.datasource, ...(dep.depType ? { depType: dep.depType } : {}), ...(currentVersion ? { currentVersion } : {}) });
+          }
           for (const update of dep.updates ?? []) {
             const registryUrl = update.registryUrl ?? dep.registryUrl ?? undefined;
             const newValue = update.newValue ?? dep.currentValue ?? '';
@@ -185,7 +189,7 @@ export function scanFromReport(report: RenovateReport, renovateVersion: string):
       }
     }
   }
-  return { updates, problems, managers, renovateVersion };
+  return { updates, problems, managers, dependencies, renovateVersion };
 }
 
 /** Only http(s) links: a registry's metadata is written by package authors, and a PR body renders it. */

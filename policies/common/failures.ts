@@ -34,6 +34,7 @@ export const FAILURE = {
   RenovateTimeout: 'RenovateTimeout',
   RenovateCancelled: 'RenovateCancelled',
   RenovateReportInvalid: 'RenovateReportInvalid',
+  AdvisoriesInvalid: 'AdvisoriesInvalid',
   RenovateConfigInvalid: 'RenovateConfigInvalid',
   RenovateInputInvalid: 'RenovateInputInvalid',
   FileChange: 'FileChange',

@@ -53,7 +53,7 @@ export interface DependencyRepositoryView {
 const OPEN: ReadonlySet<PullRequestOutcome> = new Set(['created', 'updated', 'unchanged', 'left-alone']);
 
 const HELD_KIND: Record<HeldReason, WaitKind> = {
-  'pending-release-age': 'release age', limit: 'limits', 'closed-pr': 'declined', 'not-allowed': 'policy', ignored: 'policy', 'reported-only': 'policy',
+  'pending-release-age': 'release age', limit: 'limits', 'closed-pr': 'declined', 'not-allowed': 'policy', ignored: 'policy', 'reported-only': 'policy', schedule: 'window',
 };
 
 function automergeKind(text: string): WaitKind {

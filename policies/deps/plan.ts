@@ -25,6 +25,8 @@ export interface ResolvedUpdatePolicy {
   labels: string[];
   reviewers: string[];
   mergeWindow?: string;
+  /** The window inside which new PRs are opened (Renovate's schedule); security updates ignore it. */
+  openWindow?: string;
   automergeUpdateTypes?: PolicyUpdateType[];
 }
 
@@ -82,7 +84,7 @@ export interface PlannedPullRequest {
   split?: SplitOrigin;
 }
 
-export type HeldReason = 'reported-only' | 'not-allowed' | 'ignored' | 'pending-release-age' | 'closed-pr' | 'limit';
+export type HeldReason = 'reported-only' | 'not-allowed' | 'ignored' | 'pending-release-age' | 'closed-pr' | 'limit' | 'schedule';
 
 export interface HeldUpdate {
   update: DetectedUpdate;
@@ -151,10 +153,18 @@ export function groupBranch(group: Pick<GroupAssignment, 'name' | 'major'>): str
 
 function branchFor(u: DetectedUpdate, group: GroupAssignment | undefined): string {
   if (group !== undefined) return groupBranch(group);
+  // Its own branch, as Renovate's vulnerabilityAlerts branchTopic `{datasource}-{depName}-vulnerability`.
+  if (u.vulnerabilityAlert) return `${BRANCH_PREFIX}${u.manager}-${slug(u.depName)}-vulnerability`;
   return `${BRANCH_PREFIX}${u.manager}-${slug(u.depName)}${policyType(u) === 'major' ? '-major' : ''}`;
 }
 
 export function titleFor(updates: DetectedUpdate[], group: string | undefined, split?: Pick<SplitOrigin, 'from' | 'part'>): string {
+  // Renovate's vulnerabilityAlerts commitMessageSuffix `[SECURITY]`.
+  if (updates.some((u) => u.vulnerabilityAlert)) return `${plainTitle(updates, group, split)} [security]`;
+  return plainTitle(updates, group, split);
+}
+
+function plainTitle(updates: DetectedUpdate[], group: string | undefined, split?: Pick<SplitOrigin, 'from' | 'part'>): string {
   if (group !== undefined) {
     const names = [...new Set(updates.map((u) => shortName(u.depName)))];
     const major = updates.every((u) => policyType(u) === 'major') ? 'major: ' : '';
@@ -181,6 +191,8 @@ export function planUpdates(input: {
   policy: ResolvedUpdatePolicy;
   pullRequests: ExistingPullRequest[];
   now: Date;
+  /** The policy's openWindow is closed now (why, for the summary): new PRs other than security fixes wait. */
+  scheduleClosed?: string;
 }): UpdatePlan {
   const { policy, now } = input;
   const held: HeldUpdate[] = [];
@@ -211,6 +223,8 @@ export function planUpdates(input: {
     else if (policy.allow !== undefined && !policy.allow.some((g) => globMatches(g, name))) hold(u, 'not-allowed', `${name} is not in the allow list`);
     else if (policy.ignore.some((g) => globMatches(g, name))) hold(u, 'ignored', `${name} is on the ignore list`);
     else if (!policy.updateTypes.includes(type)) hold(u, 'not-allowed', `${type} updates are not allowed (allowed: ${policy.updateTypes.join(', ')})`);
+    // A security fix does not wait for minimumReleaseAge (Renovate's vulnerabilityAlerts: minimumReleaseAge null).
+    else if (u.vulnerabilityAlert) eligible.push(u);
     else if (policy.minimumReleaseAgeMs !== undefined && u.releaseTimestamp === undefined) {
       hold(u, 'pending-release-age', `release time of ${u.newVersion} is unknown; minimumReleaseAge ${formatMs(policy.minimumReleaseAgeMs)} needs it`);
     } else if (policy.minimumReleaseAgeMs !== undefined && now.getTime() - Date.parse(u.releaseTimestamp!) < policy.minimumReleaseAgeMs) {
@@ -219,7 +233,7 @@ export function planUpdates(input: {
     } else eligible.push(u);
   }
   // The branch each update would be on, to compare with the branches of closed PRs.
-  const predicted = assignGroups(eligible, policy.groups, policy.defaultGroups ?? ALL_DEFAULT_GROUPS, policyType);
+  const predicted = assignGroups(eligible.filter((u) => !u.vulnerabilityAlert), policy.groups, policy.defaultGroups ?? ALL_DEFAULT_GROUPS, policyType);
   for (const u of eligible) {
     const closed = declined.get(`${branchFor(u, predicted.get(u))}@${updateKey(u)}@${u.newVersion}@${u.newDigest ?? ''}`);
     if (closed) hold(u, 'closed-pr', `PR #${closed.number} proposing ${u.newVersion} was closed without merging; ignored until a newer version appears`);
@@ -234,11 +248,13 @@ export function planUpdates(input: {
   for (const u of candidates) {
     const key = `${u.packageFile}\u0000${updateKey(u)}\u0000${u.depType ?? ''}\u0000${policyType(u) === 'major'}`;
     const seen = best.get(key);
-    best.set(key, seen ? newer(seen, u) : u);
+    // The security fix wins over a newer update of the same occurrence: it is the one that must land.
+    best.set(key, !seen ? u : seen.vulnerabilityAlert !== u.vulnerabilityAlert ? (u.vulnerabilityAlert ? u : seen) : newer(seen, u));
   }
 
   const chosen = [...best.values()].sort(byFileThenName);
-  const assignments = assignGroups(chosen, policy.groups, policy.defaultGroups ?? ALL_DEFAULT_GROUPS, policyType);
+  // Security fixes are never grouped (Renovate's vulnerabilityAlerts: groupName null): each gets its own PR.
+  const assignments = assignGroups(chosen.filter((u) => !u.vulnerabilityAlert), policy.groups, policy.defaultGroups ?? ALL_DEFAULT_GROUPS, policyType);
   const branches = new Map<string, { group?: GroupAssignment; updates: DetectedUpdate[] }>();
   for (const u of chosen) {
     const group = assignments.get(u);
@@ -258,6 +274,11 @@ export function planUpdates(input: {
   const waiting: WaitingPullRequest[] = [];
   for (const [branch, { group, updates }] of [...branches.entries()].sort(([a, x], [b, y]) => byPriority(a, x.updates, b, y.updates))) {
     const existing = open.get(branch);
+    // Outside the schedule only new PRs wait (Renovate's updateNotScheduled: open ones stay current); security fixes do not.
+    if (!existing && input.scheduleClosed !== undefined && !updates.some((u) => u.vulnerabilityAlert)) {
+      for (const u of updates) hold(u, 'schedule', `${branch} waits: ${input.scheduleClosed}`);
+      continue;
+    }
     if (!existing) {
       const planned = plannedNew > 0 ? ` and ${plannedNew} more come before it in this run` : '';
       const limit = openCount >= policy.maxOpenPRs

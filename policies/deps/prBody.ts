@@ -95,6 +95,17 @@ export function renderPullRequestBody(pr: PlannedPullRequest, outlook: MergeOutl
     lines.push('> [!IMPORTANT]');
     lines.push(`> **Security update:** ${security.map((u) => code(u.depName)).join(', ')} ${security.length === 1 ? 'has' : 'have'} a known vulnerability that this version fixes.`);
     lines.push('');
+    const advisories = security.flatMap((u) => (u.advisories ?? []).map((a) => ({ u, a })));
+    if (advisories.length > 0) {
+      lines.push('### Advisories');
+      lines.push('');
+      lines.push('| Advisory | Package | Severity | Summary | Also known as | Fixed in |');
+      lines.push('| --- | --- | --- | --- | --- | --- |');
+      for (const { u, a } of advisories) {
+        lines.push(`| [${cell(a.id)}](${a.url}) | ${cell(u.depName)} ${cell(u.currentVersion ?? u.currentValue)} | ${a.severity !== undefined ? cell(a.severity) : '-'} | ${a.summary !== undefined ? cell(a.summary) : '-'} | ${a.aliases.map(cell).join(', ') || '-'} | ${a.fixed.map(cell).join(', ') || '-'} (this PR: ${cell(u.newVersion)}) |`);
+      }
+      lines.push('');
+    }
   }
   const majors = pr.updates.filter((u) => policyType(u) === 'major');
   if (majors.length > 0) {

@@ -21,10 +21,14 @@ export interface RepositoryPlan {
   github: { baseUrl: string; auth?: GitHubAuthRef };
   registries: { npm?: string; docker: { host: string; insecure: boolean }[]; pypi?: string; goproxy?: string; maven?: string };
   policy: ResolvedUpdatePolicy;
+  /** The OSV dump (an absolute directory) advisories are read from, when configured. */
+  advisories?: { osv: string };
   /** The organisation file holding the `dependencies` section, for errors that name a setting. */
   file?: string;
   /** The window that governs merging, with its timing so the workflow can tell whether it is open. */
   mergeWindow?: { name: string; timing: WindowTiming; rollouts: string[] };
+  /** The window inside which new PRs are opened (the policy's openWindow), with its timing. */
+  openWindow?: { name: string; timing: WindowTiming };
 }
 
 export const DEFAULT_MAX_OPEN_PRS = 10;
@@ -58,6 +62,7 @@ export function resolvePolicy(repo: string, policies: UpdatePolicyDefinition[]):
     labels: merged.labels ?? [],
     reviewers: merged.reviewers ?? [],
     ...(merged.mergeWindow !== undefined ? { mergeWindow: merged.mergeWindow } : {}),
+    ...(merged.openWindow !== undefined ? { openWindow: merged.openWindow } : {}),
     ...(merged.automerge !== undefined ? { automergeUpdateTypes: merged.automerge.updateTypes } : {}),
   };
 }
@@ -89,6 +94,9 @@ export function planRepositories(
     else seen.set(r.repo.toLowerCase(), i);
   });
   deps.policies.forEach((p, i) => {
+    if (p.openWindow !== undefined && !windows.has(p.openWindow)) {
+      problems.push({ path: `dependencies.policies[${i}].openWindow`, message: `unknown window "${p.openWindow}"; defined: ${[...windows.keys()].join(', ') || 'none'}` });
+    }
     if (p.mergeWindow !== undefined && !windows.has(p.mergeWindow)) {
       problems.push({ path: `dependencies.policies[${i}].mergeWindow`, message: `unknown window "${p.mergeWindow}"; defined: ${[...windows.keys()].join(', ') || 'none'}` });
     }
@@ -120,7 +128,9 @@ export function planRepositories(
       github: { baseUrl: github.baseUrl, ...(deps.github?.auth !== undefined ? { auth: deps.github.auth } : {}) },
       registries: { ...(deps.registries?.npm !== undefined ? { npm: deps.registries.npm } : {}), docker: deps.registries?.docker ?? [], ...(deps.registries?.pypi !== undefined ? { pypi: deps.registries.pypi } : {}), ...(deps.registries?.goproxy !== undefined ? { goproxy: deps.registries.goproxy } : {}), ...(deps.registries?.maven !== undefined ? { maven: deps.registries.maven } : {}) },
       policy,
+      ...(deps.advisories !== undefined ? { advisories: { osv: resolvePath(deps.advisories.osv) } } : {}),
       ...(window !== undefined ? { mergeWindow: { name: policy.mergeWindow!, ...window } } : {}),
+      ...(policy.openWindow !== undefined && windows.has(policy.openWindow) ? { openWindow: { name: policy.openWindow, timing: windows.get(policy.openWindow)!.timing } } : {}),
     });
   });
   return { plans, problems };

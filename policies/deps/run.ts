@@ -1,7 +1,56 @@
 import type { HeldReason } from './plan';
 import type { RepositoryPlan } from './resolve';
 import type { SplitCulprit } from './split';
-import type { ScanProblem } from './types';
+import type { PlannedPullRequest } from './plan';
+import type { ScanProblem, VulnerableDependency } from './types';
+
+/** At most this many open advisories are carried in a run summary (it crosses Temporal); the rest are counted. */
+export const ADVISORIES_KEPT = 50;
+
+/** A dependency with advisories, as `maint deps status` lists it. */
+export interface OpenAdvisory {
+  depName: string;
+  manager: string;
+  packageFile: string;
+  currentVersion: string;
+  /** Advisory ids (GHSA-…, PYSEC-…), with their first alias (a CVE id) where there is one. */
+  ids: string[];
+  /** Versions that fix them, from the advisories. */
+  fixedIn: string[];
+  /** `PR #12` (with url), `would open …` (a dry run), `no fix released`, or `waiting: why`. */
+  status: string;
+  url?: string;
+}
+
+/**
+ * The open advisories of a run: each vulnerable dependency with the PR carrying its fix, or why
+ * there is none. `published` maps a branch to the PR it became this run (absent in a dry run).
+ */
+export function openAdvisories(
+  vulnerable: VulnerableDependency[],
+  plan: { pullRequests: PlannedPullRequest[]; held: { update: { manager: string; packageFile: string; depName: string; vulnerabilityAlert?: boolean }; detail: string }[]},
+  published: (branch: string) => { number?: number; url?: string; outcome: string } | undefined,
+): { advisories: OpenAdvisory[]; more: number } {
+  const same = (a: { manager: string; packageFile: string; depName: string }, b: typeof a) => a.manager === b.manager && a.packageFile === b.packageFile && a.depName === b.depName;
+  const all = vulnerable.map((v): OpenAdvisory => {
+    const base = {
+      depName: v.depName, manager: v.manager, packageFile: v.packageFile, currentVersion: v.currentVersion,
+      ids: v.advisories.map((a) => (a.aliases[0] !== undefined ? `${a.id} (${a.aliases[0]})` : a.id)),
+      fixedIn: [...new Set(v.advisories.flatMap((a) => a.fixed))],
+    };
+    const pr = plan.pullRequests.find((p) => p.updates.some((u) => u.vulnerabilityAlert && same(u, v)));
+    if (pr !== undefined) {
+      const result = published(pr.branch);
+      if (result?.number !== undefined && result.outcome !== 'failed') return { ...base, status: `PR #${result.number}`, ...(result.url !== undefined ? { url: result.url } : {}) };
+      return { ...base, status: result === undefined ? `would open ${pr.branch}` : `${result.outcome}: ${pr.branch}` };
+    }
+    const held = plan.held.find((h) => h.update.vulnerabilityAlert && same(h.update, v));
+    if (held !== undefined) return { ...base, status: `waiting: ${held.detail}` };
+    if (base.fixedIn.length === 0) return { ...base, status: 'no fix released' };
+    return { ...base, status: v.fixedBy === undefined ? `waiting: no update to ${base.fixedIn.join(' or ')} was found in the registry` : `waiting: the update to ${v.fixedBy} was not proposed` };
+  });
+  return { advisories: all.slice(0, ADVISORIES_KEPT), more: Math.max(0, all.length - ADVISORIES_KEPT) };
+}
 
 /** How far back a run lists the PRs merged on GitHub (runs are daily or weekly; a month's report reads the runs up to its end). */
 export const MERGED_LOOKBACK_DAYS = 45;
@@ -88,6 +137,12 @@ export interface DependencyRunSummary {
   /** Parts of a split that fail with one update alone: the updates that broke their groups. */
   culprits?: SplitCulprit[];
   stale: { number: number; url: string; branch: string }[];
+  /** Dependencies with advisories (dependencies.advisories), at most {@link ADVISORIES_KEPT}. */
+  advisories?: OpenAdvisory[];
+  /** How many more vulnerable dependencies there were than `advisories` holds. */
+  advisoriesMore?: number;
+  /** Advisory records read this run (withdrawn ones not counted). */
+  advisoryRecords?: number;
   /**
    * Our PRs GitHub had as merged (by maint or by a person) in the {@link MERGED_LOOKBACK_DAYS} days
    * before the run: what the monthly report counts merges and their time to merge from.

@@ -121,6 +121,7 @@ export const updatePolicySchema = z
       .optional(),
     labels: z.array(z.string().min(1).max(50)).optional(),
     reviewers: z.array(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a GitHub user name')).optional(),
+    openWindow: z.string().min(1).optional().describe('The maintenance window (name under `windows`) inside which new update PRs are opened (Renovate\'s `schedule`); outside it they wait, open PRs are still kept up to date, and security updates are opened at any time.'),
     mergeWindow: z.string().min(1).optional().describe('The maintenance window (name under `windows`) inside which these PRs are merged.'),
     automerge: z
       .strictObject({ updateTypes: z.array(z.enum(POLICY_UPDATE_TYPES)).min(1).describe('A PR is merged automatically when all its updates are of these types.') })
@@ -134,6 +135,12 @@ export const dependenciesSchema = z
   .strictObject({
     github: githubConnectionSchema.optional(),
     registries: registriesSchema.optional(),
+    advisories: z
+      .strictObject({
+        osv: z.string().min(1).describe('A directory holding an OSV dump as osv.dev publishes it, unzipped: <Ecosystem>/<ID>.json (npm/, PyPI/, Go/, Maven/), or a flat directory of *.json records; relative to this file.'),
+      })
+      .optional()
+      .describe('Security advisories: dependencies whose current version an advisory affects get a [security] PR that skips minimumReleaseAge, and `maint deps status` lists open advisories.'),
     schedule: z
       .strictObject({
         cron: z.string().regex(/^\S+( \S+){4}$/, 'expected five cron fields like "0 6 * * 1-5"').describe('When all repositories are scanned, five-field cron.'),

@@ -52,8 +52,10 @@ export interface DetectedUpdate {
   releaseTimestamp?: string;
   /** Where the package was looked up (registry URL), for the PR body. */
   registryUrl?: string;
-  /** Renovate's `isVulnerabilityAlert`: the update fixes a known vulnerability (such PRs are opened first). */
+  /** The update fixes a known vulnerability of currentVersion (such PRs are opened first, skip minimumReleaseAge, are never grouped). */
   vulnerabilityAlert?: boolean;
+  /** The advisories currentVersion is affected by and newVersion is not (with vulnerabilityAlert). */
+  advisories?: Advisory[];
   /** Where a reviewer reads about the package, from the registry's metadata (npm `repository`, `homepage`, …). */
   links?: DependencyLinks;
   /** Newer versions than newVersion that the policy's minimumReleaseAge still holds back (Renovate's pendingVersions). */
@@ -84,6 +86,42 @@ export interface ReleaseNotes {
   truncated: boolean;
 }
 
+/** One OSV advisory as a PR body and `maint deps status` show it. */
+export interface Advisory {
+  id: string;
+  /** CVE ids and other names of the same vulnerability. */
+  aliases: string[];
+  summary?: string;
+  /** The database's word (HIGH, MODERATE) or a CVSS vector, when the record gives one. */
+  severity?: string;
+  /** https://osv.dev/vulnerability/<id> */
+  url: string;
+  /** Versions that fix it (the `fixed` events of the package's ranges); empty: no fix released. */
+  fixed: string[];
+}
+
+/** One dependency occurrence Renovate found, with or without updates: what advisories are matched against. */
+export interface ScannedDependency {
+  manager: string;
+  packageFile: string;
+  depName: string;
+  datasource: string;
+  depType?: string;
+  /** The resolved version (npm: from the lockfile), when Renovate knows it. */
+  currentVersion?: string;
+}
+
+/** A dependency whose current version has advisories, and the update that fixes them (if one was found). */
+export interface VulnerableDependency {
+  manager: string;
+  packageFile: string;
+  depName: string;
+  currentVersion: string;
+  advisories: Advisory[];
+  /** newVersion of the update marked vulnerabilityAlert; absent: none of the updates found fixes every advisory. */
+  fixedBy?: string;
+}
+
 /** Something Renovate reported that a person must see: a host error, a dependency warning. */
 export interface ScanProblem {
   level: 'error' | 'warning';
@@ -101,4 +139,10 @@ export interface RenovateScan {
   /** Managers whose files were not scanned, and why (an unreachable host, an unreachable configured registry). */
   unscanned?: { manager: string; reason: string }[];
   renovateVersion: string;
+  /** Every dependency occurrence with its resolved version (from the lookup; the scan activity drops it after matching advisories). */
+  dependencies?: ScannedDependency[];
+  /** Dependencies with advisories (when dependencies.advisories is configured). */
+  vulnerable?: VulnerableDependency[];
+  /** Advisory records read, for the run summary. */
+  advisoryRecords?: number;
 }

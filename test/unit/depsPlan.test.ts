@@ -130,7 +130,7 @@ describe('planUpdates: which updates become which PRs', () => {
       pullRequests: [],
       now: NOW,
     });
-    expect(plan.pullRequests.map((p) => p.branch)).toEqual(['maint/deps/npm-vuln-major', 'maint/deps/npm-beta', 'maint/deps/npm-zeta']);
+    expect(plan.pullRequests.map((p) => p.branch)).toEqual(['maint/deps/npm-vuln-vulnerability', 'maint/deps/npm-beta', 'maint/deps/npm-zeta']);
     // What waits, in the order it will be opened, and why — counting only PRs really opened in the last hour.
     expect(plan.waiting).toEqual([
       { branch: 'maint/deps/npm-alpha', title: 'Update dependency alpha to ^1.1.0', limit: '0 update PRs were opened in the last hour and 3 more come before it in this run (prsPerHour 3)' },
