@@ -14,6 +14,7 @@ import type { Language } from '../policies/organisation/schema';
 import { buildMonthlyReport, heldRunSpans } from '../policies/report/model';
 import type { KnownUpdate, MonthlyReport, ReportCustomer, ReportInput, RolloutInput, ServiceInput } from '../policies/report/types';
 import { occurrencesBetween } from '../policies/windows/occurrences';
+import { mapWithConcurrency } from '../workflows/concurrency';
 import type { WindowStatus } from '../policies/windows/types';
 import type { Store } from '../store';
 import { firstSeenTimes, hostScansBetween } from '../store/compliance';
@@ -176,12 +177,7 @@ export async function readServiceInputs(store: Store, organisation: Organisation
   };
   // PostgreSQL computes each service's segments in a backend of its own: a few at once use the
   // database server's cores. SQLite's reads run in this process, one at a time whatever we do.
-  const services: ServiceInput[] = new Array(names.length);
-  let next = 0;
-  const reader = async () => {
-    for (let i = next++; i < names.length; i = next++) services[i] = await read(names[i]!);
-  };
-  await Promise.all(Array.from({ length: store.engine === 'postgres' ? SERVICES_READ_AT_ONCE : 1 }, reader));
+  const services = await mapWithConcurrency(names, store.engine === 'postgres' ? SERVICES_READ_AT_ONCE : 1, read);
   return services;
 }
 
