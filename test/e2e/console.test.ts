@@ -132,7 +132,7 @@ describe('the operations console in Chromium, on a real rollout over 6 sshd host
     await card(page, doomed).and(page.locator('[data-status="aborted"]')).waitFor({ timeout: LONG });
     expect(await hostStates(page, doomed)).toEqual([['host-1', 'healthy'], ['host-2', 'rolled-back'], ['host-3', 'rolled-back'], ['host-4', 'rolled-back'], ['host-5', 'skipped'], ['host-6', 'skipped']]);
     await expect(card(page, doomed).locator('.notice').textContent()).resolves.toBe('aborted by olivia: customer escalation');
-    await expect(card(page, doomed).locator('li[data-host="host-3"]').getAttribute('title')).resolves.toMatch(/host-3: rolled-back\n1\.0\.0 → 2\.0\.0/);
+    await expect(card(page, doomed).locator('li[data-host="host-3"]').getAttribute('title')).resolves.toMatch(/host-3: rolled-back\n1\.0\.0 \(back from 2\.0\.0\)/);
     await screenshot(page, 'console-rollout-aborted');
     expect([1, 2, 3].map((i) => fx.version(i))).toEqual(['1.0.0', '1.0.0', '1.0.0']);
     expect([4, 5].map((i) => fx.applyCount(i))).toEqual([0, 0]);

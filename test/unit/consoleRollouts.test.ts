@@ -45,7 +45,7 @@ describe('a rollout card', () => {
     const card = rolloutCard(p, false);
     expect(card.waves.map(({ index, done, failed, rolledBack, active }) => [index, done, failed, rolledBack, active])).toEqual([[0, 1, 0, 0, 0], [1, 0, 1, 1, 1]]);
     expect(card.hosts[0]).toMatchObject({ before: '1.0.0', after: '2.0.0' });
-    // Back on 1.0.0: the cell says what it went back from ("↩ rolled-back 1.0.0 → 2.0.0"), not "1.0.0 → 1.0.0".
+    // Back on 1.0.0: the cell says what it went back from ("↩ rolled-back 1.0.0 (back from 2.0.0)"), not "1.0.0 → 1.0.0".
     expect(card.hosts[1]).toMatchObject({ state: 'rolled-back', before: '1.0.0', after: '2.0.0' });
     expect(card.hosts[2]).toMatchObject({ before: 'nginx 1.24, openssl (none)', after: '1.26', error: 'boom' });
     expect(rolloutCard({ ...p, status: 'rolled_back' }, true)).toMatchObject({ status: 'rolled-back', controls: [] });

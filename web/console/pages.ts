@@ -73,8 +73,14 @@ const STATE_ICON: Record<HostCell['state'], string> = {
   healthy: '✓', failed: '✗', 'rolling-back': '↺', 'rolled-back': '↩', skipped: '–',
 };
 
+/** `1.0.0 → 2.0.0`; a rolled-back host is back on its old version: `1.0.0 (back from 2.0.0)`. */
+function versionChange(state: string, before: string | undefined, after: string | undefined): string {
+  if (before === undefined && after === undefined) return '';
+  return state === 'rolled-back' ? `${before ?? '?'} (back from ${after ?? '?'})` : `${before ?? '?'} → ${after ?? '?'}`;
+}
+
 function hostCell(h: HostCell): Html {
-  const versions = h.before !== undefined || h.after !== undefined ? `${h.before ?? '?'} → ${h.after ?? '?'}` : '';
+  const versions = versionChange(h.state, h.before, h.after);
   const title = [`${h.name}: ${h.state}`, versions, h.waiting ? `waiting: ${h.waiting}` : '', h.error ? `last error: ${h.error}` : ''].filter(Boolean).join('\n');
   return html`<li class="h-${h.state}" title="${title}" data-host="${h.name}" data-state="${h.state}"><span aria-hidden="true">${STATE_ICON[h.state]}</span> <span class="n">${h.name}</span> <span class="s">${h.state}</span>${versions ? html`<span class="v">${versions}</span>` : ''}${h.error ? html`<span class="sr-only">last error: ${h.error}</span>` : ''}</li>`;
 }
@@ -169,7 +175,7 @@ export function hostsPage(lines: { hosts: HostLine[]; unavailable: Record<string
 ${Object.entries(lines.unavailable).map(([part, why]) => html`<p class="notice error">${part} not available: ${why}</p>`)}
 <table class="hosts-table"><thead><tr><th scope="col">Host</th><th scope="col">Compliance</th><th scope="col">Security updates</th><th scope="col">Reboot pending</th><th scope="col">Last patched</th><th scope="col">Lease holder</th><th scope="col">Out of service</th><th scope="col">Rollouts (state, before → after)</th></tr></thead>
 <tbody>${lines.hosts.length ? lines.hosts.map((h) => html`<tr data-host="${h.name}"><th scope="row">${h.name}</th>${complianceCells(h)}<td>${h.leasedBy ? html`<a href="/rollouts/${h.leasedBy}">${h.leasedBy}</a> since ${time(h.leasedSince)}` : '—'}</td><td>${h.down ?? '—'}</td>
-<td>${h.rollouts.length ? h.rollouts.map((r) => html`<a href="/rollouts/${r.rolloutId}">${r.rolloutId}</a>: ${r.state}${r.before || r.after ? ` (${r.before ?? '?'} → ${r.after ?? '?'})` : ''}<br>`) : '—'}</td></tr>`) : html`<tr><td colspan="8" class="muted">No host is scanned, leased or in a current rollout.</td></tr>`}</tbody></table>`);
+<td>${h.rollouts.length ? h.rollouts.map((r) => html`<a href="/rollouts/${r.rolloutId}">${r.rolloutId}</a>: ${r.state}${r.before || r.after ? ` (${versionChange(r.state, r.before, r.after)})` : ''}<br>`) : '—'}</td></tr>`) : html`<tr><td colspan="8" class="muted">No host is scanned, leased or in a current rollout.</td></tr>`}</tbody></table>`);
 }
 
 /** One day of a service's uptime bar, as the public status page draws it (policies/availability/daily.ts counts it). */
